@@ -1,0 +1,17 @@
+{
+  "targets": [
+    {
+      "target_name": "netcfg_native",
+      "sources": [
+        "native/addon.cc",
+        "native/errors.cc",
+        "native/netns.cc",
+        "native/netlink_socket.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Werror", "-fno-exceptions"],
+      "cflags_cc!": ["-fno-rtti"]
+    }
+  ]
+}

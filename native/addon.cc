@@ -1,0 +1,15 @@
+// netcfg native addon: sockets and a few system calls, no protocol knowledge.
+#include <napi.h>
+
+#include "netlink_socket.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  netcfg::NetlinkSocket::Init(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(netcfg_native, Init)

@@ -1,0 +1,29 @@
+// Shared CLI plumbing: opening the kernel connection for --netns and loggers.
+import os from 'node:os';
+import { createLogger, type LogLevel, type Logger } from '../log.js';
+import { checkNetns } from '../netns.js';
+import { RtnlClient } from '../netlink/rtnetlink/client.js';
+import { UsageError } from './usage.js';
+
+const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function logger(level: string | undefined): Logger {
+  const l = (level ?? 'warn') as LogLevel;
+  if (!LEVELS.includes(l)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`);
+  return createLogger(l);
+}
+
+export function openKernel(netns: string | undefined): RtnlClient {
+  if (netns !== undefined) {
+    try {
+      checkNetns(netns);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  return RtnlClient.open({ netns });
+}
+
+export function nodeName(netns: string | undefined): string {
+  return netns ?? os.hostname();
+}

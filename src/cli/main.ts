@@ -1,0 +1,85 @@
+// The netcfg command line.
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigInvalidError, formatIssue } from '../config/issues.js';
+import { StateLockedError } from '../runtime/state-file.js';
+import { runApply } from './apply.js';
+import { runDemo } from './demo.js';
+import { runGet } from './get.js';
+import { COMMAND_HELP, EXIT_FAILED, EXIT_OK, EXIT_USAGE, HELP, UsageError } from './usage.js';
+import { runValidate } from './validate.js';
+
+function version(): string {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: string[], print = (s: string) => process.stdout.write(`${s}\n`), warn = (s: string) => process.stderr.write(`${s}\n`)): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        netns: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        'state-dir': { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        'log-level': { type: 'string' },
+        keep: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', default: false },
+      },
+    });
+    const [command, ...rest] = positionals;
+    if (values.version) {
+      print(version());
+      return EXIT_OK;
+    }
+    if (values.help || command === undefined || command === 'help') {
+      const topic = command === 'help' ? rest[0] : command;
+      print(topic && COMMAND_HELP[topic] ? COMMAND_HELP[topic] : HELP);
+      return command === undefined && !values.help ? EXIT_USAGE : EXIT_OK;
+    }
+    const extra = (n: number): void => {
+      if (rest.length > n) throw new UsageError(`unexpected argument "${rest[n]}"`);
+    };
+    switch (command) {
+      case 'apply':
+        extra(1);
+        return await runApply(
+          { file: rest[0], netns: values.netns, dryRun: values['dry-run'], stateDir: values['state-dir'], output: values.output, logLevel: values['log-level'] },
+          print,
+          warn,
+        );
+      case 'get':
+        extra(1);
+        return await runGet({ kind: rest[0], output: values.output, netns: values.netns, logLevel: values['log-level'] }, print);
+      case 'validate':
+        extra(1);
+        return runValidate(rest[0], print, warn);
+      case 'demo':
+        extra(0);
+        return await runDemo(values.keep, print, warn);
+      default:
+        throw new UsageError(`unknown command "${command}"; run netcfg --help`);
+    }
+  } catch (err) {
+    if (err instanceof ConfigInvalidError) {
+      for (const issue of err.issues) warn(formatIssue(err.file, issue));
+      const n = err.issues.filter((i) => i.severity === 'error').length;
+      warn(`${err.file}: invalid configuration (${n} error${n === 1 ? '' : 's'}); nothing was changed`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof UsageError || (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
+      warn(`netcfg: ${err.message}`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof StateLockedError) {
+      warn(`netcfg: ${err.message}`);
+      return EXIT_FAILED;
+    }
+    warn(`netcfg: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT_FAILED;
+  }
+}

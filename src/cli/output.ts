@@ -1,0 +1,66 @@
+// Printing resources: talosctl-style tables (padding 3), YAML and JSON.
+import YAML from 'yaml';
+import type { Resource } from '../resources/resource.js';
+
+export type OutputFormat = 'table' | 'yaml' | 'json';
+
+export interface Column<S> {
+  header: string;
+  value(spec: S): unknown;
+}
+
+export function cell(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+/** Aligns rows like Go's tabwriter with padding 3. */
+export function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows
+    .map((row) =>
+      row
+        .map((c, i) => (i === row.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3)))
+        .join('')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export interface ResourceView<S> {
+  node: string;
+  displayType: string;
+  columns: ReadonlyArray<Column<S>>;
+  resources: ReadonlyArray<Resource<S>>;
+}
+
+function plain<S>(node: string, r: Resource<S>): Record<string, unknown> {
+  const md = r.metadata;
+  return {
+    node,
+    metadata: {
+      namespace: md.namespace,
+      type: md.type,
+      id: md.id,
+      version: md.version,
+      owner: md.owner,
+      phase: md.phase,
+      created: new Date(md.created).toISOString(),
+      updated: new Date(md.updated).toISOString(),
+    },
+    spec: r.spec,
+  };
+}
+
+export function render<S>(view: ResourceView<S>, format: OutputFormat): string {
+  if (format === 'json') return view.resources.map((r) => JSON.stringify(plain(view.node, r), null, 2)).join('\n');
+  if (format === 'yaml') return view.resources.map((r) => YAML.stringify(plain(view.node, r), { indent: 4 }).trimEnd()).join('\n---\n');
+  const rows: string[][] = [['NODE', 'NAMESPACE', 'TYPE', 'ID', 'VERSION', ...view.columns.map((c) => c.header)]];
+  for (const r of view.resources) {
+    rows.push([view.node, r.metadata.namespace, view.displayType, r.metadata.id, String(r.metadata.version), ...view.columns.map((c) => cell(c.value(r.spec)))]);
+  }
+  return table(rows);
+}

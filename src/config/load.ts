@@ -1,0 +1,142 @@
+// Loading a machine config: YAML (fast parser), the v1alpha1 document, schema
+// validation with every issue at once, positions for each issue.
+import fs from 'node:fs';
+import jsYaml from 'js-yaml';
+import { z } from 'zod';
+import { ConfigInvalidError, suggest, type ConfigIssue } from './issues.js';
+import { Locator } from './locate.js';
+import { MachineConfigSchema, PENDING_DEVICE_FIELDS, type MachineConfig } from './schema.js';
+
+export interface LoadedConfig {
+  file: string;
+  config: MachineConfig;
+  /** Warnings and informational notes (errors are thrown). */
+  notes: ConfigIssue[];
+}
+
+/** Known keys of a strict object schema at an issue path, for suggestions. */
+function knownKeys(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): string[] {
+  let node: unknown = schema;
+  for (const part of path) {
+    node = unwrap(node);
+    if (node instanceof z.ZodObject) node = (node.shape as Record<string, unknown>)[String(part)];
+    else if (node instanceof z.ZodArray) node = node.element;
+    else return [];
+  }
+  node = unwrap(node);
+  return node instanceof z.ZodObject ? Object.keys(node.shape as Record<string, unknown>) : [];
+}
+
+function unwrap(node: unknown): unknown {
+  for (;;) {
+    if (node instanceof z.ZodOptional || node instanceof z.ZodNullable) node = node.unwrap();
+    else if (node instanceof z.ZodPipe) node = node.in;
+    else return node;
+  }
+}
+
+function toIssues(error: z.ZodError, keyIssues: Set<ConfigIssue>): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const iss of error.issues) {
+    const path = iss.path.map((p) => (typeof p === 'number' ? p : String(p)));
+    if (iss.code === 'unrecognized_keys') {
+      const known = knownKeys(MachineConfigSchema, iss.path);
+      for (const k of iss.keys) {
+        const hint = suggest(k, known);
+        const issue: ConfigIssue = {
+          severity: 'error',
+          path: [...path, k],
+          message: `unknown key "${k}"${hint ? `; did you mean "${hint}"?` : known.length > 0 ? `; expected one of: ${known.join(', ')}` : ''}`,
+        };
+        keyIssues.add(issue);
+        out.push(issue);
+      }
+      continue;
+    }
+    out.push({ severity: 'error', path, message: iss.message });
+  }
+  return out;
+}
+
+function pendingFieldNotes(config: MachineConfig): ConfigIssue[] {
+  const notes: ConfigIssue[] = [];
+  const net = config.machine?.network;
+  net?.interfaces?.forEach((device, i) => {
+    for (const field of PENDING_DEVICE_FIELDS) {
+      if (device[field] !== undefined) {
+        notes.push({ severity: 'warning', path: ['machine', 'network', 'interfaces', i, field], message: `"${field}" is not implemented yet by netcfg and is ignored` });
+      }
+    }
+  });
+  if (net) {
+    for (const field of ['hostname', 'nameservers', 'searchDomains', 'disableSearchDomain', 'extraHostEntries', 'kubespan'] as const) {
+      if (net[field] !== undefined) {
+        notes.push({ severity: 'warning', path: ['machine', 'network', field], message: `"${field}" is not implemented yet by netcfg and is ignored` });
+      }
+    }
+  }
+  return notes;
+}
+
+export function parseConfig(file: string, text: string): LoadedConfig {
+  let docs: unknown[];
+  try {
+    docs = jsYaml.loadAll(text, undefined, { filename: file, schema: jsYaml.CORE_SCHEMA }) as unknown[];
+  } catch (err) {
+    if (err instanceof jsYaml.YAMLException) {
+      const reason = err.reason || err.message;
+      throw new ConfigInvalidError(file, [
+        { severity: 'error', path: [], message: `YAML syntax error: ${reason}`, line: (err.mark?.line ?? 0) + 1, col: (err.mark?.column ?? 0) + 1 },
+      ]);
+    }
+    throw err;
+  }
+  const notes: ConfigIssue[] = [];
+  let index = -1;
+  docs.forEach((doc, i) => {
+    if (doc === null || doc === undefined) return;
+    const kind = typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>).kind : undefined;
+    if (typeof kind === 'string') {
+      notes.push({ severity: 'info', path: [`document ${i + 1}`], message: `document of kind ${kind} is not used by netcfg; ignored` });
+      return;
+    }
+    if (index < 0) index = i;
+    else notes.push({ severity: 'error', path: [`document ${i + 1}`], message: 'a second v1alpha1 machine config document; expected exactly one' });
+  });
+  if (index < 0) {
+    throw new ConfigInvalidError(file, [{ severity: 'error', path: [], message: 'no v1alpha1 machine config document found', line: 1, col: 1 }]);
+  }
+  const doc = docs[index];
+  const issues: ConfigIssue[] = notes.filter((n) => n.severity === 'error');
+  const keyIssues = new Set<ConfigIssue>();
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    issues.push({ severity: 'error', path: [], message: 'expected a mapping at the top of the machine config' });
+  }
+  const parsed = MachineConfigSchema.safeParse(doc);
+  if (!parsed.success) issues.push(...toIssues(parsed.error, keyIssues));
+  const infos = notes.filter((n) => n.severity !== 'error');
+  if (issues.length > 0) {
+    const locator = new Locator(text);
+    locator.annotate(index, issues, keyIssues);
+    throw new ConfigInvalidError(file, sortIssues(issues));
+  }
+  const config = parsed.data!;
+  const all = [...infos, ...pendingFieldNotes(config)];
+  if (all.length > 0) new Locator(text).annotate(index, all);
+  return { file, config, notes: all };
+}
+
+export function loadConfig(file: string): LoadedConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new ConfigInvalidError(file, [{ severity: 'error', path: [], message: `cannot read the file: ${e.code ?? e.message}` }]);
+  }
+  return parseConfig(file, text);
+}
+
+function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
+  return [...issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+}

@@ -1,0 +1,67 @@
+// Finds the line and column of a YAML path. Only used to report issues, so the
+// slower position-keeping parser runs only when there is something to report.
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node } from 'yaml';
+import type { ConfigIssue, IssuePath } from './issues.js';
+
+export interface Position {
+  line: number;
+  col: number;
+}
+
+export class Locator {
+  private readonly lines = new LineCounter();
+  private readonly docs: ReturnType<typeof parseAllDocuments>;
+
+  constructor(text: string) {
+    this.docs = parseAllDocuments(text, { lineCounter: this.lines, keepSourceTokens: false });
+  }
+
+  /**
+   * Position of the node at `path` in document `docIndex`. With `key`, the
+   * position of the mapping key itself (for unknown keys). Falls back to the
+   * nearest ancestor that exists.
+   */
+  locate(docIndex: number, path: IssuePath, key = false): Position | undefined {
+    const docs = Array.isArray(this.docs) ? this.docs : [this.docs];
+    const doc = docs[docIndex];
+    if (!doc || !('contents' in doc)) return undefined;
+    let node: unknown = doc.contents;
+    let best: Position | undefined = this.position(node);
+    for (let i = 0; i < path.length; i++) {
+      const part = path[i]!;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part));
+        if (!pair) break;
+        if (key && i === path.length - 1) return this.position(pair.key) ?? best;
+        node = pair.value ?? pair.key;
+        best = this.position(node) ?? this.position(pair.key) ?? best;
+      } else if (isSeq(node) && typeof part === 'number') {
+        node = node.items[part];
+        if (node === undefined) break;
+        best = this.position(node) ?? best;
+      } else {
+        break;
+      }
+    }
+    return best;
+  }
+
+  private position(node: unknown): Position | undefined {
+    const range = (node as Node | null | undefined)?.range;
+    if (!range) return undefined;
+    const pos = this.lines.linePos(range[0]);
+    return { line: pos.line, col: pos.col };
+  }
+
+  /** Adds line and column to issues that lack them. */
+  annotate(docIndex: number, issues: ConfigIssue[], keyIssues: ReadonlySet<ConfigIssue> = new Set()): void {
+    for (const issue of issues) {
+      if (issue.line !== undefined) continue;
+      const pos = this.locate(docIndex, issue.path, keyIssues.has(issue));
+      if (pos) {
+        issue.line = pos.line;
+        issue.col = pos.col;
+      }
+    }
+  }
+}

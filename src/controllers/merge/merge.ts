@@ -1,0 +1,47 @@
+// Merge controllers: per-layer specs (network-config) → one merged spec per ID
+// (network), lowest layer first, with a per-type merge rule. Merged specs that
+// are no longer wanted are torn down and destroyed once their finalizers are gone.
+import { NS } from '../../resources/resource.js';
+import { layerRank, type ConfigLayer } from '../../resources/network/types.js';
+import type { Controller, ReconcileContext } from '../../runtime/controller.js';
+
+export interface MergeRule<S extends { layer: ConfigLayer }> {
+  type: string;
+  /** The merged ID (the layered ID without its layer prefix). */
+  id(spec: S): string;
+  /** Folds a higher-layer spec onto the result so far. */
+  merge(lower: S, higher: S): S;
+}
+
+export class MergeController<S extends { layer: ConfigLayer }> implements Controller {
+  readonly name: string;
+  readonly inputs;
+  readonly outputs;
+
+  constructor(private readonly rule: MergeRule<S>) {
+    this.name = `${rule.type}MergeController`;
+    this.inputs = [{ namespace: NS.networkConfig, type: rule.type }];
+    this.outputs = [{ namespace: NS.network, type: rule.type, kind: 'exclusive' as const }];
+  }
+
+  async reconcile(ctx: ReconcileContext): Promise<void> {
+    const groups = new Map<string, S[]>();
+    for (const r of ctx.list<S>(NS.networkConfig, this.rule.type)) {
+      if (r.metadata.phase !== 'running') continue;
+      const id = this.rule.id(r.spec);
+      const group = groups.get(id);
+      if (group) group.push(r.spec);
+      else groups.set(id, [r.spec]);
+    }
+    for (const [id, specs] of groups) {
+      specs.sort((a, b) => layerRank(a.layer) - layerRank(b.layer));
+      let merged = specs[0]!;
+      for (let i = 1; i < specs.length; i++) merged = this.rule.merge(merged, specs[i]!);
+      ctx.put(NS.network, this.rule.type, id, merged);
+    }
+    for (const r of ctx.list<S>(NS.network, this.rule.type)) {
+      if (groups.has(r.metadata.id)) continue;
+      if (ctx.teardown(NS.network, this.rule.type, r.metadata.id)) ctx.destroy(NS.network, this.rule.type, r.metadata.id);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+// Assembles the controllers into a runtime: configuration → per-layer specs →
+// merged specs → kernel, and kernel → statuses.
+import type { MachineConfig } from './config/schema.js';
+import { AddressConfigController } from './controllers/config/address-config.js';
+import { LinkConfigController } from './controllers/config/link-config.js';
+import { MACHINE_CONFIG_ID } from './controllers/config/machine-config.js';
+import { RouteConfigController } from './controllers/config/route-config.js';
+import type { Kernel } from './controllers/kernel.js';
+import { mergeControllers } from './controllers/merge/rules.js';
+import { AddressSpecController } from './controllers/spec/address-spec.js';
+import { LinkSpecController } from './controllers/spec/link-spec.js';
+import { RouteSpecController } from './controllers/spec/route-spec.js';
+import { AddressStatusController } from './controllers/status/address-status.js';
+import { LinkStatusController } from './controllers/status/link-status.js';
+import { RouteStatusController } from './controllers/status/route-status.js';
+import type { Logger } from './log.js';
+import { NS } from './resources/resource.js';
+import { T } from './resources/network/types.js';
+import type { ChangeLog } from './runtime/changes.js';
+import { Runtime, type RuntimeMode } from './runtime/runtime.js';
+import type { StateFile } from './runtime/state-file.js';
+
+export const CONFIG_OWNER = 'user';
+
+export interface EngineOptions {
+  kernel: Kernel;
+  log: Logger;
+  mode: RuntimeMode;
+  dryRun?: boolean;
+  state?: StateFile;
+}
+
+/** A runtime with every configuration, merge and spec controller, and persisted state loaded. */
+export function configRuntime(options: EngineOptions): Runtime {
+  const runtime = new Runtime({
+    log: options.log,
+    mode: options.mode,
+    dryRun: options.dryRun ?? false,
+    ...(options.state ? { persist: (resources) => options.state!.save(resources) } : {}),
+  });
+  runtime.register(new LinkConfigController());
+  runtime.register(new AddressConfigController());
+  runtime.register(new RouteConfigController());
+  for (const c of mergeControllers()) runtime.register(c);
+  runtime.register(new LinkSpecController(options.kernel));
+  runtime.register(new AddressSpecController(options.kernel));
+  runtime.register(new RouteSpecController(options.kernel));
+  if (options.state) {
+    for (const kind of options.state.load()) {
+      for (const item of kind.items) runtime.store.put(NS.state, kind.type, item.id, item.spec, kind.owner);
+    }
+  }
+  return runtime;
+}
+
+/** A runtime that only observes the kernel. */
+export function statusRuntime(kernel: Kernel, log: Logger): Runtime {
+  const runtime = new Runtime({ log, mode: 'oneshot' });
+  runtime.register(new LinkStatusController(kernel));
+  runtime.register(new AddressStatusController(kernel));
+  runtime.register(new RouteStatusController(kernel));
+  return runtime;
+}
+
+export interface ApplyResult {
+  changes: ChangeLog;
+  failures: Array<{ controller: string; error: Error }>;
+}
+
+/** One pass: make the kernel match `config`, then return what changed. */
+export async function applyOnce(config: MachineConfig, options: Omit<EngineOptions, 'mode'>): Promise<ApplyResult> {
+  const runtime = configRuntime({ ...options, mode: 'oneshot' });
+  runtime.store.put(NS.config, T.MachineConfig, MACHINE_CONFIG_ID, config, CONFIG_OWNER);
+  await runtime.start();
+  await runtime.settle();
+  await runtime.stop();
+  return { changes: runtime.changes, failures: runtime.failures() };
+}

@@ -1,0 +1,61 @@
+// Typed view of the native addon (native/*.cc). The addon only opens sockets and
+// makes system calls; every protocol lives in TypeScript.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+/** An Error thrown by the addon: Node's system-error shape. */
+export interface NativeError extends Error {
+  errno: number;
+  code: string;
+  syscall: string;
+}
+
+export type DataCallback = (err: NativeError | null, data?: Buffer) => void;
+
+export interface NativeNetlinkSocket {
+  readonly portId: number;
+  readonly protocol: number;
+  /** Sends one datagram (one or more netlink messages) to the kernel. */
+  send(data: Uint8Array): number;
+  addMembership(group: number): void;
+  dropMembership(group: number): void;
+  getReceiveBuffer(): number;
+  close(): void;
+  ref(): void;
+  unref(): void;
+}
+
+interface NativeModule {
+  NetlinkSocket: new (protocol: number, netnsPath: string | null, rcvbuf: number, onData: DataCallback) => NativeNetlinkSocket;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+function load(): NativeModule {
+  const candidates = [
+    path.resolve(here, '../../build/Release/netcfg_native.node'),
+    path.resolve(here, '../../build/Debug/netcfg_native.node'),
+  ];
+  let lastError: unknown;
+  for (const candidate of candidates) {
+    try {
+      return require(candidate) as NativeModule;
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw new Error(`netcfg native addon not found (run "npm install" or "npx node-gyp rebuild"): ${String(lastError)}`);
+}
+
+let cached: NativeModule | undefined;
+
+export function native(): NativeModule {
+  cached ??= load();
+  return cached;
+}
+
+export function isNativeError(err: unknown): err is NativeError {
+  return err instanceof Error && typeof (err as Partial<NativeError>).errno === 'number' && typeof (err as Partial<NativeError>).code === 'string';
+}

@@ -1,0 +1,249 @@
+// IP addresses and prefixes: strict parsing (the rules of Go's net/netip, which
+// Talos uses) and canonical formatting (RFC 5952 for IPv6).
+
+export type Family = 'inet4' | 'inet6';
+
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+
+export interface IP {
+  family: Family;
+  bytes: Uint8Array; // 4 or 16 bytes
+}
+
+export interface Prefix extends IP {
+  bits: number;
+}
+
+export function afOf(family: Family): number {
+  return family === 'inet4' ? AF_INET : AF_INET6;
+}
+
+export function familyOfAf(af: number): Family | undefined {
+  return af === AF_INET ? 'inet4' : af === AF_INET6 ? 'inet6' : undefined;
+}
+
+export function parseIPv4(s: string): Uint8Array | undefined {
+  const out = new Uint8Array(4);
+  let part = 0;
+  let value = -1;
+  let digits = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46; // virtual trailing '.'
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && value === 0) return undefined; // leading zero
+      value = (value < 0 ? 0 : value) * 10 + (c - 48);
+      if (value > 255) return undefined;
+      digits++;
+    } else if (c === 46) {
+      if (digits === 0 || part > 3) return undefined;
+      out[part++] = value;
+      value = -1;
+      digits = 0;
+    } else {
+      return undefined;
+    }
+  }
+  return part === 4 ? out : undefined;
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+export function parseIPv6(s: string): Uint8Array | undefined {
+  if (s.length < 2 || s.length > 45) return undefined;
+  const out = new Uint8Array(16);
+  let pos = 0; // next byte to fill
+  let ellipsis = -1; // byte position of "::"
+  let i = 0;
+  if (s.startsWith('::')) {
+    ellipsis = 0;
+    i = 2;
+    if (i === s.length) return out;
+  }
+  while (i < s.length) {
+    if (pos >= 16) return undefined;
+    // parse up to 4 hex digits
+    let value = 0;
+    let n = 0;
+    while (i + n < s.length && n < 5) {
+      const h = hexValue(s.charCodeAt(i + n));
+      if (h < 0) break;
+      value = value * 16 + h;
+      n++;
+    }
+    if (n === 0 || n > 4) return undefined;
+    const next = s.charCodeAt(i + n);
+    if (next === 46) {
+      // embedded IPv4 in the last 32 bits
+      if (ellipsis < 0 && pos !== 12) return undefined;
+      if (pos > 12) return undefined;
+      const v4 = parseIPv4(s.slice(i));
+      if (!v4) return undefined;
+      out.set(v4, pos);
+      pos += 4;
+      i = s.length;
+      break;
+    }
+    out[pos++] = value >> 8;
+    out[pos++] = value & 0xff;
+    i += n;
+    if (i === s.length) break;
+    if (next !== 58) return undefined; // ':'
+    i++;
+    if (s.charCodeAt(i) === 58) {
+      if (ellipsis >= 0) return undefined; // second "::"
+      ellipsis = pos;
+      i++;
+      if (i === s.length) break;
+    } else if (i === s.length) {
+      return undefined; // trailing single ':'
+    }
+  }
+  if (pos < 16) {
+    if (ellipsis < 0) return undefined;
+    const tail = pos - ellipsis;
+    out.copyWithin(16 - tail, ellipsis, pos);
+    out.fill(0, ellipsis, 16 - tail);
+  } else if (ellipsis >= 0) {
+    // "::" must stand for at least one group of zeros
+    return undefined;
+  }
+  return out;
+}
+
+export function parseIP(s: string): IP | undefined {
+  if (s.includes(':')) {
+    const bytes = parseIPv6(s);
+    return bytes ? { family: 'inet6', bytes } : undefined;
+  }
+  const bytes = parseIPv4(s);
+  return bytes ? { family: 'inet4', bytes } : undefined;
+}
+
+/** Parses "addr/bits". */
+export function parsePrefix(s: string): Prefix | undefined {
+  const slash = s.indexOf('/');
+  if (slash < 0) return undefined;
+  const ip = parseIP(s.slice(0, slash));
+  if (!ip) return undefined;
+  const bitsText = s.slice(slash + 1);
+  if (!/^(0|[1-9][0-9]{0,2})$/.test(bitsText)) return undefined;
+  const bits = Number(bitsText);
+  if (bits > ip.bytes.length * 8) return undefined;
+  return { ...ip, bits };
+}
+
+/** A CIDR or a bare IP; a bare IP gets the full mask (/32 or /128). */
+export function parseIPOrPrefix(s: string): Prefix | undefined {
+  if (s.includes('/')) return parsePrefix(s);
+  const ip = parseIP(s);
+  return ip ? { ...ip, bits: ip.bytes.length * 8 } : undefined;
+}
+
+export function formatIPv4(b: Uint8Array, off = 0): string {
+  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+}
+
+export function formatIPv6(b: Uint8Array, off = 0): string {
+  // IPv4-mapped addresses print with a dotted tail, as Go and iproute2 do.
+  let mapped = b[off + 10] === 0xff && b[off + 11] === 0xff;
+  for (let i = 0; i < 10 && mapped; i++) if (b[off + i] !== 0) mapped = false;
+  if (mapped) return `::ffff:${formatIPv4(b, off + 12)}`;
+  const groups = new Array<number>(8);
+  for (let i = 0; i < 8; i++) groups[i] = ((b[off + 2 * i] ?? 0) << 8) | (b[off + 2 * i + 1] ?? 0);
+  // longest run of two or more zero groups; the first one wins a tie
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      out += '::';
+      i += bestLen - 1;
+      continue;
+    }
+    if (out.length > 0 && !out.endsWith(':')) out += ':';
+    out += (groups[i] ?? 0).toString(16);
+  }
+  return out;
+}
+
+export function formatIP(ip: IP): string {
+  return ip.family === 'inet4' ? formatIPv4(ip.bytes) : formatIPv6(ip.bytes);
+}
+
+export function formatBytes(bytes: Uint8Array, off = 0, len = bytes.length - off): string {
+  return len === 4 ? formatIPv4(bytes, off) : formatIPv6(bytes, off);
+}
+
+export function formatPrefix(p: Prefix): string {
+  return `${formatIP(p)}/${p.bits}`;
+}
+
+/** Canonical text of an IP string, or undefined when it does not parse. */
+export function canonicalIP(s: string): string | undefined {
+  const ip = parseIP(s);
+  return ip ? formatIP(ip) : undefined;
+}
+
+/** The prefix with host bits cleared. */
+export function networkOf(p: Prefix): Prefix {
+  const bytes = new Uint8Array(p.bytes);
+  for (let i = 0; i < bytes.length; i++) {
+    const keep = Math.max(0, Math.min(8, p.bits - i * 8));
+    bytes[i] = (bytes[i] ?? 0) & ((0xff << (8 - keep)) & 0xff);
+  }
+  return { family: p.family, bytes, bits: p.bits };
+}
+
+export function hasHostBits(p: Prefix): boolean {
+  const n = networkOf(p);
+  for (let i = 0; i < n.bytes.length; i++) if (n.bytes[i] !== p.bytes[i]) return true;
+  return false;
+}
+
+export function prefixContains(p: Prefix, ip: IP): boolean {
+  if (p.family !== ip.family) return false;
+  for (let bit = 0; bit < p.bits; bit += 8) {
+    const i = bit >> 3;
+    const keep = Math.min(8, p.bits - bit);
+    const mask = (0xff << (8 - keep)) & 0xff;
+    if (((p.bytes[i] ?? 0) & mask) !== ((ip.bytes[i] ?? 0) & mask)) return false;
+  }
+  return true;
+}
+
+export function isUnspecified(ip: IP): boolean {
+  return ip.bytes.every((b) => b === 0);
+}
+
+export function isMulticast(ip: IP): boolean {
+  return ip.family === 'inet4' ? ((ip.bytes[0] ?? 0) & 0xf0) === 0xe0 : ip.bytes[0] === 0xff;
+}
+
+/** IPv4 broadcast address of a prefix (all host bits set). */
+export function broadcastOf(p: Prefix): IP {
+  const bytes = new Uint8Array(p.bytes);
+  for (let i = 0; i < bytes.length; i++) {
+    const keep = Math.max(0, Math.min(8, p.bits - i * 8));
+    bytes[i] = (bytes[i] ?? 0) | (~(0xff << (8 - keep)) & 0xff);
+  }
+  return { family: p.family, bytes };
+}

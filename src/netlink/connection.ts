@@ -1,0 +1,425 @@
+// A netlink connection: sequence numbers, acknowledged requests (pipelined in
+// windows), multipart dumps with NLM_F_DUMP_INTR retry, typed errors with the
+// kernel's extended ack, and notifications for multicast listeners.
+import {
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  NLMSG_HDRLEN,
+  NLMSG_NOOP,
+  NLMSG_OVERRUN,
+  NLM_F_ACK,
+  NLM_F_DUMP,
+  NLM_F_DUMP_INTR,
+  NLM_F_MULTI,
+  NLM_F_REQUEST,
+  NLA_TYPE_MASK,
+} from './constants.js';
+import { NlWriter, readU16 } from './codec.js';
+import { DumpInterruptedError, NetlinkError, NetlinkOverrunError, errnoNumber, type NetlinkErrorDetails } from './errors.js';
+import { parseDonePayload, parseErrorPayload, parseMessages, type NlMessage } from './message.js';
+import { NativeTransport, type OpenOptions, type Transport, type TransportError } from './transport.js';
+
+export interface Request {
+  type: number;
+  /** Extra NLM_F_* flags; NLM_F_REQUEST and NLM_F_ACK are added. */
+  flags?: number;
+  /** Changes kernel state (counted in stats.writes). */
+  write: boolean;
+  /** Writes the payload after the netlink header. */
+  encode(w: NlWriter): void;
+  /** Short description for errors and logs, e.g. "add address 10.0.0.1/24 to eth0". */
+  describe(): string;
+  /** Names a top-level attribute type for error messages. */
+  attributeName?(type: number): string | undefined;
+  /** Length of the fixed family header before the attributes (for naming the bad attribute). */
+  headerLength?: number;
+  /** Error codes that count as success (e.g. ESRCH when deleting what is already gone). */
+  okErrors?: readonly string[];
+}
+
+export type Outcome = { ok: true; warning?: string } | { ok: false; error: Error };
+
+export interface ConnectionStats {
+  /** Requests that change kernel state. */
+  writes: number;
+  /** All requests, including dumps. */
+  requests: number;
+  dumps: number;
+  dumpRetries: number;
+  overruns: number;
+}
+
+interface AckPending {
+  kind: 'ack';
+  request: Request;
+  bytes: Buffer;
+  done: (outcome: Outcome) => void;
+}
+
+interface DumpPending {
+  kind: 'dump';
+  request: Request;
+  messages: NlMessage[];
+  interrupted: boolean;
+  done: (result: { messages: NlMessage[]; interrupted: boolean } | Error) => void;
+}
+
+type Pending = AckPending | DumpPending;
+
+export interface ConnectionOptions {
+  /** Requests in flight at once in execAll (default 512). */
+  window?: number;
+  /** Fail pending requests when the kernel says nothing for this long (default 30 s). */
+  timeoutMs?: number;
+  /** Dump attempts before DumpInterruptedError (default 10). */
+  dumpAttempts?: number;
+}
+
+const MAX_DATAGRAM = 64 * 1024;
+
+export class NetlinkConnection {
+  readonly stats: ConnectionStats = { writes: 0, requests: 0, dumps: 0, dumpRetries: 0, overruns: 0 };
+  /** Messages not answering one of our requests (multicast notifications). */
+  onNotification: ((m: NlMessage) => void) | undefined;
+  /** The kernel dropped messages (ENOBUFS): everything must be re-listed. */
+  onOverrun: (() => void) | undefined;
+
+  private readonly pending = new Map<number, Pending>();
+  private dumpQueue: Promise<void> = Promise.resolve();
+  private seq: number;
+  private closed = false;
+  private subscribed = false;
+  private referenced = false;
+  private lastActivity = Date.now();
+  private watchdog: NodeJS.Timeout | undefined;
+  private readonly window: number;
+  private readonly timeoutMs: number;
+  private readonly dumpAttempts: number;
+
+  constructor(
+    private readonly transport: Transport,
+    options: ConnectionOptions = {},
+  ) {
+    this.window = options.window ?? 512;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.dumpAttempts = options.dumpAttempts ?? 10;
+    this.seq = (Date.now() & 0x7fffffff) >>> 0 || 1;
+    transport.onData = (err, data) => this.receive(err, data);
+    transport.unref();
+  }
+
+  static open(protocol: number, options: OpenOptions & ConnectionOptions = {}): NetlinkConnection {
+    return new NetlinkConnection(new NativeTransport(protocol, options), options);
+  }
+
+  get portId(): number {
+    return this.transport.portId;
+  }
+
+  /** Joins multicast groups; notifications go to onNotification. */
+  subscribe(groups: readonly number[]): void {
+    for (const g of groups) this.transport.addMembership(g);
+    this.subscribed = true;
+    this.updateRef();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.failAll(new Error('netlink connection closed'));
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.transport.close();
+  }
+
+  /** Sends one request and waits for its acknowledgement; throws NetlinkError. */
+  async exec(request: Request): Promise<void> {
+    const [outcome] = await this.execAll([request]);
+    if (outcome && !outcome.ok) throw outcome.error;
+  }
+
+  /**
+   * Sends many requests, pipelined (several per datagram, at most `window` in
+   * flight), and returns one outcome per request, in order. One failure does
+   * not stop the others.
+   */
+  execAll(requests: readonly Request[]): Promise<Outcome[]> {
+    const results = new Array<Outcome>(requests.length);
+    if (requests.length === 0) return Promise.resolve(results);
+    return new Promise((resolve) => {
+      let next = 0;
+      let inflight = 0;
+      let finished = 0;
+      let pumpQueued = false;
+      const settle = (index: number, outcome: Outcome): void => {
+        results[index] = outcome;
+        inflight--;
+        finished++;
+        if (finished === requests.length) {
+          resolve(results);
+        } else if (!pumpQueued) {
+          pumpQueued = true;
+          queueMicrotask(pump);
+        }
+      };
+      const pump = (): void => {
+        pumpQueued = false;
+        while (next < requests.length && inflight < this.window) {
+          const w = new NlWriter(Math.min(MAX_DATAGRAM, 256 * (this.window - inflight)));
+          const batch: Array<{ index: number; seq: number; start: number; end: number }> = [];
+          while (next < requests.length && inflight < this.window && w.length < MAX_DATAGRAM - 4096) {
+            const index = next++;
+            const request = requests[index]!;
+            if (this.closed) {
+              settle(index, { ok: false, error: new Error('netlink connection closed') });
+              continue;
+            }
+            const seq = this.nextSeq();
+            const start = w.beginMessage(request.type, NLM_F_REQUEST | NLM_F_ACK | (request.flags ?? 0), seq, this.portId);
+            request.encode(w);
+            w.endMessage(start);
+            batch.push({ index, seq, start, end: w.length });
+            inflight++;
+          }
+          if (batch.length === 0) break;
+          const data = w.toBuffer();
+          for (const item of batch) {
+            const request = requests[item.index]!;
+            this.stats.requests++;
+            if (request.write) this.stats.writes++;
+            this.pending.set(item.seq, {
+              kind: 'ack',
+              request,
+              bytes: data.subarray(item.start, item.end),
+              done: (outcome) => settle(item.index, outcome),
+            });
+          }
+          try {
+            this.transport.send(data);
+            this.touch();
+          } catch (err) {
+            for (const item of batch) {
+              this.pending.delete(item.seq);
+              settle(item.index, { ok: false, error: fromTransportError(err, requests[item.index]!) });
+            }
+          }
+        }
+      };
+      pump();
+    });
+  }
+
+  /**
+   * Runs a dump request to completion, retrying when it is interrupted. The
+   * kernel runs one dump per socket at a time (a second one gets EBUSY), so
+   * dumps on this connection queue behind each other.
+   */
+  dump(request: Request): Promise<NlMessage[]> {
+    const run = this.dumpQueue.then(() => this.dumpWithRetry(request));
+    this.dumpQueue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async dumpWithRetry(request: Request): Promise<NlMessage[]> {
+    for (let attempt = 1; attempt <= this.dumpAttempts; attempt++) {
+      const result = await this.dumpOnce(request);
+      if (!result.interrupted) return result.messages;
+      this.stats.dumpRetries++;
+    }
+    throw new DumpInterruptedError(request.describe(), this.dumpAttempts);
+  }
+
+  private dumpOnce(request: Request): Promise<{ messages: NlMessage[]; interrupted: boolean }> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) {
+        reject(new Error('netlink connection closed'));
+        return;
+      }
+      const w = new NlWriter(256);
+      const seq = this.nextSeq();
+      const start = w.beginMessage(request.type, NLM_F_REQUEST | NLM_F_DUMP | (request.flags ?? 0), seq, this.portId);
+      request.encode(w);
+      w.endMessage(start);
+      this.stats.requests++;
+      this.stats.dumps++;
+      this.pending.set(seq, {
+        kind: 'dump',
+        request,
+        messages: [],
+        interrupted: false,
+        done: (result) => (result instanceof Error ? reject(result) : resolve(result)),
+      });
+      this.updateRef();
+      try {
+        this.transport.send(w.view());
+        this.touch();
+      } catch (err) {
+        this.pending.delete(seq);
+        this.updateRef();
+        reject(fromTransportError(err, request));
+      }
+    });
+  }
+
+  private nextSeq(): number {
+    this.seq = (this.seq + 1) >>> 0;
+    if (this.seq === 0) this.seq = 1;
+    return this.seq;
+  }
+
+  private touch(): void {
+    this.lastActivity = Date.now();
+    this.updateRef();
+    if (!this.watchdog && this.pending.size > 0) {
+      this.watchdog = setInterval(() => this.checkTimeout(), Math.min(1000, this.timeoutMs));
+      this.watchdog.unref();
+    }
+  }
+
+  private checkTimeout(): void {
+    if (this.pending.size === 0) {
+      if (this.watchdog) clearInterval(this.watchdog);
+      this.watchdog = undefined;
+      return;
+    }
+    if (Date.now() - this.lastActivity > this.timeoutMs) {
+      this.failAll(new NetlinkError({ errno: errnoNumber('ETIMEDOUT') ?? 110, operation: 'waiting for the kernel' }));
+    }
+  }
+
+  private updateRef(): void {
+    const want = this.pending.size > 0 || this.subscribed;
+    if (want === this.referenced || this.closed) return;
+    this.referenced = want;
+    if (want) this.transport.ref();
+    else this.transport.unref();
+  }
+
+  private failAll(err: Error): void {
+    const entries = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of entries) {
+      if (p.kind === 'ack') p.done({ ok: false, error: err });
+      else p.done(err);
+    }
+    this.updateRef();
+  }
+
+  private receive(err: TransportError | null, data?: Buffer): void {
+    if (err) {
+      if (err.code === 'ENOBUFS') {
+        this.stats.overruns++;
+        // Acks may have been dropped: their outcome is unknown. A dump in
+        // progress keeps running in the kernel; finish it, then retry it.
+        for (const [seq, p] of this.pending) {
+          if (p.kind === 'ack') {
+            this.pending.delete(seq);
+            p.done({ ok: false, error: new NetlinkOverrunError(p.request.describe()) });
+          } else {
+            p.interrupted = true;
+          }
+        }
+        this.updateRef();
+        this.onOverrun?.();
+        return;
+      }
+      this.failAll(err);
+      return;
+    }
+    if (!data) return;
+    this.touch();
+    const messages = parseMessages(data);
+    for (const m of messages) this.dispatch(m);
+    this.updateRef();
+  }
+
+  private dispatch(m: NlMessage): void {
+    const mine = m.portId === this.portId;
+    const p = mine ? this.pending.get(m.seq) : undefined;
+    if (!p) {
+      if (m.type !== NLMSG_NOOP) this.onNotification?.(m);
+      return;
+    }
+    if (m.type === NLMSG_ERROR) {
+      const payload = parseErrorPayload(m);
+      this.pending.delete(m.seq);
+      if (p.kind === 'ack') {
+        if (payload.errno === 0) {
+          p.done(payload.extack?.message ? { ok: true, warning: payload.extack.message } : { ok: true });
+        } else {
+          const error = this.kernelError(payload.errno, payload.extack, p.request, p.bytes, m.seq);
+          p.done(p.request.okErrors?.includes(error.code) ? { ok: true, warning: error.message } : { ok: false, error });
+        }
+      } else {
+        p.done(this.kernelError(payload.errno || errnoNumber('EPROTO') || 71, payload.extack, p.request, undefined, m.seq));
+      }
+      return;
+    }
+    if (p.kind !== 'dump') {
+      // an ack request answered with data (NLM_F_ECHO); ignore the payload
+      return;
+    }
+    if ((m.flags & NLM_F_DUMP_INTR) !== 0) p.interrupted = true;
+    if (m.type === NLMSG_DONE) {
+      this.pending.delete(m.seq);
+      const done = parseDonePayload(m);
+      if (done.errno !== 0) {
+        p.done(this.kernelError(done.errno, done.extack, p.request, undefined, m.seq));
+      } else {
+        p.done({ messages: p.messages, interrupted: p.interrupted });
+      }
+      return;
+    }
+    if (m.type === NLMSG_OVERRUN) {
+      p.interrupted = true;
+      return;
+    }
+    p.messages.push(m);
+    if ((m.flags & NLM_F_MULTI) === 0) {
+      // a single-part reply (some GET requests answer without a dump)
+      this.pending.delete(m.seq);
+      p.done({ messages: p.messages, interrupted: p.interrupted });
+    }
+  }
+
+  private kernelError(errno: number, extack: NetlinkErrorDetails['extack'], request: Request, bytes: Buffer | undefined, seq: number): NetlinkError {
+    const details: NetlinkErrorDetails = { errno, operation: request.describe(), seq };
+    if (extack) details.extack = extack;
+    const attribute = bytes && extack?.offset !== undefined ? nameAttribute(request, bytes, extack.offset) : undefined;
+    if (attribute) details.attribute = attribute;
+    return new NetlinkError(details);
+  }
+}
+
+/**
+ * Names the attribute at `offset` (from the start of the message) of our request,
+ * walking into nested attributes: "RTA_METRICS/#2".
+ */
+function nameAttribute(request: Request, bytes: Buffer, offset: number): string | undefined {
+  let pos = NLMSG_HDRLEN + (request.headerLength ?? 0);
+  let end = bytes.length;
+  const path: string[] = [];
+  while (pos + 4 <= end) {
+    const len = readU16(bytes, pos);
+    if (len < 4) return undefined;
+    const type = readU16(bytes, pos + 2) & NLA_TYPE_MASK;
+    const name = (path.length === 0 ? request.attributeName?.(type) : undefined) ?? `#${type}`;
+    if (offset === pos) return [...path, name].join('/');
+    if (offset > pos && offset < pos + len) {
+      path.push(name);
+      end = pos + len;
+      pos += 4;
+      continue;
+    }
+    pos += (len + 3) & ~3;
+  }
+  return undefined;
+}
+
+function fromTransportError(err: unknown, request: Request): Error {
+  const e = err as TransportError;
+  if (typeof e?.errno === 'number') return new NetlinkError({ errno: e.errno, operation: request.describe() });
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,270 @@
+// Routes: struct rtmsg + RTA_* attributes (RTM_NEWROUTE/DELROUTE/GETROUTE).
+import { AttrReader, NlWriter, readS32, readU16, readU32 } from '../codec.js';
+import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from '../constants.js';
+import type { Request } from '../connection.js';
+import { NetlinkDecodeError } from '../errors.js';
+import type { NlMessage } from '../message.js';
+import { AF_INET, AF_INET6, familyOfAf, formatBytes, parseIP, type Family } from '../../net/ip.js';
+import {
+  ROUTE_ATTR_NAMES,
+  RTAX_MTU,
+  RTA_DST,
+  RTA_GATEWAY,
+  RTA_IIF,
+  RTA_METRICS,
+  RTA_MULTIPATH,
+  RTA_OIF,
+  RTA_PREF,
+  RTA_PREFSRC,
+  RTA_PRIORITY,
+  RTA_SRC,
+  RTA_TABLE,
+  RTA_VIA,
+  RTMSG_LEN,
+  RTM_DELROUTE,
+  RTM_GETROUTE,
+  RTM_NEWROUTE,
+  RT_SCOPE_NOWHERE,
+  RT_TABLE_COMPAT,
+} from './constants.js';
+
+export interface NextHop {
+  gateway?: string;
+  oif: number;
+  /** rtnh_hops + 1 */
+  weight: number;
+  flags: number;
+}
+
+export interface RouteMessage {
+  family: Family;
+  dstLen: number;
+  srcLen: number;
+  tos: number;
+  table: number;
+  protocol: number;
+  scope: number;
+  type: number;
+  flags: number;
+  /** Destination address without the length; undefined for a default route. */
+  dst?: string;
+  src?: string;
+  /** RTA_GATEWAY, or RTA_VIA for a next hop of the other family. */
+  gateway?: string;
+  oif?: number;
+  iif?: number;
+  priority: number;
+  prefsrc?: string;
+  mtu?: number;
+  nextHops?: NextHop[];
+  pref?: number;
+}
+
+function decodeVia(r: AttrReader): string | undefined {
+  if (r.length < 2) return undefined;
+  const len = r.length - 2;
+  if (len !== 4 && len !== 16) return undefined;
+  return formatBytes(r.buf, r.offset + 2, len);
+}
+
+function decodeMultipath(r: AttrReader): NextHop[] {
+  const hops: NextHop[] = [];
+  const b = r.buf;
+  let pos = r.offset;
+  const end = r.offset + r.length;
+  while (pos + 8 <= end) {
+    const len = readU16(b, pos);
+    if (len < 8 || pos + len > end) throw new NetlinkDecodeError(`rtnexthop length ${len}`, pos);
+    const hop: NextHop = { flags: b[pos + 2] ?? 0, weight: (b[pos + 3] ?? 0) + 1, oif: readS32(b, pos + 4) };
+    const attrs = new AttrReader(b, pos + 8, pos + len);
+    while (attrs.next()) {
+      if (attrs.type === RTA_GATEWAY) hop.gateway = attrs.ip();
+      else if (attrs.type === RTA_VIA) {
+        const via = decodeVia(attrs);
+        if (via) hop.gateway = via;
+      }
+    }
+    hops.push(hop);
+    pos += (len + 3) & ~3;
+  }
+  return hops;
+}
+
+export function decodeRoute(m: NlMessage): RouteMessage | undefined {
+  if (m.length < RTMSG_LEN) throw new NetlinkDecodeError(`rtmsg of ${m.length} bytes`, m.offset);
+  const b = m.buf;
+  const o = m.offset;
+  const family = familyOfAf(b[o] ?? 0);
+  if (!family) return undefined;
+  const route: RouteMessage = {
+    family,
+    dstLen: b[o + 1] ?? 0,
+    srcLen: b[o + 2] ?? 0,
+    tos: b[o + 3] ?? 0,
+    table: b[o + 4] ?? 0,
+    protocol: b[o + 5] ?? 0,
+    scope: b[o + 6] ?? 0,
+    type: b[o + 7] ?? 0,
+    flags: readU32(b, o + 8),
+    priority: 0,
+  };
+  const r = new AttrReader(b, o + RTMSG_LEN, o + m.length);
+  while (r.next()) {
+    switch (r.type) {
+      case RTA_DST:
+        route.dst = r.ip();
+        break;
+      case RTA_SRC:
+        route.src = r.ip();
+        break;
+      case RTA_GATEWAY:
+        route.gateway = r.ip();
+        break;
+      case RTA_VIA: {
+        const via = decodeVia(r);
+        if (via) route.gateway = via;
+        break;
+      }
+      case RTA_OIF:
+        route.oif = r.u32();
+        break;
+      case RTA_IIF:
+        route.iif = r.u32();
+        break;
+      case RTA_PRIORITY:
+        route.priority = r.u32();
+        break;
+      case RTA_PREFSRC:
+        route.prefsrc = r.ip();
+        break;
+      case RTA_TABLE:
+        route.table = r.u32();
+        break;
+      case RTA_PREF:
+        route.pref = r.u8();
+        break;
+      case RTA_METRICS: {
+        const metrics = r.nested();
+        while (metrics.next()) if (metrics.type === RTAX_MTU) route.mtu = metrics.u32();
+        break;
+      }
+      case RTA_MULTIPATH:
+        route.nextHops = decodeMultipath(r);
+        break;
+      default:
+        break;
+    }
+  }
+  return route;
+}
+
+export interface RouteDumpFilter {
+  family?: Family;
+  /** Only this table (the kernel filters thanks to NETLINK_GET_STRICT_CHK). */
+  table?: number;
+}
+
+export function dumpRoutesRequest(filter: RouteDumpFilter = {}): Request {
+  return {
+    type: RTM_GETROUTE,
+    write: false,
+    headerLength: RTMSG_LEN,
+    encode(w) {
+      const af = filter.family === undefined ? 0 : filter.family === 'inet4' ? AF_INET : AF_INET6;
+      const table = filter.table ?? 0;
+      w.u8(af).u8(0).u8(0).u8(0).u8(table > 255 ? 0 : table).u8(0).u8(0).u8(0).u32(0);
+      if (table > 255) w.attrU32(RTA_TABLE, table);
+    },
+    describe: () => `list routes${filter.table ? ` in table ${filter.table}` : ''}`,
+    attributeName: (t) => ROUTE_ATTR_NAMES[t],
+  };
+}
+
+export interface RouteParams {
+  family: Family;
+  dst?: string;
+  dstLen: number;
+  src?: string;
+  srcLen?: number;
+  gateway?: string;
+  oif?: number;
+  table: number;
+  priority: number;
+  protocol: number;
+  scope: number;
+  type: number;
+  flags?: number;
+  prefsrc?: string;
+  mtu?: number;
+  /** For messages: "route 10.0.0.0/8 via 192.0.2.1 dev eth0". */
+  label: string;
+}
+
+function addressBytes(text: string, family: Family): Uint8Array {
+  const ip = parseIP(text);
+  if (!ip) throw new Error(`invalid IP address "${text}"`);
+  if (ip.family !== family) throw new Error(`address ${text} is not ${family}`);
+  return ip.bytes;
+}
+
+function encodeRoute(w: NlWriter, p: RouteParams, forDelete: boolean): void {
+  w.u8(p.family === 'inet4' ? AF_INET : AF_INET6)
+    .u8(p.dstLen)
+    .u8(p.srcLen ?? 0)
+    .u8(0)
+    .u8(p.table > 255 ? RT_TABLE_COMPAT : p.table)
+    .u8(p.protocol)
+    .u8(forDelete ? RT_SCOPE_NOWHERE : p.scope)
+    .u8(p.type)
+    .u32(p.flags ?? 0);
+  w.attrU32(RTA_TABLE, p.table);
+  if (p.dst !== undefined && p.dstLen > 0) w.attrBytes(RTA_DST, addressBytes(p.dst, p.family));
+  if (p.src !== undefined && (p.srcLen ?? 0) > 0) w.attrBytes(RTA_SRC, addressBytes(p.src, p.family));
+  w.attrU32(RTA_PRIORITY, p.priority);
+  if (p.oif !== undefined) w.attrU32(RTA_OIF, p.oif);
+  if (p.gateway !== undefined) {
+    const gw = parseIP(p.gateway);
+    if (!gw) throw new Error(`invalid gateway "${p.gateway}"`);
+    if (gw.family === p.family) {
+      w.attrBytes(RTA_GATEWAY, gw.bytes);
+    } else {
+      // an IPv4 route via an IPv6 next hop (RFC 5549)
+      const via = Buffer.alloc(2 + gw.bytes.length);
+      via.writeUInt16LE(gw.family === 'inet4' ? AF_INET : AF_INET6, 0);
+      via.set(gw.bytes, 2);
+      w.attrBytes(RTA_VIA, via);
+    }
+  }
+  if (!forDelete) {
+    if (p.prefsrc !== undefined) w.attrBytes(RTA_PREFSRC, addressBytes(p.prefsrc, p.family));
+    if (p.mtu !== undefined && p.mtu !== 0) {
+      const m = w.beginNested(RTA_METRICS);
+      w.attrU32(RTAX_MTU, p.mtu);
+      w.endNested(m);
+    }
+  }
+}
+
+export function addRouteRequest(p: RouteParams, replace = false): Request {
+  return {
+    type: RTM_NEWROUTE,
+    flags: NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL),
+    write: true,
+    headerLength: RTMSG_LEN,
+    encode: (w) => encodeRoute(w, p, false),
+    describe: () => `add ${p.label}`,
+    attributeName: (t) => ROUTE_ATTR_NAMES[t],
+  };
+}
+
+export function deleteRouteRequest(p: RouteParams): Request {
+  return {
+    type: RTM_DELROUTE,
+    write: true,
+    okErrors: ['ESRCH', 'ENOENT'],
+    headerLength: RTMSG_LEN,
+    encode: (w) => encodeRoute(w, p, true),
+    describe: () => `delete ${p.label}`,
+    attributeName: (t) => ROUTE_ATTR_NAMES[t],
+  };
+}

@@ -1,0 +1,171 @@
+// Network resource types: specs (desired, per layer and merged) and statuses
+// (observed from the kernel), with Talos field names.
+import type { Family } from '../../net/ip.js';
+import type { OperState } from '../../netlink/rtnetlink/constants.js';
+
+export const T = {
+  LinkSpec: 'LinkSpec',
+  LinkStatus: 'LinkStatus',
+  AddressSpec: 'AddressSpec',
+  AddressStatus: 'AddressStatus',
+  RouteSpec: 'RouteSpec',
+  RouteStatus: 'RouteStatus',
+  AppliedLink: 'AppliedLink',
+  AppliedAddress: 'AppliedAddress',
+  AppliedRoute: 'AppliedRoute',
+  MachineConfig: 'MachineConfig',
+} as const;
+
+/** Configuration layers, lowest priority first. */
+export const LAYERS = ['default', 'cmdline', 'platform', 'operator', 'configuration'] as const;
+export type ConfigLayer = (typeof LAYERS)[number];
+
+export function layerRank(layer: ConfigLayer): number {
+  return LAYERS.indexOf(layer);
+}
+
+export interface LinkSpec {
+  name: string;
+  /** Created by netcfg (bond, vlan…) rather than a device that exists on its own. */
+  logical: boolean;
+  up: boolean;
+  /** 0: leave as is. */
+  mtu: number;
+  /** Link kind for logical links ("" for physical). */
+  kind: string;
+  /** ARPHRD name, e.g. "ether". */
+  type: string;
+  hardwareAddr?: string;
+  parentName?: string;
+  layer: ConfigLayer;
+}
+
+export interface LinkStatus {
+  index: number;
+  type: string;
+  linkIndex: number;
+  flags: string;
+  hardwareAddr: string;
+  permanentAddr: string;
+  broadcastAddr: string;
+  mtu: number;
+  queueDisc: string;
+  masterIndex: number;
+  operationalState: OperState;
+  kind: string;
+  slaveKind: string;
+  alias: string;
+  altNames: string[];
+  /** Carrier (ethtool link detected). */
+  linkState: boolean;
+}
+
+export interface AddressSpec {
+  /** Prefix, e.g. "10.0.0.2/24". */
+  address: string;
+  linkName: string;
+  family: Family;
+  scope: string;
+  /** Comma-separated flag names, e.g. "permanent". */
+  flags: string;
+  announceWithARP: boolean;
+  /** Metric of the prefix route (IFA_RT_PRIORITY); 0: kernel default. */
+  priority: number;
+  layer: ConfigLayer;
+}
+
+export interface AddressStatus {
+  address: string;
+  local: string;
+  broadcast: string;
+  linkIndex: number;
+  linkName: string;
+  family: Family;
+  scope: string;
+  flags: string;
+  priority: number;
+}
+
+export interface RouteSpec {
+  family: Family;
+  /** Destination prefix; "" for a default route. */
+  dst: string;
+  /** Preferred source address (RTA_PREFSRC); "" when unset. */
+  src: string;
+  /** Next hop; "" for a link-scope route. */
+  gateway: string;
+  outLinkName: string;
+  /** "main", "local", "default" or a number. */
+  table: string;
+  priority: number;
+  scope: string;
+  type: string;
+  flags: string;
+  protocol: string;
+  /** Route MTU metric; 0 when unset. */
+  mtu: number;
+  layer: ConfigLayer;
+}
+
+export interface RouteStatus {
+  family: Family;
+  dst: string;
+  src: string;
+  gateway: string;
+  outLinkIndex: number;
+  outLinkName: string;
+  table: string;
+  priority: number;
+  scope: string;
+  type: string;
+  flags: string;
+  protocol: string;
+  mtu: number;
+}
+
+/** What netcfg did to a link, so it can undo exactly that. */
+export interface AppliedLink {
+  name: string;
+  logical: boolean;
+  /** netcfg created the link (logical links only). */
+  created: boolean;
+  /** Values the link had before netcfg first changed them. */
+  original: { up?: boolean; mtu?: number };
+  /** Values netcfg set. */
+  set: { up?: boolean; mtu?: number };
+}
+
+export interface AddressRecord {
+  address: string;
+  linkName: string;
+  family: Family;
+  scope: string;
+  flags: string;
+  priority: number;
+}
+
+export interface AppliedAddress extends AddressRecord {
+  /** netcfg added the address (false: it was already there and is left alone on removal). */
+  created: boolean;
+  /** An address of the same prefix netcfg replaced, restored on removal. */
+  replaced?: AddressRecord;
+}
+
+export interface RouteRecord {
+  family: Family;
+  dst: string;
+  src: string;
+  gateway: string;
+  outLinkName: string;
+  table: string;
+  priority: number;
+  scope: string;
+  type: string;
+  protocol: string;
+  mtu: number;
+}
+
+export interface AppliedRoute extends RouteRecord {
+  created: boolean;
+  replaced?: RouteRecord;
+}

@@ -1,0 +1,38 @@
+// The record of kernel changes a run made (or, in dry-run, would make).
+export type ChangeAction = 'add' | 'change' | 'remove';
+export type ObjectKind = 'link' | 'address' | 'route' | 'hostname' | 'file' | 'wireguard';
+
+export interface Change {
+  action: ChangeAction;
+  kind: ObjectKind;
+  /** Resource-style ID, e.g. "eth0/10.0.0.2/24". */
+  id: string;
+  /** One line for humans, e.g. "mtu 1500 → 9000". */
+  detail?: string;
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+}
+
+export class ChangeLog {
+  readonly changes: Change[] = [];
+  /** Things that could not be applied yet and are waiting (e.g. for a link to appear). */
+  readonly pending = new Map<string, string>();
+
+  wait(id: string, reason: string): void {
+    this.pending.set(id, reason);
+  }
+
+  record(change: Change): void {
+    this.changes.push(change);
+  }
+
+  count(action: ChangeAction): number {
+    let n = 0;
+    for (const c of this.changes) if (c.action === action) n++;
+    return n;
+  }
+
+  summary(): string {
+    return `${this.count('add')} added, ${this.count('change')} changed, ${this.count('remove')} removed`;
+  }
+}

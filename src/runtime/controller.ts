@@ -1,0 +1,64 @@
+// Controllers declare what they read and write; the runtime wakes them when an
+// input changes and enforces one writer per output type.
+import type { Logger } from '../log.js';
+import type { Resource } from '../resources/resource.js';
+import type { ChangeLog } from './changes.js';
+
+export interface Input {
+  namespace: string;
+  type: string;
+}
+
+export interface Output {
+  namespace: string;
+  type: string;
+  /** exclusive: only this controller writes the type; shared: several do, each owning its own resources. */
+  kind: 'exclusive' | 'shared';
+}
+
+export interface ReconcileContext {
+  readonly log: Logger;
+  /** Dry run: compute and report changes, touch neither the kernel nor persisted state. */
+  readonly dryRun: boolean;
+  readonly changes: ChangeLog;
+  list<S>(namespace: string, type: string): Resource<S>[];
+  get<S>(namespace: string, type: string, id: string): Resource<S> | undefined;
+  /** Creates or updates one of this controller's outputs (no-op when unchanged). */
+  put<S>(namespace: string, type: string, id: string, spec: S): Resource<S>;
+  /** Starts teardown of an output; true when no finalizers remain. */
+  teardown(namespace: string, type: string, id: string): boolean;
+  destroy(namespace: string, type: string, id: string): void;
+  /** Finalizers on inputs carry this controller's name. */
+  addFinalizer(namespace: string, type: string, id: string): void;
+  removeFinalizer(namespace: string, type: string, id: string): void;
+  /** Run again after `ms` even if no input changes (e.g. a link that is not there yet). */
+  requeueAfter(ms: number): void;
+  /** Persists the state namespace now (before making kernel changes it records). */
+  flushState(): Promise<void>;
+}
+
+export interface Controller {
+  readonly name: string;
+  readonly inputs: readonly Input[];
+  readonly outputs: readonly Output[];
+  reconcile(ctx: ReconcileContext): Promise<void>;
+  /** Called once when the runtime starts (e.g. to subscribe to kernel events). */
+  start?(wake: () => void): void | Promise<void>;
+  stop?(): void | Promise<void>;
+}
+
+/** Errors a controller wants reported but not retried (bad input that will not fix itself). */
+export class TerminalError extends Error {
+  constructor(message: string, readonly causes: readonly Error[] = []) {
+    super(message);
+    this.name = 'TerminalError';
+  }
+}
+
+/** Several independent failures from one reconcile pass. */
+export class ReconcileErrors extends Error {
+  constructor(readonly errors: readonly Error[]) {
+    super(errors.map((e) => e.message).join('; '));
+    this.name = 'ReconcileErrors';
+  }
+}
