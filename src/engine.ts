@@ -6,6 +6,7 @@ import { LinkConfigController } from './controllers/config/link-config.js';
 import { MACHINE_CONFIG_ID } from './controllers/config/machine-config.js';
 import { RouteConfigController } from './controllers/config/route-config.js';
 import type { Kernel } from './controllers/kernel.js';
+import { KernelWatch } from './controllers/watch.js';
 import { mergeControllers } from './controllers/merge/rules.js';
 import { AddressSpecController } from './controllers/spec/address-spec.js';
 import { LinkSpecController } from './controllers/spec/link-spec.js';
@@ -51,6 +52,15 @@ export function configRuntime(options: EngineOptions): Runtime {
     }
   }
   return runtime;
+}
+
+/**
+ * Wakes the spec controllers on kernel events (daemon mode): a link that
+ * appears later is configured, and drift is repaired.
+ */
+export function watchKernel(runtime: Runtime, netns: string | undefined, log: Logger): KernelWatch {
+  const specs = ['LinkSpecController', 'AddressSpecController', 'RouteSpecController'];
+  return new KernelWatch(netns, { link: specs, address: specs.slice(1), route: specs.slice(2) }, (name) => runtime.wake(name), log);
 }
 
 /** A runtime that only observes the kernel. */

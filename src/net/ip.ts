@@ -125,24 +125,37 @@ export function parseIP(s: string): IP | undefined {
   return bytes ? { family: 'inet4', bytes } : undefined;
 }
 
+/** The prefix length after a "/" at `slash`: 0, or 1-3 digits without a leading zero. */
+function parseBits(s: string, slash: number): number {
+  const n = s.length - slash - 1;
+  if (n < 1 || n > 3) return -1;
+  let bits = 0;
+  for (let i = slash + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57 || (i === slash + 1 && c === 48 && n > 1)) return -1;
+    bits = bits * 10 + (c - 48);
+  }
+  return bits;
+}
+
 /** Parses "addr/bits". */
 export function parsePrefix(s: string): Prefix | undefined {
   const slash = s.indexOf('/');
   if (slash < 0) return undefined;
-  const ip = parseIP(s.slice(0, slash));
-  if (!ip) return undefined;
-  const bitsText = s.slice(slash + 1);
-  if (!/^(0|[1-9][0-9]{0,2})$/.test(bitsText)) return undefined;
-  const bits = Number(bitsText);
-  if (bits > ip.bytes.length * 8) return undefined;
-  return { ...ip, bits };
+  const text = s.slice(0, slash);
+  const v6 = text.includes(':');
+  const bytes = v6 ? parseIPv6(text) : parseIPv4(text);
+  if (!bytes) return undefined;
+  const bits = parseBits(s, slash);
+  if (bits < 0 || bits > bytes.length * 8) return undefined;
+  return { family: v6 ? 'inet6' : 'inet4', bytes, bits };
 }
 
 /** A CIDR or a bare IP; a bare IP gets the full mask (/32 or /128). */
 export function parseIPOrPrefix(s: string): Prefix | undefined {
   if (s.includes('/')) return parsePrefix(s);
   const ip = parseIP(s);
-  return ip ? { ...ip, bits: ip.bytes.length * 8 } : undefined;
+  return ip ? { family: ip.family, bytes: ip.bytes, bits: ip.bytes.length * 8 } : undefined;
 }
 
 export function formatIPv4(b: Uint8Array, off = 0): string {
@@ -195,6 +208,16 @@ export function formatBytes(bytes: Uint8Array, off = 0, len = bytes.length - off
 
 export function formatPrefix(p: Prefix): string {
   return `${formatIP(p)}/${p.bits}`;
+}
+
+/**
+ * Canonical text of a prefix string that is known to parse. IPv4 text that
+ * parses is already canonical (no leading zeros, decimal), so only IPv6 is reformatted.
+ */
+export function canonicalPrefixText(s: string): string | undefined {
+  if (!s.includes(':')) return parsePrefix(s) ? s : undefined;
+  const p = parsePrefix(s);
+  return p ? formatPrefix(p) : undefined;
 }
 
 /** Canonical text of an IP string, or undefined when it does not parse. */

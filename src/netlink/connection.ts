@@ -14,7 +14,7 @@ import {
   NLM_F_REQUEST,
   NLA_TYPE_MASK,
 } from './constants.js';
-import { NlWriter, readU16 } from './codec.js';
+import { NlWriter, readU16, readU32 } from './codec.js';
 import { DumpInterruptedError, NetlinkError, NetlinkOverrunError, errnoNumber, type NetlinkErrorDetails } from './errors.js';
 import { parseDonePayload, parseErrorPayload, parseMessages, type NlMessage } from './message.js';
 import { NativeTransport, type OpenOptions, type Transport, type TransportError } from './transport.js';
@@ -49,11 +49,22 @@ export interface ConnectionStats {
   overruns: number;
 }
 
-interface AckPending {
-  kind: 'ack';
-  request: Request;
-  bytes: Buffer;
-  done: (outcome: Outcome) => void;
+interface Segment {
+  kind: 'segment';
+  /** Sequence number of the first request; the barrier is base + count. */
+  base: number;
+  count: number;
+  /** Index of the first request in `requests` / `results`. */
+  first: number;
+  requests: readonly Request[];
+  results: Outcome[];
+  datagrams: Buffer[];
+  /** Offset of each request's message in its datagram, and which datagram. */
+  starts: Int32Array;
+  datagramOf: Int32Array;
+  /** ENOBUFS while the segment was in flight: unanswered requests are unknown. */
+  overrun: boolean;
+  done: () => void;
 }
 
 interface DumpPending {
@@ -64,10 +75,10 @@ interface DumpPending {
   done: (result: { messages: NlMessage[]; interrupted: boolean } | Error) => void;
 }
 
-type Pending = AckPending | DumpPending;
+type Pending = Segment | DumpPending;
 
 export interface ConnectionOptions {
-  /** Requests in flight at once in execAll (default 512). */
+  /** Requests per acknowledged segment in execAll (default 1024). */
   window?: number;
   /** Fail pending requests when the kernel says nothing for this long (default 30 s). */
   timeoutMs?: number;
@@ -76,6 +87,7 @@ export interface ConnectionOptions {
 }
 
 const MAX_DATAGRAM = 64 * 1024;
+const OK: Outcome = Object.freeze({ ok: true }) as Outcome;
 
 export class NetlinkConnection {
   readonly stats: ConnectionStats = { writes: 0, requests: 0, dumps: 0, dumpRetries: 0, overruns: 0 };
@@ -85,6 +97,8 @@ export class NetlinkConnection {
   onOverrun: (() => void) | undefined;
 
   private readonly pending = new Map<number, Pending>();
+  /** Segments in flight, to route error replies of their requests. */
+  private readonly segments: Segment[] = [];
   private dumpQueue: Promise<void> = Promise.resolve();
   private seq: number;
   private closed = false;
@@ -100,7 +114,7 @@ export class NetlinkConnection {
     private readonly transport: Transport,
     options: ConnectionOptions = {},
   ) {
-    this.window = options.window ?? 512;
+    this.window = options.window ?? 1024;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.dumpAttempts = options.dumpAttempts ?? 10;
     this.seq = (Date.now() & 0x7fffffff) >>> 0 || 1;
@@ -138,74 +152,115 @@ export class NetlinkConnection {
   }
 
   /**
-   * Sends many requests, pipelined (several per datagram, at most `window` in
-   * flight), and returns one outcome per request, in order. One failure does
-   * not stop the others.
+   * Sends many requests and returns one outcome per request, in order; one
+   * failure does not stop the others. Requests go without NLM_F_ACK, many per
+   * datagram, in segments of at most `window` requests, each closed by an
+   * acknowledged NLMSG_NOOP barrier: the kernel handles a datagram before
+   * sendto() returns and answers only failures, so when the barrier's ack
+   * arrives every request before it is done, and at most `window` error replies
+   * can be queued (no ENOBUFS).
    */
-  execAll(requests: readonly Request[]): Promise<Outcome[]> {
-    const results = new Array<Outcome>(requests.length);
-    if (requests.length === 0) return Promise.resolve(results);
+  async execAll(requests: readonly Request[]): Promise<Outcome[]> {
+    const results = new Array<Outcome>(requests.length).fill(OK);
+    for (let first = 0; first < requests.length; first += this.window) {
+      await this.execSegment(requests, first, Math.min(requests.length, first + this.window), results);
+    }
+    return results;
+  }
+
+  private execSegment(requests: readonly Request[], first: number, end: number, results: Outcome[]): Promise<void> {
     return new Promise((resolve) => {
-      let next = 0;
-      let inflight = 0;
-      let finished = 0;
-      let pumpQueued = false;
-      const settle = (index: number, outcome: Outcome): void => {
-        results[index] = outcome;
-        inflight--;
-        finished++;
-        if (finished === requests.length) {
-          resolve(results);
-        } else if (!pumpQueued) {
-          pumpQueued = true;
-          queueMicrotask(pump);
+      const count = end - first;
+      if (this.closed) {
+        for (let i = first; i < end; i++) results[i] = { ok: false, error: new Error('netlink connection closed') };
+        resolve();
+        return;
+      }
+      if (this.seq > 0xffffffff - count - 2) this.seq = 0; // keep the segment's sequence numbers contiguous
+      const base = this.seq + 1;
+      this.seq += count + 1;
+      const segment: Segment = {
+        kind: 'segment',
+        base,
+        count,
+        first,
+        requests,
+        results,
+        datagrams: [],
+        starts: new Int32Array(count),
+        datagramOf: new Int32Array(count),
+        overrun: false,
+        done: resolve,
+      };
+      let w = new NlWriter(MAX_DATAGRAM);
+      const flush = (last: boolean): boolean => {
+        if (last) {
+          const start = w.beginMessage(NLMSG_NOOP, NLM_F_REQUEST | NLM_F_ACK, base + count, this.portId);
+          w.endMessage(start);
+        }
+        const data = w.toBuffer();
+        segment.datagrams.push(data);
+        try {
+          this.transport.send(data);
+          this.touch();
+          return true;
+        } catch (err) {
+          // nothing in this datagram reached the kernel
+          const datagram = segment.datagrams.length - 1;
+          for (let i = 0; i < count; i++) {
+            if (segment.datagramOf[i] === datagram) results[first + i] = { ok: false, error: fromTransportError(err, requests[first + i]!) };
+          }
+          return false;
         }
       };
-      const pump = (): void => {
-        pumpQueued = false;
-        while (next < requests.length && inflight < this.window) {
-          const w = new NlWriter(Math.min(MAX_DATAGRAM, 256 * (this.window - inflight)));
-          const batch: Array<{ index: number; seq: number; start: number; end: number }> = [];
-          while (next < requests.length && inflight < this.window && w.length < MAX_DATAGRAM - 4096) {
-            const index = next++;
-            const request = requests[index]!;
-            if (this.closed) {
-              settle(index, { ok: false, error: new Error('netlink connection closed') });
-              continue;
-            }
-            const seq = this.nextSeq();
-            const start = w.beginMessage(request.type, NLM_F_REQUEST | NLM_F_ACK | (request.flags ?? 0), seq, this.portId);
-            request.encode(w);
-            w.endMessage(start);
-            batch.push({ index, seq, start, end: w.length });
-            inflight++;
-          }
-          if (batch.length === 0) break;
-          const data = w.toBuffer();
-          for (const item of batch) {
-            const request = requests[item.index]!;
-            this.stats.requests++;
-            if (request.write) this.stats.writes++;
-            this.pending.set(item.seq, {
-              kind: 'ack',
-              request,
-              bytes: data.subarray(item.start, item.end),
-              done: (outcome) => settle(item.index, outcome),
-            });
-          }
-          try {
-            this.transport.send(data);
-            this.touch();
-          } catch (err) {
-            for (const item of batch) {
-              this.pending.delete(item.seq);
-              settle(item.index, { ok: false, error: fromTransportError(err, requests[item.index]!) });
-            }
-          }
+      this.pending.set(base + count, segment);
+      this.segments.push(segment);
+      let sent = true;
+      for (let i = 0; i < count; i++) {
+        const request = requests[first + i]!;
+        if (w.length > MAX_DATAGRAM - 4096) {
+          flush(false);
+          w = new NlWriter(MAX_DATAGRAM);
         }
-      };
-      pump();
+        const start = w.beginMessage(request.type, NLM_F_REQUEST | (request.flags ?? 0), base + i, this.portId);
+        request.encode(w);
+        w.endMessage(start);
+        segment.starts[i] = start;
+        segment.datagramOf[i] = segment.datagrams.length;
+        this.stats.requests++;
+        if (request.write) this.stats.writes++;
+      }
+      sent = flush(true);
+      if (!sent) this.finishSegment(segment);
     });
+  }
+
+  private finishSegment(segment: Segment): void {
+    this.pending.delete(segment.base + segment.count);
+    const i = this.segments.indexOf(segment);
+    if (i >= 0) this.segments.splice(i, 1);
+    if (segment.overrun) {
+      for (let k = 0; k < segment.count; k++) {
+        if (segment.results[segment.first + k] === OK) {
+          segment.results[segment.first + k] = { ok: false, error: new NetlinkOverrunError(segment.requests[segment.first + k]!.describe()) };
+        }
+      }
+    }
+    this.updateRef();
+    segment.done();
+  }
+
+  /** An error reply to one request of a segment. */
+  private segmentReply(segment: Segment, m: NlMessage): void {
+    const k = m.seq - segment.base;
+    const request = segment.requests[segment.first + k]!;
+    const payload = parseErrorPayload(m);
+    if (payload.errno === 0) return;
+    const datagram = segment.datagrams[segment.datagramOf[k]!]!;
+    const start = segment.starts[k]!;
+    const bytes = datagram.subarray(start, start + readU32(datagram, start));
+    const error = this.kernelError(payload.errno, payload.extack, request, bytes, m.seq);
+    segment.results[segment.first + k] = request.okErrors?.includes(error.code) ? OK : { ok: false, error };
   }
 
   /**
@@ -301,8 +356,13 @@ export class NetlinkConnection {
     const entries = [...this.pending.values()];
     this.pending.clear();
     for (const p of entries) {
-      if (p.kind === 'ack') p.done({ ok: false, error: err });
-      else p.done(err);
+      if (p.kind === 'segment') {
+        for (let k = 0; k < p.count; k++) if (p.results[p.first + k] === OK) p.results[p.first + k] = { ok: false, error: err };
+        this.segments.splice(this.segments.indexOf(p), 1);
+        p.done();
+      } else {
+        p.done(err);
+      }
     }
     this.updateRef();
   }
@@ -313,13 +373,9 @@ export class NetlinkConnection {
         this.stats.overruns++;
         // Acks may have been dropped: their outcome is unknown. A dump in
         // progress keeps running in the kernel; finish it, then retry it.
-        for (const [seq, p] of this.pending) {
-          if (p.kind === 'ack') {
-            this.pending.delete(seq);
-            p.done({ ok: false, error: new NetlinkOverrunError(p.request.describe()) });
-          } else {
-            p.interrupted = true;
-          }
+        for (const p of this.pending.values()) {
+          if (p.kind === 'segment') p.overrun = true;
+          else p.interrupted = true;
         }
         this.updateRef();
         this.onOverrun?.();
@@ -339,26 +395,26 @@ export class NetlinkConnection {
     const mine = m.portId === this.portId;
     const p = mine ? this.pending.get(m.seq) : undefined;
     if (!p) {
+      if (mine && m.type === NLMSG_ERROR) {
+        for (const segment of this.segments) {
+          if (m.seq >= segment.base && m.seq < segment.base + segment.count) {
+            this.segmentReply(segment, m);
+            return;
+          }
+        }
+      }
       if (m.type !== NLMSG_NOOP) this.onNotification?.(m);
+      return;
+    }
+    if (p.kind === 'segment') {
+      // the barrier's acknowledgement: every request of the segment has been handled
+      if (m.type === NLMSG_ERROR) this.finishSegment(p);
       return;
     }
     if (m.type === NLMSG_ERROR) {
       const payload = parseErrorPayload(m);
       this.pending.delete(m.seq);
-      if (p.kind === 'ack') {
-        if (payload.errno === 0) {
-          p.done(payload.extack?.message ? { ok: true, warning: payload.extack.message } : { ok: true });
-        } else {
-          const error = this.kernelError(payload.errno, payload.extack, p.request, p.bytes, m.seq);
-          p.done(p.request.okErrors?.includes(error.code) ? { ok: true, warning: error.message } : { ok: false, error });
-        }
-      } else {
-        p.done(this.kernelError(payload.errno || errnoNumber('EPROTO') || 71, payload.extack, p.request, undefined, m.seq));
-      }
-      return;
-    }
-    if (p.kind !== 'dump') {
-      // an ack request answered with data (NLM_F_ECHO); ignore the payload
+      p.done(this.kernelError(payload.errno || errnoNumber('EPROTO') || 71, payload.extack, p.request, undefined, m.seq));
       return;
     }
     if ((m.flags & NLM_F_DUMP_INTR) !== 0) p.interrupted = true;

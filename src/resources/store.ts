@@ -34,72 +34,74 @@ export class ConflictError extends Error {
   }
 }
 
-function kindKey(namespace: string, type: string): string {
-  return `${namespace}\u0000${type}`;
+/** The resources of one (namespace, type) and who watches them. */
+interface Kind {
+  items: Map<string, Resource>;
+  watchers: Set<Watcher>;
 }
 
+const NO_FINALIZERS: readonly string[] = Object.freeze([]);
+
 export class Store {
-  private readonly kinds = new Map<string, Map<string, Resource>>();
-  private readonly watchers = new Map<string, Set<Watcher>>();
+  private readonly namespaces = new Map<string, Map<string, Kind>>();
   private readonly now: () => number;
 
   constructor(now: () => number = Date.now) {
     this.now = now;
   }
 
-  private bucket(namespace: string, type: string, create: boolean): Map<string, Resource> | undefined {
-    const key = kindKey(namespace, type);
-    let m = this.kinds.get(key);
-    if (!m && create) {
-      m = new Map();
-      this.kinds.set(key, m);
+  private kind(namespace: string, type: string): Kind {
+    let types = this.namespaces.get(namespace);
+    if (!types) {
+      types = new Map();
+      this.namespaces.set(namespace, types);
     }
-    return m;
+    let k = types.get(type);
+    if (!k) {
+      k = { items: new Map(), watchers: new Set() };
+      types.set(type, k);
+    }
+    return k;
+  }
+
+  private bucket(namespace: string, type: string): Map<string, Resource> | undefined {
+    return this.namespaces.get(namespace)?.get(type)?.items;
   }
 
   get<S>(namespace: string, type: string, id: string): Resource<S> | undefined {
-    return this.bucket(namespace, type, false)?.get(id) as Resource<S> | undefined;
+    return this.bucket(namespace, type)?.get(id) as Resource<S> | undefined;
   }
 
   list<S>(namespace: string, type: string): Resource<S>[] {
-    const m = this.bucket(namespace, type, false);
+    const m = this.bucket(namespace, type);
     return m ? ([...m.values()] as Resource<S>[]) : [];
   }
 
   count(namespace: string, type: string): number {
-    return this.bucket(namespace, type, false)?.size ?? 0;
+    return this.bucket(namespace, type)?.size ?? 0;
   }
 
-  /** Kinds (namespace, type) that hold at least one resource. */
+  /** Types in a namespace that hold at least one resource. */
   kindsIn(namespace: string): string[] {
     const out: string[] = [];
-    for (const [key, m] of this.kinds) {
-      const [ns, type] = key.split('\u0000') as [string, string];
-      if (ns === namespace && m.size > 0) out.push(type);
-    }
+    for (const [type, k] of this.namespaces.get(namespace) ?? []) if (k.items.size > 0) out.push(type);
     return out.sort();
   }
 
   watch(namespace: string, type: string, watcher: Watcher): () => void {
-    const key = kindKey(namespace, type);
-    let set = this.watchers.get(key);
-    if (!set) {
-      set = new Set();
-      this.watchers.set(key, set);
-    }
+    const set = this.kind(namespace, type).watchers;
     set.add(watcher);
-    return () => set?.delete(watcher);
-  }
-
-  private emit(event: WatchEvent): void {
-    const set = this.watchers.get(kindKey(event.resource.metadata.namespace, event.resource.metadata.type));
-    if (set) for (const w of set) w(event);
+    return () => set.delete(watcher);
   }
 
   private write(existing: Resource | undefined, metadata: Metadata, spec: unknown): Resource {
     const next: Resource = { metadata, spec };
-    this.bucket(metadata.namespace, metadata.type, true)!.set(metadata.id, next);
-    this.emit(existing ? { type: 'updated', resource: next, old: existing } : { type: 'created', resource: next });
+    const k = this.kind(metadata.namespace, metadata.type);
+    k.items.set(metadata.id, next);
+    if (k.watchers.size > 0) {
+      const event: WatchEvent = existing ? { type: 'updated', resource: next, old: existing } : { type: 'created', resource: next };
+      for (const w of k.watchers) w(event);
+    }
     return next;
   }
 
@@ -116,11 +118,12 @@ export class Store {
         throw new ConflictError(p, expectedVersion, existing.metadata.version);
       }
       if (existing.metadata.phase === 'running' && deepEqual(existing.spec, spec)) return existing;
-      const md: Metadata = { ...existing.metadata, version: existing.metadata.version + 1, phase: 'running', updated: this.now() };
+      const old = existing.metadata;
+      const md: Metadata = { namespace, type, id, version: old.version + 1, phase: 'running', owner, finalizers: old.finalizers, created: old.created, updated: this.now() };
       return this.write(existing, md, spec) as Resource<S>;
     }
     const t = this.now();
-    const md: Metadata = { namespace, type, id, version: 1, phase: 'running', owner, finalizers: [], created: t, updated: t };
+    const md: Metadata = { namespace, type, id, version: 1, phase: 'running', owner, finalizers: NO_FINALIZERS, created: t, updated: t };
     return this.write(undefined, md, spec) as Resource<S>;
   }
 
@@ -145,8 +148,9 @@ export class Store {
     const p = { namespace, type, id };
     if (existing.metadata.owner !== owner) throw new OwnershipError(p, existing.metadata.owner, owner);
     if (existing.metadata.finalizers.length > 0) throw new PendingFinalizersError(p, existing.metadata.finalizers);
-    this.bucket(namespace, type, false)?.delete(id);
-    this.emit({ type: 'destroyed', resource: existing });
+    const k = this.kind(namespace, type);
+    k.items.delete(id);
+    for (const w of k.watchers) w({ type: 'destroyed', resource: existing });
   }
 
   addFinalizer(namespace: string, type: string, id: string, finalizer: string): void {

@@ -20,6 +20,11 @@ export interface ReconcileContext {
   readonly log: Logger;
   /** Dry run: compute and report changes, touch neither the kernel nor persisted state. */
   readonly dryRun: boolean;
+  /**
+   * The runtime keeps running (daemon): specs may be torn down while it runs, so
+   * consumers hold finalizers. A one-shot run relies on the persisted records alone.
+   */
+  readonly longRunning: boolean;
   readonly changes: ChangeLog;
   list<S>(namespace: string, type: string): Resource<S>[];
   get<S>(namespace: string, type: string, id: string): Resource<S> | undefined;

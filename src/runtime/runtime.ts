@@ -252,18 +252,21 @@ export class Runtime {
         runner.controller.outputs.some((o) => o.namespace === namespace && o.type === type);
       if (!declared) throw new Error(`${owner} read ${key(namespace, type)}, which is neither an input nor an output`);
     };
-    const asWriter = <T>(fn: () => T, namespace: string): T => {
+    // Only real changes to the state namespace make it dirty (no-op puts do not).
+    const asWriter = <T>(fn: () => T, namespace: string, id: string, type: string): T => {
+      const before = namespace === NS.state ? this.store.get(namespace, type, id) : undefined;
       this.activeWriter = runner;
       try {
         return fn();
       } finally {
         this.activeWriter = undefined;
-        if (namespace === NS.state) this.stateDirty = true;
+        if (namespace === NS.state && this.store.get(namespace, type, id) !== before) this.stateDirty = true;
       }
     };
     return {
       log: runner.log,
       dryRun: this.dryRun,
+      longRunning: this.mode === 'daemon',
       changes: this.changes,
       list: (ns, type) => {
         canRead(ns, type);
@@ -275,23 +278,23 @@ export class Runtime {
       },
       put: (ns, type, id, spec) => {
         canWrite(ns, type);
-        return asWriter(() => this.store.put(ns, type, id, spec, owner), ns);
+        return asWriter(() => this.store.put(ns, type, id, spec, owner), ns, id, type);
       },
       teardown: (ns, type, id) => {
         canWrite(ns, type);
-        return asWriter(() => this.store.teardown(ns, type, id, owner), ns);
+        return asWriter(() => this.store.teardown(ns, type, id, owner), ns, id, type);
       },
       destroy: (ns, type, id) => {
         canWrite(ns, type);
-        asWriter(() => this.store.destroy(ns, type, id, owner), ns);
+        asWriter(() => this.store.destroy(ns, type, id, owner), ns, id, type);
       },
       addFinalizer: (ns, type, id) => {
         canRead(ns, type);
-        asWriter(() => this.store.addFinalizer(ns, type, id, owner), ns);
+        asWriter(() => this.store.addFinalizer(ns, type, id, owner), ns, id, type);
       },
       removeFinalizer: (ns, type, id) => {
         canRead(ns, type);
-        asWriter(() => this.store.removeFinalizer(ns, type, id, owner), ns);
+        asWriter(() => this.store.removeFinalizer(ns, type, id, owner), ns, id, type);
       },
       requeueAfter: (ms) => {
         if (this.mode === 'oneshot') return; // a one-shot run reports what is pending instead of waiting

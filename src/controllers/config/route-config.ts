@@ -1,5 +1,5 @@
 // Machine config device routes → RouteSpecs at the configuration layer.
-import { canonicalIP, formatPrefix, isMulticast, parseIP, parsePrefix } from '../../net/ip.js';
+import { canonicalIP, formatPrefix, isMulticast, parsePrefix } from '../../net/ip.js';
 import type { RouteConfig } from '../../config/schema.js';
 import { tableNumber } from '../../config/schema.js';
 import { NS } from '../../resources/resource.js';
@@ -12,22 +12,35 @@ import { MachineConfigInput, configuredDevices, machineConfig } from './machine-
 
 export const DEFAULT_ROUTE_METRIC = 1024;
 
+/** Canonical text of IPs that repeat across many routes (gateways, sources). */
+class CanonicalIPs {
+  private readonly cache = new Map<string, string>();
+  get(text: string): string {
+    let c = this.cache.get(text);
+    if (c === undefined) {
+      c = canonicalIP(text) ?? '';
+      this.cache.set(text, c);
+    }
+    return c;
+  }
+}
+
 /** A configured route as a RouteSpec (Talos Normalize rules). */
-export function routeSpecFromConfig(route: RouteConfig, linkName: string): RouteSpec | undefined {
+export function routeSpecFromConfig(route: RouteConfig, linkName: string, ips = new CanonicalIPs()): RouteSpec | undefined {
   const dstPrefix = route.network ? parsePrefix(route.network) : undefined;
-  const gateway = route.gateway ? parseIP(route.gateway) : undefined;
-  const family = dstPrefix?.family ?? gateway?.family;
+  const gateway = route.gateway ? ips.get(route.gateway) : '';
+  const family = dstPrefix?.family ?? (gateway === '' ? undefined : gateway.includes(':') ? 'inet6' : 'inet4');
   if (!family) return undefined;
   const isDefault = !dstPrefix || dstPrefix.bits === 0;
   return {
     family,
-    dst: isDefault ? '' : formatPrefix(dstPrefix),
-    src: route.source ? (canonicalIP(route.source) ?? '') : '',
-    gateway: gateway ? (canonicalIP(route.gateway!) ?? '') : '',
+    dst: isDefault ? '' : dstPrefix.family === 'inet4' ? route.network! : formatPrefix(dstPrefix),
+    src: route.source ? ips.get(route.source) : '',
+    gateway,
     outLinkName: linkName,
-    table: RoutingTable.name(tableNumber(route.table)),
+    table: route.table === undefined ? 'main' : RoutingTable.name(tableNumber(route.table)),
     priority: route.metric || DEFAULT_ROUTE_METRIC,
-    scope: gateway ? 'global' : 'link',
+    scope: gateway !== '' ? 'global' : 'link',
     type: dstPrefix && !isDefault && isMulticast(dstPrefix) ? 'multicast' : 'unicast',
     flags: '',
     protocol: 'static',
@@ -43,9 +56,10 @@ export class RouteConfigController implements Controller {
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const desired = new Map<string, RouteSpec>();
+    const ips = new CanonicalIPs();
     for (const { device } of configuredDevices(machineConfig(ctx))) {
       for (const route of device.routes ?? []) {
-        const spec = routeSpecFromConfig(route, device.interface);
+        const spec = routeSpecFromConfig(route, device.interface, ips);
         if (spec) desired.set(layeredId('configuration', routeId(spec)), spec);
       }
     }

@@ -35,7 +35,7 @@ export function finishUndo(ctx: ReconcileContext, specType: string, appliedType:
 
 /** Holds a finalizer on a running spec so it is not destroyed before netcfg undoes it. */
 export function hold(ctx: ReconcileContext, controller: string, specType: string, r: Resource<unknown>): void {
-  if (!ctx.dryRun && !r.metadata.finalizers.includes(controller)) ctx.addFinalizer(NS.network, specType, r.metadata.id);
+  if (ctx.longRunning && !ctx.dryRun && !r.metadata.finalizers.includes(controller)) ctx.addFinalizer(NS.network, specType, r.metadata.id);
 }
 
 /** Writes an ownership record (not in dry-run). */

@@ -3,9 +3,11 @@
 // the out-link for IPv6) is "the" route; if it differs in scope, type, protocol,
 // out-link, source or MTU it is replaced. Removal deletes only routes netcfg
 // added, restoring a route it replaced.
-import { parsePrefix } from '../../net/ip.js';
+//
+// Written for bulk: 100k routes are planned as plain objects (no closures per
+// route) and sent in pipelined segments.
 import type { Request } from '../../netlink/connection.js';
-import { addRouteRequest, deleteRouteRequest, type RouteMessage, type RouteParams } from '../../netlink/rtnetlink/route.js';
+import { AddRouteRequest, DeleteRouteRequest, type RouteMessage, type RouteParams } from '../../netlink/rtnetlink/route.js';
 import { NS } from '../../resources/resource.js';
 import { RouteProtocol, RouteType, RoutingTable, Scope } from '../../resources/network/enums.js';
 import { T, type AppliedRoute, type RouteRecord, type RouteSpec } from '../../resources/network/types.js';
@@ -25,15 +27,14 @@ function identity(family: string, table: number, dst: string, gateway: string, p
   return family === 'inet6' ? `${family}|${table}|${dst}|${gateway}|${priority}|${oif}` : `${family}|${table}|${dst}|${gateway}|${priority}`;
 }
 
-function kernelIdentity(r: RouteMessage): string {
-  const dst = r.dst !== undefined && r.dstLen > 0 ? `${r.dst}/${r.dstLen}` : '';
-  return identity(r.family, r.table, dst, r.gateway ?? '', r.priority, r.oif ?? 0);
+function kernelDst(r: RouteMessage): string {
+  return r.dst !== undefined && r.dstLen > 0 ? `${r.dst}/${r.dstLen}` : '';
 }
 
 function recordOf(r: RouteMessage, links: LinkIndex): RouteRecord {
   return {
     family: r.family,
-    dst: r.dst !== undefined && r.dstLen > 0 ? `${r.dst}/${r.dstLen}` : '',
+    dst: kernelDst(r),
     src: r.prefsrc ?? '',
     gateway: r.gateway ?? '',
     outLinkName: r.oif !== undefined ? links.nameOf(r.oif) : '',
@@ -46,7 +47,8 @@ function recordOf(r: RouteMessage, links: LinkIndex): RouteRecord {
   };
 }
 
-function toRecord(s: RouteSpec): RouteRecord {
+/** The record netcfg keeps for a route it manages (created is filled in later). */
+function appliedFromSpec(s: RouteSpec): AppliedRoute {
   return {
     family: s.family,
     dst: s.dst,
@@ -59,6 +61,7 @@ function toRecord(s: RouteSpec): RouteRecord {
     type: s.type,
     protocol: s.protocol,
     mtu: s.mtu,
+    created: false,
   };
 }
 
@@ -71,23 +74,29 @@ export function describeRoute(r: RouteRecord): string {
 }
 
 function params(r: RouteRecord, oif: number | undefined): RouteParams {
-  const dst = r.dst === '' ? undefined : parsePrefix(r.dst);
+  const slash = r.dst.lastIndexOf('/');
   const p: RouteParams = {
     family: r.family,
-    dstLen: dst?.bits ?? 0,
+    dstLen: slash < 0 ? 0 : Number(r.dst.slice(slash + 1)),
     table: RoutingTable.number(r.table) ?? 254,
     priority: r.priority,
     protocol: RouteProtocol.number(r.protocol) ?? 4,
     scope: Scope.number(r.scope) ?? 0,
     type: RouteType.number(r.type) ?? 1,
-    label: describeRoute(r),
+    label: () => describeRoute(r),
   };
-  if (dst) p.dst = r.dst.slice(0, r.dst.lastIndexOf('/'));
+  if (slash >= 0) p.dst = r.dst.slice(0, slash);
   if (r.gateway) p.gateway = r.gateway;
   if (oif !== undefined && oif !== 0) p.oif = oif;
   if (r.src) p.prefsrc = r.src;
   if (r.mtu) p.mtu = r.mtu;
   return p;
+}
+
+function restoreRequest(r: RouteRecord, oif: number | undefined): Request {
+  const req = new AddRouteRequest(params(r, oif));
+  req.okErrors = ['EEXIST'];
+  return req;
 }
 
 function differences(want: RouteRecord, have: RouteRecord, checkLink: boolean): string[] {
@@ -97,6 +106,63 @@ function differences(want: RouteRecord, have: RouteRecord, checkLink: boolean): 
   }
   if (checkLink && want.outLinkName !== '' && want.outLinkName !== have.outLinkName) out.push(`dev ${have.outLinkName} → ${want.outLinkName}`);
   return out;
+}
+
+type OpKind = 'add' | 'replace' | 'undo';
+
+/** One planned change; callbacks dispatch to the pass that planned it. */
+class RouteOp implements Operation {
+  constructor(
+    readonly pass: Pass,
+    readonly kind: OpKind,
+    readonly id: string,
+    readonly requests: Request[],
+    readonly next: AppliedRoute | undefined,
+    readonly previous: AppliedRoute | undefined,
+    readonly detail: string,
+    readonly tearingDown = false,
+    /** For a replace: the route that was there, and its out-interface. */
+    readonly have?: RouteRecord,
+    readonly haveOif?: number,
+  ) {}
+
+  ok(): void {
+    this.pass.ok(this);
+  }
+
+  failed(error: Error, succeeded: number): void {
+    this.pass.failed(this, error, succeeded);
+  }
+}
+
+/** The state of one reconcile pass. */
+class Pass {
+  readonly ops: RouteOp[] = [];
+  readonly followUps: Operation[] = [];
+  readonly errors: Error[] = [];
+
+  constructor(readonly ctx: ReconcileContext) {}
+
+  ok(op: RouteOp): void {
+    const { ctx } = this;
+    if (op.kind === 'undo') {
+      ctx.changes.record({ action: 'remove', kind: 'route', id: op.id, detail: op.detail });
+      finishUndo(ctx, T.RouteSpec, T.AppliedRoute, op.id, op.tearingDown);
+    } else {
+      ctx.changes.record({ action: op.kind === 'add' ? 'add' : 'change', kind: 'route', id: op.id, detail: op.detail });
+    }
+  }
+
+  failed(op: RouteOp, error: Error, succeeded: number): void {
+    this.errors.push(error);
+    if (op.kind === 'undo') return;
+    // the old route is gone but the new one was refused: put the old one back
+    if (op.kind === 'replace' && succeeded >= 1 && op.have) {
+      this.followUps.push({ requests: [restoreRequest(op.have, op.haveOif)], ok: () => {}, failed: (e) => this.errors.push(e) });
+    }
+    if (op.previous) keep(this.ctx, T.AppliedRoute, op.id, op.previous);
+    else forget(this.ctx, T.AppliedRoute, op.id);
+  }
 }
 
 export class RouteSpecController implements Controller {
@@ -113,16 +179,12 @@ export class RouteSpecController implements Controller {
     for (const u of undo) if (u.record) tables.add(RoutingTable.number(u.record.table) ?? 254);
     const links = new LinkIndex(await this.kernel.listLinks());
     // only the tables netcfg uses are listed (the kernel filters them: strict checking)
-    const dumps = await Promise.all([...tables].map((table) => this.kernel.listRoutes({ table })));
     const kernel = new Map<string, RouteMessage>();
     const kernelAnyLink = new Map<string, RouteMessage>();
-    for (const list of dumps) {
-      for (const r of list) {
-        kernel.set(kernelIdentity(r), r);
-        if (r.family === 'inet6') {
-          const dst = r.dst !== undefined && r.dstLen > 0 ? `${r.dst}/${r.dstLen}` : '';
-          kernelAnyLink.set(identity('inet6', r.table, dst, r.gateway ?? '', r.priority, 0), r);
-        }
+    for (const table of tables) {
+      for (const r of await this.kernel.listRoutes({ table })) {
+        kernel.set(identity(r.family, r.table, kernelDst(r), r.gateway ?? '', r.priority, r.oif ?? 0), r);
+        if (r.family === 'inet6') kernelAnyLink.set(identity('inet6', r.table, kernelDst(r), r.gateway ?? '', r.priority, 0), r);
       }
     }
     const find = (rec: RouteRecord, oif: number | undefined): RouteMessage | undefined => {
@@ -130,34 +192,21 @@ export class RouteSpecController implements Controller {
       const id = identity(rec.family, table, rec.dst, rec.gateway, metricOf(rec), oif ?? 0);
       return rec.family === 'inet6' && oif === undefined ? kernelAnyLink.get(id) : kernel.get(id);
     };
-    const ops: Operation[] = [];
-    const errors: Error[] = [];
-    const intents: Array<() => void> = [];
+    const pass = new Pass(ctx);
 
     for (const { id, record: rec, tearingDown } of undo) {
       const requests: Request[] = [];
       if (rec) {
         const link = rec.outLinkName ? links.resolve(rec.outLinkName) : undefined;
         const current = find(rec, link?.index);
-        if (rec.created && current && RouteProtocol.name(current.protocol) === rec.protocol) requests.push(deleteRouteRequest(params(rec, current.oif)));
+        if (rec.created && current && RouteProtocol.name(current.protocol) === rec.protocol) requests.push(new DeleteRouteRequest(params(rec, current.oif)));
         if (rec.replaced) {
           const old = rec.replaced;
-          const oldLink = old.outLinkName ? links.resolve(old.outLinkName) : undefined;
-          requests.push({ ...addRouteRequest(params(old, oldLink?.index)), okErrors: ['EEXIST'] });
+          requests.push(restoreRequest(old, old.outLinkName ? links.resolve(old.outLinkName)?.index : undefined));
         }
       }
-      if (requests.length === 0) {
-        finishUndo(ctx, T.RouteSpec, T.AppliedRoute, id, tearingDown);
-        continue;
-      }
-      ops.push({
-        requests,
-        ok: () => {
-          ctx.changes.record({ action: 'remove', kind: 'route', id, detail: rec ? describeRoute(rec) : undefined });
-          finishUndo(ctx, T.RouteSpec, T.AppliedRoute, id, tearingDown);
-        },
-        failed: (err) => errors.push(err),
-      });
+      if (requests.length === 0) finishUndo(ctx, T.RouteSpec, T.AppliedRoute, id, tearingDown);
+      else pass.ops.push(new RouteOp(pass, 'undo', id, requests, undefined, rec, rec ? describeRoute(rec) : '', tearingDown));
     }
 
     for (const r of running) {
@@ -168,60 +217,55 @@ export class RouteSpecController implements Controller {
       if (spec.outLinkName !== '') {
         const link = links.resolve(spec.outLinkName);
         if (!link) {
-          ctx.changes.wait(`route/${id}`, `${describeRoute(toRecord(spec))}: link ${spec.outLinkName} is not present`);
+          ctx.changes.wait(`route/${id}`, `${describeRoute(appliedFromSpec(spec))}: link ${spec.outLinkName} is not present`);
           ctx.requeueAfter(5000);
           continue;
         }
         oif = link.index;
       }
-      const want = toRecord(spec);
+      const next = appliedFromSpec(spec);
       const previous = records.get(id);
-      const current = find(want, oif);
+      const current = find(next, oif);
       if (!current) {
-        const next: AppliedRoute = { ...want, created: true, ...(previous?.replaced ? { replaced: previous.replaced } : {}) };
-        intents.push(() => keep(ctx, T.AppliedRoute, id, next));
-        ops.push({
-          requests: [addRouteRequest(params(want, oif))],
-          ok: () => ctx.changes.record({ action: 'add', kind: 'route', id, detail: describeRoute(want) }),
-          failed: (err) => {
-            errors.push(err);
-            if (previous) keep(ctx, T.AppliedRoute, id, previous);
-            else forget(ctx, T.AppliedRoute, id);
-          },
-        });
+        next.created = true;
+        if (previous?.replaced) next.replaced = previous.replaced;
+        pass.ops.push(new RouteOp(pass, 'add', id, [new AddRouteRequest(params(next, oif))], next, previous, describeRoute(next)));
         continue;
       }
       const have = recordOf(current, links);
-      const diff = differences(want, have, true);
+      const diff = differences(next, have, true);
       if (diff.length === 0) {
-        if (!previous) keep(ctx, T.AppliedRoute, id, { ...want, created: false });
+        if (!previous) keep(ctx, T.AppliedRoute, id, next); // someone else's route: left alone on removal
         continue;
       }
-      const mine = previous?.created === true;
-      const replaced = mine ? previous?.replaced : have;
-      const next: AppliedRoute = { ...want, created: true, ...(replaced ? { replaced } : {}) };
-      intents.push(() => keep(ctx, T.AppliedRoute, id, next));
-      ops.push({
-        requests: [deleteRouteRequest(params(have, current.oif)), addRouteRequest(params(want, oif))],
-        ok: () => ctx.changes.record({ action: 'change', kind: 'route', id, detail: `${describeRoute(want)}: ${diff.join(', ')}` }),
-        failed: (err, succeeded) => {
-          errors.push(err);
-          if (succeeded >= 1) ops.push({ requests: [{ ...addRouteRequest(params(have, current.oif)), okErrors: ['EEXIST'] }], ok: () => {}, failed: (e) => errors.push(e) });
-          if (previous) keep(ctx, T.AppliedRoute, id, previous);
-          else forget(ctx, T.AppliedRoute, id);
-        },
-      });
+      next.created = true;
+      const replaced = previous?.created === true ? previous.replaced : have;
+      if (replaced) next.replaced = replaced;
+      pass.ops.push(
+        new RouteOp(
+          pass,
+          'replace',
+          id,
+          [new DeleteRouteRequest(params(have, current.oif)), new AddRouteRequest(params(next, oif))],
+          next,
+          previous,
+          `${describeRoute(next)}: ${diff.join(', ')}`,
+          false,
+          have,
+          current.oif,
+        ),
+      );
     }
 
     if (ctx.dryRun) {
-      for (const op of ops) op.ok();
+      for (const op of pass.ops) op.ok();
       return;
     }
-    for (const intent of intents) intent();
+    // record intent first: a crash after the kernel change still leaves netcfg knowing the route is its own
+    for (const op of pass.ops) if (op.next) keep(ctx, T.AppliedRoute, op.id, op.next);
     await ctx.flushState();
-    const first = ops.length;
-    await runOperations(this.kernel, ops);
-    if (ops.length > first) await runOperations(this.kernel, ops.slice(first));
-    if (errors.length > 0) throw new ReconcileErrors(errors);
+    await runOperations(this.kernel, pass.ops);
+    await runOperations(this.kernel, pass.followUps);
+    if (pass.errors.length > 0) throw new ReconcileErrors(pass.errors);
   }
 }

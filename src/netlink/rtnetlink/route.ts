@@ -196,15 +196,27 @@ export interface RouteParams {
   flags?: number;
   prefsrc?: string;
   mtu?: number;
-  /** For messages: "route 10.0.0.0/8 via 192.0.2.1 dev eth0". */
-  label: string;
+  /** For messages: "route 10.0.0.0/8 via 192.0.2.1 dev eth0" (a function: built only when needed). */
+  label: string | (() => string);
 }
 
-function addressBytes(text: string, family: Family): Uint8Array {
-  const ip = parseIP(text);
-  if (!ip) throw new Error(`invalid IP address "${text}"`);
-  if (ip.family !== family) throw new Error(`address ${text} is not ${family}`);
-  return ip.bytes;
+function labelOf(p: RouteParams): string {
+  return typeof p.label === 'string' ? p.label : p.label();
+}
+
+const ipCache = new Map<string, Uint8Array>();
+
+/** Bytes of an address; gateways and sources repeat, so a few are cached. */
+function addressBytes(text: string, family: Family, cache = false): Uint8Array {
+  let bytes = cache ? ipCache.get(text) : undefined;
+  if (!bytes) {
+    const ip = parseIP(text);
+    if (!ip) throw new Error(`invalid IP address "${text}"`);
+    if (ip.family !== family) throw new Error(`address ${text} is not ${family}`);
+    bytes = ip.bytes;
+    if (cache && ipCache.size < 1024) ipCache.set(text, bytes);
+  }
+  return bytes;
 }
 
 function encodeRoute(w: NlWriter, p: RouteParams, forDelete: boolean): void {
@@ -223,11 +235,12 @@ function encodeRoute(w: NlWriter, p: RouteParams, forDelete: boolean): void {
   w.attrU32(RTA_PRIORITY, p.priority);
   if (p.oif !== undefined) w.attrU32(RTA_OIF, p.oif);
   if (p.gateway !== undefined) {
-    const gw = parseIP(p.gateway);
-    if (!gw) throw new Error(`invalid gateway "${p.gateway}"`);
-    if (gw.family === p.family) {
-      w.attrBytes(RTA_GATEWAY, gw.bytes);
+    const sameFamily = p.gateway.includes(':') === (p.family === 'inet6');
+    if (sameFamily) {
+      w.attrBytes(RTA_GATEWAY, addressBytes(p.gateway, p.family, true));
     } else {
+      const gw = parseIP(p.gateway);
+      if (!gw) throw new Error(`invalid gateway "${p.gateway}"`);
       // an IPv4 route via an IPv6 next hop (RFC 5549)
       const via = Buffer.alloc(2 + gw.bytes.length);
       via.writeUInt16LE(gw.family === 'inet4' ? AF_INET : AF_INET6, 0);
@@ -236,7 +249,7 @@ function encodeRoute(w: NlWriter, p: RouteParams, forDelete: boolean): void {
     }
   }
   if (!forDelete) {
-    if (p.prefsrc !== undefined) w.attrBytes(RTA_PREFSRC, addressBytes(p.prefsrc, p.family));
+    if (p.prefsrc !== undefined) w.attrBytes(RTA_PREFSRC, addressBytes(p.prefsrc, p.family, true));
     if (p.mtu !== undefined && p.mtu !== 0) {
       const m = w.beginNested(RTA_METRICS);
       w.attrU32(RTAX_MTU, p.mtu);
@@ -245,26 +258,59 @@ function encodeRoute(w: NlWriter, p: RouteParams, forDelete: boolean): void {
   }
 }
 
-export function addRouteRequest(p: RouteParams, replace = false): Request {
-  return {
-    type: RTM_NEWROUTE,
-    flags: NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL),
-    write: true,
-    headerLength: RTMSG_LEN,
-    encode: (w) => encodeRoute(w, p, false),
-    describe: () => `add ${p.label}`,
-    attributeName: (t) => ROUTE_ATTR_NAMES[t],
-  };
+/** RTM_NEWROUTE (create; exclusive unless `replace`). A class: bulk applies build 100k of these. */
+export class AddRouteRequest implements Request {
+  readonly type = RTM_NEWROUTE;
+  readonly write = true;
+  readonly headerLength = RTMSG_LEN;
+  readonly flags: number;
+  okErrors?: readonly string[];
+
+  constructor(
+    readonly params: RouteParams,
+    replace = false,
+  ) {
+    this.flags = NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
+  }
+
+  encode(w: NlWriter): void {
+    encodeRoute(w, this.params, false);
+  }
+
+  describe(): string {
+    return `add ${labelOf(this.params)}`;
+  }
+
+  attributeName(t: number): string | undefined {
+    return ROUTE_ATTR_NAMES[t];
+  }
 }
 
-export function deleteRouteRequest(p: RouteParams): Request {
-  return {
-    type: RTM_DELROUTE,
-    write: true,
-    okErrors: ['ESRCH', 'ENOENT'],
-    headerLength: RTMSG_LEN,
-    encode: (w) => encodeRoute(w, p, true),
-    describe: () => `delete ${p.label}`,
-    attributeName: (t) => ROUTE_ATTR_NAMES[t],
-  };
+export class DeleteRouteRequest implements Request {
+  readonly type = RTM_DELROUTE;
+  readonly write = true;
+  readonly headerLength = RTMSG_LEN;
+  readonly okErrors: readonly string[] = ['ESRCH', 'ENOENT'];
+
+  constructor(readonly params: RouteParams) {}
+
+  encode(w: NlWriter): void {
+    encodeRoute(w, this.params, true);
+  }
+
+  describe(): string {
+    return `delete ${labelOf(this.params)}`;
+  }
+
+  attributeName(t: number): string | undefined {
+    return ROUTE_ATTR_NAMES[t];
+  }
+}
+
+export function addRouteRequest(p: RouteParams, replace = false): AddRouteRequest {
+  return new AddRouteRequest(p, replace);
+}
+
+export function deleteRouteRequest(p: RouteParams): DeleteRouteRequest {
+  return new DeleteRouteRequest(p);
 }

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// Times `netcfg apply` with N /32 routes via a gateway against `ip -batch`
+// installing the same link settings, address and routes, each in a fresh
+// network namespace; then times a re-apply and counts its netlink writes.
+//   node bench/routes.mjs [N=100000] [runs=3]
+// Needs root and a build (npm run build). Prints medians side by side.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const N = Number(process.argv[2] ?? 100000);
+const RUNS = Number(process.argv[3] ?? 3);
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/netcfg.js');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-bench-'));
+
+function dst(i) {
+  return `${10 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.1`;
+}
+
+let yaml = 'version: v1alpha1\nmachine:\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.2/24]\n        routes:\n';
+let batch = 'link set eth0 up\naddress add 192.0.2.2/24 dev eth0\n';
+for (let i = 0; i < N; i++) {
+  yaml += `          - network: ${dst(i)}/32\n            gateway: 192.0.2.1\n`;
+  batch += `route add ${dst(i)}/32 via 192.0.2.1 dev eth0 proto static metric 1024\n`;
+}
+const configFile = path.join(dir, 'routes.yaml');
+const batchFile = path.join(dir, 'routes.batch');
+fs.writeFileSync(configFile, yaml);
+fs.writeFileSync(batchFile, batch);
+
+function netns() {
+  const ns = `ncbench${process.pid}`;
+  spawnSync('ip', ['netns', 'del', ns]);
+  execFileSync('ip', ['netns', 'add', ns]);
+  execFileSync('ip', ['-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth1']);
+  execFileSync('ip', ['-n', ns, 'link', 'set', 'eth1', 'up']);
+  return ns;
+}
+
+function time(cmd, args) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}\n${r.stdout?.slice(-2000)}\n${r.stderr?.slice(-2000)}`);
+  return { ms, stdout: r.stdout };
+}
+
+function countRoutes(ns) {
+  return execFileSync('ip', ['-n', ns, 'route', 'show', 'proto', 'static'], { encoding: 'utf8', maxBuffer: 1 << 28 }).split('\n').filter(Boolean).length;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const results = { ipBatch: [], netcfg: [], reapply: [], reapplyWrites: [] };
+
+for (let run = 0; run < RUNS; run++) {
+  let ns = netns();
+  try {
+    results.ipBatch.push(time('ip', ['-n', ns, '-batch', batchFile]).ms);
+    if (countRoutes(ns) !== N) throw new Error('ip -batch did not install every route');
+  } finally {
+    execFileSync('ip', ['netns', 'del', ns]);
+  }
+  ns = netns();
+  const stateDir = path.join(dir, `state${run}`);
+  try {
+    const first = time(process.execPath, [bin, 'apply', '--netns', ns, '--state-dir', stateDir, configFile]);
+    results.netcfg.push(first.ms);
+    if (countRoutes(ns) !== N) throw new Error('netcfg did not install every route');
+    const again = time(process.execPath, [bin, 'apply', '--netns', ns, '--state-dir', stateDir, '-o', 'json', configFile]);
+    results.reapply.push(again.ms);
+    results.reapplyWrites.push(JSON.parse(again.stdout).summary.netlinkWrites);
+  } finally {
+    execFileSync('ip', ['netns', 'del', ns]);
+  }
+}
+fs.rmSync(dir, { recursive: true, force: true });
+
+const ip = median(results.ipBatch);
+const nc = median(results.netcfg);
+console.log(`routes: ${N} /32 via a gateway, ${RUNS} runs each, medians (node ${process.version}, ${os.cpus().length} CPUs)`);
+console.log(`  ip -batch          ${ip.toFixed(0).padStart(7)} ms   (runs: ${results.ipBatch.map((x) => x.toFixed(0)).join(', ')})`);
+console.log(`  netcfg apply       ${nc.toFixed(0).padStart(7)} ms   (runs: ${results.netcfg.map((x) => x.toFixed(0)).join(', ')})`);
+console.log(`  ratio netcfg/ip    ${(nc / ip).toFixed(2).padStart(7)}`);
+console.log(`  netcfg re-apply    ${median(results.reapply).toFixed(0).padStart(7)} ms   netlink writes: ${results.reapplyWrites.join(', ')}`);

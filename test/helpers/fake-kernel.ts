@@ -1,0 +1,135 @@
+// An in-memory kernel for controller tests. Requests are encoded to bytes and
+// decoded back with netcfg's own codec, then applied with the kernel's rules for
+// EEXIST / ESRCH / EADDRNOTAVAIL and a reachable IPv4 gateway.
+import type { Kernel } from '../../src/controllers/kernel.js';
+import { NlWriter } from '../../src/netlink/codec.js';
+import { NLM_F_EXCL } from '../../src/netlink/constants.js';
+import type { Outcome, Request } from '../../src/netlink/connection.js';
+import { NetlinkError, errnoNumber } from '../../src/netlink/errors.js';
+import { parseMessages } from '../../src/netlink/message.js';
+import { addressOf, decodeAddress, type AddressMessage } from '../../src/netlink/rtnetlink/address.js';
+import {
+  IFF_UP,
+  IFLA_MTU,
+  RTM_DELADDR,
+  RTM_DELROUTE,
+  RTM_NEWADDR,
+  RTM_NEWLINK,
+  RTM_NEWROUTE,
+} from '../../src/netlink/rtnetlink/constants.js';
+import type { LinkMessage } from '../../src/netlink/rtnetlink/link.js';
+import { decodeRoute, type RouteDumpFilter, type RouteMessage } from '../../src/netlink/rtnetlink/route.js';
+import { parseIP, prefixContains, type Family } from '../../src/net/ip.js';
+import { AttrReader, readU32 } from '../../src/netlink/codec.js';
+
+function fail(code: string, message?: string): Outcome {
+  const details = { errno: errnoNumber(code) ?? 22, ...(message ? { extack: { message } } : {}) };
+  return { ok: false, error: new NetlinkError(details) };
+}
+
+function routeKey(r: RouteMessage): string {
+  return `${r.family}|${r.table}|${r.dst ?? ''}/${r.dstLen}|${r.priority}${r.family === 'inet6' ? `|${r.gateway ?? ''}|${r.oif ?? 0}` : ''}`;
+}
+
+export class FakeKernel implements Kernel {
+  links: LinkMessage[] = [];
+  addresses: AddressMessage[] = [];
+  routes: RouteMessage[] = [];
+  writes = 0;
+  log: string[] = [];
+
+  addLink(name: string, extra: Partial<LinkMessage> = {}): LinkMessage {
+    const link: LinkMessage = { index: this.links.length + 1, type: 1, flags: 0, name, mtu: 1500, operState: 'down', altNames: [], ...extra };
+    this.links.push(link);
+    return link;
+  }
+
+  async listLinks(): Promise<LinkMessage[]> {
+    return this.links.map((l) => ({ ...l, altNames: [...l.altNames] }));
+  }
+
+  async listAddresses(family?: Family): Promise<AddressMessage[]> {
+    return this.addresses.filter((a) => family === undefined || a.family === family).map((a) => ({ ...a }));
+  }
+
+  async listRoutes(filter: RouteDumpFilter = {}): Promise<RouteMessage[]> {
+    return this.routes.filter((r) => (filter.table === undefined || r.table === filter.table) && (filter.family === undefined || r.family === filter.family)).map((r) => ({ ...r }));
+  }
+
+  async execAll(requests: readonly Request[]): Promise<Outcome[]> {
+    return requests.map((req) => {
+      if (req.write) this.writes++;
+      const outcome = this.apply(req);
+      this.log.push(`${outcome.ok ? 'ok' : 'fail'} ${req.describe()}`);
+      if (!outcome.ok && req.okErrors?.includes((outcome.error as NetlinkError).code)) return { ok: true };
+      if (!outcome.ok) return { ok: false, error: (outcome.error as NetlinkError).withOperation(req.describe()) };
+      return outcome;
+    });
+  }
+
+  private apply(req: Request): Outcome {
+    const w = new NlWriter();
+    const start = w.beginMessage(req.type, req.flags ?? 0, 1, 0);
+    req.encode(w);
+    w.endMessage(start);
+    const m = parseMessages(w.toBuffer())[0]!;
+    switch (req.type) {
+      case RTM_NEWLINK: {
+        const change = decodeLinkChange(m.buf, m.offset);
+        const link = this.links.find((l) => l.index === change.index);
+        if (!link) return fail('ENODEV');
+        const mtu = requestedMtu(m);
+        if (change.mask & IFF_UP) link.flags = (link.flags & ~IFF_UP) | (change.flags & IFF_UP);
+        if (mtu !== undefined) link.mtu = mtu;
+        return { ok: true };
+      }
+      case RTM_NEWADDR: {
+        const a = decodeAddress(m)!;
+        if (!this.links.some((l) => l.index === a.index)) return fail('ENODEV');
+        const existing = this.addresses.find((x) => x.index === a.index && addressOf(x) === addressOf(a) && x.prefixLen === a.prefixLen);
+        if (existing && (req.flags ?? 0) & NLM_F_EXCL) return fail('EEXIST');
+        this.addresses = this.addresses.filter((x) => x !== existing);
+        this.addresses.push({ ...a, flags: a.flags | 0x80 });
+        return { ok: true };
+      }
+      case RTM_DELADDR: {
+        const a = decodeAddress(m)!;
+        const before = this.addresses.length;
+        this.addresses = this.addresses.filter((x) => !(x.index === a.index && addressOf(x) === addressOf(a) && x.prefixLen === a.prefixLen));
+        return this.addresses.length < before ? { ok: true } : fail('EADDRNOTAVAIL');
+      }
+      case RTM_NEWROUTE: {
+        const r = decodeRoute(m)!;
+        if (r.gateway && r.family === 'inet4') {
+          const gw = parseIP(r.gateway)!;
+          const reachable = this.addresses.some((a) => a.family === 'inet4' && (r.oif === undefined || a.index === r.oif) && prefixContains({ ...parseIP(addressOf(a)!)!, bits: a.prefixLen }, gw));
+          if (!reachable) return fail('ENETUNREACH', 'Nexthop has invalid gateway');
+        }
+        if (this.routes.some((x) => routeKey(x) === routeKey(r))) return fail('EEXIST');
+        this.routes.push(r);
+        return { ok: true };
+      }
+      case RTM_DELROUTE: {
+        const r = decodeRoute(m)!;
+        const i = this.routes.findIndex(
+          (x) => x.family === r.family && x.table === r.table && (x.dst ?? '') === (r.dst ?? '') && x.dstLen === r.dstLen && x.priority === r.priority && (r.gateway === undefined || x.gateway === r.gateway),
+        );
+        if (i < 0) return fail('ESRCH');
+        this.routes.splice(i, 1);
+        return { ok: true };
+      }
+      default:
+        return fail('EOPNOTSUPP');
+    }
+  }
+}
+
+function decodeLinkChange(buf: Buffer, offset: number): { index: number; flags: number; mask: number } {
+  return { index: readU32(buf, offset + 4), flags: readU32(buf, offset + 8), mask: readU32(buf, offset + 12) };
+}
+
+function requestedMtu(m: ReturnType<typeof parseMessages>[number]): number | undefined {
+  const r = new AttrReader(m.buf, m.offset + 16, m.offset + m.length);
+  while (r.next()) if (r.type === IFLA_MTU) return r.u32();
+  return undefined;
+}

@@ -1,0 +1,164 @@
+// Controllers against the in-memory kernel: the ownership rules without root.
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { applyOnce } from '../../src/engine.js';
+import { silentLogger } from '../../src/log.js';
+import { IFF_UP } from '../../src/netlink/rtnetlink/constants.js';
+import type { StateFile } from '../../src/runtime/state-file.js';
+import type { Resource } from '../../src/resources/resource.js';
+import { FakeKernel } from '../helpers/fake-kernel.js';
+
+/** A state file that lives in memory. */
+class MemoryState {
+  kinds: ReturnType<StateFile['load']> = [];
+  saves = 0;
+  load(): ReturnType<StateFile['load']> {
+    return this.kinds;
+  }
+  async save(resources: readonly Resource[]): Promise<void> {
+    this.saves++;
+    const byType = new Map<string, { type: string; owner: string; items: Array<{ id: string; spec: unknown }> }>();
+    for (const r of resources) {
+      const k = byType.get(r.metadata.type) ?? { type: r.metadata.type, owner: r.metadata.owner, items: [] };
+      k.items.push({ id: r.metadata.id, spec: structuredClone(r.spec) });
+      byType.set(r.metadata.type, k);
+    }
+    this.kinds = [...byType.values()];
+  }
+}
+
+function config(yaml: string) {
+  return parseConfig('test.yaml', yaml).config;
+}
+
+const base = `
+machine:
+  network:
+    interfaces:
+      - interface: eth0
+        mtu: 9000
+        addresses: [192.0.2.10/24, 2001:db8::10/64]
+        routes:
+          - network: 198.51.100.0/24
+            gateway: 192.0.2.1
+            metric: 50
+          - gateway: 192.0.2.1
+`;
+
+async function apply(kernel: FakeKernel, state: MemoryState, yaml: string, dryRun = false) {
+  const before = kernel.writes;
+  const result = await applyOnce(config(yaml), { kernel, log: silentLogger(), state: state as unknown as StateFile, dryRun });
+  return { ...result, writes: kernel.writes - before };
+}
+
+describe('apply against the in-memory kernel', () => {
+  it('applies links, addresses and routes, then does nothing the second time', async () => {
+    const k = new FakeKernel();
+    k.addLink('lo');
+    k.addLink('eth0');
+    const state = new MemoryState();
+    const first = await apply(k, state, base);
+    expect(first.failures).toEqual([]);
+    expect(first.changes.summary()).toBe('4 added, 1 changed, 0 removed');
+    const eth0 = k.links.find((l) => l.name === 'eth0')!;
+    expect(eth0.mtu).toBe(9000);
+    expect(eth0.flags & IFF_UP).toBe(IFF_UP);
+    expect(k.routes.map((r) => `${r.dst ?? 'default'}/${r.dstLen} ${r.gateway} ${r.priority} ${r.protocol}`).sort()).toEqual(['198.51.100.0/24 192.0.2.1 50 4', 'default/0 192.0.2.1 1024 4']);
+    const second = await apply(k, state, base);
+    expect(second.changes.summary()).toBe('0 added, 0 changed, 0 removed');
+    expect(second.writes).toBe(0);
+  });
+
+  it('dry-run reports the plan and writes nothing', async () => {
+    const k = new FakeKernel();
+    k.addLink('eth0');
+    const state = new MemoryState();
+    const r = await apply(k, state, base, true);
+    expect(r.changes.summary()).toBe('4 added, 1 changed, 0 removed');
+    expect(r.writes).toBe(0);
+    expect(state.saves).toBe(0);
+    expect(k.addresses).toEqual([]);
+  });
+
+  it('removing a config entry undoes exactly what netcfg did', async () => {
+    const k = new FakeKernel();
+    k.addLink('eth0');
+    const state = new MemoryState();
+    await apply(k, state, base);
+    // someone else's address and route
+    k.addresses.push({ family: 'inet4', prefixLen: 24, flags: 0x80, scope: 0, index: 1, address: '203.0.113.5', local: '203.0.113.5' });
+    k.routes.push({ family: 'inet4', dstLen: 16, srcLen: 0, tos: 0, table: 254, protocol: 4, scope: 0, type: 1, flags: 0, dst: '10.99.0.0', gateway: '192.0.2.1', oif: 1, priority: 7 });
+    const r = await apply(k, state, base.replace('          - network: 198.51.100.0/24\n            gateway: 192.0.2.1\n            metric: 50\n', '').replace('2001:db8::10/64', ''));
+    expect(r.failures).toEqual([]);
+    expect(r.changes.changes.map((c) => `${c.action} ${c.kind} ${c.id}`).sort()).toEqual(['remove address eth0/2001:db8::10/64', 'remove route inet4/192.0.2.1/198.51.100.0/24/50']);
+    expect(k.addresses.map((a) => addressText(a)).sort()).toEqual(['192.0.2.10/24', '203.0.113.5/24']);
+    expect(k.routes.map((x) => x.dst ?? 'default').sort()).toEqual(['10.99.0.0', 'default']);
+  });
+
+  it('removing the whole interface restores its MTU and down state', async () => {
+    const k = new FakeKernel();
+    k.addLink('eth0');
+    const state = new MemoryState();
+    await apply(k, state, base);
+    const r = await apply(k, state, 'machine: {network: {interfaces: []}}');
+    expect(r.failures).toEqual([]);
+    const eth0 = k.links[0]!;
+    expect(eth0.mtu).toBe(1500);
+    expect(eth0.flags & IFF_UP).toBe(0);
+    expect(k.addresses).toEqual([]);
+    expect(k.routes).toEqual([]);
+    expect(r.changes.summary()).toBe('0 added, 0 changed, 5 removed');
+  });
+
+  it('leaves an address it found in place when the entry goes away', async () => {
+    const k = new FakeKernel();
+    k.addLink('eth0', { flags: IFF_UP });
+    k.addresses.push({ family: 'inet4', prefixLen: 24, flags: 0x80, scope: 0, index: 1, address: '192.0.2.10', local: '192.0.2.10' });
+    const state = new MemoryState();
+    const yaml = 'machine: {network: {interfaces: [{interface: eth0, addresses: [192.0.2.10/24]}]}}';
+    const first = await apply(k, state, yaml);
+    expect(first.writes).toBe(0);
+    await apply(k, state, 'machine: {network: {interfaces: [{interface: eth0}]}}');
+    expect(k.addresses.map(addressText)).toEqual(['192.0.2.10/24']);
+  });
+
+  it('replaces an address with other scope and restores it on removal', async () => {
+    const k = new FakeKernel();
+    k.addLink('eth0', { flags: IFF_UP });
+    k.addresses.push({ family: 'inet4', prefixLen: 24, flags: 0x80, scope: 253, index: 1, address: '192.0.2.10', local: '192.0.2.10' });
+    const state = new MemoryState();
+    const r = await apply(k, state, 'machine: {network: {interfaces: [{interface: eth0, addresses: [192.0.2.10/24]}]}}');
+    expect(r.changes.changes.map((c) => `${c.action} ${c.id}`)).toEqual(['change eth0/192.0.2.10/24']);
+    expect(k.addresses[0]!.scope).toBe(0);
+    await apply(k, state, 'machine: {network: {interfaces: [{interface: eth0}]}}');
+    expect(k.addresses.map((a) => [addressText(a), a.scope])).toEqual([['192.0.2.10/24', 253]]);
+  });
+
+  it('reports a kernel refusal with its extended-ack text and still applies the rest', async () => {
+    const k = new FakeKernel();
+    k.addLink('eth0');
+    const state = new MemoryState();
+    const r = await apply(k, state, base.replace('- gateway: 192.0.2.1', '- gateway: 203.0.113.1'));
+    expect(r.failures.map((f) => f.error.message).join('\n')).toMatch(/add route default via 203.0.113.1 dev eth0 metric 1024: Nexthop has invalid gateway \[ENETUNREACH\]/);
+    expect(k.routes).toHaveLength(1);
+    // the failed route was not recorded as netcfg's
+    const records = state.kinds.find((kd) => kd.type === 'AppliedRoute')!.items.map((i) => i.id);
+    expect(records).toEqual(['inet4/192.0.2.1/198.51.100.0/24/50']);
+  });
+
+  it('waits for a link that is not there, and configures it once it appears', async () => {
+    const k = new FakeKernel();
+    const state = new MemoryState();
+    const r = await apply(k, state, base);
+    expect([...r.changes.pending.keys()].sort()).toContain('link/eth0');
+    expect(r.failures).toEqual([]);
+    expect(r.writes).toBe(0);
+    k.addLink('eth0');
+    const again = await apply(k, state, base);
+    expect(again.changes.summary()).toBe('4 added, 1 changed, 0 removed');
+  });
+});
+
+function addressText(a: { address?: string; local?: string; prefixLen: number }): string {
+  return `${a.local ?? a.address}/${a.prefixLen}`;
+}
