@@ -74,6 +74,7 @@ SyscallError OpenSocket(int protocol, int rcvbuf, int* out_fd, uint32_t* out_por
 Napi::Object NetlinkSocket::Init(Napi::Env env, Napi::Object exports) {
   Napi::Function ctor = DefineClass(env, "NetlinkSocket", {
       InstanceMethod("send", &NetlinkSocket::Send),
+      InstanceMethod("sendQueued", &NetlinkSocket::SendQueued),
       InstanceMethod("addMembership", &NetlinkSocket::AddMembership),
       InstanceMethod("dropMembership", &NetlinkSocket::DropMembership),
       InstanceMethod("getReceiveBuffer", &NetlinkSocket::GetReceiveBuffer),
@@ -165,6 +166,95 @@ Napi::Value NetlinkSocket::Send(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(sent));
 }
 
+Napi::Value NetlinkSocket::SendQueued(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!CheckOpen(env)) return env.Undefined();
+  if (info.Length() < 2 || !info[0].IsTypedArray() || !info[1].IsNumber()) {
+    Napi::TypeError::New(env, "sendQueued(data: Uint8Array, tag: number)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Uint8Array data = info[0].As<Napi::Uint8Array>();
+  if (async_ == nullptr) {
+    uv_loop_t* loop = nullptr;
+    napi_get_uv_event_loop(env, &loop);
+    async_ = new uv_async_t;
+    uv_async_init(loop, async_, &NetlinkSocket::OnSendError);
+    async_->data = this;
+    uv_unref(reinterpret_cast<uv_handle_t*>(async_));  // the poll handle keeps the loop alive while requests are pending
+    sender_ = std::thread([this]() { SenderLoop(); });
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.push_back(Queued{std::vector<uint8_t>(data.Data(), data.Data() + data.ByteLength()), info[1].As<Napi::Number>().DoubleValue()});
+  }
+  wake_.notify_one();
+  return env.Undefined();
+}
+
+void NetlinkSocket::SenderLoop() {
+  struct sockaddr_nl kernel;
+  memset(&kernel, 0, sizeof(kernel));
+  kernel.nl_family = AF_NETLINK;
+  for (;;) {
+    Queued item;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [this]() { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      item = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    ssize_t sent;
+    do {
+      sent = sendto(fd_, item.data.data(), item.data.size(), 0, reinterpret_cast<struct sockaddr*>(&kernel), sizeof(kernel));
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0) {
+      int err = errno;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        failures_.push_back(SendFailure{err, item.tag});
+      }
+      uv_async_send(async_);
+    }
+  }
+}
+
+void NetlinkSocket::OnSendError(uv_async_t* handle) {
+  NetlinkSocket* self = static_cast<NetlinkSocket*>(handle->data);
+  if (self == nullptr) return;
+  std::vector<SendFailure> failures;
+  {
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    failures.swap(self->failures_);
+  }
+  if (failures.empty() || self->on_data_.IsEmpty()) return;
+  Napi::Env env = self->on_data_.Env();
+  Napi::HandleScope scope(env);
+  for (const SendFailure& f : failures) {
+    Napi::Error error = ErrnoError(env, f.err, "sendto");
+    error.Set("sendTag", Napi::Number::New(env, f.tag));
+    napi_value argv[2] = {error.Value(), env.Undefined()};
+    self->on_data_.MakeCallback(self->Value(), 2, argv);
+  }
+}
+
+void NetlinkSocket::StopSender() {
+  if (sender_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+      queue_.clear();
+    }
+    wake_.notify_one();
+    sender_.join();
+  }
+  if (async_ != nullptr) {
+    async_->data = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(async_), [](uv_handle_t* handle) { delete reinterpret_cast<uv_async_t*>(handle); });
+    async_ = nullptr;
+  }
+}
+
 Napi::Value NetlinkSocket::AddMembership(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!CheckOpen(env)) return env.Undefined();
@@ -223,6 +313,7 @@ Napi::Value NetlinkSocket::GetProtocol(const Napi::CallbackInfo& info) {
 }
 
 void NetlinkSocket::CloseHandle() {
+  StopSender();  // before the fd is closed: the sender thread uses it
   if (poll_ != nullptr) {
     uv_poll_stop(poll_);
     uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });

@@ -6,7 +6,11 @@
 #include <napi.h>
 #include <uv.h>
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 namespace netcfg {
@@ -23,6 +27,10 @@ class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
 
  private:
   Napi::Value Send(const Napi::CallbackInfo& info);
+  // sendQueued(data, tag): copies data and sends it from a sender thread, in
+  // order, so the kernel's work on a large batch does not block the event loop.
+  // A failure is reported to onData as an Error with .sendTag = tag.
+  Napi::Value SendQueued(const Napi::CallbackInfo& info);
   Napi::Value AddMembership(const Napi::CallbackInfo& info);
   Napi::Value DropMembership(const Napi::CallbackInfo& info);
   Napi::Value GetReceiveBuffer(const Napi::CallbackInfo& info);
@@ -33,6 +41,9 @@ class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
   Napi::Value GetProtocol(const Napi::CallbackInfo& info);
 
   static void OnPoll(uv_poll_t* handle, int status, int events);
+  static void OnSendError(uv_async_t* handle);
+  void SenderLoop();
+  void StopSender();
   void ReadAvailable();
   void Deliver(int err, const char* syscall);
   void CloseHandle();
@@ -45,6 +56,23 @@ class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
   Napi::FunctionReference on_data_;
   std::vector<uint8_t> scratch_;
   std::vector<uint8_t> pending_;
+
+  // sender thread
+  struct Queued {
+    std::vector<uint8_t> data;
+    double tag;
+  };
+  struct SendFailure {
+    int err;
+    double tag;
+  };
+  std::thread sender_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Queued> queue_;
+  std::vector<SendFailure> failures_;
+  bool stopping_ = false;
+  uv_async_t* async_ = nullptr;
 };
 
 }  // namespace netcfg

@@ -9,6 +9,8 @@ export interface NativeError extends Error {
   errno: number;
   code: string;
   syscall: string;
+  /** For a failed sendQueued: the tag it was given. */
+  sendTag?: number;
 }
 
 export type DataCallback = (err: NativeError | null, data?: Buffer) => void;
@@ -18,6 +20,11 @@ export interface NativeNetlinkSocket {
   readonly protocol: number;
   /** Sends one datagram (one or more netlink messages) to the kernel. */
   send(data: Uint8Array): number;
+  /**
+   * Queues a datagram for the socket's sender thread (sent in order, without
+   * blocking the event loop). A failure reaches onData as an error with sendTag.
+   */
+  sendQueued(data: Uint8Array, tag: number): void;
   addMembership(group: number): void;
   dropMembership(group: number): void;
   getReceiveBuffer(): number;

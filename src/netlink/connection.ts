@@ -88,6 +88,9 @@ export interface ConnectionOptions {
 
 const MAX_DATAGRAM = 64 * 1024;
 const OK: Outcome = Object.freeze({ ok: true }) as Outcome;
+const SEGMENTS_IN_FLIGHT = 2;
+/** sendQueued tags: the segment's barrier sequence number × this + the datagram's index. */
+const TAG_DATAGRAMS = 1024;
 
 export class NetlinkConnection {
   readonly stats: ConnectionStats = { writes: 0, requests: 0, dumps: 0, dumpRetries: 0, overruns: 0 };
@@ -109,6 +112,7 @@ export class NetlinkConnection {
   private readonly window: number;
   private readonly timeoutMs: number;
   private readonly dumpAttempts: number;
+  private readonly port: number;
 
   constructor(
     private readonly transport: Transport,
@@ -118,6 +122,7 @@ export class NetlinkConnection {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.dumpAttempts = options.dumpAttempts ?? 10;
     this.seq = (Date.now() & 0x7fffffff) >>> 0 || 1;
+    this.port = transport.portId;
     transport.onData = (err, data) => this.receive(err, data);
     transport.unref();
   }
@@ -127,7 +132,7 @@ export class NetlinkConnection {
   }
 
   get portId(): number {
-    return this.transport.portId;
+    return this.port;
   }
 
   /** Joins multicast groups; notifications go to onNotification. */
@@ -162,9 +167,14 @@ export class NetlinkConnection {
    */
   async execAll(requests: readonly Request[]): Promise<Outcome[]> {
     const results = new Array<Outcome>(requests.length).fill(OK);
+    // Two segments in flight: the next is encoded while the kernel works on the
+    // previous one (on the transport's sender thread when it has one).
+    const inflight: Array<Promise<void>> = [];
     for (let first = 0; first < requests.length; first += this.window) {
-      await this.execSegment(requests, first, Math.min(requests.length, first + this.window), results);
+      inflight.push(this.execSegment(requests, first, Math.min(requests.length, first + this.window), results));
+      if (inflight.length >= SEGMENTS_IN_FLIGHT) await inflight.shift();
     }
+    await Promise.all(inflight);
     return results;
   }
 
@@ -200,16 +210,14 @@ export class NetlinkConnection {
         }
         const data = w.toBuffer();
         segment.datagrams.push(data);
+        const datagram = segment.datagrams.length - 1;
         try {
-          this.transport.send(data);
+          if (this.transport.sendQueued && datagram < TAG_DATAGRAMS) this.transport.sendQueued(data, (base + count) * TAG_DATAGRAMS + datagram);
+          else this.transport.send(data);
           this.touch();
           return true;
         } catch (err) {
-          // nothing in this datagram reached the kernel
-          const datagram = segment.datagrams.length - 1;
-          for (let i = 0; i < count; i++) {
-            if (segment.datagramOf[i] === datagram) results[first + i] = { ok: false, error: fromTransportError(err, requests[first + i]!) };
-          }
+          this.datagramFailed(segment, datagram, err);
           return false;
         }
       };
@@ -233,6 +241,15 @@ export class NetlinkConnection {
       sent = flush(true);
       if (!sent) this.finishSegment(segment);
     });
+  }
+
+  /** Nothing in this datagram reached the kernel. */
+  private datagramFailed(segment: Segment, datagram: number, err: unknown): void {
+    for (let i = 0; i < segment.count; i++) {
+      if (segment.datagramOf[i] === datagram) {
+        segment.results[segment.first + i] = { ok: false, error: fromTransportError(err, segment.requests[segment.first + i]!) };
+      }
+    }
   }
 
   private finishSegment(segment: Segment): void {
@@ -368,6 +385,18 @@ export class NetlinkConnection {
   }
 
   private receive(err: TransportError | null, data?: Buffer): void {
+    if (err && err.sendTag !== undefined) {
+      // a queued datagram could not be sent
+      const barrier = Math.floor(err.sendTag / TAG_DATAGRAMS);
+      const datagram = err.sendTag % TAG_DATAGRAMS;
+      const p = this.pending.get(barrier);
+      if (p?.kind === 'segment') {
+        this.datagramFailed(p, datagram, err);
+        // the barrier travels in the last datagram: if that one failed, no ack will come
+        if (datagram === p.datagrams.length - 1) this.finishSegment(p);
+      }
+      return;
+    }
     if (err) {
       if (err.code === 'ENOBUFS') {
         this.stats.overruns++;

@@ -2,12 +2,17 @@
 import path from 'node:path';
 import { native, type NativeError } from '../native/index.js';
 
-export type TransportError = Error & { code?: string; errno?: number };
+export type TransportError = Error & { code?: string; errno?: number; sendTag?: number };
 
 export interface Transport {
   readonly portId: number;
   /** Sends one datagram holding one or more messages. Throws on failure. */
   send(data: Uint8Array): void;
+  /**
+   * Optional: sends from another thread, in order with other queued datagrams;
+   * a failure arrives through onData as an error carrying `sendTag`.
+   */
+  sendQueued?(data: Uint8Array, tag: number): void;
   addMembership(group: number): void;
   dropMembership(group: number): void;
   ref(): void;
@@ -55,6 +60,10 @@ export class NativeTransport implements Transport {
 
   send(data: Uint8Array): void {
     this.socket.send(data);
+  }
+
+  sendQueued(data: Uint8Array, tag: number): void {
+    this.socket.sendQueued(data, tag);
   }
 
   addMembership(group: number): void {

@@ -1,7 +1,10 @@
 // The in-memory resource store: versioned resources, single-owner writes,
 // finalizer-guarded teardown, and synchronous watches.
+//
+// Each stored resource is one object that is both the resource and its
+// metadata (bulk configs hold several hundred thousand of them).
 import { deepEqual } from '../util/equal.js';
-import { describePointer, type Metadata, type Pointer, type Resource } from './resource.js';
+import { describePointer, type Metadata, type Phase, type Pointer, type Resource } from './resource.js';
 
 export type WatchEventType = 'created' | 'updated' | 'destroyed';
 
@@ -11,7 +14,8 @@ export interface WatchEvent<S = unknown> {
   old?: Resource<S>;
 }
 
-export type Watcher = (event: WatchEvent) => void;
+/** Called synchronously for every change of a watched kind (no event object is allocated). */
+export type Watcher = (type: WatchEventType, resource: Resource, old: Resource | undefined) => void;
 
 export class OwnershipError extends Error {
   constructor(p: Pointer, owner: string, writer: string) {
@@ -34,15 +38,52 @@ export class ConflictError extends Error {
   }
 }
 
+const NO_FINALIZERS: readonly string[] = Object.freeze([]);
+
+class StoredResource<S = unknown> implements Resource<S>, Metadata {
+  constructor(
+    readonly namespace: string,
+    readonly type: string,
+    readonly id: string,
+    readonly version: number,
+    readonly phase: Phase,
+    readonly owner: string,
+    readonly finalizers: readonly string[],
+    readonly created: number,
+    readonly updated: number,
+    readonly spec: S,
+  ) {}
+
+  get metadata(): Metadata {
+    return this;
+  }
+
+  /** A copy with some metadata changed (and optionally a new spec). */
+  with(changes: { version: number; phase?: Phase; finalizers?: readonly string[]; updated?: number }, spec: S = this.spec): StoredResource<S> {
+    return new StoredResource(
+      this.namespace,
+      this.type,
+      this.id,
+      changes.version,
+      changes.phase ?? this.phase,
+      this.owner,
+      changes.finalizers ?? this.finalizers,
+      this.created,
+      changes.updated ?? this.updated,
+      spec,
+    );
+  }
+}
+
 /** The resources of one (namespace, type) and who watches them. */
 interface Kind {
-  items: Map<string, Resource>;
+  items: Map<string, StoredResource>;
   watchers: Set<Watcher>;
 }
 
-const NO_FINALIZERS: readonly string[] = Object.freeze([]);
-
 export class Store {
+  /** Whether the last write call changed anything (a no-op put does not). */
+  lastWriteChanged = false;
   private readonly namespaces = new Map<string, Map<string, Kind>>();
   private readonly now: () => number;
 
@@ -64,21 +105,17 @@ export class Store {
     return k;
   }
 
-  private bucket(namespace: string, type: string): Map<string, Resource> | undefined {
-    return this.namespaces.get(namespace)?.get(type)?.items;
-  }
-
   get<S>(namespace: string, type: string, id: string): Resource<S> | undefined {
-    return this.bucket(namespace, type)?.get(id) as Resource<S> | undefined;
+    return this.namespaces.get(namespace)?.get(type)?.items.get(id) as Resource<S> | undefined;
   }
 
   list<S>(namespace: string, type: string): Resource<S>[] {
-    const m = this.bucket(namespace, type);
+    const m = this.namespaces.get(namespace)?.get(type)?.items;
     return m ? ([...m.values()] as Resource<S>[]) : [];
   }
 
   count(namespace: string, type: string): number {
-    return this.bucket(namespace, type)?.size ?? 0;
+    return this.namespaces.get(namespace)?.get(type)?.items.size ?? 0;
   }
 
   /** Types in a namespace that hold at least one resource. */
@@ -94,14 +131,10 @@ export class Store {
     return () => set.delete(watcher);
   }
 
-  private write(existing: Resource | undefined, metadata: Metadata, spec: unknown): Resource {
-    const next: Resource = { metadata, spec };
-    const k = this.kind(metadata.namespace, metadata.type);
-    k.items.set(metadata.id, next);
-    if (k.watchers.size > 0) {
-      const event: WatchEvent = existing ? { type: 'updated', resource: next, old: existing } : { type: 'created', resource: next };
-      for (const w of k.watchers) w(event);
-    }
+  private write(k: Kind, existing: StoredResource | undefined, next: StoredResource): StoredResource {
+    this.lastWriteChanged = true;
+    k.items.set(next.id, next);
+    if (k.watchers.size > 0) for (const w of k.watchers) w(existing ? 'updated' : 'created', next, existing);
     return next;
   }
 
@@ -110,21 +143,19 @@ export class Store {
    * current one is a no-op: no version bump, no watch event.
    */
   put<S>(namespace: string, type: string, id: string, spec: S, owner: string, expectedVersion?: number): Resource<S> {
-    const p = { namespace, type, id };
-    const existing = this.get<S>(namespace, type, id);
+    this.lastWriteChanged = false;
+    const k = this.kind(namespace, type);
+    const existing = k.items.get(id) as StoredResource<S> | undefined;
     if (existing) {
-      if (existing.metadata.owner !== owner) throw new OwnershipError(p, existing.metadata.owner, owner);
-      if (expectedVersion !== undefined && existing.metadata.version !== expectedVersion) {
-        throw new ConflictError(p, expectedVersion, existing.metadata.version);
+      if (existing.owner !== owner) throw new OwnershipError({ namespace, type, id }, existing.owner, owner);
+      if (expectedVersion !== undefined && existing.version !== expectedVersion) {
+        throw new ConflictError({ namespace, type, id }, expectedVersion, existing.version);
       }
-      if (existing.metadata.phase === 'running' && deepEqual(existing.spec, spec)) return existing;
-      const old = existing.metadata;
-      const md: Metadata = { namespace, type, id, version: old.version + 1, phase: 'running', owner, finalizers: old.finalizers, created: old.created, updated: this.now() };
-      return this.write(existing, md, spec) as Resource<S>;
+      if (existing.phase === 'running' && deepEqual(existing.spec, spec)) return existing;
+      return this.write(k, existing, existing.with({ version: existing.version + 1, phase: 'running', updated: this.now() }, spec)) as StoredResource<S>;
     }
     const t = this.now();
-    const md: Metadata = { namespace, type, id, version: 1, phase: 'running', owner, finalizers: NO_FINALIZERS, created: t, updated: t };
-    return this.write(undefined, md, spec) as Resource<S>;
+    return this.write(k, undefined, new StoredResource(namespace, type, id, 1, 'running', owner, NO_FINALIZERS, t, t, spec)) as StoredResource<S>;
   }
 
   /**
@@ -132,42 +163,41 @@ export class Store {
    * finalizers left (the owner may destroy it now).
    */
   teardown(namespace: string, type: string, id: string, owner: string): boolean {
-    const existing = this.get(namespace, type, id);
+    this.lastWriteChanged = false;
+    const k = this.kind(namespace, type);
+    const existing = k.items.get(id);
     if (!existing) return true;
-    if (existing.metadata.owner !== owner) throw new OwnershipError({ namespace, type, id }, existing.metadata.owner, owner);
-    if (existing.metadata.phase !== 'tearingDown') {
-      const md: Metadata = { ...existing.metadata, phase: 'tearingDown', version: existing.metadata.version + 1, updated: this.now() };
-      this.write(existing, md, existing.spec);
-    }
-    return existing.metadata.finalizers.length === 0;
+    if (existing.owner !== owner) throw new OwnershipError({ namespace, type, id }, existing.owner, owner);
+    if (existing.phase !== 'tearingDown') this.write(k, existing, existing.with({ version: existing.version + 1, phase: 'tearingDown', updated: this.now() }));
+    return existing.finalizers.length === 0;
   }
 
   destroy(namespace: string, type: string, id: string, owner: string): void {
-    const existing = this.get(namespace, type, id);
+    this.lastWriteChanged = false;
+    const k = this.kind(namespace, type);
+    const existing = k.items.get(id);
     if (!existing) return;
     const p = { namespace, type, id };
-    if (existing.metadata.owner !== owner) throw new OwnershipError(p, existing.metadata.owner, owner);
-    if (existing.metadata.finalizers.length > 0) throw new PendingFinalizersError(p, existing.metadata.finalizers);
-    const k = this.kind(namespace, type);
+    if (existing.owner !== owner) throw new OwnershipError(p, existing.owner, owner);
+    if (existing.finalizers.length > 0) throw new PendingFinalizersError(p, existing.finalizers);
     k.items.delete(id);
-    for (const w of k.watchers) w({ type: 'destroyed', resource: existing });
+    this.lastWriteChanged = true;
+    for (const w of k.watchers) w('destroyed', existing, undefined);
   }
 
   addFinalizer(namespace: string, type: string, id: string, finalizer: string): void {
-    const existing = this.get(namespace, type, id);
-    if (!existing || existing.metadata.finalizers.includes(finalizer)) return;
-    const md: Metadata = { ...existing.metadata, finalizers: [...existing.metadata.finalizers, finalizer], version: existing.metadata.version + 1 };
-    this.write(existing, md, existing.spec);
+    this.lastWriteChanged = false;
+    const k = this.kind(namespace, type);
+    const existing = k.items.get(id);
+    if (!existing || existing.finalizers.includes(finalizer)) return;
+    this.write(k, existing, existing.with({ version: existing.version + 1, finalizers: [...existing.finalizers, finalizer] }));
   }
 
   removeFinalizer(namespace: string, type: string, id: string, finalizer: string): void {
-    const existing = this.get(namespace, type, id);
-    if (!existing || !existing.metadata.finalizers.includes(finalizer)) return;
-    const md: Metadata = {
-      ...existing.metadata,
-      finalizers: existing.metadata.finalizers.filter((f) => f !== finalizer),
-      version: existing.metadata.version + 1,
-    };
-    this.write(existing, md, existing.spec);
+    this.lastWriteChanged = false;
+    const k = this.kind(namespace, type);
+    const existing = k.items.get(id);
+    if (!existing || !existing.finalizers.includes(finalizer)) return;
+    this.write(k, existing, existing.with({ version: existing.version + 1, finalizers: existing.finalizers.filter((f) => f !== finalizer) }));
   }
 }

@@ -3,14 +3,12 @@ export type ChangeAction = 'add' | 'change' | 'remove';
 export type ObjectKind = 'link' | 'address' | 'route' | 'hostname' | 'file' | 'wireguard';
 
 export interface Change {
-  action: ChangeAction;
-  kind: ObjectKind;
+  readonly action: ChangeAction;
+  readonly kind: ObjectKind;
   /** Resource-style ID, e.g. "eth0/10.0.0.2/24". */
-  id: string;
+  readonly id: string;
   /** One line for humans, e.g. "mtu 1500 → 9000". */
-  detail?: string;
-  before?: Record<string, unknown>;
-  after?: Record<string, unknown>;
+  readonly detail?: string | undefined;
 }
 
 export class ChangeLog {

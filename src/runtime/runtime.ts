@@ -4,7 +4,7 @@
 // with backoff, and persists the state namespace.
 import type { Logger } from '../log.js';
 import { NS, type Resource } from '../resources/resource.js';
-import { Store, type WatchEvent } from '../resources/store.js';
+import { Store, type WatchEventType } from '../resources/store.js';
 import { ChangeLog } from './changes.js';
 import { TerminalError, type Controller, type ReconcileContext } from './controller.js';
 import { TokenBucket, backoffMs } from './trigger.js';
@@ -38,6 +38,17 @@ interface Runner {
 
 function key(namespace: string, type: string): string {
   return `${namespace}/${type}`;
+}
+
+/** namespace → types, for cheap per-call checks. */
+function kindSet(kinds: ReadonlyArray<{ namespace: string; type: string }>): Map<string, Set<string>> {
+  const m = new Map<string, Set<string>>();
+  for (const k of kinds) {
+    const set = m.get(k.namespace) ?? new Set<string>();
+    set.add(k.type);
+    m.set(k.namespace, set);
+  }
+  return m;
 }
 
 export class Runtime {
@@ -111,7 +122,8 @@ export class Runtime {
     const kinds = new Set<string>([...this.readers.keys(), ...this.writers.keys()]);
     for (const k of kinds) {
       const slash = k.indexOf('/');
-      this.unwatch.push(this.store.watch(k.slice(0, slash), k.slice(slash + 1), (ev) => this.onEvent(k, ev)));
+      const readers = this.readers.get(k) ?? [];
+      this.unwatch.push(this.store.watch(k.slice(0, slash), k.slice(slash + 1), (type, resource) => this.onEvent(readers, type, resource)));
     }
     for (const runner of this.runners) {
       await runner.controller.start?.(() => this.queue(runner));
@@ -125,13 +137,13 @@ export class Runtime {
     if (runner) this.queue(runner);
   }
 
-  private onEvent(k: string, ev: WatchEvent): void {
-    for (const runner of this.readers.get(k) ?? []) {
-      if (runner !== this.activeWriter) this.queue(runner);
+  private onEvent(readers: readonly Runner[], type: WatchEventType, resource: Resource): void {
+    for (const runner of readers) {
+      if (runner !== this.activeWriter && !runner.queued) this.queue(runner);
     }
     // the owner destroys a torn-down resource once its last finalizer is gone
-    const md = ev.resource.metadata;
-    if (ev.type === 'updated' && md.phase === 'tearingDown' && md.finalizers.length === 0) {
+    const md = resource.metadata;
+    if (type === 'updated' && md.phase === 'tearingDown' && md.finalizers.length === 0) {
       const owner = this.byName.get(md.owner);
       if (owner && owner !== this.activeWriter) this.queue(owner);
     }
@@ -241,26 +253,22 @@ export class Runtime {
 
   private context(runner: Runner): ReconcileContext {
     const owner = runner.controller.name;
+    const writable = kindSet(runner.controller.outputs);
+    const readable = kindSet([...runner.controller.inputs, ...runner.controller.outputs]);
     const canWrite = (namespace: string, type: string): void => {
-      if (!runner.controller.outputs.some((o) => o.namespace === namespace && o.type === type)) {
-        throw new Error(`${owner} wrote ${key(namespace, type)}, which is not one of its declared outputs`);
-      }
+      if (!writable.get(namespace)?.has(type)) throw new Error(`${owner} wrote ${key(namespace, type)}, which is not one of its declared outputs`);
     };
     const canRead = (namespace: string, type: string): void => {
-      const declared =
-        runner.controller.inputs.some((i) => i.namespace === namespace && i.type === type) ||
-        runner.controller.outputs.some((o) => o.namespace === namespace && o.type === type);
-      if (!declared) throw new Error(`${owner} read ${key(namespace, type)}, which is neither an input nor an output`);
+      if (!readable.get(namespace)?.has(type)) throw new Error(`${owner} read ${key(namespace, type)}, which is neither an input nor an output`);
     };
     // Only real changes to the state namespace make it dirty (no-op puts do not).
-    const asWriter = <T>(fn: () => T, namespace: string, id: string, type: string): T => {
-      const before = namespace === NS.state ? this.store.get(namespace, type, id) : undefined;
+    const asWriter = <T>(fn: () => T, namespace: string): T => {
       this.activeWriter = runner;
       try {
         return fn();
       } finally {
         this.activeWriter = undefined;
-        if (namespace === NS.state && this.store.get(namespace, type, id) !== before) this.stateDirty = true;
+        if (namespace === NS.state && this.store.lastWriteChanged) this.stateDirty = true;
       }
     };
     return {
@@ -278,23 +286,23 @@ export class Runtime {
       },
       put: (ns, type, id, spec) => {
         canWrite(ns, type);
-        return asWriter(() => this.store.put(ns, type, id, spec, owner), ns, id, type);
+        return asWriter(() => this.store.put(ns, type, id, spec, owner), ns);
       },
       teardown: (ns, type, id) => {
         canWrite(ns, type);
-        return asWriter(() => this.store.teardown(ns, type, id, owner), ns, id, type);
+        return asWriter(() => this.store.teardown(ns, type, id, owner), ns);
       },
       destroy: (ns, type, id) => {
         canWrite(ns, type);
-        asWriter(() => this.store.destroy(ns, type, id, owner), ns, id, type);
+        asWriter(() => this.store.destroy(ns, type, id, owner), ns);
       },
       addFinalizer: (ns, type, id) => {
         canRead(ns, type);
-        asWriter(() => this.store.addFinalizer(ns, type, id, owner), ns, id, type);
+        asWriter(() => this.store.addFinalizer(ns, type, id, owner), ns);
       },
       removeFinalizer: (ns, type, id) => {
         canRead(ns, type);
-        asWriter(() => this.store.removeFinalizer(ns, type, id, owner), ns, id, type);
+        asWriter(() => this.store.removeFinalizer(ns, type, id, owner), ns);
       },
       requeueAfter: (ms) => {
         if (this.mode === 'oneshot') return; // a one-shot run reports what is pending instead of waiting

@@ -64,7 +64,7 @@ describe('NetlinkConnection', () => {
     const c = new NetlinkConnection(t);
     const [outcome] = await c.execAll([route(7)]);
     expect(outcome!.ok).toBe(false);
-    const err = (outcome as { error: NetlinkError }).error;
+    const err = (outcome as { ok: false; error: Error }).error as NetlinkError;
     expect(err).toBeInstanceOf(NetlinkError);
     expect(err.code).toBe('ENETUNREACH');
     expect(err.extack?.message).toBe('Nexthop has invalid gateway');

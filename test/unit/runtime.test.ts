@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
-import { OwnershipError, PendingFinalizersError, Store, type WatchEvent } from '../../src/resources/store.js';
+import { OwnershipError, PendingFinalizersError, Store, type WatchEventType } from '../../src/resources/store.js';
 import type { Controller, ReconcileContext } from '../../src/runtime/controller.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { TokenBucket } from '../../src/runtime/trigger.js';
@@ -8,15 +8,15 @@ import { TokenBucket } from '../../src/runtime/trigger.js';
 describe('Store', () => {
   it('versions changes and skips no-op writes without an event', () => {
     const s = new Store();
-    const events: WatchEvent[] = [];
-    s.watch('ns', 'T', (e) => events.push(e));
+    const events: WatchEventType[] = [];
+    s.watch('ns', 'T', (type) => events.push(type));
     const a = s.put('ns', 'T', 'x', { n: 1, list: [1, 2] }, 'c1');
     expect(a.metadata.version).toBe(1);
     const b = s.put('ns', 'T', 'x', { list: [1, 2], n: 1, ignored: undefined }, 'c1');
     expect(b).toBe(a);
     const c = s.put('ns', 'T', 'x', { n: 2, list: [1, 2] }, 'c1');
     expect(c.metadata.version).toBe(2);
-    expect(events.map((e) => e.type)).toEqual(['created', 'updated']);
+    expect(events).toEqual(['created', 'updated']);
   });
 
   it('lets only the owner write or destroy', () => {

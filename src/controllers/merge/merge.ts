@@ -25,18 +25,25 @@ export class MergeController<S extends { layer: ConfigLayer }> implements Contro
   }
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
-    const groups = new Map<string, S[]>();
+    // most IDs come from one layer only: keep a single spec until a second one shows up
+    const groups = new Map<string, S | S[]>();
     for (const r of ctx.list<S>(NS.networkConfig, this.rule.type)) {
       if (r.metadata.phase !== 'running') continue;
       const id = this.rule.id(r.spec);
       const group = groups.get(id);
-      if (group) group.push(r.spec);
-      else groups.set(id, [r.spec]);
+      if (group === undefined) groups.set(id, r.spec);
+      else if (Array.isArray(group)) group.push(r.spec);
+      else groups.set(id, [group, r.spec]);
     }
-    for (const [id, specs] of groups) {
-      specs.sort((a, b) => layerRank(a.layer) - layerRank(b.layer));
-      let merged = specs[0]!;
-      for (let i = 1; i < specs.length; i++) merged = this.rule.merge(merged, specs[i]!);
+    for (const [id, group] of groups) {
+      let merged: S;
+      if (Array.isArray(group)) {
+        group.sort((a, b) => layerRank(a.layer) - layerRank(b.layer));
+        merged = group[0]!;
+        for (let i = 1; i < group.length; i++) merged = this.rule.merge(merged, group[i]!);
+      } else {
+        merged = group;
+      }
       ctx.put(NS.network, this.rule.type, id, merged);
     }
     for (const r of ctx.list<S>(NS.network, this.rule.type)) {

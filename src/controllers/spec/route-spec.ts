@@ -11,6 +11,7 @@ import { AddRouteRequest, DeleteRouteRequest, type RouteMessage, type RouteParam
 import { NS } from '../../resources/resource.js';
 import { RouteProtocol, RouteType, RoutingTable, Scope } from '../../resources/network/enums.js';
 import { T, type AppliedRoute, type RouteRecord, type RouteSpec } from '../../resources/network/types.js';
+import type { Change, ChangeAction } from '../../runtime/changes.js';
 import { ReconcileErrors, type Controller, type ReconcileContext } from '../../runtime/controller.js';
 import { LinkIndex, type Kernel } from '../kernel.js';
 import { runOperations, type Operation } from '../outcomes.js';
@@ -83,7 +84,6 @@ function params(r: RouteRecord, oif: number | undefined): RouteParams {
     protocol: RouteProtocol.number(r.protocol) ?? 4,
     scope: Scope.number(r.scope) ?? 0,
     type: RouteType.number(r.type) ?? 1,
-    label: () => describeRoute(r),
   };
   if (slash >= 0) p.dst = r.dst.slice(0, slash);
   if (r.gateway) p.gateway = r.gateway;
@@ -93,10 +93,55 @@ function params(r: RouteRecord, oif: number | undefined): RouteParams {
   return p;
 }
 
+/** Requests that describe themselves with the record (built only if an error needs it). */
+class AddRoute extends AddRouteRequest {
+  constructor(
+    readonly record: RouteRecord,
+    oif: number | undefined,
+  ) {
+    super(params(record, oif));
+  }
+
+  override describe(): string {
+    return `add ${describeRoute(this.record)}`;
+  }
+}
+
+class DeleteRoute extends DeleteRouteRequest {
+  constructor(
+    readonly record: RouteRecord,
+    oif: number | undefined,
+  ) {
+    super(params(record, oif));
+  }
+
+  override describe(): string {
+    return `delete ${describeRoute(this.record)}`;
+  }
+}
+
 function restoreRequest(r: RouteRecord, oif: number | undefined): Request {
-  const req = new AddRouteRequest(params(r, oif));
+  const req = new AddRoute(r, oif);
   req.okErrors = ['EEXIST'];
   return req;
+}
+
+/** A route change whose text is built only when shown. */
+class RouteChange implements Change {
+  readonly kind = 'route';
+  constructor(
+    readonly action: ChangeAction,
+    readonly id: string,
+    private readonly op: RouteOp,
+  ) {}
+
+  get detail(): string {
+    return this.op.detail();
+  }
+
+  toJSON(): Change {
+    return { action: this.action, kind: this.kind, id: this.id, detail: this.detail };
+  }
 }
 
 function differences(want: RouteRecord, have: RouteRecord, checkLink: boolean): string[] {
@@ -119,7 +164,9 @@ class RouteOp implements Operation {
     readonly requests: Request[],
     readonly next: AppliedRoute | undefined,
     readonly previous: AppliedRoute | undefined,
-    readonly detail: string,
+    /** The route shown to the user, and what differed (for a replace). */
+    readonly shown: RouteRecord | undefined,
+    readonly diff: string,
     readonly tearingDown = false,
     /** For a replace: the route that was there, and its out-interface. */
     readonly have?: RouteRecord,
@@ -128,6 +175,11 @@ class RouteOp implements Operation {
 
   ok(): void {
     this.pass.ok(this);
+  }
+
+  detail(): string {
+    if (!this.shown) return '';
+    return this.diff ? `${describeRoute(this.shown)}: ${this.diff}` : describeRoute(this.shown);
   }
 
   failed(error: Error, succeeded: number): void {
@@ -145,12 +197,9 @@ class Pass {
 
   ok(op: RouteOp): void {
     const { ctx } = this;
-    if (op.kind === 'undo') {
-      ctx.changes.record({ action: 'remove', kind: 'route', id: op.id, detail: op.detail });
-      finishUndo(ctx, T.RouteSpec, T.AppliedRoute, op.id, op.tearingDown);
-    } else {
-      ctx.changes.record({ action: op.kind === 'add' ? 'add' : 'change', kind: 'route', id: op.id, detail: op.detail });
-    }
+    const action = op.kind === 'undo' ? 'remove' : op.kind === 'add' ? 'add' : 'change';
+    ctx.changes.record(new RouteChange(action, op.id, op));
+    if (op.kind === 'undo') finishUndo(ctx, T.RouteSpec, T.AppliedRoute, op.id, op.tearingDown);
   }
 
   failed(op: RouteOp, error: Error, succeeded: number): void {
@@ -199,14 +248,14 @@ export class RouteSpecController implements Controller {
       if (rec) {
         const link = rec.outLinkName ? links.resolve(rec.outLinkName) : undefined;
         const current = find(rec, link?.index);
-        if (rec.created && current && RouteProtocol.name(current.protocol) === rec.protocol) requests.push(new DeleteRouteRequest(params(rec, current.oif)));
+        if (rec.created && current && RouteProtocol.name(current.protocol) === rec.protocol) requests.push(new DeleteRoute(rec, current.oif));
         if (rec.replaced) {
           const old = rec.replaced;
           requests.push(restoreRequest(old, old.outLinkName ? links.resolve(old.outLinkName)?.index : undefined));
         }
       }
       if (requests.length === 0) finishUndo(ctx, T.RouteSpec, T.AppliedRoute, id, tearingDown);
-      else pass.ops.push(new RouteOp(pass, 'undo', id, requests, undefined, rec, rec ? describeRoute(rec) : '', tearingDown));
+      else pass.ops.push(new RouteOp(pass, 'undo', id, requests, undefined, rec, rec, '', tearingDown));
     }
 
     for (const r of running) {
@@ -229,7 +278,7 @@ export class RouteSpecController implements Controller {
       if (!current) {
         next.created = true;
         if (previous?.replaced) next.replaced = previous.replaced;
-        pass.ops.push(new RouteOp(pass, 'add', id, [new AddRouteRequest(params(next, oif))], next, previous, describeRoute(next)));
+        pass.ops.push(new RouteOp(pass, 'add', id, [new AddRoute(next, oif)], next, previous, next, ''));
         continue;
       }
       const have = recordOf(current, links);
@@ -246,10 +295,11 @@ export class RouteSpecController implements Controller {
           pass,
           'replace',
           id,
-          [new DeleteRouteRequest(params(have, current.oif)), new AddRouteRequest(params(next, oif))],
+          [new DeleteRoute(have, current.oif), new AddRoute(next, oif)],
           next,
           previous,
-          `${describeRoute(next)}: ${diff.join(', ')}`,
+          next,
+          diff.join(', '),
           false,
           have,
           current.oif,

@@ -196,12 +196,12 @@ export interface RouteParams {
   flags?: number;
   prefsrc?: string;
   mtu?: number;
-  /** For messages: "route 10.0.0.0/8 via 192.0.2.1 dev eth0" (a function: built only when needed). */
-  label: string | (() => string);
+  /** For messages: "route 10.0.0.0/8 via 192.0.2.1 dev eth0". */
+  label?: string;
 }
 
 function labelOf(p: RouteParams): string {
-  return typeof p.label === 'string' ? p.label : p.label();
+  return p.label ?? `route ${p.dst ?? 'default'}/${p.dstLen}${p.gateway ? ` via ${p.gateway}` : ''}`;
 }
 
 const ipCache = new Map<string, Uint8Array>();
