@@ -1,7 +1,7 @@
 // Field builders for the configuration schema: each gives a clear "expected …,
 // got …" message and carries a description for the JSON Schema.
 import { z } from 'zod';
-import { hasHostBits, networkOf, formatPrefix, parseIP, parseIPOrPrefix, parsePrefix } from '../net/ip.js';
+import { formatPrefix, ipFamily, networkOf, parsePrefix, prefixFamily, prefixHasHostBits } from '../net/ip.js';
 
 export function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
@@ -40,13 +40,13 @@ export function list<T extends z.ZodType>(item: T, what = 'a list') {
 /** An IP address (v4 or v6). */
 export const ip = (what = 'an IP address (e.g. 192.0.2.1 or 2001:db8::1)') =>
   str(what).superRefine((v, ctx) => {
-    if (!parseIP(v)) ctx.addIssue({ code: 'custom', message: `invalid IP address "${v}": ${`expected ${what}`}`, input: v });
+    if (!ipFamily(v)) ctx.addIssue({ code: 'custom', message: `invalid IP address "${v}": ${`expected ${what}`}`, input: v });
   });
 
 /** A CIDR or a bare IP (which gets a full /32 or /128 mask). */
 export const ipOrCidr = () =>
   str('an IP address or CIDR (e.g. 192.0.2.10/24)').superRefine((v, ctx) => {
-    if (!parseIPOrPrefix(v)) {
+    if (!(v.includes('/') ? prefixFamily(v) : ipFamily(v))) {
       ctx.addIssue({ code: 'custom', message: `invalid address "${v}": expected an IP address or CIDR, e.g. 192.0.2.10/24 or 2001:db8::10/64`, input: v });
     }
   });
@@ -54,13 +54,12 @@ export const ipOrCidr = () =>
 /** A network prefix (CIDR) with no host bits set. */
 export const network = () =>
   str('a network in CIDR form (e.g. 10.0.0.0/8)').superRefine((v, ctx) => {
-    const p = parsePrefix(v);
-    if (!p) {
+    if (!prefixFamily(v)) {
       ctx.addIssue({ code: 'custom', message: `invalid network "${v}": expected CIDR form, e.g. 10.0.0.0/8 or 2001:db8::/32`, input: v });
-    } else if (hasHostBits(p)) {
+    } else if (prefixHasHostBits(v)) {
       ctx.addIssue({
         code: 'custom',
-        message: `network "${v}" has host bits set: expected ${formatPrefix(networkOf(p))}`,
+        message: `network "${v}" has host bits set: expected ${formatPrefix(networkOf(parsePrefix(v)!))}`,
         input: v,
       });
     }

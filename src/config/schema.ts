@@ -1,7 +1,7 @@
 // The v1alpha1 machine config schema (the parts netcfg reads). Types used by
 // the controllers are inferred from it.
 import { z } from 'zod';
-import { parseIP, parsePrefix } from '../net/ip.js';
+import { ipFamily, prefixFamily } from '../net/ip.js';
 import { RoutingTable } from '../resources/network/enums.js';
 import { bool, expected, int, ip, ipOrCidr, linkName, list, network, str, uint32 } from './fields.js';
 
@@ -29,23 +29,18 @@ export const RouteSchema = z
       ctx.addIssue({ code: 'custom', message: 'a route needs a network, a gateway, or both', path: [] });
       return;
     }
-    const families: Array<[string, string]> = [];
-    const dst = hasNetwork ? parsePrefix(r.network as string) : undefined;
-    if (dst) families.push(['network', dst.family]);
-    const gw = hasGateway ? parseIP(r.gateway as string) : undefined;
-    if (gw) families.push(['gateway', gw.family]);
-    const src = typeof r.source === 'string' && r.source !== '' ? parseIP(r.source) : undefined;
-    if (src) families.push(['source', src.family]);
-    const first = families[0];
-    for (const [field, family] of families.slice(1)) {
-      // An IPv4 route may use an IPv6 gateway (RFC 5549); everything else must agree.
-      if (first && family !== first[1] && !(field === 'gateway' && first[0] === 'network' && first[1] === 'inet4')) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${field} is ${family === 'inet4' ? 'IPv4' : 'IPv6'} but ${first[0]} is ${first[1] === 'inet4' ? 'IPv4' : 'IPv6'}`,
-          path: [field],
-        });
-      }
+    // Families, when the fields are valid (their own checks report them otherwise).
+    const network = hasNetwork ? prefixFamily(r.network as string) : undefined;
+    const gateway = hasGateway ? ipFamily(r.gateway as string) : undefined;
+    const source = typeof r.source === 'string' && r.source !== '' ? ipFamily(r.source) : undefined;
+    const name = (f: string) => (f === 'inet4' ? 'IPv4' : 'IPv6');
+    // An IPv4 route may use an IPv6 gateway (RFC 5549); everything else must agree.
+    if (network === 'inet6' && gateway === 'inet4') {
+      ctx.addIssue({ code: 'custom', message: `gateway is IPv4 but network is IPv6`, path: ['gateway'] });
+    }
+    const reference = network ? ['network', network] : gateway ? ['gateway', gateway] : undefined;
+    if (reference && source && source !== reference[1]) {
+      ctx.addIssue({ code: 'custom', message: `source is ${name(source)} but ${reference[0]} is ${name(reference[1]!)}`, path: ['source'] });
     }
   }, { when: () => true });
 

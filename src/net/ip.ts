@@ -23,8 +23,7 @@ export function familyOfAf(af: number): Family | undefined {
   return af === AF_INET ? 'inet4' : af === AF_INET6 ? 'inet6' : undefined;
 }
 
-export function parseIPv4(s: string): Uint8Array | undefined {
-  const out = new Uint8Array(4);
+export function parseIPv4(s: string, out: Uint8Array = new Uint8Array(4)): Uint8Array | undefined {
   let part = 0;
   let value = -1;
   let digits = 0;
@@ -54,9 +53,9 @@ function hexValue(c: number): number {
   return -1;
 }
 
-export function parseIPv6(s: string): Uint8Array | undefined {
+export function parseIPv6(s: string, out: Uint8Array = new Uint8Array(16)): Uint8Array | undefined {
   if (s.length < 2 || s.length > 45) return undefined;
-  const out = new Uint8Array(16);
+  out.fill(0);
   let pos = 0; // next byte to fill
   let ellipsis = -1; // byte position of "::"
   let i = 0;
@@ -82,7 +81,7 @@ export function parseIPv6(s: string): Uint8Array | undefined {
       // embedded IPv4 in the last 32 bits
       if (ellipsis < 0 && pos !== 12) return undefined;
       if (pos > 12) return undefined;
-      const v4 = parseIPv4(s.slice(i));
+      const v4 = parseIPv4(s.slice(i), new Uint8Array(4));
       if (!v4) return undefined;
       out.set(v4, pos);
       pos += 4;
@@ -269,4 +268,41 @@ export function broadcastOf(p: Prefix): IP {
     bytes[i] = (bytes[i] ?? 0) | (~(0xff << (8 - keep)) & 0xff);
   }
   return { family: p.family, bytes };
+}
+
+// Validation without allocation (configs with 100k routes validate every address).
+const scratch = new Uint8Array(16);
+
+/** Family of a valid IP string, or undefined. */
+export function ipFamily(s: string): Family | undefined {
+  if (s.includes(':')) return parseIPv6(s, scratch) ? 'inet6' : undefined;
+  return parseIPv4(s, scratch) ? 'inet4' : undefined;
+}
+
+/** Family of a valid "addr/bits" string, or undefined. */
+export function prefixFamily(s: string): Family | undefined {
+  const slash = s.indexOf('/');
+  if (slash < 0) return undefined;
+  const text = s.slice(0, slash);
+  const v6 = text.includes(':');
+  const ok = v6 ? parseIPv6(text, scratch) : parseIPv4(text, scratch);
+  if (!ok) return undefined;
+  const bits = parseBits(s, slash);
+  if (bits < 0 || bits > (v6 ? 128 : 32)) return undefined;
+  return v6 ? 'inet6' : 'inet4';
+}
+
+/** True when a valid prefix string has bits set after its length. */
+export function prefixHasHostBits(s: string): boolean {
+  const slash = s.indexOf('/');
+  const text = s.slice(0, slash);
+  const v6 = text.includes(':');
+  if (!(v6 ? parseIPv6(text, scratch) : parseIPv4(text, scratch))) return false;
+  const bits = parseBits(s, slash);
+  const len = v6 ? 16 : 4;
+  for (let i = 0; i < len; i++) {
+    const keep = Math.max(0, Math.min(8, bits - i * 8));
+    if (((scratch[i] ?? 0) & ~((0xff << (8 - keep)) & 0xff) & 0xff) !== 0) return true;
+  }
+  return false;
 }

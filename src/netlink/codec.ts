@@ -238,15 +238,22 @@ export class AttrReader {
   isNested = false;
   offset = 0;
   length = 0;
-  private pos: number;
+  private pos = 0;
+  buf: Buffer;
+  private end = 0;
 
-  constructor(
-    readonly buf: Buffer,
-    start: number,
-    private readonly end: number,
-  ) {
+  constructor(buf: Buffer, start: number, end: number) {
+    this.buf = buf;
+    this.reset(buf, start, end);
+  }
+
+  /** Points the reader at another attribute range (decoders of large dumps reuse one reader). */
+  reset(buf: Buffer, start: number, end: number): this {
     if (start < 0 || end > buf.length || start > end) throw new NetlinkDecodeError('attribute range outside the buffer', start);
+    this.buf = buf;
     this.pos = start;
+    this.end = end;
+    return this;
   }
 
   next(): boolean {

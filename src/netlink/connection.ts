@@ -16,7 +16,7 @@ import {
 } from './constants.js';
 import { NlWriter, readU16, readU32 } from './codec.js';
 import { DumpInterruptedError, NetlinkError, NetlinkOverrunError, errnoNumber, type NetlinkErrorDetails } from './errors.js';
-import { parseDonePayload, parseErrorPayload, parseMessages, type NlMessage } from './message.js';
+import { forEachMessage, parseDonePayload, parseErrorPayload, type NlMessage } from './message.js';
 import { NativeTransport, type OpenOptions, type Transport, type TransportError } from './transport.js';
 
 export interface Request {
@@ -70,9 +70,11 @@ interface Segment {
 interface DumpPending {
   kind: 'dump';
   request: Request;
-  messages: NlMessage[];
+  /** Decodes each message as it arrives (the message object is reused). */
+  decode: (m: NlMessage) => unknown;
+  items: unknown[];
   interrupted: boolean;
-  done: (result: { messages: NlMessage[]; interrupted: boolean } | Error) => void;
+  done: (result: { items: unknown[]; interrupted: boolean } | Error) => void;
 }
 
 type Pending = Segment | DumpPending;
@@ -94,7 +96,10 @@ const TAG_DATAGRAMS = 1024;
 
 export class NetlinkConnection {
   readonly stats: ConnectionStats = { writes: 0, requests: 0, dumps: 0, dumpRetries: 0, overruns: 0 };
-  /** Messages not answering one of our requests (multicast notifications). */
+  /**
+   * Messages not answering one of our requests (multicast notifications). The
+   * message object is reused after the call returns.
+   */
   onNotification: ((m: NlMessage) => void) | undefined;
   /** The kernel dropped messages (ENOBUFS): everything must be re-listed. */
   onOverrun: (() => void) | undefined;
@@ -285,8 +290,11 @@ export class NetlinkConnection {
    * kernel runs one dump per socket at a time (a second one gets EBUSY), so
    * dumps on this connection queue behind each other.
    */
-  dump(request: Request): Promise<NlMessage[]> {
-    const run = this.dumpQueue.then(() => this.dumpWithRetry(request));
+  dump(request: Request): Promise<NlMessage[]>;
+  dump<T>(request: Request, decode: (m: NlMessage) => T | undefined): Promise<T[]>;
+  dump<T>(request: Request, decode?: (m: NlMessage) => T | undefined): Promise<Array<T | NlMessage>> {
+    const each: (m: NlMessage) => T | NlMessage | undefined = decode ?? ((m: NlMessage) => ({ ...m }));
+    const run = this.dumpQueue.then(() => this.dumpWithRetry<T | NlMessage>(request, each));
     this.dumpQueue = run.then(
       () => undefined,
       () => undefined,
@@ -294,16 +302,16 @@ export class NetlinkConnection {
     return run;
   }
 
-  private async dumpWithRetry(request: Request): Promise<NlMessage[]> {
+  private async dumpWithRetry<T>(request: Request, decode: (m: NlMessage) => T | undefined): Promise<T[]> {
     for (let attempt = 1; attempt <= this.dumpAttempts; attempt++) {
-      const result = await this.dumpOnce(request);
-      if (!result.interrupted) return result.messages;
+      const result = await this.dumpOnce(request, decode);
+      if (!result.interrupted) return result.items as T[];
       this.stats.dumpRetries++;
     }
     throw new DumpInterruptedError(request.describe(), this.dumpAttempts);
   }
 
-  private dumpOnce(request: Request): Promise<{ messages: NlMessage[]; interrupted: boolean }> {
+  private dumpOnce(request: Request, decode: (m: NlMessage) => unknown): Promise<{ items: unknown[]; interrupted: boolean }> {
     return new Promise((resolve, reject) => {
       if (this.closed) {
         reject(new Error('netlink connection closed'));
@@ -319,7 +327,8 @@ export class NetlinkConnection {
       this.pending.set(seq, {
         kind: 'dump',
         request,
-        messages: [],
+        decode,
+        items: [],
         interrupted: false,
         done: (result) => (result instanceof Error ? reject(result) : resolve(result)),
       });
@@ -415,8 +424,7 @@ export class NetlinkConnection {
     }
     if (!data) return;
     this.touch();
-    const messages = parseMessages(data);
-    for (const m of messages) this.dispatch(m);
+    forEachMessage(data, (m) => this.dispatch(m));
     this.updateRef();
   }
 
@@ -453,7 +461,7 @@ export class NetlinkConnection {
       if (done.errno !== 0) {
         p.done(this.kernelError(done.errno, done.extack, p.request, undefined, m.seq));
       } else {
-        p.done({ messages: p.messages, interrupted: p.interrupted });
+        p.done({ items: p.items, interrupted: p.interrupted });
       }
       return;
     }
@@ -461,11 +469,12 @@ export class NetlinkConnection {
       p.interrupted = true;
       return;
     }
-    p.messages.push(m);
+    const item = p.decode(m);
+    if (item !== undefined) p.items.push(item);
     if ((m.flags & NLM_F_MULTI) === 0) {
       // a single-part reply (some GET requests answer without a dump)
       this.pending.delete(m.seq);
-      p.done({ messages: p.messages, interrupted: p.interrupted });
+      p.done({ items: p.items, interrupted: p.interrupted });
     }
   }
 

@@ -27,22 +27,30 @@ export interface NlMessage {
 
 /** Splits a buffer of concatenated netlink messages. */
 export function parseMessages(buf: Buffer, out: NlMessage[] = []): NlMessage[] {
+  forEachMessage(buf, (m) => out.push({ ...m }));
+  return out;
+}
+
+/**
+ * Calls `fn` for each message in `buf` with one reused object (valid only
+ * during the call: copy what must outlive it). Large dumps allocate nothing per message here.
+ */
+export function forEachMessage(buf: Buffer, fn: (m: NlMessage) => void): void {
+  const m: NlMessage = { type: 0, flags: 0, seq: 0, portId: 0, buf, offset: 0, length: 0 };
   let pos = 0;
   while (pos + NLMSG_HDRLEN <= buf.length) {
     const len = readU32(buf, pos);
     if (len < NLMSG_HDRLEN || pos + len > buf.length) {
       throw new NetlinkDecodeError(`message length ${len} does not fit (${buf.length - pos} bytes left)`, pos);
     }
-    out.push({
-      type: readU16(buf, pos + 4),
-      flags: readU16(buf, pos + 6),
-      seq: readU32(buf, pos + 8),
-      portId: readU32(buf, pos + 12),
-      buf,
-      offset: pos + NLMSG_HDRLEN,
-      length: len - NLMSG_HDRLEN,
-    });
+    m.type = readU16(buf, pos + 4);
+    m.flags = readU16(buf, pos + 6);
+    m.seq = readU32(buf, pos + 8);
+    m.portId = readU32(buf, pos + 12);
+    m.offset = pos + NLMSG_HDRLEN;
+    m.length = len - NLMSG_HDRLEN;
     pos += align4(len);
+    fn(m);
   }
   if (pos < buf.length && buf.length - pos >= 1 && pos + NLMSG_HDRLEN > buf.length) {
     // less than one header left: only padding is acceptable
@@ -50,7 +58,6 @@ export function parseMessages(buf: Buffer, out: NlMessage[] = []): NlMessage[] {
       if (buf[i] !== 0) throw new NetlinkDecodeError(`truncated message header (${buf.length - pos} bytes left)`, pos);
     }
   }
-  return out;
 }
 
 export interface ErrorPayload {

@@ -27,6 +27,7 @@ export interface ReconcileContext {
   readonly longRunning: boolean;
   readonly changes: ChangeLog;
   list<S>(namespace: string, type: string): Resource<S>[];
+  count(namespace: string, type: string): number;
   get<S>(namespace: string, type: string, id: string): Resource<S> | undefined;
   /** Creates or updates one of this controller's outputs (no-op when unchanged). */
   put<S>(namespace: string, type: string, id: string, spec: S): Resource<S>;

@@ -261,15 +261,12 @@ export class Runtime {
     const canRead = (namespace: string, type: string): void => {
       if (!readable.get(namespace)?.has(type)) throw new Error(`${owner} read ${key(namespace, type)}, which is neither an input nor an output`);
     };
-    // Only real changes to the state namespace make it dirty (no-op puts do not).
-    const asWriter = <T>(fn: () => T, namespace: string): T => {
-      this.activeWriter = runner;
-      try {
-        return fn();
-      } finally {
-        this.activeWriter = undefined;
-        if (namespace === NS.state && this.store.lastWriteChanged) this.stateDirty = true;
-      }
+    // Writes carry the writer (so it is not woken by its own changes); only real
+    // changes to the state namespace make it dirty (no-op puts do not).
+    const store = this.store;
+    const done = (namespace: string): void => {
+      this.activeWriter = undefined;
+      if (namespace === NS.state && store.lastWriteChanged) this.stateDirty = true;
     };
     return {
       log: runner.log,
@@ -284,25 +281,54 @@ export class Runtime {
         canRead(ns, type);
         return this.store.get(ns, type, id);
       },
+      count: (ns, type) => {
+        canRead(ns, type);
+        return this.store.count(ns, type);
+      },
       put: (ns, type, id, spec) => {
         canWrite(ns, type);
-        return asWriter(() => this.store.put(ns, type, id, spec, owner), ns);
+        this.activeWriter = runner;
+        try {
+          return store.put(ns, type, id, spec, owner);
+        } finally {
+          done(ns);
+        }
       },
       teardown: (ns, type, id) => {
         canWrite(ns, type);
-        return asWriter(() => this.store.teardown(ns, type, id, owner), ns);
+        this.activeWriter = runner;
+        try {
+          return store.teardown(ns, type, id, owner);
+        } finally {
+          done(ns);
+        }
       },
       destroy: (ns, type, id) => {
         canWrite(ns, type);
-        asWriter(() => this.store.destroy(ns, type, id, owner), ns);
+        this.activeWriter = runner;
+        try {
+          store.destroy(ns, type, id, owner);
+        } finally {
+          done(ns);
+        }
       },
       addFinalizer: (ns, type, id) => {
         canRead(ns, type);
-        asWriter(() => this.store.addFinalizer(ns, type, id, owner), ns);
+        this.activeWriter = runner;
+        try {
+          store.addFinalizer(ns, type, id, owner);
+        } finally {
+          done(ns);
+        }
       },
       removeFinalizer: (ns, type, id) => {
         canRead(ns, type);
-        asWriter(() => this.store.removeFinalizer(ns, type, id, owner), ns);
+        this.activeWriter = runner;
+        try {
+          store.removeFinalizer(ns, type, id, owner);
+        } finally {
+          done(ns);
+        }
       },
       requeueAfter: (ms) => {
         if (this.mode === 'oneshot') return; // a one-shot run reports what is pending instead of waiting

@@ -25,29 +25,40 @@ export class MergeController<S extends { layer: ConfigLayer }> implements Contro
   }
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
-    // most IDs come from one layer only: keep a single spec until a second one shows up
-    const groups = new Map<string, S | S[]>();
-    for (const r of ctx.list<S>(NS.networkConfig, this.rule.type)) {
-      if (r.metadata.phase !== 'running') continue;
-      const id = this.rule.id(r.spec);
-      const group = groups.get(id);
-      if (group === undefined) groups.set(id, r.spec);
-      else if (Array.isArray(group)) group.push(r.spec);
-      else groups.set(id, [group, r.spec]);
-    }
-    for (const [id, group] of groups) {
-      let merged: S;
-      if (Array.isArray(group)) {
-        group.sort((a, b) => layerRank(a.layer) - layerRank(b.layer));
-        merged = group[0]!;
-        for (let i = 1; i < group.length; i++) merged = this.rule.merge(merged, group[i]!);
-      } else {
-        merged = group;
+    const inputs = ctx.list<S>(NS.networkConfig, this.rule.type).filter((r) => r.metadata.phase === 'running');
+    const oneLayer = inputs.every((r) => r.spec.layer === inputs[0]!.spec.layer);
+    let groups: Map<string, S | S[]> | undefined;
+    if (oneLayer) {
+      // Fast path (one layer, e.g. 100k configured routes): IDs are unique within
+      // a layer, so nothing needs merging.
+      for (const r of inputs) ctx.put(NS.network, this.rule.type, this.rule.id(r.spec), r.spec);
+    } else {
+      // most IDs come from one layer only: keep a single spec until a second one shows up
+      groups = new Map<string, S | S[]>();
+      for (const r of inputs) {
+        const id = this.rule.id(r.spec);
+        const group = groups.get(id);
+        if (group === undefined) groups.set(id, r.spec);
+        else if (Array.isArray(group)) group.push(r.spec);
+        else groups.set(id, [group, r.spec]);
       }
-      ctx.put(NS.network, this.rule.type, id, merged);
+      groups.forEach((group, id) => {
+        let merged: S;
+        if (Array.isArray(group)) {
+          group.sort((a, b) => layerRank(a.layer) - layerRank(b.layer));
+          merged = group[0]!;
+          for (let i = 1; i < group.length; i++) merged = this.rule.merge(merged, group[i]!);
+        } else {
+          merged = group;
+        }
+        ctx.put(NS.network, this.rule.type, id, merged);
+      });
     }
+    // every wanted ID exists now: only when there are more outputs is something stale
+    if (ctx.count(NS.network, this.rule.type) === (groups ? groups.size : inputs.length)) return;
+    const wanted = groups ?? new Set(inputs.map((r) => this.rule.id(r.spec)));
     for (const r of ctx.list<S>(NS.network, this.rule.type)) {
-      if (groups.has(r.metadata.id)) continue;
+      if (wanted.has(r.metadata.id)) continue;
       if (ctx.teardown(NS.network, this.rule.type, r.metadata.id)) ctx.destroy(NS.network, this.rule.type, r.metadata.id);
     }
   }

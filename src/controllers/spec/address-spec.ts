@@ -64,7 +64,7 @@ export class AddressSpecController implements Controller {
   constructor(private readonly kernel: Kernel) {}
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
-    const { running, undo, records } = partition<AddressSpec, AppliedAddress>(ctx, T.AddressSpec, T.AppliedAddress);
+    const { running, undo, record: recordOf } = partition<AddressSpec, AppliedAddress>(ctx, T.AddressSpec, T.AppliedAddress);
     const [linkList, addressList] = await Promise.all([this.kernel.listLinks(), this.kernel.listAddresses()]);
     const links = new LinkIndex(linkList);
     const kernel = new Map<string, AddressMessage>();
@@ -115,7 +115,7 @@ export class AddressSpecController implements Controller {
         flags: addressFlagsText((parseAddressFlags(spec.flags) ?? IFA_F_PERMANENT) & IFA_F_MANAGED_MASK),
         priority: spec.priority,
       };
-      const previous = records.get(id);
+      const previous = recordOf(id);
       const current = kernel.get(key(link.index, spec.address));
       if (!current) {
         const next: AppliedAddress = { ...want, created: true, ...(previous?.replaced ? { replaced: previous.replaced } : {}) };

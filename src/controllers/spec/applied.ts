@@ -7,23 +7,22 @@ export interface SpecSet<S, A> {
   running: Array<Resource<S>>;
   /** Specs tearing down and records with no spec: what netcfg did must be undone. */
   undo: Array<{ id: string; record: A | undefined; tearingDown: boolean }>;
-  records: Map<string, A>;
+  /** The ownership record of a spec ID. */
+  record(id: string): A | undefined;
 }
 
 export function partition<S, A>(ctx: ReconcileContext, specType: string, appliedType: string): SpecSet<S, A> {
-  const specs = ctx.list<S>(NS.network, specType);
-  const records = new Map<string, A>();
-  for (const r of ctx.list<A>(NS.state, appliedType)) records.set(r.metadata.id, r.spec);
+  const record = (id: string): A | undefined => ctx.get<A>(NS.state, appliedType, id)?.spec;
   const running: Array<Resource<S>> = [];
   const undo: SpecSet<S, A>['undo'] = [];
-  const seen = new Set<string>();
-  for (const s of specs) {
-    seen.add(s.metadata.id);
+  for (const s of ctx.list<S>(NS.network, specType)) {
     if (s.metadata.phase === 'running') running.push(s);
-    else undo.push({ id: s.metadata.id, record: records.get(s.metadata.id), tearingDown: true });
+    else undo.push({ id: s.metadata.id, record: record(s.metadata.id), tearingDown: true });
   }
-  for (const [id, record] of records) if (!seen.has(id)) undo.push({ id, record, tearingDown: false });
-  return { running, undo, records };
+  for (const r of ctx.list<A>(NS.state, appliedType)) {
+    if (!ctx.get(NS.network, specType, r.metadata.id)) undo.push({ id: r.metadata.id, record: r.spec, tearingDown: false });
+  }
+  return { running, undo, record };
 }
 
 /** The kernel object is gone (or was never ours): drop the record and release the spec. */

@@ -23,11 +23,6 @@ function metricOf(r: Pick<RouteRecord, 'family' | 'priority'>): number {
   return r.family === 'inet6' && r.priority === 0 ? IPV6_DEFAULT_METRIC : r.priority;
 }
 
-/** Identity of a route; `oif` only counts for IPv6. */
-function identity(family: string, table: number, dst: string, gateway: string, priority: number, oif: number): string {
-  return family === 'inet6' ? `${family}|${table}|${dst}|${gateway}|${priority}|${oif}` : `${family}|${table}|${dst}|${gateway}|${priority}`;
-}
-
 function kernelDst(r: RouteMessage): string {
   return r.dst !== undefined && r.dstLen > 0 ? `${r.dst}/${r.dstLen}` : '';
 }
@@ -144,6 +139,63 @@ class RouteChange implements Change {
   }
 }
 
+/** Kernel numbers of a record's enums, computed once per record. */
+interface Wanted {
+  table: number;
+  scope: number;
+  type: number;
+  protocol: number;
+}
+
+function wanted(r: RouteRecord): Wanted {
+  return {
+    table: RoutingTable.number(r.table) ?? 254,
+    scope: Scope.number(r.scope) ?? 0,
+    type: RouteType.number(r.type) ?? 1,
+    protocol: RouteProtocol.number(r.protocol) ?? 4,
+  };
+}
+
+/** Routes by destination ("10.0.0.0/8", "" for default): few share one. */
+class KernelRoutes {
+  private readonly byDst = new Map<string, RouteMessage | RouteMessage[]>();
+
+  add(r: RouteMessage): void {
+    const dst = kernelDst(r);
+    const existing = this.byDst.get(dst);
+    if (existing === undefined) this.byDst.set(dst, r);
+    else if (Array.isArray(existing)) existing.push(r);
+    else this.byDst.set(dst, [existing, r]);
+  }
+
+  /** The route with this identity: family, table, destination, gateway, metric (and out-link for IPv6 when given). */
+  find(rec: RouteRecord, table: number, oif: number | undefined): RouteMessage | undefined {
+    const found = this.byDst.get(rec.dst);
+    if (found === undefined) return undefined;
+    const metric = metricOf(rec);
+    const match = (r: RouteMessage): boolean =>
+      r.family === rec.family &&
+      r.table === table &&
+      r.priority === metric &&
+      (r.gateway ?? '') === rec.gateway &&
+      (rec.family !== 'inet6' || oif === undefined || r.oif === oif);
+    if (!Array.isArray(found)) return match(found) ? found : undefined;
+    return found.find(match);
+  }
+}
+
+/** Whether the kernel route already is what is wanted (no allocation in the common case). */
+function same(want: RouteRecord, w: Wanted, r: RouteMessage, oif: number | undefined): boolean {
+  return (
+    r.scope === w.scope &&
+    r.type === w.type &&
+    r.protocol === w.protocol &&
+    (r.prefsrc ?? '') === want.src &&
+    (r.mtu ?? 0) === want.mtu &&
+    (want.outLinkName === '' || oif === undefined || r.oif === oif)
+  );
+}
+
 function differences(want: RouteRecord, have: RouteRecord, checkLink: boolean): string[] {
   const out: string[] = [];
   for (const field of ['scope', 'type', 'protocol', 'src', 'mtu'] as const) {
@@ -222,25 +274,15 @@ export class RouteSpecController implements Controller {
   constructor(private readonly kernel: Kernel) {}
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
-    const { running, undo, records } = partition<RouteSpec, AppliedRoute>(ctx, T.RouteSpec, T.AppliedRoute);
+    const { running, undo, record } = partition<RouteSpec, AppliedRoute>(ctx, T.RouteSpec, T.AppliedRoute);
     const tables = new Set<number>();
     for (const r of running) tables.add(RoutingTable.number(r.spec.table) ?? 254);
     for (const u of undo) if (u.record) tables.add(RoutingTable.number(u.record.table) ?? 254);
     const links = new LinkIndex(await this.kernel.listLinks());
     // only the tables netcfg uses are listed (the kernel filters them: strict checking)
-    const kernel = new Map<string, RouteMessage>();
-    const kernelAnyLink = new Map<string, RouteMessage>();
-    for (const table of tables) {
-      for (const r of await this.kernel.listRoutes({ table })) {
-        kernel.set(identity(r.family, r.table, kernelDst(r), r.gateway ?? '', r.priority, r.oif ?? 0), r);
-        if (r.family === 'inet6') kernelAnyLink.set(identity('inet6', r.table, kernelDst(r), r.gateway ?? '', r.priority, 0), r);
-      }
-    }
-    const find = (rec: RouteRecord, oif: number | undefined): RouteMessage | undefined => {
-      const table = RoutingTable.number(rec.table) ?? 254;
-      const id = identity(rec.family, table, rec.dst, rec.gateway, metricOf(rec), oif ?? 0);
-      return rec.family === 'inet6' && oif === undefined ? kernelAnyLink.get(id) : kernel.get(id);
-    };
+    const kernel = new KernelRoutes();
+    for (const table of tables) for (const r of await this.kernel.listRoutes({ table })) kernel.add(r);
+    const find = (rec: RouteRecord, oif: number | undefined): RouteMessage | undefined => kernel.find(rec, RoutingTable.number(rec.table) ?? 254, oif);
     const pass = new Pass(ctx);
 
     for (const { id, record: rec, tearingDown } of undo) {
@@ -273,20 +315,21 @@ export class RouteSpecController implements Controller {
         oif = link.index;
       }
       const next = appliedFromSpec(spec);
-      const previous = records.get(id);
-      const current = find(next, oif);
+      const previous = record(id);
+      const w = wanted(next);
+      const current = kernel.find(next, w.table, oif);
       if (!current) {
         next.created = true;
         if (previous?.replaced) next.replaced = previous.replaced;
         pass.ops.push(new RouteOp(pass, 'add', id, [new AddRoute(next, oif)], next, previous, next, ''));
         continue;
       }
-      const have = recordOf(current, links);
-      const diff = differences(next, have, true);
-      if (diff.length === 0) {
+      if (same(next, w, current, oif)) {
         if (!previous) keep(ctx, T.AppliedRoute, id, next); // someone else's route: left alone on removal
         continue;
       }
+      const have = recordOf(current, links);
+      const diff = differences(next, have, true);
       next.created = true;
       const replaced = previous?.created === true ? previous.replaced : have;
       if (replaced) next.replaced = replaced;

@@ -21,33 +21,16 @@ export class RtnlClient {
     return this.conn.stats;
   }
 
-  async listLinks(): Promise<LinkMessage[]> {
-    const messages = await this.conn.dump(dumpLinksRequest());
-    const out: LinkMessage[] = [];
-    for (const m of messages) if (m.type === RTM_NEWLINK) out.push(decodeLink(m));
-    return out;
+  listLinks(): Promise<LinkMessage[]> {
+    return this.conn.dump(dumpLinksRequest(), (m) => (m.type === RTM_NEWLINK ? decodeLink(m) : undefined));
   }
 
-  async listAddresses(family?: Family): Promise<AddressMessage[]> {
-    const messages = await this.conn.dump(dumpAddressesRequest(family));
-    const out: AddressMessage[] = [];
-    for (const m of messages) {
-      if (m.type !== RTM_NEWADDR) continue;
-      const a = decodeAddress(m);
-      if (a) out.push(a);
-    }
-    return out;
+  listAddresses(family?: Family): Promise<AddressMessage[]> {
+    return this.conn.dump(dumpAddressesRequest(family), (m) => (m.type === RTM_NEWADDR ? decodeAddress(m) : undefined));
   }
 
-  async listRoutes(filter: RouteDumpFilter = {}): Promise<RouteMessage[]> {
-    const messages = await this.conn.dump(dumpRoutesRequest(filter));
-    const out: RouteMessage[] = [];
-    for (const m of messages) {
-      if (m.type !== RTM_NEWROUTE) continue;
-      const r = decodeRoute(m);
-      if (r) out.push(r);
-    }
-    return out;
+  listRoutes(filter: RouteDumpFilter = {}): Promise<RouteMessage[]> {
+    return this.conn.dump(dumpRoutesRequest(filter), (m) => (m.type === RTM_NEWROUTE ? decodeRoute(m) : undefined));
   }
 
   exec(request: Request): Promise<void> {

@@ -90,6 +90,8 @@ function decodeMultipath(r: AttrReader): NextHop[] {
   return hops;
 }
 
+const reader = new AttrReader(Buffer.alloc(0), 0, 0);
+
 export function decodeRoute(m: NlMessage): RouteMessage | undefined {
   if (m.length < RTMSG_LEN) throw new NetlinkDecodeError(`rtmsg of ${m.length} bytes`, m.offset);
   const b = m.buf;
@@ -108,7 +110,7 @@ export function decodeRoute(m: NlMessage): RouteMessage | undefined {
     flags: readU32(b, o + 8),
     priority: 0,
   };
-  const r = new AttrReader(b, o + RTMSG_LEN, o + m.length);
+  const r = reader.reset(b, o + RTMSG_LEN, o + m.length);
   while (r.next()) {
     switch (r.type) {
       case RTA_DST:
