@@ -302,6 +302,20 @@ export class NetlinkConnection {
     return run;
   }
 
+  /**
+   * A GET without NLM_F_DUMP (e.g. one link by name): the kernel answers with
+   * the object or an error (ENODEV…), which is thrown as a NetlinkError.
+   */
+  async query<T>(request: Request, decode: (m: NlMessage) => T | undefined): Promise<T | undefined> {
+    const run = this.dumpQueue.then(() => this.dumpOnce(request, decode, false));
+    this.dumpQueue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    const { items } = await run;
+    return items[0] as T | undefined;
+  }
+
   private async dumpWithRetry<T>(request: Request, decode: (m: NlMessage) => T | undefined): Promise<T[]> {
     for (let attempt = 1; attempt <= this.dumpAttempts; attempt++) {
       const result = await this.dumpOnce(request, decode);
@@ -311,7 +325,7 @@ export class NetlinkConnection {
     throw new DumpInterruptedError(request.describe(), this.dumpAttempts);
   }
 
-  private dumpOnce(request: Request, decode: (m: NlMessage) => unknown): Promise<{ items: unknown[]; interrupted: boolean }> {
+  private dumpOnce(request: Request, decode: (m: NlMessage) => unknown, dump = true): Promise<{ items: unknown[]; interrupted: boolean }> {
     return new Promise((resolve, reject) => {
       if (this.closed) {
         reject(new Error('netlink connection closed'));
@@ -319,11 +333,11 @@ export class NetlinkConnection {
       }
       const w = new NlWriter(256);
       const seq = this.nextSeq();
-      const start = w.beginMessage(request.type, NLM_F_REQUEST | NLM_F_DUMP | (request.flags ?? 0), seq, this.portId);
+      const start = w.beginMessage(request.type, NLM_F_REQUEST | (dump ? NLM_F_DUMP : 0) | (request.flags ?? 0), seq, this.portId);
       request.encode(w);
       w.endMessage(start);
       this.stats.requests++;
-      this.stats.dumps++;
+      if (dump) this.stats.dumps++;
       this.pending.set(seq, {
         kind: 'dump',
         request,

@@ -45,6 +45,8 @@ describe('native netlink socket', () => {
       await c.exec(newLinkRequest({ name: 'vx0', kind: 'veth', data: { peerName: 'vx1' }, mtu: 1400 }));
       const links = await c.listLinks();
       const vx0 = links.find((l) => l.name === 'vx0')!;
+      expect((await c.getLink('vx0'))?.index).toBe(vx0.index);
+      expect(await c.getLink('nosuchlink0')).toBeUndefined();
       expect(vx0).toMatchObject({ mtu: 1400, info: { kind: 'veth' } });
       expect(links.find((l) => l.name === 'vx1')).toBeDefined();
       await c.exec(setLinkRequest(vx0.index, 'vx0', { mtu: 70000 })).then(

@@ -1,7 +1,9 @@
 // Controllers against the in-memory kernel: the ownership rules without root.
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { applyOnce } from '../../src/engine.js';
+import { applyOnce, configRuntime } from '../../src/engine.js';
+import { NS } from '../../src/resources/resource.js';
+import { T } from '../../src/resources/network/types.js';
 import { silentLogger } from '../../src/log.js';
 import { IFF_UP } from '../../src/netlink/rtnetlink/constants.js';
 import type { StateFile } from '../../src/runtime/state-file.js';
@@ -156,6 +158,41 @@ describe('apply against the in-memory kernel', () => {
     k.addLink('eth0');
     const again = await apply(k, state, base);
     expect(again.changes.summary()).toBe('4 added, 1 changed, 0 removed');
+  });
+});
+
+describe('route identity', () => {
+  it('an IPv6 spec with metric 0 is the kernel route with metric 1024', async () => {
+    const k = new FakeKernel();
+    k.addLink('eth0', { flags: IFF_UP });
+    k.routes.push({ family: 'inet6', dstLen: 48, srcLen: 0, tos: 0, table: 254, protocol: 4, scope: 0, type: 1, flags: 0, dst: '2001:db8:1::', gateway: 'fe80::1', oif: 1, priority: 1024 });
+    const runtime = configRuntime({ kernel: k, log: silentLogger(), mode: 'oneshot' });
+    runtime.store.put(NS.networkConfig, T.RouteSpec, 'operator/r', {
+      family: 'inet6', dst: '2001:db8:1::/48', src: '', gateway: 'fe80::1', outLinkName: 'eth0', table: 'main', priority: 0,
+      scope: 'global', type: 'unicast', flags: '', protocol: 'static', mtu: 0, layer: 'operator',
+    }, 'dhcp6');
+    await runtime.start();
+    await runtime.settle();
+    expect(runtime.failures()).toEqual([]);
+    expect(k.writes).toBe(0);
+    expect(runtime.changes.changes).toEqual([]);
+  });
+
+  it('replaces a route of the same identity that differs, and puts it back on removal', async () => {
+    const k = new FakeKernel();
+    k.addLink('eth0', { flags: IFF_UP });
+    k.addresses.push({ family: 'inet4', prefixLen: 24, flags: 0x80, scope: 0, index: 1, address: '192.0.2.10', local: '192.0.2.10' });
+    // the same destination, gateway and metric, but protocol boot and an MTU
+    k.routes.push({ family: 'inet4', dstLen: 24, srcLen: 0, tos: 0, table: 254, protocol: 3, scope: 0, type: 1, flags: 0, dst: '198.51.100.0', gateway: '192.0.2.1', oif: 1, priority: 1024, mtu: 1300 });
+    const state = new MemoryState();
+    const withRoute = 'machine: {network: {interfaces: [{interface: eth0, addresses: [192.0.2.10/24], routes: [{network: 198.51.100.0/24, gateway: 192.0.2.1}]}]}}';
+    const r = await apply(k, state, withRoute);
+    expect(r.changes.changes.map((c) => `${c.action} ${c.id}: ${c.detail}`)).toEqual([
+      'change inet4/192.0.2.1/198.51.100.0/24/1024: route 198.51.100.0/24 via 192.0.2.1 dev eth0 metric 1024: protocol boot → static, mtu 1300 → 0',
+    ]);
+    expect(k.routes.map((x) => [x.protocol, x.mtu])).toEqual([[4, undefined]]);
+    await apply(k, state, 'machine: {network: {interfaces: [{interface: eth0, addresses: [192.0.2.10/24]}]}}');
+    expect(k.routes.map((x) => [x.protocol, x.mtu])).toEqual([[3, 1300]]);
   });
 });
 

@@ -4,7 +4,8 @@ import { NETLINK_ROUTE } from '../constants.js';
 import { NetlinkConnection, type ConnectionOptions, type Outcome, type Request } from '../connection.js';
 import type { OpenOptions } from '../transport.js';
 import { decodeAddress, dumpAddressesRequest, type AddressMessage } from './address.js';
-import { decodeLink, dumpLinksRequest, type LinkMessage } from './link.js';
+import { decodeLink, dumpLinksRequest, getLinkRequest, type LinkMessage } from './link.js';
+import { isNetlinkErrno } from '../errors.js';
 import { decodeRoute, dumpRoutesRequest, type RouteDumpFilter, type RouteMessage } from './route.js';
 import { RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE } from './constants.js';
 import type { Family } from '../../net/ip.js';
@@ -23,6 +24,16 @@ export class RtnlClient {
 
   listLinks(): Promise<LinkMessage[]> {
     return this.conn.dump(dumpLinksRequest(), (m) => (m.type === RTM_NEWLINK ? decodeLink(m) : undefined));
+  }
+
+  /** One link by name; undefined when there is no such link. */
+  async getLink(name: string): Promise<LinkMessage | undefined> {
+    try {
+      return await this.conn.query(getLinkRequest(name), (m) => (m.type === RTM_NEWLINK ? decodeLink(m) : undefined));
+    } catch (err) {
+      if (isNetlinkErrno(err, 'ENODEV')) return undefined;
+      throw err;
+    }
   }
 
   listAddresses(family?: Family): Promise<AddressMessage[]> {

@@ -220,6 +220,22 @@ export function dumpLinksRequest(): Request {
   };
 }
 
+/** RTM_GETLINK for one link by name (or index when name is empty). */
+export function getLinkRequest(name: string, index = 0): Request {
+  return {
+    type: RTM_GETLINK,
+    write: false,
+    headerLength: IFINFOMSG_LEN,
+    encode(w) {
+      ifinfomsg(w, index, 0, 0);
+      if (name !== '') w.attrString(IFLA_IFNAME, name);
+      w.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+    },
+    describe: () => `get link ${name || `#${index}`}`,
+    attributeName: linkAttributeName,
+  };
+}
+
 /** Changes to an existing link; only the fields present are sent. */
 export interface LinkChange {
   up?: boolean;

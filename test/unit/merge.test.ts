@@ -1,0 +1,93 @@
+// Layer merging (Talos §2.4): links field by field with non-zero overrides,
+// addresses and routes by identity with the higher layer winning.
+import { describe, expect, it } from 'vitest';
+import { MergeController } from '../../src/controllers/merge/merge.js';
+import { addressRule, linkRule, routeRule } from '../../src/controllers/merge/rules.js';
+import { silentLogger } from '../../src/log.js';
+import { NS } from '../../src/resources/resource.js';
+import type { AddressSpec, LinkSpec, RouteSpec } from '../../src/resources/network/types.js';
+import { Runtime } from '../../src/runtime/runtime.js';
+
+const link = (over: Partial<LinkSpec>): LinkSpec => ({ name: 'eth0', logical: false, up: false, mtu: 0, kind: '', type: 'ether', layer: 'default', ...over });
+const route = (over: Partial<RouteSpec>): RouteSpec => ({
+  family: 'inet4',
+  dst: '10.0.0.0/8',
+  src: '',
+  gateway: '192.0.2.1',
+  outLinkName: 'eth0',
+  table: 'main',
+  priority: 1024,
+  scope: 'global',
+  type: 'unicast',
+  flags: '',
+  protocol: 'static',
+  mtu: 0,
+  layer: 'configuration',
+  ...over,
+});
+
+async function merged<S extends { layer: LinkSpec['layer'] }>(rule: ConstructorParameters<typeof MergeController<S>>[0], inputs: Array<[string, S]>) {
+  const rt = new Runtime({ log: silentLogger(), mode: 'oneshot' });
+  rt.register(new MergeController(rule));
+  for (const [id, spec] of inputs) rt.store.put(NS.networkConfig, rule.type, id, spec, `writer-${spec.layer}`);
+  await rt.start();
+  await rt.settle();
+  return { rt, out: rt.store.list<S>(NS.network, rule.type).map((r) => [r.metadata.id, r.spec] as const) };
+}
+
+describe('merge rules', () => {
+  it('links: a higher layer overrides only with non-zero values, whatever the input order', async () => {
+    const { out } = await merged(linkRule, [
+      ['configuration/eth0', link({ up: true, layer: 'configuration' })],
+      ['operator/eth0', link({ mtu: 1400, up: true, layer: 'operator' })],
+      ['default/eth0', link({ mtu: 1500, layer: 'default' })],
+    ]);
+    // the DHCP (operator) MTU wins over the default layer; the configuration layer sets no MTU, so it does not zero it
+    expect(out).toEqual([['eth0', link({ up: true, mtu: 1400, layer: 'configuration' })]]);
+  });
+
+  it('links: a configured MTU overrides one from DHCP', async () => {
+    const { out } = await merged(linkRule, [
+      ['operator/eth0', link({ mtu: 1400, up: true, layer: 'operator' })],
+      ['configuration/eth0', link({ mtu: 9000, up: true, layer: 'configuration' })],
+    ]);
+    expect(out[0]![1].mtu).toBe(9000);
+  });
+
+  it('routes: union by identity, the higher layer wins a duplicate', async () => {
+    const { out } = await merged(routeRule, [
+      ['operator/a', route({ protocol: 'boot', layer: 'operator', mtu: 1400 })],
+      ['configuration/a', route({ layer: 'configuration' })],
+      ['operator/b', route({ dst: '172.16.0.0/12', protocol: 'boot', layer: 'operator' })],
+    ]);
+    expect(new Map(out)).toEqual(
+      new Map([
+        ['inet4/192.0.2.1/10.0.0.0/8/1024', route({ layer: 'configuration' })],
+        ['inet4/192.0.2.1/172.16.0.0/12/1024', route({ dst: '172.16.0.0/12', protocol: 'boot', layer: 'operator' })],
+      ]),
+    );
+  });
+
+  it('addresses: keyed by link and prefix', async () => {
+    const a = (over: Partial<AddressSpec>): AddressSpec => ({ address: '192.0.2.10/24', linkName: 'eth0', family: 'inet4', scope: 'global', flags: 'permanent', announceWithARP: false, priority: 0, layer: 'default', ...over });
+    const { out } = await merged(addressRule, [
+      ['default/x', a({})],
+      ['operator/x', a({ priority: 1024, layer: 'operator' })],
+      ['operator/y', a({ linkName: 'eth1', layer: 'operator' })],
+    ]);
+    expect(out.map(([id, s]) => [id, s.priority])).toEqual([
+      ['eth0/192.0.2.10/24', 1024],
+      ['eth1/192.0.2.10/24', 0],
+    ]);
+  });
+
+  it('tears down merged specs whose inputs are gone', async () => {
+    const { rt } = await merged(routeRule, [
+      ['configuration/a', route({})],
+      ['configuration/b', route({ dst: '172.16.0.0/12' })],
+    ]);
+    rt.store.destroy(NS.networkConfig, routeRule.type, 'configuration/b', 'writer-configuration');
+    await rt.settle();
+    expect(rt.store.list(NS.network, routeRule.type).map((r) => r.metadata.id)).toEqual(['inet4/192.0.2.1/10.0.0.0/8/1024']);
+  });
+});
