@@ -2,11 +2,13 @@
 #include <napi.h>
 
 #include "netlink_socket.h"
+#include "uts.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   netcfg::NetlinkSocket::Init(env, exports);
+  netcfg::InitUts(env, exports);
   return exports;
 }
 

@@ -5,6 +5,13 @@ import { AddressConfigController } from './controllers/config/address-config.js'
 import { LinkConfigController } from './controllers/config/link-config.js';
 import { MACHINE_CONFIG_ID } from './controllers/config/machine-config.js';
 import { RouteConfigController } from './controllers/config/route-config.js';
+import { HostnameConfigController } from './controllers/config/hostname-config.js';
+import { ResolverConfigController } from './controllers/config/resolver-config.js';
+import { CMDLINE_ID } from './controllers/config/cmdline.js';
+import { HostnameSpecController, type Uts } from './controllers/spec/hostname-spec.js';
+import { ResolverSpecController } from './controllers/spec/resolver-spec.js';
+import { EtcFileController } from './controllers/files/etc-files.js';
+import type { CmdlineNetwork } from './config/cmdline.js';
 import type { Kernel } from './controllers/kernel.js';
 import { KernelWatch } from './controllers/watch.js';
 import { mergeControllers } from './controllers/merge/rules.js';
@@ -29,6 +36,10 @@ export interface EngineOptions {
   mode: RuntimeMode;
   dryRun?: boolean;
   state?: StateFile;
+  /** The UTS namespace for the hostname (omitted: hostname specs are not applied). */
+  uts?: Uts;
+  /** Where resolv.conf and hosts go (omitted: files are not written). */
+  etcDir?: string;
 }
 
 /** A runtime with every configuration, merge and spec controller, and persisted state loaded. */
@@ -42,10 +53,15 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(new LinkConfigController());
   runtime.register(new AddressConfigController());
   runtime.register(new RouteConfigController());
+  runtime.register(new HostnameConfigController());
+  runtime.register(new ResolverConfigController());
   for (const c of mergeControllers()) runtime.register(c);
   runtime.register(new LinkSpecController(options.kernel));
   runtime.register(new AddressSpecController(options.kernel));
   runtime.register(new RouteSpecController(options.kernel));
+  if (options.uts) runtime.register(new HostnameSpecController(options.uts));
+  runtime.register(new ResolverSpecController());
+  if (options.etcDir !== undefined) runtime.register(new EtcFileController(options.etcDir));
   if (options.state) {
     for (const kind of options.state.load()) {
       for (const item of kind.items) runtime.store.put(NS.state, kind.type, item.id, item.spec, kind.owner);
@@ -78,9 +94,10 @@ export interface ApplyResult {
 }
 
 /** One pass: make the kernel match `config`, then return what changed. */
-export async function applyOnce(config: MachineConfig, options: Omit<EngineOptions, 'mode'>): Promise<ApplyResult> {
+export async function applyOnce(config: MachineConfig, options: Omit<EngineOptions, 'mode'> & { cmdline?: CmdlineNetwork | undefined }): Promise<ApplyResult> {
   const runtime = configRuntime({ ...options, mode: 'oneshot' });
   runtime.store.put(NS.config, T.MachineConfig, MACHINE_CONFIG_ID, config, CONFIG_OWNER);
+  if (options.cmdline) runtime.store.put(NS.config, T.Cmdline, CMDLINE_ID, options.cmdline, CONFIG_OWNER);
   await runtime.start();
   await runtime.settle();
   await runtime.stop();

@@ -7,6 +7,7 @@ import type { Change } from '../runtime/changes.js';
 import { DEFAULT_STATE_DIR, StateFile } from '../runtime/state-file.js';
 import { ReconcileErrors } from '../runtime/controller.js';
 import { logger, openKernel } from './common.js';
+import { etcDirFor, kernelCmdline, kernelUts } from '../host.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './usage.js';
 
 export interface ApplyOptions {
@@ -16,6 +17,8 @@ export interface ApplyOptions {
   stateDir: string | undefined;
   output: string | undefined;
   logLevel: string | undefined;
+  etcDir?: string | undefined;
+  cmdline?: string | undefined;
 }
 
 const SYMBOL = { add: '+', change: '~', remove: '-' } as const;
@@ -45,7 +48,10 @@ export async function runApply(o: ApplyOptions, print: (s: string) => void, warn
   const state = new StateFile(o.stateDir ?? DEFAULT_STATE_DIR, stateScope(o.netns));
   try {
     if (!o.dryRun) state.lock();
-    const result = await applyOnce(loaded.config, { kernel, log, dryRun: o.dryRun, state });
+    const linkNames = (await kernel.listLinks()).map((l) => l.name);
+    const cmdline = kernelCmdline(o.netns, o.cmdline, linkNames);
+    for (const e of cmdline?.errors ?? []) warn(`kernel command line: ${e.arg}: ${e.message}`);
+    const result = await applyOnce(loaded.config, { kernel, log, dryRun: o.dryRun, state, cmdline, uts: kernelUts(o.netns), etcDir: etcDirFor(o.netns, o.etcDir) });
     const errors = errorMessages(result.failures);
     const changes = result.changes.changes;
     const pending = [...result.changes.pending.values()];

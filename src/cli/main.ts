@@ -24,6 +24,8 @@ export async function main(argv: string[], print = (s: string) => process.stdout
         netns: { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
         'state-dir': { type: 'string' },
+        'etc-dir': { type: 'string' },
+        cmdline: { type: 'string' },
         output: { type: 'string', short: 'o' },
         'log-level': { type: 'string' },
         keep: { type: 'boolean', default: false },
@@ -48,7 +50,16 @@ export async function main(argv: string[], print = (s: string) => process.stdout
       case 'apply':
         extra(1);
         return await runApply(
-          { file: rest[0], netns: values.netns, dryRun: values['dry-run'], stateDir: values['state-dir'], output: values.output, logLevel: values['log-level'] },
+          {
+            file: rest[0],
+            netns: values.netns,
+            dryRun: values['dry-run'],
+            stateDir: values['state-dir'],
+            output: values.output,
+            logLevel: values['log-level'],
+            etcDir: values['etc-dir'],
+            cmdline: values.cmdline,
+          },
           print,
           warn,
         );

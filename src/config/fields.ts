@@ -80,3 +80,91 @@ export const linkName = () =>
               : undefined;
     if (problem) ctx.addIssue({ code: 'custom', message: `invalid interface name "${v}": ${problem}`, input: v });
   });
+
+/** One of a fixed set of strings; "" (Talos: the first value) is accepted when `allowEmpty`. */
+export function oneOf<const T extends readonly string[]>(values: T, what: string, allowEmpty = true) {
+  const list = values.map((v) => `"${v}"`).join(', ');
+  return str(`${what}: one of ${list}`).superRefine((v, ctx) => {
+    if ((allowEmpty && v === '') || values.includes(v)) return;
+    const hint = suggestValue(v, values);
+    ctx.addIssue({ code: 'custom', message: `invalid ${what} "${v}": expected one of ${list}${hint ? `; did you mean "${hint}"?` : ''}`, input: v });
+  });
+}
+
+function suggestValue(v: string, values: readonly string[]): string | undefined {
+  const lower = v.toLowerCase();
+  return values.find((x) => x.toLowerCase() === lower) ?? values.find((x) => x.toLowerCase().replace(/[^a-z0-9]/g, '') === lower.replace(/[^a-z0-9]/g, ''));
+}
+
+/** A WireGuard key: base64 of exactly 32 bytes. */
+export const wireguardKey = (what: string) =>
+  str(`a ${what} (base64 of 32 bytes, as printed by "wg genkey")`).superRefine((v, ctx) => {
+    const problem = wireguardKeyProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: `invalid ${what}: ${problem}`, input: v });
+  });
+
+export function wireguardKeyProblem(v: string): string | undefined {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) return 'not valid base64';
+  const bytes = Buffer.from(v, 'base64').length;
+  return bytes === 32 ? undefined : `decodes to ${bytes} bytes, expected 32`;
+}
+
+/** "host:port", "[v6]:port" or "v4:port" with a port from 1 to 65535. */
+export const endpoint = (what = 'an endpoint "host:port"') =>
+  str(what).superRefine((v, ctx) => {
+    const problem = endpointProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: `invalid endpoint "${v}": ${problem}`, input: v });
+  });
+
+export function endpointProblem(v: string): string | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:\[\]]+)):([0-9]+)$/.exec(v);
+  if (!m) return 'expected host:port (IPv6 as [addr]:port)';
+  if (m[1] !== undefined && !ipFamily(m[1])) return `"${m[1]}" is not an IPv6 address`;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return `port ${m[3]} is outside 1-65535`;
+  return undefined;
+}
+
+/** A Go duration ("10s", "1m30s", "500ms"); returns milliseconds or undefined. */
+export function parseDuration(v: string): number | undefined {
+  if (v === '0') return 0;
+  const re = /([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/gy;
+  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  let pos = 0;
+  for (let m = re.exec(v); m; m = re.exec(v)) {
+    total += Number(m[1]) * unit[m[2]!]!;
+    pos = re.lastIndex;
+  }
+  return pos === v.length && v.length > 0 ? total : undefined;
+}
+
+export const duration = (what: string) =>
+  str(`${what} (a duration such as "25s" or "1m")`).superRefine((v, ctx) => {
+    if (parseDuration(v) === undefined) ctx.addIssue({ code: 'custom', message: `invalid ${what} "${v}": expected a duration such as "25s", "1m30s" or "500ms"`, input: v });
+  });
+
+/** A DNS name (RFC 1123 labels, each 1-63 characters, at most 253 in all). */
+export function dnsNameProblem(v: string): string | undefined {
+  if (v.length === 0) return 'is empty';
+  if (v.length > 253) return 'is longer than 253 characters';
+  for (const label of v.replace(/\.$/, '').split('.')) {
+    if (label.length === 0) return 'has an empty label';
+    if (label.length > 63) return `label "${label}" is longer than 63 characters`;
+    if (!/^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?$/.test(label)) return `label "${label}" may only hold letters, digits, "-" and "_" (not at its ends)`;
+  }
+  return undefined;
+}
+
+export const dnsName = (what: string) =>
+  str(`${what} (a DNS name)`).superRefine((v, ctx) => {
+    const problem = dnsNameProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: `invalid ${what} "${v}": ${problem}`, input: v });
+  });
+
+/** A MAC-style glob for selectors: hex digits, ":" and "*". */
+export const hexString = (what: string) =>
+  str(`${what} (hexadecimal)`).superRefine((v, ctx) => {
+    const hex = v.replace(/[:-]/g, '');
+    if (hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(hex)) ctx.addIssue({ code: 'custom', message: `invalid ${what} "${v}": expected an even number of hexadecimal digits`, input: v });
+  });

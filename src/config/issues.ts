@@ -23,6 +23,8 @@ export function formatPath(path: IssuePath): string {
 export function formatIssue(file: string, issue: ConfigIssue): string {
   const where = issue.line !== undefined ? `${file}:${issue.line}:${issue.col ?? 1}` : file;
   const label = issue.severity === 'error' ? 'error' : issue.severity === 'warning' ? 'warning' : 'info';
+  // notes about the whole file carry no path
+  if (issue.path.length === 0 && issue.severity === 'info') return `${where}: ${label}: ${issue.message}`;
   return `${where}: ${label}: ${formatPath(issue.path)}: ${issue.message}`;
 }
 

@@ -5,7 +5,7 @@ import jsYaml from 'js-yaml';
 import { z } from 'zod';
 import { ConfigInvalidError, suggest, type ConfigIssue } from './issues.js';
 import { Locator } from './locate.js';
-import { MachineConfigSchema, PENDING_DEVICE_FIELDS, type MachineConfig } from './schema.js';
+import { MachineConfigSchema, UNUSED_CLUSTER_KEYS, UNUSED_MACHINE_KEYS, type MachineConfig } from './schema.js';
 
 export interface LoadedConfig {
   file: string;
@@ -58,24 +58,34 @@ function toIssues(error: z.ZodError, keyIssues: Set<ConfigIssue>): ConfigIssue[]
   return out;
 }
 
-function pendingFieldNotes(config: MachineConfig): ConfigIssue[] {
-  const notes: ConfigIssue[] = [];
-  const net = config.machine?.network;
-  net?.interfaces?.forEach((device, i) => {
-    for (const field of PENDING_DEVICE_FIELDS) {
-      if (device[field] !== undefined) {
-        notes.push({ severity: 'warning', path: ['machine', 'network', 'interfaces', i, field], message: `"${field}" is not implemented yet by netcfg and is ignored` });
-      }
+/** Device fields whose behaviour comes in later netcfg versions: validated and carried, not applied yet. */
+const NOT_APPLIED_YET = ['deviceSelector', 'bond', 'bridge', 'bridgePort', 'vlans', 'dhcp', 'dummy', 'wireguard', 'vip'] as const;
+
+function notes(config: MachineConfig): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const unused = [
+    ...UNUSED_MACHINE_KEYS.filter((k) => config.machine?.[k] !== undefined).map((k) => `machine.${k}`),
+    ...UNUSED_CLUSTER_KEYS.filter((k) => config.cluster?.[k] !== undefined).map((k) => `cluster.${k}`),
+  ];
+  if (unused.length > 0) out.push({ severity: 'info', path: [], message: `sections netcfg does not use (ignored): ${unused.join(', ')}` });
+  const type = config.machine?.type;
+  if (type === 'init') out.push({ severity: 'warning', path: ['machine', 'type'], message: 'machine type "init" is deprecated; it is treated as "controlplane"' });
+  if (type === 'join') out.push({ severity: 'warning', path: ['machine', 'type'], message: 'machine type "join" is deprecated; use "worker"' });
+  config.machine?.network?.interfaces?.forEach((device, i) => {
+    const at = ['machine', 'network', 'interfaces', i];
+    if (device.ignore === true) return;
+    if (device.cidr !== undefined) out.push({ severity: 'warning', path: [...at, 'cidr'], message: '"cidr" is deprecated; use "addresses"' });
+    if (device.dhcpOptions !== undefined && device.dhcp !== true) out.push({ severity: 'warning', path: [...at, 'dhcpOptions'], message: 'dhcpOptions has no effect without dhcp: true' });
+    for (const field of NOT_APPLIED_YET) {
+      const v = device[field];
+      if (v === undefined || v === false) continue;
+      out.push({ severity: 'warning', path: [...at, field], message: `"${field}" is validated but not applied yet by this netcfg version` });
     }
   });
-  if (net) {
-    for (const field of ['hostname', 'nameservers', 'searchDomains', 'disableSearchDomain', 'extraHostEntries', 'kubespan'] as const) {
-      if (net[field] !== undefined) {
-        notes.push({ severity: 'warning', path: ['machine', 'network', field], message: `"${field}" is not implemented yet by netcfg and is ignored` });
-      }
-    }
+  if (config.machine?.network?.kubespan?.enabled === true) {
+    out.push({ severity: 'warning', path: ['machine', 'network', 'kubespan'], message: 'KubeSpan is validated but not applied yet by this netcfg version' });
   }
-  return notes;
+  return out;
 }
 
 export function parseConfig(file: string, text: string): LoadedConfig {
@@ -91,39 +101,39 @@ export function parseConfig(file: string, text: string): LoadedConfig {
     }
     throw err;
   }
-  const notes: ConfigIssue[] = [];
+  const docNotes: ConfigIssue[] = [];
   let index = -1;
   docs.forEach((doc, i) => {
     if (doc === null || doc === undefined) return;
     const kind = typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>).kind : undefined;
     if (typeof kind === 'string') {
-      notes.push({ severity: 'info', path: [`document ${i + 1}`], message: `document of kind ${kind} is not used by netcfg; ignored` });
+      docNotes.push({ severity: 'info', path: [`document ${i + 1}`], message: `document of kind ${kind} is not used by netcfg; ignored` });
       return;
     }
     if (index < 0) index = i;
-    else notes.push({ severity: 'error', path: [`document ${i + 1}`], message: 'a second v1alpha1 machine config document; expected exactly one' });
+    else docNotes.push({ severity: 'error', path: [`document ${i + 1}`], message: 'a second v1alpha1 machine config document; expected exactly one' });
   });
   if (index < 0) {
     throw new ConfigInvalidError(file, [{ severity: 'error', path: [], message: 'no v1alpha1 machine config document found', line: 1, col: 1 }]);
   }
   const doc = docs[index];
-  const issues: ConfigIssue[] = notes.filter((n) => n.severity === 'error');
+  const issues: ConfigIssue[] = docNotes.filter((n) => n.severity === 'error');
   const keyIssues = new Set<ConfigIssue>();
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     issues.push({ severity: 'error', path: [], message: 'expected a mapping at the top of the machine config' });
   }
   const parsed = MachineConfigSchema.safeParse(doc);
   if (!parsed.success) issues.push(...toIssues(parsed.error, keyIssues));
-  const infos = notes.filter((n) => n.severity !== 'error');
+  const infos = docNotes.filter((n) => n.severity !== 'error');
   if (issues.length > 0) {
     const locator = new Locator(text);
     locator.annotate(index, issues, keyIssues);
     throw new ConfigInvalidError(file, sortIssues(issues));
   }
   const config = parsed.data!;
-  const all = [...infos, ...pendingFieldNotes(config)];
-  if (all.length > 0) new Locator(text).annotate(index, all);
-  return { file, config, notes: all };
+  const all = [...infos, ...notes(config)];
+  if (all.length > 0) new Locator(text).annotate(index, all.filter((n) => n.path.length > 0));
+  return { file, config, notes: sortIssues(all) };
 }
 
 export function loadConfig(file: string): LoadedConfig {

@@ -35,6 +35,10 @@ export interface NativeNetlinkSocket {
 
 interface NativeModule {
   NetlinkSocket: new (protocol: number, netnsPath: string | null, rcvbuf: number, onData: DataCallback) => NativeNetlinkSocket;
+  /** sethostname(2) in the process's UTS namespace. */
+  sethostname(name: string): void;
+  /** setdomainname(2) in the process's UTS namespace. */
+  setdomainname(name: string): void;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));

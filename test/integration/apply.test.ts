@@ -48,7 +48,9 @@ describe('netcfg apply (real kernel)', () => {
     const file = net.file('full.yaml', FULL);
     const result = await applyJson(net, file);
     expect(result.errors).toEqual([]);
-    expect(result.summary).toMatchObject({ added: 10, changed: 1, removed: 0 });
+    // the 10 addresses and routes; eth0 and, from the default layer, lo brought up
+    expect(result.summary).toMatchObject({ added: 10, changed: 2, removed: 0 });
+    expect(net.json('link', 'show', 'lo')[0]!.flags).toContain('UP');
 
     const [link] = net.json('link', 'show', 'eth0');
     expect(link).toMatchObject({ ifname: 'eth0', mtu: 1400 });
@@ -126,7 +128,7 @@ describe('netcfg apply (real kernel)', () => {
     const net = createTestNet();
     const file = net.file('a.yaml', 'machine:\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.10/24, 192.0.2.20/24]\n');
     const viaFlag = await netcfg(['apply', '--netns', net.ns, '--state-dir', net.stateDir, file]);
-    expect(viaFlag.stdout).toContain('apply: 2 added, 1 changed, 0 removed');
+    expect(viaFlag.stdout).toContain('apply: 2 added, 2 changed, 0 removed');
     const smaller = net.file('b.yaml', 'machine:\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.10/24]\n');
     const viaExec = await netcfg(['apply', '--state-dir', net.stateDir, smaller], { netnsExec: net.ns });
     expect(viaExec.stderr).toBe('');
@@ -177,7 +179,10 @@ describe('netcfg apply (real kernel)', () => {
     expect(r.stdout).toContain('~ link eth0: mtu 1500 → 1400, down → up');
     expect(r.stdout).toContain('+ address eth0/2001:db8::10/64');
     expect(r.stdout).toContain('+ route inet4/192.0.2.1/198.51.100.0/24/100: route 198.51.100.0/24 via 192.0.2.1 dev eth0 metric 100');
-    expect(r.stdout).toContain('dry run: would apply 10 added, 1 changed, 0 removed; nothing was changed');
+    expect(r.stdout).toContain('~ link lo: down → up');
+    // the plan also lists lo's 127.0.0.1/8: in a real run the kernel adds it itself when lo comes up
+    expect(r.stdout).toContain('+ address lo/127.0.0.1/8');
+    expect(r.stdout).toContain('dry run: would apply 11 added, 2 changed, 0 removed; nothing was changed');
     expect(net.dump()).toEqual(before);
     const real = await applyJson(net, file);
     expect(real.summary.added).toBe(10);

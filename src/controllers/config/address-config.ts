@@ -5,16 +5,26 @@ import { addressId, layeredId } from '../../resources/network/ids.js';
 import { T, type AddressSpec } from '../../resources/network/types.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { syncOutputs } from '../sync.js';
-import { MachineConfigInput, configuredDevices, machineConfig } from './machine-config.js';
+import { CmdlineInput, cmdline, ignoredLinks } from './cmdline.js';
+import { MachineConfigInput, configuredDevices, ignoredInConfig, machineConfig } from './machine-config.js';
 
 export class AddressConfigController implements Controller {
   readonly name = 'AddressConfigController';
-  readonly inputs = [MachineConfigInput];
+  readonly inputs = [MachineConfigInput, CmdlineInput];
   readonly outputs = [{ namespace: NS.networkConfig, type: T.AddressSpec, kind: 'shared' as const }];
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
+    const config = machineConfig(ctx);
+    const ignored = ignoredLinks(ctx, ignoredInConfig(config));
     const desired = new Map<string, AddressSpec>();
-    for (const { device } of configuredDevices(machineConfig(ctx))) {
+    const add = (spec: AddressSpec): void => {
+      if (!ignored.has(spec.linkName)) desired.set(layeredId(spec.layer, addressId(spec)), spec);
+    };
+    add({ address: '127.0.0.1/8', linkName: 'lo', family: 'inet4', scope: 'host', flags: 'permanent', announceWithARP: false, priority: 0, layer: 'default' });
+    for (const a of cmdline(ctx)?.addresses ?? []) {
+      add({ address: a.address, linkName: a.linkName, family: a.family, scope: 'global', flags: 'permanent', announceWithARP: false, priority: 0, layer: 'cmdline' });
+    }
+    for (const { device } of configuredDevices(config)) {
       const texts = [...(device.addresses ?? []), ...(device.cidr !== undefined ? [device.cidr] : [])];
       for (const text of texts) {
         const prefix = parseIPOrPrefix(text);
@@ -29,7 +39,7 @@ export class AddressConfigController implements Controller {
           priority: 0,
           layer: 'configuration',
         };
-        desired.set(layeredId('configuration', addressId(spec)), spec);
+        add(spec);
       }
     }
     syncOutputs(ctx, this.name, NS.networkConfig, T.AddressSpec, desired);

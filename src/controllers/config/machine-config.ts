@@ -20,3 +20,16 @@ export function configuredDevices(config: MachineConfig | undefined): Array<{ de
   });
   return out;
 }
+
+/** Interface names marked `ignore: true`. */
+export function ignoredInConfig(config: MachineConfig | undefined): string[] {
+  const out: string[] = [];
+  for (const d of config?.machine?.network?.interfaces ?? []) if (d.ignore === true && d.interface !== undefined) out.push(d.interface);
+  return out;
+}
+
+/** Splits an FQDN at the first dot into hostname and domain name. */
+export function splitFqdn(name: string): { hostname: string; domainname: string } {
+  const dot = name.indexOf('.');
+  return dot < 0 ? { hostname: name, domainname: '' } : { hostname: name.slice(0, dot), domainname: name.slice(dot + 1).replace(/\.$/, '') };
+}

@@ -8,7 +8,8 @@ import { layeredId, routeId } from '../../resources/network/ids.js';
 import { T, type RouteSpec } from '../../resources/network/types.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { syncOutputs } from '../sync.js';
-import { MachineConfigInput, configuredDevices, machineConfig } from './machine-config.js';
+import { CmdlineInput, cmdline, ignoredLinks } from './cmdline.js';
+import { MachineConfigInput, configuredDevices, ignoredInConfig, machineConfig } from './machine-config.js';
 
 export const DEFAULT_ROUTE_METRIC = 1024;
 
@@ -51,13 +52,35 @@ export function routeSpecFromConfig(route: RouteConfig, linkName: string, ips = 
 
 export class RouteConfigController implements Controller {
   readonly name = 'RouteConfigController';
-  readonly inputs = [MachineConfigInput];
+  readonly inputs = [MachineConfigInput, CmdlineInput];
   readonly outputs = [{ namespace: NS.networkConfig, type: T.RouteSpec, kind: 'shared' as const }];
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
+    const config = machineConfig(ctx);
+    const ignored = ignoredLinks(ctx, ignoredInConfig(config));
     const desired = new Map<string, RouteSpec>();
     const ips = new CanonicalIPs();
-    for (const { device } of configuredDevices(machineConfig(ctx))) {
+    for (const r of cmdline(ctx)?.routes ?? []) {
+      if (ignored.has(r.linkName)) continue;
+      const spec: RouteSpec = {
+        family: r.family,
+        dst: r.dst,
+        src: '',
+        gateway: r.gateway,
+        outLinkName: r.linkName,
+        table: 'main',
+        priority: r.metric,
+        scope: r.gateway === '' ? 'link' : 'global',
+        type: 'unicast',
+        flags: '',
+        protocol: 'boot',
+        mtu: 0,
+        layer: 'cmdline',
+      };
+      desired.set(layeredId('cmdline', routeId(spec)), spec);
+    }
+    for (const { device } of configuredDevices(config)) {
+      if (ignored.has(device.interface)) continue;
       for (const route of device.routes ?? []) {
         const spec = routeSpecFromConfig(route, device.interface, ips);
         if (spec) desired.set(layeredId('configuration', routeId(spec)), spec);

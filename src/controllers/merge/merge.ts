@@ -26,39 +26,38 @@ export class MergeController<S extends { layer: ConfigLayer }> implements Contro
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const inputs = ctx.list<S>(NS.networkConfig, this.rule.type).filter((r) => r.metadata.phase === 'running');
-    const oneLayer = inputs.every((r) => r.spec.layer === inputs[0]!.spec.layer);
-    let groups: Map<string, S | S[]> | undefined;
-    if (oneLayer) {
-      // Fast path (one layer, e.g. 100k configured routes): IDs are unique within
-      // a layer, so nothing needs merging.
+    // Fast path (a fresh run, one layer: e.g. 100k configured routes): put every
+    // input as is; when the output count then equals the input count, no two
+    // inputs shared an ID and nothing needed merging.
+    if (ctx.count(NS.network, this.rule.type) === 0 && inputs.every((r) => r.spec.layer === inputs[0]!.spec.layer)) {
       for (const r of inputs) ctx.put(NS.network, this.rule.type, this.rule.id(r.spec), r.spec);
-    } else {
-      // most IDs come from one layer only: keep a single spec until a second one shows up
-      groups = new Map<string, S | S[]>();
-      for (const r of inputs) {
-        const id = this.rule.id(r.spec);
-        const group = groups.get(id);
-        if (group === undefined) groups.set(id, r.spec);
-        else if (Array.isArray(group)) group.push(r.spec);
-        else groups.set(id, [group, r.spec]);
-      }
-      groups.forEach((group, id) => {
-        let merged: S;
-        if (Array.isArray(group)) {
-          group.sort((a, b) => layerRank(a.layer) - layerRank(b.layer));
-          merged = group[0]!;
-          for (let i = 1; i < group.length; i++) merged = this.rule.merge(merged, group[i]!);
-        } else {
-          merged = group;
-        }
-        ctx.put(NS.network, this.rule.type, id, merged);
-      });
+      if (ctx.count(NS.network, this.rule.type) === inputs.length) return;
     }
+    // most IDs come from one layer only: keep a single spec until a second one shows up
+    const groups = new Map<string, S | S[]>();
+    for (const r of inputs) {
+      const id = this.rule.id(r.spec);
+      const group = groups.get(id);
+      if (group === undefined) groups.set(id, r.spec);
+      else if (Array.isArray(group)) group.push(r.spec);
+      else groups.set(id, [group, r.spec]);
+    }
+    groups.forEach((group, id) => {
+      let merged: S;
+      if (Array.isArray(group)) {
+        // stable: same-layer specs keep their input order
+        group.sort((a, b) => layerRank(a.layer) - layerRank(b.layer));
+        merged = group[0]!;
+        for (let i = 1; i < group.length; i++) merged = this.rule.merge(merged, group[i]!);
+      } else {
+        merged = group;
+      }
+      ctx.put(NS.network, this.rule.type, id, merged);
+    });
     // every wanted ID exists now: only when there are more outputs is something stale
-    if (ctx.count(NS.network, this.rule.type) === (groups ? groups.size : inputs.length)) return;
-    const wanted = groups ?? new Set(inputs.map((r) => this.rule.id(r.spec)));
+    if (ctx.count(NS.network, this.rule.type) === groups.size) return;
     for (const r of ctx.list<S>(NS.network, this.rule.type)) {
-      if (wanted.has(r.metadata.id)) continue;
+      if (groups.has(r.metadata.id)) continue;
       if (ctx.teardown(NS.network, this.rule.type, r.metadata.id)) ctx.destroy(NS.network, this.rule.type, r.metadata.id);
     }
   }

@@ -1,6 +1,6 @@
 // Per-type merge rules (Talos §2.4).
 import { addressId, routeId } from '../../resources/network/ids.js';
-import { T, type AddressSpec, type LinkSpec, type RouteSpec } from '../../resources/network/types.js';
+import { T, type AddressSpec, type HostnameSpec, type LinkSpec, type ResolverSpec, type RouteSpec } from '../../resources/network/types.js';
 import { MergeController, type MergeRule } from './merge.js';
 
 /** Links: a higher layer overrides a field only with a non-zero value. */
@@ -32,10 +32,69 @@ export const routeRule: MergeRule<RouteSpec> = {
   merge: (_lower, higher) => higher,
 };
 
-export function mergeControllers(): MergeController<LinkSpec | AddressSpec | RouteSpec>[] {
+/** Hostname: the highest layer with a non-empty hostname wins. */
+export const hostnameRule: MergeRule<HostnameSpec> = {
+  type: T.HostnameSpec,
+  id: () => 'hostname',
+  merge: (lower, higher) => (higher.hostname !== '' ? higher : lower),
+};
+
+function union(first: readonly string[], second: readonly string[]): string[] {
+  return [...new Set([...first, ...second])];
+}
+
+const isV6 = (s: string) => s.includes(':');
+
+/**
+ * Resolvers (Talos §2.4): the same layer appends; the configuration layer
+ * replaces servers only when it has some and search domains when it overrides
+ * them; other layers replace per address family, keeping the lower layer's
+ * servers of a family they do not provide.
+ */
+export const resolverRule: MergeRule<ResolverSpec> = {
+  type: T.ResolverSpec,
+  id: () => 'resolvers',
+  merge(lower, higher) {
+    if (higher.layer === lower.layer) {
+      return {
+        dnsServers: union(lower.dnsServers, higher.dnsServers),
+        searchDomains: union(lower.searchDomains, higher.searchDomains),
+        searchDomainsOverridden: lower.searchDomainsOverridden || higher.searchDomainsOverridden,
+        layer: higher.layer,
+      };
+    }
+    if (higher.layer === 'configuration') {
+      return {
+        dnsServers: higher.dnsServers.length > 0 ? higher.dnsServers : lower.dnsServers,
+        searchDomains: higher.searchDomainsOverridden ? higher.searchDomains : union(lower.searchDomains, higher.searchDomains),
+        searchDomainsOverridden: higher.searchDomainsOverridden,
+        layer: higher.layer,
+      };
+    }
+    let servers = higher.dnsServers;
+    if (servers.length === 0) servers = lower.dnsServers;
+    else {
+      const keep4 = !servers.some((s) => !isV6(s)) ? lower.dnsServers.filter((s) => !isV6(s)) : [];
+      const keep6 = !servers.some(isV6) ? lower.dnsServers.filter(isV6) : [];
+      servers = [...servers, ...keep4, ...keep6];
+    }
+    return {
+      dnsServers: servers,
+      searchDomains: union(higher.searchDomains, lower.searchDomains),
+      searchDomainsOverridden: lower.searchDomainsOverridden,
+      layer: higher.layer,
+    };
+  },
+};
+
+type AnySpec = LinkSpec | AddressSpec | RouteSpec | HostnameSpec | ResolverSpec;
+
+export function mergeControllers(): MergeController<AnySpec>[] {
   return [
-    new MergeController(linkRule) as MergeController<LinkSpec | AddressSpec | RouteSpec>,
-    new MergeController(addressRule) as MergeController<LinkSpec | AddressSpec | RouteSpec>,
-    new MergeController(routeRule) as MergeController<LinkSpec | AddressSpec | RouteSpec>,
+    new MergeController(linkRule) as MergeController<AnySpec>,
+    new MergeController(addressRule) as MergeController<AnySpec>,
+    new MergeController(routeRule) as MergeController<AnySpec>,
+    new MergeController(hostnameRule) as MergeController<AnySpec>,
+    new MergeController(resolverRule) as MergeController<AnySpec>,
   ];
 }

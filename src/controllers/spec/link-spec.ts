@@ -62,7 +62,7 @@ export class LinkSpecController implements Controller {
       const id = r.metadata.id;
       hold(ctx, this.name, T.LinkSpec, r);
       if (spec.logical) {
-        errors.push(new Error(`link ${spec.name}: logical links (${spec.kind || 'unknown kind'}) are not supported yet`));
+        ctx.changes.wait(`link/${spec.name}`, `link ${spec.name}: ${spec.kind || 'logical'} links are validated but not created yet by this netcfg version`);
         continue;
       }
       const link = links.resolve(spec.name);

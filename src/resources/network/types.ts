@@ -14,6 +14,13 @@ export const T = {
   AppliedAddress: 'AppliedAddress',
   AppliedRoute: 'AppliedRoute',
   MachineConfig: 'MachineConfig',
+  Cmdline: 'Cmdline',
+  HostnameSpec: 'HostnameSpec',
+  HostnameStatus: 'HostnameStatus',
+  ResolverSpec: 'ResolverSpec',
+  ResolverStatus: 'ResolverStatus',
+  AppliedHostname: 'AppliedHostname',
+  AppliedFile: 'AppliedFile',
 } as const;
 
 /** Configuration layers, lowest priority first. */
@@ -168,4 +175,43 @@ export interface RouteRecord {
 export interface AppliedRoute extends RouteRecord {
   created: boolean;
   replaced?: RouteRecord;
+}
+
+export interface HostnameSpec {
+  hostname: string;
+  domainname: string;
+  layer: ConfigLayer;
+}
+
+export interface HostnameStatus {
+  hostname: string;
+  domainname: string;
+}
+
+export interface ResolverSpec {
+  dnsServers: string[];
+  searchDomains: string[];
+  /** An explicit searchDomains list (even empty) replaces the ones from lower layers. */
+  searchDomainsOverridden: boolean;
+  layer: ConfigLayer;
+}
+
+export interface ResolverStatus {
+  dnsServers: string[];
+  searchDomains: string[];
+}
+
+/** The hostname netcfg set, and what it was before, to undo exactly that. */
+export interface AppliedHostname {
+  original: HostnameStatus;
+  set: HostnameStatus;
+}
+
+/** A file netcfg wrote (resolv.conf, hosts): its content before, and a digest of what was written. */
+export interface AppliedFile {
+  path: string;
+  /** null: the file did not exist. */
+  original: string | null;
+  /** sha256 (hex) of the content netcfg wrote. */
+  written: string;
 }

@@ -1,0 +1,102 @@
+// EtcFileController: writes resolv.conf and hosts under the etc directory, but
+// only when something above the defaults configures them (nameservers, search
+// domains, a hostname, extra hosts, DHCP…): on a general host netcfg must not
+// replace the DNS setup nobody asked it to manage. It records each file's
+// previous content and restores it when the file is no longer managed (unless
+// someone changed the file since).
+import path from 'node:path';
+import { NS } from '../../resources/resource.js';
+import { parsePrefix } from '../../net/ip.js';
+import {
+  T,
+  type AddressSpec,
+  type AppliedFile,
+  type HostnameSpec,
+  type HostnameStatus,
+  type ResolverSpec,
+  type ResolverStatus,
+} from '../../resources/network/types.js';
+import type { Controller, ReconcileContext } from '../../runtime/controller.js';
+import { MachineConfigInput, machineConfig } from '../config/machine-config.js';
+import { lineDiff, renderHosts, renderResolvConf } from './render.js';
+import { digest, readOrNull, removeFile, writeAtomic } from './write.js';
+
+/** The first global, non-loopback, non-link-local address netcfg configures (sorted by link, then address). */
+export function nodeAddress(specs: ReadonlyArray<AddressSpec>): string | undefined {
+  return specs
+    .filter((s) => s.scope === 'global')
+    .filter((s) => {
+      const p = parsePrefix(s.address);
+      return p !== undefined && !isSpecial(p.bytes, p.family);
+    })
+    .map((s) => ({ link: s.linkName, ip: s.address.slice(0, s.address.lastIndexOf('/')) }))
+    .sort((a, b) => a.link.localeCompare(b.link) || a.ip.localeCompare(b.ip))[0]?.ip;
+}
+
+/** Loopback, link-local or multicast. */
+function isSpecial(b: Uint8Array, family: string): boolean {
+  if (family === 'inet4') return b[0] === 127 || (b[0] === 169 && b[1] === 254) || ((b[0] ?? 0) & 0xf0) === 0xe0;
+  return b.every((x, i) => (i < 15 ? x === 0 : x === 1)) || (b[0] === 0xfe && ((b[1] ?? 0) & 0xc0) === 0x80) || b[0] === 0xff;
+}
+
+export class EtcFileController implements Controller {
+  readonly name = 'EtcFileController';
+  readonly inputs = [
+    MachineConfigInput,
+    { namespace: NS.network, type: T.ResolverStatus },
+    { namespace: NS.network, type: T.ResolverSpec },
+    { namespace: NS.network, type: T.HostnameStatus },
+    { namespace: NS.network, type: T.HostnameSpec },
+    { namespace: NS.network, type: T.AddressSpec },
+  ];
+  readonly outputs = [{ namespace: NS.state, type: T.AppliedFile, kind: 'exclusive' as const }];
+
+  constructor(private readonly etcDir: string) {}
+
+  async reconcile(ctx: ReconcileContext): Promise<void> {
+    const config = machineConfig(ctx);
+    const wanted = new Map<string, string>();
+    const resolver = ctx.get<ResolverSpec>(NS.network, T.ResolverSpec, 'resolvers');
+    const resolverStatus = ctx.get<ResolverStatus>(NS.network, T.ResolverStatus, 'resolvers')?.spec;
+    if (resolver && resolver.metadata.phase === 'running' && resolver.spec.layer !== 'default' && resolverStatus) {
+      wanted.set('resolv.conf', renderResolvConf(resolverStatus));
+    }
+    const extra = (config?.machine?.network?.extraHostEntries ?? []).map((e) => ({ ip: e.ip, aliases: e.aliases }));
+    const hostnameSpec = ctx.get<HostnameSpec>(NS.network, T.HostnameSpec, 'hostname');
+    if ((hostnameSpec && hostnameSpec.metadata.phase === 'running') || extra.length > 0) {
+      const hostname = ctx.get<HostnameStatus>(NS.network, T.HostnameStatus, 'hostname')?.spec;
+      const addresses = ctx.list<AddressSpec>(NS.network, T.AddressSpec).filter((r) => r.metadata.phase === 'running').map((r) => r.spec);
+      wanted.set('hosts', renderHosts(hostname, nodeAddress(addresses), extra));
+    }
+
+    for (const name of ['resolv.conf', 'hosts']) {
+      const file = path.join(this.etcDir, name);
+      const record = ctx.get<AppliedFile>(NS.state, T.AppliedFile, name)?.spec;
+      const current = readOrNull(file);
+      const content = wanted.get(name);
+      if (content !== undefined) {
+        if (current === content) {
+          if (!record && !ctx.dryRun) ctx.put(NS.state, T.AppliedFile, name, { path: file, original: current, written: digest(content) });
+          continue;
+        }
+        ctx.changes.record({ action: current === null ? 'add' : 'change', kind: 'file', id: file, detail: lineDiff(current, content) });
+        if (ctx.dryRun) continue;
+        ctx.put(NS.state, T.AppliedFile, name, { path: file, original: record ? record.original : current, written: digest(content) });
+        await ctx.flushState();
+        writeAtomic(file, content);
+      } else if (record) {
+        // no longer managed: put back what was there, unless someone changed the file since
+        if (current !== null && digest(current) === record.written && current !== record.original) {
+          ctx.changes.record({ action: 'remove', kind: 'file', id: file, detail: record.original === null ? 'delete (it did not exist before netcfg)' : `restore: ${lineDiff(current, record.original)}` });
+          if (!ctx.dryRun) {
+            if (record.original === null) removeFile(file);
+            else writeAtomic(file, record.original);
+          }
+        } else if (current !== null && digest(current) !== record.written) {
+          ctx.log.warn({ file }, 'not restoring a file changed since netcfg wrote it');
+        }
+        if (!ctx.dryRun) ctx.destroy(NS.state, T.AppliedFile, name);
+      }
+    }
+  }
+}
