@@ -18,4 +18,7 @@ struct SyscallError {
 // on would configure the wrong namespace.
 SyscallError WithNetns(const std::string& path, const std::function<SyscallError()>& fn);
 
+// The same for a UTS namespace (CLONE_NEWUTS): hostname changes go there.
+SyscallError WithUtsNamespace(const std::string& path, const std::function<SyscallError()>& fn);
+
 }  // namespace netcfg

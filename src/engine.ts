@@ -7,6 +7,7 @@ import { MACHINE_CONFIG_ID } from './controllers/config/machine-config.js';
 import { RouteConfigController } from './controllers/config/route-config.js';
 import { HostnameConfigController } from './controllers/config/hostname-config.js';
 import { ResolverConfigController } from './controllers/config/resolver-config.js';
+import { OperatorConfigController } from './controllers/config/operator-config.js';
 import { CMDLINE_ID } from './controllers/config/cmdline.js';
 import { HostnameSpecController, type Uts } from './controllers/spec/hostname-spec.js';
 import { ResolverSpecController } from './controllers/spec/resolver-spec.js';
@@ -55,6 +56,7 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(new RouteConfigController());
   runtime.register(new HostnameConfigController());
   runtime.register(new ResolverConfigController());
+  runtime.register(new OperatorConfigController());
   for (const c of mergeControllers()) runtime.register(c);
   runtime.register(new LinkSpecController(options.kernel));
   runtime.register(new AddressSpecController(options.kernel));
@@ -77,6 +79,33 @@ export function configRuntime(options: EngineOptions): Runtime {
 export function watchKernel(runtime: Runtime, netns: string | undefined, log: Logger): KernelWatch {
   const specs = ['LinkSpecController', 'AddressSpecController', 'RouteSpecController'];
   return new KernelWatch(netns, { link: specs, address: specs.slice(1), route: specs.slice(2) }, (name) => runtime.wake(name), log);
+}
+
+/**
+ * Undoes everything netcfg applied (as recorded in the state): only the spec
+ * controllers run, with no specs, so every record is an orphan to undo.
+ */
+export async function undoAll(options: Omit<EngineOptions, 'mode'>): Promise<ApplyResult> {
+  const runtime = new Runtime({
+    log: options.log,
+    mode: 'oneshot',
+    dryRun: options.dryRun ?? false,
+    ...(options.state ? { persist: (resources) => options.state!.save(resources) } : {}),
+  });
+  runtime.register(new LinkSpecController(options.kernel));
+  runtime.register(new AddressSpecController(options.kernel));
+  runtime.register(new RouteSpecController(options.kernel));
+  if (options.uts) runtime.register(new HostnameSpecController(options.uts));
+  if (options.etcDir !== undefined) runtime.register(new EtcFileController(options.etcDir));
+  if (options.state) {
+    for (const kind of options.state.load()) {
+      for (const item of kind.items) runtime.store.put(NS.state, kind.type, item.id, item.spec, kind.owner);
+    }
+  }
+  await runtime.start();
+  await runtime.settle();
+  await runtime.stop();
+  return { changes: runtime.changes, failures: runtime.failures() };
 }
 
 /** A runtime that only observes the kernel. */

@@ -3,24 +3,25 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { currentNetnsName } from './netns.js';
 import { parseCmdline, type CmdlineNetwork } from './config/cmdline.js';
 import type { Uts } from './controllers/spec/hostname-spec.js';
 import { native } from './native/index.js';
 import type { HostnameStatus } from './resources/network/types.js';
 
-function sameNamespace(kind: 'net' | 'uts', pid: number | 'self'): boolean {
+/**
+ * Whether this process works on the machine's own network namespace: it shares
+ * PID 1's (when that can be read) and is not in a named one (ip netns exec).
+ */
+export function inHostNetns(): boolean {
+  if (currentNetnsName() !== undefined) return false;
   try {
-    const a = fs.statSync(`/proc/self/ns/${kind}`);
-    const b = fs.statSync(`/proc/${pid}/ns/${kind}`);
+    const a = fs.statSync('/proc/self/ns/net');
+    const b = fs.statSync('/proc/1/ns/net');
     return a.ino === b.ino && a.dev === b.dev;
   } catch {
-    return false;
+    return true; // PID 1 hidden (a sandbox): not a named namespace is all we can tell
   }
-}
-
-/** True when this process shares PID 1's namespace of that kind (the machine's own). */
-export function inInitialNamespace(kind: 'net' | 'uts'): boolean {
-  return sameNamespace(kind, 1);
 }
 
 /**
@@ -42,9 +43,12 @@ export function etcDirFor(netns: string | undefined, explicit: string | undefine
 export function kernelCmdline(netns: string | undefined, file: string | undefined, linkNames: readonly string[]): CmdlineNetwork | undefined {
   let text: string | undefined;
   if (file !== undefined) text = fs.readFileSync(file, 'utf8');
-  else if (netns === undefined && inInitialNamespace('net')) text = fs.readFileSync('/proc/cmdline', 'utf8');
+  else if (netns === undefined && inHostNetns()) text = fs.readFileSync('/proc/cmdline', 'utf8');
   return text === undefined ? undefined : parseCmdline(text, linkNames);
 }
+
+/** The kernel's "no domain name" value (what an unset domain reads as). */
+const NO_DOMAIN = '(none)';
 
 function readDomainname(): string {
   try {
@@ -55,19 +59,32 @@ function readDomainname(): string {
   }
 }
 
-/** The process's UTS namespace; refuses when that would rename the machine while configuring another netns. */
-export function kernelUts(netns: string | undefined): Uts {
-  const otherNetns = netns !== undefined || !inInitialNamespace('net');
-  const refusal =
-    otherNetns && inInitialNamespace('uts')
-      ? "not applied: netcfg is configuring another network namespace but shares this machine's UTS namespace (run it under `unshare --uts` to set the hostname)"
-      : undefined;
+/**
+ * The UTS namespace whose hostname netcfg manages: the one at `utsPath` when
+ * given; the process's own when it works on its own network namespace;
+ * otherwise none (the hostname of the namespace being configured is not ours
+ * to set: it is reported as pending). When in doubt, netcfg does not rename the machine.
+ */
+export function kernelUts(netns: string | undefined, utsPath?: string): Uts {
+  if (utsPath !== undefined) {
+    return {
+      current: () => {
+        const [hostname, domainname] = native().namesIn(utsPath);
+        return { hostname, domainname: domainname === '(none)' ? '' : domainname };
+      },
+      set: (names) => native().setNamesIn(utsPath, names.hostname, names.domainname || NO_DOMAIN),
+    };
+  }
+  const other = netns ?? currentNetnsName();
   return {
     current: (): HostnameStatus => ({ hostname: os.hostname(), domainname: readDomainname() }),
     set: (names) => {
       native().sethostname(names.hostname);
-      native().setdomainname(names.domainname);
+      native().setdomainname(names.domainname || NO_DOMAIN);
     },
-    refusal,
+    refusal:
+      other !== undefined
+        ? `not applied: netcfg is configuring network namespace ${other}, whose hostname lives in a UTS namespace it was not given (pass --uts /proc/PID/ns/uts)`
+        : undefined,
   };
 }

@@ -1,24 +1,41 @@
 // netcfg apply FILE: validate, then make the kernel match, and report.
-import { loadConfig } from '../config/load.js';
-import { formatIssue } from '../config/issues.js';
-import { applyOnce } from '../engine.js';
-import { stateScope } from '../netns.js';
-import type { Change } from '../runtime/changes.js';
-import { DEFAULT_STATE_DIR, StateFile } from '../runtime/state-file.js';
-import { ReconcileErrors } from '../runtime/controller.js';
-import { logger, openKernel } from './common.js';
+import fs from 'node:fs';
+import { parseConfig } from '../config/load.js';
+import { ConfigInvalidError, formatIssue } from '../config/issues.js';
+import { applyOnce, undoAll, type ApplyResult } from '../engine.js';
 import { etcDirFor, kernelCmdline, kernelUts } from '../host.js';
+import { stateScope } from '../netns.js';
+import type { RtnlClient } from '../netlink/rtnetlink/client.js';
+import type { Change } from '../runtime/changes.js';
+import { ReconcileErrors } from '../runtime/controller.js';
+import { DEFAULT_STATE_DIR, StateFile } from '../runtime/state-file.js';
+import { logger, openKernel } from './common.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './usage.js';
+import { startTry, tryTimeoutMs } from './try.js';
 
-export interface ApplyOptions {
-  file: string | undefined;
-  netns: string | undefined;
-  dryRun: boolean;
-  stateDir: string | undefined;
-  output: string | undefined;
-  logLevel: string | undefined;
+/** Where an apply acts: the namespace, state, /etc and kernel command line. */
+export interface Target {
+  netns?: string | undefined;
+  stateDir?: string | undefined;
   etcDir?: string | undefined;
   cmdline?: string | undefined;
+  /** UTS namespace (e.g. /proc/PID/ns/uts) for the hostname of another network namespace. */
+  uts?: string | undefined;
+}
+
+export interface Output {
+  format: 'text' | 'json';
+  logLevel?: string | undefined;
+  print: (s: string) => void;
+  warn: (s: string) => void;
+}
+
+export interface ApplyOptions extends Target {
+  file: string | undefined;
+  dryRun: boolean;
+  output: string | undefined;
+  logLevel: string | undefined;
+  tryTimeout?: string | undefined;
 }
 
 const SYMBOL = { add: '+', change: '~', remove: '-' } as const;
@@ -28,7 +45,7 @@ export function changeLine(c: Change): string {
   return `${SYMBOL[c.action]} ${c.kind} ${c.id}${c.detail ? `: ${c.detail}` : ''}`;
 }
 
-function errorMessages(failures: Array<{ controller: string; error: Error }>): string[] {
+function errorMessages(failures: ApplyResult['failures']): string[] {
   const out: string[] = [];
   for (const f of failures) {
     if (f.error instanceof ReconcileErrors) for (const e of f.error.errors) out.push(e.message);
@@ -37,50 +54,107 @@ function errorMessages(failures: Array<{ controller: string; error: Error }>): s
   return out;
 }
 
+export function stateFor(target: Target): StateFile {
+  return new StateFile(target.stateDir ?? DEFAULT_STATE_DIR, stateScope(target.netns));
+}
+
+export function outputFormat(output: string | undefined): 'text' | 'json' {
+  const format = output ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UsageError('-o must be text or json');
+  return format;
+}
+
+/** Reads and validates a config file (ConfigInvalidError → exit 2, before any kernel access). */
+export function readConfigFile(file: string): { text: string; config: ReturnType<typeof parseConfig>['config']; notes: ReturnType<typeof parseConfig>['notes'] } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new ConfigInvalidError(file, [{ severity: 'error', path: [], message: `cannot read the file: ${e.code ?? e.message}` }]);
+  }
+  return { text, ...parseConfig(file, text) };
+}
+
+/** Prints what a run did (or would do) and returns the exit code. */
+export function report(result: ApplyResult, kernel: RtnlClient, dryRun: boolean, out: Output, verb = 'apply'): number {
+  const errors = errorMessages(result.failures);
+  const changes = result.changes.changes;
+  const pending = [...result.changes.pending.values()];
+  const writes = kernel.stats.writes;
+  if (out.format === 'json') {
+    out.print(
+      JSON.stringify(
+        {
+          dryRun,
+          changes,
+          pending,
+          errors,
+          summary: { added: result.changes.count('add'), changed: result.changes.count('change'), removed: result.changes.count('remove'), netlinkWrites: writes },
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    changes.slice(0, PRINT_LIMIT).forEach((c) => out.print(changeLine(c)));
+    if (changes.length > PRINT_LIMIT) out.print(`… and ${changes.length - PRINT_LIMIT} more changes (use -o json to see all)`);
+    for (const p of pending) out.print(`pending: ${p}`);
+    for (const e of errors) out.print(`error: ${e}`);
+    const summary = `${result.changes.summary()} (${writes} netlink writes)`;
+    out.print(dryRun ? `dry run: would ${verb} ${summary.replace(/ \(0 netlink writes\)$/, '')}; nothing was changed` : `${verb}: ${summary}`);
+  }
+  return errors.length > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/**
+ * Applies config text (or, with `text` undefined, undoes everything netcfg
+ * applied) at a target, with the state lock held by the caller.
+ */
+export async function applyAt(target: Target, state: StateFile, config: ReturnType<typeof parseConfig>['config'] | undefined, dryRun: boolean, out: Output, verb = 'apply'): Promise<number> {
+  const log = logger(out.logLevel);
+  const kernel = openKernel(target.netns);
+  try {
+    const common = { kernel, log, dryRun, state, uts: kernelUts(target.netns, target.uts), etcDir: etcDirFor(target.netns, target.etcDir) };
+    let result: ApplyResult;
+    if (config === undefined) {
+      result = await undoAll(common);
+    } else {
+      const linkNames = (await kernel.listLinks()).map((l) => l.name);
+      const cmdline = kernelCmdline(target.netns, target.cmdline, linkNames);
+      for (const e of cmdline?.errors ?? []) out.warn(`kernel command line: ${e.arg}: ${e.message}`);
+      result = await applyOnce(config, { ...common, cmdline });
+    }
+    return report(result, kernel, dryRun, out, verb);
+  } finally {
+    kernel.close();
+  }
+}
+
 export async function runApply(o: ApplyOptions, print: (s: string) => void, warn: (s: string) => void): Promise<number> {
   if (!o.file) throw new UsageError('apply needs a config file: netcfg apply FILE');
-  const format = o.output ?? 'text';
-  if (format !== 'text' && format !== 'json') throw new UsageError('-o must be text or json');
-  const loaded = loadConfig(o.file); // ConfigInvalidError → exit 2 before any kernel access
+  const out: Output = { format: outputFormat(o.output), logLevel: o.logLevel, print, warn };
+  const loaded = readConfigFile(o.file);
   for (const note of loaded.notes) warn(formatIssue(o.file, note));
-  const log = logger(o.logLevel);
-  const kernel = openKernel(o.netns);
-  const state = new StateFile(o.stateDir ?? DEFAULT_STATE_DIR, stateScope(o.netns));
+  const state = stateFor(o);
+  const timeoutMs = o.tryTimeout === undefined ? undefined : tryTimeoutMs(o.tryTimeout);
+  if (o.dryRun) {
+    if (timeoutMs !== undefined) throw new UsageError('--try and --dry-run do not go together');
+    return applyAt(o, state, loaded.config, true, out);
+  }
+  state.lock();
   try {
-    if (!o.dryRun) state.lock();
-    const linkNames = (await kernel.listLinks()).map((l) => l.name);
-    const cmdline = kernelCmdline(o.netns, o.cmdline, linkNames);
-    for (const e of cmdline?.errors ?? []) warn(`kernel command line: ${e.arg}: ${e.message}`);
-    const result = await applyOnce(loaded.config, { kernel, log, dryRun: o.dryRun, state, cmdline, uts: kernelUts(o.netns), etcDir: etcDirFor(o.netns, o.etcDir) });
-    const errors = errorMessages(result.failures);
-    const changes = result.changes.changes;
-    const pending = [...result.changes.pending.values()];
-    const writes = kernel.stats.writes;
-    if (format === 'json') {
-      print(
-        JSON.stringify(
-          {
-            dryRun: o.dryRun,
-            changes,
-            pending,
-            errors,
-            summary: { added: result.changes.count('add'), changed: result.changes.count('change'), removed: result.changes.count('remove'), netlinkWrites: writes },
-          },
-          null,
-          2,
-        ),
-      );
+    const trying = state.readTry();
+    if (trying) throw new UsageError('an `apply --try` is waiting for confirmation: run `netcfg confirm` or `netcfg rollback` first');
+    const code = await applyAt(o, state, loaded.config, false, out);
+    if (timeoutMs !== undefined) {
+      startTry(state, o, loaded.text, timeoutMs, out);
     } else {
-      changes.slice(0, PRINT_LIMIT).forEach((c) => print(changeLine(c)));
-      if (changes.length > PRINT_LIMIT) print(`… and ${changes.length - PRINT_LIMIT} more changes (use -o json to see all)`);
-      for (const p of pending) print(`pending: ${p}`);
-      for (const e of errors) print(`error: ${e}`);
-      const summary = `${result.changes.summary()} (${writes} netlink writes)`;
-      print(o.dryRun ? `dry run: would apply ${summary.replace(/ \(0 netlink writes\)$/, '')}; nothing was changed` : `apply: ${summary}`);
+      state.writeConfig('previous', state.readConfig('applied'));
+      state.writeConfig('applied', loaded.text);
     }
-    return errors.length > 0 ? EXIT_FAILED : EXIT_OK;
+    return code;
   } finally {
     state.unlock();
-    kernel.close();
   }
 }

@@ -1,5 +1,15 @@
-// netcfg get KIND: observe the kernel through the status controllers and print.
-import { statusRuntime } from '../engine.js';
+// netcfg get KIND: kernel state through the status controllers, or what the
+// configuration layers make of a config (a dry run that touches nothing).
+import { parseConfig } from '../config/load.js';
+import { formatIssue } from '../config/issues.js';
+import { MACHINE_CONFIG_ID } from '../controllers/config/machine-config.js';
+import { CMDLINE_ID } from '../controllers/config/cmdline.js';
+import { CONFIG_OWNER, configRuntime, statusRuntime } from '../engine.js';
+import { kernelCmdline, kernelUts } from '../host.js';
+import { NS, type Resource } from '../resources/resource.js';
+import { T } from '../resources/network/types.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { readConfigFile, stateFor } from './apply.js';
 import { logger, nodeName, openKernel } from './common.js';
 import { render, type OutputFormat } from './output.js';
 import { findView, VIEWS } from './views.js';
@@ -10,24 +20,55 @@ export interface GetOptions {
   output: string | undefined;
   netns: string | undefined;
   logLevel: string | undefined;
+  /** Config for spec kinds: this file, else the config last applied here. */
+  config?: string | undefined;
+  stateDir?: string | undefined;
+  etcDir?: string | undefined;
+  cmdline?: string | undefined;
+  uts?: string | undefined;
 }
 
-export async function runGet(o: GetOptions, print: (s: string) => void): Promise<number> {
-  if (!o.kind) throw new UsageError(`get needs a resource kind: ${VIEWS.map((v) => v.aliases[1]).join(', ')}`);
+export async function runGet(o: GetOptions, print: (s: string) => void, warn: (s: string) => void = () => {}): Promise<number> {
+  const kinds = VIEWS.map((v) => v.aliases[1]).join(', ');
+  if (!o.kind) throw new UsageError(`get needs a resource kind: ${kinds}`);
   const view = findView(o.kind);
-  if (!view) throw new UsageError(`unknown resource kind "${o.kind}"; expected one of ${VIEWS.map((v) => v.aliases[1]).join(', ')}`);
+  if (!view) throw new UsageError(`unknown resource kind "${o.kind}"; expected one of ${kinds}`);
   const format = (o.output ?? 'table') as OutputFormat;
   if (!['table', 'yaml', 'json'].includes(format)) throw new UsageError('-o must be table, yaml or json');
   const log = logger(o.logLevel);
   const kernel = openKernel(o.netns);
   try {
-    const runtime = statusRuntime(kernel, log);
+    let runtime: Runtime;
+    if (view.source === 'kernel') {
+      runtime = statusRuntime(kernel, log);
+    } else {
+      let config = {};
+      if (o.config !== undefined) {
+        const loaded = readConfigFile(o.config);
+        for (const n of loaded.notes) warn(formatIssue(o.config, n));
+        config = loaded.config;
+      } else {
+        const state = stateFor(o);
+        const text = state.readConfig('applied');
+        if (text === undefined) warn('netcfg: no config applied here (and no -c FILE): showing the default and kernel command line layers');
+        else config = parseConfig(state.configFile('applied'), text).config;
+      }
+      runtime = configRuntime({ kernel, log, mode: 'oneshot', dryRun: true, uts: kernelUts(o.netns, o.uts) });
+      runtime.store.put(NS.config, T.MachineConfig, MACHINE_CONFIG_ID, config, CONFIG_OWNER);
+      const cmdline = kernelCmdline(o.netns, o.cmdline, (await kernel.listLinks()).map((l) => l.name));
+      if (cmdline) runtime.store.put(NS.config, T.Cmdline, CMDLINE_ID, cmdline, CONFIG_OWNER);
+    }
     await runtime.start();
     await runtime.settle();
     await runtime.stop();
-    const failure = runtime.failures()[0];
-    if (failure) throw failure.error;
-    const resources = runtime.store.list(view.namespace, view.type).sort((a, b) => a.metadata.id.localeCompare(b.metadata.id, 'en', { numeric: true }));
+    if (view.source === 'kernel') {
+      const failure = runtime.failures()[0];
+      if (failure) throw failure.error;
+    }
+    const resources: Resource[] = [];
+    for (const ns of view.namespaces) {
+      resources.push(...runtime.store.list(ns, view.type).sort((a, b) => a.metadata.id.localeCompare(b.metadata.id, 'en', { numeric: true })));
+    }
     const text = render({ node: nodeName(o.netns), displayType: view.displayType, columns: view.columns, resources }, format);
     if (text !== '') print(text);
     return EXIT_OK;

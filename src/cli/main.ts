@@ -8,6 +8,12 @@ import { runDemo } from './demo.js';
 import { runGet } from './get.js';
 import { COMMAND_HELP, EXIT_FAILED, EXIT_OK, EXIT_USAGE, HELP, UsageError } from './usage.js';
 import { runValidate } from './validate.js';
+import { DEFAULT_TRY_TIMEOUT, runConfirm, runRollback } from './try.js';
+import { jsonSchema } from '../config/schema.js';
+
+function usage(message: string): never {
+  throw new UsageError(message);
+}
 
 function version(): string {
   const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -26,6 +32,11 @@ export async function main(argv: string[], print = (s: string) => process.stdout
         'state-dir': { type: 'string' },
         'etc-dir': { type: 'string' },
         cmdline: { type: 'string' },
+        uts: { type: 'string' },
+        try: { type: 'boolean', default: false },
+        timeout: { type: 'string' },
+        expire: { type: 'string' },
+        config: { type: 'string', short: 'c' },
         output: { type: 'string', short: 'o' },
         'log-level': { type: 'string' },
         keep: { type: 'boolean', default: false },
@@ -43,6 +54,7 @@ export async function main(argv: string[], print = (s: string) => process.stdout
       print(topic && COMMAND_HELP[topic] ? COMMAND_HELP[topic] : HELP);
       return command === undefined && !values.help ? EXIT_USAGE : EXIT_OK;
     }
+    const target = { netns: values.netns, stateDir: values['state-dir'], etcDir: values['etc-dir'], cmdline: values.cmdline, uts: values.uts };
     const extra = (n: number): void => {
       if (rest.length > n) throw new UsageError(`unexpected argument "${rest[n]}"`);
     };
@@ -59,13 +71,25 @@ export async function main(argv: string[], print = (s: string) => process.stdout
             logLevel: values['log-level'],
             etcDir: values['etc-dir'],
             cmdline: values.cmdline,
+            uts: values.uts,
+            tryTimeout: values.try ? (values.timeout ?? DEFAULT_TRY_TIMEOUT) : values.timeout === undefined ? undefined : usage('--timeout needs --try'),
           },
           print,
           warn,
         );
       case 'get':
         extra(1);
-        return await runGet({ kind: rest[0], output: values.output, netns: values.netns, logLevel: values['log-level'] }, print);
+        return await runGet({ kind: rest[0], output: values.output, netns: values.netns, logLevel: values['log-level'], config: values.config, stateDir: values['state-dir'], etcDir: values['etc-dir'], cmdline: values.cmdline, uts: values.uts }, print, warn);
+      case 'confirm':
+        extra(0);
+        return await runConfirm(target, { format: 'text', logLevel: values['log-level'], print, warn });
+      case 'rollback':
+        extra(0);
+        return await runRollback(target, values.expire, values.output, { format: 'text', logLevel: values['log-level'], print, warn });
+      case 'schema':
+        extra(0);
+        print(JSON.stringify(jsonSchema(), null, 2));
+        return EXIT_OK;
       case 'validate':
         extra(1);
         return runValidate(rest[0], print, warn);

@@ -37,6 +37,19 @@ export interface ResourceView<S> {
   resources: ReadonlyArray<Resource<S>>;
 }
 
+const SECRET_KEYS = new Set(['privateKey', 'presharedKey', 'apiToken', 'equinixMetalToken', 'hcloudToken', 'secret']);
+
+/** A copy with secrets replaced (specs are "sensitive" in Talos terms: never printed). */
+export function redact(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(redact);
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = SECRET_KEYS.has(k) && typeof x === 'string' && x !== '' ? '[redacted]' : redact(x);
+    return out;
+  }
+  return v;
+}
+
 function plain<S>(node: string, r: Resource<S>): Record<string, unknown> {
   const md = r.metadata;
   return {
@@ -51,7 +64,7 @@ function plain<S>(node: string, r: Resource<S>): Record<string, unknown> {
       created: new Date(md.created).toISOString(),
       updated: new Date(md.updated).toISOString(),
     },
-    spec: r.spec,
+    spec: redact(r.spec),
   };
 }
 

@@ -13,17 +13,24 @@ export const EXIT_USAGE = 2;
 export const HELP = `netcfg: make a Linux host's network match a Talos-style machine config
 
 Usage:
-  netcfg apply FILE [--netns NAME] [--dry-run] [--state-dir DIR] [-o text|json]
-  netcfg get links|addresses|routes [-o table|yaml|json] [--netns NAME]
+  netcfg apply FILE [--netns NAME] [--dry-run] [--try [--timeout 120s]] [--state-dir DIR] [-o text|json]
+  netcfg confirm | rollback [--netns NAME] [--state-dir DIR]
+  netcfg get KIND [-o table|yaml|json] [--netns NAME] [-c FILE]
   netcfg validate FILE
+  netcfg schema
   netcfg demo [--keep]
   netcfg help [COMMAND]
 
 Commands:
   apply     Apply machine.network from FILE to the kernel. Only what netcfg created
             is ever changed or removed; entries removed from FILE are undone.
-  get       Show kernel state as resources (talosctl-style columns).
+  confirm   Keep the config of a pending \`apply --try\`.
+  rollback  Restore the previous config (during a try: the one before it).
+  get       Show resources (talosctl-style columns). Kernel state: links, addresses,
+            routes. What the config layers produce: linkspecs, addressspecs,
+            routespecs, hostnamespecs, resolverspecs, operatorspecs, resolvers, hostname.
   validate  Check FILE and report every problem with file:line:col; no kernel access.
+  schema    Print the JSON Schema of the accepted config (for editors).
   demo      Create the network namespace "netcfg-demo" (veth to a "router"
             namespace), apply an example config to it, show the result, and
             remove it again.
@@ -32,6 +39,15 @@ Options:
   --netns NAME      Work on the named network namespace (/run/netns/NAME).
   --dry-run         Print the planned changes; touch nothing.
   --state-dir DIR   Where netcfg records what it applied (default /var/lib/netcfg).
+  --etc-dir DIR     Where resolv.conf and hosts go (default /etc; /etc/netns/NAME with --netns).
+  --cmdline FILE    Kernel command line to read ip=, bond=, vlan=… from (default
+                    /proc/cmdline, only for the machine's own network namespace).
+  --uts PATH        UTS namespace (e.g. /proc/PID/ns/uts) whose hostname to set when
+                    configuring another network namespace; without it the hostname
+                    is only set for the machine's own namespace.
+  --try             Apply, then roll back unless \`netcfg confirm\` follows within --timeout.
+  --timeout DUR     How long --try waits (default 120s).
+  -c, --config FILE Config for get of specs (default: the config last applied).
   -o, --output FMT  Output format.
   --log-level LVL   fatal|error|warn|info|debug|trace|silent (default warn; logs go to stderr).
   -h, --help        Show help.
@@ -45,7 +61,9 @@ Examples:
   netcfg apply --dry-run machine.yaml
   netcfg apply --netns blue machine.yaml
   ip netns exec blue netcfg apply machine.yaml
+  netcfg apply --try --timeout 60s machine.yaml && netcfg confirm
   netcfg get routes -o yaml --netns blue
+  netcfg get resolverspecs -c machine.yaml
 `;
 
 export const COMMAND_HELP: Record<string, string> = {

@@ -1,10 +1,20 @@
 // What `netcfg get` can show: resource kinds, their aliases and columns (spec §8).
 import { NS } from '../resources/resource.js';
-import { T, type AddressStatus, type LinkStatus, type RouteStatus } from '../resources/network/types.js';
+import {
+  T,
+  type AddressStatus,
+  type HostnameStatus,
+  type LinkStatus,
+  type ResolverSpec,
+  type ResolverStatus,
+  type RouteStatus,
+} from '../resources/network/types.js';
 import type { Column } from './output.js';
 
 export interface ViewDefinition<S = never> {
-  namespace: string;
+  /** kernel: observed statuses; config: what the configuration layers produce (dry run). */
+  source: 'kernel' | 'config';
+  namespaces: readonly string[];
   type: string;
   displayType: string;
   aliases: readonly string[];
@@ -12,7 +22,8 @@ export interface ViewDefinition<S = never> {
 }
 
 const links: ViewDefinition<LinkStatus> = {
-  namespace: NS.network,
+  source: 'kernel',
+  namespaces: [NS.network],
   type: T.LinkStatus,
   displayType: 'LinkStatus',
   aliases: ['link', 'links', 'linkstatus', 'linkstatuses'],
@@ -27,7 +38,8 @@ const links: ViewDefinition<LinkStatus> = {
 };
 
 const addresses: ViewDefinition<AddressStatus> = {
-  namespace: NS.network,
+  source: 'kernel',
+  namespaces: [NS.network],
   type: T.AddressStatus,
   displayType: 'AddressStatus',
   aliases: ['address', 'addresses', 'addressstatus', 'addressstatuses'],
@@ -38,7 +50,8 @@ const addresses: ViewDefinition<AddressStatus> = {
 };
 
 const routes: ViewDefinition<RouteStatus> = {
-  namespace: NS.network,
+  source: 'kernel',
+  namespaces: [NS.network],
   type: T.RouteStatus,
   displayType: 'RouteStatus',
   aliases: ['route', 'routes', 'routestatus', 'routestatuses'],
@@ -50,7 +63,61 @@ const routes: ViewDefinition<RouteStatus> = {
   ],
 };
 
-export const VIEWS = [links, addresses, routes] as unknown as ReadonlyArray<ViewDefinition<unknown>>;
+const resolvers: ViewDefinition<ResolverStatus> = {
+  source: 'config',
+  namespaces: [NS.network],
+  type: T.ResolverStatus,
+  displayType: 'ResolverStatus',
+  aliases: ['resolver', 'resolvers', 'resolverstatus', 'resolverstatuses'],
+  columns: [
+    { header: 'RESOLVERS', value: (s) => s.dnsServers },
+    { header: 'SEARCH DOMAINS', value: (s) => s.searchDomains },
+  ],
+};
+
+const hostname: ViewDefinition<HostnameStatus> = {
+  source: 'config',
+  namespaces: [NS.network],
+  type: T.HostnameStatus,
+  displayType: 'HostnameStatus',
+  aliases: ['hostname', 'hostnames', 'hostnamestatus', 'hostnamestatuses'],
+  columns: [
+    { header: 'HOSTNAME', value: (s) => s.hostname },
+    { header: 'DOMAINNAME', value: (s) => s.domainname },
+  ],
+};
+
+const resolverSpecs: ViewDefinition<ResolverSpec> = {
+  source: 'config',
+  namespaces: [NS.networkConfig, NS.network],
+  type: T.ResolverSpec,
+  displayType: 'ResolverSpec',
+  aliases: ['resolverspec', 'resolverspecs'],
+  columns: [
+    { header: 'LAYER', value: (s) => s.layer },
+    { header: 'RESOLVERS', value: (s) => s.dnsServers },
+    { header: 'SEARCH DOMAINS', value: (s) => s.searchDomains },
+  ],
+};
+
+/** Spec kinds without extra columns (use -o yaml), as talosctl shows them; both namespaces: layers and merged. */
+function specView(type: string, name: string): ViewDefinition<unknown> {
+  return { source: 'config', namespaces: [NS.networkConfig, NS.network], type, displayType: type, aliases: [name, `${name}s`], columns: [] };
+}
+
+export const VIEWS = [
+  links,
+  addresses,
+  routes,
+  resolvers,
+  hostname,
+  resolverSpecs,
+  specView(T.LinkSpec, 'linkspec'),
+  specView(T.AddressSpec, 'addressspec'),
+  specView(T.RouteSpec, 'routespec'),
+  specView(T.HostnameSpec, 'hostnamespec'),
+  specView(T.OperatorSpec, 'operatorspec'),
+] as unknown as ReadonlyArray<ViewDefinition<unknown>>;
 
 export function findView(name: string): ViewDefinition<unknown> | undefined {
   const lower = name.toLowerCase();

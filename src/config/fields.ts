@@ -51,6 +51,12 @@ export const ipOrCidr = () =>
     }
   });
 
+/** A CIDR (host bits allowed, e.g. WireGuard allowed IPs, which the kernel masks). */
+export const cidr = (what = 'CIDR') =>
+  str(`a ${what} (CIDR form, e.g. 10.0.0.0/8)`).superRefine((v, ctx) => {
+    if (!prefixFamily(v)) ctx.addIssue({ code: 'custom', message: `invalid ${what} "${v}": expected CIDR form, e.g. 10.0.0.0/8 or 2001:db8::/32`, input: v });
+  });
+
 /** A network prefix (CIDR) with no host bits set. */
 export const network = () =>
   str('a network in CIDR form (e.g. 10.0.0.0/8)').superRefine((v, ctx) => {
@@ -139,9 +145,11 @@ export function parseDuration(v: string): number | undefined {
   return pos === v.length && v.length > 0 ? total : undefined;
 }
 
-export const duration = (what: string) =>
+export const duration = (what: string, maxMs = Infinity) =>
   str(`${what} (a duration such as "25s" or "1m")`).superRefine((v, ctx) => {
-    if (parseDuration(v) === undefined) ctx.addIssue({ code: 'custom', message: `invalid ${what} "${v}": expected a duration such as "25s", "1m30s" or "500ms"`, input: v });
+    const ms = parseDuration(v);
+    if (ms === undefined) ctx.addIssue({ code: 'custom', message: `invalid ${what} "${v}": expected a duration such as "25s", "1m30s" or "500ms"`, input: v });
+    else if (ms > maxMs) ctx.addIssue({ code: 'custom', message: `${what} "${v}" is too long: at most ${maxMs / 1000}s`, input: v });
   });
 
 /** A DNS name (RFC 1123 labels, each 1-63 characters, at most 253 in all). */

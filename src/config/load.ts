@@ -88,6 +88,20 @@ function notes(config: MachineConfig): ConfigIssue[] {
   return out;
 }
 
+/**
+ * Drops mapping keys whose value is empty (`bond:` with nothing after it), as
+ * Go's YAML decoding into Talos's types does; empty list items stay (and are errors).
+ */
+function withoutEmptyValues(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutEmptyValues);
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) out[k] = withoutEmptyValues(x);
+    return out;
+  }
+  return v;
+}
+
 export function parseConfig(file: string, text: string): LoadedConfig {
   let docs: unknown[];
   try {
@@ -117,18 +131,21 @@ export function parseConfig(file: string, text: string): LoadedConfig {
     throw new ConfigInvalidError(file, [{ severity: 'error', path: [], message: 'no v1alpha1 machine config document found', line: 1, col: 1 }]);
   }
   const doc = docs[index];
-  const issues: ConfigIssue[] = docNotes.filter((n) => n.severity === 'error');
+  const issues: ConfigIssue[] = [];
   const keyIssues = new Set<ConfigIssue>();
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    issues.push({ severity: 'error', path: [], message: 'expected a mapping at the top of the machine config' });
-  }
-  const parsed = MachineConfigSchema.safeParse(doc);
+  const parsed = MachineConfigSchema.safeParse(withoutEmptyValues(doc));
   if (!parsed.success) issues.push(...toIssues(parsed.error, keyIssues));
   const infos = docNotes.filter((n) => n.severity !== 'error');
-  if (issues.length > 0) {
+  const otherDocs = docNotes.filter((n) => n.severity === 'error');
+  if (issues.length > 0 || otherDocs.length > 0) {
     const locator = new Locator(text);
     locator.annotate(index, issues, keyIssues);
-    throw new ConfigInvalidError(file, sortIssues(issues));
+    for (const issue of otherDocs) {
+      const docIndex = Number(String(issue.path[0]).replace('document ', '')) - 1;
+      const pos = locator.locate(docIndex, []);
+      if (pos) Object.assign(issue, pos);
+    }
+    throw new ConfigInvalidError(file, sortIssues([...issues, ...otherDocs]));
   }
   const config = parsed.data!;
   const all = [...infos, ...notes(config)];

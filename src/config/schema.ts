@@ -4,9 +4,16 @@ import { RoutingTable } from '../resources/network/enums.js';
 import { TopSchema } from './schema/machine.js';
 import { crossRules } from './schema/rules.js';
 import type { RouteConfig } from './schema/network.js';
+import { expected } from './fields.js';
 
 export * from './schema/network.js';
 export { ClusterSchema, DiscoverySchema, MachineSchema, MACHINE_TYPES, UNUSED_CLUSTER_KEYS, UNUSED_MACHINE_KEYS, DEFAULT_DISCOVERY_ENDPOINT } from './schema/machine.js';
+
+// Type errors everywhere read "expected a mapping, got "x" (a string)" rather than zod's stock wording.
+const TYPE_NAMES: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false', int: 'an integer' };
+z.config({
+  customError: (iss) => (iss.code === 'invalid_type' ? expected(TYPE_NAMES[iss.expected] ?? iss.expected, iss.input) : undefined),
+});
 
 export const MachineConfigSchema = TopSchema.superRefine((c, ctx) => crossRules(c, ctx), { when: () => true });
 

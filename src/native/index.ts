@@ -39,6 +39,10 @@ interface NativeModule {
   sethostname(name: string): void;
   /** setdomainname(2) in the process's UTS namespace. */
   setdomainname(name: string): void;
+  /** Both names inside the UTS namespace at `utsPath` (e.g. /proc/PID/ns/uts). */
+  setNamesIn(utsPath: string, hostname: string, domainname: string): void;
+  /** [hostname, domainname] inside the UTS namespace at `utsPath`. */
+  namesIn(utsPath: string): [string, string];
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -43,6 +43,7 @@ export const NLMSGERR_ATTR_POLICY = 4;
 export const NLMSGERR_ATTR_MISS_TYPE = 5;
 export const NLMSGERR_ATTR_MISS_NEST = 6;
 
+/** n rounded up to a multiple of 4 (arithmetic, not 32-bit bitwise: lengths from the wire may exceed 2^31). */
 export function align4(n: number): number {
-  return (n + 3) & ~3;
+  return n + ((4 - (n % 4)) % 4);
 }

@@ -7,6 +7,22 @@ import type { Resource } from '../resources/resource.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/netcfg';
 
+export type ConfigGeneration = 'applied' | 'previous' | 'pending';
+
+/** An `apply --try` waiting for `netcfg confirm`. */
+export interface TryMarker {
+  token: string;
+  /** Epoch milliseconds after which the tried config is rolled back. */
+  deadline: number;
+  /** The process that rolls back at the deadline. */
+  watcherPid?: number;
+  /** How the try was run, so the rollback applies to the same place. */
+  netns?: string;
+  etcDir?: string;
+  cmdline?: string;
+  uts?: string;
+}
+
 /**
  * Version 2 stores each kind as a table: fields whose value is the same for
  * every resource once under `constants`, the other field names once, then one
@@ -44,6 +60,20 @@ export class StateFile {
   ) {
     this.file = path.join(dir, `${scope}.json`);
     this.lockFile = path.join(dir, `${scope}.lock`);
+  }
+
+  /** Takes the lock, waiting up to `waitMs` for another netcfg to finish. */
+  async lockWait(waitMs: number): Promise<void> {
+    const end = Date.now() + waitMs;
+    for (;;) {
+      try {
+        this.lock();
+        return;
+      } catch (err) {
+        if (!(err instanceof StateLockedError) || Date.now() > end) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
 
   /** Takes the lock (stale locks of dead processes are broken). */
@@ -96,6 +126,54 @@ export class StateFile {
         return { id: String(row[0]), spec };
       }),
     }));
+  }
+
+  /**
+   * Config history for rollback: `applied` is the config in effect, `previous`
+   * the one before it, `pending` one being tried (apply --try) until confirmed.
+   */
+  configFile(which: ConfigGeneration): string {
+    return path.join(this.dir, `${this.scope}.${which}.yaml`);
+  }
+
+  readConfig(which: ConfigGeneration): string | undefined {
+    try {
+      return fs.readFileSync(this.configFile(which), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  writeConfig(which: ConfigGeneration, text: string | undefined): void {
+    const file = this.configFile(which);
+    if (text === undefined) {
+      fs.rmSync(file, { force: true });
+      return;
+    }
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, text, { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  }
+
+  /** The marker of an `apply --try` waiting for confirmation. */
+  get tryFile(): string {
+    return path.join(this.dir, `${this.scope}.try.json`);
+  }
+
+  readTry(): TryMarker | undefined {
+    try {
+      return JSON.parse(fs.readFileSync(this.tryFile, 'utf8')) as TryMarker;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  writeTry(marker: TryMarker | undefined): void {
+    if (marker === undefined) fs.rmSync(this.tryFile, { force: true });
+    else fs.writeFileSync(this.tryFile, JSON.stringify(marker), { mode: 0o600 });
   }
 
   async save(resources: readonly Resource[]): Promise<void> {

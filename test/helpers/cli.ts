@@ -25,8 +25,10 @@ export interface ApplySummary {
 }
 
 /** netcfg apply -o json; throws with the output when the exit code is not the expected one. */
-export async function applyJson(net: { ns: string; stateDir: string }, file: string, expectCode = 0, extra: string[] = []): Promise<ApplySummary> {
-  const r = await netcfg(['apply', '--netns', net.ns, '--state-dir', net.stateDir, '-o', 'json', ...extra, file]);
+export async function applyJson(net: { ns: string; stateDir: string; dir: string }, file: string, expectCode = 0, extra: string[] = []): Promise<ApplySummary> {
+  // files go under the test's directory unless the test says where
+  const etc = extra.includes('--etc-dir') ? [] : ['--etc-dir', `${net.dir}/etc`];
+  const r = await netcfg(['apply', '--netns', net.ns, '--state-dir', net.stateDir, '-o', 'json', ...etc, ...extra, file]);
   if (r.exitCode !== expectCode) throw new Error(`netcfg apply exited ${r.exitCode} (expected ${expectCode})\n${r.stdout}\n${r.stderr}`);
   return JSON.parse(r.stdout) as ApplySummary;
 }

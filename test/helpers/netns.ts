@@ -45,6 +45,12 @@ export function createTestNet(options: { interfaces?: number } = {}): TestNet {
     }
     fs.rmSync(dir, { recursive: true, force: true });
   });
+  // No IPv6 duplicate address detection: link-local addresses (and their local
+  // routes) then appear as soon as a link is up, not a second later, so kernel
+  // dumps taken before and after a netcfg run compare deterministically.
+  for (const n of [ns, router]) {
+    run('ip', ['netns', 'exec', n, 'sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
+  }
   const count = options.interfaces ?? 1;
   const routerAddrs = [
     ['192.0.2.1/24', '2001:db8::1/64'],
@@ -80,9 +86,10 @@ export function createTestNet(options: { interfaces?: number } = {}): TestNet {
   return net;
 }
 
-// Fields the kernel changes on its own (carrier, DAD, operstate) are not what
-// "netcfg changed nothing" is about.
-const VOLATILE = new Set(['operstate', 'tentative', 'preferred_life_time', 'valid_life_time', 'dadfailed']);
+// Fields the kernel changes on its own (carrier, DAD, operstate, and the default
+// qdisc it attaches the first time a link comes up) are not what "netcfg changed
+// nothing" or "netcfg undid its changes" are about.
+const VOLATILE = new Set(['operstate', 'tentative', 'preferred_life_time', 'valid_life_time', 'dadfailed', 'qdisc']);
 const VOLATILE_FLAGS = new Set(['LOWER_UP', 'NO-CARRIER', 'linkdown', 'M-DOWN']);
 
 function stable(v: unknown): unknown {

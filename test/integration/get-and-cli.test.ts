@@ -1,4 +1,5 @@
 // netcfg get (talosctl columns), usage errors and help, on a real kernel.
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { applyJson, netcfg } from '../helpers/cli.js';
 import { createTestNet } from '../helpers/netns.js';
@@ -37,7 +38,7 @@ describe('netcfg command line', () => {
   it('prints help with examples and exits 0', async () => {
     const r = await netcfg(['--help']);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain('netcfg apply FILE [--netns NAME] [--dry-run] [--state-dir DIR]');
+    expect(r.stdout).toContain('netcfg apply FILE [--netns NAME] [--dry-run] [--try [--timeout 120s]] [--state-dir DIR]');
     expect(r.stdout).toContain('Examples:');
     const a = await netcfg(['help', 'apply']);
     expect(a.stdout).toContain('Applying the');
@@ -56,6 +57,36 @@ describe('netcfg command line', () => {
     const r = await netcfg(['apply', '--netns', `${net.ns}-missing`, '--state-dir', net.stateDir, file]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('does not exist');
+  });
+
+  it('prints a JSON Schema of the config for editors', async () => {
+    const r = await netcfg(['schema']);
+    expect(r.exitCode).toBe(0);
+    const schema = JSON.parse(r.stdout) as { $schema: string; properties: { machine: { properties: { network: { properties: Record<string, unknown> } } } } };
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    const network = schema.properties.machine.properties.network.properties;
+    expect(Object.keys(network).sort()).toEqual(['disableSearchDomain', 'extraHostEntries', 'hostname', 'interfaces', 'kubespan', 'nameservers', 'searchDomains']);
+    expect(JSON.stringify(network.interfaces)).toContain('"deviceSelector"');
+    expect(JSON.stringify(network.interfaces)).toContain('"vlanId"');
+  });
+
+  it('applies the kernel command line layer (--cmdline) and honours talos.network.interface.ignore', async () => {
+    const net = createTestNet({ interfaces: 2 });
+    const cmdline = net.file('cmdline', 'console=ttyS0 ip=192.0.2.50::192.0.2.1:255.255.255.0:edge1:eth0:off:10.0.0.53 talos.network.interface.ignore=eth1\n');
+    const config = net.file('c.yaml', 'machine:\n  network:\n    interfaces:\n      - interface: eth1\n        addresses: [198.18.0.10/24]\n');
+    const etc = `${net.dir}/etc`;
+    const r = await netcfg(['apply', '--netns', net.ns, '--state-dir', net.stateDir, '--etc-dir', etc, '--cmdline', cmdline, '-o', 'json', config]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const addrs = (net.json('addr', 'show', 'eth0')[0]!.addr_info as Array<{ local: string }>).map((a) => a.local);
+    expect(addrs).toContain('192.0.2.50');
+    expect(net.json('-4', 'route', 'show', 'default')[0]).toMatchObject({ gateway: '192.0.2.1', dev: 'eth0', metric: 1024 });
+    expect(net.ip('-4', 'route', 'show', 'default', 'proto', 'boot')).toContain('default via 192.0.2.1');
+    // the DNS server of ip= goes to resolv.conf under --etc-dir (never the host's /etc in tests)
+    expect(fs.readFileSync(`${etc}/resolv.conf`, 'utf8')).toBe('nameserver 10.0.0.53\n');
+    // eth1 is ignored by the command line: the config's address is not applied to it
+    expect(((net.json('addr', 'show', 'eth1')[0]!.addr_info ?? []) as Array<{ local: string }>).map((a) => a.local)).not.toContain('198.18.0.10');
+    const specs = await netcfg(['get', 'resolverspecs', '--netns', net.ns, '--cmdline', cmdline, '-c', config]);
+    expect(specs.stdout).toMatch(/network-config\s+ResolverSpec\s+cmdline\/resolvers\s+\d+\s+cmdline\s+\["10\.0\.0\.53"\]/);
   });
 
   it('validate reports a valid file', async () => {

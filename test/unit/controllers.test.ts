@@ -61,7 +61,8 @@ describe('apply against the in-memory kernel', () => {
     const state = new MemoryState();
     const first = await apply(k, state, base);
     expect(first.failures).toEqual([]);
-    expect(first.changes.summary()).toBe('4 added, 1 changed, 0 removed');
+    // with lo from the default layer: up, and 127.0.0.1/8 (the in-memory kernel does not add it itself)
+    expect(first.changes.summary()).toBe('5 added, 2 changed, 0 removed');
     const eth0 = k.links.find((l) => l.name === 'eth0')!;
     expect(eth0.mtu).toBe(9000);
     expect(eth0.flags & IFF_UP).toBe(IFF_UP);

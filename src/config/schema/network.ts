@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ipFamily, prefixFamily } from '../../net/ip.js';
 import {
   bool,
+  cidr,
   dnsName,
   duration,
   endpoint,
@@ -23,6 +24,9 @@ import {
 } from '../fields.js';
 
 const when = { when: () => true } as const;
+
+/** Refinements with `when` also run on input of the wrong shape: they only look at plain objects. */
+const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Route `table` (a netcfg extension): a number or main/local/default. */
 const routeTable = z
@@ -43,6 +47,7 @@ export const RouteSchema = z
     table: routeTable.optional(),
   })
   .superRefine((r, ctx) => {
+    if (!isObject(r)) return;
     const hasNetwork = typeof r.network === 'string' && r.network !== '';
     const hasGateway = typeof r.gateway === 'string' && r.gateway !== '';
     if (!hasNetwork && !hasGateway) {
@@ -72,6 +77,7 @@ export const DeviceSelectorSchema = z
     physical: bool().optional().describe('Only physical (true) or only virtual (false) links.'),
   })
   .superRefine((s, ctx) => {
+    if (!isObject(s)) return;
     if (Object.values(s).every((v) => v === undefined || v === '')) {
       ctx.addIssue({ code: 'custom', message: 'an empty device selector matches nothing: set at least one of busPath, hardwareAddr, permanentAddr, pciID, driver, physical' });
     }
@@ -129,9 +135,10 @@ export const BondSchema = z
     peerNotifyDelay: uint32('peerNotifyDelay').optional(),
   })
   .superRefine((b, ctx) => {
+    if (!isObject(b)) return;
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', message, path: [path] });
     const mode = typeof b.mode === 'string' && (BOND_MODES as readonly string[]).includes(b.mode) ? b.mode || 'balance-rr' : b.mode === undefined ? 'balance-rr' : undefined;
-    if (b.interfaces !== undefined && b.interfaces.length > 0 && b.deviceSelectors !== undefined && b.deviceSelectors.length > 0) {
+    if (Array.isArray(b.interfaces) && b.interfaces.length > 0 && Array.isArray(b.deviceSelectors) && b.deviceSelectors.length > 0) {
       issue('deviceSelectors', '"interfaces" and "deviceSelectors" are mutually exclusive');
     }
     const miimon = typeof b.miimon === 'number' ? b.miimon : 0;
@@ -141,7 +148,7 @@ export const BondSchema = z
       if (miimon === 0) issue(field, `${field} can't be set when miimon is 0 (link monitoring is off)`);
       else if (v % miimon !== 0) issue(field, `${field} ${v} must be a multiple of miimon ${miimon}`);
     }
-    if (b.arpIPTarget !== undefined && b.arpIPTarget.length > 0) issue('arpIPTarget', 'arpIPTarget is not supported (Talos v1alpha1 rejects it)');
+    if (Array.isArray(b.arpIPTarget) && b.arpIPTarget.length > 0) issue('arpIPTarget', 'arpIPTarget is not supported (Talos v1alpha1 rejects it)');
     if (b.adActorSystem !== undefined && b.adActorSystem !== '') issue('adActorSystem', 'adActorSystem is not supported (Talos v1alpha1 rejects it)');
     if (mode === undefined) return; // the mode itself is reported
     const lbModes = ['802.3ad', 'balance-alb', 'balance-tlb'];
@@ -186,8 +193,8 @@ export const VIPSchema = z
 export const WireguardPeerSchema = z.strictObject({
   publicKey: wireguardKey('public key'),
   endpoint: z.union([z.literal(''), endpoint()]).optional(),
-  persistentKeepaliveInterval: duration('persistentKeepaliveInterval').optional(),
-  allowedIPs: list(network(), 'a list of CIDRs').optional(),
+  persistentKeepaliveInterval: duration('persistentKeepaliveInterval', 65535_000).optional(),
+  allowedIPs: list(cidr('allowed IPs entry'), 'a list of CIDRs').optional(),
 });
 
 export const WireguardSchema = z
@@ -199,7 +206,10 @@ export const WireguardSchema = z
   })
   .describe('Makes this device a WireGuard interface.');
 
+const mtu = int(0, 65536, 'an MTU: 0 (leave as is) or 68 to 65536').refine((v) => v === 0 || v >= 68, { error: (iss) => expected('an MTU: 0 (leave as is) or 68 to 65536', iss.input) });
+
 const addressingRules = (v: { addresses?: unknown; cidr?: unknown }, ctx: z.RefinementCtx) => {
+  if (!isObject(v)) return;
   if (v.cidr !== undefined && v.addresses !== undefined) {
     ctx.addIssue({ code: 'custom', message: '"cidr" and "addresses" are mutually exclusive; move the cidr into addresses', path: ['cidr'] });
   }
@@ -213,12 +223,10 @@ export const VlanSchema = z
     routes: list(RouteSchema, 'a list of routes').optional(),
     dhcp: bool().optional(),
     dhcpOptions: DHCPOptionsSchema.optional(),
-    mtu: int(0, 65536, 'an MTU: 0 (leave as is) or 68 to 65536').optional(),
+    mtu: mtu.optional(),
     vip: VIPSchema.optional(),
   })
   .superRefine(addressingRules, when);
-
-const mtu = int(0, 65536, 'an MTU: 0 (leave as is) or 68 to 65536').refine((v) => v === 0 || v >= 68, { error: (iss) => expected('an MTU: 0 (leave as is) or 68 to 65536', iss.input) });
 
 export const DeviceSchema = z
   .strictObject({
@@ -240,7 +248,7 @@ export const DeviceSchema = z
     vip: VIPSchema.optional(),
   })
   .superRefine((d, ctx) => {
-    if (d.ignore === true) return; // Talos does not validate ignored devices
+    if (!isObject(d) || d.ignore === true) return; // Talos does not validate ignored devices
     if (d.interface === undefined && d.deviceSelector === undefined) {
       ctx.addIssue({ code: 'custom', message: 'a device needs "interface" or "deviceSelector"', path: [] });
     }
@@ -252,7 +260,7 @@ export const DeviceSchema = z
     }
     addressingRules(d, ctx);
     const seen = new Map<number, number>();
-    d.vlans?.forEach((v, i) => {
+    (Array.isArray(d.vlans) ? d.vlans : []).forEach((v, i) => {
       if (typeof v?.vlanId !== 'number') return;
       const first = seen.get(v.vlanId);
       if (first !== undefined) ctx.addIssue({ code: 'custom', message: `VLAN ${v.vlanId} is already defined at vlans[${first}]`, path: ['vlans', i, 'vlanId'] });
@@ -289,6 +297,7 @@ export const KubeSpanSchema = z
       .optional(),
   })
   .superRefine((k, ctx) => {
+    if (!isObject(k)) return;
     if (k.enabled === true && typeof k.mtu === 'number' && k.mtu < KUBESPAN_MIN_MTU) {
       ctx.addIssue({ code: 'custom', message: `KubeSpan link MTU ${k.mtu} is below the minimum of ${KUBESPAN_MIN_MTU}`, path: ['mtu'] });
     }

@@ -6,7 +6,20 @@ import { T, type AddressSpec } from '../../resources/network/types.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { syncOutputs } from '../sync.js';
 import { CmdlineInput, cmdline, ignoredLinks } from './cmdline.js';
+import { vlanLinkName } from '../../config/cmdline.js';
 import { MachineConfigInput, configuredDevices, ignoredInConfig, machineConfig } from './machine-config.js';
+
+/** Each device and VLAN with the link it configures and its address texts. */
+function addressBlocks(config: ReturnType<typeof machineConfig>) {
+  const out: Array<{ link: string; texts: string[] }> = [];
+  for (const { device } of configuredDevices(config)) {
+    out.push({ link: device.interface, texts: [...(device.addresses ?? []), ...(device.cidr !== undefined ? [device.cidr] : [])] });
+    for (const vlan of device.vlans ?? []) {
+      out.push({ link: vlanLinkName(device.interface, vlan.vlanId), texts: [...(vlan.addresses ?? []), ...(vlan.cidr !== undefined ? [vlan.cidr] : [])] });
+    }
+  }
+  return out;
+}
 
 export class AddressConfigController implements Controller {
   readonly name = 'AddressConfigController';
@@ -24,14 +37,13 @@ export class AddressConfigController implements Controller {
     for (const a of cmdline(ctx)?.addresses ?? []) {
       add({ address: a.address, linkName: a.linkName, family: a.family, scope: 'global', flags: 'permanent', announceWithARP: false, priority: 0, layer: 'cmdline' });
     }
-    for (const { device } of configuredDevices(config)) {
-      const texts = [...(device.addresses ?? []), ...(device.cidr !== undefined ? [device.cidr] : [])];
+    for (const { link, texts } of addressBlocks(config)) {
       for (const text of texts) {
         const prefix = parseIPOrPrefix(text);
         if (!prefix) continue; // rejected by validation
         const spec: AddressSpec = {
           address: formatPrefix(prefix),
-          linkName: device.interface,
+          linkName: link,
           family: prefix.family,
           scope: 'global',
           flags: 'permanent',

@@ -9,6 +9,7 @@ import { T, type RouteSpec } from '../../resources/network/types.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { syncOutputs } from '../sync.js';
 import { CmdlineInput, cmdline, ignoredLinks } from './cmdline.js';
+import { vlanLinkName } from '../../config/cmdline.js';
 import { MachineConfigInput, configuredDevices, ignoredInConfig, machineConfig } from './machine-config.js';
 
 export const DEFAULT_ROUTE_METRIC = 1024;
@@ -80,10 +81,13 @@ export class RouteConfigController implements Controller {
       desired.set(layeredId('cmdline', routeId(spec)), spec);
     }
     for (const { device } of configuredDevices(config)) {
-      if (ignored.has(device.interface)) continue;
-      for (const route of device.routes ?? []) {
-        const spec = routeSpecFromConfig(route, device.interface, ips);
-        if (spec) desired.set(layeredId('configuration', routeId(spec)), spec);
+      const blocks = [{ link: device.interface, routes: device.routes ?? [] }, ...(device.vlans ?? []).map((v) => ({ link: vlanLinkName(device.interface, v.vlanId), routes: v.routes ?? [] }))];
+      for (const { link, routes } of blocks) {
+        if (ignored.has(link)) continue;
+        for (const route of routes) {
+          const spec = routeSpecFromConfig(route, link, ips);
+          if (spec) desired.set(layeredId('configuration', routeId(spec)), spec);
+        }
       }
     }
     syncOutputs(ctx, this.name, NS.networkConfig, T.RouteSpec, desired);

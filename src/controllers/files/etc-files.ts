@@ -76,22 +76,30 @@ export class EtcFileController implements Controller {
       const content = wanted.get(name);
       if (content !== undefined) {
         if (current === content) {
-          if (!record && !ctx.dryRun) ctx.put(NS.state, T.AppliedFile, name, { path: file, original: current, written: digest(content) });
+          if (!record && !ctx.dryRun) ctx.put(NS.state, T.AppliedFile, name, { path: file, existed: true, original: current, written: digest(content) });
           continue;
         }
-        ctx.changes.record({ action: current === null ? 'add' : 'change', kind: 'file', id: file, detail: lineDiff(current, content) });
-        if (ctx.dryRun) continue;
-        ctx.put(NS.state, T.AppliedFile, name, { path: file, original: record ? record.original : current, written: digest(content) });
+        const change = { action: current === null ? ('add' as const) : ('change' as const), kind: 'file' as const, id: file, detail: lineDiff(current, content) };
+        if (ctx.dryRun) {
+          ctx.changes.record(change);
+          continue;
+        }
+        // record first: netcfg must know what to put back even if it stops right after writing
+        const next: AppliedFile = record ? { ...record, written: digest(content) } : { path: file, existed: current !== null, original: current ?? '', written: digest(content) };
+        ctx.put(NS.state, T.AppliedFile, name, next);
         await ctx.flushState();
         writeAtomic(file, content);
+        ctx.changes.record(change);
       } else if (record) {
         // no longer managed: put back what was there, unless someone changed the file since
-        if (current !== null && digest(current) === record.written && current !== record.original) {
-          ctx.changes.record({ action: 'remove', kind: 'file', id: file, detail: record.original === null ? 'delete (it did not exist before netcfg)' : `restore: ${lineDiff(current, record.original)}` });
+        const original = record.existed ? record.original : null;
+        if (current !== null && digest(current) === record.written && current !== original) {
+          const change = { action: 'remove' as const, kind: 'file' as const, id: file, detail: original === null ? 'delete (it did not exist before netcfg)' : `restore: ${lineDiff(current, original)}` };
           if (!ctx.dryRun) {
-            if (record.original === null) removeFile(file);
-            else writeAtomic(file, record.original);
+            if (original === null) removeFile(file);
+            else writeAtomic(file, original);
           }
+          ctx.changes.record(change);
         } else if (current !== null && digest(current) !== record.written) {
           ctx.log.warn({ file }, 'not restoring a file changed since netcfg wrote it');
         }

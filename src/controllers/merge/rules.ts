@@ -1,6 +1,7 @@
 // Per-type merge rules (Talos §2.4).
 import { addressId, routeId } from '../../resources/network/ids.js';
-import { T, type AddressSpec, type HostnameSpec, type LinkSpec, type ResolverSpec, type RouteSpec } from '../../resources/network/types.js';
+import { T, type AddressSpec, type HostnameSpec, type LinkSpec, type OperatorSpec, type ResolverSpec, type RouteSpec } from '../../resources/network/types.js';
+import { operatorId } from '../config/operator-config.js';
 import { MergeController, type MergeRule } from './merge.js';
 
 /** Links: a higher layer overrides a field only with a non-zero value. */
@@ -87,7 +88,14 @@ export const resolverRule: MergeRule<ResolverSpec> = {
   },
 };
 
-type AnySpec = LinkSpec | AddressSpec | RouteSpec | HostnameSpec | ResolverSpec;
+/** Operators: union by operator ID; the higher layer wins. */
+export const operatorRule: MergeRule<OperatorSpec> = {
+  type: T.OperatorSpec,
+  id: operatorId,
+  merge: (_lower, higher) => higher,
+};
+
+type AnySpec = LinkSpec | AddressSpec | RouteSpec | HostnameSpec | ResolverSpec | OperatorSpec;
 
 export function mergeControllers(): MergeController<AnySpec>[] {
   return [
@@ -96,5 +104,6 @@ export function mergeControllers(): MergeController<AnySpec>[] {
     new MergeController(routeRule) as MergeController<AnySpec>,
     new MergeController(hostnameRule) as MergeController<AnySpec>,
     new MergeController(resolverRule) as MergeController<AnySpec>,
+    new MergeController(operatorRule) as MergeController<AnySpec>,
   ];
 }

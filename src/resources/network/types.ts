@@ -21,6 +21,7 @@ export const T = {
   ResolverStatus: 'ResolverStatus',
   AppliedHostname: 'AppliedHostname',
   AppliedFile: 'AppliedFile',
+  OperatorSpec: 'OperatorSpec',
 } as const;
 
 /** Configuration layers, lowest priority first. */
@@ -29,6 +30,52 @@ export type ConfigLayer = (typeof LAYERS)[number];
 
 export function layerRank(layer: ConfigLayer): number {
   return LAYERS.indexOf(layer);
+}
+
+export interface BondMasterSpec {
+  mode: string;
+  xmitHashPolicy: string;
+  lacpRate: string;
+  arpValidate: string;
+  arpAllTargets: string;
+  /** Name of the primary member (resolved to an ifindex when applied). */
+  primary: string;
+  primaryReselect: string;
+  failOverMac: string;
+  adSelect: string;
+  miimon: number;
+  updelay: number;
+  downdelay: number;
+  arpInterval: number;
+  resendIgmp: number;
+  minLinks: number;
+  lpInterval: number;
+  packetsPerSlave: number;
+  numPeerNotif: number;
+  tlbDynamicLb: number;
+  allSlavesActive: number;
+  useCarrier: boolean;
+  adActorSysPrio: number;
+  adUserPortKey: number;
+  peerNotifyDelay: number;
+}
+
+export interface WireguardPeerSpec {
+  publicKey: string;
+  presharedKey: string;
+  /** host:port; "" leaves whatever endpoint WireGuard learned. */
+  endpoint: string;
+  /** Milliseconds; 0: off. */
+  persistentKeepaliveIntervalMs: number;
+  allowedIPs: string[];
+}
+
+export interface WireguardSpec {
+  privateKey: string;
+  /** 0: any free port. */
+  listenPort: number;
+  firewallMark: number;
+  peers: WireguardPeerSpec[];
 }
 
 export interface LinkSpec {
@@ -44,6 +91,26 @@ export interface LinkSpec {
   type: string;
   hardwareAddr?: string;
   parentName?: string;
+  bondMaster?: BondMasterSpec;
+  bondSlave?: { masterName: string; slaveIndex: number };
+  bridgeMaster?: { stp: { enabled: boolean }; vlan: { filteringEnabled: boolean } };
+  bridgeSlave?: { masterName: string };
+  vlan?: { vlanID: number; vlanProtocol: '802.1q' | '802.1ad' };
+  wireguard?: WireguardSpec;
+  layer: ConfigLayer;
+}
+
+export type Operator = 'dhcp4' | 'dhcp6' | 'vip';
+
+/** A long-running operator on a link (DHCP client, VIP election); it writes specs at the operator layer. */
+export interface OperatorSpec {
+  operator: Operator;
+  linkName: string;
+  /** Run only while the link is up. */
+  requireUp: boolean;
+  dhcp4?: { routeMetric: number; skipHostnameRequest: boolean; clientIdentifier: 'none' | 'mac' | 'duid' };
+  dhcp6?: { routeMetric: number; skipHostnameRequest: boolean; duid: string };
+  vip?: { ip: string; gratuitousARP: boolean; equinixMetalToken?: string; hcloudToken?: string };
   layer: ConfigLayer;
 }
 
@@ -210,8 +277,10 @@ export interface AppliedHostname {
 /** A file netcfg wrote (resolv.conf, hosts): its content before, and a digest of what was written. */
 export interface AppliedFile {
   path: string;
-  /** null: the file did not exist. */
-  original: string | null;
+  /** The file existed before netcfg wrote it (specs hold no nulls: they are stored as JSON rows). */
+  existed: boolean;
+  /** Its content then ("" when it did not exist). */
+  original: string;
   /** sha256 (hex) of the content netcfg wrote. */
   written: string;
 }
