@@ -2,6 +2,7 @@
 // merged specs → kernel, and kernel → statuses.
 import type { MachineConfig } from './config/schema.js';
 import { AddressConfigController } from './controllers/config/address-config.js';
+import { DeviceConfigController } from './controllers/config/device-config.js';
 import { LinkConfigController } from './controllers/config/link-config.js';
 import { MACHINE_CONFIG_ID } from './controllers/config/machine-config.js';
 import { RouteConfigController } from './controllers/config/route-config.js';
@@ -51,6 +52,8 @@ export function configRuntime(options: EngineOptions): Runtime {
     dryRun: options.dryRun ?? false,
     ...(options.state ? { persist: (resources) => options.state!.save(resources) } : {}),
   });
+  runtime.register(new LinkStatusController(options.kernel));
+  runtime.register(new DeviceConfigController());
   runtime.register(new LinkConfigController());
   runtime.register(new AddressConfigController());
   runtime.register(new RouteConfigController());
@@ -78,7 +81,8 @@ export function configRuntime(options: EngineOptions): Runtime {
  */
 export function watchKernel(runtime: Runtime, netns: string | undefined, log: Logger): KernelWatch {
   const specs = ['LinkSpecController', 'AddressSpecController', 'RouteSpecController'];
-  return new KernelWatch(netns, { link: specs, address: specs.slice(1), route: specs.slice(2) }, (name) => runtime.wake(name), log);
+  const links = ['LinkStatusController', ...specs];
+  return new KernelWatch(netns, { link: links, address: specs.slice(1), route: specs.slice(2) }, (name) => runtime.wake(name), log);
 }
 
 /**

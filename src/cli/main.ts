@@ -10,6 +10,7 @@ import { COMMAND_HELP, EXIT_FAILED, EXIT_OK, EXIT_USAGE, HELP, UsageError } from
 import { runValidate } from './validate.js';
 import { DEFAULT_TRY_TIMEOUT, runConfirm, runRollback } from './try.js';
 import { jsonSchema } from '../config/schema.js';
+import { runGen } from './gen.js';
 
 function usage(message: string): never {
   throw new UsageError(message);
@@ -20,8 +21,16 @@ function version(): string {
   return pkg.version;
 }
 
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 export async function main(argv: string[], print = (s: string) => process.stdout.write(`${s}\n`), warn = (s: string) => process.stderr.write(`${s}\n`)): Promise<number> {
   try {
+    // gen takes free-form lists (--controlplane IP IP …): parsed on its own
+    if (argv[0] === 'gen') return await runGen(argv.slice(1), print, readStdin);
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,

@@ -18,6 +18,7 @@ Usage:
   netcfg get KIND [-o table|yaml|json] [--netns NAME] [-c FILE]
   netcfg validate FILE
   netcfg schema
+  netcfg gen wgkey | wgpubkey < KEY | wireguard --cidr CIDR --controlplane IP… [--worker IP…] [--output-dir DIR]
   netcfg demo [--keep]
   netcfg help [COMMAND]
 
@@ -31,6 +32,9 @@ Commands:
             routespecs, hostnamespecs, resolverspecs, operatorspecs, resolvers, hostname.
   validate  Check FILE and report every problem with file:line:col; no kernel access.
   schema    Print the JSON Schema of the accepted config (for editors).
+  gen       WireGuard keys (wgkey, wgpubkey as \`wg genkey\`/\`wg pubkey\`), and one
+            config per node for a WireGuard network: control planes listen on
+            51111, every node peers with every control plane, keepalive 5s.
   demo      Create the network namespace "netcfg-demo" (veth to a "router"
             namespace), apply an example config to it, show the result, and
             remove it again.

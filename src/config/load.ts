@@ -59,7 +59,7 @@ function toIssues(error: z.ZodError, keyIssues: Set<ConfigIssue>): ConfigIssue[]
 }
 
 /** Device fields whose behaviour comes in later netcfg versions: validated and carried, not applied yet. */
-const NOT_APPLIED_YET = ['deviceSelector', 'bond', 'bridge', 'bridgePort', 'vlans', 'dhcp', 'dummy', 'wireguard', 'vip'] as const;
+const NOT_APPLIED_YET = ['deviceSelector', 'dhcp', 'vip'] as const;
 
 function notes(config: MachineConfig): ConfigIssue[] {
   const out: ConfigIssue[] = [];
@@ -76,6 +76,11 @@ function notes(config: MachineConfig): ConfigIssue[] {
     if (device.ignore === true) return;
     if (device.cidr !== undefined) out.push({ severity: 'warning', path: [...at, 'cidr'], message: '"cidr" is deprecated; use "addresses"' });
     if (device.dhcpOptions !== undefined && device.dhcp !== true) out.push({ severity: 'warning', path: [...at, 'dhcpOptions'], message: 'dhcpOptions has no effect without dhcp: true' });
+    for (const [j, v] of (device.vlans ?? []).entries()) {
+      if (v.dhcp === true) out.push({ severity: 'warning', path: [...at, 'vlans', j, 'dhcp'], message: '"dhcp" is validated but not applied yet by this netcfg version' });
+      if (v.vip !== undefined) out.push({ severity: 'warning', path: [...at, 'vlans', j, 'vip'], message: '"vip" is validated but not applied yet by this netcfg version' });
+    }
+    if (device.bond?.deviceSelectors !== undefined) out.push({ severity: 'warning', path: [...at, 'bond', 'deviceSelectors'], message: '"deviceSelectors" is validated but not applied yet by this netcfg version' });
     for (const field of NOT_APPLIED_YET) {
       const v = device[field];
       if (v === undefined || v === false) continue;

@@ -5,12 +5,20 @@ import type { AddressMessage } from '../netlink/rtnetlink/address.js';
 import type { LinkMessage } from '../netlink/rtnetlink/link.js';
 import type { RouteDumpFilter, RouteMessage } from '../netlink/rtnetlink/route.js';
 import type { Family } from '../net/ip.js';
+import type { WgChange, WgDevice } from '../netlink/wireguard.js';
+
+export interface WireguardKernel {
+  getDevice(name: string): Promise<WgDevice | undefined>;
+  setDevice(name: string, change: WgChange): Promise<void>;
+}
 
 export interface Kernel {
   listLinks(): Promise<LinkMessage[]>;
   listAddresses(family?: Family): Promise<AddressMessage[]>;
   listRoutes(filter?: RouteDumpFilter): Promise<RouteMessage[]>;
   execAll(requests: readonly Request[]): Promise<Outcome[]>;
+  /** WireGuard configuration (generic netlink) in the same namespace. */
+  wireguard?(): WireguardKernel;
 }
 
 /** Links by index, name, alias and altname. */

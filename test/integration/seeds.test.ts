@@ -90,9 +90,32 @@ describe("the seeds' examples", () => {
     expect((await specs(net, 'linkspecs', file)).get('eth0.100')).toMatchObject({ logical: true, kind: 'vlan', parentName: 'eth0', vlan: { vlanID: 100, vlanProtocol: '802.1q' } });
   });
 
-  it('bond with device selectors and the WireGuard device (keys redacted)', async () => {
+  it('bond with device selectors: members found by hardware address, in selector order', async () => {
+    const net = createTestNet({ interfaces: 2 });
+    const file = seed('bond-device-selectors.yaml');
+    const none = await netcfg(['apply', file, '--dry-run', '--netns', net.ns, '--state-dir', net.stateDir]);
+    expect(none.stdout + none.stderr).toContain("no link matches the bond's deviceSelectors");
+    net.ip('link', 'set', 'eth1', 'address', '00:50:56:8e:8f:e4');
+    net.ip('link', 'set', 'eth0', 'address', '00:50:57:9c:2c:2d');
+    const links = await specs(net, 'linkspecs', file);
+    expect(links.get('bond0')).toMatchObject({ logical: true, kind: 'bond', bondMaster: { mode: 'balance-rr' } });
+    expect(links.get('eth1')).toMatchObject({ bondSlave: { masterName: 'bond0', slaveIndex: 0 } });
+    expect(links.get('eth0')).toMatchObject({ bondSlave: { masterName: 'bond0', slaveIndex: 1 } });
+  });
+
+  it('device selector clones the block for each matching link', async () => {
+    const net = createTestNet({ interfaces: 2 });
+    net.ip('link', 'set', 'eth0', 'address', '00:00:5e:00:53:01');
+    const file = net.file('sel.yaml', 'machine:\n  network:\n    interfaces:\n      - deviceSelector: { hardwareAddr: "00:00:5e:*" }\n        addresses: [192.0.2.10/24]\n        mtu: 1400\n');
+    const onEth = async () => [...(await specs(net, 'addressspecs', file)).keys()].filter((k) => k.startsWith('eth')).sort();
+    expect(await onEth()).toEqual(['eth0/192.0.2.10/24']);
+    expect((await specs(net, 'linkspecs', file)).get('eth0')).toMatchObject({ mtu: 1400 });
+    net.ip('link', 'set', 'eth1', 'address', '00:00:5e:00:53:02');
+    expect(await onEth()).toEqual(['eth0/192.0.2.10/24', 'eth1/192.0.2.10/24']);
+  });
+
+  it('the WireGuard device (keys redacted)', async () => {
     const net = createTestNet();
-    expect((await specs(net, 'linkspecs', seed('bond-device-selectors.yaml'))).get('bond0')).toMatchObject({ logical: true, kind: 'bond', bondMaster: { mode: 'balance-rr' } });
     const wg = (await specs(net, 'linkspecs', seed('wireguard.yaml'))).get('wg0');
     expect(wg).toMatchObject({
       kind: 'wireguard',

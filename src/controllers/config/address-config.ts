@@ -7,12 +7,12 @@ import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { syncOutputs } from '../sync.js';
 import { CmdlineInput, cmdline, ignoredLinks } from './cmdline.js';
 import { vlanLinkName } from '../../config/cmdline.js';
-import { MachineConfigInput, configuredDevices, ignoredInConfig, machineConfig } from './machine-config.js';
+import { DeviceConfigInput, MachineConfigInput, configuredDevices, ignoredInConfig, machineConfig } from './machine-config.js';
 
 /** Each device and VLAN with the link it configures and its address texts. */
-function addressBlocks(config: ReturnType<typeof machineConfig>) {
+function addressBlocks(ctx: ReconcileContext) {
   const out: Array<{ link: string; texts: string[] }> = [];
-  for (const { device } of configuredDevices(config)) {
+  for (const { device } of configuredDevices(ctx)) {
     out.push({ link: device.interface, texts: [...(device.addresses ?? []), ...(device.cidr !== undefined ? [device.cidr] : [])] });
     for (const vlan of device.vlans ?? []) {
       out.push({ link: vlanLinkName(device.interface, vlan.vlanId), texts: [...(vlan.addresses ?? []), ...(vlan.cidr !== undefined ? [vlan.cidr] : [])] });
@@ -23,7 +23,7 @@ function addressBlocks(config: ReturnType<typeof machineConfig>) {
 
 export class AddressConfigController implements Controller {
   readonly name = 'AddressConfigController';
-  readonly inputs = [MachineConfigInput, CmdlineInput];
+  readonly inputs = [MachineConfigInput, CmdlineInput, DeviceConfigInput];
   readonly outputs = [{ namespace: NS.networkConfig, type: T.AddressSpec, kind: 'shared' as const }];
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
@@ -37,7 +37,7 @@ export class AddressConfigController implements Controller {
     for (const a of cmdline(ctx)?.addresses ?? []) {
       add({ address: a.address, linkName: a.linkName, family: a.family, scope: 'global', flags: 'permanent', announceWithARP: false, priority: 0, layer: 'cmdline' });
     }
-    for (const { link, texts } of addressBlocks(config)) {
+    for (const { link, texts } of addressBlocks(ctx)) {
       for (const text of texts) {
         const prefix = parseIPOrPrefix(text);
         if (!prefix) continue; // rejected by validation

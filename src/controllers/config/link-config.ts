@@ -12,7 +12,7 @@ import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { linkRule } from '../merge/rules.js';
 import { syncOutputs } from '../sync.js';
 import { CmdlineInput, cmdline, ignoredLinks } from './cmdline.js';
-import { MachineConfigInput, configuredDevices, ignoredInConfig, machineConfig } from './machine-config.js';
+import { DeviceConfigInput, MachineConfigInput, configuredDevices, ignoredInConfig, machineConfig } from './machine-config.js';
 
 export function physicalLink(name: string, layer: ConfigLayer, mtu = 0): LinkSpec {
   return { name, logical: false, up: true, mtu, kind: '', type: 'ether', layer };
@@ -106,7 +106,7 @@ export function deviceLinks(device: DeviceConfig & { interface: string }, layer:
 
 export class LinkConfigController implements Controller {
   readonly name = 'LinkConfigController';
-  readonly inputs = [MachineConfigInput, CmdlineInput];
+  readonly inputs = [MachineConfigInput, CmdlineInput, DeviceConfigInput];
   readonly outputs = [{ namespace: NS.networkConfig, type: T.LinkSpec, kind: 'shared' as const }];
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
@@ -130,7 +130,7 @@ export class LinkConfigController implements Controller {
     for (const vlan of cmd?.vlans ?? []) {
       add({ ...physicalLink(vlan.name, 'cmdline'), logical: true, kind: 'vlan', parentName: vlan.parent, vlan: { vlanID: vlan.vlanId, vlanProtocol: '802.1q' } });
     }
-    for (const { device } of configuredDevices(config)) for (const spec of deviceLinks(device, 'configuration')) add(spec);
+    for (const { device } of configuredDevices(ctx)) for (const spec of deviceLinks(device, 'configuration')) add(spec);
     syncOutputs(ctx, this.name, NS.networkConfig, T.LinkSpec, desired);
   }
 }

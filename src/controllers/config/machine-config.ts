@@ -11,14 +11,14 @@ export function machineConfig(ctx: ReconcileContext): MachineConfig | undefined 
   return ctx.get<MachineConfig>(NS.config, T.MachineConfig, MACHINE_CONFIG_ID)?.spec;
 }
 
-/** Devices that are configured (not ignored) and name their interface, with their index in the config. */
-export function configuredDevices(config: MachineConfig | undefined): Array<{ device: DeviceConfig & { interface: string }; index: number }> {
-  const out: Array<{ device: DeviceConfig & { interface: string }; index: number }> = [];
-  config?.machine?.network?.interfaces?.forEach((device, index) => {
-    if (device.ignore === true || device.interface === undefined) return;
-    out.push({ device: device as DeviceConfig & { interface: string }, index });
-  });
-  return out;
+export const DeviceConfigInput = { namespace: NS.network, type: T.DeviceConfigSpec } as const;
+
+/** Configured devices with their links resolved (selectors expanded), in config order. */
+export function configuredDevices(ctx: ReconcileContext): Array<{ device: DeviceConfig & { interface: string }; index: number }> {
+  return ctx
+    .list<{ device: DeviceConfig & { interface: string }; index: number }>(NS.network, T.DeviceConfigSpec)
+    .map((r) => r.spec)
+    .sort((a, b) => a.index - b.index || a.device.interface.localeCompare(b.device.interface));
 }
 
 /** Interface names marked `ignore: true`. */

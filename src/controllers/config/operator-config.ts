@@ -10,7 +10,7 @@ import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { syncOutputs } from '../sync.js';
 import { DEFAULT_ROUTE_METRIC } from './route-config.js';
 import { CmdlineInput, cmdline, ignoredLinks } from './cmdline.js';
-import { MachineConfigInput, configuredDevices, ignoredInConfig, machineConfig } from './machine-config.js';
+import { DeviceConfigInput, MachineConfigInput, configuredDevices, ignoredInConfig, machineConfig } from './machine-config.js';
 
 export function operatorId(s: Pick<OperatorSpec, 'operator' | 'linkName' | 'vip'>): string {
   return s.operator === 'vip' ? `vip/${s.linkName}/${s.vip?.ip ?? ''}` : `${s.operator}/${s.linkName}`;
@@ -33,7 +33,7 @@ function vip(link: string, v: VIPConfig): OperatorSpec {
 
 export class OperatorConfigController implements Controller {
   readonly name = 'OperatorConfigController';
-  readonly inputs = [MachineConfigInput, CmdlineInput];
+  readonly inputs = [MachineConfigInput, CmdlineInput, DeviceConfigInput];
   readonly outputs = [{ namespace: NS.networkConfig, type: T.OperatorSpec, kind: 'shared' as const }];
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
@@ -46,7 +46,7 @@ export class OperatorConfigController implements Controller {
     for (const link of cmdline(ctx)?.dhcp4 ?? []) {
       add({ operator: 'dhcp4', linkName: link, requireUp: true, dhcp4: { routeMetric: DEFAULT_ROUTE_METRIC, skipHostnameRequest: false, clientIdentifier: 'none' }, layer: 'cmdline' });
     }
-    for (const { device } of configuredDevices(config)) {
+    for (const { device } of configuredDevices(ctx)) {
       if (device.dhcp === true) dhcp(device.interface, device.dhcpOptions, 'configuration').forEach(add);
       if (device.vip) add(vip(device.interface, device.vip));
       for (const v of device.vlans ?? []) {

@@ -10,7 +10,7 @@ import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { syncOutputs } from '../sync.js';
 import { CmdlineInput, cmdline, ignoredLinks } from './cmdline.js';
 import { vlanLinkName } from '../../config/cmdline.js';
-import { MachineConfigInput, configuredDevices, ignoredInConfig, machineConfig } from './machine-config.js';
+import { DeviceConfigInput, MachineConfigInput, configuredDevices, ignoredInConfig, machineConfig } from './machine-config.js';
 
 export const DEFAULT_ROUTE_METRIC = 1024;
 
@@ -53,7 +53,7 @@ export function routeSpecFromConfig(route: RouteConfig, linkName: string, ips = 
 
 export class RouteConfigController implements Controller {
   readonly name = 'RouteConfigController';
-  readonly inputs = [MachineConfigInput, CmdlineInput];
+  readonly inputs = [MachineConfigInput, CmdlineInput, DeviceConfigInput];
   readonly outputs = [{ namespace: NS.networkConfig, type: T.RouteSpec, kind: 'shared' as const }];
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
@@ -80,7 +80,7 @@ export class RouteConfigController implements Controller {
       };
       desired.set(layeredId('cmdline', routeId(spec)), spec);
     }
-    for (const { device } of configuredDevices(config)) {
+    for (const { device } of configuredDevices(ctx)) {
       const blocks = [{ link: device.interface, routes: device.routes ?? [] }, ...(device.vlans ?? []).map((v) => ({ link: vlanLinkName(device.interface, v.vlanId), routes: v.routes ?? [] }))];
       for (const { link, routes } of blocks) {
         if (ignored.has(link)) continue;

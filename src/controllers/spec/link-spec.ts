@@ -1,13 +1,24 @@
-// LinkSpecController: makes kernel links match the merged LinkSpecs (up, MTU)
-// and undoes exactly what it changed when a spec goes away.
+// LinkSpecController: makes kernel links match the merged LinkSpecs (Talos
+// §3). Logical links (bond, bridge, VLAN, WireGuard, dummy) are created, kept
+// in sync and, when their spec goes away, deleted, but only when netcfg
+// created them: a link of the same name that netcfg did not create is never
+// touched. Physical links get up/MTU and their bond or bridge master; when
+// their spec goes away, what netcfg changed is put back.
+import dns from 'node:dns/promises';
 import { IFF_UP } from '../../netlink/rtnetlink/constants.js';
-import { setLinkRequest, type LinkChange, type LinkMessage } from '../../netlink/rtnetlink/link.js';
-import { NS } from '../../resources/resource.js';
-import { T, type AppliedLink, type LinkSpec } from '../../resources/network/types.js';
+import { deleteLinkRequest, newLinkRequest, setLinkRequest, type LinkChange, type LinkMessage } from '../../netlink/rtnetlink/link.js';
+import type { BondData } from '../../netlink/rtnetlink/drivers/bond.js';
+import type { BridgeData } from '../../netlink/rtnetlink/drivers/bridge.js';
+import type { VlanData } from '../../netlink/rtnetlink/drivers/vlan.js';
+import type { Request } from '../../netlink/connection.js';
+import { ipFamily } from '../../net/ip.js';
+import { NS, type Resource } from '../../resources/resource.js';
+import { T, type AppliedLink, type LinkSpec, type WireguardSpec } from '../../resources/network/types.js';
 import { ReconcileErrors, type Controller, type ReconcileContext } from '../../runtime/controller.js';
 import { LinkIndex, type Kernel } from '../kernel.js';
-import { runOperations, type Operation } from '../outcomes.js';
+import { runOperations } from '../outcomes.js';
 import { finishUndo, hold, keep, partition } from './applied.js';
+import { bondAttributes, bondDifferences, bondModeName, bridgeData, joinEndpoint, splitEndpoint, vlanData, wireguardDelta } from './link-kinds.js';
 
 function isUp(link: LinkMessage): boolean {
   return (link.flags & IFF_UP) !== 0;
@@ -20,6 +31,58 @@ function describe(link: LinkMessage, change: LinkChange): string {
   return parts.join(', ');
 }
 
+function masterName(spec: LinkSpec): string {
+  return spec.bondSlave?.masterName ?? spec.bridgeSlave?.masterName ?? '';
+}
+
+/** Masters first, then their members in slave order (Talos SortLinks), VLANs after their parents. */
+export function linkOrder(specs: ReadonlyArray<Resource<LinkSpec>>): Array<Resource<LinkSpec>> {
+  const key = (s: LinkSpec): [string, number, string] => {
+    if (s.bondSlave) return [s.bondSlave.masterName, s.bondSlave.slaveIndex + 1, s.name];
+    if (s.bridgeSlave) return [s.bridgeSlave.masterName, 1, s.name];
+    return [s.parentName ? `${s.parentName}\u0000` : s.name, 0, s.name];
+  };
+  return [...specs].sort((a, b) => {
+    const [a1, a2, a3] = key(a.spec);
+    const [b1, b2, b3] = key(b.spec);
+    return a1.localeCompare(b1) || a2 - b2 || a3.localeCompare(b3);
+  });
+}
+
+/** Settings a logical link is created with (its kind's IFLA_INFO_DATA). */
+function kindData(spec: LinkSpec, links: LinkIndex): unknown {
+  if (spec.kind === 'bond' && spec.bondMaster) return bondAttributes(spec.bondMaster, links.exact(spec.bondMaster.primary)?.index);
+  if (spec.kind === 'bridge') return bridgeData(spec);
+  if (spec.kind === 'vlan') return vlanData(spec);
+  return undefined;
+}
+
+/** Why an existing logical link cannot be kept (it must be recreated), or undefined. */
+function mismatch(spec: LinkSpec, link: LinkMessage, links: LinkIndex): string | undefined {
+  const kind = link.info?.kind ?? '';
+  if (kind !== spec.kind) return `kind ${kind || 'none'} → ${spec.kind}`;
+  if (spec.kind === 'vlan') {
+    const want = vlanData(spec);
+    const have = link.info?.data as VlanData | undefined;
+    if (have?.id !== want.id || have.protocol !== want.protocol) return `VLAN ${have?.id}/${have?.protocol.toString(16)} → ${want.id}/${want.protocol.toString(16)}`;
+    const parent = spec.parentName ? links.resolve(spec.parentName) : undefined;
+    if (parent && link.linkIndex !== parent.index) return `parent ${links.nameOf(link.linkIndex ?? 0) || '?'} → ${parent.name}`;
+  }
+  return undefined;
+}
+
+async function resolveEndpoints(spec: WireguardSpec): Promise<WireguardSpec> {
+  const peers = await Promise.all(
+    spec.peers.map(async (p) => {
+      const e = splitEndpoint(p.endpoint);
+      if (!e || ipFamily(e.host)) return p;
+      const { address } = await dns.lookup(e.host);
+      return { ...p, endpoint: joinEndpoint(address, e.port) };
+    }),
+  );
+  return { ...spec, peers };
+}
+
 export class LinkSpecController implements Controller {
   readonly name = 'LinkSpecController';
   readonly inputs = [{ namespace: NS.network, type: T.LinkSpec }];
@@ -28,95 +91,224 @@ export class LinkSpecController implements Controller {
   constructor(private readonly kernel: Kernel) {}
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
-    const { running, undo } = partition<LinkSpec, AppliedLink>(ctx, T.LinkSpec, T.AppliedLink);
-    const links = new LinkIndex(await this.kernel.listLinks());
-    const ops: Operation[] = [];
+    const { running, undo, record } = partition<LinkSpec, AppliedLink>(ctx, T.LinkSpec, T.AppliedLink);
     const errors: Error[] = [];
-    const commit: Array<() => void> = [];
+    let links = new LinkIndex(await this.kernel.listLinks());
+    const relist = async () => {
+      links = new LinkIndex(await this.kernel.listLinks());
+    };
+    /** Runs requests in order, stopping at the first failure; true when all succeeded. */
+    const run = async (requests: Request[]): Promise<boolean> => {
+      if (ctx.dryRun || requests.length === 0) return true;
+      let ok = true;
+      await runOperations(this.kernel, [{ requests, ok: () => {}, failed: (err) => ((ok = false), errors.push(err)) }]);
+      return ok;
+    };
 
-    for (const { id, record, tearingDown } of undo) {
-      const link = record ? links.resolve(record.name) : undefined;
+    // 1. undo what netcfg did for specs that are gone
+    for (const { id, record: rec, tearingDown } of undo) {
+      if (!rec) {
+        finishUndo(ctx, T.LinkSpec, T.AppliedLink, id, tearingDown);
+        continue;
+      }
+      const link = rec.logical ? links.exact(rec.name) : links.resolve(rec.name);
+      if (rec.logical) {
+        if (rec.created && link && (link.info?.kind ?? '') === rec.kind) {
+          if (!(await run([deleteLinkRequest(link.index, link.name)]))) continue;
+          ctx.changes.record({ action: 'remove', kind: 'link', id: rec.name, detail: `delete ${rec.kind} link` });
+        }
+        finishUndo(ctx, T.LinkSpec, T.AppliedLink, id, tearingDown);
+        continue;
+      }
       const change: LinkChange = {};
-      if (record && link) {
-        const { original, set } = record;
+      const parts: string[] = [];
+      if (link) {
+        const { original, set } = rec;
+        if (set.master !== undefined && set.master !== '' && link.masterIndex !== undefined && links.nameOf(link.masterIndex) === set.master) {
+          const back = original.master ? (links.exact(original.master)?.index ?? 0) : 0;
+          change.master = back;
+          parts.push(`release from ${set.master}`);
+        }
         if (set.mtu !== undefined && original.mtu !== undefined && link.mtu === set.mtu && original.mtu !== set.mtu) change.mtu = original.mtu;
         if (set.up !== undefined && original.up !== undefined && isUp(link) === set.up && original.up !== set.up) change.up = original.up;
       }
-      if (!link || Object.keys(change).length === 0) {
-        commit.push(() => finishUndo(ctx, T.LinkSpec, T.AppliedLink, id, tearingDown));
+      if (link && Object.keys(change).length > 0) {
+        if (!(await run([setLinkRequest(link.index, link.name, change)]))) continue;
+        ctx.changes.record({ action: 'remove', kind: 'link', id, detail: `restore ${[...parts, describe(link, change)].filter(Boolean).join(', ')}` });
+      }
+      finishUndo(ctx, T.LinkSpec, T.AppliedLink, id, tearingDown);
+    }
+    if (undo.length > 0 && !ctx.dryRun) await relist();
+
+    const ordered = linkOrder(running);
+    for (const r of ordered) hold(ctx, this.name, T.LinkSpec, r);
+
+    // 2. logical links: create what is missing, recreate netcfg's own links whose kind or VLAN settings changed
+    let created = false;
+    for (const r of ordered) {
+      const spec = r.spec;
+      if (!spec.logical) continue;
+      const id = r.metadata.id;
+      const previous = record(id);
+      const existing = links.exact(spec.name);
+      if (existing && !existing.info?.kind) {
+        ctx.changes.wait(`link/${spec.name}`, `link ${spec.name}: a physical link has this name; netcfg does not turn it into a ${spec.kind} link`);
         continue;
       }
-      const detail = `restore ${describe(link, change)}`;
-      ops.push({
-        requests: [setLinkRequest(link.index, link.name, change)],
-        ok: () => {
-          ctx.changes.record({ action: 'remove', kind: 'link', id, detail });
-          finishUndo(ctx, T.LinkSpec, T.AppliedLink, id, tearingDown);
-        },
-        failed: (err) => errors.push(err),
-      });
+      if (existing) {
+        const why = mismatch(spec, existing, links);
+        if (!why) {
+          if (!previous) errors.push(new Error(`link ${spec.name} exists as a ${existing.info?.kind} link that netcfg did not create; netcfg does not take it over (delete it or rename the config entry)`));
+          continue;
+        }
+        if (!previous?.created) {
+          errors.push(new Error(`link ${spec.name} exists (${why}) and was not created by netcfg; netcfg does not replace it`));
+          continue;
+        }
+        if (!(await run([deleteLinkRequest(existing.index, existing.name)]))) continue;
+        ctx.changes.record({ action: 'remove', kind: 'link', id: spec.name, detail: `delete to recreate: ${why}` });
+      }
+      let parentIndex: number | undefined;
+      if (spec.kind === 'vlan') {
+        const parent = spec.parentName ? links.resolve(spec.parentName) : undefined;
+        if (!parent) {
+          ctx.changes.wait(`link/${spec.name}`, `link ${spec.name}: parent ${spec.parentName ?? '?'} is not present`);
+          continue;
+        }
+        parentIndex = parent.index;
+      }
+      const data = kindData(spec, links);
+      keep(ctx, T.AppliedLink, id, { name: spec.name, logical: true, created: true, kind: spec.kind, original: {}, set: {} } satisfies AppliedLink);
+      if (!ctx.dryRun) await ctx.flushState();
+      const request = newLinkRequest({ name: spec.name, kind: spec.kind, ...(data !== undefined ? { data } : {}), ...(spec.mtu ? { mtu: spec.mtu } : {}), ...(parentIndex !== undefined ? { parentIndex } : {}), ...(spec.hardwareAddr ? { hardwareAddr: spec.hardwareAddr } : {}) });
+      if (!(await run([request]))) {
+        if (!ctx.dryRun && !previous) ctx.destroy(NS.state, T.AppliedLink, id);
+        continue;
+      }
+      ctx.changes.record({ action: 'add', kind: 'link', id: spec.name, detail: `create ${spec.kind}${spec.kind === 'bond' ? ` (${spec.bondMaster?.mode ?? 'balance-rr'})` : spec.kind === 'vlan' ? ` ${spec.vlan?.vlanID} on ${spec.parentName}` : ''}` });
+      created = true;
+      if (!ctx.dryRun) await relist();
     }
+    if (created && !ctx.dryRun) await relist();
 
-    for (const r of running) {
+    // 3. settings of every link, masters before their members
+    for (const r of ordered) {
       const spec = r.spec;
       const id = r.metadata.id;
-      hold(ctx, this.name, T.LinkSpec, r);
-      if (spec.logical) {
-        ctx.changes.wait(`link/${spec.name}`, `link ${spec.name}: ${spec.kind || 'logical'} links are validated but not created yet by this netcfg version`);
-        continue;
-      }
-      const link = links.resolve(spec.name);
+      const link = spec.logical ? links.exact(spec.name) : links.resolve(spec.name);
       if (!link) {
-        ctx.changes.wait(`link/${spec.name}`, `link ${spec.name} is not present; it is configured when it appears`);
-        ctx.requeueAfter(5000);
+        if (!spec.logical || !ctx.dryRun) {
+          ctx.changes.wait(`link/${spec.name}`, spec.logical ? `link ${spec.name} could not be created yet` : `link ${spec.name} is not present; it is configured when it appears`);
+          ctx.requeueAfter(5000);
+        }
         continue;
       }
-      const previous = ctx.get<AppliedLink>(NS.state, T.AppliedLink, id)?.spec;
-      const record: AppliedLink = {
-        name: spec.name,
-        logical: false,
-        created: false,
-        original: { ...previous?.original },
-        set: { ...previous?.set },
-      };
-      const change: LinkChange = {};
-      if (spec.up !== isUp(link)) {
-        change.up = spec.up;
-        record.original.up ??= isUp(link);
-        record.set.up = spec.up;
-      }
-      if (spec.mtu !== 0 && spec.mtu !== link.mtu) {
-        change.mtu = spec.mtu;
-        record.original.mtu ??= link.mtu;
-        record.set.mtu = spec.mtu;
-      } else if (spec.mtu === 0 && record.set.mtu !== undefined) {
-        // the MTU is no longer configured: put back what was there before netcfg
-        if (link.mtu === record.set.mtu && record.original.mtu !== undefined && record.original.mtu !== link.mtu) change.mtu = record.original.mtu;
-        delete record.set.mtu;
-        delete record.original.mtu;
-      }
-      if (Object.keys(change).length === 0) {
-        keep(ctx, T.AppliedLink, id, record);
-        continue;
-      }
-      const detail = describe(link, change);
-      ops.push({
-        requests: [setLinkRequest(link.index, link.name, change)],
-        ok: () => {
-          ctx.changes.record({ action: 'change', kind: 'link', id, detail });
-          keep(ctx, T.AppliedLink, id, record);
-        },
-        failed: (err) => errors.push(err),
-      });
-    }
+      if (spec.logical && !link.info?.kind) continue;
+      if (spec.logical && !record(id)?.created && !ctx.dryRun) continue; // someone else's link (reported above)
+      const previous = record(id);
+      const rec: AppliedLink = previous ? { ...previous, original: { ...previous.original }, set: { ...previous.set } } : { name: spec.name, logical: false, created: false, original: {}, set: {} };
 
-    if (ctx.dryRun) {
-      for (const op of ops) op.ok();
-      return;
+      // a. bond and bridge settings: some can only change while the master is down and has no members
+      if (spec.logical && (spec.kind === 'bond' || spec.kind === 'bridge')) {
+        let diff: string[] = [];
+        let data: BondData | BridgeData;
+        if (spec.kind === 'bond' && spec.bondMaster) {
+          const primary = links.exact(spec.bondMaster.primary);
+          data = bondAttributes(spec.bondMaster, primary?.index);
+          diff = bondDifferences(data, link.info?.data as BondData | undefined, primary?.masterIndex === link.index);
+        } else {
+          data = bridgeData(spec);
+          const have = link.info?.data as BridgeData | undefined;
+          if (have?.stp !== data.stp) diff.push(`stp ${have?.stp} → ${data.stp}`);
+          if (have?.vlanFiltering !== data.vlanFiltering) diff.push(`vlan filtering ${have?.vlanFiltering} → ${data.vlanFiltering}`);
+        }
+        if (diff.length > 0) {
+          const members = links.links.filter((l) => l.masterIndex === link.index);
+          const requests: Request[] = [setLinkRequest(link.index, link.name, { up: false })];
+          for (const m of members) requests.push(setLinkRequest(m.index, m.name, { master: 0 }));
+          requests.push(setLinkRequest(link.index, link.name, { info: { kind: spec.kind, data } }));
+          if (!(await run(requests))) continue;
+          const mode = spec.kind === 'bond' ? ` (${bondModeName(link.info?.data as BondData | undefined)})` : '';
+          ctx.changes.record({ action: 'change', kind: 'link', id: spec.name, detail: `${spec.kind}${mode} settings: ${diff.join(', ')}${members.length ? `; members ${members.map((m) => m.name).join(', ')} released and re-added` : ''}` });
+          if (!ctx.dryRun) {
+            await relist();
+            const again = links.exact(spec.name);
+            if (!again) continue;
+          }
+        }
+      }
+
+      // b. WireGuard
+      if (spec.logical && spec.kind === 'wireguard' && spec.wireguard) {
+        const wg = this.kernel.wireguard?.();
+        if (!wg) {
+          errors.push(new Error(`link ${spec.name}: no WireGuard access to configure it`));
+        } else {
+          try {
+            const want = await resolveEndpoints(spec.wireguard);
+            const device = (await wg.getDevice(spec.name)) ?? { privateKey: '', publicKey: '', listenPort: 0, firewallMark: 0, peers: [] };
+            const delta = wireguardDelta(want, device);
+            if (delta) {
+              if (!ctx.dryRun) await wg.setDevice(spec.name, delta.change);
+              ctx.changes.record({ action: 'change', kind: 'wireguard', id: spec.name, detail: delta.summary.join(', ') });
+            }
+          } catch (err) {
+            errors.push(err instanceof Error ? err : new Error(String(err)));
+          }
+        }
+      }
+
+      // c. master (bond or bridge membership): the link goes down first, then back up
+      const current = links.index(link.index) ?? link;
+      const wantMaster = masterName(spec);
+      const wantIndex = wantMaster ? (links.exact(wantMaster)?.index ?? 0) : 0;
+      if (wantMaster && wantIndex === 0) ctx.changes.wait(`link/${spec.name}/master`, `link ${spec.name}: master ${wantMaster} is not present yet`);
+      const haveIndex = current.masterIndex ?? 0;
+      let masterChanged = false;
+      if (wantMaster && wantIndex !== 0 && haveIndex !== wantIndex) {
+        if (rec.set.master === undefined) rec.original.master = haveIndex ? links.nameOf(haveIndex) : '';
+        rec.set.master = wantMaster;
+        if (rec.original.up === undefined) rec.original.up = isUp(current);
+        const requests: Request[] = [setLinkRequest(current.index, current.name, { up: false }), setLinkRequest(current.index, current.name, { master: wantIndex })];
+        if (!(await run(requests))) continue;
+        ctx.changes.record({ action: 'change', kind: 'link', id, detail: `master ${haveIndex ? links.nameOf(haveIndex) : '-'} → ${wantMaster}` });
+        masterChanged = true;
+      } else if (!wantMaster && rec.set.master) {
+        // no longer a member: release it if it is still in the master netcfg put it in
+        if (haveIndex !== 0 && links.nameOf(haveIndex) === rec.set.master) {
+          if (!(await run([setLinkRequest(current.index, current.name, { master: 0 })]))) continue;
+          ctx.changes.record({ action: 'change', kind: 'link', id, detail: `master ${rec.set.master} → -` });
+        }
+        delete rec.set.master;
+        delete rec.original.master;
+      }
+
+      // d. up and MTU
+      const now = masterChanged ? { ...current, flags: current.flags & ~IFF_UP } : current;
+      const change: LinkChange = {};
+      if (spec.up !== isUp(now)) {
+        change.up = spec.up;
+        rec.original.up ??= isUp(current);
+        rec.set.up = spec.up;
+      }
+      if (spec.mtu !== 0 && spec.mtu !== now.mtu) {
+        change.mtu = spec.mtu;
+        rec.original.mtu ??= now.mtu;
+        rec.set.mtu = spec.mtu;
+      } else if (spec.mtu === 0 && rec.set.mtu !== undefined) {
+        // the MTU is no longer configured: put back what was there before netcfg
+        if (now.mtu === rec.set.mtu && rec.original.mtu !== undefined && rec.original.mtu !== now.mtu) change.mtu = rec.original.mtu;
+        delete rec.set.mtu;
+        delete rec.original.mtu;
+      }
+      if (Object.keys(change).length > 0) {
+        if (!(await run([setLinkRequest(now.index, now.name, change)]))) continue;
+        // a member's "down → up" after (re)joining its master is part of that change, not news
+        if (!masterChanged || change.mtu !== undefined) ctx.changes.record({ action: 'change', kind: 'link', id, detail: describe(now, change) });
+      }
+      if (spec.logical) keep(ctx, T.AppliedLink, id, { ...rec, logical: true, created: true, kind: spec.kind });
+      else keep(ctx, T.AppliedLink, id, rec);
     }
-    for (const c of commit) c();
-    await ctx.flushState();
-    await runOperations(this.kernel, ops);
     if (errors.length > 0) throw new ReconcileErrors(errors);
   }
 }

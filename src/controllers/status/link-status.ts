@@ -1,10 +1,15 @@
 // LinkStatusController: one LinkStatus per kernel link, from a full re-list.
+import type { BondData } from '../../netlink/rtnetlink/drivers/bond.js';
+import type { BridgeData } from '../../netlink/rtnetlink/drivers/bridge.js';
+import { VLAN_PROTOCOLS, type VlanData } from '../../netlink/rtnetlink/drivers/vlan.js';
 import type { LinkMessage } from '../../netlink/rtnetlink/link.js';
+import type { WgDevice } from '../../netlink/wireguard.js';
 import { NS } from '../../resources/resource.js';
 import { LinkType, linkFlagsText } from '../../resources/network/enums.js';
-import { T, type LinkStatus } from '../../resources/network/types.js';
+import { T, type LinkStatus, type WireguardStatus } from '../../resources/network/types.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import type { Kernel } from '../kernel.js';
+import { bondStatus } from '../spec/link-kinds.js';
 import { syncOutputs } from '../sync.js';
 
 export function linkStatus(l: LinkMessage): LinkStatus {
@@ -25,6 +30,42 @@ export function linkStatus(l: LinkMessage): LinkStatus {
     alias: l.alias ?? '',
     altNames: l.altNames,
     linkState: l.carrier ?? false,
+    physical: l.type === 1 && !l.info?.kind,
+    busPath: '',
+    driver: '',
+    pciID: '',
+    ...kindStatus(l),
+  };
+}
+
+/** The kind settings of a bond, VLAN or bridge as decoded from IFLA_INFO_DATA. */
+function kindStatus(l: LinkMessage): Pick<LinkStatus, 'bondMaster' | 'vlan' | 'bridgeMaster'> {
+  const data = l.info?.data;
+  if (data === undefined) return {};
+  switch (l.info?.kind) {
+    case 'bond':
+      return { bondMaster: bondStatus(data as BondData) };
+    case 'vlan': {
+      const v = data as VlanData;
+      const protocol = Object.entries(VLAN_PROTOCOLS).find(([, n]) => n === v.protocol)?.[0] ?? `0x${v.protocol.toString(16)}`;
+      return { vlan: { vlanID: v.id, vlanProtocol: protocol } };
+    }
+    case 'bridge': {
+      const b = data as BridgeData;
+      return { bridgeMaster: { stp: { enabled: b.stp }, vlan: { filteringEnabled: b.vlanFiltering } } };
+    }
+    default:
+      return {};
+  }
+}
+
+/** A WireGuard device without its secrets (private and preshared keys). */
+export function wireguardStatus(d: WgDevice): WireguardStatus {
+  return {
+    publicKey: d.publicKey,
+    listenPort: d.listenPort,
+    firewallMark: d.firewallMark,
+    peers: d.peers.map((p) => ({ publicKey: p.publicKey, endpoint: p.endpoint, allowedIPs: p.allowedIPs, persistentKeepaliveInterval: `${p.persistentKeepalive}s` })),
   };
 }
 
@@ -37,7 +78,20 @@ export class LinkStatusController implements Controller {
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const desired = new Map<string, LinkStatus>();
-    for (const l of await this.kernel.listLinks()) desired.set(l.name, linkStatus(l));
+    for (const l of await this.kernel.listLinks()) {
+      const status = linkStatus(l);
+      if (status.kind === 'wireguard') {
+        const device = await this.kernel
+          .wireguard?.()
+          .getDevice(l.name)
+          .catch((err: unknown) => {
+            ctx.log.debug({ link: l.name, err }, 'WireGuard device not readable');
+            return undefined;
+          });
+        if (device) status.wireguard = wireguardStatus(device);
+      }
+      desired.set(l.name, status);
+    }
     syncOutputs(ctx, this.name, NS.network, T.LinkStatus, desired);
   }
 }

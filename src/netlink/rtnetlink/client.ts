@@ -10,16 +10,33 @@ import { decodeRoute, dumpRoutesRequest, type RouteDumpFilter, type RouteMessage
 import { RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE } from './constants.js';
 import type { Family } from '../../net/ip.js';
 import './drivers/index.js';
+import { GenlClient } from '../genetlink.js';
+import { WireguardClient } from '../wireguard.js';
 
 export class RtnlClient {
-  constructor(readonly conn: NetlinkConnection) {}
+  private wg: WireguardClient | undefined;
+
+  constructor(
+    readonly conn: NetlinkConnection,
+    private readonly options: OpenOptions & ConnectionOptions = {},
+  ) {}
 
   static open(options: OpenOptions & ConnectionOptions = {}): RtnlClient {
-    return new RtnlClient(NetlinkConnection.open(NETLINK_ROUTE, options));
+    return new RtnlClient(NetlinkConnection.open(NETLINK_ROUTE, options), options);
   }
 
+  /** WireGuard over generic netlink, in the same namespace (opened on first use). */
+  wireguard(): WireguardClient {
+    this.wg ??= new WireguardClient(GenlClient.open(this.options));
+    return this.wg;
+  }
+
+  /** Requests of this connection and of the WireGuard one (writes count both). */
   get stats(): NetlinkConnection['stats'] {
-    return this.conn.stats;
+    const wg = this.wg?.genl.conn.stats;
+    if (!wg) return this.conn.stats;
+    const s = this.conn.stats;
+    return { writes: s.writes + wg.writes, requests: s.requests + wg.requests, dumps: s.dumps + wg.dumps, dumpRetries: s.dumpRetries + wg.dumpRetries, overruns: s.overruns + wg.overruns };
   }
 
   listLinks(): Promise<LinkMessage[]> {
@@ -53,6 +70,7 @@ export class RtnlClient {
   }
 
   close(): void {
+    this.wg?.close();
     this.conn.close();
   }
 }

@@ -22,6 +22,7 @@ export const T = {
   AppliedHostname: 'AppliedHostname',
   AppliedFile: 'AppliedFile',
   OperatorSpec: 'OperatorSpec',
+  DeviceConfigSpec: 'DeviceConfigSpec',
 } as const;
 
 /** Configuration layers, lowest priority first. */
@@ -132,6 +133,25 @@ export interface LinkStatus {
   altNames: string[];
   /** Carrier (ethtool link detected). */
   linkState: boolean;
+  /** An Ethernet link with no rtnetlink kind (a NIC, not a bond, veth…). */
+  physical: boolean;
+  /** Hardware facts from sysfs (empty for virtual links or when sysfs is not this namespace's). */
+  busPath: string;
+  driver: string;
+  pciID: string;
+  /** Kind settings as the kernel holds them (logical links only). */
+  bondMaster?: Record<string, string | number>;
+  vlan?: { vlanID: number; vlanProtocol: string };
+  bridgeMaster?: { stp: { enabled: boolean }; vlan: { filteringEnabled: boolean } };
+  /** WireGuard device, never with its private or preshared keys. */
+  wireguard?: WireguardStatus;
+}
+
+export interface WireguardStatus {
+  publicKey: string;
+  listenPort: number;
+  firewallMark: number;
+  peers: Array<{ publicKey: string; endpoint: string; allowedIPs: string[]; persistentKeepaliveInterval: string; lastHandshake?: string }>;
 }
 
 export interface AddressSpec {
@@ -201,12 +221,14 @@ export interface RouteStatus {
 export interface AppliedLink {
   name: string;
   logical: boolean;
-  /** netcfg created the link (logical links only). */
+  /** netcfg created the link (logical links only): removing it from the config deletes it. */
   created: boolean;
-  /** Values the link had before netcfg first changed them. */
-  original: { up?: boolean; mtu?: number };
+  /** The kind netcfg created ("" for physical links). */
+  kind?: string;
+  /** Values the link had before netcfg first changed them ("" master: none). */
+  original: { up?: boolean; mtu?: number; master?: string };
   /** Values netcfg set. */
-  set: { up?: boolean; mtu?: number };
+  set: { up?: boolean; mtu?: number; master?: string };
 }
 
 export interface AddressRecord {

@@ -1,3 +1,7 @@
 // Importing this module registers every built-in link kind.
+import './bond.js';
+import './bridge.js';
 import './dummy.js';
 import './veth.js';
+import './vlan.js';
+import './wireguard.js';

@@ -1,0 +1,244 @@
+// The WireGuard generic netlink family (include/uapi/linux/wireguard.h):
+// reading a device's configuration and applying a change to it.
+import type { AttrReader, NlWriter } from './codec.js';
+import { NLM_F_DUMP } from './constants.js';
+import { GenlClient, genlAttributes, genlRequest, type GenlFamily } from './genetlink.js';
+import { formatBytes, parseIP } from '../net/ip.js';
+
+const WG_CMD_GET_DEVICE = 0;
+const WG_CMD_SET_DEVICE = 1;
+
+const WGDEVICE_A_IFNAME = 2;
+const WGDEVICE_A_PRIVATE_KEY = 3;
+const WGDEVICE_A_PUBLIC_KEY = 4;
+const WGDEVICE_A_FLAGS = 5;
+const WGDEVICE_A_LISTEN_PORT = 6;
+const WGDEVICE_A_FWMARK = 7;
+const WGDEVICE_A_PEERS = 8;
+const WGDEVICE_F_REPLACE_PEERS = 1;
+
+const WGPEER_A_PUBLIC_KEY = 1;
+const WGPEER_A_PRESHARED_KEY = 2;
+const WGPEER_A_FLAGS = 3;
+const WGPEER_A_ENDPOINT = 4;
+const WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL = 5;
+const WGPEER_A_LAST_HANDSHAKE_TIME = 6;
+const WGPEER_A_RX_BYTES = 7;
+const WGPEER_A_TX_BYTES = 8;
+const WGPEER_A_ALLOWEDIPS = 9;
+const WGPEER_F_REMOVE_ME = 1;
+const WGPEER_F_REPLACE_ALLOWEDIPS = 2;
+
+const WGALLOWEDIP_A_FAMILY = 1;
+const WGALLOWEDIP_A_IPADDR = 2;
+const WGALLOWEDIP_A_CIDR_MASK = 3;
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+const ZERO_KEY = Buffer.alloc(32).toString('base64');
+
+export interface WgPeer {
+  publicKey: string;
+  /** "" when none. */
+  presharedKey: string;
+  /** "ip:port" / "[ip]:port", "" when none. */
+  endpoint: string;
+  /** Seconds, 0 when off. */
+  persistentKeepalive: number;
+  allowedIPs: string[];
+  lastHandshakeSeconds?: number;
+  rxBytes?: number;
+  txBytes?: number;
+}
+
+export interface WgDevice {
+  privateKey: string;
+  publicKey: string;
+  listenPort: number;
+  firewallMark: number;
+  peers: WgPeer[];
+}
+
+/** A change to a device: only the fields present are sent. */
+export interface WgChange {
+  privateKey?: string;
+  listenPort?: number;
+  firewallMark?: number;
+  replacePeers?: boolean;
+  peers?: Array<{
+    publicKey: string;
+    remove?: boolean;
+    presharedKey?: string;
+    endpoint?: string;
+    persistentKeepalive?: number;
+    replaceAllowedIPs?: boolean;
+    allowedIPs?: string[];
+  }>;
+}
+
+function decodeEndpoint(b: Buffer): string {
+  if (b.length < 4) return '';
+  const family = b.readUInt16LE(0);
+  const port = b.readUInt16BE(2);
+  if (family === AF_INET && b.length >= 8) return `${formatBytes(b, 4, 4)}:${port}`;
+  if (family === AF_INET6 && b.length >= 24) return `[${formatBytes(b, 8, 16)}]:${port}`;
+  return '';
+}
+
+function encodeEndpoint(endpoint: string): Buffer {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(endpoint);
+  const ip = m ? parseIP(m[1] ?? m[2] ?? '') : undefined;
+  if (!m || !ip) throw new Error(`WireGuard endpoint "${endpoint}" must be ip:port (names are resolved before)`);
+  const port = Number(m[3]);
+  if (ip.family === 'inet4') {
+    const b = Buffer.alloc(16);
+    b.writeUInt16LE(AF_INET, 0);
+    b.writeUInt16BE(port, 2);
+    b.set(ip.bytes, 4);
+    return b;
+  }
+  const b = Buffer.alloc(28);
+  b.writeUInt16LE(AF_INET6, 0);
+  b.writeUInt16BE(port, 2);
+  b.set(ip.bytes, 8);
+  return b;
+}
+
+function decodePeer(r: AttrReader): WgPeer {
+  const peer: WgPeer = { publicKey: '', presharedKey: '', endpoint: '', persistentKeepalive: 0, allowedIPs: [] };
+  while (r.next()) {
+    switch (r.type) {
+      case WGPEER_A_PUBLIC_KEY:
+        peer.publicKey = r.bytes().toString('base64');
+        break;
+      case WGPEER_A_PRESHARED_KEY: {
+        const k = r.bytes().toString('base64');
+        peer.presharedKey = k === ZERO_KEY ? '' : k;
+        break;
+      }
+      case WGPEER_A_ENDPOINT:
+        peer.endpoint = decodeEndpoint(r.bytes());
+        break;
+      case WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL:
+        peer.persistentKeepalive = r.u16();
+        break;
+      case WGPEER_A_LAST_HANDSHAKE_TIME:
+        if (r.length >= 8) peer.lastHandshakeSeconds = Number(r.buf.readBigInt64LE(r.offset));
+        break;
+      case WGPEER_A_RX_BYTES:
+        peer.rxBytes = Number(r.u64());
+        break;
+      case WGPEER_A_TX_BYTES:
+        peer.txBytes = Number(r.u64());
+        break;
+      case WGPEER_A_ALLOWEDIPS: {
+        const list = r.nested();
+        while (list.next()) {
+          const a = list.nested();
+          let bytes: Buffer | undefined;
+          let mask = 0;
+          while (a.next()) {
+            if (a.type === WGALLOWEDIP_A_IPADDR) bytes = a.bytes();
+            else if (a.type === WGALLOWEDIP_A_CIDR_MASK) mask = a.u8();
+          }
+          if (bytes && (bytes.length === 4 || bytes.length === 16)) peer.allowedIPs.push(`${formatBytes(bytes, 0, bytes.length)}/${mask}`);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return peer;
+}
+
+function encodeChange(w: NlWriter, name: string, change: WgChange): void {
+  w.attrString(WGDEVICE_A_IFNAME, name);
+  if (change.privateKey !== undefined) w.attrBytes(WGDEVICE_A_PRIVATE_KEY, Buffer.from(change.privateKey, 'base64'));
+  if (change.listenPort !== undefined) w.attrU16(WGDEVICE_A_LISTEN_PORT, change.listenPort);
+  if (change.firewallMark !== undefined) w.attrU32(WGDEVICE_A_FWMARK, change.firewallMark);
+  if (change.replacePeers) w.attrU32(WGDEVICE_A_FLAGS, WGDEVICE_F_REPLACE_PEERS);
+  if (!change.peers || change.peers.length === 0) return;
+  const peers = w.beginNested(WGDEVICE_A_PEERS);
+  change.peers.forEach((p, i) => {
+    const peer = w.beginNested(i);
+    w.attrBytes(WGPEER_A_PUBLIC_KEY, Buffer.from(p.publicKey, 'base64'));
+    let flags = 0;
+    if (p.remove) flags |= WGPEER_F_REMOVE_ME;
+    if (p.replaceAllowedIPs) flags |= WGPEER_F_REPLACE_ALLOWEDIPS;
+    if (flags) w.attrU32(WGPEER_A_FLAGS, flags);
+    if (!p.remove) {
+      if (p.presharedKey !== undefined) w.attrBytes(WGPEER_A_PRESHARED_KEY, p.presharedKey === '' ? Buffer.alloc(32) : Buffer.from(p.presharedKey, 'base64'));
+      if (p.endpoint !== undefined && p.endpoint !== '') w.attrBytes(WGPEER_A_ENDPOINT, encodeEndpoint(p.endpoint));
+      if (p.persistentKeepalive !== undefined) w.attrU16(WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, p.persistentKeepalive);
+      if (p.allowedIPs) {
+        const list = w.beginNested(WGPEER_A_ALLOWEDIPS);
+        p.allowedIPs.forEach((cidr, j) => {
+          const slash = cidr.indexOf('/');
+          const ip = parseIP(cidr.slice(0, slash));
+          if (!ip) throw new Error(`allowed IP "${cidr}" is not a CIDR`);
+          const a = w.beginNested(j);
+          w.attrU16(WGALLOWEDIP_A_FAMILY, ip.family === 'inet4' ? AF_INET : AF_INET6);
+          w.attrBytes(WGALLOWEDIP_A_IPADDR, ip.bytes);
+          w.attrU8(WGALLOWEDIP_A_CIDR_MASK, Number(cidr.slice(slash + 1)));
+          w.endNested(a);
+        });
+        w.endNested(list);
+      }
+    }
+    w.endNested(peer);
+  });
+  w.endNested(peers);
+}
+
+export class WireguardClient {
+  constructor(readonly genl: GenlClient) {}
+
+  private async family(): Promise<GenlFamily> {
+    const f = await this.genl.family('wireguard');
+    if (!f) throw new Error('the kernel has no WireGuard support (generic netlink family "wireguard" is missing; load the wireguard module)');
+    return f;
+  }
+
+  async getDevice(name: string): Promise<WgDevice | undefined> {
+    const family = await this.family();
+    const request = genlRequest(family, WG_CMD_GET_DEVICE, false, (w) => w.attrString(WGDEVICE_A_IFNAME, name), () => `read WireGuard device ${name}`);
+    request.flags = NLM_F_DUMP;
+    const parts = await this.genl.conn.dump(request, (m) => {
+      const part: WgDevice = { privateKey: '', publicKey: '', listenPort: 0, firewallMark: 0, peers: [] };
+      const r = genlAttributes(m);
+      while (r.next()) {
+        if (r.type === WGDEVICE_A_PRIVATE_KEY) part.privateKey = r.bytes().toString('base64');
+        else if (r.type === WGDEVICE_A_PUBLIC_KEY) part.publicKey = r.bytes().toString('base64');
+        else if (r.type === WGDEVICE_A_LISTEN_PORT) part.listenPort = r.u16();
+        else if (r.type === WGDEVICE_A_FWMARK) part.firewallMark = r.u32();
+        else if (r.type === WGDEVICE_A_PEERS) {
+          const peers = r.nested();
+          while (peers.next()) part.peers.push(decodePeer(peers.nested()));
+        }
+      }
+      return part;
+    });
+    if (parts.length === 0) return undefined;
+    // a device with many peers arrives in several messages; a peer may continue across them
+    const device = { ...parts[0]!, peers: [] as WgPeer[] };
+    for (const part of parts) {
+      for (const peer of part.peers) {
+        const last = device.peers.at(-1);
+        if (last && last.publicKey === peer.publicKey) last.allowedIPs.push(...peer.allowedIPs);
+        else device.peers.push(peer);
+      }
+    }
+    if (device.privateKey === ZERO_KEY) device.privateKey = '';
+    return device;
+  }
+
+  async setDevice(name: string, change: WgChange): Promise<void> {
+    const family = await this.family();
+    await this.genl.conn.exec(genlRequest(family, WG_CMD_SET_DEVICE, true, (w) => encodeChange(w, name, change), () => `configure WireGuard device ${name}`));
+  }
+
+  close(): void {
+    this.genl.close();
+  }
+}

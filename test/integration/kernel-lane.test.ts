@@ -1,0 +1,49 @@
+// The real-kernel lane: boots Debian's kernel under qemu (test/vm), runs the
+// test/kernel/*.kernel.ts tests inside it, and reports each file here. A
+// missing qemu or kernel image fails these tests; nothing is skipped.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runVm, type VmRun } from '../vm/vm.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const files = fs.readdirSync(path.join(root, 'test/kernel')).filter((f) => f.endsWith('.kernel.ts')).sort();
+
+interface Report {
+  testResults: Array<{ name: string; status: string; message?: string; assertionResults: Array<{ fullName: string; status: string; failureMessages: string[] }> }>;
+}
+
+describe('real-kernel lane (qemu)', () => {
+  let run: VmRun | undefined;
+  let report: Report | undefined;
+  let failure: Error | undefined;
+
+  beforeAll(async () => {
+    try {
+      run = await runVm({ script: path.join(root, 'test/vm/guest-tests.sh'), timeoutMs: 25 * 60_000 });
+      const file = path.join(run.resultsDir, 'kernel-results.json');
+      if (fs.existsSync(file)) report = JSON.parse(fs.readFileSync(file, 'utf8')) as Report;
+    } catch (err) {
+      failure = err as Error;
+    }
+  }, 26 * 60_000);
+
+  const tail = () => (run ? `--- guest output ---\n${run.output.slice(-6000)}\n--- console ---\n${run.console.slice(-3000)}` : String(failure));
+
+  it('boots the VM and runs the real-kernel tests', () => {
+    expect(failure?.message, tail()).toBeUndefined();
+    expect(report, tail()).toBeDefined();
+    expect(run!.exitCode, tail()).toBe(0);
+  });
+
+  it.each(files)('%s passes on a real kernel', (file) => {
+    const result = report?.testResults.find((t) => t.name.endsWith(`/test/kernel/${file}`));
+    expect(result, `no results for ${file}\n${tail()}`).toBeDefined();
+    const notPassed = result!.assertionResults.filter((a) => a.status !== 'passed').map((a) => `${a.status}: ${a.fullName}\n${a.failureMessages.join('\n')}`);
+    // the names of the tests that ran in the VM, for the CI log
+    console.log(result!.assertionResults.map((a) => `  ${a.status === 'passed' ? '✓' : '×'} ${a.fullName}`).join('\n'));
+    expect(notPassed, result!.message).toEqual([]);
+    expect(result!.assertionResults.length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,7 @@
+#!/bin/sh
+# Runs inside the test VM (chrooted into the host root, /tmp a tmpfs, results
+# in /tmp/results): the real-kernel tests of this checkout.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+cd "$(dirname "$0")/../.." || exit 99
+echo "kernel $(uname -r); node $(node --version)"
+exec node node_modules/vitest/vitest.mjs run --config vitest.kernel.config.ts --configLoader runner
