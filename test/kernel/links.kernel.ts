@@ -1,6 +1,7 @@
 // Bonds, VLANs, bridges and dummy links on a real kernel (runs in the test VM).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { netcfgIn } from '../helpers/inproc.js';
 import { parseJsonStream } from '../helpers/json-stream.js';
@@ -75,6 +76,19 @@ describe('bonds', () => {
       const status = parseJsonStream<Json>(got.stdout).find((x) => x.metadata.id === 'bond0');
       expect(status?.spec, mode).toMatchObject({ kind: 'bond', bondMaster: { mode, miimon: 100 } });
     }
+  });
+
+  it("bond members picked by deviceSelectors (the guide's example): by hardware address, others untouched", async () => {
+    const net = withMembers(3);
+    net.ip('link', 'set', 'a0', 'address', '00:50:56:8e:8f:e4');
+    net.ip('link', 'set', 'a2', 'address', '00:50:57:9c:2c:2d');
+    const seed = path.resolve(import.meta.dirname, '../fixtures/seeds/bond-device-selectors.yaml');
+    const r = await netcfgIn(['apply', '--netns', net.ns, '--state-dir', net.stateDir, '--etc-dir', `${net.dir}/etc`, seed]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(link(net, 'bond0').linkinfo.info_data).toMatchObject({ mode: 'balance-rr' });
+    expect(masterOf(net, 'a0')).toBe('bond0');
+    expect(masterOf(net, 'a2')).toBe('bond0');
+    expect(masterOf(net, 'a1')).toBeUndefined();
   });
 
   it('802.3ad: LACP rate and actor priority as configured and defaulted', async () => {
