@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Modules the guest loads (dependencies are added from modinfo). */
 export const GUEST_MODULES = ['virtio_pci', 'virtio_net', '9pnet_virtio', '9p', 'bonding', '8021q', 'bridge', 'wireguard', 'dummy', 'veth'];
@@ -69,6 +70,12 @@ busybox mount -t tmpfs tmpfs /root/tmp
 busybox mount -t tmpfs tmpfs /root/run
 busybox mkdir -p /root/tmp/results
 busybox mount -t 9p -o $opts results /root/tmp/results || echo "netcfg-vm: cannot mount the results share"
+# the checkout again on its own share: it may live under /tmp or /run, which are tmpfs here
+checkout=$(busybox sed -n 's/.*netcfg.checkout=\\([^ ]*\\).*/\\1/p' /proc/cmdline)
+if [ -n "$checkout" ]; then
+  busybox mkdir -p "/root$checkout" 2>/dev/null
+  busybox mount -t 9p -o $opts,ro checkout "/root$checkout" || echo "netcfg-vm: cannot mount the checkout"
+fi
 busybox mount -t proc proc /root/proc
 busybox mount -t sysfs sys /root/sys
 busybox mount -t devtmpfs dev /root/dev
@@ -122,6 +129,8 @@ export interface VmOptions {
   /** Extra qemu arguments (e.g. -device virtio-net-pci,…). */
   qemuArgs?: readonly string[];
   memoryMb?: number;
+  /** A directory the guest must see as on the host even under /tmp or /run (default: this checkout). */
+  checkout?: string;
 }
 
 /** Boots the VM, runs the script, returns when the guest powers off (or the timeout kills it). */
@@ -131,6 +140,8 @@ export async function runVm(options: VmOptions): Promise<VmRun> {
   const initrd = buildInitramfs(kernel, dir);
   const resultsDir = path.join(dir, 'results');
   fs.mkdirSync(resultsDir);
+  const checkout = path.resolve(options.checkout ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '../..'));
+  if (/\s/.test(checkout) || /\s/.test(options.script)) throw new Error(`the VM's kernel command line cannot carry paths with spaces: ${checkout}`);
   const args = [
     '-accel', 'tcg,thread=multi',
     '-cpu', 'max',
@@ -140,9 +151,10 @@ export async function runVm(options: VmOptions): Promise<VmRun> {
     '-no-reboot',
     '-kernel', kernel.image,
     '-initrd', initrd,
-    '-append', `console=ttyS0 panic=-1 quiet netcfg.script=${options.script}`,
+    '-append', `console=ttyS0 panic=-1 quiet netcfg.script=${options.script} netcfg.checkout=${checkout}`,
     '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
     '-virtfs', `local,path=${resultsDir},mount_tag=results,security_model=none,multidevs=remap`,
+    '-virtfs', `local,path=${checkout},mount_tag=checkout,security_model=none,readonly=on,multidevs=remap`,
     '-nic', 'none',
     ...(options.qemuArgs ?? []),
   ];
