@@ -4,6 +4,8 @@
       "target_name": "netcfg_native",
       "sources": [
         "native/addon.cc",
+        "native/datagram_socket.cc",
+        "native/ethtool.cc",
         "native/errors.cc",
         "native/netns.cc",
         "native/netlink_socket.cc",

@@ -1,6 +1,8 @@
 // netcfg native addon: sockets and a few system calls, no protocol knowledge.
 #include <napi.h>
 
+#include "datagram_socket.h"
+#include "ethtool.h"
 #include "netlink_socket.h"
 #include "uts.h"
 
@@ -9,6 +11,8 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   netcfg::NetlinkSocket::Init(env, exports);
   netcfg::InitUts(env, exports);
+  netcfg::DatagramSocket::Init(env, exports);
+  netcfg::InitEthtool(env, exports);
   return exports;
 }
 

@@ -23,6 +23,8 @@ import { RouteSpecController } from './controllers/spec/route-spec.js';
 import { AddressStatusController } from './controllers/status/address-status.js';
 import { LinkStatusController } from './controllers/status/link-status.js';
 import { RouteStatusController } from './controllers/status/route-status.js';
+import { NetworkStatusController } from './controllers/status/network-status.js';
+import type { Controller } from './runtime/controller.js';
 import type { Logger } from './log.js';
 import { NS } from './resources/resource.js';
 import { T } from './resources/network/types.js';
@@ -41,7 +43,9 @@ export interface EngineOptions {
   /** The UTS namespace for the hostname (omitted: hostname specs are not applied). */
   uts?: Uts;
   /** Where resolv.conf and hosts go (omitted: files are not written). */
-  etcDir?: string;
+  etcDir?: string | undefined;
+  /** More controllers, registered after the others (the daemon's statuses and operators). */
+  extra?: Controller[];
 }
 
 /** A runtime with every configuration, merge and spec controller, and persisted state loaded. */
@@ -67,6 +71,7 @@ export function configRuntime(options: EngineOptions): Runtime {
   if (options.uts) runtime.register(new HostnameSpecController(options.uts));
   runtime.register(new ResolverSpecController());
   if (options.etcDir !== undefined) runtime.register(new EtcFileController(options.etcDir));
+  for (const c of options.extra ?? []) runtime.register(c);
   if (options.state) {
     for (const kind of options.state.load()) {
       for (const item of kind.items) runtime.store.put(NS.state, kind.type, item.id, item.spec, kind.owner);
@@ -75,14 +80,21 @@ export function configRuntime(options: EngineOptions): Runtime {
   return runtime;
 }
 
+/** What only the daemon runs besides the configuration: kernel statuses and network readiness. */
+export function daemonControllers(kernel: Kernel, options: { hostname: boolean; etcFiles: boolean }): Controller[] {
+  return [new AddressStatusController(kernel), new RouteStatusController(kernel), new NetworkStatusController(options)];
+}
+
 /**
  * Wakes the spec controllers on kernel events (daemon mode): a link that
  * appears later is configured, and drift is repaired.
  */
 export function watchKernel(runtime: Runtime, netns: string | undefined, log: Logger): KernelWatch {
-  const specs = ['LinkSpecController', 'AddressSpecController', 'RouteSpecController'];
-  const links = ['LinkStatusController', ...specs];
-  return new KernelWatch(netns, { link: links, address: specs.slice(1), route: specs.slice(2) }, (name) => runtime.wake(name), log);
+  // statuses first: the spec controllers and operators read them
+  const link = ['LinkStatusController', 'LinkSpecController', 'AddressSpecController', 'RouteSpecController'];
+  const address = ['AddressStatusController', 'AddressSpecController', 'RouteSpecController'];
+  const route = ['RouteStatusController', 'RouteSpecController'];
+  return new KernelWatch(netns, { link, address, route }, (name) => runtime.wake(name), log);
 }
 
 /**

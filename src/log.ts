@@ -1,5 +1,7 @@
 // Structured logging (pino) to stderr. Secrets are redacted wherever they appear.
+import { isatty } from 'node:tty';
 import { pino, type Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 export type { Logger };
 
@@ -21,16 +23,19 @@ export const REDACT_PATHS = [
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export function createLogger(level: LogLevel = 'warn', destination: number = 2): Logger {
-  return pino(
-    {
-      level,
-      base: undefined,
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-    },
-    pino.destination({ fd: destination, sync: true }),
-  );
+/**
+ * A logger writing to `destination` (stderr): JSON lines, or human-readable
+ * lines when `pretty` (default: when the destination is a terminal).
+ */
+export function createLogger(level: LogLevel = 'warn', destination: number = 2, pretty = isatty(destination)): Logger {
+  const options = {
+    level,
+    base: undefined,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  if (pretty) return pino(options, PinoPretty({ destination, sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+  return pino(options, pino.destination({ fd: destination, sync: true }));
 }
 
 export function silentLogger(): Logger {

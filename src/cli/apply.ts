@@ -1,5 +1,6 @@
 // netcfg apply FILE: validate, then make the kernel match, and report.
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseConfig } from '../config/load.js';
 import { ConfigInvalidError, formatIssue } from '../config/issues.js';
 import { applyOnce, undoAll, type ApplyResult } from '../engine.js';
@@ -12,6 +13,7 @@ import { DEFAULT_STATE_DIR, StateFile } from '../runtime/state-file.js';
 import { logger, openKernel } from './common.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './usage.js';
 import { startTry, tryTimeoutMs } from './try.js';
+import { callDaemon, daemonFor } from './daemon.js';
 
 /** Where an apply acts: the namespace, state, /etc and kernel command line. */
 export interface Target {
@@ -21,6 +23,8 @@ export interface Target {
   cmdline?: string | undefined;
   /** UTS namespace (e.g. /proc/PID/ns/uts) for the hostname of another network namespace. */
   uts?: string | undefined;
+  /** A running daemon's control socket (default: next to the state file). */
+  socket?: string | undefined;
 }
 
 export interface Output {
@@ -76,35 +80,48 @@ export function readConfigFile(file: string): { text: string; config: ReturnType
   return { text, ...parseConfig(file, text) };
 }
 
+/** What a run did (or would do): printed as text, or as JSON with -o json; the daemon sends it over its socket. */
+export interface ApplyReport {
+  dryRun: boolean;
+  changes: Change[];
+  pending: string[];
+  errors: string[];
+  summary: { added: number; changed: number; removed: number; netlinkWrites: number };
+  /** Extra lines for humans (e.g. how to confirm a tried config). */
+  notes?: string[];
+}
+
+export function buildReport(result: ApplyResult, netlinkWrites: number, dryRun: boolean): ApplyReport {
+  return {
+    dryRun,
+    changes: result.changes.changes,
+    pending: [...result.changes.pending.values()],
+    errors: errorMessages(result.failures),
+    summary: { added: result.changes.count('add'), changed: result.changes.count('change'), removed: result.changes.count('remove'), netlinkWrites },
+  };
+}
+
+/** Prints a report and returns the exit code. */
+export function printReport(r: ApplyReport, out: Output, verb = 'apply'): number {
+  if (out.format === 'json') {
+    const { notes: _, ...rest } = r;
+    out.print(JSON.stringify(rest, null, 2));
+  } else {
+    r.changes.slice(0, PRINT_LIMIT).forEach((c) => out.print(changeLine(c)));
+    if (r.changes.length > PRINT_LIMIT) out.print(`… and ${r.changes.length - PRINT_LIMIT} more changes (use -o json to see all)`);
+    for (const p of r.pending) out.print(`pending: ${p}`);
+    for (const e of r.errors) out.print(`error: ${e}`);
+    const s = r.summary;
+    const summary = `${s.added} added, ${s.changed} changed, ${s.removed} removed (${s.netlinkWrites} netlink writes)`;
+    out.print(r.dryRun ? `dry run: would ${verb} ${summary.replace(/ \(0 netlink writes\)$/, '')}; nothing was changed` : `${verb}: ${summary}`);
+  }
+  for (const n of r.notes ?? []) out.print(n);
+  return r.errors.length > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
 /** Prints what a run did (or would do) and returns the exit code. */
 export function report(result: ApplyResult, kernel: RtnlClient, dryRun: boolean, out: Output, verb = 'apply'): number {
-  const errors = errorMessages(result.failures);
-  const changes = result.changes.changes;
-  const pending = [...result.changes.pending.values()];
-  const writes = kernel.stats.writes;
-  if (out.format === 'json') {
-    out.print(
-      JSON.stringify(
-        {
-          dryRun,
-          changes,
-          pending,
-          errors,
-          summary: { added: result.changes.count('add'), changed: result.changes.count('change'), removed: result.changes.count('remove'), netlinkWrites: writes },
-        },
-        null,
-        2,
-      ),
-    );
-  } else {
-    changes.slice(0, PRINT_LIMIT).forEach((c) => out.print(changeLine(c)));
-    if (changes.length > PRINT_LIMIT) out.print(`… and ${changes.length - PRINT_LIMIT} more changes (use -o json to see all)`);
-    for (const p of pending) out.print(`pending: ${p}`);
-    for (const e of errors) out.print(`error: ${e}`);
-    const summary = `${result.changes.summary()} (${writes} netlink writes)`;
-    out.print(dryRun ? `dry run: would ${verb} ${summary.replace(/ \(0 netlink writes\)$/, '')}; nothing was changed` : `${verb}: ${summary}`);
-  }
-  return errors.length > 0 ? EXIT_FAILED : EXIT_OK;
+  return printReport(buildReport(result, kernel.stats.writes, dryRun), out, verb);
 }
 
 /**
@@ -138,6 +155,13 @@ export async function runApply(o: ApplyOptions, print: (s: string) => void, warn
   for (const note of loaded.notes) warn(formatIssue(o.file, note));
   const state = stateFor(o);
   const timeoutMs = o.tryTimeout === undefined ? undefined : tryTimeoutMs(o.tryTimeout);
+  if (o.dryRun && timeoutMs !== undefined) throw new UsageError('--try and --dry-run do not go together');
+  // a running daemon owns this namespace: it applies the config
+  const daemon = await daemonFor(o);
+  if (daemon) {
+    const r = await callDaemon<ApplyReport>(daemon, { op: 'apply', file: path.resolve(o.file), text: loaded.text, dryRun: o.dryRun, ...(timeoutMs !== undefined ? { tryMs: timeoutMs } : {}) });
+    return printReport(r, out);
+  }
   if (o.dryRun) {
     if (timeoutMs !== undefined) throw new UsageError('--try and --dry-run do not go together');
     return applyAt(o, state, loaded.config, true, out);

@@ -11,8 +11,10 @@ import { T } from '../resources/network/types.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { readConfigFile, stateFor } from './apply.js';
 import { logger, nodeName, openKernel } from './common.js';
-import { render, type OutputFormat } from './output.js';
-import { findView, VIEWS } from './views.js';
+import { columnWidths, render, tableRow, tableRows, type OutputFormat } from './output.js';
+import { findView, VIEWS, type ViewDefinition } from './views.js';
+import { callDaemon, daemonFor, socketFor } from './daemon.js';
+import { watch as watchDaemon } from '../daemon/client.js';
 import { EXIT_OK, UsageError } from './usage.js';
 
 export interface GetOptions {
@@ -26,7 +28,56 @@ export interface GetOptions {
   etcDir?: string | undefined;
   cmdline?: string | undefined;
   uts?: string | undefined;
+  socket?: string | undefined;
+  /** Keep printing changes (needs a running daemon). */
+  watch?: boolean;
 }
+
+const EVENT_MARK = { created: '+', updated: ' ', destroyed: '-' } as const;
+
+/** Resources from a running daemon (its live statuses and specs), or a stream of their changes. */
+async function fromDaemon(o: GetOptions, view: ViewDefinition<unknown>, format: OutputFormat, print: (s: string) => void): Promise<number | undefined> {
+  const socket = await daemonFor(o);
+  if (!socket) {
+    if (o.watch) throw new UsageError(`get --watch needs a running netcfg daemon (none at ${socketFor(o)})`);
+    return undefined;
+  }
+  const node = nodeName(o.netns);
+  const request = { namespaces: [...view.namespaces], type: view.type };
+  if (!o.watch) {
+    const resources = await callDaemon<Resource[]>(socket, { op: 'get', ...request });
+    const text = render({ node, displayType: view.displayType, columns: view.columns, resources: sortById(resources) }, format);
+    if (text !== '') print(text);
+    return EXIT_OK;
+  }
+  // table: the current resources as one aligned table, then one row per change (widths grow as needed)
+  const base = { node, displayType: view.displayType, columns: view.columns };
+  let initial: Array<[string, Resource]> | undefined = [];
+  let widths: number[] = [];
+  const row = (mark: string, r: Resource) => [mark, ...tableRows({ ...base, resources: [r] })[1]!];
+  await watchDaemon(socket, { op: 'watch', ...request }, (line) => {
+    if (format !== 'table') {
+      if (line.event === 'bootstrapped') return;
+      const doc = render({ ...base, resources: [line.resource] }, format);
+      print(format === 'json' ? JSON.stringify({ event: line.event, ...JSON.parse(doc) }) : `# ${line.event}\n${doc}\n---`);
+      return;
+    }
+    if (line.event === 'bootstrapped') {
+      const rows = [['*', ...tableRows({ ...base, resources: [] })[0]!], ...sortById((initial ?? []).map(([, r]) => r)).map((r) => row('+', r))];
+      widths = columnWidths(rows);
+      for (const r of rows) print(tableRow(r, widths));
+      initial = undefined;
+    } else if (initial) {
+      initial.push([line.event, line.resource]);
+    } else {
+      const r = row(EVENT_MARK[line.event], line.resource);
+      print(tableRow(r, columnWidths([r], widths)));
+    }
+  });
+  return EXIT_OK;
+}
+
+const sortById = (rs: Resource[]) => rs.sort((a, b) => a.metadata.namespace.localeCompare(b.metadata.namespace) || a.metadata.id.localeCompare(b.metadata.id, 'en', { numeric: true }));
 
 export async function runGet(o: GetOptions, print: (s: string) => void, warn: (s: string) => void = () => {}): Promise<number> {
   const kinds = VIEWS.map((v) => v.aliases[1]).join(', ');
@@ -35,6 +86,12 @@ export async function runGet(o: GetOptions, print: (s: string) => void, warn: (s
   if (!view) throw new UsageError(`unknown resource kind "${o.kind}"; expected one of ${kinds}`);
   const format = (o.output ?? 'table') as OutputFormat;
   if (!['table', 'yaml', 'json'].includes(format)) throw new UsageError('-o must be table, yaml or json');
+  // without -c, a running daemon answers (its live view includes DHCP leases and the like)
+  if (o.config === undefined || o.watch) {
+    if (o.config !== undefined) throw new UsageError('get --watch shows the running daemon, not a config file (-c)');
+    const code = await fromDaemon(o, view, format, print);
+    if (code !== undefined) return code;
+  }
   const log = logger(o.logLevel);
   const kernel = openKernel(o.netns);
   try {

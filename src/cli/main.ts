@@ -11,6 +11,8 @@ import { runValidate } from './validate.js';
 import { DEFAULT_TRY_TIMEOUT, runConfirm, runRollback } from './try.js';
 import { jsonSchema } from '../config/schema.js';
 import { runGen } from './gen.js';
+import { runDaemon } from './daemon.js';
+import { runStatus } from './status.js';
 
 function usage(message: string): never {
   throw new UsageError(message);
@@ -49,6 +51,8 @@ export async function main(argv: string[], print = (s: string) => process.stdout
         output: { type: 'string', short: 'o' },
         'log-level': { type: 'string' },
         keep: { type: 'boolean', default: false },
+        socket: { type: 'string' },
+        watch: { type: 'boolean', short: 'w', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', default: false },
       },
@@ -63,7 +67,7 @@ export async function main(argv: string[], print = (s: string) => process.stdout
       print(topic && COMMAND_HELP[topic] ? COMMAND_HELP[topic] : HELP);
       return command === undefined && !values.help ? EXIT_USAGE : EXIT_OK;
     }
-    const target = { netns: values.netns, stateDir: values['state-dir'], etcDir: values['etc-dir'], cmdline: values.cmdline, uts: values.uts };
+    const target = { netns: values.netns, stateDir: values['state-dir'], etcDir: values['etc-dir'], cmdline: values.cmdline, uts: values.uts, socket: values.socket };
     const extra = (n: number): void => {
       if (rest.length > n) throw new UsageError(`unexpected argument "${rest[n]}"`);
     };
@@ -81,6 +85,7 @@ export async function main(argv: string[], print = (s: string) => process.stdout
             etcDir: values['etc-dir'],
             cmdline: values.cmdline,
             uts: values.uts,
+            socket: values.socket,
             tryTimeout: values.try ? (values.timeout ?? DEFAULT_TRY_TIMEOUT) : values.timeout === undefined ? undefined : usage('--timeout needs --try'),
           },
           print,
@@ -88,7 +93,13 @@ export async function main(argv: string[], print = (s: string) => process.stdout
         );
       case 'get':
         extra(1);
-        return await runGet({ kind: rest[0], output: values.output, netns: values.netns, logLevel: values['log-level'], config: values.config, stateDir: values['state-dir'], etcDir: values['etc-dir'], cmdline: values.cmdline, uts: values.uts }, print, warn);
+        return await runGet({ ...target, kind: rest[0], output: values.output, logLevel: values['log-level'], config: values.config, watch: values.watch }, print, warn);
+      case 'status':
+        extra(0);
+        return await runStatus({ ...target, output: values.output, logLevel: values['log-level'] }, print);
+      case 'daemon':
+        extra(0);
+        return await runDaemon({ ...target, config: values.config, logLevel: values['log-level'], version: version() });
       case 'confirm':
         extra(0);
         return await runConfirm(target, { format: 'text', logLevel: values['log-level'], print, warn });

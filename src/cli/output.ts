@@ -16,18 +16,24 @@ export function cell(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** Column widths of rows (for aligning more rows later, as a watch does). */
+export function columnWidths(rows: string[][], widths: number[] = []): number[] {
+  for (const row of rows) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return widths;
+}
+
+/** One row padded to `widths` (padding 3; the last cell is not padded). */
+export function tableRow(row: string[], widths: readonly number[]): string {
+  return row
+    .map((c, i) => (i === row.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3)))
+    .join('')
+    .trimEnd();
+}
+
 /** Aligns rows like Go's tabwriter with padding 3. */
 export function table(rows: string[][]): string {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows
-    .map((row) =>
-      row
-        .map((c, i) => (i === row.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3)))
-        .join('')
-        .trimEnd(),
-    )
-    .join('\n');
+  const widths = columnWidths(rows);
+  return rows.map((row) => tableRow(row, widths)).join('\n');
 }
 
 export interface ResourceView<S> {
@@ -68,12 +74,17 @@ function plain<S>(node: string, r: Resource<S>): Record<string, unknown> {
   };
 }
 
-export function render<S>(view: ResourceView<S>, format: OutputFormat): string {
-  if (format === 'json') return view.resources.map((r) => JSON.stringify(plain(view.node, r), null, 2)).join('\n');
-  if (format === 'yaml') return view.resources.map((r) => YAML.stringify(plain(view.node, r), { indent: 4 }).trimEnd()).join('\n---\n');
+/** Table rows (header first) of a view. */
+export function tableRows<S>(view: ResourceView<S>): string[][] {
   const rows: string[][] = [['NODE', 'NAMESPACE', 'TYPE', 'ID', 'VERSION', ...view.columns.map((c) => c.header)]];
   for (const r of view.resources) {
     rows.push([view.node, r.metadata.namespace, view.displayType, r.metadata.id, String(r.metadata.version), ...view.columns.map((c) => cell(c.value(r.spec)))]);
   }
-  return table(rows);
+  return rows;
+}
+
+export function render<S>(view: ResourceView<S>, format: OutputFormat): string {
+  if (format === 'json') return view.resources.map((r) => JSON.stringify(plain(view.node, r), null, 2)).join('\n');
+  if (format === 'yaml') return view.resources.map((r) => YAML.stringify(plain(view.node, r), { indent: 4 }).trimEnd()).join('\n---\n');
+  return table(tableRows(view));
 }

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../config/load.js';
 import { parseDuration } from '../config/fields.js';
 import type { StateFile } from '../runtime/state-file.js';
-import { applyAt, outputFormat, stateFor, type Output, type Target } from './apply.js';
+import { applyAt, outputFormat, printReport, stateFor, type ApplyReport, type Output, type Target } from './apply.js';
+import { callDaemon, daemonFor } from './daemon.js';
 import { EXIT_OK, UsageError } from './usage.js';
 
 export const DEFAULT_TRY_TIMEOUT = '120s';
@@ -46,7 +47,7 @@ export function startTry(state: StateFile, target: Target, text: string, timeout
   fs.closeSync(log);
   const marker = state.readTry();
   if (marker) state.writeTry({ ...marker, watcherPid: child.pid ?? 0 });
-  out.print(`try: run \`netcfg confirm\` within ${Math.round(timeoutMs / 1000)}s to keep this config; otherwise it is rolled back (watcher pid ${child.pid})`);
+  (out.format === 'json' ? out.warn : out.print)(`try: run \`netcfg confirm\` within ${Math.round(timeoutMs / 1000)}s to keep this config; otherwise it is rolled back (watcher pid ${child.pid})`);
 }
 
 function stopWatcher(pid: number | undefined): void {
@@ -59,6 +60,11 @@ function stopWatcher(pid: number | undefined): void {
 }
 
 export async function runConfirm(target: Target, out: Output): Promise<number> {
+  const daemon = await daemonFor(target);
+  if (daemon) {
+    out.print((await callDaemon<{ message: string }>(daemon, { op: 'confirm' })).message);
+    return EXIT_OK;
+  }
   const state = stateFor(target);
   await state.lockWait(10_000);
   try {
@@ -90,6 +96,10 @@ export async function runRollback(target: Target, expire: string | undefined, ou
   const format = outputFormat(output);
   const o: Output = { ...out, format };
   const state = stateFor(target);
+  if (expire === undefined) {
+    const daemon = await daemonFor(target);
+    if (daemon) return printReport(await callDaemon<ApplyReport>(daemon, { op: 'rollback' }), o, 'rollback');
+  }
   if (expire !== undefined) {
     const marker = state.readTry();
     if (!marker || marker.token !== expire) return EXIT_OK;

@@ -33,7 +33,44 @@ export interface NativeNetlinkSocket {
   unref(): void;
 }
 
+/** Where a datagram came from: a packet socket's link-layer view, or a UDP peer. */
+export interface PacketSource {
+  ifindex: number;
+  /** EtherType. */
+  protocol: number;
+  /** PACKET_HOST 0, PACKET_BROADCAST 1, PACKET_MULTICAST 2, PACKET_OTHERHOST 3, PACKET_OUTGOING 4. */
+  packetType: number;
+  /** Sender MAC. */
+  address: string;
+  /** The checksum was left for offload (a local veth peer): it cannot be verified. */
+  checksumNotReady: boolean;
+}
+
+export interface UdpSource {
+  address: string;
+  port: number;
+}
+
+export type DatagramOptions =
+  | { kind: 'packet'; netns?: string; ifindex: number; protocol: number }
+  | { kind: 'udp4' | 'udp6'; netns?: string; ifindex?: number; device?: string; address?: string; port?: number; broadcast?: boolean };
+
+export interface NativeDatagramSocket {
+  /** UDP: the bound port. */
+  readonly port: number;
+  /** packet: to = { address: MAC, protocol? }; udp: to = { address, port }. Returns bytes sent. */
+  send(data: Uint8Array, to: { address: string; port?: number; protocol?: number }): number;
+  /** A classic BPF program (struct sock_filter, 8 bytes each). */
+  attachFilter(program: Uint8Array): void;
+  close(): void;
+}
+
 interface NativeModule {
+  DatagramSocket: new (options: DatagramOptions, onMessage: (err: NativeError | null, data?: Buffer, from?: PacketSource | UdpSource) => void) => NativeDatagramSocket;
+  /** ETHTOOL_GPERMADDR: the permanent MAC, "" when the driver reports none. */
+  ethtoolPermanentAddress(netnsPath: string | null, name: string): string;
+  /** ETHTOOL_GDRVINFO. */
+  ethtoolDriverInfo(netnsPath: string | null, name: string): { driver: string; version: string; busInfo: string };
   NetlinkSocket: new (protocol: number, netnsPath: string | null, rcvbuf: number, onData: DataCallback) => NativeNetlinkSocket;
   /** sethostname(2) in the process's UTS namespace. */
   sethostname(name: string): void;

@@ -306,3 +306,9 @@ export function prefixHasHostBits(s: string): boolean {
   }
   return false;
 }
+
+/** Loopback, link-local or multicast: not an address a node is reached at. */
+export function isSpecialIP(b: Uint8Array, family: Family): boolean {
+  if (family === 'inet4') return b[0] === 127 || (b[0] === 169 && b[1] === 254) || ((b[0] ?? 0) & 0xf0) === 0xe0;
+  return b.every((x, i) => (i < 15 ? x === 0 : x === 1)) || (b[0] === 0xfe && ((b[1] ?? 0) & 0xc0) === 0x80) || b[0] === 0xff;
+}

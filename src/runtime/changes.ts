@@ -16,12 +16,22 @@ export class ChangeLog {
   /** Things that could not be applied yet and are waiting (e.g. for a link to appear). */
   readonly pending = new Map<string, string>();
 
+  /**
+   * `onRecord` sees every change as it is recorded (the daemon logs each one);
+   * with `keep` false the changes are not kept (a daemon's background log).
+   */
+  constructor(
+    private readonly onRecord?: (change: Change) => void,
+    private readonly keep = true,
+  ) {}
+
   wait(id: string, reason: string): void {
     this.pending.set(id, reason);
   }
 
   record(change: Change): void {
-    this.changes.push(change);
+    if (this.keep) this.changes.push(change);
+    this.onRecord?.(change);
   }
 
   count(action: ChangeAction): number {

@@ -5,7 +5,7 @@
 import type { Logger } from '../log.js';
 import { NS, type Resource } from '../resources/resource.js';
 import { Store, type WatchEventType } from '../resources/store.js';
-import { ChangeLog } from './changes.js';
+import { ChangeLog, type Change } from './changes.js';
 import { TerminalError, type Controller, type ReconcileContext } from './controller.js';
 import { TokenBucket, backoffMs } from './trigger.js';
 
@@ -53,7 +53,8 @@ function kindSet(kinds: ReadonlyArray<{ namespace: string; type: string }>): Map
 
 export class Runtime {
   readonly store: Store;
-  readonly changes = new ChangeLog();
+  /** Where controllers record kernel changes; the daemon starts a fresh log per apply. */
+  changes = new ChangeLog();
   readonly mode: RuntimeMode;
   readonly dryRun: boolean;
   private readonly log: Logger;
@@ -129,6 +130,12 @@ export class Runtime {
       await runner.controller.start?.(() => this.queue(runner));
     }
     for (const runner of this.runners) this.queue(runner);
+  }
+
+  /** Starts a new change log (the previous one stays with whoever holds it). */
+  newChangeLog(onRecord?: (change: Change) => void, keep = true): ChangeLog {
+    this.changes = new ChangeLog(onRecord, keep);
+    return this.changes;
   }
 
   /** Wakes a controller by name (external triggers: netlink events, the CLI). */

@@ -6,11 +6,12 @@
 // someone changed the file since).
 import path from 'node:path';
 import { NS } from '../../resources/resource.js';
-import { parsePrefix } from '../../net/ip.js';
+import { isSpecialIP, parsePrefix } from '../../net/ip.js';
 import {
   T,
   type AddressSpec,
   type AppliedFile,
+  type EtcFileStatus,
   type HostnameSpec,
   type HostnameStatus,
   type ResolverSpec,
@@ -27,17 +28,12 @@ export function nodeAddress(specs: ReadonlyArray<AddressSpec>): string | undefin
     .filter((s) => s.scope === 'global')
     .filter((s) => {
       const p = parsePrefix(s.address);
-      return p !== undefined && !isSpecial(p.bytes, p.family);
+      return p !== undefined && !isSpecialIP(p.bytes, p.family);
     })
     .map((s) => ({ link: s.linkName, ip: s.address.slice(0, s.address.lastIndexOf('/')) }))
     .sort((a, b) => a.link.localeCompare(b.link) || a.ip.localeCompare(b.ip))[0]?.ip;
 }
 
-/** Loopback, link-local or multicast. */
-function isSpecial(b: Uint8Array, family: string): boolean {
-  if (family === 'inet4') return b[0] === 127 || (b[0] === 169 && b[1] === 254) || ((b[0] ?? 0) & 0xf0) === 0xe0;
-  return b.every((x, i) => (i < 15 ? x === 0 : x === 1)) || (b[0] === 0xfe && ((b[1] ?? 0) & 0xc0) === 0x80) || b[0] === 0xff;
-}
 
 export class EtcFileController implements Controller {
   readonly name = 'EtcFileController';
@@ -49,7 +45,10 @@ export class EtcFileController implements Controller {
     { namespace: NS.network, type: T.HostnameSpec },
     { namespace: NS.network, type: T.AddressSpec },
   ];
-  readonly outputs = [{ namespace: NS.state, type: T.AppliedFile, kind: 'exclusive' as const }];
+  readonly outputs = [
+    { namespace: NS.state, type: T.AppliedFile, kind: 'exclusive' as const },
+    { namespace: NS.network, type: T.EtcFileStatus, kind: 'exclusive' as const },
+  ];
 
   constructor(private readonly etcDir: string) {}
 
@@ -74,6 +73,7 @@ export class EtcFileController implements Controller {
       const record = ctx.get<AppliedFile>(NS.state, T.AppliedFile, name)?.spec;
       const current = readOrNull(file);
       const content = wanted.get(name);
+      ctx.put(NS.network, T.EtcFileStatus, name, { path: file, managed: content !== undefined } satisfies EtcFileStatus);
       if (content !== undefined) {
         if (current === content) {
           if (!record && !ctx.dryRun) ctx.put(NS.state, T.AppliedFile, name, { path: file, existed: true, original: current, written: digest(content) });

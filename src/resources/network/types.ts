@@ -23,6 +23,10 @@ export const T = {
   AppliedFile: 'AppliedFile',
   OperatorSpec: 'OperatorSpec',
   DeviceConfigSpec: 'DeviceConfigSpec',
+  EtcFileStatus: 'EtcFileStatus',
+  NetworkStatus: 'NetworkStatus',
+  TimeServerSpec: 'TimeServerSpec',
+  TimeServerStatus: 'TimeServerStatus',
 } as const;
 
 /** Configuration layers, lowest priority first. */
@@ -305,4 +309,32 @@ export interface AppliedFile {
   original: string;
   /** sha256 (hex) of the content netcfg wrote. */
   written: string;
+}
+
+/** A file under the etc directory as the EtcFileController left it. */
+export interface EtcFileStatus {
+  path: string;
+  /** netcfg writes this file (something above the defaults configures it). */
+  managed: boolean;
+}
+
+/** Readiness of the node's network (Talos NetworkStatus). */
+export interface NetworkStatus {
+  /** A global, non-loopback, non-link-local address on a link that is up. */
+  addressReady: boolean;
+  /** A default route exists. */
+  connectivityReady: boolean;
+  /** The hostname is known (HostnameStatus exists). */
+  hostnameReady: boolean;
+  /** resolv.conf and hosts have been handled (written, or left alone because unmanaged). */
+  etcFilesReady: boolean;
+}
+
+export interface TimeServerSpec {
+  ntpServers: string[];
+  layer: ConfigLayer;
+}
+
+export interface TimeServerStatus {
+  ntpServers: string[];
 }

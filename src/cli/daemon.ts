@@ -1,0 +1,73 @@
+// netcfg daemon: the long-running netcfg for one network namespace, and how the
+// other commands find it (its control socket) and hand their work to it.
+import path from 'node:path';
+import type net from 'node:net';
+import { Daemon } from '../daemon/daemon.js';
+import { call, connect, DaemonError } from '../daemon/client.js';
+import { ConfigInvalidError } from '../config/issues.js';
+import { stateFor, type Target } from './apply.js';
+import { logger } from './common.js';
+import { EXIT_OK, UsageError } from './usage.js';
+import { checkNetns } from '../netns.js';
+
+export interface DaemonTarget extends Target {
+  /** The control socket (default: next to the state file, DIR/SCOPE.sock). */
+  socket?: string | undefined;
+}
+
+export function socketFor(t: DaemonTarget): string {
+  if (t.socket !== undefined) return t.socket;
+  const state = stateFor(t);
+  return path.join(state.dir, `${state.scope}.sock`);
+}
+
+/** A connection to the daemon serving this target, if one runs. */
+export async function daemonFor(t: DaemonTarget): Promise<net.Socket | undefined> {
+  return connect(socketFor(t));
+}
+
+/** Calls the daemon; its errors become the CLI's (config errors with their positions, exit 2). */
+export async function callDaemon<T>(socket: net.Socket, req: Parameters<typeof call>[1]): Promise<T> {
+  try {
+    return await call<T>(socket, req);
+  } catch (err) {
+    if (err instanceof DaemonError) {
+      if (err.error.issues) throw new ConfigInvalidError(err.error.issues.file, err.error.issues.issues);
+      if (err.error.exitCode === 2) throw new UsageError(err.error.message);
+    }
+    throw err;
+  } finally {
+    socket.end();
+  }
+}
+
+export interface DaemonOptions extends DaemonTarget {
+  config: string | undefined;
+  logLevel: string | undefined;
+  version: string;
+}
+
+/** Runs in the foreground until SIGTERM or SIGINT. */
+export async function runDaemon(o: DaemonOptions): Promise<number> {
+  if (o.netns !== undefined) {
+    try {
+      checkNetns(o.netns);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  const log = logger(o.logLevel ?? 'info');
+  const socket = socketFor(o);
+  if (await connect(socket).then((s) => (s?.destroy(), s !== undefined))) throw new UsageError(`a netcfg daemon already serves ${socket}`);
+  const daemon = await Daemon.start({ ...o, configFile: o.config, socket, log, version: o.version });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await daemon.stop();
+  return EXIT_OK;
+}

@@ -1,0 +1,42 @@
+// NetworkStatusController: whether the node's network is ready (Talos §7.5):
+// an address, a default route, a hostname, and the etc files handled.
+import { isSpecialIP, parsePrefix } from '../../net/ip.js';
+import { NS } from '../../resources/resource.js';
+import { T, type AddressStatus, type LinkStatus, type NetworkStatus, type RouteStatus } from '../../resources/network/types.js';
+import type { Controller, ReconcileContext } from '../../runtime/controller.js';
+
+export const NETWORK_STATUS_ID = 'status';
+
+function isSpecialAddress(address: string): boolean {
+  const p = parsePrefix(address);
+  return !p || isSpecialIP(p.bytes, p.family);
+}
+
+/** Operational state up or unknown (Talos counts both as up). */
+const linkUp = (l: LinkStatus | undefined) => l !== undefined && (l.operationalState === 'up' || l.operationalState === 'unknown') && l.flags.split(',').includes('UP');
+
+export class NetworkStatusController implements Controller {
+  readonly name = 'NetworkStatusController';
+  readonly inputs = [
+    { namespace: NS.network, type: T.AddressStatus },
+    { namespace: NS.network, type: T.RouteStatus },
+    { namespace: NS.network, type: T.LinkStatus },
+    { namespace: NS.network, type: T.HostnameStatus },
+    { namespace: NS.network, type: T.EtcFileStatus },
+  ];
+  readonly outputs = [{ namespace: NS.network, type: T.NetworkStatus, kind: 'exclusive' as const }];
+
+  /** `etcFiles`: whether an EtcFileController runs (otherwise the files count as ready). */
+  constructor(private readonly options: { hostname: boolean; etcFiles: boolean }) {}
+
+  async reconcile(ctx: ReconcileContext): Promise<void> {
+    const links = new Map(ctx.list<LinkStatus>(NS.network, T.LinkStatus).map((r) => [r.metadata.id, r.spec]));
+    const addressReady = ctx
+      .list<AddressStatus>(NS.network, T.AddressStatus)
+      .some((r) => r.spec.scope === 'global' && !isSpecialAddress(r.spec.address) && linkUp(links.get(r.spec.linkName)));
+    const connectivityReady = ctx.list<RouteStatus>(NS.network, T.RouteStatus).some((r) => r.spec.dst === '' && r.spec.type === 'unicast');
+    const hostnameReady = !this.options.hostname || ctx.count(NS.network, T.HostnameStatus) > 0;
+    const etcFilesReady = !this.options.etcFiles || ctx.count(NS.network, T.EtcFileStatus) >= 2;
+    ctx.put(NS.network, T.NetworkStatus, NETWORK_STATUS_ID, { addressReady, connectivityReady, hostnameReady, etcFilesReady } satisfies NetworkStatus);
+  }
+}

@@ -1,0 +1,280 @@
+// The netcfg daemon: one long-running runtime for a network namespace. Kernel
+// events wake the controllers (drift is repaired, late links are configured),
+// operators (DHCP…) run while their links are up, and a control socket takes
+// configs from `netcfg apply`, answers `get`/`status`, and streams watches.
+// It holds the namespace's state lock for its whole life.
+import crypto from 'node:crypto';
+import { parseConfig } from '../config/load.js';
+import { ConfigInvalidError } from '../config/issues.js';
+import type { MachineConfig } from '../config/schema.js';
+import { buildReport, readConfigFile, stateFor, type ApplyReport, type Target } from '../cli/apply.js';
+import { openKernel } from '../cli/common.js';
+import { MACHINE_CONFIG_ID } from '../controllers/config/machine-config.js';
+import { CMDLINE_ID } from '../controllers/config/cmdline.js';
+import { CONFIG_OWNER, configRuntime, daemonControllers, watchKernel } from '../engine.js';
+import { etcDirFor, kernelCmdline, kernelUts } from '../host.js';
+import type { Logger } from '../log.js';
+import type { RtnlClient } from '../netlink/rtnetlink/client.js';
+import { NS, type Resource } from '../resources/resource.js';
+import { T } from '../resources/network/types.js';
+import type { Change } from '../runtime/changes.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { StateFile } from '../runtime/state-file.js';
+import type { KernelWatch } from '../controllers/watch.js';
+import type { PingResult, Request, WatchLine } from './protocol.js';
+import { ControlServer, RequestFailure, type Handler } from './server.js';
+
+export interface DaemonOptions extends Target {
+  /** Config to apply at start (otherwise the last applied one, else none). */
+  configFile?: string | undefined;
+  socket: string;
+  log: Logger;
+  version: string;
+}
+
+/** A resource as plain data (the store's objects carry their metadata as a getter). */
+export function plain(r: Resource): Resource {
+  const m = r.metadata;
+  return {
+    metadata: { namespace: m.namespace, type: m.type, id: m.id, version: m.version, phase: m.phase, owner: m.owner, finalizers: [...m.finalizers], created: m.created, updated: m.updated },
+    spec: r.spec,
+  };
+}
+
+export class Daemon implements Handler {
+  private server: ControlServer | undefined;
+  private watcher: KernelWatch | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private tryTimer: NodeJS.Timeout | undefined;
+  private readonly startedAt = new Date().toISOString();
+  private stopped = false;
+
+  private constructor(
+    private readonly o: DaemonOptions,
+    private readonly state: StateFile,
+    private readonly kernel: RtnlClient,
+    private readonly runtime: Runtime,
+  ) {}
+
+  /** Validates the config (exit 2 on errors, before anything starts), takes the lock, starts everything. */
+  static async start(o: DaemonOptions): Promise<Daemon> {
+    const state = stateFor(o);
+    let text: string | undefined;
+    let file = o.configFile;
+    if (file !== undefined) text = readConfigFile(file).text;
+    state.lock();
+    let kernel: RtnlClient | undefined;
+    try {
+      if (text === undefined) {
+        text = state.readConfig('applied');
+        file = state.configFile('applied');
+      }
+      const config: MachineConfig = text === undefined ? {} : parseConfig(file!, text).config;
+      kernel = openKernel(o.netns);
+      const runtime = configRuntime({
+        kernel,
+        log: o.log,
+        mode: 'daemon',
+        state,
+        uts: kernelUts(o.netns, o.uts),
+        etcDir: etcDirFor(o.netns, o.etcDir),
+        extra: daemonControllers(kernel, { hostname: true, etcFiles: true }),
+      });
+      const daemon = new Daemon(o, state, kernel, runtime);
+      runtime.newChangeLog((c) => daemon.logChange(c), false);
+      runtime.store.put(NS.config, T.MachineConfig, MACHINE_CONFIG_ID, config, CONFIG_OWNER);
+      const cmdline = kernelCmdline(o.netns, o.cmdline, (await kernel.listLinks()).map((l) => l.name));
+      for (const e of cmdline?.errors ?? []) o.log.warn({ arg: e.arg }, `kernel command line: ${e.message}`);
+      if (cmdline) runtime.store.put(NS.config, T.Cmdline, CMDLINE_ID, cmdline, CONFIG_OWNER);
+      daemon.watcher = watchKernel(runtime, o.netns, o.log);
+      await runtime.start();
+      await runtime.settle();
+      if (o.configFile !== undefined && text !== state.readConfig('applied')) {
+        state.writeConfig('previous', state.readConfig('applied'));
+        state.writeConfig('applied', text);
+      }
+      daemon.resumeTry();
+      daemon.server = await ControlServer.listen(o.socket, daemon, o.log);
+      o.log.info({ socket: o.socket, netns: o.netns ?? null, pid: process.pid }, 'netcfg daemon ready');
+      return daemon;
+    } catch (err) {
+      kernel?.close();
+      state.unlock();
+      throw err;
+    }
+  }
+
+  private logChange(c: Change): void {
+    this.o.log.info({ action: c.action, kind: c.kind, id: c.id, ...(c.detail ? { detail: c.detail } : {}) }, 'kernel change');
+  }
+
+  /** Runs control operations one at a time. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async request(req: Exclude<Request, { op: 'watch' }>): Promise<unknown> {
+    switch (req.op) {
+      case 'ping':
+        return { pid: process.pid, version: this.o.version, netns: this.o.netns ?? null, startedAt: this.startedAt } satisfies PingResult;
+      case 'get':
+        return req.namespaces.flatMap((ns) => this.runtime.store.list(ns, req.type).map(plain));
+      case 'apply':
+        return this.serial(() => this.apply(req.file, req.text, req.dryRun, req.tryMs));
+      case 'confirm':
+        return this.serial(async () => this.confirm());
+      case 'rollback':
+        return this.serial(() => this.rollback());
+      default:
+        throw new RequestFailure(`unknown request "${(req as { op: string }).op}"`, 2);
+    }
+  }
+
+  watch(req: Extract<Request, { op: 'watch' }>, send: (line: WatchLine) => void): () => void {
+    const stops = req.namespaces.map((ns) =>
+      this.runtime.store.watch(ns, req.type, (type, resource) => send({ event: type, resource: plain(resource) })),
+    );
+    for (const ns of req.namespaces) for (const r of this.runtime.store.list(ns, req.type)) send({ event: 'created', resource: plain(r) });
+    send({ event: 'bootstrapped' });
+    return () => {
+      for (const s of stops) s();
+    };
+  }
+
+  private parse(file: string, text: string): MachineConfig {
+    try {
+      return parseConfig(file, text).config;
+    } catch (err) {
+      if (err instanceof ConfigInvalidError) throw new RequestFailure(`${file}: invalid configuration`, 2, { file: err.file, issues: err.issues });
+      throw err;
+    }
+  }
+
+  /** Puts a config in place and waits until the controllers settle: what changed, what waits, what failed. */
+  private async put(config: MachineConfig): Promise<ApplyReport> {
+    const log = this.runtime.newChangeLog((c) => this.logChange(c));
+    const writes = this.kernel.stats.writes;
+    this.runtime.store.put(NS.config, T.MachineConfig, MACHINE_CONFIG_ID, config, CONFIG_OWNER);
+    await this.runtime.settle();
+    this.runtime.newChangeLog((c) => this.logChange(c), false);
+    return buildReport({ changes: log, failures: this.runtime.failures() }, this.kernel.stats.writes - writes, false);
+  }
+
+  private async apply(file: string, text: string, dryRun: boolean, tryMs: number | undefined): Promise<ApplyReport> {
+    const config = this.parse(file, text);
+    if (dryRun) return this.plan(config);
+    if (this.state.readTry()) throw new RequestFailure('an `apply --try` is waiting for confirmation: run `netcfg confirm` or `netcfg rollback` first', 2);
+    const report = await this.put(config);
+    if (tryMs !== undefined) {
+      this.state.writeConfig('pending', text);
+      this.state.writeTry({ token: crypto.randomBytes(8).toString('hex'), deadline: Date.now() + tryMs, watcherPid: process.pid });
+      this.armTry(tryMs);
+      report.notes = [`try: run \`netcfg confirm\` within ${Math.round(tryMs / 1000)}s to keep this config; otherwise the daemon rolls it back`];
+    } else {
+      this.state.writeConfig('previous', this.state.readConfig('applied'));
+      this.state.writeConfig('applied', text);
+    }
+    this.o.log.info({ file, ...report.summary, errors: report.errors.length }, 'config applied');
+    return report;
+  }
+
+  /** A dry run: a one-shot runtime over the same kernel and state, with the operators' current specs. */
+  private async plan(config: MachineConfig): Promise<ApplyReport> {
+    const runtime = configRuntime({ kernel: this.kernel, log: this.o.log, mode: 'oneshot', dryRun: true, state: this.state, uts: kernelUts(this.o.netns, this.o.uts), etcDir: etcDirFor(this.o.netns, this.o.etcDir) });
+    const cmdline = this.runtime.store.get(NS.config, T.Cmdline, CMDLINE_ID);
+    if (cmdline) runtime.store.put(NS.config, T.Cmdline, CMDLINE_ID, cmdline.spec, CONFIG_OWNER);
+    for (const type of this.runtime.store.kindsIn(NS.networkConfig)) {
+      for (const r of this.runtime.store.list(NS.networkConfig, type)) {
+        if ((r.spec as { layer?: string }).layer === 'operator') runtime.store.put(NS.networkConfig, type, r.metadata.id, r.spec, r.metadata.owner);
+      }
+    }
+    runtime.store.put(NS.config, T.MachineConfig, MACHINE_CONFIG_ID, config, CONFIG_OWNER);
+    const writes = this.kernel.stats.writes;
+    await runtime.start();
+    await runtime.settle();
+    await runtime.stop();
+    return buildReport({ changes: runtime.changes, failures: runtime.failures() }, this.kernel.stats.writes - writes, true);
+  }
+
+  private configOf(which: 'applied' | 'previous'): MachineConfig {
+    const text = this.state.readConfig(which);
+    return text === undefined ? {} : this.parse(this.state.configFile(which), text);
+  }
+
+  private armTry(ms: number): void {
+    clearTimeout(this.tryTimer);
+    this.tryTimer = setTimeout(() => {
+      void this.serial(async () => {
+        if (!this.state.readTry()) return;
+        this.o.log.warn('the tried config was not confirmed in time: rolling back');
+        await this.abandonTry();
+      });
+    }, Math.max(0, ms));
+  }
+
+  /** A try that was waiting when the daemon (re)started keeps its deadline. */
+  private resumeTry(): void {
+    const marker = this.state.readTry();
+    if (!marker) return;
+    // a try started without a daemon has a watcher process: the daemon takes over
+    if (marker.watcherPid && marker.watcherPid !== process.pid) {
+      try {
+        process.kill(marker.watcherPid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    this.state.writeTry({ ...marker, watcherPid: process.pid });
+    this.armTry(marker.deadline - Date.now());
+  }
+
+  private async abandonTry(): Promise<ApplyReport> {
+    clearTimeout(this.tryTimer);
+    const report = await this.put(this.configOf('applied'));
+    this.state.writeConfig('pending', undefined);
+    this.state.writeTry(undefined);
+    return report;
+  }
+
+  private confirm(): { message: string } {
+    if (!this.state.readTry()) throw new RequestFailure('nothing to confirm: no `apply --try` is waiting', 2);
+    clearTimeout(this.tryTimer);
+    this.state.writeConfig('previous', this.state.readConfig('applied'));
+    this.state.writeConfig('applied', this.state.readConfig('pending'));
+    this.state.writeConfig('pending', undefined);
+    this.state.writeTry(undefined);
+    return { message: 'confirmed: the tried config is now the applied config' };
+  }
+
+  private async rollback(): Promise<ApplyReport> {
+    if (this.state.readTry()) {
+      const report = await this.abandonTry();
+      report.notes = ['rollback: abandoned the tried config'];
+      return report;
+    }
+    const previous = this.state.readConfig('previous');
+    const current = this.state.readConfig('applied');
+    if (previous === undefined && current === undefined) throw new RequestFailure('nothing to roll back: netcfg has not applied a config here', 2);
+    const report = await this.put(this.configOf('previous'));
+    this.state.writeConfig('applied', previous);
+    this.state.writeConfig('previous', current);
+    report.notes = [previous === undefined ? 'rollback: no previous config; only the default and command line layers remain' : 'rollback: restored the previous config'];
+    return report;
+  }
+
+  /** Stops serving and reconciling. The network stays as configured (as Talos leaves it on shutdown). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.tryTimer);
+    await this.server?.close();
+    this.watcher?.close();
+    await this.queue;
+    await this.runtime.stop();
+    this.kernel.close();
+    this.state.unlock();
+    this.o.log.info('netcfg daemon stopped');
+  }
+}

@@ -1,0 +1,57 @@
+// The daemon's control protocol: one JSON object per line over a unix socket
+// that only root can open (mode 0600). A request gets one response line; a
+// watch gets the current resources, then one line per change until either side closes.
+import type { ConfigIssue } from '../config/issues.js';
+import type { Resource } from '../resources/resource.js';
+import type { ApplyReport } from '../cli/apply.js';
+
+export type Request =
+  | { op: 'ping' }
+  | { op: 'apply'; file: string; text: string; dryRun: boolean; tryMs?: number }
+  | { op: 'confirm' }
+  | { op: 'rollback' }
+  | { op: 'get'; namespaces: string[]; type: string }
+  | { op: 'watch'; namespaces: string[]; type: string };
+
+export interface RequestError {
+  message: string;
+  /** The CLI's exit code for it (2: invalid input, 1: failure). */
+  exitCode: number;
+  /** Config problems (exit 2), with file positions. */
+  issues?: { file: string; issues: readonly ConfigIssue[] };
+}
+
+export type Response =
+  | { ok: true; result: unknown }
+  | { ok: false; error: RequestError };
+
+export interface PingResult {
+  pid: number;
+  version: string;
+  netns: string | null;
+  startedAt: string;
+}
+
+export type ApplyResultMessage = ApplyReport;
+
+export type WatchLine =
+  | { event: 'bootstrapped' }
+  | { event: 'created' | 'updated' | 'destroyed'; resource: Resource };
+
+/** Splits a byte stream into JSON lines. */
+export class LineReader {
+  private buffer = '';
+
+  constructor(private readonly onLine: (value: unknown) => void) {}
+
+  push(chunk: string): void {
+    this.buffer += chunk;
+    for (;;) {
+      const nl = this.buffer.indexOf('\n');
+      if (nl < 0) break;
+      const line = this.buffer.slice(0, nl);
+      this.buffer = this.buffer.slice(nl + 1);
+      if (line.trim() !== '') this.onLine(JSON.parse(line));
+    }
+  }
+}

@@ -1,0 +1,105 @@
+// The daemon's control socket: a unix socket created with mode 0600 (only root
+// can connect), one JSON request per line.
+import fs from 'node:fs';
+import net from 'node:net';
+import type { ConfigIssue } from '../config/issues.js';
+import type { Logger } from '../log.js';
+import { LineReader, type Request, type Response, type WatchLine } from './protocol.js';
+
+export interface Handler {
+  /** Answers a request (throwing a RequestFailure answers with an error). */
+  request(req: Exclude<Request, { op: 'watch' }>): Promise<unknown>;
+  /** Starts a watch: `send` for each line; returns the function that stops it. */
+  watch(req: Extract<Request, { op: 'watch' }>, send: (line: WatchLine) => void): () => void;
+}
+
+export class RequestFailure extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    readonly issues?: { file: string; issues: readonly ConfigIssue[] },
+  ) {
+    super(message);
+  }
+}
+
+export class ControlServer {
+  private readonly connections = new Set<net.Socket>();
+
+  private constructor(
+    private readonly server: net.Server,
+    readonly path: string,
+  ) {}
+
+  /** Listens at `path` (a stale socket file there is replaced; the caller holds the state lock). */
+  static async listen(path: string, handler: Handler, log: Logger): Promise<ControlServer> {
+    fs.rmSync(path, { force: true });
+    const server = net.createServer();
+    const control = new ControlServer(server, path);
+    server.on('connection', (socket) => control.serve(socket, handler, log));
+    // the socket file is created with the umask's mode: 0600 from the start, no window
+    const umask = process.umask(0o177);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(path, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } finally {
+      process.umask(umask);
+    }
+    fs.chmodSync(path, 0o600);
+    return control;
+  }
+
+  private serve(socket: net.Socket, handler: Handler, log: Logger): void {
+    this.connections.add(socket);
+    socket.setEncoding('utf8');
+    let stopWatch: (() => void) | undefined;
+    const write = (value: Response | WatchLine) => {
+      if (!socket.destroyed) socket.write(`${JSON.stringify(value)}\n`);
+    };
+    const reader = new LineReader((value) => {
+      const req = value as Request;
+      if (req.op === 'watch') {
+        stopWatch?.();
+        stopWatch = handler.watch(req, write);
+        return;
+      }
+      handler.request(req).then(
+        (result) => write({ ok: true, result }),
+        (err: unknown) => {
+          if (err instanceof RequestFailure) {
+            write({ ok: false, error: { message: err.message, exitCode: err.exitCode, ...(err.issues ? { issues: err.issues } : {}) } });
+          } else {
+            log.error({ err, op: req.op }, 'control request failed');
+            write({ ok: false, error: { message: err instanceof Error ? err.message : String(err), exitCode: 1 } });
+          }
+        },
+      );
+    });
+    socket.on('data', (chunk: string) => {
+      try {
+        reader.push(chunk);
+      } catch (err) {
+        write({ ok: false, error: { message: `bad request: ${(err as Error).message}`, exitCode: 2 } });
+        socket.end();
+      }
+    });
+    const done = () => {
+      stopWatch?.();
+      stopWatch = undefined;
+      this.connections.delete(socket);
+    };
+    socket.on('close', done);
+    socket.on('error', done);
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.connections) c.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    fs.rmSync(this.path, { force: true });
+  }
+}

@@ -1,0 +1,22 @@
+// What the DHCPv6 client needs from the outside world: a way to send and
+// receive DHCPv6 payloads on one link, and a clock. Both are injected so the
+// protocol runs the same against a real socket or a test double.
+
+export interface Dhcp6Transport {
+  /** Send to ff02::1:2 port 547 from the link-local address, port 546, on the link. */
+  send(payload: Buffer): Promise<void>;
+  /** Start delivering DHCPv6 payloads received on port 546 on the link; returns a stop function. */
+  listen(handler: (payload: Buffer, from: string) => void): () => void;
+}
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(t: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
+};

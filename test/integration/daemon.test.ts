@@ -1,0 +1,155 @@
+// The daemon in a test namespace: its control socket, apply/get/status through
+// it, drift repair within a second, hot-plugged links, foreign objects left
+// alone, --try with the daemon's own timer, and a clean SIGTERM.
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { netcfg } from '../helpers/cli.js';
+import { startDaemon, within } from '../helpers/daemon.js';
+import { parseJsonStream } from '../helpers/json-stream.js';
+import { createTestNet, type TestNet } from '../helpers/netns.js';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const config = (addr: string, more = '') => `machine:
+  network:
+    interfaces:
+      - interface: eth0
+        addresses: [${addr}]
+        routes:
+          - network: 0.0.0.0/0
+            gateway: 192.0.2.1
+          - network: 198.51.100.0/24
+            gateway: 192.0.2.1
+${more}`;
+
+const globals = (net: TestNet, dev: string): string[] => {
+  const info = net.json<Json[]>('addr', 'show', 'dev', dev)[0]?.addr_info as Json[] | undefined;
+  return (info ?? []).filter((a) => a.scope === 'global').map((a) => `${a.local}/${a.prefixlen}`);
+};
+const routes = (net: TestNet): string[] => net.json<Json[]>('route', 'show').map((r) => `${r.dst} ${r.gateway ?? ''}`.trim());
+
+describe('netcfg daemon', () => {
+  it('serves a root-only control socket; apply, get and status go through it; SIGTERM stops it cleanly', async () => {
+    const net = createTestNet();
+    const d = await startDaemon(net, net.file('a.yaml', config('192.0.2.10/24')));
+    const st = fs.statSync(d.socket);
+    expect(st.isSocket()).toBe(true);
+    expect((st.mode & 0o777).toString(8)).toBe('600');
+    expect(st.uid).toBe(0);
+    expect(globals(net, 'eth0')).toEqual(['192.0.2.10/24']);
+
+    const status = await netcfg(['status', '-o', 'json', ...d.args]);
+    expect(status.exitCode, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ daemon: { pid: d.process.pid, netns: net.ns }, status: { addressReady: true, connectivityReady: true }, ready: true });
+
+    // apply hands the config to the daemon: the same report, the kernel changes
+    const r = await netcfg(['apply', '-o', 'json', ...d.args, net.file('b.yaml', config('192.0.2.11/24'))]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as Json;
+    expect(report.changes.map((c: Json) => `${c.action} ${c.kind} ${c.id}`)).toEqual(expect.arrayContaining(['remove address eth0/192.0.2.10/24', 'add address eth0/192.0.2.11/24']));
+    expect(globals(net, 'eth0')).toEqual(['192.0.2.11/24']);
+    expect(d.log().some((l) => l.msg === 'kernel change' && l.id === 'eth0/192.0.2.11/24' && l.action === 'add')).toBe(true);
+    const again = JSON.parse((await netcfg(['apply', '-o', 'json', ...d.args, net.file('b2.yaml', config('192.0.2.11/24'))])).stdout) as Json;
+    expect(again.summary).toEqual({ added: 0, changed: 0, removed: 0, netlinkWrites: 0 });
+
+    // invalid input: exit 2 with the position, the daemon untouched
+    const bad = await netcfg(['apply', ...d.args, net.file('bad.yaml', config('192.0.2.300/24'))]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.yaml:5:\d+: error: machine\.network\.interfaces\[0\]\.addresses\[0\]/);
+    expect(globals(net, 'eth0')).toEqual(['192.0.2.11/24']);
+
+    // get answers from the daemon's live statuses
+    const got = await netcfg(['get', 'addresses', '-o', 'json', ...d.args]);
+    expect(parseJsonStream<Json>(got.stdout).map((x) => x.metadata.id)).toContain('eth0/192.0.2.11/24');
+
+    // a second daemon for the same namespace is refused
+    const second = await netcfg(['daemon', ...d.args]);
+    expect(second.exitCode).not.toBe(0);
+    expect(second.stderr).toMatch(/already serves|another netcfg/);
+
+    expect(await d.stop()).toBe(0);
+    expect(fs.existsSync(d.socket)).toBe(false);
+    expect(globals(net, 'eth0')).toEqual(['192.0.2.11/24']); // the network stays as configured
+    // without a daemon, apply works in-process again
+    const offline = await netcfg(['apply', '-o', 'json', ...d.args, net.file('c.yaml', config('192.0.2.12/24'))]);
+    expect(offline.exitCode, offline.stderr).toBe(0);
+    expect(globals(net, 'eth0')).toEqual(['192.0.2.12/24']);
+  });
+
+  it('repairs drift within a second: a deleted address and routes come back; foreign routes stay', async () => {
+    const net = createTestNet();
+    const d = await startDaemon(net, net.file('a.yaml', config('192.0.2.10/24')));
+    net.ip('route', 'add', '203.0.113.0/24', 'via', '192.0.2.1');
+
+    net.ip('addr', 'del', '192.0.2.10/24', 'dev', 'eth0');
+    // the kernel drops the routes through that subnet with the address; all must come back
+    const ms = await within(1000, () => globals(net, 'eth0').includes('192.0.2.10/24') && routes(net).includes('default 192.0.2.1') && routes(net).includes('198.51.100.0/24 192.0.2.1'), 'address and routes repaired');
+    expect(ms).toBeLessThan(1000);
+
+    net.ip('route', 'del', '198.51.100.0/24');
+    await within(1000, () => routes(net).includes('198.51.100.0/24 192.0.2.1'), 'route repaired');
+
+    net.ip('route', 'add', '203.0.113.0/24', 'via', '192.0.2.1');
+    net.ip('addr', 'add', '192.0.2.99/24', 'dev', 'eth0');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(routes(net)).toContain('203.0.113.0/24 192.0.2.1');
+    expect(globals(net, 'eth0')).toContain('192.0.2.99/24');
+    const repairs = d.log().filter((l) => l.msg === 'kernel change' && l.action === 'add');
+    expect(repairs.map((l) => l.id)).toEqual(expect.arrayContaining(['eth0/192.0.2.10/24']));
+    expect(repairs.map((l) => String(l.id))).not.toContain('eth0/192.0.2.99/24');
+  });
+
+  it('configures a link that appears after start (hot-plug), and reports it as pending until then', async () => {
+    const net = createTestNet();
+    const file = net.file('a.yaml', `${config('192.0.2.10/24')}      - interface: late0\n        addresses: [10.77.0.1/24]\n        mtu: 1400\n`);
+    const d = await startDaemon(net, file);
+    const plan = await netcfg(['apply', '--dry-run', ...d.args, file]);
+    expect(plan.exitCode, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/^pending: .*late0/m);
+    net.ip('link', 'add', 'late0', 'type', 'veth', 'peer', 'name', 'late1');
+    await within(2000, () => globals(net, 'late0').includes('10.77.0.1/24'), 'late link configured');
+    const link = net.json<Json[]>('link', 'show', 'late0')[0]!;
+    expect(link.mtu).toBe(1400);
+    expect(link.flags).toContain('UP');
+  });
+
+  it('apply --try through the daemon: rolled back by the daemon unless confirmed', async () => {
+    const net = createTestNet();
+    const d = await startDaemon(net, net.file('a.yaml', config('192.0.2.10/24')));
+    const tried = await netcfg(['apply', '--try', '--timeout', '1s', ...d.args, net.file('b.yaml', config('192.0.2.20/24'))]);
+    expect(tried.exitCode, tried.stderr).toBe(0);
+    expect(tried.stdout).toMatch(/the daemon rolls it back/);
+    expect(globals(net, 'eth0')).toEqual(['192.0.2.20/24']);
+    await within(3000, () => globals(net, 'eth0').join() === '192.0.2.10/24', 'rolled back');
+
+    await netcfg(['apply', '--try', '--timeout', '2s', ...d.args, net.file('c.yaml', config('192.0.2.30/24'))]);
+    const confirm = await netcfg(['confirm', ...d.args]);
+    expect(confirm.exitCode, confirm.stderr).toBe(0);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(globals(net, 'eth0')).toEqual(['192.0.2.30/24']);
+
+    const rollback = await netcfg(['rollback', ...d.args]);
+    expect(rollback.exitCode, rollback.stderr).toBe(0);
+    expect(globals(net, 'eth0')).toEqual(['192.0.2.10/24']);
+  });
+
+  it('get --watch streams changes as they happen', async () => {
+    const net = createTestNet();
+    const d = await startDaemon(net, net.file('a.yaml', config('192.0.2.10/24')));
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('../helpers/cli.js');
+    const w = spawn(process.execPath, [BIN, 'get', 'addresses', '--watch', ...d.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    w.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    try {
+      await within(5000, () => out.includes('eth0/192.0.2.10/24'), 'initial listing');
+      net.ip('addr', 'add', '192.0.2.55/24', 'dev', 'eth0');
+      await within(3000, () => /^\+\s.*eth0\/192\.0\.2\.55\/24/m.test(out), 'created event');
+      net.ip('addr', 'del', '192.0.2.55/24', 'dev', 'eth0');
+      await within(3000, () => /^-\s.*eth0\/192\.0\.2\.55\/24/m.test(out), 'destroyed event');
+      expect(out.split('\n')[0]).toMatch(/^\*\s+NODE\s+NAMESPACE\s+TYPE\s+ID\s+VERSION\s+ADDRESS\s+LINK/);
+    } finally {
+      w.kill();
+    }
+  });
+});
