@@ -9,6 +9,7 @@ import { RouteConfigController } from './controllers/config/route-config.js';
 import { HostnameConfigController } from './controllers/config/hostname-config.js';
 import { ResolverConfigController } from './controllers/config/resolver-config.js';
 import { OperatorConfigController } from './controllers/config/operator-config.js';
+import { TimeServerConfigController } from './controllers/config/timeserver-config.js';
 import { CMDLINE_ID } from './controllers/config/cmdline.js';
 import { HostnameSpecController, type Uts } from './controllers/spec/hostname-spec.js';
 import { ResolverSpecController } from './controllers/spec/resolver-spec.js';
@@ -22,9 +23,17 @@ import { LinkSpecController } from './controllers/spec/link-spec.js';
 import { RouteSpecController } from './controllers/spec/route-spec.js';
 import { AddressStatusController } from './controllers/status/address-status.js';
 import { LinkStatusController } from './controllers/status/link-status.js';
+import { LinkNameController } from './controllers/spec/link-name.js';
+import type { HardwareSource } from './hw/hardware.js';
 import { RouteStatusController } from './controllers/status/route-status.js';
 import { NetworkStatusController } from './controllers/status/network-status.js';
 import type { Controller } from './runtime/controller.js';
+import { OperatorSpecController } from './controllers/operators/operator-spec.js';
+import { dhcp4Operator } from './operators/dhcp4/operator.js';
+import { dhcp6Operator } from './operators/dhcp6/operator.js';
+
+/** The operators this netcfg runs (VIP comes later). */
+const OPERATORS = { dhcp4: dhcp4Operator, dhcp6: dhcp6Operator };
 import type { Logger } from './log.js';
 import { NS } from './resources/resource.js';
 import { T } from './resources/network/types.js';
@@ -44,7 +53,11 @@ export interface EngineOptions {
   uts?: Uts;
   /** Where resolv.conf and hosts go (omitted: files are not written). */
   etcDir?: string | undefined;
-  /** More controllers, registered after the others (the daemon's statuses and operators). */
+  /** sysfs and ethtool for hardware facts and predictable names (omitted: neither; see hw/hardware.ts hardwareFor). */
+  hardware?: HardwareSource | undefined;
+  /** The network namespace worked on (operators open their sockets there). */
+  netns?: string | undefined;
+  /** More controllers, registered after the others (the daemon's statuses). */
   extra?: Controller[];
 }
 
@@ -56,7 +69,9 @@ export function configRuntime(options: EngineOptions): Runtime {
     dryRun: options.dryRun ?? false,
     ...(options.state ? { persist: (resources) => options.state!.save(resources) } : {}),
   });
-  runtime.register(new LinkStatusController(options.kernel));
+  // renames first: statuses, selectors and specs see the final names
+  runtime.register(new LinkNameController(options.kernel, options.hardware));
+  runtime.register(new LinkStatusController(options.kernel, options.hardware));
   runtime.register(new DeviceConfigController());
   runtime.register(new LinkConfigController());
   runtime.register(new AddressConfigController());
@@ -64,7 +79,9 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(new HostnameConfigController());
   runtime.register(new ResolverConfigController());
   runtime.register(new OperatorConfigController());
+  runtime.register(new TimeServerConfigController());
   for (const c of mergeControllers()) runtime.register(c);
+  runtime.register(new OperatorSpecController(OPERATORS, { kernel: options.kernel, netns: options.netns, log: options.log }));
   runtime.register(new LinkSpecController(options.kernel));
   runtime.register(new AddressSpecController(options.kernel));
   runtime.register(new RouteSpecController(options.kernel));
@@ -91,7 +108,7 @@ export function daemonControllers(kernel: Kernel, options: { hostname: boolean; 
  */
 export function watchKernel(runtime: Runtime, netns: string | undefined, log: Logger): KernelWatch {
   // statuses first: the spec controllers and operators read them
-  const link = ['LinkStatusController', 'LinkSpecController', 'AddressSpecController', 'RouteSpecController'];
+  const link = ['LinkNameController', 'LinkStatusController', 'LinkSpecController', 'AddressSpecController', 'RouteSpecController'];
   const address = ['AddressStatusController', 'AddressSpecController', 'RouteSpecController'];
   const route = ['RouteStatusController', 'RouteSpecController'];
   return new KernelWatch(netns, { link, address, route }, (name) => runtime.wake(name), log);
@@ -125,9 +142,9 @@ export async function undoAll(options: Omit<EngineOptions, 'mode'>): Promise<App
 }
 
 /** A runtime that only observes the kernel. */
-export function statusRuntime(kernel: Kernel, log: Logger): Runtime {
+export function statusRuntime(kernel: Kernel, log: Logger, hardware?: HardwareSource): Runtime {
   const runtime = new Runtime({ log, mode: 'oneshot' });
-  runtime.register(new LinkStatusController(kernel));
+  runtime.register(new LinkStatusController(kernel, hardware));
   runtime.register(new AddressStatusController(kernel));
   runtime.register(new RouteStatusController(kernel));
   return runtime;

@@ -1,7 +1,9 @@
 // Structured logging (pino) to stderr. Secrets are redacted wherever they appear.
 import { isatty } from 'node:tty';
 import { pino, type Logger } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import { lazy } from './util/lazy.js';
+
+const pinoPretty = lazy<typeof import('pino-pretty')>('pino-pretty');
 
 export type { Logger };
 
@@ -34,7 +36,7 @@ export function createLogger(level: LogLevel = 'warn', destination: number = 2, 
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  if (pretty) return pino(options, PinoPretty({ destination, sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+  if (pretty) return pino(options, pinoPretty().PinoPretty({ destination, sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
   return pino(options, pino.destination({ fd: destination, sync: true }));
 }
 

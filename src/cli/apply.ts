@@ -5,6 +5,7 @@ import { parseConfig } from '../config/load.js';
 import { ConfigInvalidError, formatIssue } from '../config/issues.js';
 import { applyOnce, undoAll, type ApplyResult } from '../engine.js';
 import { etcDirFor, kernelCmdline, kernelUts } from '../host.js';
+import { hardwareFor } from '../hw/hardware.js';
 import { stateScope } from '../netns.js';
 import type { RtnlClient } from '../netlink/rtnetlink/client.js';
 import type { Change } from '../runtime/changes.js';
@@ -20,6 +21,8 @@ export interface Target {
   netns?: string | undefined;
   stateDir?: string | undefined;
   etcDir?: string | undefined;
+  /** A sysfs that shows the target namespace's links (default: /sys, and only for the process's own namespace). */
+  sysfsRoot?: string | undefined;
   cmdline?: string | undefined;
   /** UTS namespace (e.g. /proc/PID/ns/uts) for the hostname of another network namespace. */
   uts?: string | undefined;
@@ -132,7 +135,7 @@ export async function applyAt(target: Target, state: StateFile, config: ReturnTy
   const log = logger(out.logLevel);
   const kernel = openKernel(target.netns);
   try {
-    const common = { kernel, log, dryRun, state, uts: kernelUts(target.netns, target.uts), etcDir: etcDirFor(target.netns, target.etcDir) };
+    const common = { kernel, log, dryRun, state, uts: kernelUts(target.netns, target.uts), etcDir: etcDirFor(target.netns, target.etcDir), hardware: hardwareFor(target.netns, target.sysfsRoot) };
     let result: ApplyResult;
     if (config === undefined) {
       result = await undoAll(common);

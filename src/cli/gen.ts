@@ -4,11 +4,11 @@
 // peers send a keepalive every 5 s so control planes reach workers behind NAT.
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import { formatIP, parseIP, parsePrefix, networkOf, hasHostBits, type IP, type Prefix } from '../net/ip.js';
 import { generatePrivateKey, publicKey } from '../net/wgkey.js';
 import { joinEndpoint } from '../controllers/spec/link-kinds.js';
 import { EXIT_OK, UsageError } from './usage.js';
+import { yamlModule } from '../util/lazy.js';
 
 export const WIREGUARD_PORT = 51111;
 export const KEEPALIVE = '5s';
@@ -143,7 +143,7 @@ export async function runGen(argv: readonly string[], print: (s: string) => void
     fs.mkdirSync(dir, { recursive: true });
     for (const n of nodes) {
       const file = path.join(dir, `${n.name}.yaml`);
-      writePrivate(file, `# ${n.name}: ${n.node.ip}, ${n.node.wgIP} on WireGuard (public key ${n.node.publicKey})\n${YAML.stringify(n.config)}`);
+      writePrivate(file, `# ${n.name}: ${n.node.ip}, ${n.node.wgIP} on WireGuard (public key ${n.node.publicKey})\n${yamlModule().stringify(n.config)}`);
       print(`${file}: ${n.node.role} ${n.node.ip} → ${n.node.wgIP}`);
     }
     return EXIT_OK;

@@ -6,6 +6,7 @@ import { MACHINE_CONFIG_ID } from '../controllers/config/machine-config.js';
 import { CMDLINE_ID } from '../controllers/config/cmdline.js';
 import { CONFIG_OWNER, configRuntime, statusRuntime } from '../engine.js';
 import { kernelCmdline, kernelUts } from '../host.js';
+import { hardwareFor } from '../hw/hardware.js';
 import { NS, type Resource } from '../resources/resource.js';
 import { T } from '../resources/network/types.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -26,6 +27,7 @@ export interface GetOptions {
   config?: string | undefined;
   stateDir?: string | undefined;
   etcDir?: string | undefined;
+  sysfsRoot?: string | undefined;
   cmdline?: string | undefined;
   uts?: string | undefined;
   socket?: string | undefined;
@@ -92,12 +94,13 @@ export async function runGet(o: GetOptions, print: (s: string) => void, warn: (s
     const code = await fromDaemon(o, view, format, print);
     if (code !== undefined) return code;
   }
+  if (view.source === 'daemon') throw new UsageError(`${o.kind} is kept by the netcfg daemon, and none runs at ${socketFor(o)}`);
   const log = logger(o.logLevel);
   const kernel = openKernel(o.netns);
   try {
     let runtime: Runtime;
     if (view.source === 'kernel') {
-      runtime = statusRuntime(kernel, log);
+      runtime = statusRuntime(kernel, log, hardwareFor(o.netns, o.sysfsRoot));
     } else {
       let config = {};
       if (o.config !== undefined) {
@@ -110,7 +113,7 @@ export async function runGet(o: GetOptions, print: (s: string) => void, warn: (s
         if (text === undefined) warn('netcfg: no config applied here (and no -c FILE): showing the default and kernel command line layers');
         else config = parseConfig(state.configFile('applied'), text).config;
       }
-      runtime = configRuntime({ kernel, log, mode: 'oneshot', dryRun: true, uts: kernelUts(o.netns, o.uts) });
+      runtime = configRuntime({ kernel, log, mode: 'oneshot', dryRun: true, uts: kernelUts(o.netns, o.uts), hardware: hardwareFor(o.netns, o.sysfsRoot) });
       runtime.store.put(NS.config, T.MachineConfig, MACHINE_CONFIG_ID, config, CONFIG_OWNER);
       const cmdline = kernelCmdline(o.netns, o.cmdline, (await kernel.listLinks()).map((l) => l.name));
       if (cmdline) runtime.store.put(NS.config, T.Cmdline, CMDLINE_ID, cmdline, CONFIG_OWNER);

@@ -42,6 +42,7 @@ export async function main(argv: string[], print = (s: string) => process.stdout
         'dry-run': { type: 'boolean', default: false },
         'state-dir': { type: 'string' },
         'etc-dir': { type: 'string' },
+        'sysfs-root': { type: 'string' },
         cmdline: { type: 'string' },
         uts: { type: 'string' },
         try: { type: 'boolean', default: false },
@@ -67,7 +68,7 @@ export async function main(argv: string[], print = (s: string) => process.stdout
       print(topic && COMMAND_HELP[topic] ? COMMAND_HELP[topic] : HELP);
       return command === undefined && !values.help ? EXIT_USAGE : EXIT_OK;
     }
-    const target = { netns: values.netns, stateDir: values['state-dir'], etcDir: values['etc-dir'], cmdline: values.cmdline, uts: values.uts, socket: values.socket };
+    const target = { netns: values.netns, stateDir: values['state-dir'], etcDir: values['etc-dir'], sysfsRoot: values['sysfs-root'], cmdline: values.cmdline, uts: values.uts, socket: values.socket };
     const extra = (n: number): void => {
       if (rest.length > n) throw new UsageError(`unexpected argument "${rest[n]}"`);
     };
@@ -83,6 +84,7 @@ export async function main(argv: string[], print = (s: string) => process.stdout
             output: values.output,
             logLevel: values['log-level'],
             etcDir: values['etc-dir'],
+            sysfsRoot: values['sysfs-root'],
             cmdline: values.cmdline,
             uts: values.uts,
             socket: values.socket,

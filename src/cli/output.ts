@@ -1,5 +1,5 @@
 // Printing resources: talosctl-style tables (padding 3), YAML and JSON.
-import YAML from 'yaml';
+import { yamlModule } from '../util/lazy.js';
 import type { Resource } from '../resources/resource.js';
 
 export type OutputFormat = 'table' | 'yaml' | 'json';
@@ -85,6 +85,6 @@ export function tableRows<S>(view: ResourceView<S>): string[][] {
 
 export function render<S>(view: ResourceView<S>, format: OutputFormat): string {
   if (format === 'json') return view.resources.map((r) => JSON.stringify(plain(view.node, r), null, 2)).join('\n');
-  if (format === 'yaml') return view.resources.map((r) => YAML.stringify(plain(view.node, r), { indent: 4 }).trimEnd()).join('\n---\n');
+  if (format === 'yaml') return view.resources.map((r) => yamlModule().stringify(plain(view.node, r), { indent: 4 }).trimEnd()).join('\n---\n');
   return table(tableRows(view));
 }

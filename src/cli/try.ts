@@ -27,6 +27,7 @@ function targetArgs(t: Target, stateDir: string): string[] {
   const args = ['--state-dir', stateDir];
   if (t.netns !== undefined) args.push('--netns', t.netns);
   if (t.etcDir !== undefined) args.push('--etc-dir', t.etcDir);
+  if (t.sysfsRoot !== undefined) args.push('--sysfs-root', t.sysfsRoot);
   if (t.cmdline !== undefined) args.push('--cmdline', t.cmdline);
   if (t.uts !== undefined) args.push('--uts', t.uts);
   return args;
@@ -37,7 +38,7 @@ export function startTry(state: StateFile, target: Target, text: string, timeout
   const token = crypto.randomBytes(8).toString('hex');
   const deadline = Date.now() + timeoutMs;
   state.writeConfig('pending', text);
-  state.writeTry({ token, deadline, ...(target.netns ? { netns: target.netns } : {}), ...(target.etcDir ? { etcDir: target.etcDir } : {}), ...(target.cmdline ? { cmdline: target.cmdline } : {}), ...(target.uts ? { uts: target.uts } : {}) });
+  state.writeTry({ token, deadline, ...(target.netns ? { netns: target.netns } : {}), ...(target.etcDir ? { etcDir: target.etcDir } : {}), ...(target.sysfsRoot ? { sysfsRoot: target.sysfsRoot } : {}), ...(target.cmdline ? { cmdline: target.cmdline } : {}), ...(target.uts ? { uts: target.uts } : {}) });
   const log = fs.openSync(`${state.tryFile.replace(/\.json$/, '')}.log`, 'a', 0o600);
   const child = spawn(process.execPath, [BIN, 'rollback', '--expire', token, ...targetArgs(target, state.dir)], {
     detached: true,
@@ -113,7 +114,7 @@ export async function runRollback(target: Target, expire: string | undefined, ou
       if (expire === undefined) stopWatcher(marker.watcherPid);
       const text = state.readConfig('applied');
       o.print(expire !== undefined ? 'rollback: the tried config was not confirmed in time' : 'rollback: abandoning the tried config');
-      const where: Target = { ...target, netns: marker.netns ?? target.netns, etcDir: marker.etcDir ?? target.etcDir, cmdline: marker.cmdline ?? target.cmdline, uts: marker.uts ?? target.uts };
+      const where: Target = { ...target, netns: marker.netns ?? target.netns, etcDir: marker.etcDir ?? target.etcDir, sysfsRoot: marker.sysfsRoot ?? target.sysfsRoot, cmdline: marker.cmdline ?? target.cmdline, uts: marker.uts ?? target.uts };
       const code = await applyAt(where, state, configOf(state, 'applied', text), false, o, 'rollback');
       state.writeConfig('pending', undefined);
       state.writeTry(undefined);

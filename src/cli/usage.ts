@@ -15,7 +15,9 @@ export const HELP = `netcfg: make a Linux host's network match a Talos-style mac
 Usage:
   netcfg apply FILE [--netns NAME] [--dry-run] [--try [--timeout 120s]] [--state-dir DIR] [-o text|json]
   netcfg confirm | rollback [--netns NAME] [--state-dir DIR]
-  netcfg get KIND [-o table|yaml|json] [--netns NAME] [-c FILE]
+  netcfg get KIND [-o table|yaml|json] [--netns NAME] [-c FILE | --watch]
+  netcfg daemon [-c FILE] [--netns NAME] [--state-dir DIR] [--socket PATH]
+  netcfg status [--netns NAME] [-o text|json]
   netcfg validate FILE
   netcfg schema
   netcfg gen wgkey | wgpubkey < KEY | wireguard --cidr CIDR --controlplane IP… [--worker IP…] [--output-dir DIR]
@@ -29,7 +31,17 @@ Commands:
   rollback  Restore the previous config (during a try: the one before it).
   get       Show resources (talosctl-style columns). Kernel state: links, addresses,
             routes. What the config layers produce: linkspecs, addressspecs,
-            routespecs, hostnamespecs, resolverspecs, operatorspecs, resolvers, hostname.
+            routespecs, hostnamespecs, resolverspecs, operatorspecs, resolvers, hostname,
+            timeservers. With a daemon running (and no -c): its live resources,
+            also networkstatus; --watch streams changes (+ created, - destroyed).
+  daemon    Run in the foreground for one namespace: apply -c FILE (or the config
+            applied last), repair drift, configure links that appear later, run
+            DHCPv4/DHCPv6 on links with dhcp: true, and serve apply/get/status on
+            a control socket (DIR/SCOPE.sock, mode 0600). SIGTERM stops it and
+            leaves the network as it is.
+  status    Whether the network is ready: address, connectivity (a default route),
+            hostname, etc files; from the daemon, or once from the kernel. Exit 0
+            when ready, 1 when not.
   validate  Check FILE and report every problem with file:line:col; no kernel access.
   schema    Print the JSON Schema of the accepted config (for editors).
   gen       WireGuard keys (wgkey, wgpubkey as \`wg genkey\`/\`wg pubkey\`), and one
@@ -44,16 +56,24 @@ Options:
   --dry-run         Print the planned changes; touch nothing.
   --state-dir DIR   Where netcfg records what it applied (default /var/lib/netcfg).
   --etc-dir DIR     Where resolv.conf and hosts go (default /etc; /etc/netns/NAME with --netns).
-  --cmdline FILE    Kernel command line to read ip=, bond=, vlan=… from (default
-                    /proc/cmdline, only for the machine's own network namespace).
+  --cmdline FILE    Kernel command line to read ip=, bond=, vlan=, net.ifnames=… from
+                    (default /proc/cmdline, only for the machine's own network namespace).
+  --sysfs-root DIR  sysfs showing the links worked on, for driver/pciID/busPath and
+                    predictable names (default /sys, read only without --netns: /sys
+                    shows the namespace that mounted it). net.ifnames=0 on the kernel
+                    command line turns renaming off.
   --uts PATH        UTS namespace (e.g. /proc/PID/ns/uts) whose hostname to set when
                     configuring another network namespace; without it the hostname
                     is only set for the machine's own namespace.
   --try             Apply, then roll back unless \`netcfg confirm\` follows within --timeout.
   --timeout DUR     How long --try waits (default 120s).
-  -c, --config FILE Config for get of specs (default: the config last applied).
+  -c, --config FILE Config for get of specs (default: the config last applied), or
+                    the config a daemon starts with.
+  --socket PATH     The daemon's control socket (default: next to the state file).
+  -w, --watch       get: keep printing changes (needs a running daemon).
   -o, --output FMT  Output format.
-  --log-level LVL   fatal|error|warn|info|debug|trace|silent (default warn; logs go to stderr).
+  --log-level LVL   fatal|error|warn|info|debug|trace|silent (default warn, daemon info;
+                    logs go to stderr: JSON lines, human-readable on a terminal).
   -h, --help        Show help.
   --version         Show the version.
 
@@ -67,6 +87,9 @@ Examples:
   ip netns exec blue netcfg apply machine.yaml
   netcfg apply --try --timeout 60s machine.yaml && netcfg confirm
   netcfg get routes -o yaml --netns blue
+  netcfg daemon -c /etc/netcfg/config.yaml --log-level info
+  netcfg get addresses --watch
+  netcfg status -o json
   netcfg get resolverspecs -c machine.yaml
 `;
 
@@ -82,6 +105,12 @@ same file twice makes no changes and sends no netlink write requests.
 Objects netcfg did not create are never modified or deleted; if a configured
 address or route replaces an existing one, removing it from the config puts the
 old one back. Links that do not exist yet are reported as pending.
+
+Physical Ethernet links with kernel names (eth0…) get their predictable name first
+(as udev would: onboard eno1, slot ens1, path enp2s0, mac enx…; the others become
+altnames), shown as "~ link eth0: rename → ens1". Only where sysfs shows the links
+(no --netns, or --sysfs-root), never with net.ifnames=0 on the kernel command line
+(or in --cmdline FILE); names set by userspace are kept, and renames are not undone.
 
 Examples:
   netcfg apply machine.yaml

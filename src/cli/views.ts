@@ -5,15 +5,17 @@ import {
   type AddressStatus,
   type HostnameStatus,
   type LinkStatus,
+  type NetworkStatus,
   type ResolverSpec,
   type ResolverStatus,
   type RouteStatus,
+  type TimeServerSpec,
 } from '../resources/network/types.js';
 import type { Column } from './output.js';
 
 export interface ViewDefinition<S = never> {
-  /** kernel: observed statuses; config: what the configuration layers produce (dry run). */
-  source: 'kernel' | 'config';
+  /** kernel: observed statuses; config: what the configuration layers produce (dry run); daemon: only a running daemon has it. */
+  source: 'kernel' | 'config' | 'daemon';
   namespaces: readonly string[];
   type: string;
   displayType: string;
@@ -87,6 +89,29 @@ const hostname: ViewDefinition<HostnameStatus> = {
   ],
 };
 
+const timeServers: ViewDefinition<TimeServerSpec> = {
+  source: 'config',
+  namespaces: [NS.network],
+  type: T.TimeServerSpec,
+  displayType: 'TimeServerStatus',
+  aliases: ['timeserver', 'timeservers', 'timeserverstatus', 'timeserverstatuses'],
+  columns: [{ header: 'TIMESERVERS', value: (s) => s.ntpServers }],
+};
+
+const networkStatus: ViewDefinition<NetworkStatus> = {
+  source: 'daemon',
+  namespaces: [NS.network],
+  type: T.NetworkStatus,
+  displayType: 'NetworkStatus',
+  aliases: ['networkstatus', 'networkstatuses'],
+  columns: [
+    { header: 'ADDRESS', value: (s) => s.addressReady },
+    { header: 'CONNECTIVITY', value: (s) => s.connectivityReady },
+    { header: 'HOSTNAME', value: (s) => s.hostnameReady },
+    { header: 'ETC', value: (s) => s.etcFilesReady },
+  ],
+};
+
 const resolverSpecs: ViewDefinition<ResolverSpec> = {
   source: 'config',
   namespaces: [NS.networkConfig, NS.network],
@@ -112,6 +137,9 @@ export const VIEWS = [
   resolvers,
   hostname,
   resolverSpecs,
+  timeServers,
+  networkStatus,
+  specView(T.TimeServerSpec, 'timeserverspec'),
   specView(T.LinkSpec, 'linkspec'),
   specView(T.AddressSpec, 'addressspec'),
   specView(T.RouteSpec, 'routespec'),

@@ -3,8 +3,7 @@
 import fs from 'node:fs';
 import jsYaml from 'js-yaml';
 import { z } from 'zod';
-import { ConfigInvalidError, suggest, type ConfigIssue, type IssuePath } from './issues.js';
-import type { DeviceSelectorConfig } from './schema/network.js';
+import { ConfigInvalidError, suggest, type ConfigIssue } from './issues.js';
 import { Locator } from './locate.js';
 import { MachineConfigSchema, UNUSED_CLUSTER_KEYS, UNUSED_MACHINE_KEYS, type MachineConfig } from './schema.js';
 
@@ -62,17 +61,6 @@ function toIssues(error: z.ZodError, keyIssues: Set<ConfigIssue>): ConfigIssue[]
 /** Device fields whose behaviour comes in later netcfg versions: validated and carried, not applied yet. */
 const NOT_APPLIED_YET = ['dhcp', 'vip'] as const;
 
-/** Selector fields that need sysfs facts, which this version does not read yet. */
-const SYSFS_SELECTOR_FIELDS = ['busPath', 'driver', 'pciID'] as const;
-
-function sysfsSelectorNotes(selector: DeviceSelectorConfig, at: IssuePath): ConfigIssue[] {
-  return SYSFS_SELECTOR_FIELDS.filter((f) => selector[f] !== undefined && selector[f] !== '').map((f) => ({
-    severity: 'warning' as const,
-    path: [...at, f],
-    message: `selecting by "${f}" needs sysfs facts that this netcfg version does not read yet: this selector matches no link`,
-  }));
-}
-
 function notes(config: MachineConfig): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   const unused = [
@@ -92,8 +80,6 @@ function notes(config: MachineConfig): ConfigIssue[] {
       if (v.dhcp === true) out.push({ severity: 'warning', path: [...at, 'vlans', j, 'dhcp'], message: '"dhcp" is validated but not applied yet by this netcfg version' });
       if (v.vip !== undefined) out.push({ severity: 'warning', path: [...at, 'vlans', j, 'vip'], message: '"vip" is validated but not applied yet by this netcfg version' });
     }
-    if (device.deviceSelector) out.push(...sysfsSelectorNotes(device.deviceSelector, [...at, 'deviceSelector']));
-    device.bond?.deviceSelectors?.forEach((sel, j) => out.push(...sysfsSelectorNotes(sel, [...at, 'bond', 'deviceSelectors', j])));
     for (const field of NOT_APPLIED_YET) {
       const v = device[field];
       if (v === undefined || v === false) continue;

@@ -1,6 +1,7 @@
 // Finds the line and column of a YAML path. Only used to report issues, so the
 // slower position-keeping parser runs only when there is something to report.
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node } from 'yaml';
+import type { LineCounter, Node, parseAllDocuments } from 'yaml';
+import { yamlModule } from '../util/lazy.js';
 import type { ConfigIssue, IssuePath } from './issues.js';
 
 export interface Position {
@@ -9,11 +10,13 @@ export interface Position {
 }
 
 export class Locator {
-  private readonly lines = new LineCounter();
+  private readonly lines: LineCounter;
   private readonly docs: ReturnType<typeof parseAllDocuments>;
 
   constructor(text: string) {
-    this.docs = parseAllDocuments(text, { lineCounter: this.lines, keepSourceTokens: false });
+    const yaml = yamlModule();
+    this.lines = new yaml.LineCounter();
+    this.docs = yaml.parseAllDocuments(text, { lineCounter: this.lines, keepSourceTokens: false });
   }
 
   /**
@@ -26,6 +29,7 @@ export class Locator {
     const doc = docs[docIndex];
     if (!doc || !('contents' in doc)) return undefined;
     let node: unknown = doc.contents;
+    const { isMap, isPair, isScalar, isSeq } = yamlModule();
     let best: Position | undefined = this.position(node);
     for (let i = 0; i < path.length; i++) {
       const part = path[i]!;

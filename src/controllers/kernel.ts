@@ -6,6 +6,7 @@ import type { LinkMessage } from '../netlink/rtnetlink/link.js';
 import type { RouteDumpFilter, RouteMessage } from '../netlink/rtnetlink/route.js';
 import type { Family } from '../net/ip.js';
 import type { WgChange, WgDevice } from '../netlink/wireguard.js';
+import { LinkResolver } from './link-resolver.js';
 
 export interface WireguardKernel {
   getDevice(name: string): Promise<WgDevice | undefined>;
@@ -21,35 +22,17 @@ export interface Kernel {
   wireguard?(): WireguardKernel;
 }
 
-/** Links by index, name, alias and altname. */
-export class LinkIndex {
+/** Links by index, and by name, alias and altname (the shared LinkResolver rules). */
+export class LinkIndex extends LinkResolver<LinkMessage> {
   private readonly byIndex = new Map<number, LinkMessage>();
-  private readonly byName = new Map<string, LinkMessage>();
-  private readonly byOtherName = new Map<string, LinkMessage>();
 
-  constructor(readonly links: readonly LinkMessage[]) {
-    for (const l of links) {
-      this.byIndex.set(l.index, l);
-      this.byName.set(l.name, l);
-    }
-    for (const l of links) {
-      for (const alt of l.altNames) if (!this.byOtherName.has(alt)) this.byOtherName.set(alt, l);
-      if (l.alias && !this.byOtherName.has(l.alias)) this.byOtherName.set(l.alias, l);
-    }
+  constructor(links: readonly LinkMessage[]) {
+    super(links);
+    for (const l of links) this.byIndex.set(l.index, l);
   }
 
   index(i: number): LinkMessage | undefined {
     return this.byIndex.get(i);
-  }
-
-  /** Exact name only (logical links). */
-  exact(name: string): LinkMessage | undefined {
-    return this.byName.get(name);
-  }
-
-  /** Name, then altname or alias (physical links and references from config). */
-  resolve(name: string): LinkMessage | undefined {
-    return this.byName.get(name) ?? this.byOtherName.get(name);
   }
 
   nameOf(index: number): string {

@@ -13,6 +13,7 @@ import { MACHINE_CONFIG_ID } from '../controllers/config/machine-config.js';
 import { CMDLINE_ID } from '../controllers/config/cmdline.js';
 import { CONFIG_OWNER, configRuntime, daemonControllers, watchKernel } from '../engine.js';
 import { etcDirFor, kernelCmdline, kernelUts } from '../host.js';
+import { hardwareFor } from '../hw/hardware.js';
 import type { Logger } from '../log.js';
 import type { RtnlClient } from '../netlink/rtnetlink/client.js';
 import { NS, type Resource } from '../resources/resource.js';
@@ -74,6 +75,8 @@ export class Daemon implements Handler {
       const runtime = configRuntime({
         kernel,
         log: o.log,
+        netns: o.netns,
+        hardware: hardwareFor(o.netns, o.sysfsRoot),
         mode: 'daemon',
         state,
         uts: kernelUts(o.netns, o.uts),
@@ -182,7 +185,7 @@ export class Daemon implements Handler {
 
   /** A dry run: a one-shot runtime over the same kernel and state, with the operators' current specs. */
   private async plan(config: MachineConfig): Promise<ApplyReport> {
-    const runtime = configRuntime({ kernel: this.kernel, log: this.o.log, mode: 'oneshot', dryRun: true, state: this.state, uts: kernelUts(this.o.netns, this.o.uts), etcDir: etcDirFor(this.o.netns, this.o.etcDir) });
+    const runtime = configRuntime({ kernel: this.kernel, log: this.o.log, netns: this.o.netns, hardware: hardwareFor(this.o.netns, this.o.sysfsRoot), mode: 'oneshot', dryRun: true, state: this.state, uts: kernelUts(this.o.netns, this.o.uts), etcDir: etcDirFor(this.o.netns, this.o.etcDir) });
     const cmdline = this.runtime.store.get(NS.config, T.Cmdline, CMDLINE_ID);
     if (cmdline) runtime.store.put(NS.config, T.Cmdline, CMDLINE_ID, cmdline.spec, CONFIG_OWNER);
     for (const type of this.runtime.store.kindsIn(NS.networkConfig)) {

@@ -19,6 +19,7 @@ export interface TryMarker {
   /** How the try was run, so the rollback applies to the same place. */
   netns?: string;
   etcDir?: string;
+  sysfsRoot?: string;
   cmdline?: string;
   uts?: string;
 }

@@ -10,11 +10,15 @@ import { parseMessages } from '../../src/netlink/message.js';
 import { addressOf, decodeAddress, type AddressMessage } from '../../src/netlink/rtnetlink/address.js';
 import {
   IFF_UP,
+  IFLA_ALT_IFNAME,
+  IFLA_IFNAME,
   IFLA_MTU,
+  IFLA_PROP_LIST,
   RTM_DELADDR,
   RTM_DELROUTE,
   RTM_NEWADDR,
   RTM_NEWLINK,
+  RTM_NEWLINKPROP,
   RTM_NEWROUTE,
 } from '../../src/netlink/rtnetlink/constants.js';
 import type { LinkMessage } from '../../src/netlink/rtnetlink/link.js';
@@ -37,6 +41,8 @@ export class FakeKernel implements Kernel {
   routes: RouteMessage[] = [];
   writes = 0;
   log: string[] = [];
+  /** Called after a link is renamed (a test's fake sysfs follows). */
+  onRename?: (from: string, to: string) => void;
 
   addLink(name: string, extra: Partial<LinkMessage> = {}): LinkMessage {
     const link: LinkMessage = { index: this.links.length + 1, type: 1, flags: 0, name, mtu: 1500, operState: 'down', altNames: [], ...extra };
@@ -67,6 +73,11 @@ export class FakeKernel implements Kernel {
     });
   }
 
+  /** Names and altnames share one namespace in the kernel. */
+  private nameInUse(name: string): boolean {
+    return this.links.some((l) => l.name === name || l.altNames.includes(name));
+  }
+
   private apply(req: Request): Outcome {
     const w = new NlWriter();
     const start = w.beginMessage(req.type, req.flags ?? 0, 1, 0);
@@ -78,9 +89,26 @@ export class FakeKernel implements Kernel {
         const change = decodeLinkChange(m.buf, m.offset);
         const link = this.links.find((l) => l.index === change.index);
         if (!link) return fail('ENODEV');
-        const mtu = requestedMtu(m);
+        const { mtu, name } = requestedAttrs(m);
+        // as do_setlink: the name first (refused while the link is up), then the flags
+        if (name !== undefined && name !== link.name) {
+          if (link.flags & IFF_UP) return fail('EBUSY');
+          if (this.nameInUse(name)) return fail('EEXIST');
+          const from = link.name;
+          link.name = name;
+          this.onRename?.(from, name);
+        }
         if (change.mask & IFF_UP) link.flags = (link.flags & ~IFF_UP) | (change.flags & IFF_UP);
         if (mtu !== undefined) link.mtu = mtu;
+        return { ok: true };
+      }
+      case RTM_NEWLINKPROP: {
+        const link = this.links.find((l) => l.index === readU32(m.buf, m.offset + 4));
+        if (!link) return fail('ENODEV');
+        for (const alt of requestedAltNames(m)) {
+          if (this.nameInUse(alt)) return fail('EEXIST');
+          link.altNames.push(alt);
+        }
         return { ok: true };
       }
       case RTM_NEWADDR: {
@@ -128,8 +156,23 @@ function decodeLinkChange(buf: Buffer, offset: number): { index: number; flags: 
   return { index: readU32(buf, offset + 4), flags: readU32(buf, offset + 8), mask: readU32(buf, offset + 12) };
 }
 
-function requestedMtu(m: ReturnType<typeof parseMessages>[number]): number | undefined {
+function requestedAttrs(m: ReturnType<typeof parseMessages>[number]): { mtu?: number; name?: string } {
+  const out: { mtu?: number; name?: string } = {};
   const r = new AttrReader(m.buf, m.offset + 16, m.offset + m.length);
-  while (r.next()) if (r.type === IFLA_MTU) return r.u32();
-  return undefined;
+  while (r.next()) {
+    if (r.type === IFLA_MTU) out.mtu = r.u32();
+    if (r.type === IFLA_IFNAME) out.name = r.string();
+  }
+  return out;
+}
+
+function requestedAltNames(m: ReturnType<typeof parseMessages>[number]): string[] {
+  const out: string[] = [];
+  const r = new AttrReader(m.buf, m.offset + 16, m.offset + m.length);
+  while (r.next()) {
+    if (r.type !== IFLA_PROP_LIST) continue;
+    const props = r.nested();
+    while (props.next()) if (props.type === IFLA_ALT_IFNAME) out.push(props.string());
+  }
+  return out;
 }

@@ -68,15 +68,17 @@ export function createTestNet(options: { interfaces?: number } = {}): TestNet {
     stateDir: path.join(dir, 'state'),
     ip: (...args) => run('ip', ['-n', ns, ...args]),
     json: <T>(...args: string[]) => JSON.parse(run('ip', ['-j', '-n', ns, ...args]) || '[]') as T,
-    dump: () =>
-      [
+    dump: () => {
+      settle(ns);
+      return [
         run('ip', ['-d', '-j', '-n', ns, 'link', 'show']),
         run('ip', ['-j', '-n', ns, 'addr', 'show']),
         run('ip', ['-j', '-n', ns, '-4', 'route', 'show', 'table', 'all']),
         run('ip', ['-j', '-n', ns, '-6', 'route', 'show', 'table', 'all']),
       ]
         .map((text) => JSON.stringify(stable(JSON.parse(text || '[]'))))
-        .join('\n'),
+        .join('\n');
+    },
     file: (name, text) => {
       const p = path.join(dir, name);
       fs.writeFileSync(p, text);
@@ -84,6 +86,22 @@ export function createTestNet(options: { interfaces?: number } = {}): TestNet {
     },
   };
   return net;
+}
+
+/**
+ * Waits (up to 3 s) until every link with carrier has its IPv6 link-local
+ * address: the kernel adds it when it sees the carrier, which it reports up to a
+ * second after the link comes up (linkwatch), so a dump right after an apply may
+ * not have it yet.
+ */
+function settle(ns: string): void {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const links = JSON.parse(run('ip', ['-j', '-n', ns, 'addr', 'show']) || '[]') as Array<{ ifname: string; flags: string[]; addr_info?: Array<{ family: string; local: string }> }>;
+    const waiting = links.filter((l) => l.ifname !== 'lo' && l.flags.includes('UP') && l.flags.includes('LOWER_UP') && !(l.addr_info ?? []).some((a) => a.family === 'inet6' && a.local.startsWith('fe80:')));
+    if (waiting.length === 0 || Date.now() > deadline) return;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  }
 }
 
 // Fields the kernel changes on its own (carrier, DAD, operstate, and the default

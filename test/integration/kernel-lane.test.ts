@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { laneNicArgs } from '../vm/nics.js';
 import { runVm, type VmRun } from '../vm/vm.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -21,7 +22,8 @@ describe('real-kernel lane (qemu)', () => {
 
   beforeAll(async () => {
     try {
-      run = await runVm({ script: path.join(root, 'test/vm/guest-tests.sh'), timeoutMs: 25 * 60_000 });
+      // NICs for test/kernel/names.kernel.ts (the other tests use namespaces of their own)
+      run = await runVm({ script: path.join(root, 'test/vm/guest-tests.sh'), timeoutMs: 25 * 60_000, qemuArgs: laneNicArgs() });
       const file = path.join(run.resultsDir, 'kernel-results.json');
       if (fs.existsSync(file)) report = JSON.parse(fs.readFileSync(file, 'utf8')) as Report;
     } catch (err) {

@@ -94,12 +94,10 @@ cluster:
     expect(notes.map((n) => formatIssue('c.yaml', n))).toEqual(['c.yaml:6:15: warning: machine.network.interfaces[0].dhcp: "dhcp" is validated but not applied yet by this netcfg version']);
   });
 
-  it('notes selector fields that need sysfs facts; hardware-address selectors get no note', () => {
-    const text = 'machine:\n  network:\n    interfaces:\n      - deviceSelector: {driver: virtio_net, hardwareAddr: "00:00:*"}\n        mtu: 1400\n      - interface: bond0\n        bond:\n          mode: active-backup\n          deviceSelectors: [{hardwareAddr: "00:50:*"}, {busPath: "0000:00:05.0"}]\n';
-    const { notes } = parseConfig('c.yaml', text);
-    expect(notes.map((n) => formatIssue('c.yaml', n))).toEqual([
-      'c.yaml:4:34: warning: machine.network.interfaces[0].deviceSelector.driver: selecting by "driver" needs sysfs facts that this netcfg version does not read yet: this selector matches no link',
-      'c.yaml:9:66: warning: machine.network.interfaces[1].bond.deviceSelectors[1].busPath: selecting by "busPath" needs sysfs facts that this netcfg version does not read yet: this selector matches no link',
-    ]);
+  it('selector fields (driver, busPath, pciID, globs) are applied: no note for them', () => {
+    const text = 'machine:\n  network:\n    interfaces:\n      - deviceSelector: {driver: virtio_net, hardwareAddr: "00:00:*"}\n        mtu: 1400\n      - interface: bond0\n        bond:\n          mode: active-backup\n          deviceSelectors: [{hardwareAddr: "00:50:*"}, {busPath: "0000:00:05.0", pciID: "1AF4:*"}]\n';
+    const { config, notes } = parseConfig('c.yaml', text);
+    expect(notes).toEqual([]);
+    expect(config.machine?.network?.interfaces?.[1]?.bond?.deviceSelectors?.[1]).toEqual({ busPath: '0000:00:05.0', pciID: '1AF4:*' });
   });
 });

@@ -152,11 +152,13 @@ export async function runVm(options: VmOptions): Promise<VmRun> {
     '-kernel', kernel.image,
     '-initrd', initrd,
     '-append', `console=ttyS0 panic=-1 quiet netcfg.script=${options.script} netcfg.checkout=${checkout}`,
+    // no default NIC; devices with explicit PCI addresses (qemuArgs) come before the
+    // 9p shares, which take the free slots (QEMU assigns them in command-line order)
+    '-nic', 'none',
+    ...(options.qemuArgs ?? []),
     '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
     '-virtfs', `local,path=${resultsDir},mount_tag=results,security_model=none,multidevs=remap`,
     '-virtfs', `local,path=${checkout},mount_tag=checkout,security_model=none,readonly=on,multidevs=remap`,
-    '-nic', 'none',
-    ...(options.qemuArgs ?? []),
   ];
   const started = Date.now();
   const qemu = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -8,6 +8,7 @@ import { NS } from '../../resources/resource.js';
 import { T, type LinkStatus } from '../../resources/network/types.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { globMatch } from '../../util/glob.js';
+import { hasName } from '../link-resolver.js';
 import { syncOutputs } from '../sync.js';
 import { MachineConfigInput, machineConfig } from './machine-config.js';
 
@@ -57,7 +58,10 @@ export class DeviceConfigController implements Controller {
       if (device.bond && selectors && selectors.length > 0) {
         const members: string[] = [];
         for (const selector of selectors) {
-          for (const l of links) if (l.name !== device.interface && selectorMatches(selector, l) && !members.includes(l.name)) members.push(l.name);
+          for (const l of links) {
+            const isBond = device.interface !== undefined && hasName(l, device.interface); // the bond itself, by any of its names
+            if (!isBond && selectorMatches(selector, l) && !members.includes(l.name)) members.push(l.name);
+          }
         }
         if (members.length === 0) {
           ctx.changes.wait(`device/${index}`, `interfaces[${index}] (${device.interface ?? 'bond'}): no link matches the bond's deviceSelectors`);

@@ -1,6 +1,6 @@
 // Per-type merge rules (Talos §2.4).
 import { addressId, routeId } from '../../resources/network/ids.js';
-import { T, type AddressSpec, type HostnameSpec, type LinkSpec, type OperatorSpec, type ResolverSpec, type RouteSpec } from '../../resources/network/types.js';
+import { T, type AddressSpec, type HostnameSpec, type LinkSpec, type OperatorSpec, type ResolverSpec, type RouteSpec, type TimeServerSpec } from '../../resources/network/types.js';
 import { operatorId } from '../config/operator-config.js';
 import { MergeController, type MergeRule } from './merge.js';
 
@@ -95,7 +95,14 @@ export const operatorRule: MergeRule<OperatorSpec> = {
   merge: (_lower, higher) => higher,
 };
 
-type AnySpec = LinkSpec | AddressSpec | RouteSpec | HostnameSpec | ResolverSpec | OperatorSpec;
+/** Time servers: the highest layer wins; the same layer concatenates. */
+export const timeServerRule: MergeRule<TimeServerSpec> = {
+  type: T.TimeServerSpec,
+  id: () => 'timeservers',
+  merge: (lower, higher) => (higher.layer === lower.layer ? { ntpServers: union(lower.ntpServers, higher.ntpServers), layer: higher.layer } : higher),
+};
+
+type AnySpec = LinkSpec | AddressSpec | RouteSpec | HostnameSpec | ResolverSpec | OperatorSpec | TimeServerSpec;
 
 export function mergeControllers(): MergeController<AnySpec>[] {
   return [
@@ -105,5 +112,6 @@ export function mergeControllers(): MergeController<AnySpec>[] {
     new MergeController(hostnameRule) as MergeController<AnySpec>,
     new MergeController(resolverRule) as MergeController<AnySpec>,
     new MergeController(operatorRule) as MergeController<AnySpec>,
+    new MergeController(timeServerRule) as MergeController<AnySpec>,
   ];
 }

@@ -51,7 +51,7 @@ export function linkOrder(specs: ReadonlyArray<Resource<LinkSpec>>): Array<Resou
 
 /** Settings a logical link is created with (its kind's IFLA_INFO_DATA). */
 function kindData(spec: LinkSpec, links: LinkIndex): unknown {
-  if (spec.kind === 'bond' && spec.bondMaster) return bondAttributes(spec.bondMaster, links.exact(spec.bondMaster.primary)?.index);
+  if (spec.kind === 'bond' && spec.bondMaster) return bondAttributes(spec.bondMaster, links.resolve(spec.bondMaster.primary)?.index);
   if (spec.kind === 'bridge') return bridgeData(spec);
   if (spec.kind === 'vlan') return vlanData(spec);
   return undefined;
@@ -213,7 +213,7 @@ export class LinkSpecController implements Controller {
         let diff: string[] = [];
         let data: BondData | BridgeData;
         if (spec.kind === 'bond' && spec.bondMaster) {
-          const primary = links.exact(spec.bondMaster.primary);
+          const primary = links.resolve(spec.bondMaster.primary); // a member: by name, alias or altname
           data = bondAttributes(spec.bondMaster, primary?.index);
           diff = bondDifferences(data, link.info?.data as BondData | undefined, primary?.masterIndex === link.index);
         } else {

@@ -1,9 +1,12 @@
-// LinkStatusController: one LinkStatus per kernel link, from a full re-list.
+// LinkStatusController: one LinkStatus per kernel link, from a full re-list, with
+// hardware facts (driver, busPath, pciID, permanentAddr) from sysfs and ethtool
+// (src/hw/hardware.ts says which sysfs is trusted).
 import type { BondData } from '../../netlink/rtnetlink/drivers/bond.js';
 import type { BridgeData } from '../../netlink/rtnetlink/drivers/bridge.js';
 import { VLAN_PROTOCOLS, type VlanData } from '../../netlink/rtnetlink/drivers/vlan.js';
 import type { LinkMessage } from '../../netlink/rtnetlink/link.js';
 import type { WgDevice } from '../../netlink/wireguard.js';
+import { readHardware, type HardwareFacts, type HardwareSource } from '../../hw/hardware.js';
 import { NS } from '../../resources/resource.js';
 import { LinkType, linkFlagsText } from '../../resources/network/enums.js';
 import { T, type LinkStatus, type WireguardStatus } from '../../resources/network/types.js';
@@ -73,13 +76,35 @@ export class LinkStatusController implements Controller {
   readonly name = 'LinkStatusController';
   readonly inputs = [];
   readonly outputs = [{ namespace: NS.network, type: T.LinkStatus, kind: 'exclusive' as const }];
+  /** Hardware facts by `ifindex/name`: a device's facts do not change while it keeps its index and name. */
+  private hardwareCache = new Map<string, HardwareFacts>();
+  private toldSysfsSkipped = false;
 
-  constructor(private readonly kernel: Kernel) {}
+  /** Without `hardware`, the hardware fields are only what netlink reports (IFLA_PERM_ADDRESS). */
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly hardware?: HardwareSource,
+  ) {}
+
+  private hardwareOf(l: LinkMessage, ctx: ReconcileContext, cache: Map<string, HardwareFacts>): HardwareFacts | undefined {
+    if (this.hardware === undefined) return undefined;
+    const key = `${l.index}/${l.name}`;
+    const facts = this.hardwareCache.get(key) ?? readHardware(this.hardware, l, ctx.log);
+    cache.set(key, facts);
+    return facts;
+  }
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
+    if (this.hardware?.sysfsSkipped !== undefined && !this.toldSysfsSkipped) {
+      ctx.log.debug({ reason: this.hardware.sysfsSkipped }, 'hardware facts without sysfs');
+      this.toldSysfsSkipped = true;
+    }
     const desired = new Map<string, LinkStatus>();
+    const cache = new Map<string, HardwareFacts>();
     for (const l of await this.kernel.listLinks()) {
       const status = linkStatus(l);
+      const hw = this.hardwareOf(l, ctx, cache);
+      if (hw !== undefined) Object.assign(status, hw);
       if (status.kind === 'wireguard') {
         const device = await this.kernel
           .wireguard?.()
@@ -92,6 +117,17 @@ export class LinkStatusController implements Controller {
       }
       desired.set(l.name, status);
     }
+    this.hardwareCache = cache;
     syncOutputs(ctx, this.name, NS.network, T.LinkStatus, desired);
   }
+}
+
+/**
+ * A link that is up for addresses and operators: administratively up, and
+ * operational state up or unknown (Talos) — or carrier present (LOWER_UP): the
+ * kernel reports the operational state up to a second after the carrier (linkwatch).
+ */
+export function linkUp(l: Pick<LinkStatus, 'flags' | 'operationalState'>): boolean {
+  const flags = l.flags.split(',');
+  return flags.includes('UP') && (l.operationalState === 'up' || l.operationalState === 'unknown' || flags.includes('LOWER_UP'));
 }

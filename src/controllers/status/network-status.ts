@@ -4,6 +4,9 @@ import { isSpecialIP, parsePrefix } from '../../net/ip.js';
 import { NS } from '../../resources/resource.js';
 import { T, type AddressStatus, type LinkStatus, type NetworkStatus, type RouteStatus } from '../../resources/network/types.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
+import { linkUp } from './link-status.js';
+
+const isUp = (l: LinkStatus | undefined) => l !== undefined && linkUp(l);
 
 export const NETWORK_STATUS_ID = 'status';
 
@@ -11,9 +14,6 @@ function isSpecialAddress(address: string): boolean {
   const p = parsePrefix(address);
   return !p || isSpecialIP(p.bytes, p.family);
 }
-
-/** Operational state up or unknown (Talos counts both as up). */
-const linkUp = (l: LinkStatus | undefined) => l !== undefined && (l.operationalState === 'up' || l.operationalState === 'unknown') && l.flags.split(',').includes('UP');
 
 export class NetworkStatusController implements Controller {
   readonly name = 'NetworkStatusController';
@@ -33,7 +33,7 @@ export class NetworkStatusController implements Controller {
     const links = new Map(ctx.list<LinkStatus>(NS.network, T.LinkStatus).map((r) => [r.metadata.id, r.spec]));
     const addressReady = ctx
       .list<AddressStatus>(NS.network, T.AddressStatus)
-      .some((r) => r.spec.scope === 'global' && !isSpecialAddress(r.spec.address) && linkUp(links.get(r.spec.linkName)));
+      .some((r) => r.spec.scope === 'global' && !isSpecialAddress(r.spec.address) && isUp(links.get(r.spec.linkName)));
     const connectivityReady = ctx.list<RouteStatus>(NS.network, T.RouteStatus).some((r) => r.spec.dst === '' && r.spec.type === 'unicast');
     const hostnameReady = !this.options.hostname || ctx.count(NS.network, T.HostnameStatus) > 0;
     const etcFilesReady = !this.options.etcFiles || ctx.count(NS.network, T.EtcFileStatus) >= 2;

@@ -13,6 +13,9 @@ export const RTM_GETROUTE = 26;
 export const RTM_NEWRULE = 32;
 export const RTM_DELRULE = 33;
 export const RTM_GETRULE = 34;
+/** Alternative names (IFLA_PROP_LIST of IFLA_ALT_IFNAME), Linux 5.5+. */
+export const RTM_NEWLINKPROP = 108;
+export const RTM_DELLINKPROP = 109;
 
 // multicast groups (enum rtnetlink_groups)
 export const RTNLGRP_LINK = 1;
@@ -213,6 +216,7 @@ export const LINK_ATTR_NAMES: Readonly<Record<number, string>> = {
   [IFLA_IFALIAS]: 'IFLA_IFALIAS',
   [IFLA_EXT_MASK]: 'IFLA_EXT_MASK',
   [IFLA_ALT_IFNAME]: 'IFLA_ALT_IFNAME',
+  [IFLA_PROP_LIST]: 'IFLA_PROP_LIST',
 };
 
 export const ADDRESS_ATTR_NAMES: Readonly<Record<number, string>> = {

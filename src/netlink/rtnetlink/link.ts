@@ -38,6 +38,8 @@ import {
   RTM_DELLINK,
   RTM_GETLINK,
   RTM_NEWLINK,
+  RTM_NEWLINKPROP,
+  RTM_DELLINKPROP,
   type OperState,
 } from './constants.js';
 import { linkKindDriver } from './drivers.js';
@@ -337,6 +339,28 @@ export function deleteLinkRequest(index: number, name: string): Request {
       ifinfomsg(w, index, 0, 0);
     },
     describe: () => `delete link ${name}`,
+    attributeName: linkAttributeName,
+  };
+}
+
+/**
+ * Adds (RTM_NEWLINKPROP) or removes (RTM_DELLINKPROP) alternative names of a link:
+ * IFLA_PROP_LIST holding one IFLA_ALT_IFNAME per name (up to 127 bytes each). The
+ * kernel applies them in order and stops at the first failure (EEXIST when another
+ * link already has the name).
+ */
+export function altNamesRequest(index: number, name: string, altNames: readonly string[], action: 'add' | 'delete' = 'add'): Request {
+  return {
+    type: action === 'add' ? RTM_NEWLINKPROP : RTM_DELLINKPROP,
+    write: true,
+    headerLength: IFINFOMSG_LEN,
+    encode(w) {
+      ifinfomsg(w, index, 0, 0);
+      const list = w.beginNested(IFLA_PROP_LIST);
+      for (const alt of altNames) w.attrString(IFLA_ALT_IFNAME, alt);
+      w.endNested(list);
+    },
+    describe: () => `${action === 'add' ? 'add' : 'delete'} altname ${altNames.join(' ')} ${action === 'add' ? 'to' : 'of'} link ${name}`,
     attributeName: linkAttributeName,
   };
 }

@@ -11,6 +11,7 @@ export const T = {
   RouteSpec: 'RouteSpec',
   RouteStatus: 'RouteStatus',
   AppliedLink: 'AppliedLink',
+  AppliedRename: 'AppliedRename',
   AppliedAddress: 'AppliedAddress',
   AppliedRoute: 'AppliedRoute',
   MachineConfig: 'MachineConfig',
@@ -27,6 +28,7 @@ export const T = {
   NetworkStatus: 'NetworkStatus',
   TimeServerSpec: 'TimeServerSpec',
   TimeServerStatus: 'TimeServerStatus',
+  OperatorLease: 'OperatorLease',
 } as const;
 
 /** Configuration layers, lowest priority first. */
@@ -139,7 +141,10 @@ export interface LinkStatus {
   linkState: boolean;
   /** An Ethernet link with no rtnetlink kind (a NIC, not a bond, veth…). */
   physical: boolean;
-  /** Hardware facts from sysfs (empty for virtual links or when sysfs is not this namespace's). */
+  /**
+   * Hardware facts from sysfs, else ethtool's driver info (bus_info as busPath); pciID only from
+   * sysfs, so it stays empty under --netns without --sysfs-root (src/hw/hardware.ts).
+   */
   busPath: string;
   driver: string;
   pciID: string;
@@ -233,6 +238,18 @@ export interface AppliedLink {
   original: { up?: boolean; mtu?: number; master?: string };
   /** Values netcfg set. */
   set: { up?: boolean; mtu?: number; master?: string };
+}
+
+/**
+ * A predictable name netcfg gave a link (ID: the new name). Renames are never
+ * undone, as with udev: the record says what netcfg did, and lets it finish adding
+ * the altnames of an interrupted rename.
+ */
+export interface AppliedRename {
+  /** The kernel's name before (e.g. eth0). */
+  from: string;
+  name: string;
+  altNames: string[];
 }
 
 export interface AddressRecord {
@@ -337,4 +354,24 @@ export interface TimeServerSpec {
 
 export interface TimeServerStatus {
   ntpServers: string[];
+}
+
+/** What an operator wants configured (at the operator layer, except a DHCP MTU at the default layer). */
+export interface OperatorSpecs {
+  addresses: AddressSpec[];
+  routes: RouteSpec[];
+  links: LinkSpec[];
+  resolvers: ResolverSpec[];
+  hostnames: HostnameSpec[];
+  timeServers: TimeServerSpec[];
+}
+
+/**
+ * An operator's last lease (state namespace, persisted): a restarted daemon
+ * keeps the leased addresses and routes until the lease ends or is renewed,
+ * instead of dropping them while it asks again.
+ */
+export interface OperatorLease extends OperatorSpecs {
+  /** Wall-clock ms when the lease ends. */
+  expiresAt: number;
 }

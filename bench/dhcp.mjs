@@ -1,0 +1,426 @@
+#!/usr/bin/env node
+// Times daemon start → DHCPv4 lease applied in the kernel (the leased address
+// and the default route on eth0), for `netcfg daemon` and for systemd-networkd's
+// DHCP client, against the same dnsmasq; then the idle RSS of both daemons.
+//   node bench/dhcp.mjs [--runs N=5]
+// Needs root and a build (npm run build). Runs alternate netcfg / networkd; every
+// run gets fresh namespaces and a fresh dnsmasq lease file, so each is a full
+// DISCOVER/OFFER/REQUEST/ACK. Nothing touches the machine's own network
+// namespace: the client (ncb-c) and the server (ncb-s) are namespaces created
+// here, joined by a veth, and removed on exit, on failure and on Ctrl-C.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '5' }, help: { type: 'boolean', short: 'h' } } });
+if (opts.help) {
+  console.log('usage: node bench/dhcp.mjs [--runs N]   (root; after npm run build)');
+  process.exit(0);
+}
+const RUNS = Number(opts.runs);
+if (!Number.isInteger(RUNS) || RUNS < 1) die(`--runs wants a positive integer, not ${opts.runs}`);
+
+const CLIENT_NS = 'ncb-c';
+const SERVER_NS = 'ncb-s';
+const DNSMASQ = '/usr/sbin/dnsmasq';
+const NETWORKD = '/lib/systemd/systemd-networkd';
+const RUN_TIMEOUT_MS = 20_000;
+const IDLE_MS = 2000;
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = path.join(root, 'bin/netcfg.js');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-bench-dhcp-'));
+
+// ---------------------------------------------------------------- housekeeping
+
+/** Every child still running; killed and reaped by cleanup() whatever happens. */
+const live = new Set();
+
+function die(msg) {
+  console.error(`bench/dhcp: ${msg}`);
+  process.exit(2);
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function sleepSync(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+const now = () => performance.now();
+
+/** Runs a command to completion; throws with its stderr if it fails. */
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}: ${r.stderr?.trim() || r.error?.message}`);
+  return r.stdout;
+}
+
+/** Spawns a tracked child, keeping the tail of its output for error messages. */
+function start(cmd, args, env) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  child.output = '';
+  const keep = (d) => (child.output = (child.output + d).slice(-4000));
+  child.stdout.setEncoding('utf8').on('data', keep);
+  child.stderr.setEncoding('utf8').on('data', keep);
+  child.exited = new Promise((resolve) => child.once('close', resolve));
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  child.once('error', (err) => (child.output += `\nspawn failed: ${err.message}`));
+  return child;
+}
+
+/** SIGTERM, then SIGKILL if it has not gone within `graceMs`. */
+async function stop(child, graceMs = 5000, pids = [child.pid]) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  for (const pid of pids) signal(pid, 'SIGTERM');
+  const timer = setTimeout(() => pids.forEach((pid) => signal(pid, 'SIGKILL')), graceMs);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+function signal(pid, sig) {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+function deleteNamespaces() {
+  for (const ns of [CLIENT_NS, SERVER_NS]) if (fs.existsSync(`/run/netns/${ns}`)) spawnSync('ip', ['netns', 'del', ns]);
+}
+
+/** Synchronous, so that it also works from the 'exit' handler. */
+function cleanup() {
+  for (const child of live) signal(child.pid, 'SIGTERM');
+  for (let i = 0; i < 50 && [...live].some((c) => isAlive(c.pid)); i++) sleepSync(20);
+  for (const child of live) signal(child.pid, 'SIGKILL');
+  deleteNamespaces();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+}
+
+process.once('exit', cleanup);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(sig, () => {
+    console.error(`\nbench/dhcp: ${sig}, cleaning up`);
+    process.exit(130); // runs cleanup via 'exit'
+  });
+}
+
+// ---------------------------------------------------------------- preflight
+
+function preflight() {
+  if (process.getuid?.() !== 0) die('needs root (it creates network namespaces)');
+  if (!fs.existsSync(path.join(root, 'dist/cli/main.js')) || !fs.existsSync(path.join(root, 'build/Release/netcfg_native.node'))) {
+    die('netcfg is not built: run `npm run build` (`npm ci` first on a fresh checkout)');
+  }
+  for (const f of [DNSMASQ, NETWORKD]) if (!fs.existsSync(f)) die(`${f} is missing (apt-get install ${f.includes('dnsmasq') ? 'dnsmasq-base' : 'systemd'})`);
+  // networkd drops privileges to this user when started as root; without it it refuses to start.
+  if (spawnSync('id', ['systemd-network']).status !== 0) die('user systemd-network does not exist (it comes with the systemd package); systemd-networkd needs it');
+  for (const ns of [CLIENT_NS, SERVER_NS]) {
+    if (fs.existsSync(`/run/netns/${ns}`)) console.error(`bench/dhcp: removing namespace ${ns} left by an earlier run`);
+  }
+  deleteNamespaces();
+}
+
+function versionOf(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return (r.stdout || '').split('\n')[0].trim();
+}
+
+// ---------------------------------------------------------------- topology
+
+/** ncb-c: eth0 (down, unconfigured: the daemon's job) ⟷ ncb-s: p0 192.0.2.1/24, up. */
+function createNamespaces() {
+  run('ip', ['netns', 'add', CLIENT_NS]);
+  run('ip', ['netns', 'add', SERVER_NS]);
+  run('ip', ['-n', CLIENT_NS, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'p0', 'netns', SERVER_NS]);
+  run('ip', ['-n', SERVER_NS, 'address', 'add', '192.0.2.1/24', 'dev', 'p0']);
+  run('ip', ['-n', SERVER_NS, 'link', 'set', 'p0', 'up']);
+}
+
+/** dnsmasq as DHCP server only, in the server namespace, with its own lease file. */
+async function startDnsmasq(dir) {
+  const log = path.join(dir, 'dnsmasq.log');
+  const conf = path.join(dir, 'dnsmasq.conf');
+  fs.writeFileSync(
+    conf,
+    [
+      'port=0', // no DNS
+      'interface=p0',
+      'bind-interfaces',
+      'dhcp-range=192.0.2.100,192.0.2.200,255.255.255.0,2m',
+      'dhcp-option=option:router,192.0.2.1',
+      // Without no-ping dnsmasq pings every address it is about to offer and
+      // waits ~3 s for an answer before the OFFER: that wait would be most of
+      // both figures and say nothing about either client.
+      'no-ping',
+      `dhcp-leasefile=${path.join(dir, 'leases')}`,
+      'log-dhcp',
+      `log-facility=${log}`,
+      'pid-file=', // no pid file (the default is under the machine's /run)
+      '',
+    ].join('\n'),
+  );
+  // --conf-file replaces /etc/dnsmasq.conf, so the machine's own dnsmasq setup plays no part.
+  const child = start('ip', ['netns', 'exec', SERVER_NS, DNSMASQ, '--keep-in-foreground', `--conf-file=${conf}`]);
+  const t0 = now();
+  while (!readOr(log).includes('sockets bound exclusively to interface p0')) {
+    if (child.exitCode !== null) throw new Error(`dnsmasq exited ${child.exitCode}: ${child.output}${readOr(log)}`);
+    if (now() - t0 > 5000) throw new Error(`dnsmasq not ready after 5 s: ${child.output}${readOr(log)}`);
+    await sleep(10);
+  }
+  child.log = log;
+  return child;
+}
+
+function readOr(file) {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+// ---------------------------------------------------------------- lease detection
+
+/**
+ * `ip monitor` on the client namespace, started before the daemon. It resolves
+ * `lease` with the time of the first line showing a 192.0.2.x global address on
+ * eth0 and of the first default route via 192.0.2.1 on eth0 (both must be there).
+ */
+async function startMonitor() {
+  const child = start('ip', ['-n', CLIENT_NS, '-o', 'monitor', 'link', 'address', 'route']);
+  let buf = '';
+  let synced;
+  const sync = new Promise((resolve) => (synced = resolve));
+  const seen = { addr: undefined, route: undefined, ip: undefined };
+  let leased;
+  child.lease = new Promise((resolve) => (leased = resolve));
+  child.stdout.on('data', (chunk) => {
+    const t = now();
+    buf += chunk;
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl).replace(/^\[[A-Z]+\]\s*/, '');
+      buf = buf.slice(nl + 1);
+      if (line.startsWith('Deleted')) {
+        if (line.includes('ncb-probe')) synced();
+        continue;
+      }
+      const addr = /^\d+:\s+eth0\s+inet (192\.0\.2\.\d+)\/24 .*scope global/.exec(line);
+      if (addr && seen.addr === undefined) [seen.addr, seen.ip] = [t, addr[1]];
+      if (/^default via 192\.0\.2\.1 dev eth0\b/.test(line) && seen.route === undefined) seen.route = t;
+      if (seen.addr !== undefined && seen.route !== undefined) leased({ ...seen });
+    }
+  });
+  // Monitor is subscribed once it reports a change: add and delete a probe link
+  // (in the bench's own client namespace) and wait for the deletion to show.
+  run('ip', ['-n', CLIENT_NS, 'link', 'add', 'ncb-probe', 'type', 'veth', 'peer', 'name', 'ncb-probe1']);
+  run('ip', ['-n', CLIENT_NS, 'link', 'del', 'ncb-probe']);
+  await withTimeout(sync, 5000, () => `ip monitor saw no probe: ${child.output}`);
+  return child;
+}
+
+function withTimeout(promise, ms, message) {
+  let timer;
+  const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(message())), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Confirms in the kernel (not just from the monitor) that the lease is in place. */
+function checkKernel(ip) {
+  const addrs = JSON.parse(run('ip', ['-j', '-n', CLIENT_NS, '-4', 'address', 'show', 'dev', 'eth0']));
+  const has = addrs.some((l) => l.addr_info.some((a) => a.local === ip && a.prefixlen === 24 && a.scope === 'global'));
+  const routes = JSON.parse(run('ip', ['-j', '-n', CLIENT_NS, '-4', 'route', 'show', 'default']));
+  const gw = routes.some((r) => r.gateway === '192.0.2.1' && r.dev === 'eth0');
+  if (!has || !gw) throw new Error(`monitor saw ${ip} and a default route, but the kernel has: ${JSON.stringify(addrs)} ${JSON.stringify(routes)}`);
+}
+
+// ---------------------------------------------------------------- the two clients
+
+function startNetcfg(dir) {
+  const config = path.join(dir, 'dhcp.yaml');
+  fs.writeFileSync(config, 'machine:\n  network:\n    interfaces:\n      - interface: eth0\n        dhcp: true\n');
+  fs.mkdirSync(path.join(dir, 'state'));
+  fs.mkdirSync(path.join(dir, 'etc'));
+  const t0 = now();
+  const child = start(process.execPath, [bin, 'daemon', '--netns', CLIENT_NS, '--state-dir', path.join(dir, 'state'), '--etc-dir', path.join(dir, 'etc'), '-c', config, '--log-level', 'warn']);
+  return { child, t0, pid: () => child.pid };
+}
+
+// systemd-networkd has no "other namespace" option and reads/writes /run, so it
+// runs *inside* ncb-c with a private mount namespace (unshare --mount), where:
+//  * a tmpfs on /run hides the machine's /run: networkd's state files
+//    (/run/systemd/netif), its .network files and, above all, the system D-Bus
+//    socket (through which it would ask hostnamed to set the machine's hostname
+//    and would claim org.freedesktop.network1) stay private to this run;
+//  * /sys is remounted read-only (ip netns exec mounted a fresh sysfs for the
+//    namespace): networkd takes a read-only /sys as "no udev here" and configures
+//    links at once; with a writable /sys it waits for udev to announce eth0,
+//    which never happens, and does nothing;
+//  * /run/systemd/container marks a container, as the brief suggests (this
+//    machine is detected as one anyway);
+//  * the directories and the .network file are world-readable because networkd
+//    drops privileges to the systemd-network user right after start: a 0600
+//    file fails with "Failed to open configuration file …: Permission denied",
+//    a 0700 /run with "Could not create runtime directory 'links'".
+// The shell prints "exec" just before exec'ing networkd, so the wrapper's own
+// cost can be told apart (it is included in networkd's figure, as node's start
+// is in netcfg's).
+const NETWORK_FILE = '[Match]\\nName=eth0\\n[Network]\\nDHCP=ipv4\\n[DHCPv4]\\nUseHostname=no\\n';
+const NETWORKD_WRAPPER = [
+  'set -e',
+  'mount -t tmpfs -o mode=0755 tmpfs /run',
+  'mkdir -p -m 0755 /run/systemd/network',
+  'touch /run/systemd/container',
+  `printf '${NETWORK_FILE}' > /run/systemd/network/10-eth0.network`,
+  'chmod 0644 /run/systemd/network/10-eth0.network',
+  'mount -o remount,ro /sys',
+  'echo exec',
+  `exec ${NETWORKD}`,
+].join('\n');
+
+function startNetworkd() {
+  const t0 = now();
+  const child = start('ip', ['netns', 'exec', CLIENT_NS, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', NETWORKD_WRAPPER], {
+    SYSTEMD_LOG_TARGET: 'console', // stderr (there is no journal in the private /run)
+    SYSTEMD_LOG_LEVEL: 'info',
+  });
+  const execAt = new Promise((resolve) => child.stdout.on('data', (d) => d.includes('exec') && resolve(now())));
+  return { child, t0, execAt, pid: () => findProcess(child.pid, 'systemd-network') };
+}
+
+/** `pid` or its first descendant whose comm is `comm` (comm is cut at 15 chars). */
+function findProcess(pid, comm) {
+  const queue = [pid];
+  while (queue.length > 0) {
+    const p = queue.shift();
+    if (readOr(`/proc/${p}/comm`).trim() === comm) return p;
+    for (const task of safeReaddir(`/proc/${p}/task`)) {
+      queue.push(...readOr(`/proc/${p}/task/${task}/children`).split(' ').filter(Boolean).map(Number));
+    }
+  }
+  throw new Error(`no ${comm} process under pid ${pid}`);
+}
+
+function safeReaddir(dir) {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function rssMB(pid) {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readOr(`/proc/${pid}/status`));
+  if (!m) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(m[1]) / 1024;
+}
+
+// ---------------------------------------------------------------- one run
+
+async function measure(name, runDir) {
+  fs.mkdirSync(runDir);
+  createNamespaces();
+  const children = [];
+  let daemon;
+  try {
+    const dnsmasq = await startDnsmasq(runDir);
+    children.push(dnsmasq);
+    const monitor = await startMonitor();
+    children.push(monitor);
+
+    daemon = name === 'netcfg' ? startNetcfg(runDir) : startNetworkd();
+    const died = daemon.child.exited.then((code) => {
+      throw new Error(`${name} exited (${code ?? daemon.child.signalCode}) before the lease`);
+    });
+    died.catch(() => {}); // only matters through the race below
+    const lease = await withTimeout(Promise.race([monitor.lease, died]), RUN_TIMEOUT_MS, () => `no lease within ${RUN_TIMEOUT_MS / 1000} s`);
+    checkKernel(lease.ip);
+
+    await sleep(IDLE_MS);
+    if (daemon.child.exitCode !== null) throw new Error(`${name} exited after the lease`);
+    const pid = daemon.pid();
+    const result = {
+      ms: Math.max(lease.addr, lease.route) - daemon.t0,
+      addrMs: lease.addr - daemon.t0,
+      ip: lease.ip,
+      rss: rssMB(pid),
+      execMs: daemon.execAt ? (await daemon.execAt) - daemon.t0 : undefined,
+    };
+    await stop(daemon.child, 5000, pid === daemon.child.pid ? [pid] : [pid, daemon.child.pid]);
+    return result;
+  } catch (err) {
+    const dnsmasqLog = children[0] ? readOr(children[0].log).split('\n').slice(-15).join('\n') : '';
+    err.message += `\n--- ${name} output (tail) ---\n${daemon?.child.output ?? ''}\n--- dnsmasq log (tail) ---\n${dnsmasqLog}`;
+    throw err;
+  } finally {
+    if (daemon) await stop(daemon.child, 2000);
+    for (const c of children.reverse()) await stop(c, 2000);
+    deleteNamespaces();
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+const ms = (x) => `${x.toFixed(1).padStart(7)} ms`;
+
+async function main() {
+  preflight();
+  const cpus = os.cpus();
+  console.log(`dhcp: daemon start → DHCPv4 lease in the kernel (address + default route on eth0), ${RUNS} run${RUNS === 1 ? '' : 's'} each, fresh namespaces and DORA per run`);
+  console.log(`  node ${process.version}, Linux ${os.release()}, ${cpus.length} CPUs (${cpus[0]?.model ?? '?'})`);
+  const dnsmasqVersion = versionOf(DNSMASQ, ['--version']).replace(/\s+Copyright.*/, '');
+  console.log(`  server: ${dnsmasqVersion} with no-ping (else it waits ~3 s before each OFFER); networkd: ${versionOf(NETWORKD, ['--version'])}`);
+
+  const results = { netcfg: [], networkd: [] };
+  for (let i = 0; i < RUNS; i++) {
+    for (const name of ['netcfg', 'networkd']) {
+      const r = await measure(name, path.join(tmp, `${name}-${i + 1}`));
+      results[name].push(r);
+      const exec = r.execMs === undefined ? '' : `   (exec after ${r.execMs.toFixed(1)} ms)`;
+      console.log(`  run ${i + 1}  ${name.padEnd(9)} ${ms(r.ms)}   address at ${ms(r.addrMs)}   ${r.ip.padEnd(12)} RSS ${r.rss.toFixed(1)} MB${exec}`);
+    }
+  }
+
+  const row = (label, rs) => {
+    const t = rs.map((r) => r.ms);
+    return `  ${label.padEnd(18)} ${ms(median(t))} ${ms(Math.min(...t))} ${ms(Math.max(...t))}   ${median(rs.map((r) => r.rss)).toFixed(1).padStart(6)} MB`;
+  };
+  console.log(`\n  ${''.padEnd(18)} ${'median'.padStart(10)} ${'min'.padStart(10)} ${'max'.padStart(10)}   idle RSS (median, ${IDLE_MS / 1000} s after the lease)`);
+  console.log(row('netcfg daemon', results.netcfg));
+  console.log(row('systemd-networkd', results.networkd));
+  const nc = median(results.netcfg.map((r) => r.ms));
+  const nd = median(results.networkd.map((r) => r.ms));
+  console.log(`  ratio netcfg/networkd ${(nc / nd).toFixed(2)}`);
+  console.log(`  networkd's figure includes ${median(results.networkd.map((r) => r.execMs)).toFixed(1)} ms (median) of namespace wrapper before its exec; netcfg's includes node's start`);
+  const rss = median(results.netcfg.map((r) => r.rss));
+  console.log(`  netcfg idle RSS ${rss.toFixed(1)} MB: ${rss <= 60 ? 'within' : 'OVER'} the 60 MB target`);
+}
+
+main().catch((err) => {
+  console.error(`bench/dhcp: ${err.stack ?? err}`);
+  process.exitCode = 1;
+});

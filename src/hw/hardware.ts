@@ -1,0 +1,122 @@
+// Where a link's hardware facts come from (sysfs, ethtool), and when /sys can be
+// trusted at all.
+//
+// sysfs shows the network namespace of the process that *mounted* it, not the
+// namespace of whoever reads it: `ip netns exec` mounts a fresh sysfs for its
+// namespace, but a process that enters another namespace with setns() (netcfg
+// --netns) still sees its own /sys. So:
+//  * no --netns: /sys (or --sysfs-root) describes the links netcfg works on;
+//  * --netns: only an explicit --sysfs-root (a sysfs mounted inside that
+//    namespace) is read. Without it, the hardware facts are what ethtool gives
+//    (its ioctls run inside the target namespace): driver and bus info (busPath)
+//    and the permanent MAC, but no pciID; and no link is renamed.
+// Each link's sysfs entry must also show the ifindex netlink reports for that name,
+// or its sysfs facts are ignored (a /sys that belongs to another namespace, or a
+// link renamed between the two reads).
+import { isNativeError, native } from '../native/index.js';
+import { netnsPath } from '../netlink/transport.js';
+import type { Logger } from '../log.js';
+import { readLinkFacts, type LinkFacts } from './sysfs.js';
+
+export const DEFAULT_SYSFS_ROOT = '/sys';
+
+/** The ethtool ioctls netcfg uses, in the target namespace. Both throw when the ioctl fails. */
+export interface Ethtool {
+  /** ETHTOOL_GPERMADDR: lower-case colon-separated, '' when the driver reports none. */
+  permanentAddress(name: string): string;
+  /** ETHTOOL_GDRVINFO. */
+  driverInfo(name: string): { driver: string; busInfo: string };
+}
+
+export interface HardwareSource {
+  /** A sysfs tree whose class/net shows the target namespace's links; undefined when there is none to trust. */
+  sysfsRoot?: string | undefined;
+  /** Why sysfs is not read (logged at debug level). */
+  sysfsSkipped?: string | undefined;
+  ethtool?: Ethtool | undefined;
+}
+
+export function nativeEthtool(netns: string | undefined): Ethtool {
+  const ns = netns === undefined ? null : netnsPath(netns);
+  return {
+    permanentAddress: (name) => native().ethtoolPermanentAddress(ns, name),
+    driverInfo: (name) => native().ethtoolDriverInfo(ns, name),
+  };
+}
+
+/** The hardware source for a run on `netns` (undefined: the process's own) with an optional --sysfs-root. */
+export function hardwareFor(netns: string | undefined, sysfsRoot: string | undefined): HardwareSource {
+  const ethtool = nativeEthtool(netns);
+  if (sysfsRoot !== undefined) return { sysfsRoot, ethtool };
+  if (netns === undefined) return { sysfsRoot: DEFAULT_SYSFS_ROOT, ethtool };
+  return {
+    ethtool,
+    sysfsSkipped: `netcfg works on network namespace ${netns}, but this process's /sys shows the links of the namespace that mounted it: driver/busPath come from ethtool only, pciID stays empty and no link is renamed (pass --sysfs-root with a sysfs mounted inside ${netns} to change that)`,
+  };
+}
+
+/**
+ * sysfs facts of a link, only when the sysfs entry of that name is the same link
+ * (same ifindex) netlink reported; undefined otherwise.
+ */
+export function trustedLinkFacts(sysfsRoot: string, link: { index: number; name: string }, log?: Logger): LinkFacts | undefined {
+  let facts: LinkFacts;
+  try {
+    facts = readLinkFacts(sysfsRoot, link.name);
+  } catch {
+    log?.debug({ link: link.name, sysfsRoot }, 'link not in sysfs: no sysfs facts');
+    return undefined;
+  }
+  if (facts.ifindex !== link.index) {
+    log?.debug({ link: link.name, sysfsRoot, sysfsIfindex: facts.ifindex ?? null, ifindex: link.index }, 'sysfs shows another link of this name (another namespace?): no sysfs facts');
+    return undefined;
+  }
+  return facts;
+}
+
+/** The LinkStatus hardware fields (Talos §4.1). */
+export interface HardwareFacts {
+  driver: string;
+  busPath: string;
+  pciID: string;
+  permanentAddr: string;
+}
+
+function ioctlError(err: unknown): string {
+  return isNativeError(err) ? err.code : String(err);
+}
+
+/**
+ * Talos' rules: driver, pciID and busPath from sysfs (device/uevent; a virtio NIC's
+ * IDs from its virtio-pci parent); when driver or busPath is still empty, ethtool's
+ * driver info fills it (so virtual links get their driver: veth, bridge, bonding…);
+ * permanentAddr from ETHTOOL_GPERMADDR, else IFLA_PERM_ADDRESS.
+ */
+export function readHardware(source: HardwareSource, link: { index: number; name: string; permanentAddr?: string | undefined }, log?: Logger): HardwareFacts {
+  const out: HardwareFacts = { driver: '', busPath: '', pciID: '', permanentAddr: '' };
+  const facts = source.sysfsRoot !== undefined ? trustedLinkFacts(source.sysfsRoot, link, log) : undefined;
+  if (facts !== undefined) {
+    out.driver = facts.driver;
+    out.busPath = facts.busPath;
+    out.pciID = facts.pciID;
+  }
+  const ethtool = source.ethtool;
+  if (ethtool !== undefined) {
+    try {
+      out.permanentAddr = ethtool.permanentAddress(link.name);
+    } catch (err) {
+      log?.debug({ link: link.name, err: ioctlError(err) }, 'ETHTOOL_GPERMADDR failed');
+    }
+    if (out.driver === '' || out.busPath === '') {
+      try {
+        const info = ethtool.driverInfo(link.name);
+        if (out.driver === '') out.driver = info.driver;
+        if (out.busPath === '') out.busPath = info.busInfo;
+      } catch (err) {
+        log?.debug({ link: link.name, err: ioctlError(err) }, 'ETHTOOL_GDRVINFO failed');
+      }
+    }
+  }
+  if (out.permanentAddr === '') out.permanentAddr = link.permanentAddr ?? '';
+  return out;
+}

@@ -1,0 +1,115 @@
+// The DHCPv6 operator (Talos §6.3): waits up to 30 s for a usable (not
+// tentative) IPv6 link-local address on the link, then runs a Dhcp6Client over a
+// UDP socket bound to [link-local%link]:546; its lease becomes specs.
+import { native, type NativeDatagramSocket, type UdpSource } from '../../native/index.js';
+import { IFA_F_DADFAILED, IFA_F_TENTATIVE } from '../../netlink/rtnetlink/constants.js';
+import type { Kernel } from '../../controllers/kernel.js';
+import { NO_SPECS, type Operator, type OperatorContext, type OperatorSpecs } from '../operator.js';
+import { Dhcp6Client, type Dhcp6Lease } from './client.js';
+import { leaseSpecs } from './lease-specs.js';
+import type { Dhcp6Transport } from './transport.js';
+
+const CLIENT_PORT = 546;
+const SERVER_PORT = 547;
+const ALL_DHCP_RELAY_AGENTS_AND_SERVERS = 'ff02::1:2';
+const LINK_LOCAL_WAIT_MS = 30_000;
+const LINK_LOCAL_POLL_MS = 100;
+
+/** The link's usable IPv6 link-local address, if it has one. */
+export async function usableLinkLocal(kernel: Kernel, index: number): Promise<string | undefined> {
+  for (const a of await kernel.listAddresses('inet6')) {
+    const ip = a.address ?? '';
+    if (a.index === index && /^fe[89ab]/i.test(ip) && (a.flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) === 0) return ip;
+  }
+  return undefined;
+}
+
+class UdpTransport implements Dhcp6Transport {
+  private socket: NativeDatagramSocket | undefined;
+  private handler: ((payload: Buffer, from: string) => void) | undefined;
+
+  constructor(netnsPath: string | undefined, link: { name: string; index: number }, address: string) {
+    this.socket = new (native().DatagramSocket)(
+      { kind: 'udp6', ...(netnsPath ? { netns: netnsPath } : {}), ifindex: link.index, device: link.name, address, port: CLIENT_PORT },
+      (err, data, from) => {
+        if (!err && data) this.handler?.(data, (from as UdpSource).address);
+      },
+    );
+  }
+
+  async send(payload: Buffer): Promise<void> {
+    if (!this.socket) throw new Error('DHCPv6 socket is closed');
+    this.socket.send(payload, { address: ALL_DHCP_RELAY_AGENTS_AND_SERVERS, port: SERVER_PORT });
+  }
+
+  listen(handler: (payload: Buffer, from: string) => void): () => void {
+    this.handler = handler;
+    return () => {
+      this.handler = undefined;
+    };
+  }
+
+  close(): void {
+    this.socket?.close();
+    this.socket = undefined;
+  }
+}
+
+export function dhcp6Operator(ctx: OperatorContext): Operator {
+  const options = ctx.spec.dhcp6 ?? { routeMetric: 0, skipHostnameRequest: false, duid: '' };
+  const log = ctx.log.child({ operator: 'dhcp6', link: ctx.link.name });
+  let lease: Dhcp6Lease | undefined;
+  let client: Dhcp6Client | undefined;
+  let transport: UdpTransport | undefined;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const begin = async (waited: number): Promise<void> => {
+    if (stopped) return;
+    const address = await usableLinkLocal(ctx.kernel, ctx.link.index).catch(() => undefined);
+    if (stopped) return;
+    if (!address) {
+      if (waited === LINK_LOCAL_WAIT_MS) log.warn('no usable IPv6 link-local address after 30 s; still waiting');
+      timer = setTimeout(() => void begin(waited + LINK_LOCAL_POLL_MS), LINK_LOCAL_POLL_MS);
+      return;
+    }
+    transport = new UdpTransport(ctx.netnsPath, ctx.link, address);
+    client = new Dhcp6Client({
+      linkName: ctx.link.name,
+      hardwareAddr: ctx.link.hardwareAddr,
+      duid: options.duid,
+      skipHostnameRequest: options.skipHostnameRequest,
+      transport,
+      log: ctx.log.child({ operator: 'dhcp6' }),
+      onLease: (l) => {
+        if (!l) log.warn('DHCPv6 lease expired');
+        lease = l;
+        ctx.notify();
+      },
+    });
+    client.start();
+  };
+
+  return {
+    start: () => void begin(0),
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+      client?.stop();
+      transport?.close();
+    },
+    expiresAt: () => (lease ? lease.acquiredAt + lease.validLifetime * 1000 : undefined),
+    specs: (): OperatorSpecs => {
+      if (!lease) return NO_SPECS;
+      const s = leaseSpecs(lease, { linkName: ctx.link.name, skipHostnameRequest: options.skipHostnameRequest });
+      return {
+        addresses: s.addresses,
+        routes: [],
+        links: [],
+        resolvers: s.resolvers,
+        hostnames: s.hostname ? [s.hostname] : [],
+        timeServers: s.timeServers.length > 0 ? [{ ntpServers: s.timeServers, layer: 'operator' }] : [],
+      };
+    },
+  };
+}
