@@ -5,7 +5,7 @@ import type net from 'node:net';
 import { Daemon } from '../daemon/daemon.js';
 import { call, connect, DaemonError } from '../daemon/client.js';
 import { ConfigInvalidError } from '../config/issues.js';
-import { stateFor, type Target } from './apply.js';
+import { stateFor, type Target } from './report.js';
 import { logger } from './common.js';
 import { EXIT_OK, UsageError } from './usage.js';
 import { checkNetns } from '../netns.js';

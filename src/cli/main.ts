@@ -3,16 +3,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigInvalidError, formatIssue } from '../config/issues.js';
 import { StateLockedError } from '../runtime/state-file.js';
-import { runApply } from './apply.js';
-import { runDemo } from './demo.js';
-import { runGet } from './get.js';
-import { COMMAND_HELP, EXIT_FAILED, EXIT_OK, EXIT_USAGE, HELP, UsageError } from './usage.js';
-import { runValidate } from './validate.js';
-import { DEFAULT_TRY_TIMEOUT, runConfirm, runRollback } from './try.js';
-import { jsonSchema } from '../config/schema.js';
-import { runGen } from './gen.js';
-import { runDaemon } from './daemon.js';
-import { runStatus } from './status.js';
+import { COMMAND_HELP, DEFAULT_TRY_TIMEOUT, EXIT_FAILED, EXIT_OK, EXIT_USAGE, HELP, UsageError } from './usage.js';
 
 function usage(message: string): never {
   throw new UsageError(message);
@@ -32,7 +23,7 @@ async function readStdin(): Promise<string> {
 export async function main(argv: string[], print = (s: string) => process.stdout.write(`${s}\n`), warn = (s: string) => process.stderr.write(`${s}\n`)): Promise<number> {
   try {
     // gen takes free-form lists (--controlplane IP IP …): parsed on its own
-    if (argv[0] === 'gen') return await runGen(argv.slice(1), print, readStdin);
+    if (argv[0] === 'gen') return await (await import('./gen.js')).runGen(argv.slice(1), print, readStdin);
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
@@ -75,7 +66,7 @@ export async function main(argv: string[], print = (s: string) => process.stdout
     switch (command) {
       case 'apply':
         extra(1);
-        return await runApply(
+        return await (await import('./apply.js')).runApply(
           {
             file: rest[0],
             netns: values.netns,
@@ -95,29 +86,29 @@ export async function main(argv: string[], print = (s: string) => process.stdout
         );
       case 'get':
         extra(1);
-        return await runGet({ ...target, kind: rest[0], output: values.output, logLevel: values['log-level'], config: values.config, watch: values.watch }, print, warn);
+        return await (await import('./get.js')).runGet({ ...target, kind: rest[0], output: values.output, logLevel: values['log-level'], config: values.config, watch: values.watch }, print, warn);
       case 'status':
         extra(0);
-        return await runStatus({ ...target, output: values.output, logLevel: values['log-level'] }, print);
+        return await (await import('./status.js')).runStatus({ ...target, output: values.output, logLevel: values['log-level'] }, print);
       case 'daemon':
         extra(0);
-        return await runDaemon({ ...target, config: values.config, logLevel: values['log-level'], version: version() });
+        return await (await import('./daemon.js')).runDaemon({ ...target, config: values.config, logLevel: values['log-level'], version: version() });
       case 'confirm':
         extra(0);
-        return await runConfirm(target, { format: 'text', logLevel: values['log-level'], print, warn });
+        return await (await import('./try.js')).runConfirm(target, { format: 'text', logLevel: values['log-level'], print, warn });
       case 'rollback':
         extra(0);
-        return await runRollback(target, values.expire, values.output, { format: 'text', logLevel: values['log-level'], print, warn });
+        return await (await import('./try.js')).runRollback(target, values.expire, values.output, { format: 'text', logLevel: values['log-level'], print, warn });
       case 'schema':
         extra(0);
-        print(JSON.stringify(jsonSchema(), null, 2));
+        print(JSON.stringify((await import('../config/schema.js')).jsonSchema(), null, 2));
         return EXIT_OK;
       case 'validate':
         extra(1);
-        return runValidate(rest[0], print, warn);
+        return (await import('./validate.js')).runValidate(rest[0], print, warn);
       case 'demo':
         extra(0);
-        return await runDemo(values.keep, print, warn);
+        return await (await import('./demo.js')).runDemo(values.keep, print, warn);
       default:
         throw new UsageError(`unknown command "${command}"; run netcfg --help`);
     }

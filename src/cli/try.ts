@@ -13,7 +13,6 @@ import { applyAt, outputFormat, printReport, stateFor, type ApplyReport, type Ou
 import { callDaemon, daemonFor } from './daemon.js';
 import { EXIT_OK, UsageError } from './usage.js';
 
-export const DEFAULT_TRY_TIMEOUT = '120s';
 
 export function tryTimeoutMs(text: string): number {
   const ms = parseDuration(text);

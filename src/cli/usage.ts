@@ -10,6 +10,9 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
+/** How long `apply --try` waits for `netcfg confirm` by default. */
+export const DEFAULT_TRY_TIMEOUT = '120s';
+
 export const HELP = `netcfg: make a Linux host's network match a Talos-style machine config
 
 Usage:

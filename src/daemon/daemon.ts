@@ -5,9 +5,10 @@
 // It holds the namespace's state lock for its whole life.
 import crypto from 'node:crypto';
 import { parseConfig } from '../config/load.js';
+import { readConfigFile } from '../cli/apply.js';
 import { ConfigInvalidError } from '../config/issues.js';
 import type { MachineConfig } from '../config/schema.js';
-import { buildReport, readConfigFile, stateFor, type ApplyReport, type Target } from '../cli/apply.js';
+import { buildReport, stateFor, type ApplyReport, type Target } from '../cli/report.js';
 import { openKernel } from '../cli/common.js';
 import { MACHINE_CONFIG_ID } from '../controllers/config/machine-config.js';
 import { CMDLINE_ID } from '../controllers/config/cmdline.js';
@@ -24,6 +25,7 @@ import type { StateFile } from '../runtime/state-file.js';
 import type { KernelWatch } from '../controllers/watch.js';
 import type { PingResult, Request, WatchLine } from './protocol.js';
 import { ControlServer, RequestFailure, type Handler } from './server.js';
+import { redact } from '../cli/output.js';
 
 export interface DaemonOptions extends Target {
   /** Config to apply at start (otherwise the last applied one, else none). */
@@ -33,12 +35,12 @@ export interface DaemonOptions extends Target {
   version: string;
 }
 
-/** A resource as plain data (the store's objects carry their metadata as a getter). */
+/** A resource as plain data (the store's objects carry their metadata as a getter), secrets redacted. */
 export function plain(r: Resource): Resource {
   const m = r.metadata;
   return {
     metadata: { namespace: m.namespace, type: m.type, id: m.id, version: m.version, phase: m.phase, owner: m.owner, finalizers: [...m.finalizers], created: m.created, updated: m.updated },
-    spec: r.spec,
+    spec: redact(r.spec),
   };
 }
 
@@ -60,17 +62,17 @@ export class Daemon implements Handler {
   /** Validates the config (exit 2 on errors, before anything starts), takes the lock, starts everything. */
   static async start(o: DaemonOptions): Promise<Daemon> {
     const state = stateFor(o);
-    let text: string | undefined;
-    let file = o.configFile;
-    if (file !== undefined) text = readConfigFile(file).text;
+    // validated before anything starts (exit 2 with positions)
+    let loaded = o.configFile !== undefined ? readConfigFile(o.configFile) : undefined;
     state.lock();
     let kernel: RtnlClient | undefined;
     try {
-      if (text === undefined) {
-        text = state.readConfig('applied');
-        file = state.configFile('applied');
+      if (loaded === undefined) {
+        const applied = state.readConfig('applied');
+        if (applied !== undefined) loaded = { text: applied, ...parseConfig(state.configFile('applied'), applied) };
       }
-      const config: MachineConfig = text === undefined ? {} : parseConfig(file!, text).config;
+      const config: MachineConfig = loaded?.config ?? {};
+      const text = loaded?.text;
       kernel = openKernel(o.netns);
       const runtime = configRuntime({
         kernel,
