@@ -8,6 +8,7 @@
         "native/ethtool.cc",
         "native/errors.cc",
         "native/netns.cc",
+        "native/poll.cc",
         "native/netlink_socket.cc",
         "native/uts.cc"
       ],

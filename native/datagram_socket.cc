@@ -14,6 +14,7 @@
 
 #include "errors.h"
 #include "netns.h"
+#include "poll.h"
 
 namespace netcfg {
 
@@ -175,22 +176,12 @@ DatagramSocket::DatagramSocket(const Napi::CallbackInfo& info) : Napi::ObjectWra
   on_message_ = Napi::Persistent(info[1].As<Napi::Function>());
   buffer_.resize(kMaxDatagram);
 
-  uv_loop_t* loop = nullptr;
-  napi_get_uv_event_loop(env, &loop);
-  poll_ = new uv_poll_t;
-  int rc = uv_poll_init(loop, poll_, fd_);
-  if (rc == 0) {
-    poll_->data = this;
-    rc = uv_poll_start(poll_, UV_READABLE, &DatagramSocket::OnPoll);
-  }
-  if (rc != 0) {
-    delete poll_;
-    poll_ = nullptr;
-    close(fd_);
+  poll_ = StartPoll(env, fd_, this, &DatagramSocket::OnPoll);
+  if (poll_ == nullptr) {
     fd_ = -1;
-    Napi::Error::New(env, std::string("uv_poll failed: ") + uv_strerror(rc)).ThrowAsJavaScriptException();
     return;
   }
+  // kept alive while open: libuv holds a raw pointer to this object
   Napi::ObjectWrap<DatagramSocket>::Ref();
 }
 
@@ -342,17 +333,7 @@ Napi::Value DatagramSocket::AttachFilter(const Napi::CallbackInfo& info) {
 
 Napi::Value DatagramSocket::GetPort(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), port_); }
 
-void DatagramSocket::CloseHandle() {
-  if (poll_ != nullptr) {
-    uv_poll_stop(poll_);
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-    poll_ = nullptr;
-  }
-  if (fd_ >= 0) {
-    close(fd_);
-    fd_ = -1;
-  }
-}
+void DatagramSocket::CloseHandle() { StopPoll(&poll_, &fd_); }
 
 Napi::Value DatagramSocket::Close(const Napi::CallbackInfo& info) {
   bool was_open = fd_ >= 0;

@@ -8,6 +8,7 @@
 
 #include "errors.h"
 #include "netns.h"
+#include "poll.h"
 
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
@@ -116,20 +117,9 @@ NetlinkSocket::NetlinkSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   on_data_ = Napi::Persistent(info[3].As<Napi::Function>());
   scratch_.resize(kScratchBytes);
 
-  uv_loop_t* loop = nullptr;
-  napi_get_uv_event_loop(env, &loop);
-  poll_ = new uv_poll_t;
-  int rc = uv_poll_init(loop, poll_, fd_);
-  if (rc == 0) {
-    poll_->data = this;
-    rc = uv_poll_start(poll_, UV_READABLE, &NetlinkSocket::OnPoll);
-  }
-  if (rc != 0) {
-    delete poll_;
-    poll_ = nullptr;
-    close(fd_);
+  poll_ = StartPoll(env, fd_, this, &NetlinkSocket::OnPoll);
+  if (poll_ == nullptr) {
     fd_ = -1;
-    Napi::Error::New(env, std::string("uv_poll failed: ") + uv_strerror(rc)).ThrowAsJavaScriptException();
     return;
   }
   // Keep this object alive while the socket is open: libuv holds a raw pointer.
@@ -314,15 +304,7 @@ Napi::Value NetlinkSocket::GetProtocol(const Napi::CallbackInfo& info) {
 
 void NetlinkSocket::CloseHandle() {
   StopSender();  // before the fd is closed: the sender thread uses it
-  if (poll_ != nullptr) {
-    uv_poll_stop(poll_);
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
-    poll_ = nullptr;
-  }
-  if (fd_ >= 0) {
-    close(fd_);
-    fd_ = -1;
-  }
+  StopPoll(&poll_, &fd_);
 }
 
 void NetlinkSocket::OnPoll(uv_poll_t* handle, int status, int events) {

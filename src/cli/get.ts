@@ -10,7 +10,7 @@ import { hardwareFor } from '../hw/hardware.js';
 import { NS, type Resource } from '../resources/resource.js';
 import { T } from '../resources/network/types.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { readConfigFile, stateFor } from './apply.js';
+import { readConfigFile, stateFor, type Target } from './apply.js';
 import { logger, nodeName, openKernel } from './common.js';
 import { columnWidths, render, tableRow, tableRows, type OutputFormat } from './output.js';
 import { findView, VIEWS, type ViewDefinition } from './views.js';
@@ -18,19 +18,12 @@ import { callDaemon, daemonFor, socketFor } from './daemon.js';
 import { watch as watchDaemon } from '../daemon/client.js';
 import { EXIT_OK, UsageError } from './usage.js';
 
-export interface GetOptions {
+export interface GetOptions extends Target {
   kind: string | undefined;
   output: string | undefined;
-  netns: string | undefined;
   logLevel: string | undefined;
   /** Config for spec kinds: this file, else the config last applied here. */
   config?: string | undefined;
-  stateDir?: string | undefined;
-  etcDir?: string | undefined;
-  sysfsRoot?: string | undefined;
-  cmdline?: string | undefined;
-  uts?: string | undefined;
-  socket?: string | undefined;
   /** Keep printing changes (needs a running daemon). */
   watch?: boolean;
 }

@@ -7,27 +7,8 @@ import { T } from '../../src/resources/network/types.js';
 import { silentLogger } from '../../src/log.js';
 import { IFF_UP } from '../../src/netlink/rtnetlink/constants.js';
 import type { StateFile } from '../../src/runtime/state-file.js';
-import type { Resource } from '../../src/resources/resource.js';
+import { MemoryState } from '../helpers/memory-state.js';
 import { FakeKernel } from '../helpers/fake-kernel.js';
-
-/** A state file that lives in memory. */
-class MemoryState {
-  kinds: ReturnType<StateFile['load']> = [];
-  saves = 0;
-  load(): ReturnType<StateFile['load']> {
-    return this.kinds;
-  }
-  async save(resources: readonly Resource[]): Promise<void> {
-    this.saves++;
-    const byType = new Map<string, { type: string; owner: string; items: Array<{ id: string; spec: unknown }> }>();
-    for (const r of resources) {
-      const k = byType.get(r.metadata.type) ?? { type: r.metadata.type, owner: r.metadata.owner, items: [] };
-      k.items.push({ id: r.metadata.id, spec: structuredClone(r.spec) });
-      byType.set(r.metadata.type, k);
-    }
-    this.kinds = [...byType.values()];
-  }
-}
 
 function config(yaml: string) {
   return parseConfig('test.yaml', yaml).config;

@@ -11,31 +11,12 @@ import { readLinkFacts, readPciSlots } from '../../src/hw/sysfs.js';
 import { silentLogger } from '../../src/log.js';
 import { IFF_UP } from '../../src/netlink/rtnetlink/constants.js';
 import type { LinkMessage } from '../../src/netlink/rtnetlink/link.js';
-import { NS, type Resource } from '../../src/resources/resource.js';
+import { NS } from '../../src/resources/resource.js';
 import { T, type AppliedRename, type LinkStatus } from '../../src/resources/network/types.js';
 import type { StateFile } from '../../src/runtime/state-file.js';
 import { FakeKernel } from '../helpers/fake-kernel.js';
 import { FakeSysfs } from '../helpers/fake-sysfs.js';
-
-/** A state file in memory (what `apply` persists between runs). */
-class MemoryState {
-  kinds: ReturnType<StateFile['load']> = [];
-  load(): ReturnType<StateFile['load']> {
-    return this.kinds;
-  }
-  async save(resources: readonly Resource[]): Promise<void> {
-    const byType = new Map<string, { type: string; owner: string; items: Array<{ id: string; spec: unknown }> }>();
-    for (const r of resources) {
-      const k = byType.get(r.metadata.type) ?? { type: r.metadata.type, owner: r.metadata.owner, items: [] };
-      k.items.push({ id: r.metadata.id, spec: structuredClone(r.spec) });
-      byType.set(r.metadata.type, k);
-    }
-    this.kinds = [...byType.values()];
-  }
-  renames(): Array<{ id: string; spec: AppliedRename }> {
-    return (this.kinds.find((k) => k.type === T.AppliedRename)?.items ?? []) as Array<{ id: string; spec: AppliedRename }>;
-  }
-}
+import { MemoryState } from '../helpers/memory-state.js';
 
 /**
  * A VM-like machine: virtio NICs at 00:05.0 (hotplug slot 5), 00:06.0 and 00:06.1
@@ -157,7 +138,7 @@ describe('predictable names: LinkNameController', () => {
       ['eno7', ['enp0s7', 'enx525400abcd07']],
     ]);
     expect(m.kernel.links.every((l) => (l.flags & IFF_UP) !== 0)).toBe(true);
-    expect(state.renames().find((r) => r.id === 'ens5')?.spec).toEqual({ from: 'eth0', name: 'ens5', altNames: ['enp0s5', 'enx525400123405'] });
+    expect(state.items<AppliedRename>(T.AppliedRename).find((r) => r.id === 'ens5')?.spec).toEqual({ from: 'eth0', name: 'ens5', altNames: ['enp0s5', 'enx525400123405'] });
 
     const writes = m.kernel.writes;
     const again = await apply(m, '', { state });
@@ -172,7 +153,7 @@ describe('predictable names: LinkNameController', () => {
     const undo = await apply(m, '', { state });
     expect(undo.lines).toEqual(['remove link ens5: restore mtu 1400 → 1500, up → down']);
     expect(m.kernel.links[1]?.name).toBe('ens5');
-    expect(state.renames()).toHaveLength(4);
+    expect(state.items<AppliedRename>(T.AppliedRename)).toHaveLength(4);
   });
 
   it('dry run: the planned renames are shown, nothing is written, and a config for the new name waits', async () => {

@@ -10,16 +10,5 @@ export interface Dhcp4Transport {
   listen(handler: (payload: Buffer) => void): () => void;
 }
 
-export interface Clock {
-  /** Milliseconds, monotonic. */
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(t: unknown): void;
-}
-
-/** The process clock (performance.now() is monotonic, unlike Date.now()). */
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
-};
+export type { Clock } from '../clock.js';
+export { monotonicClock as systemClock } from '../clock.js';

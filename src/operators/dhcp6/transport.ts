@@ -9,14 +9,6 @@ export interface Dhcp6Transport {
   listen(handler: (payload: Buffer, from: string) => void): () => void;
 }
 
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(t: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
-};
+export type { Clock } from '../clock.js';
+// wall clock: lease times (acquiredAt) are saved and compared across daemon restarts
+export { wallClock as systemClock } from '../clock.js';

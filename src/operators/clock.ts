@@ -1,0 +1,18 @@
+// Time for the protocol clients, injected so tests can run them on a fake clock.
+export interface Clock {
+  /** Milliseconds. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(t: unknown): void;
+}
+
+const timers = {
+  setTimeout: (fn: () => void, ms: number): unknown => setTimeout(fn, ms),
+  clearTimeout: (t: unknown): void => clearTimeout(t as ReturnType<typeof setTimeout>),
+};
+
+/** Monotonic (performance.now(): unaffected by wall-clock changes). */
+export const monotonicClock: Clock = { now: () => performance.now(), ...timers };
+
+/** Wall clock (Date.now()): for times that are compared with other processes' or saved. */
+export const wallClock: Clock = { now: () => Date.now(), ...timers };
