@@ -130,7 +130,11 @@ export class FakeKernel implements Kernel {
         const r = decodeRoute(m)!;
         if (r.gateway && r.family === 'inet4') {
           const gw = parseIP(r.gateway)!;
-          const reachable = this.addresses.some((a) => a.family === 'inet4' && (r.oif === undefined || a.index === r.oif) && prefixContains({ ...parseIP(addressOf(a)!)!, bits: a.prefixLen }, gw));
+          const onLink = (index: number) => r.oif === undefined || index === r.oif;
+          const reachable =
+            this.addresses.some((a) => a.family === 'inet4' && onLink(a.index) && prefixContains({ ...parseIP(addressOf(a)!)!, bits: a.prefixLen }, gw)) ||
+            // or a direct (link-scope) route to it, as the kernel accepts
+            this.routes.some((x) => x.family === 'inet4' && !x.gateway && x.oif !== undefined && onLink(x.oif) && prefixContains({ ...parseIP(x.dst ?? '0.0.0.0')!, bits: x.dstLen }, gw));
           if (!reachable) return fail('ENETUNREACH', 'Nexthop has invalid gateway');
         }
         if (this.routes.some((x) => routeKey(x) === routeKey(r))) return fail('EEXIST');

@@ -53,6 +53,31 @@ describe('apply against the in-memory kernel', () => {
     expect(second.writes).toBe(0);
   });
 
+  it('sends a link route before the route through its off-subnet gateway, and removes them in reverse', async () => {
+    const k = new FakeKernel();
+    k.addLink('eth0');
+    const state = new MemoryState();
+    const yaml = `
+machine:
+  network:
+    interfaces:
+      - interface: eth0
+        addresses: [192.0.2.10/24]
+        routes:
+          - network: 203.0.113.0/24
+            gateway: 10.99.0.1
+          - network: 10.99.0.1/32
+`;
+    const first = await apply(k, state, yaml);
+    expect(first.failures).toEqual([]);
+    expect(k.log.filter((l) => l.startsWith('fail'))).toEqual([]); // right the first time, not after a retry
+    expect(k.routes.map((r) => `${r.dst}/${r.dstLen} ${r.gateway ?? 'link'}`).sort()).toEqual(['10.99.0.1/32 link', '203.0.113.0/24 10.99.0.1']);
+    const second = await apply(k, state, yaml.replace(/        routes:[^]*$/, ''));
+    expect(second.failures).toEqual([]);
+    expect(k.log.filter((l) => l.startsWith('fail'))).toEqual([]);
+    expect(k.routes).toEqual([]);
+  });
+
   it('dry-run reports the plan and writes nothing', async () => {
     const k = new FakeKernel();
     k.addLink('eth0');

@@ -207,6 +207,13 @@ function differences(want: RouteRecord, have: RouteRecord, checkLink: boolean): 
 
 type OpKind = 'add' | 'replace' | 'undo';
 
+/** Batch order: removals through gateways, other removals, direct routes, routes through gateways. */
+function rank(op: RouteOp): number {
+  const viaGateway = (op.shown?.gateway ?? '') !== '';
+  if (op.kind === 'undo') return viaGateway ? 0 : 1;
+  return viaGateway ? 3 : 2;
+}
+
 /** One planned change; callbacks dispatch to the pass that planned it. */
 class RouteOp implements Operation {
   constructor(
@@ -350,6 +357,9 @@ export class RouteSpecController implements Controller {
       );
     }
 
+    // the kernel takes a batch in order: a route through a gateway goes after the
+    // link route that reaches that gateway, and is removed before it
+    pass.ops.sort((a, b) => rank(a) - rank(b));
     if (ctx.dryRun) {
       for (const op of pass.ops) op.ok();
       return;
