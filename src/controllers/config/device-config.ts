@@ -11,6 +11,7 @@ import { globMatch } from '../../util/glob.js';
 import { hasName } from '../link-resolver.js';
 import { syncOutputs } from '../sync.js';
 import { MachineConfigInput, machineConfig } from './machine-config.js';
+import { compareText } from '../../util/compare.js';
 
 export interface DeviceConfigSpec {
   device: DeviceConfig & { interface: string };
@@ -48,7 +49,7 @@ export class DeviceConfigController implements Controller {
     const links = ctx
       .list<LinkStatus>(NS.network, T.LinkStatus)
       .map((r) => ({ ...r.spec, name: r.metadata.id }))
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .sort((a, b) => compareText(a.name, b.name));
     const desired = new Map<string, DeviceConfigSpec>();
     const pad = (n: number) => String(n).padStart(3, '0');
     machineConfig(ctx)?.machine?.network?.interfaces?.forEach((device, index) => {

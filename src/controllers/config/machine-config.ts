@@ -3,6 +3,7 @@ import type { DeviceConfig, MachineConfig } from '../../config/schema.js';
 import { NS } from '../../resources/resource.js';
 import { T } from '../../resources/network/types.js';
 import type { ReconcileContext } from '../../runtime/controller.js';
+import { compareText } from '../../util/compare.js';
 
 export const MACHINE_CONFIG_ID = 'v1alpha1';
 export const MachineConfigInput = { namespace: NS.config, type: T.MachineConfig } as const;
@@ -18,7 +19,7 @@ export function configuredDevices(ctx: ReconcileContext): Array<{ device: Device
   return ctx
     .list<{ device: DeviceConfig & { interface: string }; index: number }>(NS.network, T.DeviceConfigSpec)
     .map((r) => r.spec)
-    .sort((a, b) => a.index - b.index || a.device.interface.localeCompare(b.device.interface));
+    .sort((a, b) => a.index - b.index || compareText(a.device.interface, b.device.interface));
 }
 
 /** Interface names marked `ignore: true`. */

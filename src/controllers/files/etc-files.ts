@@ -21,6 +21,7 @@ import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { MachineConfigInput, machineConfig } from '../config/machine-config.js';
 import { lineDiff, renderHosts, renderResolvConf } from './render.js';
 import { digest, readOrNull, removeFile, writeAtomic } from './write.js';
+import { compareText } from '../../util/compare.js';
 
 /** The first global, non-loopback, non-link-local address netcfg configures (sorted by link, then address). */
 export function nodeAddress(specs: ReadonlyArray<AddressSpec>): string | undefined {
@@ -31,7 +32,7 @@ export function nodeAddress(specs: ReadonlyArray<AddressSpec>): string | undefin
       return p !== undefined && !isSpecialIP(p.bytes, p.family);
     })
     .map((s) => ({ link: s.linkName, ip: s.address.slice(0, s.address.lastIndexOf('/')) }))
-    .sort((a, b) => a.link.localeCompare(b.link) || a.ip.localeCompare(b.ip))[0]?.ip;
+    .sort((a, b) => compareText(a.link, b.link) || compareText(a.ip, b.ip))[0]?.ip;
 }
 
 

@@ -19,6 +19,7 @@ import { LinkIndex, type Kernel } from '../kernel.js';
 import { runOperations } from '../outcomes.js';
 import { finishUndo, hold, keep, partition } from './applied.js';
 import { bondAttributes, bondDifferences, bondModeName, bridgeData, joinEndpoint, splitEndpoint, vlanData, wireguardDelta } from './link-kinds.js';
+import { compareText } from '../../util/compare.js';
 
 function isUp(link: LinkMessage): boolean {
   return (link.flags & IFF_UP) !== 0;
@@ -45,7 +46,7 @@ export function linkOrder(specs: ReadonlyArray<Resource<LinkSpec>>): Array<Resou
   return [...specs].sort((a, b) => {
     const [a1, a2, a3] = key(a.spec);
     const [b1, b2, b3] = key(b.spec);
-    return a1.localeCompare(b1) || a2 - b2 || a3.localeCompare(b3);
+    return compareText(a1, b1) || a2 - b2 || compareText(a3, b3);
   });
 }
 
