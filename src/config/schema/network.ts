@@ -39,21 +39,23 @@ const routeTable = z
 
 export const RouteSchema = z
   .strictObject({
-    network: z.union([z.literal(''), network()]).optional().describe('Destination in CIDR form; empty or 0.0.0.0/0 for a default route.'),
-    gateway: z.union([z.literal(''), ip('a gateway IP address')]).optional().describe('Next hop; empty for a link-scope route.'),
-    source: z.union([z.literal(''), ip('a source IP address')]).optional().describe('Preferred source address.'),
+    network: network({ emptyOk: true }).optional().describe('Destination in CIDR form; empty or 0.0.0.0/0 for a default route.'),
+    gateway: ip('a gateway IP address', { emptyOk: true }).optional().describe('Next hop; empty for a link-scope route.'),
+    source: ip('a source IP address', { emptyOk: true }).optional().describe('Preferred source address.'),
     metric: uint32('a route metric from 0 to 4294967295').optional().describe('Route priority; 0 means 1024.'),
     mtu: uint32('a route MTU from 0 to 4294967295').optional().describe('Route MTU (RTAX_MTU).'),
     table: routeTable.optional(),
   })
   .superRefine((r, ctx) => {
     if (!isObject(r)) return;
-    const hasNetwork = typeof r.network === 'string' && r.network !== '';
-    const hasGateway = typeof r.gateway === 'string' && r.gateway !== '';
-    if (!hasNetwork && !hasGateway) {
+    // a field of the wrong type is reported by its own check, not as missing
+    const given = (v: unknown) => v !== undefined && v !== null && v !== '';
+    if (!given(r.network) && !given(r.gateway)) {
       ctx.addIssue({ code: 'custom', message: 'a route needs a network, a gateway, or both', path: [] });
       return;
     }
+    const hasNetwork = typeof r.network === 'string' && r.network !== '';
+    const hasGateway = typeof r.gateway === 'string' && r.gateway !== '';
     // families, when the fields are valid (their own checks report them otherwise)
     const net = hasNetwork ? prefixFamily(r.network as string) : undefined;
     const gw = hasGateway ? ipFamily(r.gateway as string) : undefined;
@@ -192,7 +194,7 @@ export const VIPSchema = z
 
 export const WireguardPeerSchema = z.strictObject({
   publicKey: wireguardKey('public key'),
-  endpoint: z.union([z.literal(''), endpoint()]).optional(),
+  endpoint: endpoint(undefined, { emptyOk: true }).optional(),
   persistentKeepaliveInterval: duration('persistentKeepaliveInterval', 65535_000).optional(),
   allowedIPs: list(cidr('allowed IPs entry'), 'a list of CIDRs').optional(),
 });
