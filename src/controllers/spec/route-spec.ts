@@ -207,11 +207,17 @@ function differences(want: RouteRecord, have: RouteRecord, checkLink: boolean): 
 
 type OpKind = 'add' | 'replace' | 'undo';
 
-/** Batch order: removals through gateways, other removals, direct routes, routes through gateways. */
-function rank(op: RouteOp): number {
-  const viaGateway = (op.shown?.gateway ?? '') !== '';
-  if (op.kind === 'undo') return viaGateway ? 0 : 1;
-  return viaGateway ? 3 : 2;
+/**
+ * Batch order (stable, linear): removals through gateways, other removals,
+ * direct routes, routes through gateways.
+ */
+function inBatchOrder(ops: readonly RouteOp[]): RouteOp[] {
+  const buckets: RouteOp[][] = [[], [], [], []];
+  for (const op of ops) {
+    const viaGateway = (op.shown?.gateway ?? '') !== '';
+    buckets[op.kind === 'undo' ? (viaGateway ? 0 : 1) : viaGateway ? 3 : 2]!.push(op);
+  }
+  return buckets.flat();
 }
 
 /** One planned change; callbacks dispatch to the pass that planned it. */
@@ -359,15 +365,15 @@ export class RouteSpecController implements Controller {
 
     // the kernel takes a batch in order: a route through a gateway goes after the
     // link route that reaches that gateway, and is removed before it
-    pass.ops.sort((a, b) => rank(a) - rank(b));
+    const ordered = inBatchOrder(pass.ops);
     if (ctx.dryRun) {
-      for (const op of pass.ops) op.ok();
+      for (const op of ordered) op.ok();
       return;
     }
     // record intent first: a crash after the kernel change still leaves netcfg knowing the route is its own
-    for (const op of pass.ops) if (op.next) keep(ctx, T.AppliedRoute, op.id, op.next);
+    for (const op of ordered) if (op.next) keep(ctx, T.AppliedRoute, op.id, op.next);
     await ctx.flushState();
-    await runOperations(this.kernel, pass.ops);
+    await runOperations(this.kernel, ordered);
     await runOperations(this.kernel, pass.followUps);
     if (pass.errors.length > 0) throw new ReconcileErrors(pass.errors);
   }
