@@ -40,7 +40,8 @@ export function list<T extends z.ZodType>(item: T, what = 'a list') {
 /**
  * For fields where "" means "not set" (a route's gateway): one string schema
  * that lets "" through, rather than a union with z.literal(''), which costs a
- * failed branch per value (100k routes validate 35% faster).
+ * failed branch per value (100k routes: 164 ms instead of 215 ms cold, 82
+ * instead of 135 ms warm).
  */
 export interface Emptiable {
   emptyOk?: boolean;
