@@ -72,9 +72,13 @@ machine:
     expect(first.failures).toEqual([]);
     expect(k.log.filter((l) => l.startsWith('fail'))).toEqual([]); // right the first time, not after a retry
     expect(k.routes.map((r) => `${r.dst}/${r.dstLen} ${r.gateway ?? 'link'}`).sort()).toEqual(['10.99.0.1/32 link', '203.0.113.0/24 10.99.0.1']);
+    const logged = k.log.length;
     const second = await apply(k, state, yaml.replace(/        routes:[^]*$/, ''));
     expect(second.failures).toEqual([]);
-    expect(k.log.filter((l) => l.startsWith('fail'))).toEqual([]);
+    expect(k.log.slice(logged).filter((l) => l.includes('route'))).toEqual([
+      'ok delete route 203.0.113.0/24 via 10.99.0.1 dev eth0 metric 1024',
+      'ok delete route 10.99.0.1/32 dev eth0 metric 1024',
+    ]);
     expect(k.routes).toEqual([]);
   });
 
