@@ -99,20 +99,12 @@ NetlinkSocket::NetlinkSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   }
   protocol_ = info[0].As<Napi::Number>().Int32Value();
   int rcvbuf = info[2].As<Napi::Number>().Int32Value();
-  SyscallError result;
-  if (info[1].IsString()) {
-    std::string path = info[1].As<Napi::String>().Utf8Value();
-    result = WithNetns(path, [&]() { return OpenSocket(protocol_, rcvbuf, &fd_, &port_id_); });
-    if (result.err != 0) {
-      ErrnoError(env, result.err, result.syscall, path).ThrowAsJavaScriptException();
-      return;
-    }
-  } else {
-    result = OpenSocket(protocol_, rcvbuf, &fd_, &port_id_);
-    if (result.err != 0) {
-      ErrnoError(env, result.err, result.syscall).ThrowAsJavaScriptException();
-      return;
-    }
+  std::string netns = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : std::string();
+  auto open = [&]() { return OpenSocket(protocol_, rcvbuf, &fd_, &port_id_); };
+  SyscallError result = netns.empty() ? open() : WithNetns(netns, open);
+  if (result.err != 0) {
+    ErrnoError(env, result.err, result.syscall, netns).ThrowAsJavaScriptException();
+    return;
   }
   on_data_ = Napi::Persistent(info[3].As<Napi::Function>());
   scratch_.resize(kScratchBytes);

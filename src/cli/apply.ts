@@ -1,8 +1,8 @@
 // netcfg apply FILE: validate, then make the kernel match, and report.
-import fs from 'node:fs';
 import path from 'node:path';
-import { parseConfig } from '../config/load.js';
-import { ConfigInvalidError, formatIssue } from '../config/issues.js';
+import { loadConfig } from '../config/load.js';
+import type { MachineConfig } from '../config/schema.js';
+import { formatIssue } from '../config/issues.js';
 import { applyOnce, undoAll, type ApplyResult } from '../engine.js';
 import { etcDirFor, kernelCmdline, kernelUts } from '../host.js';
 import { hardwareFor } from '../hw/hardware.js';
@@ -24,18 +24,6 @@ export interface ApplyOptions extends Target {
   tryTimeout?: string | undefined;
 }
 
-/** Reads and validates a config file (ConfigInvalidError → exit 2, before any kernel access). */
-export function readConfigFile(file: string): { text: string; config: ReturnType<typeof parseConfig>['config']; notes: ReturnType<typeof parseConfig>['notes'] } {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new ConfigInvalidError(file, [{ severity: 'error', path: [], message: `cannot read the file: ${e.code ?? e.message}` }]);
-  }
-  return { text, ...parseConfig(file, text) };
-}
-
 /** Prints what a run did (or would do) and returns the exit code. */
 export function report(result: ApplyResult, kernel: RtnlClient, dryRun: boolean, out: Output, verb = 'apply'): number {
   return printReport(buildReport(result, kernel.stats.writes, dryRun), out, verb);
@@ -45,7 +33,7 @@ export function report(result: ApplyResult, kernel: RtnlClient, dryRun: boolean,
  * Applies config text (or, with `text` undefined, undoes everything netcfg
  * applied) at a target, with the state lock held by the caller.
  */
-export async function applyAt(target: Target, state: StateFile, config: ReturnType<typeof parseConfig>['config'] | undefined, dryRun: boolean, out: Output, verb = 'apply'): Promise<number> {
+export async function applyAt(target: Target, state: StateFile, config: MachineConfig | undefined, dryRun: boolean, out: Output, verb = 'apply'): Promise<number> {
   const log = logger(out.logLevel);
   const kernel = openKernel(target.netns);
   try {
@@ -68,7 +56,7 @@ export async function applyAt(target: Target, state: StateFile, config: ReturnTy
 export async function runApply(o: ApplyOptions, print: (s: string) => void, warn: (s: string) => void): Promise<number> {
   if (!o.file) throw new UsageError('apply needs a config file: netcfg apply FILE');
   const out: Output = { format: outputFormat(o.output), logLevel: o.logLevel, print, warn };
-  const loaded = readConfigFile(o.file);
+  const loaded = loadConfig(o.file);
   for (const note of loaded.notes) warn(formatIssue(o.file, note));
   const state = stateFor(o);
   const timeoutMs = o.tryTimeout === undefined ? undefined : tryTimeoutMs(o.tryTimeout);

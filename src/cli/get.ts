@@ -10,7 +10,8 @@ import { hardwareFor } from '../hw/hardware.js';
 import { NS, type Resource } from '../resources/resource.js';
 import { T } from '../resources/network/types.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { readConfigFile, stateFor, type Target } from './apply.js';
+import { stateFor, type Target } from './apply.js';
+import { loadConfig } from '../config/load.js';
 import { logger, nodeName, openKernel } from './common.js';
 import { columnWidths, render, tableRow, tableRows, type OutputFormat } from './output.js';
 import { findView, VIEWS, type ViewDefinition } from './views.js';
@@ -97,7 +98,7 @@ export async function runGet(o: GetOptions, print: (s: string) => void, warn: (s
     } else {
       let config = {};
       if (o.config !== undefined) {
-        const loaded = readConfigFile(o.config);
+        const loaded = loadConfig(o.config);
         for (const n of loaded.notes) warn(formatIssue(o.config, n));
         config = loaded.config;
       } else {

@@ -466,15 +466,9 @@ function parseBoolean(value: string): boolean {
 
 // ---------------------------------------------------------------------------
 
-/**
- * Parses the network settings in a kernel command line. Never throws: each bad
- * argument is listed in `errors` and ignored.
- *
- * `linkNames` are the links that exist; the first one by name other than `lo`
- * is the device of an `ip=` argument that names none.
- */
-export function parseCmdline(text: string, linkNames: readonly string[] = []): CmdlineNetwork {
-  const out: CmdlineNetwork = {
+/** The result for a command line with no network settings. */
+export function emptyCmdline(): CmdlineNetwork {
+  return {
     addresses: [],
     routes: [],
     dhcp4: [],
@@ -486,6 +480,17 @@ export function parseCmdline(text: string, linkNames: readonly string[] = []): C
     configuredLinks: [],
     errors: [],
   };
+}
+
+/**
+ * Parses the network settings in a kernel command line. Never throws: each bad
+ * argument is listed in `errors` and ignored.
+ *
+ * `linkNames` are the links that exist; the first one by name other than `lo`
+ * is the device of an `ip=` argument that names none.
+ */
+export function parseCmdline(text: string, linkNames: readonly string[] = []): CmdlineNetwork {
+  const out = emptyCmdline();
   const defaultLink = linkNames.filter((n) => n !== 'lo').sort(byName)[0];
 
   let ipIndex = 0; // position among the ip= link configs, for the route metric

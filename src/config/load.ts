@@ -162,7 +162,8 @@ export function parseConfig(file: string, text: string): LoadedConfig {
   return { file, config, notes: sortIssues(all) };
 }
 
-export function loadConfig(file: string): LoadedConfig {
+/** Reads and validates a config file; the text is kept (the daemon and `apply --try` store it). */
+export function loadConfig(file: string): LoadedConfig & { text: string } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -170,7 +171,7 @@ export function loadConfig(file: string): LoadedConfig {
     const e = err as NodeJS.ErrnoException;
     throw new ConfigInvalidError(file, [{ severity: 'error', path: [], message: `cannot read the file: ${e.code ?? e.message}` }]);
   }
-  return parseConfig(file, text);
+  return { text, ...parseConfig(file, text) };
 }
 
 function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {

@@ -5,7 +5,7 @@
 // It holds the namespace's state lock for its whole life.
 import crypto from 'node:crypto';
 import { parseConfig } from '../config/load.js';
-import { readConfigFile } from '../cli/apply.js';
+import { loadConfig } from '../config/load.js';
 import { ConfigInvalidError } from '../config/issues.js';
 import type { MachineConfig } from '../config/schema.js';
 import { buildReport, stateFor, type ApplyReport, type Target } from '../cli/report.js';
@@ -63,7 +63,7 @@ export class Daemon implements Handler {
   static async start(o: DaemonOptions): Promise<Daemon> {
     const state = stateFor(o);
     // validated before anything starts (exit 2 with positions)
-    let loaded = o.configFile !== undefined ? readConfigFile(o.configFile) : undefined;
+    let loaded = o.configFile !== undefined ? loadConfig(o.configFile) : undefined;
     state.lock();
     let kernel: RtnlClient | undefined;
     try {

@@ -1,23 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseCmdline, splitCmdline, vlanLinkName } from '../../src/config/cmdline.js';
+import { emptyCmdline, parseCmdline, splitCmdline, vlanLinkName } from '../../src/config/cmdline.js';
 import type { CmdlineNetwork } from '../../src/config/cmdline.js';
 
-/** The result for a command line with no network settings. */
-function empty(): CmdlineNetwork {
-  return {
-    addresses: [],
-    routes: [],
-    dhcp4: [],
-    resolvers: [],
-    timeServers: [],
-    bonds: [],
-    vlans: [],
-    ignoredInterfaces: [],
-    configuredLinks: [],
-    errors: [],
-  };
-}
+const empty = emptyCmdline;
 
 function net(patch: Partial<CmdlineNetwork>): CmdlineNetwork {
   return { ...empty(), ...patch };
