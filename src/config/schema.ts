@@ -1,6 +1,6 @@
 // The accepted machine config: schema (zod) and the types inferred from it.
 import { z } from 'zod';
-import { RoutingTable } from '../resources/network/enums.js';
+import { routeTableNumber } from '../resources/network/enums.js';
 import { TopSchema } from './schema/machine.js';
 import { crossRules } from './schema/rules.js';
 import type { RouteConfig } from './schema/network.js';
@@ -21,9 +21,7 @@ export type MachineConfig = z.infer<typeof MachineConfigSchema>;
 
 /** Route table as a kernel number. */
 export function tableNumber(table: RouteConfig['table']): number {
-  if (table === undefined) return 254;
-  if (typeof table === 'number') return table;
-  return RoutingTable.number(table) ?? 254;
+  return typeof table === 'number' ? table : routeTableNumber(table);
 }
 
 /** JSON Schema (draft 2020-12) of the accepted config, for editors. */

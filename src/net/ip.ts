@@ -15,10 +15,6 @@ export interface Prefix extends IP {
   bits: number;
 }
 
-export function afOf(family: Family): number {
-  return family === 'inet4' ? AF_INET : AF_INET6;
-}
-
 export function familyOfAf(af: number): Family | undefined {
   return af === AF_INET ? 'inet4' : af === AF_INET6 ? 'inet6' : undefined;
 }
@@ -207,16 +203,6 @@ export function formatBytes(bytes: Uint8Array, off = 0, len = bytes.length - off
 
 export function formatPrefix(p: Prefix): string {
   return `${formatIP(p)}/${p.bits}`;
-}
-
-/**
- * Canonical text of a prefix string that is known to parse. IPv4 text that
- * parses is already canonical (no leading zeros, decimal), so only IPv6 is reformatted.
- */
-export function canonicalPrefixText(s: string): string | undefined {
-  if (!s.includes(':')) return parsePrefix(s) ? s : undefined;
-  const p = parsePrefix(s);
-  return p ? formatPrefix(p) : undefined;
 }
 
 /** Canonical text of an IP string, or undefined when it does not parse. */

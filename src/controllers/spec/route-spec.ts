@@ -9,7 +9,8 @@
 import type { Request } from '../../netlink/connection.js';
 import { AddRouteRequest, DeleteRouteRequest, type RouteMessage, type RouteParams } from '../../netlink/rtnetlink/route.js';
 import { NS } from '../../resources/resource.js';
-import { RouteProtocol, RouteType, RoutingTable, Scope } from '../../resources/network/enums.js';
+import { RouteProtocol, RouteType, RoutingTable, Scope, routeTableNumber } from '../../resources/network/enums.js';
+import { RT_SCOPE_UNIVERSE, RTN_UNICAST, RTPROT_STATIC } from '../../netlink/rtnetlink/constants.js';
 import { T, type AppliedRoute, type RouteRecord, type RouteSpec } from '../../resources/network/types.js';
 import type { Change, ChangeAction } from '../../runtime/changes.js';
 import { ReconcileErrors, type Controller, type ReconcileContext } from '../../runtime/controller.js';
@@ -71,15 +72,8 @@ export function describeRoute(r: RouteRecord): string {
 
 function params(r: RouteRecord, oif: number | undefined): RouteParams {
   const slash = r.dst.lastIndexOf('/');
-  const p: RouteParams = {
-    family: r.family,
-    dstLen: slash < 0 ? 0 : Number(r.dst.slice(slash + 1)),
-    table: RoutingTable.number(r.table) ?? 254,
-    priority: r.priority,
-    protocol: RouteProtocol.number(r.protocol) ?? 4,
-    scope: Scope.number(r.scope) ?? 0,
-    type: RouteType.number(r.type) ?? 1,
-  };
+  const { table, protocol, scope, type } = wanted(r);
+  const p: RouteParams = { family: r.family, dstLen: slash < 0 ? 0 : Number(r.dst.slice(slash + 1)), table, priority: r.priority, protocol, scope, type };
   if (slash >= 0) p.dst = r.dst.slice(0, slash);
   if (r.gateway) p.gateway = r.gateway;
   if (oif !== undefined && oif !== 0) p.oif = oif;
@@ -149,10 +143,10 @@ interface Wanted {
 
 function wanted(r: RouteRecord): Wanted {
   return {
-    table: RoutingTable.number(r.table) ?? 254,
-    scope: Scope.number(r.scope) ?? 0,
-    type: RouteType.number(r.type) ?? 1,
-    protocol: RouteProtocol.number(r.protocol) ?? 4,
+    table: routeTableNumber(r.table),
+    scope: Scope.number(r.scope) ?? RT_SCOPE_UNIVERSE,
+    type: RouteType.number(r.type) ?? RTN_UNICAST,
+    protocol: RouteProtocol.number(r.protocol) ?? RTPROT_STATIC,
   };
 }
 
@@ -289,13 +283,13 @@ export class RouteSpecController implements Controller {
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const { running, undo, record } = partition<RouteSpec, AppliedRoute>(ctx, T.RouteSpec, T.AppliedRoute);
     const tables = new Set<number>();
-    for (const r of running) tables.add(RoutingTable.number(r.spec.table) ?? 254);
-    for (const u of undo) if (u.record) tables.add(RoutingTable.number(u.record.table) ?? 254);
+    for (const r of running) tables.add(routeTableNumber(r.spec.table));
+    for (const u of undo) if (u.record) tables.add(routeTableNumber(u.record.table));
     const links = new LinkIndex(await this.kernel.listLinks());
     // only the tables netcfg uses are listed (the kernel filters them: strict checking)
     const kernel = new KernelRoutes();
     for (const table of tables) for (const r of await this.kernel.listRoutes({ table })) kernel.add(r);
-    const find = (rec: RouteRecord, oif: number | undefined): RouteMessage | undefined => kernel.find(rec, RoutingTable.number(rec.table) ?? 254, oif);
+    const find = (rec: RouteRecord, oif: number | undefined): RouteMessage | undefined => kernel.find(rec, routeTableNumber(rec.table), oif);
     const pass = new Pass(ctx);
 
     for (const { id, record: rec, tearingDown } of undo) {

@@ -24,7 +24,3 @@ export function registerLinkKind<T>(driver: LinkKindDriver<T>): void {
 export function linkKindDriver(kind: string): LinkKindDriver | undefined {
   return registry.get(kind);
 }
-
-export function registeredLinkKinds(): string[] {
-  return [...registry.keys()].sort();
-}

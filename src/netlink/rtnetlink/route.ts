@@ -312,7 +312,3 @@ export class DeleteRouteRequest implements Request {
 export function addRouteRequest(p: RouteParams, replace = false): AddRouteRequest {
   return new AddRouteRequest(p, replace);
 }
-
-export function deleteRouteRequest(p: RouteParams): DeleteRouteRequest {
-  return new DeleteRouteRequest(p);
-}

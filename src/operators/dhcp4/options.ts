@@ -40,11 +40,6 @@ export const MessageType = {
 } as const;
 export type MessageTypeValue = (typeof MessageType)[keyof typeof MessageType];
 
-export function messageTypeName(t: number): string {
-  for (const [name, value] of Object.entries(MessageType)) if (value === t) return name.toUpperCase();
-  return `TYPE${t}`;
-}
-
 /** An option 121 entry: destination prefix ("10.0.0.0/8") and router ("0.0.0.0": on-link). */
 export interface ClasslessRoute {
   dst: string;

@@ -5,10 +5,33 @@ import {
   ARPHRD_ETHER,
   ARPHRD_LOOPBACK,
   ARPHRD_NONE,
+  RT_SCOPE_HOST,
+  RT_SCOPE_LINK,
+  RT_SCOPE_NOWHERE,
+  RT_SCOPE_SITE,
+  RT_SCOPE_UNIVERSE,
   RT_TABLE_DEFAULT,
   RT_TABLE_LOCAL,
   RT_TABLE_MAIN,
   RT_TABLE_UNSPEC,
+  RTN_ANYCAST,
+  RTN_BLACKHOLE,
+  RTN_BROADCAST,
+  RTN_LOCAL,
+  RTN_MULTICAST,
+  RTN_NAT,
+  RTN_PROHIBIT,
+  RTN_THROW,
+  RTN_UNICAST,
+  RTN_UNREACHABLE,
+  RTN_UNSPEC,
+  RTPROT_BOOT,
+  RTPROT_DHCP,
+  RTPROT_KERNEL,
+  RTPROT_RA,
+  RTPROT_REDIRECT,
+  RTPROT_STATIC,
+  RTPROT_UNSPEC,
 } from '../../netlink/rtnetlink/constants.js';
 
 function bimap(entries: ReadonlyArray<readonly [number, string]>) {
@@ -30,43 +53,43 @@ function bimap(entries: ReadonlyArray<readonly [number, string]>) {
 }
 
 export const Scope = bimap([
-  [0, 'global'],
-  [200, 'site'],
-  [253, 'link'],
-  [254, 'host'],
-  [255, 'nowhere'],
+  [RT_SCOPE_UNIVERSE, 'global'],
+  [RT_SCOPE_SITE, 'site'],
+  [RT_SCOPE_LINK, 'link'],
+  [RT_SCOPE_HOST, 'host'],
+  [RT_SCOPE_NOWHERE, 'nowhere'],
 ]);
 
 export const RouteType = bimap([
-  [0, 'unspec'],
-  [1, 'unicast'],
-  [2, 'local'],
-  [3, 'broadcast'],
-  [4, 'anycast'],
-  [5, 'multicast'],
-  [6, 'blackhole'],
-  [7, 'unreachable'],
-  [8, 'prohibit'],
-  [9, 'throw'],
-  [10, 'nat'],
+  [RTN_UNSPEC, 'unspec'],
+  [RTN_UNICAST, 'unicast'],
+  [RTN_LOCAL, 'local'],
+  [RTN_BROADCAST, 'broadcast'],
+  [RTN_ANYCAST, 'anycast'],
+  [RTN_MULTICAST, 'multicast'],
+  [RTN_BLACKHOLE, 'blackhole'],
+  [RTN_UNREACHABLE, 'unreachable'],
+  [RTN_PROHIBIT, 'prohibit'],
+  [RTN_THROW, 'throw'],
+  [RTN_NAT, 'nat'],
   [11, 'xresolve'],
 ]);
 
 export const RouteProtocol = bimap([
-  [0, 'unspec'],
-  [1, 'redirect'],
-  [2, 'kernel'],
-  [3, 'boot'],
-  [4, 'static'],
+  [RTPROT_UNSPEC, 'unspec'],
+  [RTPROT_REDIRECT, 'redirect'],
+  [RTPROT_KERNEL, 'kernel'],
+  [RTPROT_BOOT, 'boot'],
+  [RTPROT_STATIC, 'static'],
   [8, 'gated'],
-  [9, 'ra'],
+  [RTPROT_RA, 'ra'],
   [10, 'mrt'],
   [11, 'zebra'],
   [12, 'bird'],
   [13, 'dnrouted'],
   [14, 'xorp'],
   [15, 'ntk'],
-  [16, 'dhcp'],
+  [RTPROT_DHCP, 'dhcp'],
   [17, 'mrouted'],
   [18, 'keepalived'],
   [42, 'babel'],
@@ -83,6 +106,11 @@ export const RoutingTable = bimap([
   [RT_TABLE_MAIN, 'main'],
   [RT_TABLE_LOCAL, 'local'],
 ]);
+
+/** A table name or number as the kernel number; main when absent or unknown. */
+export function routeTableNumber(table: string | undefined): number {
+  return (table === undefined ? undefined : RoutingTable.number(table)) ?? RT_TABLE_MAIN;
+}
 
 export const LinkType = bimap([
   [ARPHRD_ETHER, 'ether'],
