@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/host-guard.ts'],
+    setupFiles: ['test/host-guard-file.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -35,6 +35,7 @@ import { dhcp6Operator } from './operators/dhcp6/operator.js';
 /** The operators this netcfg runs (VIP comes later). */
 const OPERATORS = { dhcp4: dhcp4Operator, dhcp6: dhcp6Operator };
 import type { Logger } from './log.js';
+import type { EtcTarget } from './host.js';
 import { NS } from './resources/resource.js';
 import { T } from './resources/network/types.js';
 import type { ChangeLog } from './runtime/changes.js';
@@ -51,8 +52,8 @@ export interface EngineOptions {
   state?: StateFile;
   /** The UTS namespace for the hostname (omitted: hostname specs are not applied). */
   uts?: Uts;
-  /** Where resolv.conf and hosts go (omitted: files are not written). */
-  etcDir?: string | undefined;
+  /** Where resolv.conf and hosts go and how (omitted, or no dir: files are not written). */
+  etc?: EtcTarget | undefined;
   /** sysfs and ethtool for hardware facts and predictable names (omitted: neither; see hw/hardware.ts hardwareFor). */
   hardware?: HardwareSource | undefined;
   /** The network namespace worked on (operators open their sockets there). */
@@ -87,7 +88,7 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(new RouteSpecController(options.kernel));
   if (options.uts) runtime.register(new HostnameSpecController(options.uts));
   runtime.register(new ResolverSpecController());
-  if (options.etcDir !== undefined) runtime.register(new EtcFileController(options.etcDir));
+  if (options.etc?.dir !== undefined) runtime.register(new EtcFileController(options.etc.dir, { inPlace: options.etc.inPlace }));
   for (const c of options.extra ?? []) runtime.register(c);
   if (options.state) {
     for (const kind of options.state.load()) {
@@ -129,7 +130,7 @@ export async function undoAll(options: Omit<EngineOptions, 'mode'>): Promise<App
   runtime.register(new AddressSpecController(options.kernel));
   runtime.register(new RouteSpecController(options.kernel));
   if (options.uts) runtime.register(new HostnameSpecController(options.uts));
-  if (options.etcDir !== undefined) runtime.register(new EtcFileController(options.etcDir));
+  if (options.etc?.dir !== undefined) runtime.register(new EtcFileController(options.etc.dir, { inPlace: options.etc.inPlace }));
   if (options.state) {
     for (const kind of options.state.load()) {
       for (const item of kind.items) runtime.store.put(NS.state, kind.type, item.id, item.spec, kind.owner);

@@ -3,36 +3,51 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { currentNetnsName } from './netns.js';
+import { netnsPlace } from './netns.js';
 import { parseCmdline, type CmdlineNetwork } from './config/cmdline.js';
 import type { Uts } from './controllers/spec/hostname-spec.js';
 import { native } from './native/index.js';
 import type { HostnameStatus } from './resources/network/types.js';
 
-/**
- * Whether this process works on the machine's own network namespace: it shares
- * PID 1's (when that can be read) and is not in a named one (ip netns exec).
- */
-export function inHostNetns(): boolean {
-  if (currentNetnsName() !== undefined) return false;
-  try {
-    const a = fs.statSync('/proc/self/ns/net');
-    const b = fs.statSync('/proc/1/ns/net');
-    return a.ino === b.ino && a.dev === b.dev;
-  } catch {
-    return true; // PID 1 hidden (a sandbox): not a named namespace is all we can tell
-  }
+export { inHostNetns, netnsPlace, type NetnsPlace } from './netns.js';
+
+/** iproute2's per-namespace /etc: what `ip netns exec NAME` bind-mounts over /etc. */
+export function netnsEtcDir(name: string): string {
+  return path.join('/etc/netns', name);
+}
+
+/** Where resolv.conf and hosts go for a run, and how they are written. */
+export interface EtcTarget {
+  /** undefined: no files are written (an unnamed namespace without --etc-dir). */
+  dir: string | undefined;
+  /**
+   * Rewrite an existing file in place (same inode) rather than replacing it:
+   * `ip netns exec NAME` bind-mounts /etc/netns/NAME/FILE over /etc/FILE for
+   * every process it starts, and a bind mount keeps showing the inode it was
+   * made from, so only an in-place write reaches processes already running there.
+   */
+  inPlace: boolean;
+  /** Why no files are written (said once). */
+  skipped?: string | undefined;
 }
 
 /**
- * /etc for a run: --etc-dir, else iproute2's per-namespace /etc/netns/NAME for
- * a named namespace (what `ip netns exec` shows as /etc), else /etc.
+ * /etc for a run: --etc-dir; else /etc/netns/NAME for a named namespace (also
+ * under `ip netns exec NAME`, where /etc/resolv.conf is the machine's own file
+ * unless /etc/netns/NAME/resolv.conf existed when the process started); /etc
+ * only for the machine's own namespace; nothing for an unnamed one.
  */
-export function etcDirFor(netns: string | undefined, explicit: string | undefined): string {
-  if (explicit !== undefined) return explicit;
-  // under `ip netns exec NAME` (no --netns) /etc already shows /etc/netns/NAME's files
-  if (netns !== undefined && !netns.startsWith('/')) return path.join('/etc/netns', netns);
-  return '/etc';
+export function etcTargetFor(netns: string | undefined, explicit: string | undefined): EtcTarget {
+  const place = netnsPlace(netns);
+  if (explicit !== undefined) return { dir: explicit, inPlace: place.kind === 'named' && path.resolve(explicit) === netnsEtcDir(place.name) };
+  switch (place.kind) {
+    case 'host':
+      return { dir: '/etc', inPlace: false };
+    case 'named':
+      return { dir: netnsEtcDir(place.name), inPlace: true };
+    case 'other':
+      return { dir: undefined, inPlace: false, skipped: `resolv.conf and hosts are not written: netcfg works on ${place.what}, whose /etc is not known (pass --etc-dir DIR)` };
+  }
 }
 
 /**
@@ -43,7 +58,7 @@ export function etcDirFor(netns: string | undefined, explicit: string | undefine
 export function kernelCmdline(netns: string | undefined, file: string | undefined, linkNames: readonly string[]): CmdlineNetwork | undefined {
   let text: string | undefined;
   if (file !== undefined) text = fs.readFileSync(file, 'utf8');
-  else if (netns === undefined && inHostNetns()) text = fs.readFileSync('/proc/cmdline', 'utf8');
+  else if (netnsPlace(netns).kind === 'host') text = fs.readFileSync('/proc/cmdline', 'utf8');
   return text === undefined ? undefined : parseCmdline(text, linkNames);
 }
 
@@ -75,7 +90,8 @@ export function kernelUts(netns: string | undefined, utsPath?: string): Uts {
       set: (names) => native().setNamesIn(utsPath, names.hostname, names.domainname || NO_DOMAIN),
     };
   }
-  const other = netns ?? currentNetnsName();
+  const place = netnsPlace(netns);
+  const other = place.kind === 'named' ? `network namespace ${place.name}` : place.kind === 'other' ? place.what : undefined;
   return {
     current: (): HostnameStatus => ({ hostname: os.hostname(), domainname: readDomainname() }),
     set: (names) => {
@@ -84,7 +100,7 @@ export function kernelUts(netns: string | undefined, utsPath?: string): Uts {
     },
     refusal:
       other !== undefined
-        ? `not applied: netcfg is configuring network namespace ${other}, whose hostname lives in a UTS namespace it was not given (pass --uts /proc/PID/ns/uts)`
+        ? `not applied: netcfg is configuring ${other}, whose hostname lives in a UTS namespace it was not given (pass --uts /proc/PID/ns/uts)`
         : undefined,
   };
 }

@@ -4,7 +4,7 @@ import { loadConfig } from '../config/load.js';
 import type { MachineConfig } from '../config/schema.js';
 import { formatIssue } from '../config/issues.js';
 import { applyOnce, undoAll, type ApplyResult } from '../engine.js';
-import { etcDirFor, kernelCmdline, kernelUts } from '../host.js';
+import { etcTargetFor, kernelCmdline, kernelUts } from '../host.js';
 import { hardwareFor } from '../hw/hardware.js';
 import type { RtnlClient } from '../netlink/rtnetlink/client.js';
 import type { StateFile } from '../runtime/state-file.js';
@@ -37,7 +37,9 @@ export async function applyAt(target: Target, state: StateFile, config: MachineC
   const log = logger(out.logLevel);
   const kernel = openKernel(target.netns);
   try {
-    const common = { kernel, log, dryRun, state, uts: kernelUts(target.netns, target.uts), etcDir: etcDirFor(target.netns, target.etcDir), hardware: hardwareFor(target.netns, target.sysfsRoot) };
+    const etc = etcTargetFor(target.netns, target.etcDir);
+    if (etc.skipped) out.warn(`note: ${etc.skipped}`);
+    const common = { kernel, log, dryRun, state, uts: kernelUts(target.netns, target.uts), etc, hardware: hardwareFor(target.netns, target.sysfsRoot) };
     let result: ApplyResult;
     if (config === undefined) {
       result = await undoAll(common);

@@ -58,7 +58,8 @@ Options:
   --netns NAME      Work on the named network namespace (/run/netns/NAME).
   --dry-run         Print the planned changes; touch nothing.
   --state-dir DIR   Where netcfg records what it applied (default /var/lib/netcfg).
-  --etc-dir DIR     Where resolv.conf and hosts go (default /etc; /etc/netns/NAME with --netns).
+  --etc-dir DIR     Where resolv.conf and hosts go (default /etc for the machine's own namespace,
+                    /etc/netns/NAME for a named one; none for an unnamed one).
   --cmdline FILE    Kernel command line to read ip=, bond=, vlan=, net.ifnames=… from
                     (default /proc/cmdline, only for the machine's own network namespace).
   --sysfs-root DIR  sysfs showing the links worked on, for driver/pciID/busPath and

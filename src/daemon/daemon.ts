@@ -13,7 +13,7 @@ import { openKernel } from '../cli/common.js';
 import { MACHINE_CONFIG_ID } from '../controllers/config/machine-config.js';
 import { CMDLINE_ID } from '../controllers/config/cmdline.js';
 import { CONFIG_OWNER, configRuntime, daemonControllers, watchKernel } from '../engine.js';
-import { etcDirFor, kernelCmdline, kernelUts } from '../host.js';
+import { etcTargetFor, kernelCmdline, kernelUts } from '../host.js';
 import { hardwareFor } from '../hw/hardware.js';
 import type { Logger } from '../log.js';
 import type { RtnlClient } from '../netlink/rtnetlink/client.js';
@@ -74,6 +74,8 @@ export class Daemon implements Handler {
       const config: MachineConfig = loaded?.config ?? {};
       const text = loaded?.text;
       kernel = openKernel(o.netns);
+      const etc = etcTargetFor(o.netns, o.etcDir);
+      if (etc.skipped) o.log.warn(etc.skipped);
       const runtime = configRuntime({
         kernel,
         log: o.log,
@@ -82,7 +84,7 @@ export class Daemon implements Handler {
         mode: 'daemon',
         state,
         uts: kernelUts(o.netns, o.uts),
-        etcDir: etcDirFor(o.netns, o.etcDir),
+        etc,
         extra: daemonControllers(kernel, { hostname: true, etcFiles: true }),
       });
       const daemon = new Daemon(o, state, kernel, runtime);
@@ -187,7 +189,7 @@ export class Daemon implements Handler {
 
   /** A dry run: a one-shot runtime over the same kernel and state, with the operators' current specs. */
   private async plan(config: MachineConfig): Promise<ApplyReport> {
-    const runtime = configRuntime({ kernel: this.kernel, log: this.o.log, netns: this.o.netns, hardware: hardwareFor(this.o.netns, this.o.sysfsRoot), mode: 'oneshot', dryRun: true, state: this.state, uts: kernelUts(this.o.netns, this.o.uts), etcDir: etcDirFor(this.o.netns, this.o.etcDir) });
+    const runtime = configRuntime({ kernel: this.kernel, log: this.o.log, netns: this.o.netns, hardware: hardwareFor(this.o.netns, this.o.sysfsRoot), mode: 'oneshot', dryRun: true, state: this.state, uts: kernelUts(this.o.netns, this.o.uts), etc: etcTargetFor(this.o.netns, this.o.etcDir) });
     const cmdline = this.runtime.store.get(NS.config, T.Cmdline, CMDLINE_ID);
     if (cmdline) runtime.store.put(NS.config, T.Cmdline, CMDLINE_ID, cmdline.spec, CONFIG_OWNER);
     for (const type of this.runtime.store.kindsIn(NS.networkConfig)) {

@@ -15,6 +15,7 @@
 // link renamed between the two reads).
 import { isNativeError, native } from '../native/index.js';
 import { netnsPath } from '../netlink/transport.js';
+import { netnsPlace } from '../netns.js';
 import type { Logger } from '../log.js';
 import { readLinkFacts, type LinkFacts } from './sysfs.js';
 
@@ -48,7 +49,15 @@ export function nativeEthtool(netns: string | undefined): Ethtool {
 export function hardwareFor(netns: string | undefined, sysfsRoot: string | undefined): HardwareSource {
   const ethtool = nativeEthtool(netns);
   if (sysfsRoot !== undefined) return { sysfsRoot, ethtool };
-  if (netns === undefined) return { sysfsRoot: DEFAULT_SYSFS_ROOT, ethtool };
+  const place = netnsPlace(netns);
+  if (place.kind === 'host' || (netns === undefined && place.kind === 'named')) return { sysfsRoot: DEFAULT_SYSFS_ROOT, ethtool };
+  if (netns === undefined) {
+    // unshare -n, a container: /sys may still be the machine's (a sysfs is remounted only by `ip netns exec`)
+    return {
+      ethtool,
+      sysfsSkipped: `netcfg works on ${place.kind === 'other' ? place.what : 'another network namespace'}, and /sys may show the links of the namespace that mounted it: driver/busPath come from ethtool only, pciID stays empty and no link is renamed (pass --sysfs-root with a sysfs mounted inside this namespace to change that)`,
+    };
+  }
   return {
     ethtool,
     sysfsSkipped: `netcfg works on network namespace ${netns}, but this process's /sys shows the links of the namespace that mounted it: driver/busPath come from ethtool only, pciID stays empty and no link is renamed (pass --sysfs-root with a sysfs mounted inside ${netns} to change that)`,

@@ -28,11 +28,19 @@ export async function within(ms: number, check: () => boolean | Promise<boolean>
   }
 }
 
-export async function startDaemon(net: TestNet, configFile?: string, extra: string[] = []): Promise<TestDaemon> {
+/**
+ * Starts `netcfg daemon` for the test network: with --netns and a test
+ * --etc-dir, or (via 'netns-exec') as `ip netns exec NS netcfg daemon` with
+ * neither, as a user would run it inside the namespace.
+ */
+export async function startDaemon(net: TestNet, configFile?: string, extra: string[] = [], options: { via?: 'netns' | 'netns-exec' } = {}): Promise<TestDaemon> {
   const args = ['--netns', net.ns, '--state-dir', net.stateDir, '--etc-dir', path.join(net.dir, 'etc')];
   const logFile = path.join(net.dir, `daemon-${Date.now()}.log`);
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [BIN, 'daemon', ...args, '--log-level', 'debug', ...(configFile ? ['-c', configFile] : []), ...extra], { stdio: ['ignore', out, out] });
+  const daemonArgs = [BIN, 'daemon', ...(options.via === 'netns-exec' ? ['--state-dir', net.stateDir] : args), '--log-level', 'debug', ...(configFile ? ['-c', configFile] : []), ...extra];
+  // ip netns exec execs the command: the child's pid is the daemon's
+  const [cmd, argv] = options.via === 'netns-exec' ? ['ip', ['netns', 'exec', net.ns, process.execPath, ...daemonArgs]] : [process.execPath, daemonArgs];
+  const child = spawn(cmd, argv, { stdio: ['ignore', out, out] });
   fs.closeSync(out);
   let exit: number | null | undefined;
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve((exit = code))));

@@ -20,7 +20,7 @@ import {
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { MachineConfigInput, machineConfig } from '../config/machine-config.js';
 import { lineDiff, renderHosts, renderResolvConf } from './render.js';
-import { digest, readOrNull, removeFile, writeAtomic } from './write.js';
+import { digest, ensureDir, firstMissingDir, readOrNull, removeEmptyDir, removeFile, writeFile } from './write.js';
 import { compareText } from '../../util/compare.js';
 
 /** The first global, non-loopback, non-link-local address netcfg configures (sorted by link, then address). */
@@ -51,7 +51,11 @@ export class EtcFileController implements Controller {
     { namespace: NS.network, type: T.EtcFileStatus, kind: 'exclusive' as const },
   ];
 
-  constructor(private readonly etcDir: string) {}
+  constructor(
+    private readonly etcDir: string,
+    /** Rewrite existing files in place (per-namespace /etc/netns/NAME files that `ip netns exec` bind-mounts). */
+    private readonly options: { inPlace: boolean } = { inPlace: false },
+  ) {}
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const config = machineConfig(ctx);
@@ -64,7 +68,11 @@ export class EtcFileController implements Controller {
     const extra = (config?.machine?.network?.extraHostEntries ?? []).map((e) => ({ ip: e.ip, aliases: e.aliases }));
     const hostnameSpec = ctx.get<HostnameSpec>(NS.network, T.HostnameSpec, 'hostname');
     if ((hostnameSpec && hostnameSpec.metadata.phase === 'running') || extra.length > 0) {
-      const hostname = ctx.get<HostnameStatus>(NS.network, T.HostnameStatus, 'hostname')?.spec;
+      // the configured names (also where netcfg may not set them: another namespace's hosts file still names it so)
+      const hostname: HostnameStatus | undefined =
+        hostnameSpec && hostnameSpec.metadata.phase === 'running'
+          ? { hostname: hostnameSpec.spec.hostname, domainname: hostnameSpec.spec.domainname }
+          : ctx.get<HostnameStatus>(NS.network, T.HostnameStatus, 'hostname')?.spec;
       const addresses = ctx.list<AddressSpec>(NS.network, T.AddressSpec).filter((r) => r.metadata.phase === 'running').map((r) => r.spec);
       wanted.set('hosts', renderHosts(hostname, nodeAddress(addresses), extra));
     }
@@ -86,10 +94,16 @@ export class EtcFileController implements Controller {
           continue;
         }
         // record first: netcfg must know what to put back even if it stops right after writing
-        const next: AppliedFile = record ? { ...record, written: digest(content) } : { path: file, existed: current !== null, original: current ?? '', written: digest(content) };
+        // a directory netcfg creates (/etc/netns/NAME, mode 0755) goes again with its last file
+        // (a file written while another one's record says netcfg made the directory carries that on)
+        const missing = firstMissingDir(this.etcDir) ?? ctx.list<AppliedFile>(NS.state, T.AppliedFile).find((r) => (r.spec.createdDir ?? '') !== '')?.spec.createdDir;
+        const next: AppliedFile = record
+          ? { ...record, written: digest(content), ...(missing !== undefined ? { createdDir: missing } : {}) }
+          : { path: file, existed: current !== null, original: current ?? '', written: digest(content), ...(missing !== undefined ? { createdDir: missing } : {}) };
         ctx.put(NS.state, T.AppliedFile, name, next);
         await ctx.flushState();
-        writeAtomic(file, content);
+        ensureDir(this.etcDir);
+        writeFile(file, content, this.options);
         ctx.changes.record(change);
       } else if (record) {
         // no longer managed: put back what was there, unless someone changed the file since
@@ -98,13 +112,20 @@ export class EtcFileController implements Controller {
           const change = { action: 'remove' as const, kind: 'file' as const, id: file, detail: original === null ? 'delete (it did not exist before netcfg)' : `restore: ${lineDiff(current, original)}` };
           if (!ctx.dryRun) {
             if (original === null) removeFile(file);
-            else writeAtomic(file, original);
+            else writeFile(file, original, this.options);
           }
           ctx.changes.record(change);
         } else if (current !== null && digest(current) !== record.written) {
           ctx.log.warn({ file }, 'not restoring a file changed since netcfg wrote it');
         }
-        if (!ctx.dryRun) ctx.destroy(NS.state, T.AppliedFile, name);
+        if (!ctx.dryRun) {
+          ctx.destroy(NS.state, T.AppliedFile, name);
+          const dir = record.createdDir ?? '';
+          if (dir !== '' && !ctx.list<AppliedFile>(NS.state, T.AppliedFile).some((r) => (r.spec.createdDir ?? '') === dir)) {
+            removeEmptyDir(this.etcDir);
+            if (path.resolve(dir) !== path.resolve(this.etcDir)) removeEmptyDir(dir);
+          }
+        }
       }
     }
   }

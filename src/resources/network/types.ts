@@ -326,6 +326,8 @@ export interface AppliedFile {
   original: string;
   /** sha256 (hex) of the content netcfg wrote. */
   written: string;
+  /** The first directory netcfg created for the file (e.g. /etc/netns/NAME), removed again with the last such file. */
+  createdDir?: string | undefined;
 }
 
 /** A file under the etc directory as the EtcFileController left it. */
