@@ -1,0 +1,87 @@
+// Cluster resource types: what the configuration says about discovery and
+// KubeSpan, this node's identities, and what discovery learns (affiliates,
+// members). Talos field names (discovery-and-kubespan.md §3.6, §4, §6, §7).
+//
+// Producers and consumers:
+//  - DiscoveryConfig, KubeSpanConfig: written by the configuration controllers
+//    (v1alpha1 cluster.discovery / cluster.id / cluster.secret /
+//    machine.network.kubespan, and the DiscoveryServiceConfig,
+//    DiscoveryIdentityConfig, KubeSpanConfig, KubeSpanEndpointsConfig documents);
+//    read by the discovery and KubeSpan operators.
+//  - NodeIdentity: persisted in the state directory, read by discovery, the
+//    stable hostname (HostnameConfig auto: stable) and KubeSpan.
+
+/** Namespaces of cluster resources. */
+export const CLUSTER_NS = {
+  /** Derived configuration (DiscoveryConfig, KubeSpanConfig). */
+  config: 'config',
+  /** Identities, merged affiliates, members. */
+  cluster: 'cluster',
+  /** Affiliates as each registry reports them (IDs `service/<nodeId>`). */
+  clusterRaw: 'cluster-raw',
+  /** KubeSpan identity, peer specs and statuses, endpoints. */
+  kubespan: 'kubespan',
+} as const;
+
+export const CT = {
+  DiscoveryConfig: 'DiscoveryConfig',
+  KubeSpanConfig: 'KubeSpanConfig',
+  NodeIdentity: 'NodeIdentity',
+  Affiliate: 'Affiliate',
+  Member: 'Member',
+} as const;
+
+/** One discovery service to register with (Talos cluster.Config serviceEndpoints[]). */
+export interface DiscoveryServiceEndpoint {
+  /** Client key: the DiscoveryServiceConfig name, or "legacy" for v1alpha1 cluster.discovery. */
+  name: string;
+  /** The endpoint as configured (a URL). */
+  url: string;
+  /** host:port (default port 443 for https/grpc, 80 for http). */
+  endpoint: string;
+  /** Plain-text h2c (an http:// URL). */
+  insecure: boolean;
+}
+
+/** config/DiscoveryConfig `cluster`: whether and where this node takes part in discovery. */
+export interface DiscoveryConfigSpec {
+  /** Discovery is on and at least one service registry is configured. */
+  enabled: boolean;
+  services: DiscoveryServiceEndpoint[];
+  /** cluster.id or DiscoveryIdentityConfig.clusterID. */
+  clusterId: string;
+  /** cluster.secret or DiscoveryIdentityConfig.clusterSecret: base64 of the 32-byte AES key. Secret. */
+  clusterSecret: string;
+  /** The (deprecated) Kubernetes registry is enabled: accepted, not implemented. */
+  kubernetesRegistry: boolean;
+  /** machine.env proxy settings (and talos.environment= on the kernel command line). */
+  proxy: { httpsProxy: string; httpProxy: string; noProxy: string };
+  /** Extra trust roots (PEM) that machine.files appends to the CA bundle path. */
+  extraCAs: string;
+  /** controlplane or worker (machine.type; init → controlplane, join → worker). */
+  machineType: 'controlplane' | 'worker' | 'unknown';
+}
+
+/** config/KubeSpanConfig `kubespan` (Talos kubespan.Config). */
+export interface KubeSpanConfigSpec {
+  enabled: boolean;
+  /** !allowDownPeerBypass */
+  forceRouting: boolean;
+  advertiseKubernetesNetworks: boolean;
+  harvestExtraEndpoints: boolean;
+  /** Link MTU, default 1420. */
+  mtu: number;
+  /** Ordered CIDR/IP filters, "!" negates. */
+  endpointFilters: string[];
+  excludeAdvertisedNetworks: string[];
+  /** KubeSpanEndpointsConfig.extraAnnouncedEndpoints (ip:port). */
+  extraEndpoints: string[];
+  clusterId: string;
+  /** Secret. */
+  sharedSecret: string;
+}
+
+/** cluster/NodeIdentity `local`: 32 random bytes, base62 as Talos encodes them. */
+export interface NodeIdentitySpec {
+  nodeId: string;
+}
