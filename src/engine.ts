@@ -82,7 +82,7 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(new OperatorConfigController());
   runtime.register(new TimeServerConfigController());
   for (const c of mergeControllers()) runtime.register(c);
-  runtime.register(new OperatorSpecController(OPERATORS, { kernel: options.kernel, netns: options.netns, log: options.log }));
+  runtime.register(new OperatorSpecController(OPERATORS, { netns: options.netns, log: options.log }));
   runtime.register(new LinkSpecController(options.kernel));
   runtime.register(new AddressSpecController(options.kernel));
   runtime.register(new RouteSpecController(options.kernel));

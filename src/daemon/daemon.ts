@@ -277,9 +277,10 @@ export class Daemon implements Handler {
     this.stopped = true;
     clearTimeout(this.tryTimer);
     await this.server?.close();
-    this.watcher?.close();
     await this.queue;
+    // kernel events still flow while operators hand over (a VIP leaves the kernel before it is resigned)
     await this.runtime.stop();
+    this.watcher?.close();
     this.kernel.close();
     this.state.unlock();
     this.o.log.info('netcfg daemon stopped');

@@ -50,6 +50,12 @@ export interface Controller {
   reconcile(ctx: ReconcileContext): Promise<void>;
   /** Called once when the runtime starts (e.g. to subscribe to kernel events). */
   start?(wake: () => void): void | Promise<void>;
+  /**
+   * Called when the runtime is asked to stop, while it still runs: a controller
+   * may wake itself to hand things over (a VIP owner withdraws its address
+   * before it resigns). The runtime waits for the promise, then stops.
+   */
+  beforeStop?(): void | Promise<void>;
   stop?(): void | Promise<void>;
 }
 

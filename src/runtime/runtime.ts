@@ -369,6 +369,11 @@ export class Runtime {
   }
 
   async stop(): Promise<void> {
+    if (!this.stopped && this.started) {
+      // hand-overs first, while everything still runs
+      await Promise.all(this.runners.map((r) => r.controller.beforeStop?.()));
+      await this.settle();
+    }
     this.stopped = true;
     if (this.loopTimer) clearTimeout(this.loopTimer);
     for (const r of this.runners) {

@@ -1,9 +1,9 @@
-// The DHCPv6 operator (Talos §6.3): waits up to 30 s for a usable (not
-// tentative) IPv6 link-local address on the link, then runs a Dhcp6Client over a
-// UDP socket bound to [link-local%link]:546; its lease becomes specs.
+// The DHCPv6 operator (Talos §6.3): waits for a usable (not tentative) IPv6
+// link-local address on the link (seen through the address statuses; a warning
+// after 30 s), then runs a Dhcp6Client over a UDP socket bound to
+// [link-local%link]:546; its lease becomes specs.
 import { native, type NativeDatagramSocket, type UdpSource } from '../../native/index.js';
-import { IFA_F_DADFAILED, IFA_F_TENTATIVE } from '../../netlink/rtnetlink/constants.js';
-import type { Kernel } from '../../controllers/kernel.js';
+import type { AddressStatus } from '../../resources/network/types.js';
 import { NO_SPECS, type Operator, type OperatorContext, type OperatorSpecs } from '../operator.js';
 import { Dhcp6Client, type Dhcp6Lease } from './client.js';
 import { leaseSpecs } from './lease-specs.js';
@@ -12,14 +12,13 @@ import type { Dhcp6Transport } from './transport.js';
 const CLIENT_PORT = 546;
 const SERVER_PORT = 547;
 const ALL_DHCP_RELAY_AGENTS_AND_SERVERS = 'ff02::1:2';
-const LINK_LOCAL_WAIT_MS = 30_000;
-const LINK_LOCAL_POLL_MS = 100;
+const LINK_LOCAL_WARN_MS = 30_000;
 
-/** The link's usable IPv6 link-local address, if it has one. */
-export async function usableLinkLocal(kernel: Kernel, index: number): Promise<string | undefined> {
-  for (const a of await kernel.listAddresses('inet6')) {
-    const ip = a.address ?? '';
-    if (a.index === index && /^fe[89ab]/i.test(ip) && (a.flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) === 0) return ip;
+/** The link's usable IPv6 link-local address (not tentative, DAD not failed), if it has one. */
+export function usableLinkLocal(addresses: readonly AddressStatus[]): string | undefined {
+  for (const a of addresses) {
+    const flags = a.flags.split(',');
+    if (a.family === 'inet6' && /^fe[89ab]/i.test(a.address) && !flags.includes('tentative') && !flags.includes('dadfailed')) return a.address.split('/')[0];
   }
   return undefined;
 }
@@ -62,17 +61,21 @@ export function dhcp6Operator(ctx: OperatorContext): Operator {
   let client: Dhcp6Client | undefined;
   let transport: UdpTransport | undefined;
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
 
-  const begin = async (waited: number): Promise<void> => {
-    if (stopped) return;
-    const address = await usableLinkLocal(ctx.kernel, ctx.link.index).catch(() => undefined);
-    if (stopped) return;
+  let unsubscribe: (() => void) | undefined;
+  let warnTimer: NodeJS.Timeout | undefined;
+
+  /** Starts the client once the link has a usable link-local address; until then, waits for the statuses to change. */
+  const begin = (): void => {
+    if (stopped || client) return;
+    const address = usableLinkLocal(ctx.view.addresses());
     if (!address) {
-      if (waited === LINK_LOCAL_WAIT_MS) log.warn('no usable IPv6 link-local address after 30 s; still waiting');
-      timer = setTimeout(() => void begin(waited + LINK_LOCAL_POLL_MS), LINK_LOCAL_POLL_MS);
+      unsubscribe ??= ctx.view.onChange(begin);
+      warnTimer ??= setTimeout(() => log.warn('no usable IPv6 link-local address after 30 s; still waiting'), LINK_LOCAL_WARN_MS);
       return;
     }
+    unsubscribe?.();
+    clearTimeout(warnTimer);
     transport = new UdpTransport(ctx.netnsPath, ctx.link, address);
     client = new Dhcp6Client({
       linkName: ctx.link.name,
@@ -91,10 +94,11 @@ export function dhcp6Operator(ctx: OperatorContext): Operator {
   };
 
   return {
-    start: () => void begin(0),
+    start: () => begin(),
     stop: () => {
       stopped = true;
-      clearTimeout(timer);
+      unsubscribe?.();
+      clearTimeout(warnTimer);
       client?.stop();
       transport?.close();
     },

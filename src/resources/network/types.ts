@@ -29,6 +29,7 @@ export const T = {
   TimeServerSpec: 'TimeServerSpec',
   TimeServerStatus: 'TimeServerStatus',
   OperatorLease: 'OperatorLease',
+  OperatorStatus: 'OperatorStatus',
 } as const;
 
 /** Configuration layers, lowest priority first. */
@@ -359,6 +360,18 @@ export interface TimeServerStatus {
 }
 
 /** What an operator wants configured (at the operator layer, except a DHCP MTU at the default layer). */
+/** network/OperatorStatus `<operator id>`: how a daemon's operator is doing (daemon only). */
+export interface OperatorStatus {
+  operator: Operator;
+  linkName: string;
+  /** running; waiting (for its link, or to be restarted after a failure); failed (will be retried). */
+  state: 'running' | 'waiting' | 'failed';
+  /** Why it waits or failed ("" when running). */
+  reason: string;
+  /** What the operator itself reports (e.g. a VIP's owner); never secrets. */
+  detail: Record<string, string | number | boolean | null | string[]>;
+}
+
 export interface OperatorSpecs {
   addresses: AddressSpec[];
   routes: RouteSpec[];
