@@ -62,17 +62,63 @@ export interface EngineOptions {
   extra?: Controller[];
 }
 
-/** A runtime with every configuration, merge and spec controller, and persisted state loaded. */
-export function configRuntime(options: EngineOptions): Runtime {
-  const runtime = new Runtime({
+/**
+ * The status controllers (the only ones that read the kernel's links,
+ * addresses and routes; the spec controllers and operators read their
+ * statuses) and the kernel watch that wakes them. One-shot runs watch links and
+ * addresses (what a pass changes, the next pass sees); the daemon also watches
+ * routes (drift), filtered to what netcfg manages.
+ */
+function registerStatuses(runtime: Runtime, options: Pick<EngineOptions, 'kernel' | 'log' | 'hardware'>, mode: RuntimeMode, events: { watch: KernelWatch | undefined }): RouteStatusController {
+  const routes = new RouteStatusController(options.kernel, { defaultRoutes: mode === 'daemon' });
+  runtime.register(new LinkStatusController(options.kernel, options.hardware));
+  runtime.register(new AddressStatusController(options.kernel));
+  runtime.register(routes);
+  const kernel = options.kernel;
+  if (!kernel.watch) return routes;
+  const watcher = { watch: kernel.watch.bind(kernel) };
+  runtime.onStart(() => {
+    events.watch = new KernelWatch(
+      watcher,
+      {
+        // IPv4 drops routes through a link or an address that goes away without telling anyone (no RTM_DELROUTE):
+        // route statuses are re-listed on link and address events too
+        link: ['LinkNameController', 'LinkStatusController', 'RouteStatusController'],
+        address: ['AddressStatusController', 'RouteStatusController'],
+        ...(mode === 'daemon' ? { route: ['RouteStatusController'] } : {}),
+      },
+      (name) => runtime.wake(name),
+      options.log,
+      (h) => routes.managed.concerns(h),
+    );
+  });
+  runtime.onStop(() => events.watch?.close());
+  return routes;
+}
+
+function newRuntime(options: Pick<EngineOptions, 'log' | 'dryRun' | 'state'>, mode: RuntimeMode, events: { watch: KernelWatch | undefined }): Runtime {
+  return new Runtime({
     log: options.log,
-    mode: options.mode,
+    mode,
     dryRun: options.dryRun ?? false,
     ...(options.state ? { persist: (resources) => options.state!.save(resources) } : {}),
+    quiesce: () => events.watch?.barrier() ?? Promise.resolve(),
   });
+}
+
+function loadState(runtime: Runtime, state: StateFile | undefined): void {
+  for (const kind of state?.load() ?? []) {
+    for (const item of kind.items) runtime.store.put(NS.state, kind.type, item.id, item.spec, kind.owner);
+  }
+}
+
+/** A runtime with every configuration, merge, status and spec controller, and persisted state loaded. */
+export function configRuntime(options: EngineOptions): Runtime {
+  const events: { watch: KernelWatch | undefined } = { watch: undefined };
+  const runtime = newRuntime(options, options.mode, events);
   // renames first: statuses, selectors and specs see the final names
   runtime.register(new LinkNameController(options.kernel, options.hardware));
-  runtime.register(new LinkStatusController(options.kernel, options.hardware));
+  const routeStatuses = registerStatuses(runtime, options, options.mode, events);
   runtime.register(new DeviceConfigController());
   runtime.register(new LinkConfigController());
   runtime.register(new AddressConfigController());
@@ -85,34 +131,18 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(new OperatorSpecController(OPERATORS, { netns: options.netns, log: options.log }));
   runtime.register(new LinkSpecController(options.kernel));
   runtime.register(new AddressSpecController(options.kernel));
-  runtime.register(new RouteSpecController(options.kernel));
+  runtime.register(new RouteSpecController(options.kernel, routeStatuses));
   if (options.uts) runtime.register(new HostnameSpecController(options.uts));
   runtime.register(new ResolverSpecController());
   if (options.etc?.dir !== undefined) runtime.register(new EtcFileController(options.etc.dir, { inPlace: options.etc.inPlace }));
   for (const c of options.extra ?? []) runtime.register(c);
-  if (options.state) {
-    for (const kind of options.state.load()) {
-      for (const item of kind.items) runtime.store.put(NS.state, kind.type, item.id, item.spec, kind.owner);
-    }
-  }
+  loadState(runtime, options.state);
   return runtime;
 }
 
-/** What only the daemon runs besides the configuration: kernel statuses and network readiness. */
-export function daemonControllers(kernel: Kernel, options: { hostname: boolean; etcFiles: boolean }): Controller[] {
-  return [new AddressStatusController(kernel), new RouteStatusController(kernel), new NetworkStatusController(options)];
-}
-
-/**
- * Wakes the spec controllers on kernel events (daemon mode): a link that
- * appears later is configured, and drift is repaired.
- */
-export function watchKernel(runtime: Runtime, netns: string | undefined, log: Logger): KernelWatch {
-  // statuses first: the spec controllers and operators read them
-  const link = ['LinkNameController', 'LinkStatusController', 'LinkSpecController', 'AddressSpecController', 'RouteSpecController'];
-  const address = ['AddressStatusController', 'AddressSpecController', 'RouteSpecController'];
-  const route = ['RouteStatusController', 'RouteSpecController'];
-  return new KernelWatch(netns, { link, address, route }, (name) => runtime.wake(name), log);
+/** What only the daemon runs besides the configuration: network readiness. */
+export function daemonControllers(options: { hostname: boolean; etcFiles: boolean }): Controller[] {
+  return [new NetworkStatusController(options)];
 }
 
 /**
@@ -120,34 +150,26 @@ export function watchKernel(runtime: Runtime, netns: string | undefined, log: Lo
  * controllers run, with no specs, so every record is an orphan to undo.
  */
 export async function undoAll(options: Omit<EngineOptions, 'mode'>): Promise<ApplyResult> {
-  const runtime = new Runtime({
-    log: options.log,
-    mode: 'oneshot',
-    dryRun: options.dryRun ?? false,
-    ...(options.state ? { persist: (resources) => options.state!.save(resources) } : {}),
-  });
+  const events: { watch: KernelWatch | undefined } = { watch: undefined };
+  const runtime = newRuntime(options, 'oneshot', events);
+  const routeStatuses = registerStatuses(runtime, options, 'oneshot', events);
   runtime.register(new LinkSpecController(options.kernel));
   runtime.register(new AddressSpecController(options.kernel));
-  runtime.register(new RouteSpecController(options.kernel));
+  runtime.register(new RouteSpecController(options.kernel, routeStatuses));
   if (options.uts) runtime.register(new HostnameSpecController(options.uts));
   if (options.etc?.dir !== undefined) runtime.register(new EtcFileController(options.etc.dir, { inPlace: options.etc.inPlace }));
-  if (options.state) {
-    for (const kind of options.state.load()) {
-      for (const item of kind.items) runtime.store.put(NS.state, kind.type, item.id, item.spec, kind.owner);
-    }
-  }
+  loadState(runtime, options.state);
   await runtime.start();
   await runtime.settle();
   await runtime.stop();
   return { changes: runtime.changes, failures: runtime.failures() };
 }
 
-/** A runtime that only observes the kernel. */
+/** A runtime that only observes the kernel's links and addresses (`netcfg get`; routes are streamed). */
 export function statusRuntime(kernel: Kernel, log: Logger, hardware?: HardwareSource): Runtime {
   const runtime = new Runtime({ log, mode: 'oneshot' });
   runtime.register(new LinkStatusController(kernel, hardware));
   runtime.register(new AddressStatusController(kernel));
-  runtime.register(new RouteStatusController(kernel));
   return runtime;
 }
 

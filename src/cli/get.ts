@@ -15,6 +15,8 @@ import { loadConfig } from '../config/load.js';
 import { logger, nodeName, openKernel } from './common.js';
 import { columnWidths, render, tableRow, tableRows, type OutputFormat } from './output.js';
 import { findView, VIEWS, type ViewDefinition } from './views.js';
+import { streamRoutes } from './get-routes.js';
+import type { RouteStatus } from '../resources/network/types.js';
 import { callDaemon, daemonFor, socketFor } from './daemon.js';
 import { watch as watchDaemon } from '../daemon/client.js';
 import { EXIT_OK, UsageError } from './usage.js';
@@ -82,6 +84,16 @@ export async function runGet(o: GetOptions, print: (s: string) => void, warn: (s
   if (!view) throw new UsageError(`unknown resource kind "${o.kind}"; expected one of ${kinds}`);
   const format = (o.output ?? 'table') as OutputFormat;
   if (!['table', 'yaml', 'json'].includes(format)) throw new UsageError('-o must be table, yaml or json');
+  if (view.source === 'stream') {
+    if (o.config !== undefined) throw new UsageError(`${o.kind} are read from the kernel; -c does not apply`);
+    const kernel = openKernel(o.netns);
+    try {
+      await streamRoutes(kernel, o.netns, view as unknown as ViewDefinition<RouteStatus>, nodeName(o.netns), format, print, warn, o.watch ?? false);
+    } finally {
+      kernel.close();
+    }
+    return EXIT_OK;
+  }
   // without -c, a running daemon answers (its live view includes DHCP leases and the like)
   if (o.config === undefined || o.watch) {
     if (o.config !== undefined) throw new UsageError('get --watch shows the running daemon, not a config file (-c)');

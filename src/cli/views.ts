@@ -14,8 +14,12 @@ import {
 import type { Column } from './output.js';
 
 export interface ViewDefinition<S = never> {
-  /** kernel: observed statuses; config: what the configuration layers produce (dry run); daemon: only a running daemon has it. */
-  source: 'kernel' | 'config' | 'daemon';
+  /**
+   * kernel: observed statuses; stream: streamed from the kernel as it is listed
+   * (routes: there may be a million); config: what the configuration layers
+   * produce (dry run); daemon: only a running daemon has it.
+   */
+  source: 'kernel' | 'stream' | 'config' | 'daemon';
   namespaces: readonly string[];
   type: string;
   displayType: string;
@@ -52,7 +56,7 @@ const addresses: ViewDefinition<AddressStatus> = {
 };
 
 const routes: ViewDefinition<RouteStatus> = {
-  source: 'kernel',
+  source: 'stream',
   namespaces: [NS.network],
   type: T.RouteStatus,
   displayType: 'RouteStatus',
@@ -129,6 +133,8 @@ const resolverSpecs: ViewDefinition<ResolverSpec> = {
 function specView(type: string, name: string): ViewDefinition<unknown> {
   return { source: 'config', namespaces: [NS.networkConfig, NS.network], type, displayType: type, aliases: [name, `${name}s`], columns: [] };
 }
+
+export { routes as routesView };
 
 export const VIEWS = [
   links,

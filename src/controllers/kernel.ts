@@ -7,6 +7,9 @@ import type { RouteDumpFilter, RouteMessage } from '../netlink/rtnetlink/route.j
 import type { Family } from '../net/ip.js';
 import type { WgChange, WgDevice } from '../netlink/wireguard.js';
 import { LinkResolver } from './link-resolver.js';
+import type { KernelEvents, KernelWatchOptions } from '../netlink/rtnetlink/watch.js';
+
+export type { KernelEventKind, KernelEvents, KernelWatchOptions, RouteEventHeader } from '../netlink/rtnetlink/watch.js';
 
 export interface WireguardKernel {
   getDevice(name: string): Promise<WgDevice | undefined>;
@@ -14,9 +17,13 @@ export interface WireguardKernel {
 }
 
 export interface Kernel {
+  /** Subscribes to kernel events (link, address and route changes). */
+  watch?(options: KernelWatchOptions): KernelEvents;
   listLinks(): Promise<LinkMessage[]>;
   listAddresses(family?: Family): Promise<AddressMessage[]>;
   listRoutes(filter?: RouteDumpFilter): Promise<RouteMessage[]>;
+  /** The FIB entry a lookup of `address` would use, through the rules (RTM_F_FIB_MATCH); undefined when none. */
+  lookupRoute?(family: Family, address: string): Promise<RouteMessage | undefined>;
   execAll(requests: readonly Request[]): Promise<Outcome[]>;
   /** WireGuard configuration (generic netlink) in the same namespace. */
   wireguard?(): WireguardKernel;

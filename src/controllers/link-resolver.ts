@@ -39,3 +39,26 @@ export class LinkResolver<L extends NamedLink> {
 export function hasName(link: NamedLink, name: string): boolean {
   return link.name === name || link.alias === name || link.altNames.includes(name);
 }
+
+/** A link as its status shows it, with its name (the status ID). */
+export interface StatusLink extends NamedLink {
+  index: number;
+}
+
+/** Links by name, alias and altname (the resolver's rules), and by ifindex, from their statuses. */
+export class StatusLinks<L extends StatusLink = StatusLink> extends LinkResolver<L> {
+  private readonly byIndex = new Map<number, L>();
+
+  constructor(links: readonly L[]) {
+    super(links);
+    for (const l of links) this.byIndex.set(l.index, l);
+  }
+
+  index(i: number): L | undefined {
+    return this.byIndex.get(i);
+  }
+
+  nameOf(index: number): string {
+    return this.byIndex.get(index)?.name ?? '';
+  }
+}

@@ -1,56 +1,46 @@
-// Kernel events wake the spec controllers (daemon mode). The events themselves
-// are never trusted: they only trigger a full re-list (Talos §2.5), and an
-// overrun (ENOBUFS) wakes everything.
-import { NETLINK_ROUTE } from '../netlink/constants.js';
-import { NetlinkConnection } from '../netlink/connection.js';
-import {
-  RTM_DELADDR,
-  RTM_DELLINK,
-  RTM_DELROUTE,
-  RTM_NEWADDR,
-  RTM_NEWLINK,
-  RTM_NEWROUTE,
-  RTNLGRP_IPV4_IFADDR,
-  RTNLGRP_IPV4_ROUTE,
-  RTNLGRP_IPV6_IFADDR,
-  RTNLGRP_IPV6_ROUTE,
-  RTNLGRP_LINK,
-} from '../netlink/rtnetlink/constants.js';
+// Kernel events wake the status controllers (the only controllers that read
+// the kernel's links, addresses and routes); the spec controllers and operators
+// are woken through the statuses. The events themselves are never trusted: they
+// only trigger a re-list (Talos §2.5); an overrun (ENOBUFS) re-lists what the
+// status controllers watch. Route events are filtered before any decoding: only
+// those in tables netcfg uses, for destinations it manages, get through.
+import type { Kernel, KernelEventKind, KernelEvents, RouteEventHeader } from './kernel.js';
 import type { Logger } from '../log.js';
 
-export interface WakeTargets {
-  link: readonly string[];
-  address: readonly string[];
-  route: readonly string[];
-}
+export type WakeTargets = Record<KernelEventKind, readonly string[]>;
 
 export class KernelWatch {
-  private readonly conn: NetlinkConnection;
+  private readonly events: KernelEvents;
 
   constructor(
-    netns: string | undefined,
-    private readonly targets: WakeTargets,
+    kernel: Required<Pick<Kernel, 'watch'>>,
+    private readonly targets: Partial<WakeTargets>,
     private readonly wake: (controller: string) => void,
     private readonly log: Logger,
+    routeFilter?: (route: RouteEventHeader) => boolean,
   ) {
-    this.conn = NetlinkConnection.open(NETLINK_ROUTE, { netns, receiveBuffer: 4 << 20 });
-    this.conn.onNotification = (m) => {
-      if (m.type === RTM_NEWLINK || m.type === RTM_DELLINK) this.wakeAll(this.targets.link);
-      else if (m.type === RTM_NEWADDR || m.type === RTM_DELADDR) this.wakeAll(this.targets.address);
-      else if (m.type === RTM_NEWROUTE || m.type === RTM_DELROUTE) this.wakeAll(this.targets.route);
-    };
-    this.conn.onOverrun = () => {
-      this.log.warn('kernel event overrun (ENOBUFS): re-listing everything');
-      this.wakeAll([...this.targets.link, ...this.targets.address, ...this.targets.route]);
-    };
-    this.conn.subscribe([RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE]);
+    const kinds = (Object.keys(targets) as KernelEventKind[]).filter((k) => (targets[k]?.length ?? 0) > 0);
+    this.events = kernel.watch({
+      kinds,
+      onEvent: (kind) => this.wakeAll(this.targets[kind] ?? []),
+      onOverrun: () => {
+        this.log.warn('kernel event overrun (ENOBUFS): re-listing what netcfg watches');
+        this.wakeAll(Object.values(this.targets).flat());
+      },
+      ...(routeFilter ? { routeFilter } : {}),
+    });
   }
 
   private wakeAll(names: readonly string[]): void {
     for (const n of new Set(names)) this.wake(n);
   }
 
+  /** Resolves once the events of every kernel change made so far have been delivered. */
+  barrier(): Promise<void> {
+    return this.events.barrier();
+  }
+
   close(): void {
-    this.conn.close();
+    this.events.close();
   }
 }

@@ -12,7 +12,7 @@ import { buildReport, stateFor, type ApplyReport, type Target } from '../cli/rep
 import { openKernel } from '../cli/common.js';
 import { MACHINE_CONFIG_ID } from '../controllers/config/machine-config.js';
 import { CMDLINE_ID } from '../controllers/config/cmdline.js';
-import { CONFIG_OWNER, configRuntime, daemonControllers, watchKernel } from '../engine.js';
+import { CONFIG_OWNER, configRuntime, daemonControllers } from '../engine.js';
 import { etcTargetFor, kernelCmdline, kernelUts } from '../host.js';
 import { hardwareFor } from '../hw/hardware.js';
 import type { Logger } from '../log.js';
@@ -22,7 +22,6 @@ import { T } from '../resources/network/types.js';
 import type { Change } from '../runtime/changes.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { StateFile } from '../runtime/state-file.js';
-import type { KernelWatch } from '../controllers/watch.js';
 import type { PingResult, Request, WatchLine } from './protocol.js';
 import { ControlServer, RequestFailure, type Handler } from './server.js';
 import { redact } from '../cli/output.js';
@@ -46,7 +45,6 @@ export function plain(r: Resource): Resource {
 
 export class Daemon implements Handler {
   private server: ControlServer | undefined;
-  private watcher: KernelWatch | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private tryTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = new Date().toISOString();
@@ -85,7 +83,7 @@ export class Daemon implements Handler {
         state,
         uts: kernelUts(o.netns, o.uts),
         etc,
-        extra: daemonControllers(kernel, { hostname: true, etcFiles: true }),
+        extra: daemonControllers({ hostname: true, etcFiles: true }),
       });
       const daemon = new Daemon(o, state, kernel, runtime);
       runtime.newChangeLog((c) => daemon.logChange(c), false);
@@ -93,7 +91,6 @@ export class Daemon implements Handler {
       const cmdline = kernelCmdline(o.netns, o.cmdline, (await kernel.listLinks()).map((l) => l.name));
       for (const e of cmdline?.errors ?? []) o.log.warn({ arg: e.arg }, `kernel command line: ${e.message}`);
       if (cmdline) runtime.store.put(NS.config, T.Cmdline, CMDLINE_ID, cmdline, CONFIG_OWNER);
-      daemon.watcher = watchKernel(runtime, o.netns, o.log);
       await runtime.start();
       await runtime.settle();
       if (o.configFile !== undefined && text !== state.readConfig('applied')) {
@@ -280,7 +277,6 @@ export class Daemon implements Handler {
     await this.queue;
     // kernel events still flow while operators hand over (a VIP leaves the kernel before it is resigned)
     await this.runtime.stop();
-    this.watcher?.close();
     this.kernel.close();
     this.state.unlock();
     this.o.log.info('netcfg daemon stopped');

@@ -303,6 +303,25 @@ export class NetlinkConnection {
   }
 
   /**
+   * A dump whose messages go to `onMessage` as they arrive, none kept (a million
+   * routes printed without holding them). Not retried: an interrupted dump
+   * (the table changed meanwhile) is reported, as `ip` does.
+   */
+  async dumpEach(request: Request, onMessage: (m: NlMessage) => void): Promise<{ interrupted: boolean }> {
+    const run = this.dumpQueue.then(() =>
+      this.dumpOnce(request, (m) => {
+        onMessage(m);
+        return undefined;
+      }),
+    );
+    this.dumpQueue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return { interrupted: (await run).interrupted };
+  }
+
+  /**
    * A GET without NLM_F_DUMP (e.g. one link by name): the kernel answers with
    * the object or an error (ENODEV…), which is thrown as a NetlinkError.
    */

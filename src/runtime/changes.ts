@@ -11,7 +11,14 @@ export interface Change {
   readonly detail?: string | undefined;
 }
 
-export class ChangeLog {
+/** What a controller's pass records: kernel changes, and what waits. */
+export interface ChangeRecorder {
+  record(change: Change): void;
+  /** Something that cannot be applied yet (e.g. its link is not there), until this controller's next pass. */
+  wait(id: string, reason: string): void;
+}
+
+export class ChangeLog implements ChangeRecorder {
   readonly changes: Change[] = [];
   /** Things that could not be applied yet and are waiting (e.g. for a link to appear). */
   readonly pending = new Map<string, string>();

@@ -2,11 +2,13 @@
 // input changes and enforces one writer per output type.
 import type { Logger } from '../log.js';
 import type { Resource } from '../resources/resource.js';
-import type { ChangeLog } from './changes.js';
+import type { ChangeRecorder } from './changes.js';
 
 export interface Input {
   namespace: string;
   type: string;
+  /** Read at each pass, but its changes neither wake the controller nor are waited for. */
+  passive?: boolean;
 }
 
 export interface Output {
@@ -25,7 +27,7 @@ export interface ReconcileContext {
    * consumers hold finalizers. A one-shot run relies on the persisted records alone.
    */
   readonly longRunning: boolean;
-  readonly changes: ChangeLog;
+  readonly changes: ChangeRecorder;
   list<S>(namespace: string, type: string): Resource<S>[];
   count(namespace: string, type: string): number;
   get<S>(namespace: string, type: string, id: string): Resource<S> | undefined;
@@ -41,12 +43,21 @@ export interface ReconcileContext {
   requeueAfter(ms: number): void;
   /** Persists the state namespace now (before making kernel changes it records). */
   flushState(): Promise<void>;
+  /** Lets other controllers run (a long pass calls it every few thousand items). */
+  yield(): Promise<void>;
 }
 
 export interface Controller {
   readonly name: string;
   readonly inputs: readonly Input[];
   readonly outputs: readonly Output[];
+  /**
+   * Controllers (by name) that must be idle — neither queued nor running — when
+   * this one starts a pass (daemon mode; one-shot runs in registration order).
+   * E.g. routes after addresses after links, so a route through a gateway is not
+   * sent before the address that reaches it.
+   */
+  readonly after?: readonly string[];
   reconcile(ctx: ReconcileContext): Promise<void>;
   /** Called once when the runtime starts (e.g. to subscribe to kernel events). */
   start?(wake: () => void): void | Promise<void>;

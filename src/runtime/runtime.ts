@@ -1,11 +1,19 @@
-// The controller runtime: wakes controllers when their inputs change, runs one
-// reconcile at a time in registration order (so in one pass links come before
-// addresses before routes), coalesces and rate-limits wake-ups, retries failures
-// with backoff, and persists the state namespace.
+// The controller runtime: wakes controllers when their inputs change, coalesces
+// and rate-limits wake-ups, retries failures with backoff, and persists the
+// state namespace (one save at a time).
+//
+// Daemon mode runs each controller on its own schedule, concurrently: a long
+// pass of one controller (100k routes) never delays another's. A controller
+// first runs once every other writer of its inputs has run once (so it starts
+// from complete specs and statuses), and never while a controller it names in
+// `after` is queued or running (routes after addresses after links).
+// One-shot mode (apply) runs one pass at a time in registration order, with
+// the outside world quiesced between passes (kernel events of one pass reach
+// the status controllers before the next pass starts): a plan is deterministic.
 import type { Logger } from '../log.js';
 import { NS, type Resource } from '../resources/resource.js';
 import { Store, type WatchEventType } from '../resources/store.js';
-import { ChangeLog, type Change } from './changes.js';
+import { ChangeLog, type Change, type ChangeRecorder } from './changes.js';
 import { TerminalError, type Controller, type ReconcileContext } from './controller.js';
 import { TokenBucket, backoffMs } from './trigger.js';
 
@@ -21,19 +29,37 @@ export interface RuntimeOptions {
   retry?: { baseMs: number; maxMs: number; maxAttempts: number };
   /** Saves the state namespace; called after passes that changed it. */
   persist?: (resources: Resource[]) => Promise<void>;
+  /**
+   * Called when no controller has work left: resolves once every outside event
+   * that was already under way has been delivered (a kernel watch's barrier),
+   * so that settle() does not return while such an event would wake someone.
+   */
+  quiesce?: () => Promise<void>;
 }
 
 interface Runner {
   controller: Controller;
-  index: number;
   log: Logger;
   queued: boolean;
   running: boolean;
+  /** It has completed a reconcile (successfully or not): its outputs are there to read. */
+  ranOnce: boolean;
+  /** Other controllers that write one of its inputs: it waits for their first pass. */
+  writersOfInputs: Runner[];
+  /** Controllers that must be idle when it starts (Controller.after). */
+  after: Runner[];
   failures: number;
   lastError: Error | undefined;
   bucket: TokenBucket | undefined;
   retryTimer: NodeJS.Timeout | undefined;
   requeueTimer: NodeJS.Timeout | undefined;
+  rateTimer: NodeJS.Timeout | undefined;
+  /** IDs it reported as pending in the current change log (cleared at its next pass). */
+  pending: Set<string>;
+  /** Daemon: outside events are being quiesced before it may start (it has `after` controllers). */
+  quiescing: boolean;
+  /** Daemon: quiesced since it last became ready to start. */
+  quiesced: boolean;
 }
 
 function key(namespace: string, type: string): string {
@@ -63,14 +89,19 @@ export class Runtime {
   private readonly readers = new Map<string, Runner[]>();
   private readonly writers = new Map<string, { runner: Runner; exclusive: boolean }[]>();
   private readonly unwatch: Array<() => void> = [];
+  /** The controller inside a synchronous store write (it is not woken by its own change). */
   private activeWriter: Runner | undefined;
-  private loopRunning = false;
-  private loopTimer: NodeJS.Timeout | undefined;
   private idleWaiters: Array<() => void> = [];
   private stateDirty = false;
+  private persisting: Promise<void> | undefined;
   private started = false;
   private stopped = false;
+  private checkingIdle = false;
+  /** One-shot: between two passes, while outside events are being quiesced. */
+  private serialBusy = false;
   private readonly options: RuntimeOptions;
+  private readonly startHooks: Array<() => void> = [];
+  private readonly stopHooks: Array<() => void> = [];
 
   constructor(options: RuntimeOptions, store = new Store()) {
     this.options = options;
@@ -80,21 +111,37 @@ export class Runtime {
     this.dryRun = options.dryRun ?? false;
   }
 
+  /** Runs when the runtime starts, before the first pass (e.g. opening the kernel watch). */
+  onStart(hook: () => void): void {
+    this.startHooks.push(hook);
+  }
+
+  /** Runs when the runtime has stopped (e.g. closing the kernel watch). */
+  onStop(hook: () => void): void {
+    this.stopHooks.push(hook);
+  }
+
   register(controller: Controller): void {
     if (this.started) throw new Error('register controllers before start()');
     if (this.byName.has(controller.name)) throw new Error(`controller ${controller.name} registered twice`);
     const rate = this.options.rate ?? (this.mode === 'daemon' ? { perSecond: 10, burst: 5 } : undefined);
     const runner: Runner = {
       controller,
-      index: this.runners.length,
       log: this.log.child({ controller: controller.name }),
       queued: false,
       running: false,
+      ranOnce: false,
+      writersOfInputs: [],
+      after: [],
       failures: 0,
       lastError: undefined,
       bucket: rate ? new TokenBucket(rate.perSecond, rate.burst) : undefined,
       retryTimer: undefined,
       requeueTimer: undefined,
+      rateTimer: undefined,
+      pending: new Set(),
+      quiescing: false,
+      quiesced: false,
     };
     for (const out of controller.outputs) {
       const k = key(out.namespace, out.type);
@@ -108,6 +155,7 @@ export class Runtime {
       this.writers.set(k, existing);
     }
     for (const input of controller.inputs) {
+      if (input.passive) continue;
       const k = key(input.namespace, input.type);
       const list = this.readers.get(k) ?? [];
       list.push(runner);
@@ -120,21 +168,75 @@ export class Runtime {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    for (const runner of this.runners) {
+      const deps = new Set<Runner>();
+      for (const input of runner.controller.inputs) {
+        if (input.passive) continue;
+        for (const w of this.writers.get(key(input.namespace, input.type)) ?? []) if (w.runner !== runner) deps.add(w.runner);
+      }
+      runner.writersOfInputs = [...deps];
+      runner.after = (runner.controller.after ?? []).map((n) => this.byName.get(n)).filter((r): r is Runner => r !== undefined);
+    }
+    this.breakCycles();
     const kinds = new Set<string>([...this.readers.keys(), ...this.writers.keys()]);
     for (const k of kinds) {
       const slash = k.indexOf('/');
       const readers = this.readers.get(k) ?? [];
       this.unwatch.push(this.store.watch(k.slice(0, slash), k.slice(slash + 1), (type, resource) => this.onEvent(readers, type, resource)));
     }
+    for (const hook of this.startHooks) hook();
     for (const runner of this.runners) {
       await runner.controller.start?.(() => this.queue(runner));
     }
-    for (const runner of this.runners) this.queue(runner);
+    for (const runner of this.runners) runner.queued = true;
+    this.schedule();
+  }
+
+  /**
+   * Controllers that feed each other (the DHCP operator reads the merged hostname
+   * and writes an operator-layer one) cannot wait for each other's first pass:
+   * within such a cycle (a strongly connected component) nobody waits.
+   */
+  private breakCycles(): void {
+    const index = new Map<Runner, number>();
+    const low = new Map<Runner, number>();
+    const onStack = new Set<Runner>();
+    const stack: Runner[] = [];
+    const component = new Map<Runner, number>();
+    let counter = 0;
+    let components = 0;
+    const visit = (r: Runner): void => {
+      index.set(r, counter);
+      low.set(r, counter);
+      counter++;
+      stack.push(r);
+      onStack.add(r);
+      for (const d of r.writersOfInputs) {
+        if (!index.has(d)) {
+          visit(d);
+          low.set(r, Math.min(low.get(r)!, low.get(d)!));
+        } else if (onStack.has(d)) {
+          low.set(r, Math.min(low.get(r)!, index.get(d)!));
+        }
+      }
+      if (low.get(r) === index.get(r)) {
+        for (;;) {
+          const x = stack.pop()!;
+          onStack.delete(x);
+          component.set(x, components);
+          if (x === r) break;
+        }
+        components++;
+      }
+    };
+    for (const r of this.runners) if (!index.has(r)) visit(r);
+    for (const r of this.runners) r.writersOfInputs = r.writersOfInputs.filter((d) => component.get(d) !== component.get(r));
   }
 
   /** Starts a new change log (the previous one stays with whoever holds it). */
   newChangeLog(onRecord?: (change: Change) => void, keep = true): ChangeLog {
     this.changes = new ChangeLog(onRecord, keep);
+    for (const r of this.runners) r.pending.clear();
     return this.changes;
   }
 
@@ -146,7 +248,7 @@ export class Runtime {
 
   private onEvent(readers: readonly Runner[], type: WatchEventType, resource: Resource): void {
     for (const runner of readers) {
-      if (runner !== this.activeWriter && !runner.queued) this.queue(runner);
+      if (runner !== this.activeWriter) this.queue(runner);
     }
     // the owner destroys a torn-down resource once its last finalizer is gone
     const md = resource.metadata;
@@ -157,64 +259,93 @@ export class Runtime {
   }
 
   private queue(runner: Runner): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.started) {
+      runner.queued = true;
+      return;
+    }
+    if (runner.queued) return;
     runner.queued = true;
-    this.kick();
+    // schedule on a later tick: wake-ups from one synchronous burst of writes coalesce
+    setImmediate(() => this.schedule());
   }
 
-  private kick(): void {
-    if (this.loopRunning || this.stopped) return;
-    if (this.loopTimer) {
-      clearTimeout(this.loopTimer);
-      this.loopTimer = undefined;
-    }
-    this.loopRunning = true;
-    setImmediate(() => void this.loop());
-  }
-
-  private async loop(): Promise<void> {
-    try {
-      for (;;) {
-        if (this.stopped) return;
-        let next: Runner | undefined;
-        let waitMs = Infinity;
-        for (const r of this.runners) {
-          if (!r.queued) continue;
-          const wait = r.bucket ? r.bucket.waitMs() : 0;
-          if (wait === 0) {
-            next = r;
-            break;
+  /** Starts every queued controller that may run now (one-shot: the first in registration order, when none runs). */
+  private schedule(): void {
+    if (this.stopped) return;
+    const serial = this.mode === 'oneshot';
+    if (serial && (this.serialBusy || this.runners.some((r) => r.running))) return;
+    for (const r of this.runners) {
+      if (!r.queued || r.running) continue;
+      if (!serial) {
+        if (!r.writersOfInputs.every((w) => w.ranOnce)) continue;
+        if (r.after.some((a) => a.queued || a.running || a.quiescing)) continue;
+        if (r.after.length > 0 && this.options.quiesce && !r.quiesced) {
+          // kernel events of what the controllers it runs after just did: delivered first (they may wake them again)
+          if (!r.quiescing) {
+            r.quiescing = true;
+            this.options
+              .quiesce()
+              .catch((err: unknown) => r.log.debug({ err: err instanceof Error ? err.message : String(err) }, 'quiesce failed'))
+              .finally(() => {
+                r.quiescing = false;
+                r.quiesced = true;
+                this.schedule();
+              });
           }
-          waitMs = Math.min(waitMs, wait);
+          continue;
         }
-        if (!next) {
-          if (waitMs !== Infinity) this.loopTimer = setTimeout(() => this.kick(), waitMs);
-          break;
-        }
-        next.bucket?.take();
-        next.queued = false;
-        await this.runOnce(next);
       }
-    } finally {
-      this.loopRunning = false;
+      if (r.bucket) {
+        const wait = r.bucket.waitMs();
+        if (wait > 0) {
+          r.rateTimer ??= setTimeout(() => {
+            r.rateTimer = undefined;
+            this.schedule();
+          }, wait);
+          continue;
+        }
+        r.bucket.take();
+      }
+      r.queued = false;
+      r.quiesced = false;
+      void this.runOnce(r);
+      if (serial) return;
     }
-    await this.persistIfDirty();
-    if (this.isIdle()) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of waiters) w();
-    } else if (this.runners.some((r) => r.queued) && !this.loopTimer) {
-      this.kick();
-    }
+    this.checkIdle();
   }
 
   private isIdle(): boolean {
-    if (this.loopRunning) return false;
+    if (this.serialBusy) return false;
     for (const r of this.runners) {
-      if (r.queued || r.running) return false;
+      if (r.queued || r.running || r.quiescing) return false;
       if (this.mode === 'oneshot' && r.retryTimer) return false;
     }
-    return true;
+    return this.persisting === undefined;
+  }
+
+  /** Resolves settle() waiters once nothing is left to do, outside events included. */
+  private checkIdle(): void {
+    if (!this.isIdle() || this.idleWaiters.length === 0 || this.checkingIdle) return;
+    const quiesce = this.options.quiesce;
+    if (!quiesce) {
+      this.resolveIdle();
+      return;
+    }
+    this.checkingIdle = true;
+    quiesce()
+      .catch((err: unknown) => this.log.debug({ err: err instanceof Error ? err.message : String(err) }, 'quiesce failed'))
+      .finally(() => {
+        this.checkingIdle = false;
+        // an event delivered meanwhile queued someone: they run, and the check comes again
+        if (this.isIdle()) this.resolveIdle();
+        else this.schedule();
+      });
+  }
+
+  private resolveIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
   }
 
   private async runOnce(runner: Runner): Promise<void> {
@@ -223,6 +354,8 @@ export class Runtime {
       clearTimeout(runner.requeueTimer);
       runner.requeueTimer = undefined;
     }
+    for (const id of runner.pending) this.changes.pending.delete(id);
+    runner.pending.clear();
     const ctx = this.context(runner);
     const started = performance.now();
     try {
@@ -238,8 +371,22 @@ export class Runtime {
       this.scheduleRetry(runner, error);
     } finally {
       runner.running = false;
+      runner.ranOnce = true;
     }
     await this.persistIfDirty();
+    if (this.mode === 'oneshot' && this.options.quiesce) {
+      // what this pass changed in the kernel reaches the status controllers before the next pass
+      this.serialBusy = true;
+      try {
+        await this.options.quiesce();
+      } catch (err) {
+        runner.log.debug({ err: err instanceof Error ? err.message : String(err) }, 'quiesce failed');
+      } finally {
+        this.serialBusy = false;
+      }
+    }
+    // the next pass, and readers that waited for this one's first
+    this.schedule();
   }
 
   private scheduleRetry(runner: Runner, error: Error): void {
@@ -252,6 +399,7 @@ export class Runtime {
     const fields = { err: error.message, retryInMs: delay };
     if (this.mode === 'daemon') runner.log.warn(fields, 'reconcile failed');
     else runner.log.debug(fields, 'reconcile failed');
+    if (runner.retryTimer) clearTimeout(runner.retryTimer);
     runner.retryTimer = setTimeout(() => {
       runner.retryTimer = undefined;
       this.queue(runner);
@@ -275,11 +423,28 @@ export class Runtime {
       this.activeWriter = undefined;
       if (namespace === NS.state && store.lastWriteChanged) this.stateDirty = true;
     };
+    const write = <R>(ns: string, fn: () => R): R => {
+      this.activeWriter = runner;
+      try {
+        return fn();
+      } finally {
+        done(ns);
+      }
+    };
+    const log = this.changes;
+    // pending entries belong to the controller that reported them: its next pass starts them afresh
+    const changes: ChangeRecorder = {
+      record: (change) => log.record(change),
+      wait: (id, reason) => {
+        runner.pending.add(id);
+        log.wait(id, reason);
+      },
+    };
     return {
       log: runner.log,
       dryRun: this.dryRun,
       longRunning: this.mode === 'daemon',
-      changes: this.changes,
+      changes,
       list: (ns, type) => {
         canRead(ns, type);
         return this.store.list(ns, type);
@@ -294,48 +459,23 @@ export class Runtime {
       },
       put: (ns, type, id, spec) => {
         canWrite(ns, type);
-        this.activeWriter = runner;
-        try {
-          return store.put(ns, type, id, spec, owner);
-        } finally {
-          done(ns);
-        }
+        return write(ns, () => store.put(ns, type, id, spec, owner));
       },
       teardown: (ns, type, id) => {
         canWrite(ns, type);
-        this.activeWriter = runner;
-        try {
-          return store.teardown(ns, type, id, owner);
-        } finally {
-          done(ns);
-        }
+        return write(ns, () => store.teardown(ns, type, id, owner));
       },
       destroy: (ns, type, id) => {
         canWrite(ns, type);
-        this.activeWriter = runner;
-        try {
-          store.destroy(ns, type, id, owner);
-        } finally {
-          done(ns);
-        }
+        write(ns, () => store.destroy(ns, type, id, owner));
       },
       addFinalizer: (ns, type, id) => {
         canRead(ns, type);
-        this.activeWriter = runner;
-        try {
-          store.addFinalizer(ns, type, id, owner);
-        } finally {
-          done(ns);
-        }
+        write(ns, () => store.addFinalizer(ns, type, id, owner));
       },
       removeFinalizer: (ns, type, id) => {
         canRead(ns, type);
-        this.activeWriter = runner;
-        try {
-          store.removeFinalizer(ns, type, id, owner);
-        } finally {
-          done(ns);
-        }
+        write(ns, () => store.removeFinalizer(ns, type, id, owner));
       },
       requeueAfter: (ms) => {
         if (this.mode === 'oneshot') return; // a one-shot run reports what is pending instead of waiting
@@ -343,29 +483,46 @@ export class Runtime {
         runner.requeueTimer = setTimeout(() => {
           runner.requeueTimer = undefined;
           this.queue(runner);
-        }, ms);
+        }, Math.max(0, ms));
       },
       flushState: () => this.persistIfDirty(),
+      yield: () => new Promise<void>((resolve) => setImmediate(resolve)),
     };
   }
 
+  /** Saves the state namespace when it changed; one save at a time, the last one sees every change. */
   private async persistIfDirty(): Promise<void> {
+    while (this.persisting) await this.persisting;
     if (!this.stateDirty || this.dryRun || !this.options.persist) return;
     this.stateDirty = false;
     const resources: Resource[] = [];
     for (const type of this.store.kindsIn(NS.state)) resources.push(...this.store.list(NS.state, type));
-    await this.options.persist(resources);
+    const saving = this.options.persist(resources);
+    this.persisting = saving.finally(() => {
+      this.persisting = undefined;
+    });
+    try {
+      await this.persisting;
+    } finally {
+      this.checkIdle();
+    }
   }
 
-  /** Resolves once no controller is queued, running or (one-shot) waiting to retry. */
+  /** Resolves once no controller is queued, running or (one-shot) waiting to retry, and outside events are in. */
   settle(): Promise<void> {
-    if (this.isIdle() && !this.runners.some((r) => r.queued)) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    const done = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    this.checkIdle();
+    return done;
   }
 
   /** Controllers whose last reconcile failed, with the error. */
   failures(): Array<{ controller: string; error: Error }> {
     return this.runners.filter((r) => r.lastError).map((r) => ({ controller: r.controller.name, error: r.lastError! }));
+  }
+
+  /** Whether a controller is in the middle of a pass (for tests and status). */
+  isRunning(name: string): boolean {
+    return this.byName.get(name)?.running ?? false;
   }
 
   async stop(): Promise<void> {
@@ -375,13 +532,16 @@ export class Runtime {
       await this.settle();
     }
     this.stopped = true;
-    if (this.loopTimer) clearTimeout(this.loopTimer);
     for (const r of this.runners) {
       if (r.retryTimer) clearTimeout(r.retryTimer);
       if (r.requeueTimer) clearTimeout(r.requeueTimer);
+      if (r.rateTimer) clearTimeout(r.rateTimer);
     }
     for (const u of this.unwatch) u();
+    // wait for passes still under way (they may be writing the kernel)
+    while (this.runners.some((r) => r.running)) await new Promise((resolve) => setTimeout(resolve, 5));
     for (const r of this.runners) await r.controller.stop?.();
     await this.persistIfDirty();
+    for (const hook of this.stopHooks) hook();
   }
 }

@@ -1,7 +1,7 @@
 // An in-memory kernel for controller tests. Requests are encoded to bytes and
 // decoded back with netcfg's own codec, then applied with the kernel's rules for
 // EEXIST / ESRCH / EADDRNOTAVAIL and a reachable IPv4 gateway.
-import type { Kernel } from '../../src/controllers/kernel.js';
+import type { Kernel, KernelEventKind, KernelEvents, KernelWatchOptions } from '../../src/controllers/kernel.js';
 import { NlWriter } from '../../src/netlink/codec.js';
 import { NLM_F_EXCL } from '../../src/netlink/constants.js';
 import type { Outcome, Request } from '../../src/netlink/connection.js';
@@ -43,6 +43,22 @@ export class FakeKernel implements Kernel {
   log: string[] = [];
   /** Called after a link is renamed (a test's fake sysfs follows). */
   onRename?: (from: string, to: string) => void;
+  private readonly watchers = new Set<KernelWatchOptions>();
+
+  /** Events as the kernel sends them: after each change, to every watcher of that kind (synchronous here). */
+  watch(options: KernelWatchOptions): KernelEvents {
+    this.watchers.add(options);
+    return { barrier: async () => {}, close: () => void this.watchers.delete(options) };
+  }
+
+  /** Tells the watchers (tests call it after changing links, addresses or routes directly). */
+  changed(kind: KernelEventKind, route?: RouteMessage): void {
+    for (const w of this.watchers) {
+      if (!w.kinds.includes(kind)) continue;
+      if (kind === 'route' && route && w.routeFilter && !w.routeFilter({ family: route.family, table: route.table, dst: route.dst !== undefined && route.dstLen > 0 ? `${route.dst}/${route.dstLen}` : '' })) continue;
+      w.onEvent(kind);
+    }
+  }
 
   addLink(name: string, extra: Partial<LinkMessage> = {}): LinkMessage {
     const link: LinkMessage = { index: this.links.length + 1, type: 1, flags: 0, name, mtu: 1500, operState: 'down', altNames: [], ...extra };
@@ -58,14 +74,33 @@ export class FakeKernel implements Kernel {
     return this.addresses.filter((a) => family === undefined || a.family === family).map((a) => ({ ...a }));
   }
 
+  /** Dumps filter by table, family and protocol, as the kernel does with strict checking. */
   async listRoutes(filter: RouteDumpFilter = {}): Promise<RouteMessage[]> {
-    return this.routes.filter((r) => (filter.table === undefined || r.table === filter.table) && (filter.family === undefined || r.family === filter.family)).map((r) => ({ ...r }));
+    return this.routes
+      .filter(
+        (r) =>
+          (filter.table === undefined || r.table === filter.table) &&
+          (filter.family === undefined || r.family === filter.family) &&
+          (filter.protocol === undefined || r.protocol === filter.protocol) &&
+          (filter.oif === undefined || r.oif === filter.oif),
+      )
+      .map((r) => ({ ...r }));
+  }
+
+  /** RTM_F_FIB_MATCH: the longest prefix in main that holds the address, lowest metric first. */
+  async lookupRoute(family: Family, address: string): Promise<RouteMessage | undefined> {
+    const ip = parseIP(address);
+    if (!ip) return undefined;
+    const matches = this.routes.filter((r) => r.family === family && r.table === 254 && prefixContains({ ...parseIP(r.dst ?? (family === 'inet4' ? '0.0.0.0' : '::'))!, bits: r.dstLen }, ip));
+    matches.sort((a, b) => b.dstLen - a.dstLen || a.priority - b.priority);
+    return matches[0] ? { ...matches[0] } : undefined;
   }
 
   async execAll(requests: readonly Request[]): Promise<Outcome[]> {
     return requests.map((req) => {
       if (req.write) this.writes++;
       const outcome = this.apply(req);
+      if (outcome.ok && req.write) this.changed(req.type === RTM_NEWADDR || req.type === RTM_DELADDR ? 'address' : req.type === RTM_NEWROUTE || req.type === RTM_DELROUTE ? 'route' : 'link');
       this.log.push(`${outcome.ok ? 'ok' : 'fail'} ${req.describe()}`);
       if (!outcome.ok && req.okErrors?.includes((outcome.error as NetlinkError).code)) return { ok: true };
       if (!outcome.ok) return { ok: false, error: (outcome.error as NetlinkError).withOperation(req.describe()) };

@@ -139,13 +139,16 @@ describe('safe apply', () => {
     const net = createTestNet();
     await applyJson(net, net.file('a.yaml', A));
     const underA = net.dump();
-    await netcfg(['apply', '--try', '--timeout', '2s', '--netns', net.ns, '--state-dir', net.stateDir, net.file('b.yaml', B)]);
+    // long enough for two more CLI runs on a loaded machine; the deadline passing unconfirmed is the test above
+    const tried = Date.now();
+    await netcfg(['apply', '--try', '--timeout', '5s', '--netns', net.ns, '--state-dir', net.stateDir, net.file('b.yaml', B)]);
     const again = await netcfg(['apply', '--netns', net.ns, '--state-dir', net.stateDir, net.file('a.yaml', A)]);
     expect(again.exitCode).toBe(2);
     expect(again.stderr).toContain('waiting for confirmation');
     const confirmed = await netcfg(['confirm', '--netns', net.ns, '--state-dir', net.stateDir]);
     expect(confirmed.exitCode, confirmed.stderr).toBe(0);
-    await new Promise((r) => setTimeout(r, 3000));
+    // past the deadline: the confirmed config stays
+    await new Promise((r) => setTimeout(r, Math.max(0, tried + 5500 - Date.now())));
     expect(addrs(net)).toEqual(['192.0.2.20/24']);
     const underB = net.dump();
     const rolled = await netcfg(['rollback', '--netns', net.ns, '--state-dir', net.stateDir]);

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { MACHINE_CONFIG_ID } from '../../src/controllers/config/machine-config.js';
-import { CONFIG_OWNER, configRuntime, watchKernel } from '../../src/engine.js';
-import { silentLogger } from '../../src/log.js';
+import { CONFIG_OWNER, configRuntime } from '../../src/engine.js';
+import { createLogger, silentLogger } from '../../src/log.js';
 import { RtnlClient } from '../../src/netlink/rtnetlink/client.js';
 import { NS } from '../../src/resources/resource.js';
 import { T } from '../../src/resources/network/types.js';
@@ -22,9 +22,8 @@ describe('watch-driven reconcile', () => {
   it('configures a link when it appears and repairs a deleted address', async () => {
     const net = createTestNet({ interfaces: 0 });
     const kernel = RtnlClient.open({ netns: net.ns });
-    const log = silentLogger();
+    const log = process.env.NETCFG_DEBUG_TEST ? createLogger('debug') : silentLogger();
     const runtime = configRuntime({ kernel, log, mode: 'daemon' });
-    const watch = watchKernel(runtime, net.ns, log);
     try {
       const { config } = parseConfig('c.yaml', 'machine:\n  network:\n    interfaces:\n      - interface: hot0\n        mtu: 1280\n        addresses: [192.0.2.77/24]\n');
       runtime.store.put(NS.config, T.MachineConfig, MACHINE_CONFIG_ID, config, CONFIG_OWNER);
@@ -44,7 +43,6 @@ describe('watch-driven reconcile', () => {
       await until('address repaired', () => (addrOf() ?? []).some((a) => a.local === '192.0.2.77'));
       expect(Date.now() - t0).toBeLessThan(2000);
     } finally {
-      watch.close();
       await runtime.stop();
       kernel.close();
     }

@@ -157,6 +157,10 @@ machine:
     // the failed route was not recorded as netcfg's
     const records = state.kinds.find((kd) => kd.type === 'AppliedRoute')!.items.map((i) => i.id);
     expect(records).toEqual(['inet4/192.0.2.1/198.51.100.0/24/50']);
+    // the retries (one-shot: 3 passes) sent only the refused route again, never the one already in
+    expect(k.log.filter((l) => l.includes('198.51.100.0/24'))).toEqual(['ok add route 198.51.100.0/24 via 192.0.2.1 dev eth0 metric 50']);
+    expect(k.log.filter((l) => l.includes('via 203.0.113.1'))).toHaveLength(3);
+    expect(r.changes.changes.filter((c) => c.kind === 'route').map((c) => c.action)).toEqual(['add']);
   });
 
   it('waits for a link that is not there, and configures it once it appears', async () => {
@@ -203,7 +207,7 @@ describe('route identity', () => {
     ]);
     expect(k.routes.map((x) => [x.protocol, x.mtu])).toEqual([[4, undefined]]);
     await apply(k, state, 'machine: {network: {interfaces: [{interface: eth0, addresses: [192.0.2.10/24]}]}}');
-    expect(k.routes.map((x) => [x.protocol, x.mtu])).toEqual([[3, 1300]]);
+    expect(k.routes.map((x) => [x.protocol, x.mtu]), k.log.join('\n')).toEqual([[3, 1300]]);
   });
 });
 

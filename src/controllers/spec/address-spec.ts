@@ -1,15 +1,17 @@
 // AddressSpecController: makes kernel addresses match the merged AddressSpecs.
 // It adds missing addresses, replaces one whose scope, flags or priority differ,
 // and on removal deletes only addresses it added (restoring one it replaced).
+// It sees the kernel through the link and address statuses.
 import { parsePrefix } from '../../net/ip.js';
-import { addAddressRequest, addressOf, deleteAddressRequest, type AddressMessage } from '../../netlink/rtnetlink/address.js';
+import { addAddressRequest, deleteAddressRequest } from '../../netlink/rtnetlink/address.js';
 import { IFA_F_MANAGED_MASK, IFA_F_PERMANENT } from '../../netlink/rtnetlink/constants.js';
 import type { Request } from '../../netlink/connection.js';
 import { NS } from '../../resources/resource.js';
 import { Scope, addressFlagsText, parseAddressFlags } from '../../resources/network/enums.js';
-import { T, type AddressRecord, type AddressSpec, type AppliedAddress } from '../../resources/network/types.js';
+import { T, type AddressRecord, type AddressSpec, type AddressStatus, type AppliedAddress, type LinkStatus } from '../../resources/network/types.js';
 import { ReconcileErrors, type Controller, type ReconcileContext } from '../../runtime/controller.js';
-import { LinkIndex, type Kernel } from '../kernel.js';
+import type { Kernel } from '../kernel.js';
+import { StatusLinks } from '../link-resolver.js';
 import { runOperations, type Operation } from '../outcomes.js';
 import { finishUndo, hold, keep, forget, partition } from './applied.js';
 
@@ -20,19 +22,15 @@ function key(index: number, address: string): string {
   return `${index}/${address}`;
 }
 
-function kernelKey(a: AddressMessage): string | undefined {
-  const ip = addressOf(a);
-  return ip === undefined ? undefined : key(a.index, `${ip}/${a.prefixLen}`);
-}
-
-function record(a: AddressMessage, linkName: string): AddressRecord {
+/** A kernel address as netcfg records it (the flags it manages only). */
+function record(a: AddressStatus, linkName: string): AddressRecord {
   return {
-    address: `${addressOf(a)}/${a.prefixLen}`,
+    address: a.address,
     linkName,
     family: a.family,
-    scope: Scope.name(a.scope),
-    flags: addressFlagsText(a.flags & IFA_F_MANAGED_MASK),
-    priority: a.priority ?? 0,
+    scope: a.scope,
+    flags: addressFlagsText((parseAddressFlags(a.flags) ?? 0) & IFA_F_MANAGED_MASK),
+    priority: a.priority,
   };
 }
 
@@ -58,20 +56,22 @@ function deleteRequest(r: AddressRecord, index: number): Request {
 
 export class AddressSpecController implements Controller {
   readonly name = 'AddressSpecController';
-  readonly inputs = [{ namespace: NS.network, type: T.AddressSpec }];
+  readonly inputs = [
+    { namespace: NS.network, type: T.AddressSpec },
+    { namespace: NS.network, type: T.LinkStatus },
+    { namespace: NS.network, type: T.AddressStatus },
+  ];
   readonly outputs = [{ namespace: NS.state, type: T.AppliedAddress, kind: 'exclusive' as const }];
+  /** Addresses go on links as they are after the link controller's pass, seen through fresh statuses. */
+  readonly after = ['LinkSpecController', 'LinkStatusController', 'AddressStatusController'];
 
   constructor(private readonly kernel: Kernel) {}
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const { running, undo, record: recordOf } = partition<AddressSpec, AppliedAddress>(ctx, T.AddressSpec, T.AppliedAddress);
-    const [linkList, addressList] = await Promise.all([this.kernel.listLinks(), this.kernel.listAddresses()]);
-    const links = new LinkIndex(linkList);
-    const kernel = new Map<string, AddressMessage>();
-    for (const a of addressList) {
-      const k = kernelKey(a);
-      if (k) kernel.set(k, a);
-    }
+    const links = new StatusLinks(ctx.list<LinkStatus>(NS.network, T.LinkStatus).map((r) => ({ ...r.spec, name: r.metadata.id })));
+    const kernel = new Map<string, AddressStatus>();
+    for (const { spec: a } of ctx.list<AddressStatus>(NS.network, T.AddressStatus)) kernel.set(key(a.linkIndex, a.address), a);
     const ops: Operation[] = [];
     const errors: Error[] = [];
     const intents: Array<() => void> = [];
@@ -133,8 +133,8 @@ export class AddressSpecController implements Controller {
       }
       const have = record(current, spec.linkName);
       const differs =
-        Scope.number(want.scope) !== current.scope ||
-        ((parseAddressFlags(want.flags) ?? 0) & COMPARED_FLAGS) !== (current.flags & COMPARED_FLAGS) ||
+        want.scope !== current.scope ||
+        ((parseAddressFlags(want.flags) ?? 0) & COMPARED_FLAGS) !== ((parseAddressFlags(current.flags) ?? 0) & COMPARED_FLAGS) ||
         want.priority !== have.priority;
       if (!differs) {
         // already as wanted: ours if we made it, otherwise someone else's that we leave alone on removal
@@ -173,6 +173,9 @@ export class AddressSpecController implements Controller {
     const first = ops.length;
     await runOperations(this.kernel, ops);
     if (ops.length > first) await runOperations(this.kernel, ops.slice(first));
+    // the daemon checks its writes once the statuses have caught up (an address removed again
+    // before the statuses ever showed it leaves them unchanged: nothing else would wake this controller)
+    if (ops.length > 0) ctx.requeueAfter(0);
     if (errors.length > 0) throw new ReconcileErrors(errors);
   }
 }

@@ -86,7 +86,12 @@ async function resolveEndpoints(spec: WireguardSpec): Promise<WireguardSpec> {
 
 export class LinkSpecController implements Controller {
   readonly name = 'LinkSpecController';
-  readonly inputs = [{ namespace: NS.network, type: T.LinkSpec }];
+  // woken by link changes through the statuses (a link that appears, drift); it lists the
+  // links itself, since it reads its own writes back within one pass (a bond before its members)
+  readonly inputs = [
+    { namespace: NS.network, type: T.LinkSpec },
+    { namespace: NS.network, type: T.LinkStatus },
+  ];
   readonly outputs = [{ namespace: NS.state, type: T.AppliedLink, kind: 'exclusive' as const }];
 
   constructor(private readonly kernel: Kernel) {}

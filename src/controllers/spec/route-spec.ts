@@ -4,17 +4,25 @@
 // out-link, source or MTU it is replaced. Removal deletes only routes netcfg
 // added, restoring a route it replaced.
 //
+// It sees the kernel through the link and route statuses (the route statuses
+// hold only routes of the tables and protocols netcfg uses). A route that is
+// refused because one of the same identity exists (EEXIST: someone else's, of
+// another protocol) is looked for on its own and replaced as above.
+//
 // Written for bulk: 100k routes are planned as plain objects (no closures per
 // route) and sent in pipelined segments.
 import type { Request } from '../../netlink/connection.js';
-import { AddRouteRequest, DeleteRouteRequest, type RouteMessage, type RouteParams } from '../../netlink/rtnetlink/route.js';
+import { AddRouteRequest, DeleteRouteRequest, type RouteParams } from '../../netlink/rtnetlink/route.js';
 import { NS } from '../../resources/resource.js';
-import { RouteProtocol, RouteType, RoutingTable, Scope, routeTableNumber } from '../../resources/network/enums.js';
+import { RouteProtocol, RouteType, Scope, routeTableNumber } from '../../resources/network/enums.js';
 import { RT_SCOPE_UNIVERSE, RTN_UNICAST, RTPROT_STATIC } from '../../netlink/rtnetlink/constants.js';
-import { T, type AppliedRoute, type RouteRecord, type RouteSpec } from '../../resources/network/types.js';
+import { T, type AppliedRoute, type LinkStatus, type RouteRecord, type RouteSpec, type RouteStatus } from '../../resources/network/types.js';
 import type { Change, ChangeAction } from '../../runtime/changes.js';
 import { ReconcileErrors, type Controller, type ReconcileContext } from '../../runtime/controller.js';
-import { LinkIndex, type Kernel } from '../kernel.js';
+import { isNetlinkErrno } from '../../netlink/errors.js';
+import { routeStatus } from '../status/route-status.js';
+import type { Kernel } from '../kernel.js';
+import { StatusLinks } from '../link-resolver.js';
 import { runOperations, type Operation } from '../outcomes.js';
 import { finishUndo, forget, hold, keep, partition } from './applied.js';
 
@@ -24,24 +32,36 @@ function metricOf(r: Pick<RouteRecord, 'family' | 'priority'>): number {
   return r.family === 'inet6' && r.priority === 0 ? IPV6_DEFAULT_METRIC : r.priority;
 }
 
-function kernelDst(r: RouteMessage): string {
-  return r.dst !== undefined && r.dstLen > 0 ? `${r.dst}/${r.dstLen}` : '';
+/** A kernel route (from its status) with its enums as kernel numbers, computed once. */
+interface KernelRoute {
+  status: RouteStatus;
+  family: RouteStatus['family'];
+  table: number;
+  priority: number;
+  gateway: string;
+  oif: number;
+  scope: number;
+  type: number;
+  protocol: number;
 }
 
-function recordOf(r: RouteMessage, links: LinkIndex): RouteRecord {
+function kernelRoute(s: RouteStatus): KernelRoute {
   return {
-    family: r.family,
-    dst: kernelDst(r),
-    src: r.prefsrc ?? '',
-    gateway: r.gateway ?? '',
-    outLinkName: r.oif !== undefined ? links.nameOf(r.oif) : '',
-    table: RoutingTable.name(r.table),
-    priority: r.priority,
-    scope: Scope.name(r.scope),
-    type: RouteType.name(r.type),
-    protocol: RouteProtocol.name(r.protocol),
-    mtu: r.mtu ?? 0,
+    status: s,
+    family: s.family,
+    table: routeTableNumber(s.table),
+    priority: s.priority,
+    gateway: s.gateway,
+    oif: s.outLinkIndex,
+    scope: Scope.number(s.scope) ?? RT_SCOPE_UNIVERSE,
+    type: RouteType.number(s.type) ?? RTN_UNICAST,
+    protocol: RouteProtocol.number(s.protocol) ?? RTPROT_STATIC,
   };
+}
+
+function recordOf(r: KernelRoute): RouteRecord {
+  const s = r.status;
+  return { family: s.family, dst: s.dst, src: s.src, gateway: s.gateway, outLinkName: s.outLinkName, table: s.table, priority: s.priority, scope: s.scope, type: s.type, protocol: s.protocol, mtu: s.mtu };
 }
 
 /** The record netcfg keeps for a route it manages (created is filled in later). */
@@ -150,12 +170,54 @@ function wanted(r: RouteRecord): Wanted {
   };
 }
 
+/** A route netcfg just wrote, as its status will show it. */
+function writtenRoute(rec: RouteRecord, oif: number | undefined): KernelRoute {
+  return kernelRoute({ ...rec, priority: metricOf(rec), outLinkIndex: oif ?? 0, flags: '' });
+}
+
+/** The kernel identity of a route (IPv6 routes also differ by out-link). */
+function identity(r: Pick<KernelRoute, 'family' | 'table' | 'priority' | 'gateway' | 'oif'> & { status: { dst: string } }): string {
+  return `${r.family}|${r.table}|${r.status.dst}|${r.gateway}|${r.priority}|${r.family === 'inet6' ? r.oif : ''}`;
+}
+
+/**
+ * What this controller wrote since the route statuses last refreshed: one-shot
+ * runs do not watch route events, so a retry pass must not take its own adds
+ * for missing routes (the daemon's statuses catch up through events, and the
+ * overlay is dropped at their next pass).
+ */
+class Written {
+  generation = -1;
+  readonly added = new Map<string, KernelRoute>();
+  readonly deleted = new Set<string>();
+
+  /** Starts afresh when the statuses have been refreshed since. */
+  sync(generation: number): void {
+    if (generation === this.generation) return;
+    this.generation = generation;
+    this.added.clear();
+    this.deleted.clear();
+  }
+
+  add(r: KernelRoute): void {
+    const k = identity(r);
+    this.deleted.delete(k);
+    this.added.set(k, r);
+  }
+
+  remove(rec: RouteRecord, oif: number | undefined): void {
+    const k = identity(writtenRoute(rec, oif));
+    this.added.delete(k);
+    this.deleted.add(k);
+  }
+}
+
 /** Routes by destination ("10.0.0.0/8", "" for default): few share one. */
 class KernelRoutes {
-  private readonly byDst = new Map<string, RouteMessage | RouteMessage[]>();
+  private readonly byDst = new Map<string, KernelRoute | KernelRoute[]>();
 
-  add(r: RouteMessage): void {
-    const dst = kernelDst(r);
+  add(r: KernelRoute): void {
+    const dst = r.status.dst;
     const existing = this.byDst.get(dst);
     if (existing === undefined) this.byDst.set(dst, r);
     else if (Array.isArray(existing)) existing.push(r);
@@ -163,29 +225,25 @@ class KernelRoutes {
   }
 
   /** The route with this identity: family, table, destination, gateway, metric (and out-link for IPv6 when given). */
-  find(rec: RouteRecord, table: number, oif: number | undefined): RouteMessage | undefined {
+  find(rec: RouteRecord, table: number, oif: number | undefined): KernelRoute | undefined {
     const found = this.byDst.get(rec.dst);
     if (found === undefined) return undefined;
     const metric = metricOf(rec);
-    const match = (r: RouteMessage): boolean =>
-      r.family === rec.family &&
-      r.table === table &&
-      r.priority === metric &&
-      (r.gateway ?? '') === rec.gateway &&
-      (rec.family !== 'inet6' || oif === undefined || r.oif === oif);
+    const match = (r: KernelRoute): boolean =>
+      r.family === rec.family && r.table === table && r.priority === metric && r.gateway === rec.gateway && (rec.family !== 'inet6' || oif === undefined || r.oif === oif);
     if (!Array.isArray(found)) return match(found) ? found : undefined;
     return found.find(match);
   }
 }
 
 /** Whether the kernel route already is what is wanted (no allocation in the common case). */
-function same(want: RouteRecord, w: Wanted, r: RouteMessage, oif: number | undefined): boolean {
+function same(want: RouteRecord, w: Wanted, r: KernelRoute, oif: number | undefined): boolean {
   return (
     r.scope === w.scope &&
     r.type === w.type &&
     r.protocol === w.protocol &&
-    (r.prefsrc ?? '') === want.src &&
-    (r.mtu ?? 0) === want.mtu &&
+    r.status.src === want.src &&
+    r.status.mtu === want.mtu &&
     (want.outLinkName === '' || oif === undefined || r.oif === oif)
   );
 }
@@ -249,8 +307,11 @@ class RouteOp implements Operation {
 /** The state of one reconcile pass. */
 class Pass {
   readonly ops: RouteOp[] = [];
+  written: Written | undefined;
   readonly followUps: Operation[] = [];
   readonly errors: Error[] = [];
+  /** Adds refused because a route of the same identity exists that the statuses do not show (another protocol). */
+  readonly conflicts: Array<{ op: RouteOp; error: Error }> = [];
 
   constructor(readonly ctx: ReconcileContext) {}
 
@@ -258,10 +319,21 @@ class Pass {
     const { ctx } = this;
     const action = op.kind === 'undo' ? 'remove' : op.kind === 'add' ? 'add' : 'change';
     ctx.changes.record(new RouteChange(action, op.id, op));
+    const w = this.written;
+    if (w && !ctx.dryRun) {
+      for (const req of op.requests) {
+        if (req instanceof DeleteRoute) w.remove(req.record, req.params.oif);
+        else if (req instanceof AddRoute) w.add(writtenRoute(req.record, req.params.oif));
+      }
+    }
     if (op.kind === 'undo') finishUndo(ctx, T.RouteSpec, T.AppliedRoute, op.id, op.tearingDown);
   }
 
   failed(op: RouteOp, error: Error, succeeded: number): void {
+    if (op.kind === 'add' && isNetlinkErrno(error, 'EEXIST') && op.next) {
+      this.conflicts.push({ op, error });
+      return;
+    }
     this.errors.push(error);
     if (op.kind === 'undo') return;
     // the old route is gone but the new one was refused: put the old one back
@@ -273,31 +345,90 @@ class Pass {
   }
 }
 
+/** Plans a replace for a route the kernel refused as existing: the one it found, looked up on its own. */
+function conflictOp(pass: Pass, op: RouteOp, found: KernelRoute): RouteOp {
+  // a new record object: the store holds the one written before the add was refused
+  const have = recordOf(found);
+  const replaced = op.previous?.created === true ? op.previous.replaced : have;
+  const { replaced: _, ...rest } = op.next!;
+  const next: AppliedRoute = replaced ? { ...rest, replaced } : rest;
+  const oif = next.outLinkName === '' ? undefined : (op.requests[0] as AddRoute).params.oif;
+  return new RouteOp(pass, 'replace', op.id, [new DeleteRoute(have, found.oif), new AddRoute(next, oif)], next, op.previous, next, differences(next, have, true).join(', '), false, have, found.oif);
+}
+
 export class RouteSpecController implements Controller {
   readonly name = 'RouteSpecController';
-  readonly inputs = [{ namespace: NS.network, type: T.RouteSpec }];
+  readonly inputs = [
+    { namespace: NS.network, type: T.RouteSpec },
+    { namespace: NS.network, type: T.LinkStatus },
+    { namespace: NS.network, type: T.RouteStatus },
+  ];
   readonly outputs = [{ namespace: NS.state, type: T.AppliedRoute, kind: 'exclusive' as const }];
+  /** A route through a gateway needs the link and the address that reach it; statuses fresh. */
+  readonly after = ['LinkSpecController', 'AddressSpecController', 'LinkStatusController', 'RouteStatusController'];
 
-  constructor(private readonly kernel: Kernel) {}
+  private readonly written = new Written();
+
+  /** `statuses`: the route status controller (its pass count tells when its statuses caught up with our writes). */
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly statuses: { readonly generation: number } = { generation: 0 },
+  ) {}
+
+  /**
+   * Routes refused with EEXIST: a route of the same kernel identity is there but
+   * not in the statuses (another protocol, so not listed). Its table is listed
+   * for it alone (through its interface when it has one, filtered by the kernel)
+   * and the route, when found, replaced (and put back when netcfg's goes);
+   * otherwise the refusal stands. Rare: it costs one dump per such route.
+   */
+  private async resolveConflicts(pass: Pass, links: StatusLinks): Promise<void> {
+    const retries: RouteOp[] = [];
+    for (const { op, error } of pass.conflicts) {
+      const rec = op.next!;
+      const oif = rec.outLinkName === '' ? undefined : (op.requests[0] as AddRoute).params.oif;
+      // the table, through the route's interface when it has one: filtered in the kernel
+      const candidates = await this.kernel.listRoutes({ family: rec.family, table: routeTableNumber(rec.table), ...(oif !== undefined ? { oif } : {}) });
+      const found = candidates
+        .map((m) => kernelRoute(routeStatus(m, (i) => links.nameOf(i))))
+        .find((k) => k.status.dst === rec.dst && k.priority === metricOf(rec) && (rec.family === 'inet4' || (k.gateway === rec.gateway && (oif === undefined || k.oif === oif))));
+      if (!found) {
+        pass.errors.push(error);
+        if (op.previous) keep(pass.ctx, T.AppliedRoute, op.id, op.previous);
+        else forget(pass.ctx, T.AppliedRoute, op.id);
+        continue;
+      }
+      if (same(rec, wanted(rec), found, oif)) continue; // already as wanted (an earlier write of ours)
+      retries.push(conflictOp(pass, op, found));
+    }
+    if (retries.length === 0) return;
+    for (const op of retries) keep(pass.ctx, T.AppliedRoute, op.id, op.next!);
+    await pass.ctx.flushState();
+    await runOperations(this.kernel, retries);
+  }
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const { running, undo, record } = partition<RouteSpec, AppliedRoute>(ctx, T.RouteSpec, T.AppliedRoute);
-    const tables = new Set<number>();
-    for (const r of running) tables.add(routeTableNumber(r.spec.table));
-    for (const u of undo) if (u.record) tables.add(routeTableNumber(u.record.table));
-    const links = new LinkIndex(await this.kernel.listLinks());
-    // only the tables netcfg uses are listed (the kernel filters them: strict checking)
+    const links = new StatusLinks(ctx.list<LinkStatus>(NS.network, T.LinkStatus).map((r) => ({ ...r.spec, name: r.metadata.id })));
     const kernel = new KernelRoutes();
-    for (const table of tables) for (const r of await this.kernel.listRoutes({ table })) kernel.add(r);
-    const find = (rec: RouteRecord, oif: number | undefined): RouteMessage | undefined => kernel.find(rec, routeTableNumber(rec.table), oif);
+    const written = this.written;
+    written.sync(this.statuses.generation);
+    for (const r of ctx.list<RouteStatus>(NS.network, T.RouteStatus)) {
+      const route = kernelRoute(r.spec);
+      const k = identity(route);
+      if (!written.deleted.has(k) && !written.added.has(k)) kernel.add(route);
+    }
+    for (const route of written.added.values()) kernel.add(route);
+    const find = (rec: RouteRecord, oif: number | undefined): KernelRoute | undefined => kernel.find(rec, routeTableNumber(rec.table), oif);
     const pass = new Pass(ctx);
+    pass.written = written;
 
     for (const { id, record: rec, tearingDown } of undo) {
       const requests: Request[] = [];
       if (rec) {
         const link = rec.outLinkName ? links.resolve(rec.outLinkName) : undefined;
         const current = find(rec, link?.index);
-        if (rec.created && current && RouteProtocol.name(current.protocol) === rec.protocol) requests.push(new DeleteRoute(rec, current.oif));
+        if (rec.created && current && current.status.protocol === rec.protocol) requests.push(new DeleteRoute(rec, current.oif));
         if (rec.replaced) {
           const old = rec.replaced;
           requests.push(restoreRequest(old, old.outLinkName ? links.resolve(old.outLinkName)?.index : undefined));
@@ -335,7 +466,7 @@ export class RouteSpecController implements Controller {
         if (!previous) keep(ctx, T.AppliedRoute, id, next); // someone else's route: left alone on removal
         continue;
       }
-      const have = recordOf(current, links);
+      const have = recordOf(current);
       const diff = differences(next, have, true);
       next.created = true;
       const replaced = previous?.created === true ? previous.replaced : have;
@@ -368,7 +499,10 @@ export class RouteSpecController implements Controller {
     for (const op of ordered) if (op.next) keep(ctx, T.AppliedRoute, op.id, op.next);
     await ctx.flushState();
     await runOperations(this.kernel, ordered);
+    await this.resolveConflicts(pass, links);
     await runOperations(this.kernel, pass.followUps);
+    // the daemon checks its writes once the statuses have caught up (see AddressSpecController)
+    if (ordered.length > 0) ctx.requeueAfter(0);
     if (pass.errors.length > 0) throw new ReconcileErrors(pass.errors);
   }
 }

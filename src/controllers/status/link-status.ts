@@ -76,6 +76,8 @@ export class LinkStatusController implements Controller {
   readonly name = 'LinkStatusController';
   readonly inputs = [];
   readonly outputs = [{ namespace: NS.network, type: T.LinkStatus, kind: 'exclusive' as const }];
+  /** Statuses with the final names (renames first). */
+  readonly after = ['LinkNameController'];
   /** Hardware facts by `ifindex/name`: a device's facts do not change while it keeps its index and name. */
   private hardwareCache = new Map<string, HardwareFacts>();
   private toldSysfsSkipped = false;

@@ -1,21 +1,32 @@
-// RouteStatusController: one RouteStatus per kernel route in every table.
+// RouteStatusController: the kernel routes netcfg may care about, and no others.
+// A host may carry a routing daemon's full table (a million routes) beside
+// netcfg's few; those are never held, decoded or diffed here. So:
+//  - only tables netcfg has routes (specs or records) in are listed, and only
+//    routes of the protocols netcfg's routes have: the kernel filters the dump
+//    (strict checking), so a full BGP table is walked by the kernel, never sent;
+//  - (daemon) the default route a lookup of 0.0.0.0 and :: finds (through the
+//    rules), per family: connectivity readiness (Talos §7.5) without listing main;
+//  - events are filtered the same way before they wake anyone (`concerns`).
+// `netcfg get routes` shows every route, streamed straight from the kernel.
+import { parsePrefix, formatBytes, type Family } from '../../net/ip.js';
 import type { RouteMessage } from '../../netlink/rtnetlink/route.js';
 import { NS } from '../../resources/resource.js';
-import { RouteProtocol, RouteType, RoutingTable, Scope } from '../../resources/network/enums.js';
+import { RouteProtocol, RouteType, RoutingTable, Scope, routeTableNumber } from '../../resources/network/enums.js';
 import { routeId } from '../../resources/network/ids.js';
-import { T, type RouteStatus } from '../../resources/network/types.js';
+import { T, type AppliedRoute, type LinkStatus, type RouteRecord, type RouteSpec, type RouteStatus } from '../../resources/network/types.js';
+import { RT_TABLE_MAIN, RTPROT_STATIC } from '../../netlink/rtnetlink/constants.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
-import { LinkIndex, type Kernel } from '../kernel.js';
+import type { Kernel, RouteEventHeader } from '../kernel.js';
 import { syncOutputs } from '../sync.js';
 
-export function routeStatus(r: RouteMessage, links: LinkIndex): RouteStatus {
+export function routeStatus(r: RouteMessage, linkName: (index: number) => string): RouteStatus {
   return {
     family: r.family,
     dst: r.dst !== undefined && r.dstLen > 0 ? `${r.dst}/${r.dstLen}` : '',
     src: r.prefsrc ?? '',
     gateway: r.gateway ?? r.nextHops?.[0]?.gateway ?? '',
     outLinkIndex: r.oif ?? 0,
-    outLinkName: r.oif !== undefined ? links.nameOf(r.oif) : '',
+    outLinkName: r.oif !== undefined ? linkName(r.oif) : '',
     table: RoutingTable.name(r.table),
     priority: r.priority,
     scope: Scope.name(r.scope),
@@ -26,22 +37,89 @@ export function routeStatus(r: RouteMessage, links: LinkIndex): RouteStatus {
   };
 }
 
+/** A destination as the kernel writes it (masked by the kernel already; "" for a default route). */
+function canonicalDst(dst: string): string {
+  if (dst === '') return '';
+  const p = parsePrefix(dst);
+  return p ? (p.bits === 0 ? '' : `${formatBytes(p.bytes)}/${p.bits}`) : dst;
+}
+
+/** What netcfg's routes span: tables, the protocols in each, the destinations in each. */
+export class ManagedRoutes {
+  readonly protocols = new Map<number, Set<number>>();
+  readonly destinations = new Map<number, Set<string>>();
+
+  add(r: Pick<RouteRecord, 'table' | 'protocol' | 'dst'>): void {
+    const table = routeTableNumber(r.table);
+    const protocols = this.protocols.get(table) ?? new Set<number>();
+    protocols.add(RouteProtocol.number(r.protocol) ?? RTPROT_STATIC);
+    this.protocols.set(table, protocols);
+    const dsts = this.destinations.get(table) ?? new Set<string>();
+    dsts.add(canonicalDst(r.dst));
+    this.destinations.set(table, dsts);
+  }
+
+  /** Whether a route event could concern netcfg: its table and destination are netcfg's. */
+  concerns(h: RouteEventHeader): boolean {
+    return this.destinations.get(h.table)?.has(h.dst) ?? false;
+  }
+}
+
 export class RouteStatusController implements Controller {
   readonly name = 'RouteStatusController';
-  readonly inputs = [];
+  readonly inputs = [
+    { namespace: NS.network, type: T.LinkStatus },
+    { namespace: NS.network, type: T.RouteSpec },
+    // routes netcfg still has to remove: read each pass (they only ever follow a spec)
+    { namespace: NS.state, type: T.AppliedRoute, passive: true },
+  ];
   readonly outputs = [{ namespace: NS.network, type: T.RouteStatus, kind: 'exclusive' as const }];
+  /** What the last pass covered: the kernel watch lets through only events about it. */
+  managed = new ManagedRoutes();
+  /** Completed passes: the route controller trusts its own recent writes until the next one. */
+  generation = 0;
 
-  constructor(private readonly kernel: Kernel) {}
+  /** `defaultRoutes`: also look up the default route of each family in main (for connectivity readiness). */
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly options: { defaultRoutes: boolean } = { defaultRoutes: false },
+  ) {}
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
-    const [linkList, routes] = await Promise.all([this.kernel.listLinks(), this.kernel.listRoutes()]);
-    const links = new LinkIndex(linkList);
+    const managed = new ManagedRoutes();
+    for (const r of ctx.list<RouteSpec>(NS.network, T.RouteSpec)) managed.add(r.spec);
+    for (const r of ctx.list<AppliedRoute>(NS.state, T.AppliedRoute)) {
+      managed.add(r.spec);
+      if (r.spec.replaced) managed.add(r.spec.replaced);
+    }
+    if (this.options.defaultRoutes) managed.destinations.set(RT_TABLE_MAIN, (managed.destinations.get(RT_TABLE_MAIN) ?? new Set()).add(''));
+    this.managed = managed;
+
+    const names = new Map<number, string>();
+    for (const l of ctx.list<LinkStatus>(NS.network, T.LinkStatus)) names.set(l.spec.index, l.metadata.id);
+    const linkName = (index: number) => names.get(index) ?? '';
     const desired = new Map<string, RouteStatus>();
-    for (const r of routes) {
-      if (r.type === 0) continue;
-      const status = routeStatus(r, links);
+    const keep = (r: RouteMessage) => {
+      if (r.type === 0) return;
+      const status = routeStatus(r, linkName);
       desired.set(routeId(status), status);
+    };
+    let n = 0;
+    for (const [table, protocols] of managed.protocols) {
+      for (const protocol of protocols) {
+        for (const r of await this.kernel.listRoutes({ table, protocol })) {
+          keep(r);
+          if (++n % 5000 === 0) await ctx.yield();
+        }
+      }
+    }
+    if (this.options.defaultRoutes && this.kernel.lookupRoute) {
+      for (const [family, address] of [['inet4', '0.0.0.0'], ['inet6', '::']] as Array<[Family, string]>) {
+        const r = await this.kernel.lookupRoute(family, address);
+        if (r && r.dstLen === 0) keep(r);
+      }
     }
     syncOutputs(ctx, this.name, NS.network, T.RouteStatus, desired);
+    this.generation++;
   }
 }

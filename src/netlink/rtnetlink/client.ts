@@ -6,12 +6,13 @@ import type { OpenOptions } from '../transport.js';
 import { decodeAddress, dumpAddressesRequest, type AddressMessage } from './address.js';
 import { decodeLink, dumpLinksRequest, getLinkRequest, type LinkMessage } from './link.js';
 import { isNetlinkErrno } from '../errors.js';
-import { decodeRoute, dumpRoutesRequest, type RouteDumpFilter, type RouteMessage } from './route.js';
+import { decodeRoute, dumpRoutesRequest, lookupRouteRequest, type RouteDumpFilter, type RouteMessage } from './route.js';
 import { RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE } from './constants.js';
 import type { Family } from '../../net/ip.js';
 import './drivers/index.js';
 import { GenlClient } from '../genetlink.js';
 import { WireguardClient } from '../wireguard.js';
+import { openKernelWatch, type KernelEvents, type KernelWatchOptions } from './watch.js';
 
 export class RtnlClient {
   private wg: WireguardClient | undefined;
@@ -39,6 +40,11 @@ export class RtnlClient {
     return { writes: s.writes + wg.writes, requests: s.requests + wg.requests, dumps: s.dumps + wg.dumps, dumpRetries: s.dumpRetries + wg.dumpRetries, overruns: s.overruns + wg.overruns };
   }
 
+  /** Kernel events on a socket of their own, in the same namespace. */
+  watch(options: KernelWatchOptions): KernelEvents {
+    return openKernelWatch(options, this.options);
+  }
+
   listLinks(): Promise<LinkMessage[]> {
     return this.conn.dump(dumpLinksRequest(), (m) => (m.type === RTM_NEWLINK ? decodeLink(m) : undefined));
   }
@@ -59,6 +65,16 @@ export class RtnlClient {
 
   listRoutes(filter: RouteDumpFilter = {}): Promise<RouteMessage[]> {
     return this.conn.dump(dumpRoutesRequest(filter), (m) => (m.type === RTM_NEWROUTE ? decodeRoute(m) : undefined));
+  }
+
+  /** The FIB entry a lookup of `address` would use (through the rules); undefined when none matches. */
+  async lookupRoute(family: Family, address: string): Promise<RouteMessage | undefined> {
+    try {
+      return await this.conn.query(lookupRouteRequest(family, address), (m) => (m.type === RTM_NEWROUTE ? decodeRoute(m) : undefined));
+    } catch (err) {
+      if (isNetlinkErrno(err, 'ENETUNREACH') || isNetlinkErrno(err, 'EHOSTUNREACH') || isNetlinkErrno(err, 'ESRCH')) return undefined;
+      throw err;
+    }
   }
 
   exec(request: Request): Promise<void> {

@@ -201,6 +201,8 @@ export const RTPROT_DHCP = 16;
 
 export const RTM_F_NOTIFY = 0x100;
 export const RTM_F_CLONED = 0x200;
+/** RTM_GETROUTE: return the FIB entry that matches, not the resolved result. */
+export const RTM_F_FIB_MATCH = 0x2000;
 export const RTNH_F_ONLINK = 4;
 
 export const LINK_ATTR_NAMES: Readonly<Record<number, string>> = {

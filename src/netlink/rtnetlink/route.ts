@@ -26,6 +26,7 @@ import {
   RTM_NEWROUTE,
   RT_SCOPE_NOWHERE,
   RT_TABLE_COMPAT,
+  RTM_F_FIB_MATCH,
 } from './constants.js';
 
 export interface NextHop {
@@ -164,6 +165,10 @@ export interface RouteDumpFilter {
   family?: Family;
   /** Only this table (the kernel filters thanks to NETLINK_GET_STRICT_CHK). */
   table?: number;
+  /** Only routes of this protocol (filtered in the kernel too: a full BGP table is walked, never sent). */
+  protocol?: number;
+  /** Only routes through this interface (RTA_OIF; filtered in the kernel). */
+  oif?: number;
 }
 
 export function dumpRoutesRequest(filter: RouteDumpFilter = {}): Request {
@@ -174,10 +179,32 @@ export function dumpRoutesRequest(filter: RouteDumpFilter = {}): Request {
     encode(w) {
       const af = filter.family === undefined ? 0 : filter.family === 'inet4' ? AF_INET : AF_INET6;
       const table = filter.table ?? 0;
-      w.u8(af).u8(0).u8(0).u8(0).u8(table > 255 ? 0 : table).u8(0).u8(0).u8(0).u32(0);
+      w.u8(af).u8(0).u8(0).u8(0).u8(table > 255 ? 0 : table).u8(filter.protocol ?? 0).u8(0).u8(0).u32(0);
       if (table > 255) w.attrU32(RTA_TABLE, table);
+      if (filter.oif !== undefined) w.attrU32(RTA_OIF, filter.oif);
     },
-    describe: () => `list routes${filter.table ? ` in table ${filter.table}` : ''}`,
+    describe: () => `list routes${filter.table ? ` in table ${filter.table}` : ''}${filter.protocol ? ` of protocol ${filter.protocol}` : ''}`,
+    attributeName: (t) => ROUTE_ATTR_NAMES[t],
+  };
+}
+
+/**
+ * RTM_GETROUTE for one destination, with RTM_F_FIB_MATCH: the FIB entry a
+ * lookup of that address would use, through the routing rules (strict checking
+ * takes no table here; the kernel answers ENETUNREACH when nothing matches).
+ */
+export function lookupRouteRequest(family: Family, address: string): Request {
+  return {
+    type: RTM_GETROUTE,
+    write: false,
+    headerLength: RTMSG_LEN,
+    encode(w) {
+      const bytes = parseIP(address)?.bytes;
+      if (!bytes) throw new Error(`invalid address "${address}"`);
+      w.u8(family === 'inet4' ? AF_INET : AF_INET6).u8(bytes.length * 8).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u32(RTM_F_FIB_MATCH);
+      w.attrBytes(RTA_DST, bytes);
+    },
+    describe: () => `look up the route to ${address}`,
     attributeName: (t) => ROUTE_ATTR_NAMES[t],
   };
 }
