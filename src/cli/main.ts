@@ -24,6 +24,8 @@ export async function main(argv: string[], print = (s: string) => process.stdout
   try {
     // gen takes free-form lists (--controlplane IP IP …): parsed on its own
     if (argv[0] === 'gen') return await (await import('./gen.js')).runGen(argv.slice(1), print, readStdin);
+    // the discovery server is a program of its own, with its own flags
+    if (argv[0] === 'discovery-server' && !argv.includes('--help') && !argv.includes('-h')) return await (await import('./discovery-server.js')).runDiscoveryServer(argv.slice(1));
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
