@@ -47,6 +47,8 @@ export async function main(argv: string[], print = (s: string) => process.stdout
         keep: { type: 'boolean', default: false },
         socket: { type: 'string' },
         watch: { type: 'boolean', short: 'w', default: false },
+        namespace: { type: 'string' },
+        'discovery-ttl': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', default: false },
       },
@@ -88,13 +90,16 @@ export async function main(argv: string[], print = (s: string) => process.stdout
         );
       case 'get':
         extra(1);
-        return await (await import('./get.js')).runGet({ ...target, kind: rest[0], output: values.output, logLevel: values['log-level'], config: values.config, watch: values.watch }, print, warn);
+        return await (await import('./get.js')).runGet({ ...target, kind: rest[0], output: values.output, logLevel: values['log-level'], config: values.config, watch: values.watch, namespace: values.namespace }, print, warn);
       case 'status':
         extra(0);
         return await (await import('./status.js')).runStatus({ ...target, output: values.output, logLevel: values['log-level'] }, print);
       case 'daemon':
         extra(0);
-        return await (await import('./daemon.js')).runDaemon({ ...target, config: values.config, logLevel: values['log-level'], version: version() });
+        return await (await import('./daemon.js')).runDaemon({ ...target, config: values.config, logLevel: values['log-level'], version: version(), discoveryTtl: values['discovery-ttl'] });
+      case 'reset-identity':
+        extra(0);
+        return await (await import('./identity.js')).runResetIdentity(target, print);
       case 'confirm':
         extra(0);
         return await (await import('./try.js')).runConfirm(target, { format: 'text', logLevel: values['log-level'], print, warn });

@@ -19,7 +19,11 @@ Usage:
   netcfg apply FILE [--netns NAME] [--dry-run] [--try [--timeout 120s]] [--state-dir DIR] [-o text|json]
   netcfg confirm | rollback [--netns NAME] [--state-dir DIR]
   netcfg get KIND [-o table|yaml|json] [--netns NAME] [-c FILE | --watch]
-  netcfg daemon [-c FILE] [--netns NAME] [--state-dir DIR] [--socket PATH]
+  netcfg daemon [-c FILE] [--netns NAME] [--state-dir DIR] [--socket PATH] [--discovery-ttl DUR]
+  netcfg get affiliates|members|identities [-o table|yaml|json] [--watch] [--namespace NS]
+  netcfg reset-identity [--netns NAME] [--state-dir DIR]
+  netcfg discovery-server --addr HOST:PORT [--tls-cert F --tls-key F] [--redirect-endpoint H:P]
+                    [--snapshot-path F [--snapshot-interval 10m]] [--gc-interval 1m] [--metrics-addr H:P]
   netcfg status [--netns NAME] [-o text|json]
   netcfg validate FILE
   netcfg schema
@@ -42,6 +46,15 @@ Commands:
             DHCPv4/DHCPv6 on links with dhcp: true, and serve apply/get/status on
             a control socket (DIR/SCOPE.sock, mode 0600). SIGTERM stops it and
             leaves the network as it is.
+            With cluster.discovery enabled it registers this node with the
+            discovery service and keeps affiliates and members (get affiliates,
+            members; --discovery-ttl sets the affiliate TTL, default 30m).
+  reset-identity
+            Forget this node's identity (netcfg get identities); a running
+            daemon leaves discovery under the old one and joins under a new one.
+  discovery-server
+            A self-hostable discovery service (the Talos discovery API, h2c and
+            TLS on one port); it only ever holds what nodes encrypted.
   status    Whether the network is ready: address, connectivity (a default route),
             hostname, etc files; from the daemon, or once from the kernel. Exit 0
             when ready, 1 when not.
