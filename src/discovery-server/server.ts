@@ -21,7 +21,7 @@ import { clientIP, versionLabel, type ClientIPOptions } from './client-ip.js';
 import { IPRateLimiter, RateLimitExceeded } from './limiter.js';
 import { Metrics, serveMetrics } from './metrics.js';
 import { loadSnapshot, writeSnapshot } from './snapshot.js';
-import { State, StateError, validateClusterId, type Notification } from './state.js';
+import { State, StateError, validateClusterId, type Cluster, type Notification } from './state.js';
 import { WatchQueue } from './watch.js';
 
 export interface ServerOptions extends ClientIPOptions {
@@ -68,6 +68,7 @@ export class DiscoveryServer {
   private readonly grpc = new Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
   private readonly limiter: IPRateLimiter | undefined;
   private readonly watches = new Set<WatchQueue & { end(): void }>();
+  private readonly snapshots = new WeakMap<Cluster, { version: number; message: Buffer }>();
   private listener: net.Server | undefined;
   private metricsServer: http.Server | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -194,7 +195,7 @@ export class DiscoveryServer {
       return;
     }
     if (cancelled) return;
-    let cluster;
+    let cluster: Cluster;
     try {
       cluster = this.state.cluster(call.request.clusterId);
     } catch (err) {
@@ -225,7 +226,16 @@ export class DiscoveryServer {
     call.once('cancelled', stop);
     call.once('close', stop);
     call.once('error', stop);
-    queue.first(WatchResponseCodec.encode({ affiliates: cluster.list(), deleted: false }));
+    queue.first(this.snapshot(cluster));
+  }
+
+  /** The snapshot message of a cluster, encoded once per cluster version (a reconnect storm sends the same bytes to all). */
+  private snapshot(cluster: Cluster): Buffer {
+    const cached = this.snapshots.get(cluster);
+    if (cached && cached.version === cluster.version) return cached.message;
+    const message = WatchResponseCodec.encode({ affiliates: cluster.list(), deleted: false });
+    this.snapshots.set(cluster, { version: cluster.version, message });
+    return message;
   }
 
   /** One port for both: a TLS ClientHello (first byte 0x16) goes to the TLS server, anything else is h2c. */

@@ -139,6 +139,8 @@ function validateUpdate(r: UpdateRequest): void {
 export class Cluster {
   readonly affiliates = new Map<string, Affiliate>();
   readonly subscribers = new Set<Subscriber>();
+  /** Bumped on every change watchers are told about (a cache key for encoded snapshots). */
+  version = 0;
 
   constructor(readonly id: string) {}
 
@@ -176,6 +178,7 @@ export class Cluster {
   }
 
   private notify(n: Notification): void {
+    this.version++;
     for (const s of this.subscribers) {
       if (s.notify(n)) continue;
       this.subscribers.delete(s);

@@ -9,6 +9,7 @@
 // protobuf) is loaded on first use. The Kubernetes registry is accepted in the
 // config but not implemented: said once in the log.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import type { Logger } from '../../log.js';
 import { CLUSTER_NS, CT, LOCAL_IDENTITY_ID, RAW_SERVICE_PREFIX, type AffiliateSpec, type DiscoveredAddressSpec, type DiscoveryConfigSpec, type NodeIdentitySpec } from '../../resources/cluster/types.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
@@ -26,7 +27,7 @@ export interface DiscoveryOptions {
   version: string;
   /** The network namespace to connect from (/run/netns/NAME); undefined: netcfg's own. */
   netnsPath: string | undefined;
-  /** A private directory for the clients' local sockets. */
+  /** A private directory for the clients' local sockets (emptied at start). */
   socketDir: string;
   /** Affiliate TTL (Talos: 30 min); updates every TTL/2. */
   ttlMs: number;
@@ -57,11 +58,15 @@ export class DiscoveryServiceController implements Controller {
   private loading: Promise<void> | undefined;
   private wake: () => void = () => {};
   private kubernetesNoted = false;
+  /** Each client gets its own socket name (a replaced client may still be leaving). */
+  private clientCount = 0;
 
   constructor(private readonly o: DiscoveryOptions) {}
 
   async start(wake: () => void): Promise<void> {
     this.wake = wake;
+    // sockets a previous daemon (killed, so it could not remove them) left behind; the state lock makes the directory ours
+    fs.rmSync(this.o.socketDir, { recursive: true, force: true });
   }
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
@@ -75,7 +80,7 @@ export class DiscoveryServiceController implements Controller {
       for (const s of config.services) wanted.add(s.name);
     } else if (config?.enabled && nodeId !== undefined) {
       const local = ctx.get<AffiliateSpec>(CLUSTER_NS.cluster, CT.Affiliate, nodeId)?.spec;
-      for (const [index, service] of config.services.entries()) {
+      for (const service of config.services) {
         wanted.add(service.name);
         const key = JSON.stringify([service.endpoint, service.insecure, config.clusterId, nodeId, crypto.createHash('sha256').update(config.clusterSecret).digest('hex'), config.proxy, config.extraCAs]);
         let r = this.running.get(service.name);
@@ -87,7 +92,7 @@ export class DiscoveryServiceController implements Controller {
           r = undefined;
         }
         if (!r) {
-          r = { client: this.create(config, service.url, index, service.name, nodeId), key, nodeId, sent: undefined };
+          r = { client: this.create(config, service.url, this.clientCount++, service.name, nodeId), key, nodeId, sent: undefined };
           this.running.set(service.name, r);
           r.client.start();
           ctx.log.info({ discovery: service.name, endpoint: service.endpoint, insecure: service.insecure }, 'discovery client started');

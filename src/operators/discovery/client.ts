@@ -29,7 +29,7 @@ const REFRESH_TIMEOUT_MS = 30_000;
 const DIAL_TIMEOUT_MS = 10_000;
 
 export interface DiscoveryClientOptions {
-  /** The service's name (config document name, "legacy" for v1alpha1) and index (bridge socket name). */
+  /** The service's name (config document name, "legacy" for v1alpha1) and a number unique among the clients (its socket name). */
   name: string;
   index: number;
   target: ServiceTarget;
