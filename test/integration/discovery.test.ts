@@ -223,6 +223,9 @@ describe('cluster discovery', () => {
       .map((l) => JSON.parse(l) as Json)[0]!;
     expect(loaded.affiliates).toBeGreaterThanOrEqual(3);
     await within(8000, async () => (await names(a)).includes(b.spec.hostname), 'a and b still see each other');
+    // the watches reconnected (fresh snapshot): a change after the restart still reaches a at once
+    await b.daemon!.stop();
+    await within(3000, async () => !(await names(a)).includes(b.spec.hostname), 'b gone from a after the server restart');
   });
 
   it('TLS: trusts the server only through the CA that machine.files appends; h2c on the same port', async () => {
@@ -400,5 +403,23 @@ ${ca
     const loaded = JSON.parse(out) as string[];
     expect(loaded.some((f) => f.includes('pino'))).toBe(true); // the check sees CommonJS modules loaded from ES modules
     expect(loaded.filter((f) => f.includes('@grpc') || f.includes('protobufjs'))).toEqual([]);
+  });
+
+  it('follows a redirect to another server; metrics on --metrics-addr', async () => {
+    const lan = createLan();
+    const server = lan.host('srv', [`${SERVER}/24`]);
+    const second = startServer(lan, server, ['--addr', `${SERVER}:3001`, '--metrics-addr', `${SERVER}:2122`]);
+    const first = startServer(lan, server, ['--addr', `${SERVER}:3000`, '--redirect-endpoint', `${SERVER}:3001`]);
+    await Promise.all([outputContains(first, 'discovery server listening'), outputContains(second, 'discovery server listening')]);
+    const clusterId = random32();
+    const secret = random32();
+    const a = node(lan, { tag: 'a', hostname: 'rd-a', addresses: ['192.0.2.11/24'], clusterId, secret });
+    const b = node(lan, { tag: 'b', hostname: 'rd-b', addresses: ['192.0.2.12/24'], clusterId, secret });
+    await Promise.all([start(a), start(b)]);
+    await within(10_000, async () => (await names(a)).length === 2 && (await names(b)).length === 2, 'a and b see each other');
+    expect(a.daemon!.log().some((l) => l.msg === 'discovery service redirects: reconnecting' && l.endpoint === `${SERVER}:3001`)).toBe(true);
+    const metrics = execFileSync('ip', ['netns', 'exec', server.ns, process.execPath, '-e', `fetch('http://${SERVER}:2122/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))`], { encoding: 'utf8' });
+    expect(metrics).toMatch(/^discovery_state_affiliates 2$/m);
+    expect(metrics).toMatch(/^discovery_server_hello_requests_total\{client_version="v\d+\.\d+"\} [1-9]/m);
   });
 });

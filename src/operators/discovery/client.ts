@@ -220,7 +220,8 @@ export class DiscoveryClient {
 
   /** parseReply: a snapshot replaces all; skip self; deleted removes; empty data is skipped. */
   private apply(msg: WatchResponse, snapshot: boolean): void {
-    const next = snapshot ? new Map<string, AffiliateSpec>() : new Map(this.discovered);
+    // a snapshot starts a new map (readers keep the one they have); a delta changes it in place
+    const next = snapshot ? new Map<string, AffiliateSpec>() : this.discovered;
     for (const a of msg.affiliates) {
       if (a.id === this.o.affiliateId) continue;
       if (msg.deleted) {
