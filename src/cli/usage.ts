@@ -134,14 +134,46 @@ Examples:
   netcfg apply --dry-run -o json machine.yaml
   netcfg apply --netns blue --state-dir /tmp/state machine.yaml
 `,
-  get: `Usage: netcfg get links|addresses|routes [-o table|yaml|json] [--netns NAME]
+  get: `Usage: netcfg get KIND [-o table|yaml|json] [--netns NAME] [--watch] [--namespace NS]
 
-Lists kernel state as resources with talosctl's columns.
+Lists resources with talosctl's columns: kernel state (links, addresses, routes),
+what the config layers produce (…specs), and, from a running daemon, cluster
+discovery: members, affiliates (--namespace cluster-raw: per registry),
+identities, discoveryconfigs.
 
 Examples:
+  netcfg get members
+  netcfg get affiliates --namespace cluster-raw -o yaml
   netcfg get links
   netcfg get addresses --netns blue
   netcfg get routes -o yaml
+`,
+  'discovery-server': `Usage: netcfg discovery-server --addr HOST:PORT [--tls-cert FILE --tls-key FILE]
+         [--redirect-endpoint HOST:PORT] [--snapshot-path FILE [--snapshot-interval 10m]]
+         [--gc-interval 1m] [--metrics-addr HOST:PORT] [--trust-x-real-ip true|false]
+         [--trust-first-x-forwarded-for true|false] [--no-rate-limit] [--log-level LVL]
+
+A discovery service for Talos-style clusters (the sidero.discovery.server.Cluster
+gRPC API): nodes publish affiliate data they encrypted with their cluster secret
+and watch the others. It never holds a key. gRPC over h2c and TLS on the same
+port (TLS when --tls-cert/--tls-key are given); affiliates expire after the TTL
+the nodes send (at most 30m), expired data is collected every --gc-interval;
+with --snapshot-path the state is saved atomically every --snapshot-interval and
+at exit, and loaded at start. --redirect-endpoint sends every client to another
+server. Requests are limited per client IP (15/s, burst 60), which is taken from
+X-Real-IP or X-Forwarded-For when trusted (default) or the TCP peer.
+SIGTERM saves a snapshot and stops it.
+
+Examples:
+  netcfg discovery-server --addr 0.0.0.0:3000
+  netcfg discovery-server --addr [::]:443 --tls-cert cert.pem --tls-key key.pem --snapshot-path /var/lib/discovery/state.binpb
+`,
+  'reset-identity': `Usage: netcfg reset-identity [--netns NAME] [--state-dir DIR]
+
+Forgets this node's cluster identity (netcfg get identities). A running daemon
+makes a new one at once: its discovery clients delete the affiliate of the old
+identity and register under the new one. Without a daemon the identity file
+(STATE_DIR/SCOPE.node-identity.yaml) is removed and the next daemon makes one.
 `,
   validate: `Usage: netcfg validate FILE
 
