@@ -282,8 +282,8 @@ export class DiscoveryClient {
         // the very first attempt goes at once; every later one waits its backoff
         if (attempt++ > 0) await this.sleep(this.backoff.next());
         if (this.stopped) break;
-        this.client ??= await this.connect();
         try {
+          this.client ??= await this.connect();
           if ((await this.hello()) === 'redirect') {
             this.disconnect();
             continue;

@@ -20,8 +20,12 @@ export interface DialOptions {
 
 /** How a target is reached, for log lines ("direct" or the proxy without credentials). */
 export function route(target: ServiceTarget, proxy: ProxyEnv): string {
-  const via = proxyFor(proxy, target.host, target.port, !target.insecure);
-  return via ? `proxy ${via.host}` : 'direct';
+  try {
+    const via = proxyFor(proxy, target.host, target.port, !target.insecure);
+    return via ? `proxy ${via.host}` : 'direct';
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 async function resolve(host: string): Promise<{ address: string; family: 4 | 6 }> {
