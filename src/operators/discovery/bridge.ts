@@ -6,6 +6,7 @@
 // does TLS and HTTP/2 end to end with the discovery service.
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 
 export class Bridge {
@@ -19,6 +20,8 @@ export class Bridge {
   ) {}
 
   static async open(dir: string, name: string, dial: () => Promise<net.Socket>): Promise<Bridge> {
+    // a unix socket path has at most 107 bytes: a deep state directory falls back to a private temporary one
+    if (Buffer.byteLength(path.join(dir, `${name}.sock`)) > 100) dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-discovery-'));
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
     const file = path.join(dir, `${name}.sock`);
@@ -67,5 +70,6 @@ export class Bridge {
     this.server.close();
     for (const s of this.sockets) s.destroy();
     fs.rmSync(this.path, { force: true });
+    if (path.basename(path.dirname(this.path)).startsWith('netcfg-discovery-')) fs.rmSync(path.dirname(this.path), { recursive: true, force: true });
   }
 }
