@@ -226,7 +226,7 @@ describe('cluster discovery', () => {
     // the watches reconnected (fresh snapshot): a change after the restart still reaches a at once
     await b.daemon!.stop();
     await within(3000, async () => !(await names(a)).includes(b.spec.hostname), 'b gone from a after the server restart');
-  });
+  }, 180_000);
 
   it('TLS: trusts the server only through the CA that machine.files appends; h2c on the same port', async () => {
     const lan = createLan();
@@ -265,7 +265,7 @@ ${ca
     expect(String(failure.err)).toMatch(/certificate/i);
     expect(await names(untrusting)).toEqual(['tls-c']);
     expect(await names(a)).toEqual(want);
-  });
+  }, 180_000);
 
   it('corporate proxy: through tinyproxy only (machine.env and talos.environment=), direct with no_proxy', async () => {
     const lan = createLan();
@@ -314,7 +314,7 @@ ${ca
     expect(String(e.daemon!.log().find((l) => l.msg === 'discovery service unreachable; retrying with backoff')!.err)).toMatch(/proxy 192\.0\.2\.3:8888 refused CONNECT/);
     expect(await names(e)).toEqual(['px-e']);
     expect(await names(a)).toEqual(want);
-  });
+  }, 180_000);
 
   it('drops garbage and tampered data for some affiliates, keeps the others, stays up', async () => {
     const lan = createLan();
@@ -351,7 +351,7 @@ ${ca
     expect(a.daemon!.process.exitCode).toBeNull();
     const status = await netcfg(['status', '-o', 'json', ...a.daemon!.args]);
     expect(status.exitCode, status.stderr).not.toBe(2);
-  });
+  }, 180_000);
 
   it('reset-identity: the node leaves under its old ID and joins under a new one; the Kubernetes registry is said once', async () => {
     const lan = createLan();
@@ -391,7 +391,7 @@ ${ca
     expect(offline.stdout).toContain(`node identity ${next} removed`);
     await start(a, ['--discovery-ttl', '30s']);
     await within(5000, async () => ![undefined, next].includes((await members(b)).get('id-a')?.nodeId as string | undefined), 'a back with a third ID');
-  });
+  }, 180_000);
 
   it('loads no gRPC or protobuf code unless discovery is enabled', () => {
     const dist = path.resolve(path.dirname(BIN), '../dist');
@@ -403,7 +403,7 @@ ${ca
     const loaded = JSON.parse(out) as string[];
     expect(loaded.some((f) => f.includes('pino'))).toBe(true); // the check sees CommonJS modules loaded from ES modules
     expect(loaded.filter((f) => f.includes('@grpc') || f.includes('protobufjs'))).toEqual([]);
-  });
+  }, 180_000);
 
   it('follows a redirect to another server; metrics on --metrics-addr', async () => {
     const lan = createLan();
@@ -421,5 +421,5 @@ ${ca
     const metrics = execFileSync('ip', ['netns', 'exec', server.ns, process.execPath, '-e', `fetch('http://${SERVER}:2122/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))`], { encoding: 'utf8' });
     expect(metrics).toMatch(/^discovery_state_affiliates 2$/m);
     expect(metrics).toMatch(/^discovery_server_hello_requests_total\{client_version="v\d+\.\d+"\} [1-9]/m);
-  });
+  }, 180_000);
 });
