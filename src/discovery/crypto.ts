@@ -12,7 +12,7 @@ const BLOCK = 16;
 /** The AES-256 key: standard base64 of exactly 32 bytes. */
 export function clusterKey(secret: string): Buffer {
   const key = Buffer.from(secret, 'base64');
-  if (key.length !== 32 || key.toString('base64') !== secret) throw new Error('the cluster secret is not standard base64 of 32 bytes');
+  if (key.length !== 32 || key.toString('base64') !== secret) throw new Error('the cluster secret (cluster.secret) is not standard base64 of 32 bytes');
   return key;
 }
 

@@ -92,7 +92,15 @@ export class DiscoveryServiceController implements Controller {
           r = undefined;
         }
         if (!r) {
-          r = { client: this.create(config, service.url, this.clientCount++, service.name, nodeId), key, nodeId, sent: undefined };
+          let client: Client;
+          try {
+            client = this.create(config, service.url, this.clientCount++, service.name, nodeId);
+          } catch (err) {
+            // no usable cluster identity (yet): nothing to register with; said where pending work is
+            ctx.changes.wait(`discovery/${service.name}`, `discovery service ${service.name}: ${(err as Error).message}`);
+            continue;
+          }
+          r = { client, key, nodeId, sent: undefined };
           this.running.set(service.name, r);
           r.client.start();
           ctx.log.info({ discovery: service.name, endpoint: service.endpoint, insecure: service.insecure }, 'discovery client started');

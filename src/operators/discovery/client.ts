@@ -77,6 +77,7 @@ export class DiscoveryClient {
   private loop: Promise<void> | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private failures = 0;
+  private registered = false;
   private readonly log: Logger;
 
   constructor(private readonly o: DiscoveryClientOptions) {
@@ -116,7 +117,7 @@ export class DiscoveryClient {
       const w = this.wakeUp;
       this.wakeUp = undefined;
       w(why);
-    } else this.pending.push(why);
+    } else if (!this.pending.includes(why)) this.pending.push(why);
   }
 
   private next(): Promise<Wake> {
@@ -309,6 +310,7 @@ export class DiscoveryClient {
           if (!announced) this.log.info({ endpoint: this.target.endpoint, via: route(this.target, this.o.proxy) }, 'registered with the discovery service');
           this.failures = 0;
           announced = true;
+          this.registered = true;
         } catch (err) {
           this.failures++;
           this.log.warn({ err: this.why(err) }, 'discovery update failed: reconnecting');
@@ -336,7 +338,8 @@ export class DiscoveryClient {
     this.wake('stop');
     // an RPC in flight may hold the loop for its deadline: do not wait for that
     await Promise.race([this.loop, new Promise((r) => setTimeout(r, 500).unref())]);
-    if (options.leave && this.client) {
+    // never registered (the service was unreachable): nothing to delete, and no reason to wait for it
+    if (options.leave && this.client && this.registered) {
       try {
         await this.unary(ClusterService.AffiliateDelete, { clusterId: this.o.clusterId, affiliateId: this.o.affiliateId }, options.timeoutMs ?? 2000);
         this.log.info('left the discovery service (affiliate deleted)');

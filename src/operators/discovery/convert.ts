@@ -68,7 +68,14 @@ export function affiliateToPb(spec: AffiliateSpec): { affiliate: PbAffiliate; en
     };
   }
   if (spec.controlPlane) affiliate.controlPlane = { apiServerPort: spec.controlPlane.apiServerPort };
-  const endpoints = ks && ks.publicKey !== '' ? ks.endpoints.map(parseEndpoint) : [];
+  const endpoints: PbEndpoint[] = [];
+  for (const text of ks && ks.publicKey !== '' ? ks.endpoints : []) {
+    try {
+      endpoints.push(parseEndpoint(text));
+    } catch {
+      // not ip:port: not announced
+    }
+  }
   return { affiliate, endpoints };
 }
 
