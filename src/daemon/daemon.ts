@@ -79,6 +79,8 @@ export class Daemon implements Handler {
       }
       const config: MachineConfig = loaded?.config ?? {};
       const text = loaded?.text;
+      // the discovery client (gRPC, protobuf) loads while the rest starts, not after
+      if (config.cluster?.discovery?.enabled === true) void import('../operators/discovery/index.js');
       kernel = openKernel(o.netns);
       const etc = etcTargetFor(o.netns, o.etcDir);
       if (etc.skipped) o.log.warn(etc.skipped);
