@@ -10,6 +10,7 @@
         "native/netns.cc",
         "native/poll.cc",
         "native/netlink_socket.cc",
+        "native/stream_socket.cc",
         "native/uts.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

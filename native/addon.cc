@@ -4,6 +4,7 @@
 #include "datagram_socket.h"
 #include "ethtool.h"
 #include "netlink_socket.h"
+#include "stream_socket.h"
 #include "uts.h"
 
 namespace {
@@ -13,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   netcfg::InitUts(env, exports);
   netcfg::DatagramSocket::Init(env, exports);
   netcfg::InitEthtool(env, exports);
+  netcfg::InitStreamSocket(env, exports);
   return exports;
 }
 

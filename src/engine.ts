@@ -31,6 +31,12 @@ import type { Controller } from './runtime/controller.js';
 import { OperatorSpecController } from './controllers/operators/operator-spec.js';
 import { dhcp4Operator } from './operators/dhcp4/operator.js';
 import { dhcp6Operator } from './operators/dhcp6/operator.js';
+import { DiscoveryConfigController } from './controllers/cluster/discovery-config.js';
+import { NodeIdentityController } from './controllers/cluster/node-identity.js';
+import { LocalAffiliateController, type KubeSpanAffiliateSource } from './controllers/cluster/local-affiliate.js';
+import { DiscoveryServiceController, type DiscoveryOptions } from './controllers/cluster/discovery-service.js';
+import { AffiliateMergeController } from './controllers/cluster/affiliate-merge.js';
+import { MemberController } from './controllers/cluster/member.js';
 
 /** The operators this netcfg runs (VIP comes later). */
 const OPERATORS = { dhcp4: dhcp4Operator, dhcp6: dhcp6Operator };
@@ -60,6 +66,8 @@ export interface EngineOptions {
   netns?: string | undefined;
   /** More controllers, registered after the others (the daemon's statuses). */
   extra?: Controller[];
+  /** This node's identity file (STATE_DIR/SCOPE.node-identity.yaml); omitted: no NodeIdentity. */
+  identityFile?: string | undefined;
 }
 
 /**
@@ -127,6 +135,8 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(new ResolverConfigController());
   runtime.register(new OperatorConfigController());
   runtime.register(new TimeServerConfigController());
+  runtime.register(new DiscoveryConfigController());
+  if (options.identityFile !== undefined) runtime.register(new NodeIdentityController(options.identityFile));
   for (const c of mergeControllers()) runtime.register(c);
   runtime.register(new OperatorSpecController(OPERATORS, { netns: options.netns, log: options.log }));
   runtime.register(new LinkSpecController(options.kernel));
@@ -140,9 +150,27 @@ export function configRuntime(options: EngineOptions): Runtime {
   return runtime;
 }
 
-/** What only the daemon runs besides the configuration: network readiness. */
-export function daemonControllers(options: { hostname: boolean; etcFiles: boolean }): Controller[] {
-  return [new NetworkStatusController(options)];
+export interface DaemonControllerOptions {
+  hostname: boolean;
+  etcFiles: boolean;
+  /** Cluster discovery (clients start only when the config enables it). */
+  discovery?: DiscoveryOptions;
+  /** This node's KubeSpan data for its affiliate (KubeSpan fills it). */
+  kubespan?: KubeSpanAffiliateSource;
+}
+
+/** What only the daemon runs besides the configuration: network readiness, cluster discovery. */
+export function daemonControllers(options: DaemonControllerOptions): Controller[] {
+  const controllers: Controller[] = [new NetworkStatusController(options)];
+  if (options.discovery) {
+    controllers.push(
+      new LocalAffiliateController(options.discovery.version, options.kubespan),
+      new DiscoveryServiceController(options.discovery),
+      new AffiliateMergeController(),
+      new MemberController(),
+    );
+  }
+  return controllers;
 }
 
 /**

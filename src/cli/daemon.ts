@@ -9,6 +9,7 @@ import { stateFor, type Target } from './report.js';
 import { logger } from './common.js';
 import { EXIT_OK, UsageError } from './usage.js';
 import { checkNetns } from '../netns.js';
+import { parseDuration } from '../config/fields.js';
 
 export interface DaemonTarget extends Target {
   /** The control socket (default: next to the state file, DIR/SCOPE.sock). */
@@ -45,6 +46,15 @@ export interface DaemonOptions extends DaemonTarget {
   config: string | undefined;
   logLevel: string | undefined;
   version: string;
+  /** --discovery-ttl: the affiliate TTL (a duration up to 30m). */
+  discoveryTtl?: string | undefined;
+}
+
+function discoveryTtlMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < 1000 || ms > 30 * 60_000) throw new UsageError('--discovery-ttl must be a duration from 1s to 30m');
+  return ms;
 }
 
 /** Runs in the foreground until SIGTERM or SIGINT. */
@@ -56,10 +66,11 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
       throw new UsageError((err as Error).message);
     }
   }
+  const ttlMs = discoveryTtlMs(o.discoveryTtl);
   const log = logger(o.logLevel ?? 'info');
   const socket = socketFor(o);
   if (await connect(socket).then((s) => (s?.destroy(), s !== undefined))) throw new UsageError(`a netcfg daemon already serves ${socket}`);
-  const daemon = await Daemon.start({ ...o, configFile: o.config, socket, log, version: o.version });
+  const daemon = await Daemon.start({ ...o, configFile: o.config, socket, log, version: o.version, discoveryTtlMs: ttlMs });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'stopping');

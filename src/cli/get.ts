@@ -20,6 +20,9 @@ import type { RouteStatus } from '../resources/network/types.js';
 import { callDaemon, daemonFor, socketFor } from './daemon.js';
 import { watch as watchDaemon } from '../daemon/client.js';
 import { EXIT_OK, UsageError } from './usage.js';
+import { CLUSTER_NS, CT, type DiscoveryConfigSpec } from '../resources/cluster/types.js';
+import { KUBERNETES_REGISTRY_NOTE } from '../controllers/cluster/discovery-service.js';
+import { identityFile } from '../controllers/cluster/node-identity.js';
 
 export interface GetOptions extends Target {
   kind: string | undefined;
@@ -29,19 +32,38 @@ export interface GetOptions extends Target {
   config?: string | undefined;
   /** Keep printing changes (needs a running daemon). */
   watch?: boolean;
+  /** One of the kind's namespaces (e.g. cluster-raw for raw affiliates). */
+  namespace?: string | undefined;
+}
+
+/** The kind's namespaces, or the one --namespace picks. */
+function namespacesOf(view: ViewDefinition<unknown>, namespace: string | undefined): readonly string[] {
+  if (namespace === undefined) return view.namespaces;
+  const allowed = [...view.namespaces, ...(view.otherNamespaces ?? [])];
+  if (!allowed.includes(namespace)) throw new UsageError(`--namespace for ${view.aliases[1]} must be one of ${allowed.join(', ')}`);
+  return [namespace];
+}
+
+/** Said wherever discovery resources are shown while the config enables the Kubernetes registry. */
+function kubernetesNote(configs: ReadonlyArray<Resource>, warn: (s: string) => void): void {
+  if (configs.some((r) => (r.spec as DiscoveryConfigSpec).kubernetesRegistry)) warn(`netcfg: ${KUBERNETES_REGISTRY_NOTE}`);
 }
 
 const EVENT_MARK = { created: '+', updated: ' ', destroyed: '-' } as const;
 
 /** Resources from a running daemon (its live statuses and specs), or a stream of their changes. */
-async function fromDaemon(o: GetOptions, view: ViewDefinition<unknown>, format: OutputFormat, print: (s: string) => void): Promise<number | undefined> {
+async function fromDaemon(o: GetOptions, view: ViewDefinition<unknown>, format: OutputFormat, print: (s: string) => void, warn: (s: string) => void): Promise<number | undefined> {
   const socket = await daemonFor(o);
   if (!socket) {
     if (o.watch) throw new UsageError(`get --watch needs a running netcfg daemon (none at ${socketFor(o)})`);
     return undefined;
   }
   const node = nodeName(o.netns);
-  const request = { namespaces: [...view.namespaces], type: view.type };
+  const request = { namespaces: [...namespacesOf(view, o.namespace)], type: view.type };
+  if (view.discovery) {
+    const second = await daemonFor(o);
+    if (second) kubernetesNote(await callDaemon<Resource[]>(second, { op: 'get', namespaces: [CLUSTER_NS.config], type: CT.DiscoveryConfig }), warn);
+  }
   if (!o.watch) {
     const resources = await callDaemon<Resource[]>(socket, { op: 'get', ...request });
     const text = render({ node, displayType: view.displayType, columns: view.columns, resources: sortById(resources) }, format);
@@ -97,7 +119,7 @@ export async function runGet(o: GetOptions, print: (s: string) => void, warn: (s
   // without -c, a running daemon answers (its live view includes DHCP leases and the like)
   if (o.config === undefined || o.watch) {
     if (o.config !== undefined) throw new UsageError('get --watch shows the running daemon, not a config file (-c)');
-    const code = await fromDaemon(o, view, format, print);
+    const code = await fromDaemon(o, view, format, print, warn);
     if (code !== undefined) return code;
   }
   if (view.source === 'daemon') throw new UsageError(`${o.kind} is kept by the netcfg daemon, and none runs at ${socketFor(o)}`);
@@ -119,7 +141,8 @@ export async function runGet(o: GetOptions, print: (s: string) => void, warn: (s
         if (text === undefined) warn('netcfg: no config applied here (and no -c FILE): showing the default and kernel command line layers');
         else config = parseConfig(state.configFile('applied'), text).config;
       }
-      runtime = configRuntime({ kernel, log, mode: 'oneshot', dryRun: true, uts: kernelUts(o.netns, o.uts), hardware: hardwareFor(o.netns, o.sysfsRoot) });
+      const state = stateFor(o);
+      runtime = configRuntime({ kernel, log, mode: 'oneshot', dryRun: true, uts: kernelUts(o.netns, o.uts), hardware: hardwareFor(o.netns, o.sysfsRoot), identityFile: identityFile(state.dir, state.scope) });
       runtime.store.put(NS.config, T.MachineConfig, MACHINE_CONFIG_ID, config, CONFIG_OWNER);
       const cmdline = kernelCmdline(o.netns, o.cmdline, (await kernel.listLinks()).map((l) => l.name));
       if (cmdline) runtime.store.put(NS.config, T.Cmdline, CMDLINE_ID, cmdline, CONFIG_OWNER);
@@ -131,8 +154,9 @@ export async function runGet(o: GetOptions, print: (s: string) => void, warn: (s
       const failure = runtime.failures()[0];
       if (failure) throw failure.error;
     }
+    if (view.discovery) kubernetesNote(runtime.store.list(CLUSTER_NS.config, CT.DiscoveryConfig), warn);
     const resources: Resource[] = [];
-    for (const ns of view.namespaces) {
+    for (const ns of namespacesOf(view, o.namespace)) {
       resources.push(...runtime.store.list(ns, view.type).sort((a, b) => a.metadata.id.localeCompare(b.metadata.id, 'en', { numeric: true })));
     }
     const text = render({ node: nodeName(o.netns), displayType: view.displayType, columns: view.columns, resources }, format);

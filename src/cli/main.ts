@@ -24,6 +24,8 @@ export async function main(argv: string[], print = (s: string) => process.stdout
   try {
     // gen takes free-form lists (--controlplane IP IP …): parsed on its own
     if (argv[0] === 'gen') return await (await import('./gen.js')).runGen(argv.slice(1), print, readStdin);
+    // the discovery server is a program of its own, with its own flags
+    if (argv[0] === 'discovery-server' && !argv.includes('--help') && !argv.includes('-h')) return await (await import('./discovery-server.js')).runDiscoveryServer(argv.slice(1));
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
@@ -45,6 +47,8 @@ export async function main(argv: string[], print = (s: string) => process.stdout
         keep: { type: 'boolean', default: false },
         socket: { type: 'string' },
         watch: { type: 'boolean', short: 'w', default: false },
+        namespace: { type: 'string' },
+        'discovery-ttl': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', default: false },
       },
@@ -86,13 +90,16 @@ export async function main(argv: string[], print = (s: string) => process.stdout
         );
       case 'get':
         extra(1);
-        return await (await import('./get.js')).runGet({ ...target, kind: rest[0], output: values.output, logLevel: values['log-level'], config: values.config, watch: values.watch }, print, warn);
+        return await (await import('./get.js')).runGet({ ...target, kind: rest[0], output: values.output, logLevel: values['log-level'], config: values.config, watch: values.watch, namespace: values.namespace }, print, warn);
       case 'status':
         extra(0);
         return await (await import('./status.js')).runStatus({ ...target, output: values.output, logLevel: values['log-level'] }, print);
       case 'daemon':
         extra(0);
-        return await (await import('./daemon.js')).runDaemon({ ...target, config: values.config, logLevel: values['log-level'], version: version() });
+        return await (await import('./daemon.js')).runDaemon({ ...target, config: values.config, logLevel: values['log-level'], version: version(), discoveryTtl: values['discovery-ttl'] });
+      case 'reset-identity':
+        extra(0);
+        return await (await import('./identity.js')).runResetIdentity(target, print);
       case 'confirm':
         extra(0);
         return await (await import('./try.js')).runConfirm(target, { format: 'text', logLevel: values['log-level'], print, warn });

@@ -43,14 +43,20 @@ export interface ResourceView<S> {
   resources: ReadonlyArray<Resource<S>>;
 }
 
-const SECRET_KEYS = new Set(['privateKey', 'presharedKey', 'apiToken', 'equinixMetalToken', 'hcloudToken', 'secret']);
+const SECRET_KEYS = new Set(['privateKey', 'presharedKey', 'apiToken', 'equinixMetalToken', 'hcloudToken', 'secret', 'clusterSecret', 'sharedSecret']);
+/** Values that may carry credentials in a URL (http://user:password@proxy:3128). */
+const URL_KEYS = new Set(['httpsProxy', 'httpProxy']);
 
 /** A copy with secrets replaced (specs are "sensitive" in Talos terms: never printed). */
 export function redact(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(redact);
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = SECRET_KEYS.has(k) && typeof x === 'string' && x !== '' ? '[redacted]' : redact(x);
+    for (const [k, x] of Object.entries(v)) {
+      if (SECRET_KEYS.has(k) && typeof x === 'string' && x !== '') out[k] = '[redacted]';
+      else if (URL_KEYS.has(k) && typeof x === 'string') out[k] = x.replace(/\/\/[^/@]*@/, '//[redacted]@');
+      else out[k] = redact(x);
+    }
     return out;
   }
   return v;

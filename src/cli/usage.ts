@@ -19,7 +19,11 @@ Usage:
   netcfg apply FILE [--netns NAME] [--dry-run] [--try [--timeout 120s]] [--state-dir DIR] [-o text|json]
   netcfg confirm | rollback [--netns NAME] [--state-dir DIR]
   netcfg get KIND [-o table|yaml|json] [--netns NAME] [-c FILE | --watch]
-  netcfg daemon [-c FILE] [--netns NAME] [--state-dir DIR] [--socket PATH]
+  netcfg daemon [-c FILE] [--netns NAME] [--state-dir DIR] [--socket PATH] [--discovery-ttl DUR]
+  netcfg get affiliates|members|identities [-o table|yaml|json] [--watch] [--namespace NS]
+  netcfg reset-identity [--netns NAME] [--state-dir DIR]
+  netcfg discovery-server --addr HOST:PORT [--tls-cert F --tls-key F] [--redirect-endpoint H:P]
+                    [--snapshot-path F [--snapshot-interval 10m]] [--gc-interval 1m] [--metrics-addr H:P]
   netcfg status [--netns NAME] [-o text|json]
   netcfg validate FILE
   netcfg schema
@@ -42,6 +46,15 @@ Commands:
             DHCPv4/DHCPv6 on links with dhcp: true, and serve apply/get/status on
             a control socket (DIR/SCOPE.sock, mode 0600). SIGTERM stops it and
             leaves the network as it is.
+            With cluster.discovery enabled it registers this node with the
+            discovery service and keeps affiliates and members (get affiliates,
+            members; --discovery-ttl sets the affiliate TTL, default 30m).
+  reset-identity
+            Forget this node's identity (netcfg get identities); a running
+            daemon leaves discovery under the old one and joins under a new one.
+  discovery-server
+            A self-hostable discovery service (the Talos discovery API, h2c and
+            TLS on one port); it only ever holds what nodes encrypted.
   status    Whether the network is ready: address, connectivity (a default route),
             hostname, etc files; from the daemon, or once from the kernel. Exit 0
             when ready, 1 when not.
@@ -121,14 +134,46 @@ Examples:
   netcfg apply --dry-run -o json machine.yaml
   netcfg apply --netns blue --state-dir /tmp/state machine.yaml
 `,
-  get: `Usage: netcfg get links|addresses|routes [-o table|yaml|json] [--netns NAME]
+  get: `Usage: netcfg get KIND [-o table|yaml|json] [--netns NAME] [--watch] [--namespace NS]
 
-Lists kernel state as resources with talosctl's columns.
+Lists resources with talosctl's columns: kernel state (links, addresses, routes),
+what the config layers produce (…specs), and, from a running daemon, cluster
+discovery: members, affiliates (--namespace cluster-raw: per registry),
+identities, discoveryconfigs.
 
 Examples:
+  netcfg get members
+  netcfg get affiliates --namespace cluster-raw -o yaml
   netcfg get links
   netcfg get addresses --netns blue
   netcfg get routes -o yaml
+`,
+  'discovery-server': `Usage: netcfg discovery-server --addr HOST:PORT [--tls-cert FILE --tls-key FILE]
+         [--redirect-endpoint HOST:PORT] [--snapshot-path FILE [--snapshot-interval 10m]]
+         [--gc-interval 1m] [--metrics-addr HOST:PORT] [--trust-x-real-ip true|false]
+         [--trust-first-x-forwarded-for true|false] [--no-rate-limit] [--log-level LVL]
+
+A discovery service for Talos-style clusters (the sidero.discovery.server.Cluster
+gRPC API): nodes publish affiliate data they encrypted with their cluster secret
+and watch the others. It never holds a key. gRPC over h2c and TLS on the same
+port (TLS when --tls-cert/--tls-key are given); affiliates expire after the TTL
+the nodes send (at most 30m), expired data is collected every --gc-interval;
+with --snapshot-path the state is saved atomically every --snapshot-interval and
+at exit, and loaded at start. --redirect-endpoint sends every client to another
+server. Requests are limited per client IP (15/s, burst 60), which is taken from
+X-Real-IP or X-Forwarded-For when trusted (default) or the TCP peer.
+SIGTERM saves a snapshot and stops it.
+
+Examples:
+  netcfg discovery-server --addr 0.0.0.0:3000
+  netcfg discovery-server --addr [::]:443 --tls-cert cert.pem --tls-key key.pem --snapshot-path /var/lib/discovery/state.binpb
+`,
+  'reset-identity': `Usage: netcfg reset-identity [--netns NAME] [--state-dir DIR]
+
+Forgets this node's cluster identity (netcfg get identities). A running daemon
+makes a new one at once: its discovery clients delete the affiliate of the old
+identity and register under the new one. Without a daemon the identity file
+(STATE_DIR/SCOPE.node-identity.yaml) is removed and the next daemon makes one.
 `,
   validate: `Usage: netcfg validate FILE
 

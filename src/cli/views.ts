@@ -12,6 +12,7 @@ import {
   type TimeServerSpec,
 } from '../resources/network/types.js';
 import type { Column } from './output.js';
+import { CLUSTER_NS, CT, type AffiliateSpec, type DiscoveryConfigSpec, type MemberSpec, type NodeIdentitySpec } from '../resources/cluster/types.js';
 
 export interface ViewDefinition<S = never> {
   /**
@@ -25,6 +26,10 @@ export interface ViewDefinition<S = never> {
   displayType: string;
   aliases: readonly string[];
   columns: ReadonlyArray<Column<S>>;
+  /** Namespaces --namespace may pick besides the default ones (raw affiliates). */
+  otherNamespaces?: readonly string[];
+  /** Cluster discovery kinds: `get` says when the config enables the (unimplemented) Kubernetes registry. */
+  discovery?: boolean;
 }
 
 const links: ViewDefinition<LinkStatus> = {
@@ -129,6 +134,58 @@ const resolverSpecs: ViewDefinition<ResolverSpec> = {
   ],
 };
 
+const identities: ViewDefinition<NodeIdentitySpec> = {
+  source: 'config',
+  namespaces: [CLUSTER_NS.cluster],
+  type: CT.NodeIdentity,
+  displayType: 'Identity',
+  aliases: ['identity', 'identities'],
+  columns: [{ header: 'ID', value: (s) => s.nodeId }],
+};
+
+const affiliates: ViewDefinition<AffiliateSpec> = {
+  source: 'daemon',
+  namespaces: [CLUSTER_NS.cluster],
+  otherNamespaces: [CLUSTER_NS.clusterRaw],
+  type: CT.Affiliate,
+  displayType: 'Affiliate',
+  aliases: ['affiliate', 'affiliates'],
+  discovery: true,
+  columns: [
+    { header: 'HOSTNAME', value: (s) => s.hostname },
+    { header: 'MACHINE TYPE', value: (s) => s.machineType },
+    { header: 'ADDRESSES', value: (s) => s.addresses },
+  ],
+};
+
+const members: ViewDefinition<MemberSpec> = {
+  source: 'daemon',
+  namespaces: [CLUSTER_NS.cluster],
+  type: CT.Member,
+  displayType: 'Member',
+  aliases: ['member', 'members'],
+  discovery: true,
+  columns: [
+    { header: 'HOSTNAME', value: (s) => s.hostname },
+    { header: 'MACHINE TYPE', value: (s) => s.machineType },
+    { header: 'OS', value: (s) => s.operatingSystem },
+    { header: 'ADDRESSES', value: (s) => s.addresses },
+  ],
+};
+
+const discoveryConfigs: ViewDefinition<DiscoveryConfigSpec> = {
+  source: 'config',
+  namespaces: [CLUSTER_NS.config],
+  type: CT.DiscoveryConfig,
+  displayType: 'DiscoveryConfig',
+  aliases: ['discoveryconfig', 'discoveryconfigs'],
+  discovery: true,
+  columns: [
+    { header: 'ENABLED', value: (s) => s.enabled },
+    { header: 'SERVICES', value: (s) => s.services.map((x) => x.url) },
+  ],
+};
+
 /** Spec kinds without extra columns (use -o yaml), as talosctl shows them; both namespaces: layers and merged. */
 function specView(type: string, name: string): ViewDefinition<unknown> {
   return { source: 'config', namespaces: [NS.networkConfig, NS.network], type, displayType: type, aliases: [name, `${name}s`], columns: [] };
@@ -145,6 +202,10 @@ export const VIEWS = [
   resolverSpecs,
   timeServers,
   networkStatus,
+  affiliates,
+  members,
+  identities,
+  discoveryConfigs,
   specView(T.TimeServerSpec, 'timeserverspec'),
   specView(T.LinkSpec, 'linkspec'),
   specView(T.AddressSpec, 'addressspec'),

@@ -8,6 +8,7 @@
 //   bond=<name>[:<slaves>[:<options>[:<mtu>]]]
 //   vlan=<name>:<phydev>
 //   talos.hostname=<name>     talos.network.interface.ignore=<link>     net.ifnames=0
+//   talos.environment=<KEY>=<VALUE>   (repeatable: the proxy settings, before a config)
 //
 // Pure: no I/O. The caller passes the names of the links that exist, for the
 // "no device given" case.
@@ -81,6 +82,8 @@ export interface CmdlineNetwork {
   predictableNames?: boolean;
   /** links whose configuration came from ip= (so they are brought up) */
   configuredLinks: string[];
+  /** talos.environment=KEY=VALUE arguments (http_proxy, https_proxy, no_proxy…); machine.env wins over them */
+  environment?: Record<string, string>;
   errors: CmdlineError[];
 }
 
@@ -556,6 +559,12 @@ export function parseCmdline(text: string, linkNames: readonly string[] = []): C
         case 'net.ifnames':
           ifnames = parseBoolean(value); // the last one wins
           break;
+        case 'talos.environment': {
+          const sep = value.indexOf('=');
+          if (sep <= 0) fail('expected talos.environment=KEY=VALUE');
+          (out.environment ??= {})[value.slice(0, sep)] = value.slice(sep + 1);
+          break;
+        }
         default:
           break; // not a network setting
       }

@@ -7,7 +7,7 @@ import type { RouteConfig } from './schema/network.js';
 import { expected } from './fields.js';
 
 export * from './schema/network.js';
-export { ClusterSchema, DiscoverySchema, MachineSchema, MACHINE_TYPES, UNUSED_CLUSTER_KEYS, UNUSED_MACHINE_KEYS, DEFAULT_DISCOVERY_ENDPOINT } from './schema/machine.js';
+export { CA_BUNDLE_PATHS, ClusterSchema, DiscoverySchema, MachineSchema, MACHINE_TYPES, UNUSED_CLUSTER_KEYS, UNUSED_MACHINE_KEYS, DEFAULT_DISCOVERY_ENDPOINT } from './schema/machine.js';
 
 // Type errors everywhere read "expected a mapping, got "x" (a string)" rather than zod's stock wording.
 const TYPE_NAMES: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false', int: 'an integer' };

@@ -4,6 +4,7 @@
 // configs from `netcfg apply`, answers `get`/`status`, and streams watches.
 // It holds the namespace's state lock for its whole life.
 import crypto from 'node:crypto';
+import path from 'node:path';
 import { parseConfig } from '../config/load.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigInvalidError } from '../config/issues.js';
@@ -22,7 +23,10 @@ import { T } from '../resources/network/types.js';
 import type { Change } from '../runtime/changes.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { StateFile } from '../runtime/state-file.js';
-import type { PingResult, Request, WatchLine } from './protocol.js';
+import type { PingResult, Request, ResetIdentityResult, WatchLine } from './protocol.js';
+import { identityFile, resetIdentity } from '../controllers/cluster/node-identity.js';
+import { netnsPath } from '../netlink/transport.js';
+import { CLUSTER_NS, CT, LOCAL_IDENTITY_ID, type NodeIdentitySpec } from '../resources/cluster/types.js';
 import { ControlServer, RequestFailure, type Handler } from './server.js';
 import { redact } from '../cli/output.js';
 
@@ -32,6 +36,8 @@ export interface DaemonOptions extends Target {
   socket: string;
   log: Logger;
   version: string;
+  /** Affiliate TTL for cluster discovery (default 30 min; tests set it short). */
+  discoveryTtlMs?: number | undefined;
 }
 
 /** A resource as plain data (the store's objects carry their metadata as a getter), secrets redacted. */
@@ -71,6 +77,8 @@ export class Daemon implements Handler {
       }
       const config: MachineConfig = loaded?.config ?? {};
       const text = loaded?.text;
+      // the discovery client (gRPC, protobuf) loads while the rest starts, not after
+      if (config.cluster?.discovery?.enabled === true) void import('../operators/discovery/index.js');
       kernel = openKernel(o.netns);
       const etc = etcTargetFor(o.netns, o.etcDir);
       if (etc.skipped) o.log.warn(etc.skipped);
@@ -83,7 +91,18 @@ export class Daemon implements Handler {
         state,
         uts: kernelUts(o.netns, o.uts),
         etc,
-        extra: daemonControllers({ hostname: true, etcFiles: true }),
+        identityFile: identityFile(state.dir, state.scope),
+        extra: daemonControllers({
+          hostname: true,
+          etcFiles: true,
+          discovery: {
+            version: o.version,
+            netnsPath: o.netns === undefined ? undefined : netnsPath(o.netns),
+            socketDir: path.join(state.dir, `${state.scope}.discovery`),
+            ttlMs: o.discoveryTtlMs ?? 30 * 60_000,
+            log: o.log,
+          },
+        }),
       });
       const daemon = new Daemon(o, state, kernel, runtime);
       runtime.newChangeLog((c) => daemon.logChange(c), false);
@@ -131,6 +150,8 @@ export class Daemon implements Handler {
         return this.serial(async () => this.confirm());
       case 'rollback':
         return this.serial(() => this.rollback());
+      case 'reset-identity':
+        return this.serial(() => this.resetIdentity());
       default:
         throw new RequestFailure(`unknown request "${(req as { op: string }).op}"`, 2);
     }
@@ -266,6 +287,16 @@ export class Daemon implements Handler {
     this.state.writeConfig('previous', current);
     report.notes = [previous === undefined ? 'rollback: no previous config; only the default and command line layers remain' : 'rollback: restored the previous config'];
     return report;
+  }
+
+  /** A new node identity: the discovery clients leave under the old one and join under the new one. */
+  private async resetIdentity(): Promise<ResetIdentityResult> {
+    const previous = resetIdentity(identityFile(this.state.dir, this.state.scope));
+    this.runtime.wake('NodeIdentityController');
+    await this.runtime.settle();
+    const now = this.runtime.store.get<NodeIdentitySpec>(CLUSTER_NS.cluster, CT.NodeIdentity, LOCAL_IDENTITY_ID)?.spec.nodeId;
+    this.o.log.info({ previous: previous ?? null, nodeId: now ?? null }, 'node identity reset');
+    return { previous: previous ?? null, nodeId: now ?? null };
   }
 
   /** Stops serving and reconciling. The network stays as configured (as Talos leaves it on shutdown). */

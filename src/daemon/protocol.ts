@@ -11,7 +11,8 @@ export type Request =
   | { op: 'confirm' }
   | { op: 'rollback' }
   | { op: 'get'; namespaces: string[]; type: string }
-  | { op: 'watch'; namespaces: string[]; type: string };
+  | { op: 'watch'; namespaces: string[]; type: string }
+  | { op: 'reset-identity' };
 
 export interface RequestError {
   message: string;
@@ -33,6 +34,11 @@ export interface PingResult {
 }
 
 export type ApplyResultMessage = ApplyReport;
+
+export interface ResetIdentityResult {
+  previous: string | null;
+  nodeId: string | null;
+}
 
 export type WatchLine =
   | { event: 'bootstrapped' }

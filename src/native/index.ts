@@ -80,6 +80,8 @@ interface NativeModule {
   setNamesIn(utsPath: string, hostname: string, domainname: string): void;
   /** [hostname, domainname] inside the UTS namespace at `utsPath`. */
   namesIn(utsPath: string): [string, string];
+  /** A new unconnected, non-blocking TCP socket (its fd) that belongs to the network namespace at `netnsPath`. */
+  tcpSocketIn(netnsPath: string, family: 4 | 6): number;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -3,7 +3,7 @@
 // known by name (accepted, ignored with one informational line); anything else
 // is an unknown key.
 import { z } from 'zod';
-import { bool, expected, oneOf, str } from '../fields.js';
+import { bool, expected, int, list, oneOf, str } from '../fields.js';
 import { NetworkSchema } from './network.js';
 
 /** Talos machine.* keys netcfg does not use. */
@@ -17,7 +17,6 @@ export const UNUSED_MACHINE_KEYS = [
   'pods',
   'disks',
   'install',
-  'files',
   'time',
   'sysctls',
   'sysfs',
@@ -118,6 +117,18 @@ export const ClusterSchema = z.strictObject({
   ...ignored(UNUSED_CLUSTER_KEYS),
 });
 
+/** Where Talos keeps the CA bundle that machine.files appends trust roots to (the corporate proxy recipe). */
+export const CA_BUNDLE_PATHS = ['/etc/ssl/certs/ca-certificates', '/etc/ssl/certs/ca-certificates.crt'] as const;
+
+export const MachineFileSchema = z
+  .strictObject({
+    content: str('the file content').optional(),
+    permissions: int(0, 0o7777, 'file permissions (e.g. 0644)').optional(),
+    path: str('an absolute path').optional(),
+    op: oneOf(['create', 'append', 'overwrite'] as const, 'file op', false).optional(),
+  })
+  .describe('A file Talos writes. netcfg writes none: it reads PEM certificates added to the CA bundle path as extra trust roots of the discovery client.');
+
 export const MachineSchema = z.strictObject({
   type: oneOf(MACHINE_TYPES, 'machine type', false).optional().describe('controlplane or worker (a VIP needs controlplane).'),
   env: z
@@ -125,6 +136,7 @@ export const MachineSchema = z.strictObject({
     .optional()
     .describe('Environment: http_proxy, https_proxy and no_proxy are used to reach the discovery service.'),
   network: NetworkSchema.optional(),
+  files: list(MachineFileSchema, 'a list of files').optional(),
   ...ignored(UNUSED_MACHINE_KEYS),
 });
 

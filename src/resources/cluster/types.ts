@@ -29,7 +29,14 @@ export const CT = {
   NodeIdentity: 'NodeIdentity',
   Affiliate: 'Affiliate',
   Member: 'Member',
+  /** cluster/AddressStatus `service`: the public IP a discovery service saw (Hello client_ip). */
+  AddressStatus: 'AddressStatus',
 } as const;
+
+/** ID of this node's NodeIdentity. */
+export const LOCAL_IDENTITY_ID = 'local';
+/** ID prefix of raw affiliates from the discovery service registry. */
+export const RAW_SERVICE_PREFIX = 'service/';
 
 /** One discovery service to register with (Talos cluster.Config serviceEndpoints[]). */
 export interface DiscoveryServiceEndpoint {
@@ -60,6 +67,8 @@ export interface DiscoveryConfigSpec {
   extraCAs: string;
   /** controlplane or worker (machine.type; init → controlplane, join → worker). */
   machineType: 'controlplane' | 'worker' | 'unknown';
+  /** The local API server port a control-plane node announces (0: not a control plane). */
+  apiServerPort: number;
 }
 
 /** config/KubeSpanConfig `kubespan` (Talos kubespan.Config). */
@@ -84,4 +93,53 @@ export interface KubeSpanConfigSpec {
 /** cluster/NodeIdentity `local`: 32 random bytes, base62 as Talos encodes them. */
 export interface NodeIdentitySpec {
   nodeId: string;
+}
+
+/** KubeSpan data of an affiliate (Talos AffiliateSpec.KubeSpan). */
+export interface AffiliateKubeSpan {
+  /** WireGuard public key, standard base64. */
+  publicKey: string;
+  /** KubeSpan ULA address (no prefix length). */
+  address: string;
+  /** Prefixes routed to the node besides its addresses (pod CIDRs), as CIDRs, not masked. */
+  additionalAddresses: string[];
+  /** "ip:port" WireGuard endpoints ([v6]:port), in order. */
+  endpoints: string[];
+  /** Prefixes peers must not route to the node. */
+  excludeAdvertisedNetworks: string[];
+}
+
+/**
+ * cluster/Affiliate `<nodeId>` (merged, and this node's own) and
+ * cluster-raw/Affiliate `service/<nodeId>` (as a registry reports it):
+ * a node of the cluster, as Talos's AffiliateSpec.
+ */
+export interface AffiliateSpec {
+  nodeId: string;
+  /** IP addresses, no prefix length. */
+  addresses: string[];
+  /** FQDN. */
+  hostname: string;
+  /** Kubernetes node name (netcfg: the short hostname). */
+  nodename: string;
+  operatingSystem: string;
+  machineType: 'controlplane' | 'worker' | 'unknown';
+  kubespan?: AffiliateKubeSpan;
+  controlPlane?: { apiServerPort: number };
+}
+
+/** cluster/Member `<nodename>`: an affiliate with a node name (Talos MemberSpec). */
+export interface MemberSpec {
+  nodeId: string;
+  addresses: string[];
+  hostname: string;
+  machineType: 'controlplane' | 'worker' | 'unknown';
+  operatingSystem: string;
+  controlPlane?: { apiServerPort: number };
+}
+
+/** cluster/AddressStatus `service`: the address a discovery service saw this node connect from. */
+export interface DiscoveredAddressSpec {
+  /** ip/32 or ip/128. */
+  address: string;
 }
