@@ -21,6 +21,12 @@ export const REDACT_PATHS = [
   'apiToken',
   '*.apiToken',
   '*.*.apiToken',
+  'equinixMetalToken',
+  '*.equinixMetalToken',
+  '*.*.equinixMetalToken',
+  'hcloudToken',
+  '*.hcloudToken',
+  '*.*.hcloudToken',
 ];
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

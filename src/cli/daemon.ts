@@ -9,6 +9,8 @@ import { stateFor, type Target } from './report.js';
 import { logger } from './common.js';
 import { EXIT_OK, UsageError } from './usage.js';
 import { checkNetns } from '../netns.js';
+import { VipOptionsError, vipOptions, type VipFlags, type VipOptions } from '../operators/vip/options.js';
+import { platformUrlsFromEnv } from '../operators/vip/platform/handler.js';
 
 export interface DaemonTarget extends Target {
   /** The control socket (default: next to the state file, DIR/SCOPE.sock). */
@@ -45,6 +47,18 @@ export interface DaemonOptions extends DaemonTarget {
   config: string | undefined;
   logLevel: string | undefined;
   version: string;
+  /** --etcd-endpoints, --etcd-ca/cert/key, --vip-lease-ttl. */
+  vip?: VipFlags;
+}
+
+function vipFrom(flags: VipFlags | undefined): VipOptions {
+  try {
+    // NETCFG_TEST_*: the cloud VIP APIs' base URLs, for tests only
+    return vipOptions(flags ?? {}, platformUrlsFromEnv(process.env));
+  } catch (err) {
+    if (err instanceof VipOptionsError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 /** Runs in the foreground until SIGTERM or SIGINT. */
@@ -56,10 +70,11 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
       throw new UsageError((err as Error).message);
     }
   }
+  const vip = vipFrom(o.vip);
   const log = logger(o.logLevel ?? 'info');
   const socket = socketFor(o);
   if (await connect(socket).then((s) => (s?.destroy(), s !== undefined))) throw new UsageError(`a netcfg daemon already serves ${socket}`);
-  const daemon = await Daemon.start({ ...o, configFile: o.config, socket, log, version: o.version });
+  const daemon = await Daemon.start({ ...o, configFile: o.config, socket, log, version: o.version, vip });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'stopping');

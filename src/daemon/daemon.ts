@@ -26,6 +26,7 @@ import type { KernelWatch } from '../controllers/watch.js';
 import type { PingResult, Request, WatchLine } from './protocol.js';
 import { ControlServer, RequestFailure, type Handler } from './server.js';
 import { redact } from '../cli/output.js';
+import type { VipOptions } from '../operators/vip/options.js';
 
 export interface DaemonOptions extends Target {
   /** Config to apply at start (otherwise the last applied one, else none). */
@@ -33,6 +34,8 @@ export interface DaemonOptions extends Target {
   socket: string;
   log: Logger;
   version: string;
+  /** etcd endpoints, TLS and lease TTL for the VIP operators (default: local etcd, see operators/vip/options.ts). */
+  vip?: VipOptions | undefined;
 }
 
 /** A resource as plain data (the store's objects carry their metadata as a getter), secrets redacted. */
@@ -85,6 +88,7 @@ export class Daemon implements Handler {
         state,
         uts: kernelUts(o.netns, o.uts),
         etc,
+        vip: o.vip,
         extra: daemonControllers(kernel, { hostname: true, etcFiles: true }),
       });
       const daemon = new Daemon(o, state, kernel, runtime);
