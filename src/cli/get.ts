@@ -41,7 +41,7 @@ async function fromDaemon(o: GetOptions, view: ViewDefinition<unknown>, format: 
   const node = nodeName(o.netns);
   const request = { namespaces: [...view.namespaces], type: view.type };
   if (!o.watch) {
-    const resources = await callDaemon<Resource[]>(socket, { op: 'get', ...request });
+    const resources = (await callDaemon<Resource[]>(socket, { op: 'get', ...request })).filter((r) => !view.filter || view.filter(r.spec));
     const text = render({ node, displayType: view.displayType, columns: view.columns, resources: sortById(resources) }, format);
     if (text !== '') print(text);
     return EXIT_OK;
@@ -52,6 +52,7 @@ async function fromDaemon(o: GetOptions, view: ViewDefinition<unknown>, format: 
   let widths: number[] = [];
   const row = (mark: string, r: Resource) => [mark, ...tableRows({ ...base, resources: [r] })[1]!];
   await watchDaemon(socket, { op: 'watch', ...request }, (line) => {
+    if (line.event !== 'bootstrapped' && view.filter && !view.filter(line.resource.spec)) return;
     if (format !== 'table') {
       if (line.event === 'bootstrapped') return;
       const doc = render({ ...base, resources: [line.resource] }, format);

@@ -128,7 +128,8 @@ export class EtcdClient {
   private error(err: Grpc.ServiceError | Error): EtcdError {
     const code = (err as Partial<Grpc.ServiceError>).code;
     if (typeof code === 'number') {
-      const details = (err as Grpc.ServiceError).details || err.message;
+      // grpc-js appends an empty "Resolution note:" to connection errors
+      const details = ((err as Grpc.ServiceError).details || err.message).replace(/\s*Resolution note:\s*$/, '');
       return new EtcdError(this.endpoint.url, code, `${STATUS_NAMES[code] ?? `status ${code}`}: ${details}`);
     }
     return new EtcdError(this.endpoint.url, -1, err.message);
