@@ -92,12 +92,16 @@ export class LeaseSession {
 
   private renew(): void {
     if (this.over) return;
-    if (!this.stream) this.openStream();
-    // a stream that stopped answering is not trusted with more requests than fit in the TTL
-    if (this.inFlight.length < 3 * this.ttl + 3) {
-      this.inFlight.push(this.clock.now());
-      this.stream!.write(this.id);
+    // etcd answers a stream's keepalives one after another: one stuck behind a
+    // leader change holds up every later one, so an unanswered stream is dropped
+    if (this.stream && this.inFlight.length > 0) {
+      this.lastStreamError = `keepalive unanswered for ${Math.round(this.clock.now() - this.inFlight[0]!)} ms`;
+      this.stream.cancel();
+      this.stream = undefined;
     }
+    if (!this.stream) this.openStream();
+    this.inFlight.push(this.clock.now());
+    this.stream!.write(this.id);
     this.tick = this.clock.setTimeout(() => this.renew(), (this.ttl * 1000) / 3);
   }
 
@@ -118,6 +122,7 @@ export class LeaseSession {
           this.renewedAtWall = this.clock.wall();
           this.armDeadline();
         }
+        this.lastStreamError = '';
         this.events?.renewed();
       },
       end: (err) => {
@@ -137,15 +142,21 @@ export class LeaseSession {
 
   private lastStreamError = '';
 
+  /**
+   * Past aliveUntil the lease cannot be proven alive (the owner has fenced
+   * itself already), but etcd may still hold it (a leader change extends
+   * leases): renewals go on for two more TTLs, then the session gives up.
+   */
   private armDeadline(): void {
     if (this.deadline) this.clock.clearTimeout(this.deadline);
+    const giveUp = this.alive + 2 * this.ttl * 1000;
     this.deadline = this.clock.setTimeout(() => {
-      if (this.clock.now() < this.alive) {
+      if (this.clock.now() < giveUp) {
         this.armDeadline();
         return;
       }
-      this.end(`no keepalive answered for ${this.ttl} s${this.lastStreamError ? ` (${this.lastStreamError})` : ''}: the lease may have expired`);
-    }, this.alive - this.clock.now());
+      this.end(`no keepalive answered for ${Math.round(this.clock.now() - (this.alive - this.ttl * 1000))} ms${this.lastStreamError ? ` (${this.lastStreamError})` : ''}`);
+    }, giveUp - this.clock.now());
   }
 
   private end(reason: string): void {
