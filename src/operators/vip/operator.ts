@@ -15,7 +15,7 @@ import type { Logger } from '../../log.js';
 import { ipFamily } from '../../net/ip.js';
 import type { AddressSpec } from '../../resources/network/types.js';
 import { NO_SPECS, type Operator, type OperatorContext, type OperatorDetail, type OperatorFactory, type OperatorSpecs } from '../operator.js';
-import { EtcdClient } from './etcd/client.js';
+import { EtcdClient, type EtcdEndpoint, type EtcdTlsFiles } from './etcd/client.js';
 import { Election, electionPrefix, type ElectionState } from './election.js';
 import type { VipOptions } from './options.js';
 import { platformHandler, type PlatformHandler } from './platform/handler.js';
@@ -43,8 +43,11 @@ class Stopped extends Error {
   }
 }
 
-export function vipOperator(options: VipOptions, clock: SessionClock = realClock): OperatorFactory {
-  return (ctx) => new VipOperator(ctx, options, clock);
+/** Opens an etcd client (tests pass a fake). */
+export type EtcdConnect = (endpoint: EtcdEndpoint, tls: EtcdTlsFiles | undefined) => Promise<EtcdClient>;
+
+export function vipOperator(options: VipOptions, clock: SessionClock = realClock, connect: EtcdConnect = (e, t) => EtcdClient.open(e, t)): OperatorFactory {
+  return (ctx) => new VipOperator(ctx, options, clock, connect);
 }
 
 export class VipOperator implements Operator {
@@ -82,6 +85,7 @@ export class VipOperator implements Operator {
     private readonly ctx: OperatorContext,
     private readonly options: VipOptions,
     private readonly clock: SessionClock,
+    private readonly connect: EtcdConnect,
   ) {
     const vip = ctx.spec.vip ?? { ip: '', gratuitousARP: false };
     this.ip = vip.ip;
@@ -189,7 +193,7 @@ export class VipOperator implements Operator {
     }
     const endpoint = this.options.endpoints[this.endpointIndex % this.options.endpoints.length]!;
     this.setPhase('connecting', this.reason || `connecting to etcd at ${endpoint.url}`);
-    const client = await race(EtcdClient.open(endpoint, this.options.tls));
+    const client = await race(this.connect(endpoint, this.options.tls));
     this.client = client;
     const session = await race(LeaseSession.grant(client, this.options.leaseTtl, this.clock));
     this.session = session;
@@ -271,7 +275,7 @@ export class VipOperator implements Operator {
 
   /** Recomputes whether this node holds the VIP now, and when it must stop at the latest. */
   private update(): void {
-    if (this.fenceTimer) clearTimeout(this.fenceTimer);
+    if (this.fenceTimer) this.clock.clearTimeout(this.fenceTimer);
     this.fenceTimer = undefined;
     const now = this.clock.now();
     const session = this.session;
@@ -282,7 +286,7 @@ export class VipOperator implements Operator {
       this.log.warn({ lateMs: Math.round(now - fenceAt), marginMs: this.margin }, 'cannot prove the etcd lease alive: dropping the VIP');
     }
     const hold = eligible && !this.fenced;
-    if (hold) this.fenceTimer = setTimeout(() => this.update(), fenceAt - now);
+    if (hold) this.fenceTimer = this.clock.setTimeout(() => this.update(), fenceAt - now);
     if (eligible) {
       if (hold) this.setPhase('owner', '');
       else this.setPhase('fenced', 'no keepalive answered in time: the etcd lease cannot be proven alive');
@@ -308,7 +312,7 @@ export class VipOperator implements Operator {
     this.leader = false;
     this.acquired = false;
     this.fenced = false;
-    if (this.fenceTimer) clearTimeout(this.fenceTimer);
+    if (this.fenceTimer) this.clock.clearTimeout(this.fenceTimer);
     this.fenceTimer = undefined;
     await this.addressGone(WITHDRAW_WAIT_MS);
     if (wasLeader && this.handler) {
