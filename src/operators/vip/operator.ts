@@ -324,9 +324,15 @@ export class VipOperator implements Operator {
     }
     const session = this.session;
     if (session) {
+      // revoking the lease deletes our election key with it: the next candidate wins at once
       const err = await session.close(true);
-      if (err) this.log.debug({ err }, 'revoking the election lease failed (it expires on its own)');
-      else this.log.debug({ lease: session.id.toString(16) }, 'election lease revoked');
+      if (err) {
+        this.log.debug({ err }, 'revoking the election lease failed (it expires on its own)');
+        // resign at least: delete the key itself (as Talos' Resign), in case only the lease call failed
+        if (this.election && this.client) await this.client.deleteRange({ key: this.election.key }, 1000).catch(() => undefined);
+      } else {
+        this.log.debug({ lease: session.id.toString(16) }, 'election lease revoked');
+      }
     }
     this.session = undefined;
     this.election = undefined;
