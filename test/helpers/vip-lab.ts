@@ -17,7 +17,6 @@ import { addressOf } from '../../src/netlink/rtnetlink/address.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'bin/netcfg.js');
 const NAME_SERVER = path.join(ROOT, 'bench/lib/name-server.mjs');
-const PROBER = path.join(ROOT, 'bench/lib/tcp-prober.mjs');
 export const VIP4 = '192.0.2.100';
 export const VIP6 = '2001:db8::100';
 export const PORT = 8080;
@@ -65,8 +64,6 @@ export interface DaemonOptions {
   leaseTtl?: number;
   extraArgs?: string[];
   env?: Record<string, string>;
-  /** Extra YAML under the interface (e.g. a cloud VIP's token). */
-  vipExtra?: string;
 }
 
 export class VipLab {
@@ -243,7 +240,6 @@ export class VipLab {
         '      - interface: eth0',
         '        vip:',
         `          ip: "${o.vip ?? VIP4}"`,
-        ...(o.vipExtra ? [o.vipExtra] : []),
         '',
       ].join('\n'),
     );
@@ -364,21 +360,6 @@ export class VipLab {
     const code = `const s=require('net').connect({host:${JSON.stringify(host)},port:${PORT}});let d='';s.setTimeout(${timeoutMs},()=>process.exit(1));s.on('data',x=>d+=x);s.on('end',()=>{process.stdout.write(d.trim());process.exit(0)});s.on('error',()=>process.exit(1));`;
     const r = spawnSync('ip', ['netns', 'exec', this.client, process.execPath, '-e', code], { encoding: 'utf8' });
     return r.status === 0 ? r.stdout : undefined;
-  }
-
-  /** A long-running prober in the client namespace (bench/lib/tcp-prober.mjs): answers with times. */
-  prober(host: string): { answers: () => Array<{ t: number; name: string }>; stop: () => Promise<void> } {
-    const log = path.join(this.dir, `prober-${Date.now()}.log`);
-    const t = this.spawn(['ip', 'netns', 'exec', this.client, process.execPath, PROBER, host, String(PORT)], log);
-    return {
-      answers: () =>
-        fs
-          .readFileSync(log, 'utf8')
-          .split('\n')
-          .filter((l) => l.startsWith('{'))
-          .map((l) => JSON.parse(l) as { t: number; name: string }),
-      stop: () => this.kill(t, 'SIGTERM'),
-    };
   }
 
   /** The client's neighbour entry for `ip`: its MAC (or undefined). */
