@@ -333,7 +333,13 @@ export class VipLab {
       let last = '';
       while (running) {
         const started = Date.now();
-        const h = (await this.holders(vip)).map((n) => n.name);
+        let h: string[];
+        try {
+          h = (await this.holders(vip)).map((n) => n.name);
+        } catch {
+          // torn down under it (a failed test): stop sampling
+          return;
+        }
         samples++;
         if (h.length > 1) doubles.push(h);
         const key = h.join(',');

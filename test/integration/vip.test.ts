@@ -94,6 +94,34 @@ describe.sequential('shared VIP (etcd election, 3 nodes)', () => {
     expect(Math.max(...times)).toBeLessThan(3000);
   }, 90_000);
 
+  it('hands over at once when a config change removes the VIP, and when the owner\'s link goes down', async () => {
+    const owner = await lab.owner();
+    await sleep(500);
+    let sampler = lab.sampler();
+    const config = fs.readFileSync(lab.configFor(owner, {}), 'utf8').replace(/\n\s+vip:\n\s+ip: .*\n/, '\n');
+    expect(config).not.toContain('vip:');
+    const noVip = `${owner.dir}/no-vip.yaml`;
+    fs.writeFileSync(noVip, config);
+    const applied = lab.cli(owner, 'apply', noVip);
+    expect(applied.status, applied.stderr).toBe(0);
+    const next = await lab.owner(3000, VIP4, owner);
+    let result = await sampler.stop();
+    expect(result.doubles, JSON.stringify(result.timeline)).toEqual([]);
+    // the VIP back in its config: the node is a standby behind the new owner
+    expect(lab.cli(owner, 'apply', lab.configFor(owner, {})).status).toBe(0);
+    await sleep(TTL * 1000);
+    expect((await lab.holders()).map((n) => n.name)).toEqual([next.name]);
+
+    sampler = lab.sampler();
+    run('ip', ['-n', next.ns, 'link', 'set', 'eth0', 'down']);
+    const third = await lab.owner(5000, VIP4, next);
+    result = await sampler.stop();
+    expect(result.doubles, JSON.stringify(result.timeline)).toEqual([]);
+    run('ip', ['-n', next.ns, 'link', 'set', 'eth0', 'up']);
+    await sleep(TTL * 1000);
+    expect((await lab.holders()).map((n) => n.name)).toEqual([third.name]);
+  }, 60_000);
+
   it('survives the owner losing power, also when it led etcd; a rebooted node drops the VIP it still had', async () => {
     for (const ownerLeadsEtcd of [true, false]) {
       const owner = await lab.owner();
