@@ -37,9 +37,16 @@ import { LocalAffiliateController, type KubeSpanAffiliateSource } from './contro
 import { DiscoveryServiceController, type DiscoveryOptions } from './controllers/cluster/discovery-service.js';
 import { AffiliateMergeController } from './controllers/cluster/affiliate-merge.js';
 import { MemberController } from './controllers/cluster/member.js';
+import { vipOperator } from './operators/vip/operator.js';
+import { vipOptions, type VipOptions } from './operators/vip/options.js';
+import { PacketAnnouncer, packetSender } from './controllers/spec/announce.js';
+import { netnsPath } from './netlink/transport.js';
 
-/** The operators this netcfg runs (VIP comes later). */
-const OPERATORS = { dhcp4: dhcp4Operator, dhcp6: dhcp6Operator };
+/** The operators this netcfg runs. */
+function operators(vip: VipOptions | undefined) {
+  // one-shot runs never start operators: the VIP defaults only stand in there
+  return { dhcp4: dhcp4Operator, dhcp6: dhcp6Operator, vip: vipOperator(vip ?? vipOptions({}, undefined, () => false)) };
+}
 import type { Logger } from './log.js';
 import type { EtcTarget } from './host.js';
 import { NS } from './resources/resource.js';
@@ -64,6 +71,8 @@ export interface EngineOptions {
   hardware?: HardwareSource | undefined;
   /** The network namespace worked on (operators open their sockets there). */
   netns?: string | undefined;
+  /** etcd and lease settings for the VIP operators (daemon). */
+  vip?: VipOptions | undefined;
   /** More controllers, registered after the others (the daemon's statuses). */
   extra?: Controller[];
   /** This node's identity file (STATE_DIR/SCOPE.node-identity.yaml); omitted: no NodeIdentity. */
@@ -138,9 +147,11 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(new DiscoveryConfigController());
   if (options.identityFile !== undefined) runtime.register(new NodeIdentityController(options.identityFile));
   for (const c of mergeControllers()) runtime.register(c);
-  runtime.register(new OperatorSpecController(OPERATORS, { netns: options.netns, log: options.log }));
+  runtime.register(new OperatorSpecController(operators(options.vip), { netns: options.netns, log: options.log }));
   runtime.register(new LinkSpecController(options.kernel));
-  runtime.register(new AddressSpecController(options.kernel));
+  // addresses that moved here (a VIP) are announced, by the daemon only
+  const announcer = options.mode === 'daemon' && !options.dryRun ? new PacketAnnouncer(packetSender(options.netns === undefined ? undefined : netnsPath(options.netns)), options.log) : undefined;
+  runtime.register(new AddressSpecController(options.kernel, announcer));
   runtime.register(new RouteSpecController(options.kernel, routeStatuses));
   if (options.uts) runtime.register(new HostnameSpecController(options.uts));
   runtime.register(new ResolverSpecController());

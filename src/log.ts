@@ -1,32 +1,14 @@
-// Structured logging (pino) to stderr. Secrets are redacted wherever they appear.
+// Structured logging (pino) to stderr. Secrets are redacted wherever they appear
+// in a log object, at any depth (src/redact.ts has the one list of secret fields).
 import { isatty } from 'node:tty';
 import { pino, type Logger } from 'pino';
 import { lazy } from './util/lazy.js';
+import { redact } from './redact.js';
 
 const pinoPretty = lazy<typeof import('pino-pretty')>('pino-pretty');
 
 export type { Logger };
 
-export const REDACT_PATHS = [
-  'privateKey',
-  '*.privateKey',
-  '*.*.privateKey',
-  'spec.wireguard.privateKey',
-  'presharedKey',
-  '*.presharedKey',
-  '*.*.presharedKey',
-  'secret',
-  '*.secret',
-  'cluster.secret',
-  'clusterSecret',
-  '*.clusterSecret',
-  '*.*.clusterSecret',
-  'sharedSecret',
-  '*.sharedSecret',
-  'apiToken',
-  '*.apiToken',
-  '*.*.apiToken',
-];
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -38,11 +20,25 @@ export function createLogger(level: LogLevel = 'warn', destination: number = 2, 
   const options = {
     level,
     base: undefined,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    formatters: { log: (object: Record<string, unknown>) => redact(object) as Record<string, unknown> },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  if (pretty) return pino(options, pinoPretty().PinoPretty({ destination, sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
-  return pino(options, pino.destination({ fd: destination, sync: true }));
+  if (pretty) return redactingChildren(pino(options, pinoPretty().PinoPretty({ destination, sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })));
+  return redactingChildren(pino(options, pino.destination({ fd: destination, sync: true })));
+}
+
+/**
+ * Child loggers' bindings are serialised once, without the log formatter (pino
+ * resets the bindings formatter for children): they are redacted on the way in.
+ * Children inherit this `child` through the prototype chain, so it holds at every depth.
+ */
+function redactingChildren(logger: Logger): Logger {
+  const child = Object.getPrototypeOf(logger).child as Logger['child'];
+  const redacting = function (this: Logger, bindings: Parameters<Logger['child']>[0], options?: Parameters<Logger['child']>[1]) {
+    return child.call(this, redact(bindings) as typeof bindings, options);
+  };
+  Object.defineProperty(logger, 'child', { value: redacting, writable: true, configurable: true });
+  return logger;
 }
 
 export function silentLogger(): Logger {

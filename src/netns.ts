@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { netnsPath } from './netlink/transport.js';
+import { RtnlClient } from './netlink/rtnetlink/client.js';
 
 export const NETNS_DIR = '/run/netns';
 
@@ -56,6 +57,12 @@ export function netnsPlace(netns: string | undefined): NetnsPlace {
   const name = currentNetnsName();
   if (name !== undefined) return { kind: 'named', name };
   return inHostNetns() ? { kind: 'host' } : { kind: 'other', what: 'an unnamed network namespace (not the machine\'s own)' };
+}
+
+/** rtnetlink in a namespace (a clear error when a named one does not exist). */
+export function openNetnsKernel(netns: string | undefined): RtnlClient {
+  if (netns !== undefined) checkNetns(netns);
+  return RtnlClient.open({ netns });
 }
 
 /** Throws a clear error when a named namespace does not exist. */

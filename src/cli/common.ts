@@ -1,8 +1,8 @@
 // Shared CLI plumbing: opening the kernel connection for --netns and loggers.
 import os from 'node:os';
 import { createLogger, type LogLevel, type Logger } from '../log.js';
-import { checkNetns } from '../netns.js';
-import { RtnlClient } from '../netlink/rtnetlink/client.js';
+import { checkNetns, openNetnsKernel } from '../netns.js';
+import type { RtnlClient } from '../netlink/rtnetlink/client.js';
 import { UsageError } from './usage.js';
 
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -21,7 +21,7 @@ export function openKernel(netns: string | undefined): RtnlClient {
       throw new UsageError((err as Error).message);
     }
   }
-  return RtnlClient.open({ netns });
+  return openNetnsKernel(netns);
 }
 
 export function nodeName(netns: string | undefined): string {

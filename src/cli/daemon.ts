@@ -10,6 +10,8 @@ import { logger } from './common.js';
 import { EXIT_OK, UsageError } from './usage.js';
 import { checkNetns } from '../netns.js';
 import { parseDuration } from '../config/fields.js';
+import { VipOptionsError, vipOptions, type VipFlags, type VipOptions } from '../operators/vip/options.js';
+import { platformUrlsFromEnv } from '../operators/vip/platform/handler.js';
 
 export interface DaemonTarget extends Target {
   /** The control socket (default: next to the state file, DIR/SCOPE.sock). */
@@ -48,6 +50,8 @@ export interface DaemonOptions extends DaemonTarget {
   version: string;
   /** --discovery-ttl: the affiliate TTL (a duration up to 30m). */
   discoveryTtl?: string | undefined;
+  /** --etcd-endpoints, --etcd-ca/cert/key, --vip-lease-ttl. */
+  vip?: VipFlags;
 }
 
 function discoveryTtlMs(text: string | undefined): number | undefined {
@@ -55,6 +59,16 @@ function discoveryTtlMs(text: string | undefined): number | undefined {
   const ms = parseDuration(text);
   if (ms === undefined || ms < 1000 || ms > 30 * 60_000) throw new UsageError('--discovery-ttl must be a duration from 1s to 30m');
   return ms;
+}
+
+function vipFrom(flags: VipFlags | undefined): VipOptions {
+  try {
+    // NETCFG_TEST_*: the cloud VIP APIs' base URLs, for tests only
+    return vipOptions(flags ?? {}, platformUrlsFromEnv(process.env));
+  } catch (err) {
+    if (err instanceof VipOptionsError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 /** Runs in the foreground until SIGTERM or SIGINT. */
@@ -67,10 +81,11 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     }
   }
   const ttlMs = discoveryTtlMs(o.discoveryTtl);
+  const vip = vipFrom(o.vip);
   const log = logger(o.logLevel ?? 'info');
   const socket = socketFor(o);
   if (await connect(socket).then((s) => (s?.destroy(), s !== undefined))) throw new UsageError(`a netcfg daemon already serves ${socket}`);
-  const daemon = await Daemon.start({ ...o, configFile: o.config, socket, log, version: o.version, discoveryTtlMs: ttlMs });
+  const daemon = await Daemon.start({ ...o, configFile: o.config, socket, log, version: o.version, discoveryTtlMs: ttlMs, vip });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'stopping');

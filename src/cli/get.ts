@@ -10,7 +10,7 @@ import { hardwareFor } from '../hw/hardware.js';
 import { NS, type Resource } from '../resources/resource.js';
 import { T } from '../resources/network/types.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { stateFor, type Target } from './apply.js';
+import { stateFor, type Target } from './report.js';
 import { loadConfig } from '../config/load.js';
 import { logger, nodeName, openKernel } from './common.js';
 import { columnWidths, render, tableRow, tableRows, type OutputFormat } from './output.js';
@@ -65,7 +65,7 @@ async function fromDaemon(o: GetOptions, view: ViewDefinition<unknown>, format: 
     if (second) kubernetesNote(await callDaemon<Resource[]>(second, { op: 'get', namespaces: [CLUSTER_NS.config], type: CT.DiscoveryConfig }), warn);
   }
   if (!o.watch) {
-    const resources = await callDaemon<Resource[]>(socket, { op: 'get', ...request });
+    const resources = (await callDaemon<Resource[]>(socket, { op: 'get', ...request })).filter((r) => !view.filter || view.filter(r.spec));
     const text = render({ node, displayType: view.displayType, columns: view.columns, resources: sortById(resources) }, format);
     if (text !== '') print(text);
     return EXIT_OK;
@@ -76,6 +76,7 @@ async function fromDaemon(o: GetOptions, view: ViewDefinition<unknown>, format: 
   let widths: number[] = [];
   const row = (mark: string, r: Resource) => [mark, ...tableRows({ ...base, resources: [r] })[1]!];
   await watchDaemon(socket, { op: 'watch', ...request }, (line) => {
+    if (line.event !== 'bootstrapped' && view.filter && !view.filter(line.resource.spec)) return;
     if (format !== 'table') {
       if (line.event === 'bootstrapped') return;
       const doc = render({ ...base, resources: [line.resource] }, format);

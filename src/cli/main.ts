@@ -46,6 +46,11 @@ export async function main(argv: string[], print = (s: string) => process.stdout
         'log-level': { type: 'string' },
         keep: { type: 'boolean', default: false },
         socket: { type: 'string' },
+        'etcd-endpoints': { type: 'string' },
+        'etcd-ca': { type: 'string' },
+        'etcd-cert': { type: 'string' },
+        'etcd-key': { type: 'string' },
+        'vip-lease-ttl': { type: 'string' },
         watch: { type: 'boolean', short: 'w', default: false },
         namespace: { type: 'string' },
         'discovery-ttl': { type: 'string' },
@@ -64,6 +69,11 @@ export async function main(argv: string[], print = (s: string) => process.stdout
       return command === undefined && !values.help ? EXIT_USAGE : EXIT_OK;
     }
     const target = { netns: values.netns, stateDir: values['state-dir'], etcDir: values['etc-dir'], sysfsRoot: values['sysfs-root'], cmdline: values.cmdline, uts: values.uts, socket: values.socket };
+    const vipFlags = { endpoints: values['etcd-endpoints'], ca: values['etcd-ca'], cert: values['etcd-cert'], key: values['etcd-key'], leaseTtl: values['vip-lease-ttl'] };
+    if (command !== 'daemon') {
+      const given = Object.entries(vipFlags).find(([, v]) => v !== undefined);
+      if (given) throw new UsageError('--etcd-endpoints, --etcd-ca, --etcd-cert, --etcd-key and --vip-lease-ttl are options of `netcfg daemon`');
+    }
     const extra = (n: number): void => {
       if (rest.length > n) throw new UsageError(`unexpected argument "${rest[n]}"`);
     };
@@ -96,7 +106,7 @@ export async function main(argv: string[], print = (s: string) => process.stdout
         return await (await import('./status.js')).runStatus({ ...target, output: values.output, logLevel: values['log-level'] }, print);
       case 'daemon':
         extra(0);
-        return await (await import('./daemon.js')).runDaemon({ ...target, config: values.config, logLevel: values['log-level'], version: version(), discoveryTtl: values['discovery-ttl'] });
+        return await (await import('./daemon.js')).runDaemon({ ...target, config: values.config, logLevel: values['log-level'], version: version(), discoveryTtl: values['discovery-ttl'], vip: vipFlags });
       case 'reset-identity':
         extra(0);
         return await (await import('./identity.js')).runResetIdentity(target, print);

@@ -1,6 +1,7 @@
 // Printing resources: talosctl-style tables (padding 3), YAML and JSON.
 import { yamlModule } from '../util/lazy.js';
 import type { Resource } from '../resources/resource.js';
+import { redact } from '../redact.js';
 
 export type OutputFormat = 'table' | 'yaml' | 'json';
 
@@ -43,24 +44,7 @@ export interface ResourceView<S> {
   resources: ReadonlyArray<Resource<S>>;
 }
 
-const SECRET_KEYS = new Set(['privateKey', 'presharedKey', 'apiToken', 'equinixMetalToken', 'hcloudToken', 'secret', 'clusterSecret', 'sharedSecret']);
-/** Values that may carry credentials in a URL (http://user:password@proxy:3128). */
-const URL_KEYS = new Set(['httpsProxy', 'httpProxy']);
-
-/** A copy with secrets replaced (specs are "sensitive" in Talos terms: never printed). */
-export function redact(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(redact);
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) {
-      if (SECRET_KEYS.has(k) && typeof x === 'string' && x !== '') out[k] = '[redacted]';
-      else if (URL_KEYS.has(k) && typeof x === 'string') out[k] = x.replace(/\/\/[^/@]*@/, '//[redacted]@');
-      else out[k] = redact(x);
-    }
-    return out;
-  }
-  return v;
-}
+export { redact } from '../redact.js';
 
 function plain<S>(node: string, r: Resource<S>): Record<string, unknown> {
   const md = r.metadata;

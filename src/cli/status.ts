@@ -3,7 +3,7 @@
 import { NETWORK_STATUS_ID, NetworkStatusController } from '../controllers/status/network-status.js';
 import { statusRuntime } from '../engine.js';
 import { NS, type Resource } from '../resources/resource.js';
-import { T, type NetworkStatus } from '../resources/network/types.js';
+import { T, type NetworkStatus, type OperatorStatus } from '../resources/network/types.js';
 import type { PingResult } from '../daemon/protocol.js';
 import { logger, openKernel } from './common.js';
 import { callDaemon, daemonFor, socketFor, type DaemonTarget } from './daemon.js';
@@ -14,10 +14,45 @@ export interface StatusOptions extends DaemonTarget {
   logLevel: string | undefined;
 }
 
+/** One VIP as `netcfg status` reports it (from the VIP operator's OperatorStatus). */
+export interface VipReport {
+  vip: string;
+  link: string;
+  owner: string;
+  thisNode: boolean;
+  state: string;
+  reason: string;
+  leaseTTL: number | null;
+  lastRenewal: string;
+}
+
 interface StatusReport {
   daemon: (PingResult & { socket: string }) | null;
   status: NetworkStatus;
   ready: boolean;
+  vips: VipReport[];
+}
+
+function vipReport(s: OperatorStatus): VipReport {
+  const d = s.detail;
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  return {
+    vip: text(d.vip),
+    link: s.linkName,
+    owner: text(d.owner),
+    thisNode: d.thisNode === true,
+    state: text(d.state) || s.state,
+    reason: text(d.reason) || s.reason,
+    leaseTTL: typeof d.leaseTTL === 'number' ? d.leaseTTL : null,
+    lastRenewal: text(d.lastRenewal),
+  };
+}
+
+function vipLine(v: VipReport): string {
+  const name = `vip ${v.vip || '?'} on ${v.link}:`;
+  if (v.thisNode) return `${name} held by this node (lease TTL ${v.leaseTTL ?? '?'} s, last renewal ${v.lastRenewal || 'never'})`;
+  const owner = v.owner ? `owned by ${v.owner}` : 'no owner';
+  return `${name} ${owner}, not this node (${v.state}${v.reason ? `: ${v.reason}` : ''})`;
 }
 
 async function fromKernel(o: StatusOptions): Promise<NetworkStatus> {
@@ -48,10 +83,13 @@ export async function runStatus(o: StatusOptions, print: (s: string) => void): P
     const again = await daemonFor(o);
     const resources = again ? await callDaemon<Resource<NetworkStatus>[]>(again, { op: 'get', namespaces: [NS.network], type: T.NetworkStatus }) : [];
     const status = resources[0]?.spec ?? { addressReady: false, connectivityReady: false, hostnameReady: false, etcFilesReady: false };
-    report = { daemon: { ...ping, socket }, status, ready: Object.values(status).every(Boolean) };
+    const third = await daemonFor(o);
+    const operators = third ? await callDaemon<Resource<OperatorStatus>[]>(third, { op: 'get', namespaces: [NS.network], type: T.OperatorStatus }) : [];
+    const vips = operators.filter((r) => r.spec.operator === 'vip').map((r) => vipReport(r.spec)).sort((a, b) => (a.vip < b.vip ? -1 : a.vip > b.vip ? 1 : 0));
+    report = { daemon: { ...ping, socket }, status, ready: Object.values(status).every(Boolean), vips };
   } else {
     const status = await fromKernel(o);
-    report = { daemon: null, status, ready: status.addressReady && status.connectivityReady };
+    report = { daemon: null, status, ready: status.addressReady && status.connectivityReady, vips: [] };
   }
   if (format === 'json') {
     print(JSON.stringify(report, null, 2));
@@ -64,6 +102,7 @@ export async function runStatus(o: StatusOptions, print: (s: string) => void): P
     if (report.daemon) {
       print(`hostname ready:     ${mark(s.hostnameReady)}`);
       print(`etc files ready:    ${mark(s.etcFilesReady)}`);
+      for (const v of report.vips) print(vipLine(v));
     }
   }
   return report.ready ? EXIT_OK : EXIT_FAILED;

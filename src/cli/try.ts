@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../config/load.js';
 import { parseDuration } from '../config/fields.js';
 import type { StateFile } from '../runtime/state-file.js';
-import { applyAt, outputFormat, printReport, stateFor, type ApplyReport, type Output, type Target } from './apply.js';
+import { applyAt } from './apply-at.js';
+import { outputFormat, printReport, stateFor, type ApplyReport, type Output, type Target } from './report.js';
 import { callDaemon, daemonFor } from './daemon.js';
 import { EXIT_OK, UsageError } from './usage.js';
 

@@ -20,6 +20,7 @@ Usage:
   netcfg confirm | rollback [--netns NAME] [--state-dir DIR]
   netcfg get KIND [-o table|yaml|json] [--netns NAME] [-c FILE | --watch]
   netcfg daemon [-c FILE] [--netns NAME] [--state-dir DIR] [--socket PATH] [--discovery-ttl DUR]
+                [--etcd-endpoints URL,…] [--etcd-ca F --etcd-cert F --etcd-key F] [--vip-lease-ttl 3s]
   netcfg get affiliates|members|identities [-o table|yaml|json] [--watch] [--namespace NS]
   netcfg reset-identity [--netns NAME] [--state-dir DIR]
   netcfg discovery-server --addr HOST:PORT [--tls-cert F --tls-key F] [--redirect-endpoint H:P]
@@ -40,12 +41,17 @@ Commands:
             routes. What the config layers produce: linkspecs, addressspecs,
             routespecs, hostnamespecs, resolverspecs, operatorspecs, resolvers, hostname,
             timeservers. With a daemon running (and no -c): its live resources,
-            also networkstatus; --watch streams changes (+ created, - destroyed).
+            also networkstatus, operatorstatuses and vipstatus (per VIP: owner,
+            this node or not, lease TTL, last renewal, why not held); --watch
+            streams changes (+ created, - destroyed).
   daemon    Run in the foreground for one namespace: apply -c FILE (or the config
             applied last), repair drift, configure links that appear later, run
-            DHCPv4/DHCPv6 on links with dhcp: true, and serve apply/get/status on
-            a control socket (DIR/SCOPE.sock, mode 0600). SIGTERM stops it and
-            leaves the network as it is.
+            DHCPv4/DHCPv6 on links with dhcp: true, hold a shared vip: when this
+            node wins its etcd election (announced by gratuitous ARP / unsolicited
+            NA; dropped as soon as the etcd lease cannot be proven alive), and
+            serve apply/get/status on a control socket (DIR/SCOPE.sock, mode 0600).
+            SIGTERM hands a held VIP over, then stops, leaving the rest of the
+            network as it is.
             With cluster.discovery enabled it registers this node with the
             discovery service and keeps affiliates and members (get affiliates,
             members; --discovery-ttl sets the affiliate TTL, default 30m).
@@ -87,6 +93,16 @@ Options:
   -c, --config FILE Config for get of specs (default: the config last applied), or
                     the config a daemon starts with.
   --socket PATH     The daemon's control socket (default: next to the state file).
+  --etcd-endpoints URL[,URL…]
+                    daemon: etcd for VIP elections (default https://127.0.0.1:2379 with
+                    kubeadm's /etc/kubernetes/pki/etcd client certificate when present,
+                    else http://127.0.0.1:2379). Connections use the daemon's own
+                    network namespace (use ip netns exec, not --netns, to change it).
+  --etcd-ca FILE, --etcd-cert FILE, --etcd-key FILE
+                    daemon: TLS for https etcd endpoints.
+  --vip-lease-ttl DUR
+                    daemon: the VIP election's etcd lease TTL, whole seconds >= 2
+                    (default 3s). A crashed owner's VIP moves in about this long.
   -w, --watch       get: keep printing changes (needs a running daemon).
   -o, --output FMT  Output format.
   --log-level LVL   fatal|error|warn|info|debug|trace|silent (default warn, daemon info;

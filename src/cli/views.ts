@@ -6,6 +6,7 @@ import {
   type HostnameStatus,
   type LinkStatus,
   type NetworkStatus,
+  type OperatorStatus,
   type ResolverSpec,
   type ResolverStatus,
   type RouteStatus,
@@ -30,6 +31,8 @@ export interface ViewDefinition<S = never> {
   otherNamespaces?: readonly string[];
   /** Cluster discovery kinds: `get` says when the config enables the (unimplemented) Kubernetes registry. */
   discovery?: boolean;
+  /** Only the resources this accepts (a view of part of a type). */
+  filter?: (spec: S) => boolean;
 }
 
 const links: ViewDefinition<LinkStatus> = {
@@ -121,6 +124,42 @@ const networkStatus: ViewDefinition<NetworkStatus> = {
   ],
 };
 
+const operatorStatuses: ViewDefinition<OperatorStatus> = {
+  source: 'daemon',
+  namespaces: [NS.network],
+  type: T.OperatorStatus,
+  displayType: 'OperatorStatus',
+  aliases: ['operatorstatus', 'operatorstatuses'],
+  columns: [
+    { header: 'OPERATOR', value: (s) => s.operator },
+    { header: 'LINK', value: (s) => s.linkName },
+    { header: 'STATE', value: (s) => s.state },
+    { header: 'REASON', value: (s) => s.reason },
+  ],
+};
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
+
+/** The VIP operators' OperatorStatus, with what each reports about its election. */
+const vipStatuses: ViewDefinition<OperatorStatus> = {
+  source: 'daemon',
+  namespaces: [NS.network],
+  type: T.OperatorStatus,
+  displayType: 'VIPStatus',
+  aliases: ['vipstatus', 'vipstatuses', 'vip', 'vips'],
+  filter: (s) => s.operator === 'vip',
+  columns: [
+    { header: 'VIP', value: (s) => str(s.detail.vip) },
+    { header: 'LINK', value: (s) => s.linkName },
+    { header: 'OWNER', value: (s) => str(s.detail.owner) },
+    { header: 'THIS NODE', value: (s) => s.detail.thisNode === true },
+    { header: 'LEASE TTL', value: (s) => (s.detail.leaseTTL === undefined ? '' : `${str(s.detail.leaseTTL)}s`) },
+    { header: 'LAST RENEWAL', value: (s) => str(s.detail.lastRenewal) },
+    { header: 'STATE', value: (s) => str(s.detail.state) || s.state },
+    { header: 'REASON', value: (s) => str(s.detail.reason) || s.reason },
+  ],
+};
+
 const resolverSpecs: ViewDefinition<ResolverSpec> = {
   source: 'config',
   namespaces: [NS.networkConfig, NS.network],
@@ -206,6 +245,8 @@ export const VIEWS = [
   members,
   identities,
   discoveryConfigs,
+  operatorStatuses,
+  vipStatuses,
   specView(T.TimeServerSpec, 'timeserverspec'),
   specView(T.LinkSpec, 'linkspec'),
   specView(T.AddressSpec, 'addressspec'),

@@ -58,9 +58,6 @@ function toIssues(error: z.ZodError, keyIssues: Set<ConfigIssue>): ConfigIssue[]
   return out;
 }
 
-/** Device fields whose behaviour comes in later netcfg versions: validated and carried, not applied yet. */
-const NOT_APPLIED_YET = ['dhcp', 'vip'] as const;
-
 function notes(config: MachineConfig): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   const unused = [
@@ -76,15 +73,6 @@ function notes(config: MachineConfig): ConfigIssue[] {
     if (device.ignore === true) return;
     if (device.cidr !== undefined) out.push({ severity: 'warning', path: [...at, 'cidr'], message: '"cidr" is deprecated; use "addresses"' });
     if (device.dhcpOptions !== undefined && device.dhcp !== true) out.push({ severity: 'warning', path: [...at, 'dhcpOptions'], message: 'dhcpOptions has no effect without dhcp: true' });
-    for (const [j, v] of (device.vlans ?? []).entries()) {
-      if (v.dhcp === true) out.push({ severity: 'warning', path: [...at, 'vlans', j, 'dhcp'], message: '"dhcp" is validated but not applied yet by this netcfg version' });
-      if (v.vip !== undefined) out.push({ severity: 'warning', path: [...at, 'vlans', j, 'vip'], message: '"vip" is validated but not applied yet by this netcfg version' });
-    }
-    for (const field of NOT_APPLIED_YET) {
-      const v = device[field];
-      if (v === undefined || v === false) continue;
-      out.push({ severity: 'warning', path: [...at, field], message: `"${field}" is validated but not applied yet by this netcfg version` });
-    }
   });
   if (config.machine?.network?.kubespan?.enabled === true) {
     out.push({ severity: 'warning', path: ['machine', 'network', 'kubespan'], message: 'KubeSpan is validated but not applied yet by this netcfg version' });

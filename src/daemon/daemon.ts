@@ -9,8 +9,8 @@ import { parseConfig } from '../config/load.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigInvalidError } from '../config/issues.js';
 import type { MachineConfig } from '../config/schema.js';
-import { buildReport, stateFor, type ApplyReport, type Target } from '../cli/report.js';
-import { openKernel } from '../cli/common.js';
+import { buildReport, stateFor, type ApplyReport, type Target } from '../report.js';
+import { openNetnsKernel } from '../netns.js';
 import { MACHINE_CONFIG_ID } from '../controllers/config/machine-config.js';
 import { CMDLINE_ID } from '../controllers/config/cmdline.js';
 import { CONFIG_OWNER, configRuntime, daemonControllers } from '../engine.js';
@@ -28,7 +28,8 @@ import { identityFile, resetIdentity } from '../controllers/cluster/node-identit
 import { netnsPath } from '../netlink/transport.js';
 import { CLUSTER_NS, CT, LOCAL_IDENTITY_ID, type NodeIdentitySpec } from '../resources/cluster/types.js';
 import { ControlServer, RequestFailure, type Handler } from './server.js';
-import { redact } from '../cli/output.js';
+import { redact } from '../redact.js';
+import type { VipOptions } from '../operators/vip/options.js';
 
 export interface DaemonOptions extends Target {
   /** Config to apply at start (otherwise the last applied one, else none). */
@@ -38,6 +39,8 @@ export interface DaemonOptions extends Target {
   version: string;
   /** Affiliate TTL for cluster discovery (default 30 min; tests set it short). */
   discoveryTtlMs?: number | undefined;
+  /** etcd endpoints, TLS and lease TTL for the VIP operators (default: local etcd, see operators/vip/options.ts). */
+  vip?: VipOptions | undefined;
 }
 
 /** A resource as plain data (the store's objects carry their metadata as a getter), secrets redacted. */
@@ -79,7 +82,7 @@ export class Daemon implements Handler {
       const text = loaded?.text;
       // the discovery client (gRPC, protobuf) loads while the rest starts, not after
       if (config.cluster?.discovery?.enabled === true) void import('../operators/discovery/index.js');
-      kernel = openKernel(o.netns);
+      kernel = openNetnsKernel(o.netns);
       const etc = etcTargetFor(o.netns, o.etcDir);
       if (etc.skipped) o.log.warn(etc.skipped);
       const runtime = configRuntime({
@@ -91,6 +94,7 @@ export class Daemon implements Handler {
         state,
         uts: kernelUts(o.netns, o.uts),
         etc,
+        vip: o.vip,
         identityFile: identityFile(state.dir, state.scope),
         extra: daemonControllers({
           hostname: true,

@@ -3,7 +3,7 @@
 // watch gets the current resources, then one line per change until either side closes.
 import type { ConfigIssue } from '../config/issues.js';
 import type { Resource } from '../resources/resource.js';
-import type { ApplyReport } from '../cli/apply.js';
+import type { ApplyReport } from '../report.js';
 
 export type Request =
   | { op: 'ping' }

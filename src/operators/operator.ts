@@ -70,6 +70,8 @@ export interface OperatorContext {
   log: Logger;
   /** A hostname that did not come from an operator (DHCPv4 sends it instead of asking for one). */
   hostname: { hostname: string; domainname: string } | undefined;
+  /** The node's hostname as configured (the merged HostnameSpec, any layer): the VIP election's value. */
+  nodeHostname?: string | undefined;
   /** Tells the controller the operator's specs (or status) changed. */
   notify(): void;
   /** What a previous run of this operator had (a restarted daemon): e.g. the address to ask for again. */

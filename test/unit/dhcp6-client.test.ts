@@ -1,7 +1,7 @@
 // The DHCPv6 client state machine against a fake transport and clock.
 import fc from 'fast-check';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
 import { Dhcp6Client, MIN_RENEW_MS, type Dhcp6Lease, type Dhcp6Log } from '../../src/operators/dhcp6/client.js';
 import { duidLL } from '../../src/operators/dhcp6/duid.js';
 import {
@@ -539,8 +539,12 @@ describe('dhcp6 client: identifiers', () => {
     expect(() => setup({ hardwareAddr: 'not a mac' })).toThrow(/not a MAC/);
   });
 
-  it('accepts a pino logger', () => {
-    const log: Dhcp6Log = silentLogger();
-    expect(log).toBeDefined();
+  it('logs through a pino logger: a bad configured DUID is reported with the link, as JSON', () => {
+    const lines: string[] = [];
+    const log: Dhcp6Log = pino({ base: undefined }, { write: (line: string) => void lines.push(line) });
+    const clock = new FakeClock();
+    new Dhcp6Client({ linkName: 'eth7', hardwareAddr: MAC, duid: 'zz', skipHostnameRequest: false, transport: new FakeTransport(clock), onLease: () => {}, clock, log }).start();
+    const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(entries).toContainEqual(expect.objectContaining({ level: 40, link: 'eth7', msg: 'dhcp6: configured DUID ignored, using DUID-LL' }));
   });
 });

@@ -91,3 +91,21 @@ describe('merge rules', () => {
     expect(rt.store.list(NS.network, routeRule.type).map((r) => r.metadata.id)).toEqual(['inet4/192.0.2.1/10.0.0.0/8/1024']);
   });
 });
+
+describe('routing tables', () => {
+  it('names and numbers map to the kernel number; an unknown name is an error, never main', async () => {
+    const { routeTableNumber, UnknownRouteTableError } = await import('../../src/resources/network/enums.js');
+    expect(routeTableNumber(undefined)).toBe(254);
+    expect(routeTableNumber('main')).toBe(254);
+    expect(routeTableNumber('local')).toBe(255);
+    expect(routeTableNumber('default')).toBe(253);
+    expect(routeTableNumber('1000')).toBe(1000);
+    expect(() => routeTableNumber('mian')).toThrow(UnknownRouteTableError);
+    expect(() => routeTableNumber('mian')).toThrow(/unknown routing table "mian"/);
+  });
+
+  it('the config refuses an unknown table name with the names it knows', async () => {
+    const { parseConfig } = await import('../../src/config/load.js');
+    expect(() => parseConfig('c.yaml', 'machine:\n  network:\n    interfaces:\n      - interface: eth0\n        routes: [{network: 10.0.0.0/8, gateway: 192.0.2.1, table: mian}]\n')).toThrow(/c\.yaml:5:\d+: error: .*table.*main, local, default/);
+  });
+});

@@ -10,6 +10,7 @@ import { isSpecialIP, parsePrefix } from '../../net/ip.js';
 import {
   T,
   type AddressSpec,
+  type OperatorSpec,
   type AppliedFile,
   type EtcFileStatus,
   type HostnameSpec,
@@ -45,6 +46,7 @@ export class EtcFileController implements Controller {
     { namespace: NS.network, type: T.HostnameStatus },
     { namespace: NS.network, type: T.HostnameSpec },
     { namespace: NS.network, type: T.AddressSpec },
+    { namespace: NS.network, type: T.OperatorSpec },
   ];
   readonly outputs = [
     { namespace: NS.state, type: T.AppliedFile, kind: 'exclusive' as const },
@@ -73,7 +75,12 @@ export class EtcFileController implements Controller {
         hostnameSpec && hostnameSpec.metadata.phase === 'running'
           ? { hostname: hostnameSpec.spec.hostname, domainname: hostnameSpec.spec.domainname }
           : ctx.get<HostnameStatus>(NS.network, T.HostnameStatus, 'hostname')?.spec;
-      const addresses = ctx.list<AddressSpec>(NS.network, T.AddressSpec).filter((r) => r.metadata.phase === 'running').map((r) => r.spec);
+      // a shared VIP is never the node's own address (hosts would change on every failover)
+      const vips = new Set(ctx.list<OperatorSpec>(NS.network, T.OperatorSpec).flatMap((r) => (r.spec.vip ? [r.spec.vip.ip] : [])));
+      const addresses = ctx
+        .list<AddressSpec>(NS.network, T.AddressSpec)
+        .filter((r) => r.metadata.phase === 'running' && !vips.has(r.spec.address.slice(0, r.spec.address.lastIndexOf('/'))))
+        .map((r) => r.spec);
       wanted.set('hosts', renderHosts(hostname, nodeAddress(addresses), extra));
     }
 

@@ -118,7 +118,8 @@ export class OperatorSpecController implements Controller {
         waiting(spec, id, `link ${spec.linkName} is ${link ? 'not up' : 'not present'}`);
         continue;
       }
-      const key = JSON.stringify([spec, link.index, link.hardwareAddr, spec.operator === 'dhcp4' ? hostname : undefined]);
+      const nodeHostname = merged?.hostname || undefined;
+      const key = JSON.stringify([spec, link.index, link.hardwareAddr, spec.operator === 'dhcp4' ? hostname : spec.operator === 'vip' ? nodeHostname : undefined]);
       const current = this.running.get(id);
       if (this.shuttingDown) {
         // the daemon stops: hand-over operators go now, the others stay as they are until stop()
@@ -141,7 +142,7 @@ export class OperatorSpecController implements Controller {
         ctx.log.info({ operator: id }, 'restarting operator (its spec, link or hostname changed)');
         this.retire(ctx.log, id, current);
       }
-      this.launch(ctx, factory, id, spec, link, key, hostname);
+      this.launch(ctx, factory, id, spec, link, key, hostname, nodeHostname);
     }
     for (const [id, r] of this.running) {
       if (wanted.has(id)) continue;
@@ -170,6 +171,7 @@ export class OperatorSpecController implements Controller {
     link: LinkStatus,
     key: string,
     hostname: { hostname: string; domainname: string } | undefined,
+    nodeHostname: string | undefined,
   ): void {
     const listeners = new Set<() => void>();
     const linkName = spec.linkName;
@@ -188,6 +190,7 @@ export class OperatorSpecController implements Controller {
       view,
       log: this.env.log,
       hostname,
+      nodeHostname,
       notify: () => this.wake(),
       previous: this.saved(ctx, id),
     });

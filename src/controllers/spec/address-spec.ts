@@ -14,6 +14,7 @@ import type { Kernel } from '../kernel.js';
 import { StatusLinks } from '../link-resolver.js';
 import { runOperations, type Operation } from '../outcomes.js';
 import { finishUndo, hold, keep, forget, partition } from './applied.js';
+import type { Announcer } from './announce.js';
 
 // The kernel marks every address without a lifetime permanent, so that flag never decides a replace.
 const COMPARED_FLAGS = IFA_F_MANAGED_MASK & ~IFA_F_PERMANENT;
@@ -65,7 +66,15 @@ export class AddressSpecController implements Controller {
   /** Addresses go on links as they are after the link controller's pass, seen through fresh statuses. */
   readonly after = ['LinkSpecController', 'LinkStatusController', 'AddressStatusController'];
 
-  constructor(private readonly kernel: Kernel) {}
+  /** `announcer`: gratuitous ARP / unsolicited NA for added addresses with announceWithARP (daemon only). */
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly announcer?: Announcer,
+  ) {}
+
+  stop(): void {
+    this.announcer?.close();
+  }
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const { running, undo, record: recordOf } = partition<AddressSpec, AppliedAddress>(ctx, T.AddressSpec, T.AppliedAddress);
@@ -91,6 +100,7 @@ export class AddressSpecController implements Controller {
         requests,
         ok: () => {
           ctx.changes.record({ action: 'remove', kind: 'address', id, detail: rec?.replaced ? `restore ${rec.replaced.address} as it was` : undefined });
+          if (rec && !ctx.dryRun) this.announcer?.cancel(rec.linkName, rec.address);
           finishUndo(ctx, T.AddressSpec, T.AppliedAddress, id, tearingDown);
         },
         failed: (err) => errors.push(err),
@@ -122,7 +132,10 @@ export class AddressSpecController implements Controller {
         intents.push(() => keep(ctx, T.AppliedAddress, id, next));
         ops.push({
           requests: [addRequest(want, link.index)],
-          ok: () => ctx.changes.record({ action: 'add', kind: 'address', id }),
+          ok: () => {
+            ctx.changes.record({ action: 'add', kind: 'address', id });
+            if (spec.announceWithARP && !ctx.dryRun) this.announcer?.announce({ index: link.index, name: spec.linkName, hardwareAddr: link.hardwareAddr ?? '' }, spec.address);
+          },
           failed: (err) => {
             errors.push(err);
             if (previous) keep(ctx, T.AppliedAddress, id, previous);

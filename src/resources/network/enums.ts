@@ -107,9 +107,20 @@ export const RoutingTable = bimap([
   [RT_TABLE_LOCAL, 'local'],
 ]);
 
-/** A table name or number as the kernel number; main when absent or unknown. */
+/** An unknown routing table name: the config's validation refuses it, so this is a bug, never silently main. */
+export class UnknownRouteTableError extends Error {
+  constructor(table: string) {
+    super(`unknown routing table "${table}": expected a number or ${RoutingTable.names().join(', ')}`);
+    this.name = 'UnknownRouteTableError';
+  }
+}
+
+/** A table name or number as the kernel number; main when absent. An unknown name throws. */
 export function routeTableNumber(table: string | undefined): number {
-  return (table === undefined ? undefined : RoutingTable.number(table)) ?? RT_TABLE_MAIN;
+  if (table === undefined || table === '') return RT_TABLE_MAIN;
+  const n = RoutingTable.number(table);
+  if (n === undefined || n > 0xffffffff) throw new UnknownRouteTableError(table);
+  return n;
 }
 
 export const LinkType = bimap([
