@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // Times `netcfg apply` with N /32 routes via a gateway against `ip -batch`
 // installing the same link settings, address and routes, each in a fresh
-// network namespace; then times a re-apply and counts its netlink writes.
+// network namespace (the two alternate, run after run); then times a re-apply
+// and counts its netlink writes. Peak RSS and CPU time of each process come
+// from GNU time.
 //   node bench/routes.mjs [N=100000] [runs=3]
-// Needs root and a build (npm run build). Prints medians side by side.
+// Needs root, /usr/bin/time and a build (npm run build). Prints medians side by
+// side with the targets of issue 10 (first apply ≤ 1.5× ip -batch, re-apply ≤
+// 1.0×, peak RSS ≤ 150 MB).
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,12 +54,15 @@ function netns() {
   return ns;
 }
 
+/** Wall time, and from GNU time the peak RSS (MB) and CPU seconds (user + system). */
 function time(cmd, args) {
+  const stats = path.join(dir, 'time.out');
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync('/usr/bin/time', ['-o', stats, '-f', '%M %U %S', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}\n${r.stdout?.slice(-2000)}\n${r.stderr?.slice(-2000)}`);
-  return { ms, stdout: r.stdout };
+  const [kb, user, sys] = fs.readFileSync(stats, 'utf8').trim().split(/\s+/).slice(-3).map(Number);
+  return { ms, stdout: r.stdout, rssMB: kb / 1024, cpu: user + sys };
 }
 
 function countRoutes(ns) {
@@ -63,12 +70,14 @@ function countRoutes(ns) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const results = { ipBatch: [], netcfg: [], reapply: [], reapplyWrites: [] };
+const results = { ipBatch: [], netcfg: [], reapply: [], reapplyWrites: [], rss: [], reRss: [], cpu: [], reCpu: [], ipCpu: [] };
 
 for (let run = 0; run < RUNS; run++) {
   let ns = netns();
   try {
-    results.ipBatch.push(time('ip', ['-n', ns, '-batch', batchFile]).ms);
+    const ip = time('ip', ['-n', ns, '-batch', batchFile]);
+    results.ipBatch.push(ip.ms);
+    results.ipCpu.push(ip.cpu);
     if (countRoutes(ns) !== N) throw new Error('ip -batch did not install every route');
   } finally {
     dropNetns(ns);
@@ -78,9 +87,13 @@ for (let run = 0; run < RUNS; run++) {
   try {
     const first = time(process.execPath, [bin, 'apply', '--netns', ns, '--state-dir', stateDir, configFile]);
     results.netcfg.push(first.ms);
+    results.rss.push(first.rssMB);
+    results.cpu.push(first.cpu);
     if (countRoutes(ns) !== N) throw new Error('netcfg did not install every route');
     const again = time(process.execPath, [bin, 'apply', '--netns', ns, '--state-dir', stateDir, '-o', 'json', configFile]);
     results.reapply.push(again.ms);
+    results.reRss.push(again.rssMB);
+    results.reCpu.push(again.cpu);
     results.reapplyWrites.push(JSON.parse(again.stdout).summary.netlinkWrites);
   } finally {
     dropNetns(ns);
@@ -90,8 +103,12 @@ fs.rmSync(dir, { recursive: true, force: true });
 
 const ip = median(results.ipBatch);
 const nc = median(results.netcfg);
-console.log(`routes: ${N} /32 via a gateway, ${RUNS} runs each, medians (node ${process.version}, ${os.cpus().length} CPUs)`);
-console.log(`  ip -batch          ${ip.toFixed(0).padStart(7)} ms   (runs: ${results.ipBatch.map((x) => x.toFixed(0)).join(', ')})`);
-console.log(`  netcfg apply       ${nc.toFixed(0).padStart(7)} ms   (runs: ${results.netcfg.map((x) => x.toFixed(0)).join(', ')})`);
-console.log(`  ratio netcfg/ip    ${(nc / ip).toFixed(2).padStart(7)}`);
-console.log(`  netcfg re-apply    ${median(results.reapply).toFixed(0).padStart(7)} ms   netlink writes: ${results.reapplyWrites.join(', ')}`);
+const re = median(results.reapply);
+const runs = (xs, digits = 0) => xs.map((x) => x.toFixed(digits)).join(', ');
+console.log(`routes: ${N} /32 via a gateway, ${RUNS} runs each, medians (node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)})`);
+console.log(`  ip -batch          ${ip.toFixed(0).padStart(7)} ms   cpu ${median(results.ipCpu).toFixed(2)} s          (runs: ${runs(results.ipBatch)})`);
+console.log(`  netcfg apply       ${nc.toFixed(0).padStart(7)} ms   cpu ${median(results.cpu).toFixed(2)} s   peak RSS ${median(results.rss).toFixed(0)} MB   (runs: ${runs(results.netcfg)})`);
+console.log(`  netcfg re-apply    ${re.toFixed(0).padStart(7)} ms   cpu ${median(results.reCpu).toFixed(2)} s   peak RSS ${median(results.reRss).toFixed(0)} MB   netlink writes: ${results.reapplyWrites.join(', ')}`);
+console.log(`  first apply / ip   ${(nc / ip).toFixed(2).padStart(7)}   (target ≤ 1.50)`);
+console.log(`  re-apply / ip      ${(re / ip).toFixed(2).padStart(7)}   (target ≤ 1.00)`);
+console.log(`  peak RSS           ${Math.max(median(results.rss), median(results.reRss)).toFixed(0).padStart(7)} MB (target ≤ 150)`);
