@@ -33,7 +33,8 @@ export class KernelWatch {
     private readonly wake: (controller: string) => void,
     private readonly log: Logger,
   ) {
-    this.conn = NetlinkConnection.open(NETLINK_ROUTE, { netns, receiveBuffer: 4 << 20 });
+    // a malformed event is logged and dropped by the connection (it never throws here)
+    this.conn = NetlinkConnection.open(NETLINK_ROUTE, { netns, receiveBuffer: 4 << 20, log });
     this.conn.onNotification = (m) => {
       if (m.type === RTM_NEWLINK || m.type === RTM_DELLINK) this.wakeAll(this.targets.link);
       else if (m.type === RTM_NEWADDR || m.type === RTM_DELADDR) this.wakeAll(this.targets.address);

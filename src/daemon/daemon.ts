@@ -33,6 +33,12 @@ export interface DaemonOptions extends Target {
   socket: string;
   log: Logger;
   version: string;
+  /**
+   * The kernel connection, for tests that wrap its transport (e.g. to feed it
+   * corrupt replies). Not settable from the command line or a config: the
+   * daemon opens a netlink socket in `netns`.
+   */
+  kernel?: RtnlClient | undefined;
 }
 
 /** A resource as plain data (the store's objects carry their metadata as a getter), secrets redacted. */
@@ -73,7 +79,7 @@ export class Daemon implements Handler {
       }
       const config: MachineConfig = loaded?.config ?? {};
       const text = loaded?.text;
-      kernel = openKernel(o.netns);
+      kernel = o.kernel ?? openKernel(o.netns, o.log);
       const etc = etcTargetFor(o.netns, o.etcDir);
       if (etc.skipped) o.log.warn(etc.skipped);
       const runtime = configRuntime({
