@@ -3,7 +3,7 @@ import type { NlWriter } from './codec.js';
 import { AttrReader } from './codec.js';
 import { NETLINK_GENERIC } from './constants.js';
 import { NetlinkConnection, type ConnectionOptions, type Request } from './connection.js';
-import { isNetlinkErrno } from './errors.js';
+import { NetlinkDecodeError, isNetlinkErrno } from './errors.js';
 import type { NlMessage } from './message.js';
 import type { OpenOptions } from './transport.js';
 
@@ -44,6 +44,7 @@ export function genlRequest(family: GenlFamily, cmd: number, write: boolean, enc
 
 /** Attributes of a generic netlink message (after the genlmsghdr). */
 export function genlAttributes(m: NlMessage): AttrReader {
+  if (m.length < GENL_HDRLEN) throw new NetlinkDecodeError(`genlmsghdr of ${m.length} bytes`, m.offset);
   return new AttrReader(m.buf, m.offset + GENL_HDRLEN, m.offset + m.length);
 }
 

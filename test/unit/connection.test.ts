@@ -229,9 +229,9 @@ describe('NetlinkConnection with malformed replies', () => {
   });
 
   it('a malformed error reply fails its own request of a batch; the others succeed', async () => {
-    const t = new FakeTransport((m) => {
+    const t: FakeTransport = new FakeTransport((m, self) => {
       if (m.type === NLMSG_NOOP) return [ack(m)];
-      if (m.seq !== t.sent[0]!.seq + 1) return [];
+      if (m.seq !== self.sent[0]!.seq + 1) return [];
       // NLMSG_ERROR for the second route, its payload cut to the error code
       return [message(2, 0, m.seq, m.portId, (w) => w.s32(-22))];
     });
