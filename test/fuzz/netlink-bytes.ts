@@ -356,12 +356,12 @@ export function attrsArb(schema: Schema, options: { maxLength?: number; depth?: 
     children: fc.array(fc.record({ type: fc.nat(16), value: fc.uint8Array({ maxLength: 12 }) }), { maxLength: 3 }),
   });
   return fc.array(
-    fc.oneof({ weight: 12, arbitrary: known }, { weight: 2, arbitrary: unknown }, { weight: 2, arbitrary: misfit }, { weight: 1, arbitrary: nestedJunk }),
+    fc.oneof({ weight: 30, arbitrary: known }, { weight: 2, arbitrary: unknown }, { weight: 1, arbitrary: misfit }, { weight: 1, arbitrary: nestedJunk }),
     { maxLength: options.maxLength ?? 10 },
   );
 }
 
-function fieldArb(type: number, field: Field, depth: number): fc.Arbitrary<AttrNode> {
+export function fieldArb(type: number, field: Field, depth: number): fc.Arbitrary<AttrNode> {
   if (typeof field === 'object' && 'nested' in field) {
     if (depth <= 0) return fc.constant({ type, children: [] });
     return attrsArb(field.nested, { maxLength: 6, depth: depth - 1 }).map((children) => ({ type, children }));

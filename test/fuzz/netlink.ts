@@ -29,6 +29,7 @@ import { decodeDevicePart, mergeDeviceParts, type WgDevice } from '../../src/net
 import {
   attrBytes,
   attrsArb,
+  fieldArb,
   be16,
   cstring,
   layoutOf,
@@ -202,18 +203,20 @@ function fixedHeader(length: number, families: readonly number[]): fc.Arbitrary<
     });
 }
 
-function modelArb(types: readonly number[], header: fc.Arbitrary<Uint8Array>, schema: Schema): fc.Arbitrary<MessageModel> {
+function modelArb(types: readonly number[], header: fc.Arbitrary<Uint8Array>, schema: Schema, first?: fc.Arbitrary<AttrNode>): fc.Arbitrary<MessageModel> {
   return fc.record({
     type: fc.constantFrom(...types),
     flags: FLAGS,
     seq: fc.oneof(fc.constant(0), fc.nat()),
     portId: fc.oneof(fc.constant(0), fc.nat()),
     header,
-    attrs: attrsArb(schema),
+    attrs: first ? fc.tuple(fc.option(first, { freq: 8, nil: undefined }), attrsArb(schema)).map(([f, rest]) => (f ? [f, ...rest] : rest)) : attrsArb(schema),
   });
 }
 
-const linkArb = modelArb([RTM_NEWLINK, RTM_DELLINK], fixedHeader(16, [0, 7, 2, 10]), linkSchema);
+/** Links nearly always have a name (a link without one is refused before anything else is read). */
+const ifnameArb: fc.Arbitrary<AttrNode> = fc.constantFrom('eth0', 'bond0', 'x').map((n) => ({ type: 3, value: cstring(n) }));
+const linkArb = modelArb([RTM_NEWLINK, RTM_DELLINK], fixedHeader(16, [0, 7, 2, 10]), linkSchema, ifnameArb);
 const addressArb = modelArb([RTM_NEWADDR, RTM_DELADDR], fixedHeader(8, [2, 10, 0, 7]), addressSchema);
 const routeArb = modelArb([RTM_NEWROUTE, RTM_DELROUTE], fixedHeader(12, [2, 10, 0, 7, 128]), routeSchema);
 
@@ -247,8 +250,17 @@ const doneArb: fc.Arbitrary<MessageModel> = fc
 const GENL_ID = 0x1c;
 const genlHeader = fc.tuple(fc.nat(8), fc.nat(3)).map(([cmd, v]) => Uint8Array.of(cmd, v, 0, 0));
 const genlHeaderArb = fc.oneof({ weight: 8, arbitrary: genlHeader }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 6 }) });
-const familyArb = fc.record({ type: fc.constantFrom(0x10, GENL_ID), flags: FLAGS, seq: fc.nat(), portId: fc.constant(0), header: genlHeaderArb, attrs: attrsArb(familySchema, { maxLength: 8 }) });
-const wgDeviceArb = fc.record({ type: fc.constant(GENL_ID), flags: FLAGS, seq: fc.nat(), portId: fc.constant(0), header: genlHeaderArb, attrs: attrsArb(wgDeviceSchema, { maxLength: 8 }) });
+const familyArb = fc.record({ type: fc.constant(0x10), flags: FLAGS, seq: fc.nat(), portId: fc.constant(0), header: genlHeaderArb, attrs: attrsArb(familySchema, { maxLength: 8 }) });
+/** Device dumps nearly always carry peers (where most of the decoding is). */
+const peersArb = fieldArb(8, { list: peerSchema }, 3);
+const wgDeviceArb = fc.record({
+  type: fc.constant(GENL_ID),
+  flags: FLAGS,
+  seq: fc.nat(),
+  portId: fc.constant(0),
+  header: genlHeaderArb,
+  attrs: fc.tuple(attrsArb(wgDeviceSchema, { maxLength: 6 }), fc.option(peersArb, { freq: 6, nil: undefined })).map(([a, p]) => (p ? [...a, p] : a)),
+});
 
 /** The message generators, for the connection's fuzzing (which addresses them itself). */
 export const messageModels = { link: linkArb, address: addressArb, route: routeArb, error: errorArb, done: doneArb };
@@ -377,8 +389,9 @@ export function decodeGenl(buf: Buffer): WgDevice | undefined {
   const parts: WgDevice[] = [];
   forEachMessage(buf, (m) => {
     if (m.type < 0x10) return decodeControl(m);
-    decodeFamily('wireguard', m);
-    parts.push(decodeDevicePart(m));
+    // nlctrl (0x10) answers family lookups; the other families' ids are dynamic
+    if (m.type === 0x10) decodeFamily('wireguard', m);
+    else parts.push(decodeDevicePart(m));
   });
   return mergeDeviceParts(parts);
 }
