@@ -231,6 +231,7 @@ export const connectionTarget: FuzzTarget<Buffer[]> = {
     return (scenarioArb ??= fc.tuple(fc.nat(KINDS.length - 1), fc.array(datagramArb(), { minLength: 1, maxLength: 4 })).map(([kind, datagrams]) => [Buffer.of(kind), ...datagrams]));
   },
   run: (chunks) => runScenario(chunks),
+  async: true,
   hex: chunksHex,
   fromHex: hexChunks,
 };

@@ -12,13 +12,35 @@ export interface TargetResult {
   failure?: { hex: string; error: string; path: string };
 }
 
-export async function runTarget<T>(target: FuzzTarget<T>, options: { numRuns: number; seed: number; shrink?: boolean }): Promise<TargetResult> {
+export interface RunOptions {
+  numRuns: number;
+  seed: number;
+  /** Minimise a failing input (default true). */
+  shrink?: boolean;
+  /** Called before each case with its input (bench/fuzz.mjs keeps it where a watchdog can read it). */
+  before?: (input: unknown) => void;
+}
+
+export async function runTarget<T>(target: FuzzTarget<T>, options: RunOptions): Promise<TargetResult> {
   const started = performance.now();
   const params: fc.Parameters<[T]> = { numRuns: options.numRuns, seed: options.seed, endOnFailure: options.shrink === false };
-  const property = fc.asyncProperty(target.arbitrary, async (input) => {
-    await target.run(input);
-  });
-  const details = await fc.check(property, params);
+  const before = options.before;
+  const details = target.async
+    ? await fc.check(
+        fc.asyncProperty(target.arbitrary, async (input) => {
+          before?.(input);
+          await target.run(input);
+        }),
+        params,
+      )
+    : fc.check(
+        fc.property(target.arbitrary, (input) => {
+          before?.(input);
+          const r = target.run(input);
+          if (r instanceof Promise) throw new Error(`${target.name}: run() returned a promise; mark the target async`);
+        }),
+        params,
+      );
   const result: TargetResult = { name: target.name, runs: details.numRuns, ms: performance.now() - started, seed: options.seed };
   if (details.failed && details.counterexample) {
     const err = details.errorInstance as Error | undefined;

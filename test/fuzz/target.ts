@@ -10,6 +10,8 @@ export interface FuzzTarget<T> {
   arbitrary: fc.Arbitrary<T>;
   /** Runs one case; throws ContractViolation when the contract is broken. */
   run(input: T): void | Promise<void>;
+  /** run() returns a promise (the others are run as synchronous properties: faster). */
+  async?: boolean;
   /** The input as hex (chunks separated by spaces), for crash reports and regression tests. */
   hex(input: T): string;
   fromHex(hex: string): T;
