@@ -209,10 +209,25 @@ function optionFields4(b: Buffer): { len: Array<[number, 1]>; code: Array<[numbe
   return { len, code };
 }
 
+/** Up to a jumbo frame's worth (9000 bytes) of repeats of a few options: decoding must stay linear. */
+function repeatsArb(head: fc.Arbitrary<Buffer>, option: (code: number, data: Uint8Array) => Buffer, codes: fc.Arbitrary<number>): fc.Arbitrary<Buffer> {
+  return fc
+    .tuple(head, fc.array(fc.record({ code: codes, data: fc.uint8Array({ maxLength: 6 }) }), { minLength: 1, maxLength: 3 }), fc.integer({ min: 500, max: 9000 }))
+    .map(([h, pattern, size]) => {
+      const unit = Buffer.concat(pattern.map((p) => option(p.code, p.data)));
+      const n = Math.max(1, Math.floor((size - h.length) / Math.max(1, unit.length)));
+      return Buffer.concat([h, ...Array.from({ length: n }, () => unit)]);
+    });
+}
+
 function dhcp4PayloadArb(): fc.Arbitrary<Buffer> {
   const recorded = seeds('dhcp4-').map((s) => parseUdpPacket(s.bytes, { verifyChecksum: false })?.payload ?? s.bytes);
   const mutated = (base: fc.Arbitrary<Buffer>) => fc.tuple(base, optionEditsArb).map(([b, edits]) => applyEdits(b, optionFields4(b), edits));
+  // a reply's fixed part and cookie, then the repeats (and no End)
+  const head = bootReplyArb.map((b) => b.subarray(0, 240));
+  const big = repeatsArb(head, (code, data) => Buffer.concat([Buffer.of(code, data.length), data]), fc.oneof(fc.constantFrom(3, 6, 12, 15, 119, 121, 53, 54), fc.integer({ min: 1, max: 254 })));
   return fc.oneof(
+    { weight: 1, arbitrary: big },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 400 }).map((b) => Buffer.from(b)) },
     { weight: 3, arbitrary: bootReplyArb },
     { weight: 4, arbitrary: mutated(bootReplyArb) },
@@ -406,7 +421,9 @@ function optionFields6(b: Buffer): { len: Array<[number, 2]>; code: Array<[numbe
 function dhcp6PayloadArb(): fc.Arbitrary<Buffer> {
   const recorded = seeds('dhcp6-').map((s) => s.bytes);
   const mutated = (base: fc.Arbitrary<Buffer>) => fc.tuple(base, optionEditsArb).map(([b, edits]) => applyEdits(b, optionFields6(b), edits));
+  const big = repeatsArb(dhcp6MessageArb, (code, data) => tlvs([{ code, data: Buffer.from(data) }]), fc.oneof(fc.constantFrom(3, 5, 13, 23, 24, 39, 56), fc.nat(0xffff)));
   return fc.oneof(
+    { weight: 1, arbitrary: big },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)) },
     { weight: 3, arbitrary: dhcp6MessageArb },
     { weight: 4, arbitrary: mutated(dhcp6MessageArb) },
