@@ -5,11 +5,11 @@
 // with the targets of test/fuzz, many more cases than the suite runs.
 //
 //   node bench/fuzz.mjs [--runs N] [--seed S] [--only NAME,…] [--jobs J] [--hang SECONDS]
-//   node bench/fuzz.mjs --replay NAME HEX      # one input through one target
+//   node bench/fuzz.mjs --replay NAME HEX…     # one input through one target
 //
 // --runs is the total (default 1,000,000), split evenly over the targets.
 // Prints, per target: cases, time, cases/s, and any crash with the seed, the
-// (shrunk) input in hex and the error; a hang or an out-of-memory is caught by
+// (shrunk) input in hex (also written to bench/results/) and the error; a hang or an out-of-memory is caught by
 // a watchdog (each target runs in a worker with a 1 GiB heap) and reported with
 // the input it was on. Exit code 1 when anything crashed.
 // Heavy: run big under the shared lock, `flock /tmp/netcfg-heavy.lock node bench/fuzz.mjs`.
@@ -147,7 +147,14 @@ if (isMainThread) {
     const cases = results.reduce((n, r) => n + r.runs, 0);
     const crashed = results.filter((r) => r.failure);
     console.log(`total: ${fmt(cases)} cases in ${((performance.now() - started) / 1000).toFixed(1)} s, seed ${seed}, ${crashed.length === 0 ? 'no crash' : `${crashed.length} target(s) crashed`}`);
-    for (const r of crashed) console.log(`\n${formatFailure(r)}\n  replay: node bench/fuzz.mjs --replay ${r.name} ${r.failure.hex.length > 200 ? '<input above>' : r.failure.hex}`);
+    for (const r of crashed) {
+      // the whole input goes to a file; the terminal gets it when it is short
+      const file = path.join(root, 'bench', 'results', `fuzz-crash-${r.name}-${seed}.hex`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, `${r.failure.hex}\n`);
+      const shown = r.failure.hex.length <= 8192 ? r.failure : { ...r.failure, hex: `${r.failure.hex.slice(0, 512)}… (${r.failure.hex.length / 2} bytes; all of it in ${path.relative(root, file)})` };
+      console.log(`\n${formatFailure({ ...r, failure: shown })}\n  input file: ${path.relative(root, file)}\n  replay: node bench/fuzz.mjs --replay ${r.name} $(cat ${path.relative(root, file)})`);
+    }
     if (crashed.length > 0) process.exitCode = 1;
   }
 }

@@ -220,6 +220,35 @@ function repeatsArb(head: fc.Arbitrary<Buffer>, option: (code: number, data: Uin
     });
 }
 
+/**
+ * Option 119 data of compression pointers that point at earlier pointers (each
+ * name walks back through them), up to a 64 KiB packet, split into 255-byte
+ * instances (RFC 3396): decoding must stay bounded.
+ */
+function pointerChainsArb(head: fc.Arbitrary<Buffer>): fc.Arbitrary<Buffer> {
+  return fc.tuple(head, fc.integer({ min: 200, max: 65_000 }), fc.oneof(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1000, max: 9000 })), fc.nat(3)).map(([h, size, depth, label]) => {
+    const data = Buffer.alloc(size);
+    let root = 0;
+    for (let p = 1; p + 2 <= size; p += 2) {
+      if ((p - root) / 2 > depth) {
+        root = p; // a new chain starts at a root label (or a one-letter one)
+        data[p] = label === 0 ? 0 : 1;
+        if (label !== 0 && p + 1 < size) data[p + 1] = 0x61;
+        continue;
+      }
+      const target = Math.min(p - 2 < root ? root : p - 2, 0x3fff);
+      data[p] = 0xc0 | (target >> 8);
+      data[p + 1] = target & 0xff;
+    }
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < data.length; i += 255) {
+      const part = data.subarray(i, i + 255);
+      chunks.push(Buffer.of(OPT.DomainSearch, part.length), part);
+    }
+    return Buffer.concat([h, Buffer.of(OPT.MessageType, 1, Msg4.Ack, OPT.ServerId, 4, 192, 168, 1, 1), ...chunks, Buffer.of(OPT.End)]);
+  });
+}
+
 function dhcp4PayloadArb(): fc.Arbitrary<Buffer> {
   const recorded = seeds('dhcp4-').map((s) => parseUdpPacket(s.bytes, { verifyChecksum: false })?.payload ?? s.bytes);
   const mutated = (base: fc.Arbitrary<Buffer>) => fc.tuple(base, optionEditsArb).map(([b, edits]) => applyEdits(b, optionFields4(b), edits));
@@ -228,6 +257,7 @@ function dhcp4PayloadArb(): fc.Arbitrary<Buffer> {
   const big = repeatsArb(head, (code, data) => Buffer.concat([Buffer.of(code, data.length), data]), fc.oneof(fc.constantFrom(3, 6, 12, 15, 119, 121, 53, 54), fc.integer({ min: 1, max: 254 })));
   return fc.oneof(
     { weight: 1, arbitrary: big },
+    { weight: 1, arbitrary: pointerChainsArb(head) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 400 }).map((b) => Buffer.from(b)) },
     { weight: 3, arbitrary: bootReplyArb },
     { weight: 4, arbitrary: mutated(bootReplyArb) },

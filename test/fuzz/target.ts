@@ -20,6 +20,8 @@ export interface FuzzTarget<T> {
 /** An input broke the contract: what happened, with the original error as the cause. */
 export class ContractViolation extends Error {
   override readonly name = 'ContractViolation';
+  /** The case was too slow (not worth minimising: every try is slow too). */
+  slow = false;
 }
 
 /** One case taking longer than this is a bug (a loop, a quadratic walk). */
@@ -43,7 +45,11 @@ export function expectTyped<R>(what: string, fn: () => R, allowed: (e: unknown) 
     if (problem) throw new ContractViolation(`${what}: ${problem}`, { cause: e });
   }
   const ms = performance.now() - started;
-  if (ms > SLOW_CASE_MS) throw new ContractViolation(`${what} took ${Math.round(ms)} ms`);
+  if (ms > SLOW_CASE_MS) {
+    const v = new ContractViolation(`${what} took ${Math.round(ms)} ms`);
+    v.slow = true;
+    throw v;
+  }
   return result;
 }
 

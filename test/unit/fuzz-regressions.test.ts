@@ -1,11 +1,13 @@
-// Inputs the fuzzer (test/fuzz, bench/fuzz.mjs) found to break a decoder's
-// contract, recorded as bytes, each with what the decoder must do instead.
+// Inputs found while fuzzing (test/fuzz, bench/fuzz.mjs) that broke a
+// decoder's contract, recorded as bytes, each with what the decoder must do instead.
 // (The connection's are in connection.test.ts: "NetlinkConnection with malformed replies".)
 import { describe, expect, it, vi } from 'vitest';
 import { NetlinkDecodeError } from '../../src/netlink/errors.js';
 import { decodeFamily } from '../../src/netlink/genetlink.js';
 import { parseMessages } from '../../src/netlink/message.js';
 import { decodeDevicePart } from '../../src/netlink/wireguard.js';
+import { Dhcp4DecodeError } from '../../src/operators/dhcp4/errors.js';
+import { decodeDomainSearch, encodeDomainSearch } from '../../src/operators/dhcp4/options.js';
 import { decodeMessage, encodeMessage, newMessage } from '../../src/operators/dhcp4/packet.js';
 import { netlinkTargets } from '../fuzz/netlink.js';
 
@@ -39,5 +41,20 @@ describe('fuzzer regressions', () => {
     } finally {
       concat.mockRestore();
     }
+  });
+
+  it('dhcp4 option 119: a name may follow at most 126 compression pointers (pointers to pointers made each name walk back through all of them: 1.9 s for 64 KiB)', () => {
+    // a root label, then 2-byte pointers each pointing at the one before it
+    const chain = Buffer.alloc(65_000);
+    for (let p = 1; p + 2 <= chain.length; p += 2) {
+      const target = Math.min(Math.max(p - 2, 0), 0x3fff - 2);
+      chain.writeUInt16BE(0xc000 | target, p);
+    }
+    expect(() => decodeDomainSearch(chain)).toThrow(Dhcp4DecodeError);
+    expect(() => decodeDomainSearch(chain)).toThrow('option 119: more than 126 compression pointers in one name');
+    // what an encoder writes for nested suffixes still decodes: "a", "b.a", "c.b.a"… one pointer more each, 126 deep
+    const labels = Array.from({ length: 126 }, (_, i) => String.fromCharCode(0x61 + (i % 26)));
+    const names = labels.map((_, i) => labels.slice(0, i + 1).reverse().join('.'));
+    expect(decodeDomainSearch(encodeDomainSearch(names))).toEqual(names);
   });
 });
