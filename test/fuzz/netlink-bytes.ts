@@ -342,13 +342,26 @@ function scalar(field: Exclude<Field, { nested: Schema } | { list: Schema } | { 
 }
 
 /** A value of the wrong size: the decoders must check lengths, not trust types. */
-const wrongSize = fc.oneof(fc.constantFrom(0, 1, 2, 3, 5, 7, 15, 17).chain((n) => fc.uint8Array({ minLength: n, maxLength: n })), fc.uint8Array({ maxLength: 40 }));
+const wrongSize = fc.oneof(...[0, 1, 2, 3, 5, 7, 15, 17].map((n) => fc.uint8Array({ minLength: n, maxLength: n })), fc.uint8Array({ maxLength: 40 }));
 
+const built = new WeakMap<Schema, Map<string, fc.Arbitrary<AttrNode[]>>>();
+
+/** Attributes of `schema` (mostly well typed, some unknown, misfit or junk nested); built once per shape. */
 export function attrsArb(schema: Schema, options: { maxLength?: number; depth?: number } = {}): fc.Arbitrary<AttrNode[]> {
   const depth = options.depth ?? 3;
+  const key = `${depth}/${options.maxLength ?? 10}`;
+  let cache = built.get(schema);
+  if (!cache) built.set(schema, (cache = new Map()));
+  let arb = cache.get(key);
+  if (!arb) cache.set(key, (arb = makeAttrsArb(schema, depth, options.maxLength ?? 10)));
+  return arb;
+}
+
+function makeAttrsArb(schema: Schema, depth: number, maxLength: number): fc.Arbitrary<AttrNode[]> {
   const types = Object.keys(schema).map(Number);
-  if (types.length === 0) return fc.array(fc.record({ type: fc.nat(32), value: fc.uint8Array({ maxLength: 24 }) }), { maxLength: options.maxLength ?? 10 });
-  const known: fc.Arbitrary<AttrNode> = fc.constantFrom(...types).chain((type) => fieldArb(type, schema[type]!, depth));
+  if (types.length === 0) return fc.array(fc.record({ type: fc.nat(32), value: fc.uint8Array({ maxLength: 24 }) }), { maxLength });
+  // one arbitrary per type, made now: chain() would build them again for every value
+  const known: fc.Arbitrary<AttrNode> = fc.oneof(...types.map((type) => fieldArb(type, schema[type]!, depth)));
   const unknown: fc.Arbitrary<AttrNode> = fc.record({ type: fc.oneof(fc.nat(64), fc.nat(0xffff)), value: fc.uint8Array({ maxLength: 24 }) });
   const misfit: fc.Arbitrary<AttrNode> = fc.record({ type: fc.constantFrom(...types), value: wrongSize });
   const nestedJunk: fc.Arbitrary<AttrNode> = fc.record({
@@ -357,7 +370,7 @@ export function attrsArb(schema: Schema, options: { maxLength?: number; depth?: 
   });
   return fc.array(
     fc.oneof({ weight: 30, arbitrary: known }, { weight: 2, arbitrary: unknown }, { weight: 1, arbitrary: misfit }, { weight: 1, arbitrary: nestedJunk }),
-    { maxLength: options.maxLength ?? 10 },
+    { maxLength },
   );
 }
 

@@ -64,22 +64,25 @@ const KIND_DATA: Record<string, Schema> = { bond: bondSchema, bridge: bridgeSche
 const slaveSchema: Schema = { 1: 'u8', 2: 'u8', 3: 'u32', 4: 'mac', 5: 'u16', 6: 'u16' };
 
 /** IFLA_LINKINFO: a kind and the data its driver decodes, in either order, maybe with a port's kind and data. */
-const linkInfoArb: fc.Arbitrary<AttrNode[]> = fc
-  .record({
-    kind: fc.constantFrom(...Object.keys(KIND_DATA)),
-    slave: fc.option(fc.constantFrom('bond', 'bridge', 'team'), { nil: undefined }),
-    reversed: fc.boolean(),
-  })
-  .chain(({ kind, slave, reversed }) =>
-    fc.tuple(attrsArb(KIND_DATA[kind]!, { maxLength: 8, depth: 2 }), attrsArb(slaveSchema, { maxLength: 4, depth: 1 })).map(([data, slaveData]) => {
-      const nodes: AttrNode[] = [
-        { type: IFLA_INFO_KIND, value: cstring(kind) },
-        { type: IFLA_INFO_DATA, children: data },
-      ];
-      if (slave !== undefined) nodes.push({ type: IFLA_INFO_SLAVE_KIND, value: cstring(slave) }, { type: IFLA_INFO_SLAVE_DATA, children: slaveData });
-      return reversed ? nodes.reverse() : nodes;
-    }),
-  );
+const linkInfoArb: fc.Arbitrary<AttrNode[]> = fc.oneof(
+  ...Object.keys(KIND_DATA).map((kind) =>
+    fc
+      .record({
+        slave: fc.option(fc.constantFrom('bond', 'bridge', 'team'), { nil: undefined }),
+        reversed: fc.boolean(),
+        data: attrsArb(KIND_DATA[kind]!, { maxLength: 8, depth: 2 }),
+        slaveData: attrsArb(slaveSchema, { maxLength: 4, depth: 1 }),
+      })
+      .map(({ slave, reversed, data, slaveData }) => {
+        const nodes: AttrNode[] = [
+          { type: IFLA_INFO_KIND, value: cstring(kind) },
+          { type: IFLA_INFO_DATA, children: data },
+        ];
+        if (slave !== undefined) nodes.push({ type: IFLA_INFO_SLAVE_KIND, value: cstring(slave) }, { type: IFLA_INFO_SLAVE_DATA, children: slaveData });
+        return reversed ? nodes.reverse() : nodes;
+      }),
+  ),
+);
 
 const linkSchema: Schema = {
   1: 'mac', // ADDRESS
