@@ -2,7 +2,7 @@
 // runs millions of cases): decode or throw the protocol's own decode error; a
 // client drops a bad packet (one report) and goes on.
 import { describe, expect, it } from 'vitest';
-import { dhcpTargets } from '../fuzz/dhcp.js';
+import { dhcpChecks, dhcpTargets } from '../fuzz/dhcp.js';
 import { formatFailure, runTarget } from '../fuzz/run.js';
 import { seed } from '../fuzz/seeds.js';
 import { parseUdpPacket } from '../../src/operators/dhcp4/frame.js';
@@ -28,6 +28,18 @@ describe(`DHCP decoders and clients under fuzzing (seed ${SEED})`, () => {
       const offer = examineOffer(decode6(seed(name)), 0x00123456);
       expect(offer.ok, name).toBe(true);
     }
+  });
+
+  // runClient4/6 throw a ContractViolation unless the client reports the bad packet exactly once, changes nothing, and binds on the next clean exchange
+  it('a client drops a recorded ACK cut inside an option (one report, nothing changed) and binds on the next whole one', () => {
+    const ack = parseUdpPacket(seed('dhcp4-ack-ip'), { verifyChecksum: false })!.payload;
+    const cut = ack.subarray(0, 300); // inside the options
+    expect(() => decode4(cut)).toThrow(/runs past the end of the options|option length missing/);
+    for (const phase of [0, 1, 2]) expect(() => dhcpChecks.runClient4(phase, cut), `phase ${phase}`).not.toThrow();
+    const reply = seed('dhcp6-reply');
+    const cut6 = reply.subarray(0, reply.length - 3);
+    expect(() => decode6(cut6)).toThrow(/claims \d+ bytes/);
+    for (const phase of [0, 1, 2]) expect(() => dhcpChecks.runClient6(phase, cut6), `phase ${phase}`).not.toThrow();
   });
 
   it.each(dhcpTargets.map((t) => [t.name, t] as const))('%s', async (_name, target) => {
