@@ -472,7 +472,8 @@ export class NetlinkConnection {
     try {
       forEachMessage(data, (m) => this.dispatch(m));
     } catch (e) {
-      // only framing throws here (dispatch does not): the rest of the datagram is lost
+      // Framing broke (dispatch itself catches what it decodes): the rest of
+      // the datagram is lost. Were dispatch to throw anyway, it ends here too.
       this.framingFailed(data, e);
     }
     this.updateRef();
@@ -502,7 +503,9 @@ export class NetlinkConnection {
     const p = this.pending.get(seq);
     if (p?.kind === 'dump') {
       // Later parts of this dump may be in the lost bytes or still to come:
-      // fail it now, and drop its stragglers quietly.
+      // fail it now, and drop its stragglers quietly. (Should the kernel still
+      // be dumping when the next dump is sent, that one gets EBUSY; a kernel
+      // does not break framing, so this is for robustness, not routine.)
       this.pending.delete(seq);
       this.draining.push(seq);
       if (this.draining.length > DRAINING_MAX) this.draining.shift();
