@@ -7,12 +7,12 @@ import fc from 'fast-check';
 import { NetlinkConnection, type Outcome } from '../../src/netlink/connection.js';
 import { NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLM_F_ACK, NLM_F_DUMP, NLM_F_MULTI } from '../../src/netlink/constants.js';
 import { DumpInterruptedError, NetlinkDecodeError, NetlinkError, NetlinkOverrunError } from '../../src/netlink/errors.js';
-import { parseMessages, type NlMessage } from '../../src/netlink/message.js';
+import type { NlMessage } from '../../src/netlink/message.js';
 import { decodeAddress } from '../../src/netlink/rtnetlink/address.js';
 import { RTM_DELADDR, RTM_DELLINK, RTM_DELROUTE, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE } from '../../src/netlink/rtnetlink/constants.js';
 import { decodeLink, dumpLinksRequest, getLinkRequest } from '../../src/netlink/rtnetlink/link.js';
 import { addRouteRequest, decodeRoute, dumpRoutesRequest } from '../../src/netlink/rtnetlink/route.js';
-import type { Transport, TransportError } from '../../src/netlink/transport.js';
+import { FakeTransport } from '../helpers/fake-transport.js';
 import { layoutOf, mutate, mutationsArb, serialize, type MessageModel } from './netlink-bytes.js';
 import { messageModels, rtnlHeaderLength } from './netlink.js';
 import { seed } from './seeds.js';
@@ -27,21 +27,6 @@ const w16 = (b: Buffer, at: number, v: number) => (LE ? b.writeUInt16LE(v & 0xff
 const SLOTS = 8;
 /** A port ID of 1 in fuzzed bytes stands for the connection's own. */
 const OURS = 1;
-
-/** A kernel that answers only when told to. */
-class ScriptTransport implements Transport {
-  readonly portId = 4242;
-  onData: (err: TransportError | null, data?: Buffer) => void = () => {};
-  readonly sent: NlMessage[] = [];
-  send(data: Uint8Array): void {
-    for (const m of parseMessages(Buffer.from(data))) this.sent.push(m);
-  }
-  addMembership(): void {}
-  dropMembership(): void {}
-  ref(): void {}
-  unref(): void {}
-  close(): void {}
-}
 
 /** Rewrites slot sequence numbers and our port placeholder in every message header that frames. */
 function address(chunk: Buffer, firstSeq: number, port: number): Buffer {
@@ -106,7 +91,8 @@ const KINDS = ['dump-links', 'dump-routes', 'get-link', 'exec', 'notifications']
 export async function runScenario(chunks: readonly Buffer[]): Promise<void> {
   const kind = KINDS[(chunks[0]?.[0] ?? 0) % KINDS.length]!;
   const links = seed('links-dump');
-  const t = new ScriptTransport();
+  // a kernel that answers only when told to (push)
+  const t = new FakeTransport(() => []);
   let logged = 0;
   const c = new NetlinkConnection(t, { timeoutMs: 3_600_000, dumpAttempts: 3, log: { warn: () => void logged++ } });
   c.onNotification = (m) => {
@@ -118,7 +104,7 @@ export async function runScenario(chunks: readonly Buffer[]): Promise<void> {
   c.subscribe([1, 7, 11]);
   const deliver = (data: Buffer, what: string) => {
     try {
-      t.onData(null, data);
+      t.push(data);
     } catch (e) {
       throw new ContractViolation(`the connection threw out of its transport callback (${what}): ${(e as Error)?.stack ?? String(e)}`, { cause: e });
     }
