@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { netnsPath } from './netlink/transport.js';
 import { RtnlClient } from './netlink/rtnetlink/client.js';
+import type { Logger } from './log.js';
 
 export const NETNS_DIR = '/run/netns';
 
@@ -60,9 +61,9 @@ export function netnsPlace(netns: string | undefined): NetnsPlace {
 }
 
 /** rtnetlink in a namespace (a clear error when a named one does not exist). */
-export function openNetnsKernel(netns: string | undefined): RtnlClient {
+export function openNetnsKernel(netns: string | undefined, log?: Logger): RtnlClient {
   if (netns !== undefined) checkNetns(netns);
-  return RtnlClient.open({ netns });
+  return RtnlClient.open({ netns, ...(log ? { log } : {}) });
 }
 
 /** Throws a clear error when a named namespace does not exist. */

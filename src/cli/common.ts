@@ -13,7 +13,8 @@ export function logger(level: string | undefined): Logger {
   return createLogger(l);
 }
 
-export function openKernel(netns: string | undefined): RtnlClient {
+/** The rtnetlink connection for --netns; `log` hears about replies it had to drop as malformed. */
+export function openKernel(netns: string | undefined, log?: Logger): RtnlClient {
   if (netns !== undefined) {
     try {
       checkNetns(netns);
@@ -21,7 +22,7 @@ export function openKernel(netns: string | undefined): RtnlClient {
       throw new UsageError((err as Error).message);
     }
   }
-  return openNetnsKernel(netns);
+  return openNetnsKernel(netns, log);
 }
 
 export function nodeName(netns: string | undefined): string {

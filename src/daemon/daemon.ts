@@ -41,6 +41,12 @@ export interface DaemonOptions extends Target {
   discoveryTtlMs?: number | undefined;
   /** etcd endpoints, TLS and lease TTL for the VIP operators (default: local etcd, see operators/vip/options.ts). */
   vip?: VipOptions | undefined;
+  /**
+   * The kernel connection, for tests that wrap its transport (e.g. to feed it
+   * corrupt replies). Not settable from the command line or a config: the
+   * daemon opens a netlink socket in `netns`.
+   */
+  kernel?: RtnlClient | undefined;
 }
 
 /** A resource as plain data (the store's objects carry their metadata as a getter), secrets redacted. */
@@ -82,7 +88,7 @@ export class Daemon implements Handler {
       const text = loaded?.text;
       // the discovery client (gRPC, protobuf) loads while the rest starts, not after
       if (config.cluster?.discovery?.enabled === true) void import('../operators/discovery/index.js');
-      kernel = openNetnsKernel(o.netns);
+      kernel = o.kernel ?? openNetnsKernel(o.netns, o.log);
       const etc = etcTargetFor(o.netns, o.etcDir);
       if (etc.skipped) o.log.warn(etc.skipped);
       const runtime = configRuntime({

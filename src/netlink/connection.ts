@@ -1,6 +1,8 @@
 // A netlink connection: sequence numbers, acknowledged requests (pipelined in
 // windows), multipart dumps with NLM_F_DUMP_INTR retry, typed errors with the
-// kernel's extended ack, and notifications for multicast listeners.
+// kernel's extended ack, and notifications for multicast listeners. Bytes that
+// cannot be decoded fail the one request they answer (NetlinkDecodeError), or
+// are logged and dropped when they answer none: nothing received throws.
 import {
   NLMSG_DONE,
   NLMSG_ERROR,
@@ -15,7 +17,7 @@ import {
   NLA_TYPE_MASK,
 } from './constants.js';
 import { NlWriter, readU16, readU32 } from './codec.js';
-import { DumpInterruptedError, NetlinkError, NetlinkOverrunError, errnoNumber, type NetlinkErrorDetails } from './errors.js';
+import { DumpInterruptedError, NetlinkDecodeError, NetlinkError, NetlinkOverrunError, errnoNumber, type NetlinkErrorDetails } from './errors.js';
 import { forEachMessage, parseDonePayload, parseErrorPayload, type NlMessage } from './message.js';
 import { NativeTransport, type OpenOptions, type Transport, type TransportError } from './transport.js';
 
@@ -74,6 +76,8 @@ interface DumpPending {
   decode: (m: NlMessage) => unknown;
   items: unknown[];
   interrupted: boolean;
+  /** A reply that could not be decoded: the dump fails with this once the kernel has finished it. */
+  failed: NetlinkDecodeError | undefined;
   done: (result: { items: unknown[]; interrupted: boolean } | Error) => void;
 }
 
@@ -86,11 +90,22 @@ export interface ConnectionOptions {
   timeoutMs?: number;
   /** Dump attempts before DumpInterruptedError (default 10). */
   dumpAttempts?: number;
+  /** Where dropped messages are reported (a malformed notification, bytes that answer no request). */
+  log?: NetlinkLog | undefined;
+}
+
+/** The part of a logger the connection uses (a pino Logger fits). */
+export interface NetlinkLog {
+  warn(obj: object, msg: string): void;
 }
 
 const MAX_DATAGRAM = 64 * 1024;
 const OK: Outcome = Object.freeze({ ok: true }) as Outcome;
 const SEGMENTS_IN_FLIGHT = 2;
+/** Sequence numbers of abandoned dumps whose late parts are dropped silently. */
+const DRAINING_MAX = 16;
+/** Dropped messages logged per minute; the rest are counted in the next line. */
+const DROP_LOG_PER_MINUTE = 10;
 /** sendQueued tags: the segment's barrier sequence number × this + the datagram's index. */
 const TAG_DATAGRAMS = 1024;
 
@@ -118,6 +133,10 @@ export class NetlinkConnection {
   private readonly timeoutMs: number;
   private readonly dumpAttempts: number;
   private readonly port: number;
+  private readonly log: NetlinkLog | undefined;
+  /** Dumps failed on broken framing: the rest of their parts may still arrive. */
+  private readonly draining: number[] = [];
+  private readonly drops = { windowStart: 0, logged: 0, suppressed: 0 };
 
   constructor(
     private readonly transport: Transport,
@@ -126,6 +145,7 @@ export class NetlinkConnection {
     this.window = options.window ?? 1024;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.dumpAttempts = options.dumpAttempts ?? 10;
+    this.log = options.log;
     this.seq = (Date.now() & 0x7fffffff) >>> 0 || 1;
     this.port = transport.portId;
     transport.onData = (err, data) => this.receive(err, data);
@@ -276,7 +296,13 @@ export class NetlinkConnection {
   private segmentReply(segment: Segment, m: NlMessage): void {
     const k = m.seq - segment.base;
     const request = segment.requests[segment.first + k]!;
-    const payload = parseErrorPayload(m);
+    let payload: ReturnType<typeof parseErrorPayload>;
+    try {
+      payload = parseErrorPayload(m);
+    } catch (err) {
+      segment.results[segment.first + k] = { ok: false, error: decodeFailure(err, request, m.offset) };
+      return;
+    }
     if (payload.errno === 0) return;
     const datagram = segment.datagrams[segment.datagramOf[k]!]!;
     const start = segment.starts[k]!;
@@ -363,6 +389,7 @@ export class NetlinkConnection {
         decode,
         items: [],
         interrupted: false,
+        failed: undefined,
         done: (result) => (result instanceof Error ? reject(result) : resolve(result)),
       });
       this.updateRef();
@@ -449,7 +476,11 @@ export class NetlinkConnection {
           else p.interrupted = true;
         }
         this.updateRef();
-        this.onOverrun?.();
+        try {
+          this.onOverrun?.();
+        } catch (e) {
+          this.dropped('overrun listener failed', e);
+        }
         return;
       }
       this.failAll(err);
@@ -457,23 +488,118 @@ export class NetlinkConnection {
     }
     if (!data) return;
     this.touch();
-    forEachMessage(data, (m) => this.dispatch(m));
+    try {
+      forEachMessage(data, (m) => this.dispatch(m));
+    } catch (e) {
+      // Framing broke (dispatch itself catches what it decodes): the rest of
+      // the datagram is lost. Were dispatch to throw anyway, it ends here too.
+      this.framingFailed(data, e);
+    }
     this.updateRef();
   }
 
+  /**
+   * A datagram whose framing breaks at `err.offset`: when the broken header
+   * still names one of our requests, that request fails; otherwise the bytes
+   * are dropped (logged).
+   */
+  private framingFailed(data: Buffer, e: unknown): void {
+    const at = e instanceof NetlinkDecodeError ? e.offset : 0;
+    if (at + NLMSG_HDRLEN <= data.length) {
+      const type = readU16(data, at + 4);
+      const seq = readU32(data, at + 8);
+      const portId = readU32(data, at + 12);
+      if (portId === this.portId && this.failRequest(seq, e, at)) return;
+      if (portId === this.portId && this.draining.includes(seq)) return;
+      this.dropped('malformed netlink message dropped', e, { type, seq, portId, length: data.length - at });
+      return;
+    }
+    this.dropped('malformed netlink message dropped', e, { length: data.length - at });
+  }
+
+  /** Fails the request that `seq` answers with a decode error; false when it answers none. */
+  private failRequest(seq: number, e: unknown, offset: number): boolean {
+    const p = this.pending.get(seq);
+    if (p?.kind === 'dump') {
+      // Later parts of this dump may be in the lost bytes or still to come:
+      // fail it now, and drop its stragglers quietly. (Should the kernel still
+      // be dumping when the next dump is sent, that one gets EBUSY; a kernel
+      // does not break framing, so this is for robustness, not routine.)
+      this.pending.delete(seq);
+      this.draining.push(seq);
+      if (this.draining.length > DRAINING_MAX) this.draining.shift();
+      p.done(p.failed ?? decodeFailure(e, p.request, offset));
+      return true;
+    }
+    if (p?.kind === 'segment') {
+      // the barrier's acknowledgement, malformed: the kernel has handled every request before it
+      this.finishSegment(p);
+      return true;
+    }
+    const segment = this.segmentOf(seq);
+    if (segment) {
+      const k = seq - segment.base;
+      segment.results[segment.first + k] = { ok: false, error: decodeFailure(e, segment.requests[segment.first + k]!, offset) };
+      return true;
+    }
+    return false;
+  }
+
+  private segmentOf(seq: number): Segment | undefined {
+    for (const segment of this.segments) {
+      if (seq >= segment.base && seq < segment.base + segment.count) return segment;
+    }
+    return undefined;
+  }
+
+  /** A message for nobody: told to the listener, which may not throw it back at the socket. */
+  private notify(m: NlMessage): void {
+    if (!this.onNotification) return;
+    try {
+      this.onNotification(m);
+    } catch (e) {
+      this.dropped('malformed netlink notification dropped', e, { type: m.type, seq: m.seq, portId: m.portId, length: m.length + NLMSG_HDRLEN });
+    }
+  }
+
+  /** Logs a dropped message: at most DROP_LOG_PER_MINUTE lines a minute (the rest are counted). Never the bytes: they may hold keys. */
+  private dropped(msg: string, e: unknown, fields: Record<string, number> = {}): void {
+    const now = Date.now();
+    const d = this.drops;
+    if (now - d.windowStart >= 60_000) {
+      d.windowStart = now;
+      d.logged = 0;
+    }
+    if (d.logged >= DROP_LOG_PER_MINUTE) {
+      d.suppressed++;
+      return;
+    }
+    d.logged++;
+    const suppressed = d.suppressed;
+    d.suppressed = 0;
+    this.log?.warn({ err: e instanceof Error ? e.message : String(e), ...fields, ...(suppressed > 0 ? { suppressed } : {}) }, msg);
+  }
+
+  /** One received message. Never throws: what cannot be decoded fails its request or is dropped. */
   private dispatch(m: NlMessage): void {
     const mine = m.portId === this.portId;
     const p = mine ? this.pending.get(m.seq) : undefined;
     if (!p) {
       if (mine && m.type === NLMSG_ERROR) {
-        for (const segment of this.segments) {
-          if (m.seq >= segment.base && m.seq < segment.base + segment.count) {
-            this.segmentReply(segment, m);
-            return;
-          }
+        const segment = this.segmentOf(m.seq);
+        if (segment) {
+          this.segmentReply(segment, m);
+          return;
         }
       }
-      if (m.type !== NLMSG_NOOP) this.onNotification?.(m);
+      if (mine && this.draining.length > 0) {
+        const i = this.draining.indexOf(m.seq);
+        if (i >= 0) {
+          if (m.type === NLMSG_DONE || m.type === NLMSG_ERROR) this.draining.splice(i, 1);
+          return;
+        }
+      }
+      if (m.type !== NLMSG_NOOP) this.notify(m);
       return;
     }
     if (p.kind === 'segment') {
@@ -482,32 +608,49 @@ export class NetlinkConnection {
       return;
     }
     if (m.type === NLMSG_ERROR) {
-      const payload = parseErrorPayload(m);
       this.pending.delete(m.seq);
-      p.done(this.kernelError(payload.errno || errnoNumber('EPROTO') || 71, payload.extack, p.request, undefined, m.seq));
+      let error: Error;
+      try {
+        const payload = parseErrorPayload(m);
+        error = this.kernelError(payload.errno || errnoNumber('EPROTO') || 71, payload.extack, p.request, undefined, m.seq);
+      } catch (e) {
+        error = decodeFailure(e, p.request, m.offset);
+      }
+      p.done(p.failed ?? error);
       return;
     }
     if ((m.flags & NLM_F_DUMP_INTR) !== 0) p.interrupted = true;
     if (m.type === NLMSG_DONE) {
       this.pending.delete(m.seq);
-      const done = parseDonePayload(m);
-      if (done.errno !== 0) {
-        p.done(this.kernelError(done.errno, done.extack, p.request, undefined, m.seq));
-      } else {
-        p.done({ items: p.items, interrupted: p.interrupted });
+      let result: { items: unknown[]; interrupted: boolean } | Error;
+      try {
+        const done = parseDonePayload(m);
+        result = done.errno !== 0 ? this.kernelError(done.errno, done.extack, p.request, undefined, m.seq) : { items: p.items, interrupted: p.interrupted };
+      } catch (e) {
+        result = decodeFailure(e, p.request, m.offset);
       }
+      p.done(p.failed ?? result);
       return;
     }
     if (m.type === NLMSG_OVERRUN) {
       p.interrupted = true;
       return;
     }
-    const item = p.decode(m);
-    if (item !== undefined) p.items.push(item);
+    if (!p.failed) {
+      // One bad message fails the dump, which still runs to its NLMSG_DONE (the
+      // kernel runs one dump per socket at a time).
+      try {
+        const item = p.decode(m);
+        if (item !== undefined) p.items.push(item);
+      } catch (e) {
+        p.failed = decodeFailure(e, p.request, m.offset);
+        p.items = [];
+      }
+    }
     if ((m.flags & NLM_F_MULTI) === 0) {
       // a single-part reply (some GET requests answer without a dump)
       this.pending.delete(m.seq);
-      p.done({ items: p.items, interrupted: p.interrupted });
+      p.done(p.failed ?? { items: p.items, interrupted: p.interrupted });
     }
   }
 
@@ -543,6 +686,18 @@ function nameAttribute(request: Request, bytes: Buffer, offset: number): string 
     pos += (len + 3) & ~3;
   }
   return undefined;
+}
+
+/**
+ * The error a request fails with when its reply cannot be decoded. A decoder
+ * throws NetlinkDecodeError; anything else it throws is a bug in it, reported
+ * the same way (with the original as the cause) rather than thrown at the socket.
+ */
+function decodeFailure(err: unknown, request: Request, offset: number): NetlinkDecodeError {
+  const operation = request.describe();
+  if (err instanceof NetlinkDecodeError) return err.withOperation(operation);
+  const e = err instanceof Error ? err : new Error(String(err));
+  return new NetlinkDecodeError(`decoder failed: ${e.name}: ${e.message}`, offset, operation, { cause: e });
 }
 
 function fromTransportError(err: unknown, request: Request): Error {

@@ -100,10 +100,22 @@ export function describeErrno(errno: number): string {
 /** Bytes that do not form valid netlink messages or attributes. */
 export class NetlinkDecodeError extends Error {
   readonly offset: number;
-  constructor(message: string, offset: number) {
-    super(`malformed netlink data at byte ${offset}: ${message}`);
+  /** What the problem is, without the offset or the operation. */
+  readonly detail: string;
+  /** The request whose reply was malformed, e.g. "list routes" (set by the connection). */
+  readonly operation: string | undefined;
+
+  constructor(detail: string, offset: number, operation?: string, options?: { cause?: unknown }) {
+    super(`${operation ? `${operation}: ` : ''}malformed netlink data at byte ${offset}: ${detail}`, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'NetlinkDecodeError';
     this.offset = offset;
+    this.detail = detail;
+    this.operation = operation;
+  }
+
+  /** The same error, naming the request it belongs to. */
+  withOperation(operation: string): NetlinkDecodeError {
+    return new NetlinkDecodeError(this.detail, this.offset, operation, { cause: this.cause ?? this });
   }
 }
 

@@ -3,7 +3,7 @@ import type { NlWriter } from './codec.js';
 import { AttrReader } from './codec.js';
 import { NETLINK_GENERIC } from './constants.js';
 import { NetlinkConnection, type ConnectionOptions, type Request } from './connection.js';
-import { isNetlinkErrno } from './errors.js';
+import { NetlinkDecodeError, isNetlinkErrno } from './errors.js';
 import type { NlMessage } from './message.js';
 import type { OpenOptions } from './transport.js';
 
@@ -44,7 +44,32 @@ export function genlRequest(family: GenlFamily, cmd: number, write: boolean, enc
 
 /** Attributes of a generic netlink message (after the genlmsghdr). */
 export function genlAttributes(m: NlMessage): AttrReader {
+  if (m.length < GENL_HDRLEN) throw new NetlinkDecodeError(`genlmsghdr of ${m.length} bytes`, m.offset);
   return new AttrReader(m.buf, m.offset + GENL_HDRLEN, m.offset + m.length);
+}
+
+/** Decodes a CTRL_CMD_GETFAMILY reply (nlctrl) for family `name`. */
+export function decodeFamily(name: string, m: NlMessage): GenlFamily {
+  const f: GenlFamily = { name, id: 0, version: 0, groups: new Map() };
+  const r = genlAttributes(m);
+  while (r.next()) {
+    if (r.type === CTRL_ATTR_FAMILY_ID) f.id = r.u16();
+    else if (r.type === CTRL_ATTR_VERSION) f.version = r.u32();
+    else if (r.type === CTRL_ATTR_MCAST_GROUPS) {
+      const groups = r.nested();
+      while (groups.next()) {
+        const g = groups.nested();
+        let gname = '';
+        let gid = 0;
+        while (g.next()) {
+          if (g.type === CTRL_ATTR_MCAST_GRP_NAME) gname = g.string();
+          else if (g.type === CTRL_ATTR_MCAST_GRP_ID) gid = g.u32();
+        }
+        if (gname) f.groups.set(gname, gid);
+      }
+    }
+  }
+  return f;
 }
 
 export class GenlClient {
@@ -71,28 +96,7 @@ export class GenlClient {
     };
     let found: GenlFamily | undefined;
     try {
-      found = await this.conn.query(request, (m) => {
-        const f: GenlFamily = { name, id: 0, version: 0, groups: new Map() };
-        const r = genlAttributes(m);
-        while (r.next()) {
-          if (r.type === CTRL_ATTR_FAMILY_ID) f.id = r.u16();
-          else if (r.type === CTRL_ATTR_VERSION) f.version = r.u32();
-          else if (r.type === CTRL_ATTR_MCAST_GROUPS) {
-            const groups = r.nested();
-            while (groups.next()) {
-              const g = groups.nested();
-              let gname = '';
-              let gid = 0;
-              while (g.next()) {
-                if (g.type === CTRL_ATTR_MCAST_GRP_NAME) gname = g.string();
-                else if (g.type === CTRL_ATTR_MCAST_GRP_ID) gid = g.u32();
-              }
-              if (gname) f.groups.set(gname, gid);
-            }
-          }
-        }
-        return f;
-      });
+      found = await this.conn.query(request, (m) => decodeFamily(name, m));
     } catch (err) {
       if (!isNetlinkErrno(err, 'ENOENT')) throw err;
     }

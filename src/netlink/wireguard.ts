@@ -1,6 +1,7 @@
 // The WireGuard generic netlink family (include/uapi/linux/wireguard.h):
 // reading a device's configuration and applying a change to it.
 import type { AttrReader, NlWriter } from './codec.js';
+import type { NlMessage } from './message.js';
 import { NLM_F_DUMP } from './constants.js';
 import { GenlClient, genlAttributes, genlRequest, type GenlFamily } from './genetlink.js';
 import { formatBytes, parseIP } from '../net/ip.js';
@@ -152,6 +153,38 @@ function decodePeer(r: AttrReader): WgPeer {
   return peer;
 }
 
+/** One message of a WG_CMD_GET_DEVICE dump: the device's fields and the peers it carries. */
+export function decodeDevicePart(m: NlMessage): WgDevice {
+  const part: WgDevice = { privateKey: '', publicKey: '', listenPort: 0, firewallMark: 0, peers: [] };
+  const r = genlAttributes(m);
+  while (r.next()) {
+    if (r.type === WGDEVICE_A_PRIVATE_KEY) part.privateKey = r.bytes().toString('base64');
+    else if (r.type === WGDEVICE_A_PUBLIC_KEY) part.publicKey = r.bytes().toString('base64');
+    else if (r.type === WGDEVICE_A_LISTEN_PORT) part.listenPort = r.u16();
+    else if (r.type === WGDEVICE_A_FWMARK) part.firewallMark = r.u32();
+    else if (r.type === WGDEVICE_A_PEERS) {
+      const peers = r.nested();
+      while (peers.next()) part.peers.push(decodePeer(peers.nested()));
+    }
+  }
+  return part;
+}
+
+/** The parts of a dump as one device: a device with many peers arrives in several messages, and a peer may continue across them. */
+export function mergeDeviceParts(parts: readonly WgDevice[]): WgDevice | undefined {
+  if (parts.length === 0) return undefined;
+  const device = { ...parts[0]!, peers: [] as WgPeer[] };
+  for (const part of parts) {
+    for (const peer of part.peers) {
+      const last = device.peers.at(-1);
+      if (last && last.publicKey === peer.publicKey) last.allowedIPs.push(...peer.allowedIPs);
+      else device.peers.push(peer);
+    }
+  }
+  if (device.privateKey === ZERO_KEY) device.privateKey = '';
+  return device;
+}
+
 function encodeChange(w: NlWriter, name: string, change: WgChange): void {
   w.attrString(WGDEVICE_A_IFNAME, name);
   if (change.privateKey !== undefined) w.attrBytes(WGDEVICE_A_PRIVATE_KEY, Buffer.from(change.privateKey, 'base64'));
@@ -204,33 +237,7 @@ export class WireguardClient {
     const family = await this.family();
     const request = genlRequest(family, WG_CMD_GET_DEVICE, false, (w) => w.attrString(WGDEVICE_A_IFNAME, name), () => `read WireGuard device ${name}`);
     request.flags = NLM_F_DUMP;
-    const parts = await this.genl.conn.dump(request, (m) => {
-      const part: WgDevice = { privateKey: '', publicKey: '', listenPort: 0, firewallMark: 0, peers: [] };
-      const r = genlAttributes(m);
-      while (r.next()) {
-        if (r.type === WGDEVICE_A_PRIVATE_KEY) part.privateKey = r.bytes().toString('base64');
-        else if (r.type === WGDEVICE_A_PUBLIC_KEY) part.publicKey = r.bytes().toString('base64');
-        else if (r.type === WGDEVICE_A_LISTEN_PORT) part.listenPort = r.u16();
-        else if (r.type === WGDEVICE_A_FWMARK) part.firewallMark = r.u32();
-        else if (r.type === WGDEVICE_A_PEERS) {
-          const peers = r.nested();
-          while (peers.next()) part.peers.push(decodePeer(peers.nested()));
-        }
-      }
-      return part;
-    });
-    if (parts.length === 0) return undefined;
-    // a device with many peers arrives in several messages; a peer may continue across them
-    const device = { ...parts[0]!, peers: [] as WgPeer[] };
-    for (const part of parts) {
-      for (const peer of part.peers) {
-        const last = device.peers.at(-1);
-        if (last && last.publicKey === peer.publicKey) last.allowedIPs.push(...peer.allowedIPs);
-        else device.peers.push(peer);
-      }
-    }
-    if (device.privateKey === ZERO_KEY) device.privateKey = '';
-    return device;
+    return mergeDeviceParts(await this.genl.conn.dump(request, decodeDevicePart));
   }
 
   async setDevice(name: string, change: WgChange): Promise<void> {

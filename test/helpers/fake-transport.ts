@@ -78,3 +78,31 @@ export function ack(req: NlMessage, errno = 0, extack?: { message?: string; offs
 export function done(req: NlMessage, flags = 0, errno = 0): Buffer {
   return message(NLMSG_DONE, NLM_F_MULTI | flags, req.seq, req.portId, (w) => w.s32(-errno));
 }
+
+/**
+ * Recorded messages (a fixture) as replies to `req`: every message header gets
+ * the request's sequence number and port, the way the kernel would address them.
+ */
+export function restamp(recorded: Buffer, req: Pick<NlMessage, 'seq' | 'portId'>): Buffer {
+  const out = Buffer.from(recorded);
+  for (let pos = 0; pos + 16 <= out.length; ) {
+    const len = out.readUInt32LE(pos);
+    if (len < 16) break;
+    out.writeUInt32LE(req.seq >>> 0, pos + 8);
+    out.writeUInt32LE(req.portId >>> 0, pos + 12);
+    pos += (len + 3) & ~3;
+  }
+  return out;
+}
+
+/** Offsets of the messages in `buf` (as the kernel framed them). */
+export function messageOffsets(buf: Buffer): number[] {
+  const out: number[] = [];
+  for (let pos = 0; pos + 16 <= buf.length; ) {
+    const len = buf.readUInt32LE(pos);
+    if (len < 16) break;
+    out.push(pos);
+    pos += (len + 3) & ~3;
+  }
+  return out;
+}

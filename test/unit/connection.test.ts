@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { NetlinkConnection, type Request } from '../../src/netlink/connection.js';
 import { NLMSG_NOOP, NLM_F_DUMP_INTR, NLM_F_MULTI, NLM_F_ACK, NLM_F_DUMP } from '../../src/netlink/constants.js';
-import { DumpInterruptedError, NetlinkError, NetlinkOverrunError } from '../../src/netlink/errors.js';
+import { DumpInterruptedError, NetlinkDecodeError, NetlinkError, NetlinkOverrunError } from '../../src/netlink/errors.js';
 import { RTM_GETLINK, RTM_NEWLINK, RTM_NEWROUTE } from '../../src/netlink/rtnetlink/constants.js';
 import { addRouteRequest } from '../../src/netlink/rtnetlink/route.js';
-import { FakeTransport, ack, done, message } from '../helpers/fake-transport.js';
+import { FakeTransport, ack, done, message, messageOffsets, restamp } from '../helpers/fake-transport.js';
 import type { NlMessage } from '../../src/netlink/message.js';
+import { decodeLink, dumpLinksRequest, getLinkRequest } from '../../src/netlink/rtnetlink/link.js';
+import { decodeRoute } from '../../src/netlink/rtnetlink/route.js';
+import { fixture } from '../helpers/fixtures.js';
 
 const route = (i: number): Request =>
   addRouteRequest({ family: 'inet4', dst: `10.0.${i >> 8}.${i & 255}`, dstLen: 32, gateway: '192.0.2.1', table: 254, priority: 1024, protocol: 4, scope: 0, type: 1, label: `route ${i}` });
@@ -160,5 +163,157 @@ describe('NetlinkConnection', () => {
     const t = new FakeTransport(() => []);
     const c = new NetlinkConnection(t, { timeoutMs: 50 });
     await expect(c.exec(route(1))).rejects.toThrow(/ETIMEDOUT/);
+  });
+});
+
+// Recorded replies with one thing broken: the reply fails the request it
+// answers, nothing else; nothing is thrown at the socket (that would kill the
+// process: the transport calls in from the event loop).
+describe('NetlinkConnection with malformed replies', () => {
+  const links = fixture('links-dump'); // lo, veth1, veth0, NLMSG_DONE
+  const [lo, veth1, veth0, doneAt] = messageOffsets(links) as [number, number, number, number];
+  const decodeLinks = (m: NlMessage) => (m.type === RTM_NEWLINK ? decodeLink(m) : undefined);
+
+  /** A transport answering each dump with the recorded link dump, one message per datagram, after `edit`. */
+  function linkKernel(edit: (reply: Buffer, dumpNo: number) => Buffer[] = (r) => [r]) {
+    let dumps = 0;
+    return new FakeTransport((m) => {
+      if ((m.flags & NLM_F_DUMP) !== NLM_F_DUMP) return [ack(m)];
+      const reply = restamp(links, m);
+      return edit(reply, dumps++);
+    });
+  }
+  const split = (reply: Buffer) => [reply.subarray(lo, veth1), reply.subarray(veth1, veth0), reply.subarray(veth0, doneAt), reply.subarray(doneAt)];
+  const logger = () => {
+    const lines: Array<{ obj: Record<string, unknown>; msg: string }> = [];
+    return { lines, warn: (obj: object, msg: string) => lines.push({ obj: obj as Record<string, unknown>, msg }) };
+  };
+
+  it('the recorded dump decodes (the base of the cases below)', async () => {
+    const c = new NetlinkConnection(linkKernel((r) => split(r)));
+    expect((await c.dump(dumpLinksRequest(), decodeLinks)).map((l) => l.name)).toEqual(['lo', 'veth1', 'veth0']);
+  });
+
+  it('a dump with one undecodable message fails with NetlinkDecodeError naming the request; the next dump works', async () => {
+    const c = new NetlinkConnection(
+      linkKernel((r, n) => {
+        // the first dump: veth1's IFLA_IFNAME (its first attribute) claims more bytes than the message has
+        if (n === 0) r.writeUInt16LE(0xfff0, veth1 + 16 + 16);
+        return split(r);
+      }),
+    );
+    const failed = c.dump(dumpLinksRequest(), decodeLinks);
+    await expect(failed).rejects.toBeInstanceOf(NetlinkDecodeError);
+    await expect(failed).rejects.toThrow(/^list links: malformed netlink data at byte \d+: attribute length 65520 does not fit/);
+    // the failed dump ran to its NLMSG_DONE: the next one gets only its own messages
+    expect((await c.dump(dumpLinksRequest(), decodeLinks)).map((l) => l.name)).toEqual(['lo', 'veth1', 'veth0']);
+  });
+
+  it('a dump whose framing breaks fails at once; its late parts are dropped quietly; the next dump works', async () => {
+    const log = logger();
+    const notes: number[] = [];
+    const c = new NetlinkConnection(
+      linkKernel((r, n) => {
+        const parts = split(r);
+        // the first dump: veth1's nlmsg_len runs past its datagram
+        if (n === 0) parts[1]!.writeUInt32LE(4000, 0);
+        return parts;
+      }),
+      { log },
+    );
+    c.onNotification = (m) => notes.push(m.type);
+    await expect(c.dump(dumpLinksRequest(), decodeLinks)).rejects.toThrow(/^list links: malformed netlink data at byte 0: message length 4000 does not fit/);
+    expect((await c.dump(dumpLinksRequest(), decodeLinks)).map((l) => l.name)).toEqual(['lo', 'veth1', 'veth0']);
+    expect(notes, 'late parts of the failed dump are not notifications').toEqual([]);
+    expect(log.lines).toEqual([]);
+  });
+
+  it('a malformed error reply fails its own request of a batch; the others succeed', async () => {
+    const t: FakeTransport = new FakeTransport((m, self) => {
+      if (m.type === NLMSG_NOOP) return [ack(m)];
+      if (m.seq !== self.sent[0]!.seq + 1) return [];
+      // NLMSG_ERROR for the second route, its payload cut to the error code
+      return [message(2, 0, m.seq, m.portId, (w) => w.s32(-22))];
+    });
+    const c = new NetlinkConnection(t);
+    const outcomes = await c.execAll([route(1), route(2), route(3)]);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, false, true]);
+    const err = (outcomes[1] as { ok: false; error: Error }).error;
+    expect(err).toBeInstanceOf(NetlinkDecodeError);
+    expect(err.message).toMatch(/^add route 2: malformed netlink data at byte 16: NLMSG_ERROR payload of 4 bytes/);
+  });
+
+  it('a malformed answer to a single GET fails that query', async () => {
+    const t = new FakeTransport((m) => {
+      const reply = restamp(links, m).subarray(veth0, doneAt);
+      reply.writeUInt16LE(0, 6); // no NLM_F_MULTI: a single-part answer
+      reply.writeUInt16LE(3, 16 + 16); // IFLA_IFNAME of 3 bytes: shorter than an attribute header
+      return [Buffer.from(reply)];
+    });
+    const c = new NetlinkConnection(t);
+    await expect(c.query(getLinkRequest('veth0'), decodeLinks)).rejects.toThrow(/^get link veth0: malformed netlink data at byte \d+: attribute length 3 does not fit/);
+  });
+
+  it('a decoder that throws something else fails its dump with a NetlinkDecodeError carrying the cause', async () => {
+    const c = new NetlinkConnection(linkKernel((r) => split(r)));
+    const bug = new TypeError('x is undefined');
+    const failed = c.dump(dumpLinksRequest(), () => {
+      throw bug;
+    });
+    await expect(failed).rejects.toThrow(/^list links: malformed netlink data at byte 16: decoder failed: TypeError: x is undefined/);
+    await expect(failed.catch((e: Error) => e.cause)).resolves.toBe(bug);
+  });
+
+  it('a notification its listener cannot decode is logged once and dropped; the next one is delivered', async () => {
+    const log = logger();
+    const t = new FakeTransport(() => []);
+    const c = new NetlinkConnection(t, { log });
+    const routes: string[] = [];
+    c.onNotification = (m) => {
+      const r = decodeRoute(m);
+      if (r) routes.push(`${r.dst}/${r.dstLen}`);
+    };
+    c.subscribe([1]);
+    const event = (dstLen: number) =>
+      message(RTM_NEWROUTE, 0, 0, 0, (w) => {
+        w.u8(2).u8(dstLen).u8(0).u8(0).u8(254).u8(4).u8(0).u8(1).u32(0);
+        w.attrBytes(1, Buffer.from([10, 1, 2, 0])); // RTA_DST
+      });
+    const bad = event(24);
+    bad.writeUInt16LE(9, 16 + 12); // RTA_DST: 9 bytes, past the message's end
+    t.push(bad);
+    t.push(event(16));
+    expect(routes).toEqual(['10.1.2.0/16']);
+    expect(log.lines).toHaveLength(1);
+    expect(log.lines[0]!.msg).toBe('malformed netlink notification dropped');
+    expect(log.lines[0]!.obj).toMatchObject({ type: RTM_NEWROUTE, seq: 0, portId: 0 });
+    expect(String(log.lines[0]!.obj.err)).toMatch(/attribute length 9 does not fit/);
+  });
+
+  it('bytes that break framing and answer no request are logged and dropped', () => {
+    const log = logger();
+    const t = new FakeTransport(() => []);
+    const c = new NetlinkConnection(t, { log });
+    const seen: number[] = [];
+    c.onNotification = (m) => seen.push(m.type);
+    c.subscribe([1]);
+    const bytes = message(RTM_NEWLINK, 0, 5, 0, (w) => w.zeros(16));
+    bytes.writeUInt32LE(999, 0);
+    expect(() => t.push(bytes)).not.toThrow();
+    expect(() => t.push(Buffer.from([1, 2, 3]))).not.toThrow();
+    expect(seen).toEqual([]);
+    expect(log.lines.map((l) => l.msg)).toEqual(['malformed netlink message dropped', 'malformed netlink message dropped']);
+    expect(log.lines[0]!.obj).toMatchObject({ type: RTM_NEWLINK, seq: 5, portId: 0 });
+  });
+
+  it('dropped messages are logged at most 10 times a minute, the rest counted', () => {
+    const log = logger();
+    const t = new FakeTransport(() => []);
+    const c = new NetlinkConnection(t, { log });
+    c.onNotification = () => {
+      throw new NetlinkDecodeError('bad', 0);
+    };
+    for (let i = 0; i < 100; i++) t.push(message(RTM_NEWLINK, 0, 0, 0));
+    expect(log.lines).toHaveLength(10);
   });
 });

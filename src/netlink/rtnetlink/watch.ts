@@ -5,7 +5,7 @@
 // in tables netcfg does not use costs next to nothing.
 import { AttrReader } from '../codec.js';
 import { NETLINK_ROUTE } from '../constants.js';
-import { NetlinkConnection } from '../connection.js';
+import { NetlinkConnection, type ConnectionOptions } from '../connection.js';
 import type { NlMessage } from '../message.js';
 import type { OpenOptions } from '../transport.js';
 import { familyOfAf, formatBytes } from '../../net/ip.js';
@@ -74,7 +74,8 @@ export function routeEventHeader(m: NlMessage): RouteEventHeader | undefined {
 }
 
 /** Opens the event socket in a namespace (or our own). */
-export function openKernelWatch(options: KernelWatchOptions, open: OpenOptions = {}): KernelEvents {
+export function openKernelWatch(options: KernelWatchOptions, open: OpenOptions & ConnectionOptions = {}): KernelEvents {
+  // a malformed event is logged (open.log) and dropped by the connection: it never throws here
   const conn = NetlinkConnection.open(NETLINK_ROUTE, { ...open, receiveBuffer: 4 << 20 });
   const kinds = new Set(options.kinds);
   conn.onNotification = (m) => {

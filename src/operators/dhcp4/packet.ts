@@ -124,8 +124,13 @@ export function encodeMessage(m: Dhcp4Message): Buffer {
   return out.length >= MIN_MESSAGE_SIZE ? out : Buffer.concat([out, Buffer.alloc(MIN_MESSAGE_SIZE - out.length)]);
 }
 
-/** Parses TLVs in [start, end) into `into`, concatenating repeats. Pad is skipped; End or the area's end stops. */
-function parseOptionArea(buf: Uint8Array, start: number, end: number, into: Map<number, Buffer>, allowOverload: boolean): void {
+/**
+ * Parses TLVs in [start, end) into `into` (the pieces of each code, in order).
+ * Pad is skipped; End or the area's end stops. Repeats are joined once at the
+ * end: joining as they come copies quadratically (a 9000-byte packet of
+ * one-byte repeats took 200 ms).
+ */
+function parseOptionArea(buf: Uint8Array, start: number, end: number, into: Map<number, Uint8Array[]>, allowOverload: boolean): void {
   let pos = start;
   while (pos < end) {
     const code = buf[pos]!;
@@ -137,12 +142,20 @@ function parseOptionArea(buf: Uint8Array, start: number, end: number, into: Map<
     if (pos + 1 >= end) throw new Dhcp4DecodeError('option-truncated', 'option length missing', code);
     const len = buf[pos + 1]!;
     if (pos + 2 + len > end) throw new Dhcp4DecodeError('option-truncated', `length ${len} runs past the end of the options`, code);
-    const data = Buffer.from(buf.subarray(pos + 2, pos + 2 + len));
+    const data = buf.subarray(pos + 2, pos + 2 + len);
     pos += 2 + len;
     if (code === OPT.Overload && !allowOverload) continue; // only meaningful in the options field
-    const prev = into.get(code);
-    into.set(code, prev === undefined ? data : Buffer.concat([prev, data]));
+    const parts = into.get(code);
+    if (parts === undefined) into.set(code, [data]);
+    else parts.push(data);
   }
+}
+
+/** Each code's pieces as one copied value (RFC 3396 concatenation). */
+function joinOptions(parts: ReadonlyMap<number, Uint8Array[]>): Map<number, Buffer> {
+  const out = new Map<number, Buffer>();
+  for (const [code, list] of parts) out.set(code, list.length === 1 ? Buffer.from(list[0]!) : Buffer.concat(list));
+  return out;
 }
 
 function cString(buf: Uint8Array, field: { offset: number; length: number }): string {
@@ -158,16 +171,17 @@ export function decodeMessage(buf: Uint8Array): Dhcp4Message {
   if (view.readUInt32BE(HEADER) !== MAGIC_COOKIE) throw new Dhcp4DecodeError('cookie', 'no DHCP magic cookie');
   const hlen = view.readUInt8(2);
   if (hlen > 16) throw new Dhcp4DecodeError('hlen', `hardware address length ${hlen}`);
-  const options = new Map<number, Buffer>();
-  parseOptionArea(view, OPTIONS_START, view.length, options, true);
+  const parts = new Map<number, Uint8Array[]>();
+  parseOptionArea(view, OPTIONS_START, view.length, parts, true);
   // Option overload (RFC 2132 §9.3): file and/or sname carry more options.
-  const overload = options.get(OPT.Overload);
+  const overloadParts = parts.get(OPT.Overload);
+  const overload = overloadParts === undefined ? undefined : Buffer.concat(overloadParts);
   let mode = 0;
   if (overload !== undefined) {
     if (overload.length !== 1 || overload[0]! < 1 || overload[0]! > 3) throw new Dhcp4DecodeError('option-value', 'overload must be 1, 2 or 3', OPT.Overload);
     mode = overload[0]!;
-    if (mode & 1) parseOptionArea(view, FILE.offset, FILE.offset + FILE.length, options, false);
-    if (mode & 2) parseOptionArea(view, SNAME.offset, SNAME.offset + SNAME.length, options, false);
+    if (mode & 1) parseOptionArea(view, FILE.offset, FILE.offset + FILE.length, parts, false);
+    if (mode & 2) parseOptionArea(view, SNAME.offset, SNAME.offset + SNAME.length, parts, false);
   }
   return {
     op: view.readUInt8(0),
@@ -184,6 +198,6 @@ export function decodeMessage(buf: Uint8Array): Dhcp4Message {
     chaddr: Buffer.from(view.subarray(28, 28 + hlen)),
     sname: mode & 2 ? '' : cString(view, SNAME),
     file: mode & 1 ? '' : cString(view, FILE),
-    options,
+    options: joinOptions(parts),
   };
 }

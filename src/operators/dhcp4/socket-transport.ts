@@ -64,7 +64,13 @@ export class SocketTransport implements Dhcp4Transport {
       if (!data || source.packetType === PACKET_OUTGOING) return;
       // a checksum left for offload (a local veth peer) cannot be checked
       const udp = parseUdpPacket(data, { verifyChecksum: !source.checksumNotReady });
-      if (udp && udp.dstPort === DHCP_CLIENT_PORT && udp.srcPort === DHCP_SERVER_PORT) this.handler?.(udp.payload);
+      if (!udp || udp.dstPort !== DHCP_CLIENT_PORT || udp.srcPort !== DHCP_SERVER_PORT) return;
+      try {
+        this.handler?.(udp.payload);
+      } catch (e) {
+        // the client drops what it cannot decode; anything else is a bug, and must not end the daemon from here
+        this.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'DHCPv4 packet dropped: handling it failed');
+      }
     });
     socket.attachFilter(dhcpClientFilter());
     this.packet = socket;
