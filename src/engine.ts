@@ -1,10 +1,10 @@
 // Assembles the controllers into a runtime: configuration → per-layer specs →
 // merged specs → kernel, and kernel → statuses.
-import type { MachineConfig } from './config/schema.js';
+import type { ConfigSet } from './config/load.js';
+import { putConfig } from './controllers/config/documents.js';
 import { AddressConfigController } from './controllers/config/address-config.js';
 import { DeviceConfigController } from './controllers/config/device-config.js';
 import { LinkConfigController } from './controllers/config/link-config.js';
-import { MACHINE_CONFIG_ID } from './controllers/config/machine-config.js';
 import { RouteConfigController } from './controllers/config/route-config.js';
 import { HostnameConfigController } from './controllers/config/hostname-config.js';
 import { ResolverConfigController } from './controllers/config/resolver-config.js';
@@ -157,9 +157,9 @@ export interface ApplyResult {
 }
 
 /** One pass: make the kernel match `config`, then return what changed. */
-export async function applyOnce(config: MachineConfig, options: Omit<EngineOptions, 'mode'> & { cmdline?: CmdlineNetwork | undefined }): Promise<ApplyResult> {
+export async function applyOnce(config: ConfigSet, options: Omit<EngineOptions, 'mode'> & { cmdline?: CmdlineNetwork | undefined }): Promise<ApplyResult> {
   const runtime = configRuntime({ ...options, mode: 'oneshot' });
-  runtime.store.put(NS.config, T.MachineConfig, MACHINE_CONFIG_ID, config, CONFIG_OWNER);
+  putConfig(runtime.store, config, CONFIG_OWNER);
   if (options.cmdline) runtime.store.put(NS.config, T.Cmdline, CMDLINE_ID, options.cmdline, CONFIG_OWNER);
   await runtime.start();
   await runtime.settle();

@@ -1,7 +1,6 @@
 // netcfg apply FILE: validate, then make the kernel match, and report.
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
-import type { MachineConfig } from '../config/schema.js';
+import { configSet, loadConfig, type ConfigSet } from '../config/load.js';
 import { formatIssue } from '../config/issues.js';
 import { applyOnce, undoAll, type ApplyResult } from '../engine.js';
 import { etcTargetFor, kernelCmdline, kernelUts } from '../host.js';
@@ -33,7 +32,7 @@ export function report(result: ApplyResult, kernel: RtnlClient, dryRun: boolean,
  * Applies config text (or, with `text` undefined, undoes everything netcfg
  * applied) at a target, with the state lock held by the caller.
  */
-export async function applyAt(target: Target, state: StateFile, config: MachineConfig | undefined, dryRun: boolean, out: Output, verb = 'apply'): Promise<number> {
+export async function applyAt(target: Target, state: StateFile, config: ConfigSet | undefined, dryRun: boolean, out: Output, verb = 'apply'): Promise<number> {
   const log = logger(out.logLevel);
   const kernel = openKernel(target.netns);
   try {
@@ -71,13 +70,13 @@ export async function runApply(o: ApplyOptions, print: (s: string) => void, warn
   }
   if (o.dryRun) {
     if (timeoutMs !== undefined) throw new UsageError('--try and --dry-run do not go together');
-    return applyAt(o, state, loaded.config, true, out);
+    return applyAt(o, state, configSet(loaded), true, out);
   }
   state.lock();
   try {
     const trying = state.readTry();
     if (trying) throw new UsageError('an `apply --try` is waiting for confirmation: run `netcfg confirm` or `netcfg rollback` first');
-    const code = await applyAt(o, state, loaded.config, false, out);
+    const code = await applyAt(o, state, configSet(loaded), false, out);
     if (timeoutMs !== undefined) {
       startTry(state, o, loaded.text, timeoutMs, out);
     } else {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseConfig } from '../config/load.js';
+import { configSet, parseConfig } from '../config/load.js';
 import { parseDuration } from '../config/fields.js';
 import type { StateFile } from '../runtime/state-file.js';
 import { applyAt, outputFormat, printReport, stateFor, type ApplyReport, type Output, type Target } from './apply.js';
@@ -83,7 +83,7 @@ export async function runConfirm(target: Target, out: Output): Promise<number> {
 }
 
 function configOf(state: StateFile, which: 'applied' | 'previous', text: string | undefined) {
-  return text === undefined ? undefined : parseConfig(state.configFile(which), text).config;
+  return text === undefined ? undefined : configSet(parseConfig(state.configFile(which), text));
 }
 
 /**

@@ -8,6 +8,8 @@ export function runValidate(file: string | undefined, print: (s: string) => void
   const loaded = loadConfig(file);
   for (const note of loaded.notes) warn(formatIssue(file, note));
   const devices = loaded.config.machine?.network?.interfaces?.length ?? 0;
-  print(`${file}: valid (${devices} interface${devices === 1 ? '' : 's'})`);
+  const docs = loaded.documents.length;
+  const counts = [`${devices} interface${devices === 1 ? '' : 's'}`, ...(docs > 0 ? [`${docs} network document${docs === 1 ? '' : 's'}`] : [])];
+  print(`${file}: valid (${counts.join(', ')})`);
   return EXIT_OK;
 }

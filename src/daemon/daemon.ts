@@ -4,13 +4,11 @@
 // configs from `netcfg apply`, answers `get`/`status`, and streams watches.
 // It holds the namespace's state lock for its whole life.
 import crypto from 'node:crypto';
-import { parseConfig } from '../config/load.js';
-import { loadConfig } from '../config/load.js';
+import { EMPTY_CONFIG, configSet, loadConfig, parseConfig, type ConfigSet } from '../config/load.js';
+import { putConfig } from '../controllers/config/documents.js';
 import { ConfigInvalidError } from '../config/issues.js';
-import type { MachineConfig } from '../config/schema.js';
 import { buildReport, stateFor, type ApplyReport, type Target } from '../cli/report.js';
 import { openKernel } from '../cli/common.js';
-import { MACHINE_CONFIG_ID } from '../controllers/config/machine-config.js';
 import { CMDLINE_ID } from '../controllers/config/cmdline.js';
 import { CONFIG_OWNER, configRuntime, daemonControllers, watchKernel } from '../engine.js';
 import { etcTargetFor, kernelCmdline, kernelUts } from '../host.js';
@@ -71,7 +69,7 @@ export class Daemon implements Handler {
         const applied = state.readConfig('applied');
         if (applied !== undefined) loaded = { text: applied, ...parseConfig(state.configFile('applied'), applied) };
       }
-      const config: MachineConfig = loaded?.config ?? {};
+      const config: ConfigSet = loaded ? configSet(loaded) : EMPTY_CONFIG;
       const text = loaded?.text;
       kernel = openKernel(o.netns);
       const etc = etcTargetFor(o.netns, o.etcDir);
@@ -89,7 +87,7 @@ export class Daemon implements Handler {
       });
       const daemon = new Daemon(o, state, kernel, runtime);
       runtime.newChangeLog((c) => daemon.logChange(c), false);
-      runtime.store.put(NS.config, T.MachineConfig, MACHINE_CONFIG_ID, config, CONFIG_OWNER);
+      putConfig(runtime.store, config, CONFIG_OWNER);
       const cmdline = kernelCmdline(o.netns, o.cmdline, (await kernel.listLinks()).map((l) => l.name));
       for (const e of cmdline?.errors ?? []) o.log.warn({ arg: e.arg }, `kernel command line: ${e.message}`);
       if (cmdline) runtime.store.put(NS.config, T.Cmdline, CMDLINE_ID, cmdline, CONFIG_OWNER);
@@ -150,9 +148,9 @@ export class Daemon implements Handler {
     };
   }
 
-  private parse(file: string, text: string): MachineConfig {
+  private parse(file: string, text: string): ConfigSet {
     try {
-      return parseConfig(file, text).config;
+      return configSet(parseConfig(file, text));
     } catch (err) {
       if (err instanceof ConfigInvalidError) throw new RequestFailure(`${file}: invalid configuration`, 2, { file: err.file, issues: err.issues });
       throw err;
@@ -160,10 +158,10 @@ export class Daemon implements Handler {
   }
 
   /** Puts a config in place and waits until the controllers settle: what changed, what waits, what failed. */
-  private async put(config: MachineConfig): Promise<ApplyReport> {
+  private async put(config: ConfigSet): Promise<ApplyReport> {
     const log = this.runtime.newChangeLog((c) => this.logChange(c));
     const writes = this.kernel.stats.writes;
-    this.runtime.store.put(NS.config, T.MachineConfig, MACHINE_CONFIG_ID, config, CONFIG_OWNER);
+    putConfig(this.runtime.store, config, CONFIG_OWNER);
     await this.runtime.settle();
     this.runtime.newChangeLog((c) => this.logChange(c), false);
     return buildReport({ changes: log, failures: this.runtime.failures() }, this.kernel.stats.writes - writes, false);
@@ -188,7 +186,7 @@ export class Daemon implements Handler {
   }
 
   /** A dry run: a one-shot runtime over the same kernel and state, with the operators' current specs. */
-  private async plan(config: MachineConfig): Promise<ApplyReport> {
+  private async plan(config: ConfigSet): Promise<ApplyReport> {
     const runtime = configRuntime({ kernel: this.kernel, log: this.o.log, netns: this.o.netns, hardware: hardwareFor(this.o.netns, this.o.sysfsRoot), mode: 'oneshot', dryRun: true, state: this.state, uts: kernelUts(this.o.netns, this.o.uts), etc: etcTargetFor(this.o.netns, this.o.etcDir) });
     const cmdline = this.runtime.store.get(NS.config, T.Cmdline, CMDLINE_ID);
     if (cmdline) runtime.store.put(NS.config, T.Cmdline, CMDLINE_ID, cmdline.spec, CONFIG_OWNER);
@@ -197,7 +195,7 @@ export class Daemon implements Handler {
         if ((r.spec as { layer?: string }).layer === 'operator') runtime.store.put(NS.networkConfig, type, r.metadata.id, r.spec, r.metadata.owner);
       }
     }
-    runtime.store.put(NS.config, T.MachineConfig, MACHINE_CONFIG_ID, config, CONFIG_OWNER);
+    putConfig(runtime.store, config, CONFIG_OWNER);
     const writes = this.kernel.stats.writes;
     await runtime.start();
     await runtime.settle();
@@ -205,9 +203,9 @@ export class Daemon implements Handler {
     return buildReport({ changes: runtime.changes, failures: runtime.failures() }, this.kernel.stats.writes - writes, true);
   }
 
-  private configOf(which: 'applied' | 'previous'): MachineConfig {
+  private configOf(which: 'applied' | 'previous'): ConfigSet {
     const text = this.state.readConfig(which);
-    return text === undefined ? {} : this.parse(this.state.configFile(which), text);
+    return text === undefined ? EMPTY_CONFIG : this.parse(this.state.configFile(which), text);
   }
 
   private armTry(ms: number): void {

@@ -15,6 +15,8 @@ export const T = {
   AppliedAddress: 'AppliedAddress',
   AppliedRoute: 'AppliedRoute',
   MachineConfig: 'MachineConfig',
+  /** A configuration document other than the machine config (namespace config, ID `<Kind>/<name>`). */
+  ConfigDocument: 'ConfigDocument',
   Cmdline: 'Cmdline',
   HostnameSpec: 'HostnameSpec',
   HostnameStatus: 'HostnameStatus',
