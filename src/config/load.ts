@@ -5,14 +5,15 @@
 // conflicts (documents/assemble.ts). Every problem is reported at once, each
 // located in its own document: file:line:col, the document, the YAML path.
 import fs from 'node:fs';
-import { z } from 'zod';
 import { ConfigInvalidError, suggest, type ConfigIssue } from './issues.js';
+import { withoutEmptyValues, zodIssues } from './load-helpers.js';
 import { Locator } from './locate.js';
 import { MachineConfigSchema, UNUSED_CLUSTER_KEYS, UNUSED_MACHINE_KEYS, type MachineConfig } from './schema.js';
 import { parseChunk, splitStream, YamlSyntaxError, type Chunk } from './stream.js';
 import { ALL_KINDS, DOCUMENT_API_VERSION, NAMED_KINDS, documentId, isKnownKind, isOtherTalosKind } from './documents/kinds.js';
 import { documentLabel } from './documents/types.js';
 import { decodeDocument, type ConfigDocument } from './documents/decode.js';
+import { kindDefinition } from './documents/registry.js';
 import { assemble } from './documents/assemble.js';
 
 export interface LoadedConfig {
@@ -37,55 +38,9 @@ export function configSet(loaded: Pick<LoadedConfig, 'config' | 'hasMachineConfi
   return { machine: loaded.hasMachineConfig ? loaded.config : undefined, documents: loaded.documents };
 }
 
+export type { ConfigDocument };
+
 export const EMPTY_CONFIG: ConfigSet = { documents: [] };
-
-/** Known keys of a strict object schema at an issue path, for suggestions. */
-export function knownKeys(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): string[] {
-  let node: unknown = schema;
-  for (const part of path) {
-    node = unwrap(node);
-    if (node instanceof z.ZodObject) node = (node.shape as Record<string, unknown>)[String(part)];
-    else if (node instanceof z.ZodArray) node = node.element;
-    else if (node instanceof z.ZodRecord) node = node.valueType;
-    else return [];
-  }
-  node = unwrap(node);
-  return node instanceof z.ZodObject ? Object.keys(node.shape as Record<string, unknown>) : [];
-}
-
-function unwrap(node: unknown): unknown {
-  for (;;) {
-    if (node instanceof z.ZodOptional || node instanceof z.ZodNullable || node instanceof z.ZodDefault) node = node.unwrap();
-    else if (node instanceof z.ZodPipe) node = node.in;
-    else return node;
-  }
-}
-
-/** zod issues as located config issues; unknown keys get a "did you mean" and are located at the key. */
-export function zodIssues(schema: z.ZodType, error: z.ZodError, keyIssues: Set<ConfigIssue>, document?: string): ConfigIssue[] {
-  const out: ConfigIssue[] = [];
-  const doc = document === undefined ? {} : { document };
-  for (const iss of error.issues) {
-    const path = iss.path.map((p) => (typeof p === 'number' ? p : String(p)));
-    if (iss.code === 'unrecognized_keys') {
-      const known = knownKeys(schema, iss.path);
-      for (const k of iss.keys) {
-        const hint = suggest(k, known);
-        const issue: ConfigIssue = {
-          severity: 'error',
-          ...doc,
-          path: [...path, k],
-          message: `unknown key "${k}"${hint ? `; did you mean "${hint}"?` : known.length > 0 ? `; expected one of: ${known.join(', ')}` : ''}`,
-        };
-        keyIssues.add(issue);
-        out.push(issue);
-      }
-      continue;
-    }
-    out.push({ severity: 'error', ...doc, path, message: iss.message });
-  }
-  return out;
-}
 
 /** Device fields whose behaviour comes in later netcfg versions: validated and carried, not applied yet. */
 const NOT_APPLIED_YET = ['dhcp', 'vip'] as const;
@@ -121,25 +76,6 @@ function machineNotes(config: MachineConfig): ConfigIssue[] {
   return out;
 }
 
-/**
- * Drops mapping keys whose value is empty (`bond:` with nothing after it), as
- * Go's YAML decoding into Talos's types does; empty list items stay (and are errors).
- */
-export function withoutEmptyValues(v: unknown): unknown {
-  // in place: the document is freshly parsed and ours (100k routes: no copy)
-  if (Array.isArray(v)) {
-    for (const x of v) withoutEmptyValues(x);
-  } else if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    for (const k in o) {
-      const x = o[k];
-      if (x === null || x === undefined) delete o[k];
-      else if (typeof x === 'object') withoutEmptyValues(x);
-    }
-  }
-  return v;
-}
-
 const V1ALPHA1_KEYS = ['machine', 'cluster', 'debug', 'persist'];
 
 const describeShape = (v: unknown) => (Array.isArray(v) ? 'a list' : typeof v === 'string' ? `the string "${v.length > 40 ? `${v.slice(0, 37)}...` : v}"` : `${String(v)} (a ${typeof v})`);
@@ -164,6 +100,8 @@ export function parseConfig(file: string, text: string): LoadedConfig {
   const documents: Array<{ chunk: Chunk; doc: ConfigDocument }> = [];
   const ignored: string[] = [];
   let index = 0;
+  /** Kinds validated but not applied yet: their note, and the first document that needs it. */
+  const notApplied = new Map<string, { chunk: Chunk; label: string; more: number }>();
   /** First document of each (apiVersion, kind, name), for the duplicate check. */
   const seen = new Map<string, Chunk>();
 
@@ -248,7 +186,23 @@ export function parseConfig(file: string, text: string): LoadedConfig {
       f!.issues.push(issue);
       if (decoded.keyIssues.has(issue)) f!.keys.add(issue);
     }
-    if (decoded.document) documents.push({ chunk, doc: decoded.document });
+    if (!decoded.document) continue;
+    const use = kindDefinition(kind).use;
+    const valid = !decoded.issues.some((i) => i.severity === 'error');
+    if (use.applied === 'ignored') ignored.push(label);
+    else documents.push({ chunk, doc: decoded.document });
+    if (use.applied === false && valid) {
+      const first = notApplied.get(use.note);
+      if (first) first.more++;
+      else notApplied.set(use.note, { chunk, label, more: 0 });
+    }
+    if (valid && decoded.document.kind === 'KubeSpanConfig' && decoded.document.spec.enabled === true) {
+      at(chunk).issues.push({ severity: 'warning', document: label, path: ['enabled'], message: 'KubeSpan is validated but not applied yet by this netcfg version' });
+    }
+  }
+  // what is validated but not applied: said once per feature, at its first document
+  for (const [note, { chunk, label, more }] of notApplied) {
+    at(chunk).issues.push({ severity: 'warning', document: label, path: [], message: `${note}${more > 0 ? ` (this document and ${more} more)` : ''}` });
   }
 
   // the v1alpha1 machine config

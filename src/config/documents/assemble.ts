@@ -1,48 +1,81 @@
-// Checks across documents (talos-multidoc.md §1.3): kind conflicts and link-name claims.
+// Checks across documents, and between documents and the v1alpha1 machine
+// config (talos-multidoc.md §1.3, §1.5): kind conflicts, link-name claims,
+// each kind's v1alpha1 conflict check, and the whole-config checks (DoT/DoH
+// need host DNS; discovery needs a cluster identity; KubeSpan needs discovery).
+import { ConfigContainer } from '../container.js';
 import type { ConfigIssue } from '../issues.js';
 import type { MachineConfig } from '../schema.js';
 import type { ConfigDocument } from './decode.js';
 import { LINK_KINDS } from './kinds.js';
+import { kindDefinition } from './registry.js';
 import { documentLabel } from './types.js';
+import type { RawMachineConfig } from './definition.js';
 
 /** An issue and the document (by ID) it is located in; none: the machine config. */
 export type AssemblyIssue = ConfigIssue & { documentId?: string };
 
 const labelOf = (d: ConfigDocument) => documentLabel(d.kind, d.name, d.id !== `${d.kind}/`);
 
-export function assemble(documents: readonly ConfigDocument[], _machine: MachineConfig | undefined, _raw: Record<string, unknown> | undefined): AssemblyIssue[] {
+export function assemble(documents: readonly ConfigDocument[], machine: MachineConfig | undefined, raw: RawMachineConfig | undefined): AssemblyIssue[] {
   const out: AssemblyIssue[] = [];
-  const error = (d: ConfigDocument, message: string, path: Array<string | number> = []): void => {
+  const error = (d: ConfigDocument, message: string, path: ReadonlyArray<string | number> = []): void => {
     out.push({ severity: 'error', document: labelOf(d), documentId: d.id, path, message });
   };
+
   // kind conflicts: link kinds among themselves, the two VIP kinds
   const byName = new Map<string, ConfigDocument>();
   const vips = new Map<string, ConfigDocument>();
   for (const d of documents) {
-    if (LINK_KINDS.has(d.kind)) {
-      const other = byName.get(d.name);
-      if (other && other.kind !== d.kind) error(d, `conflicting documents: ${other.id} and ${d.id}`);
-      else if (!other) byName.set(d.name, d);
-    }
-    if (d.kind === 'Layer2VIPConfig' || d.kind === 'HCloudVIPConfig') {
-      const other = vips.get(d.name);
-      if (other && other.kind !== d.kind) error(d, `conflicting documents: ${other.id} and ${d.id}`);
-      else if (!other) vips.set(d.name, d);
-    }
+    const group = LINK_KINDS.has(d.kind) ? byName : d.kind === 'Layer2VIPConfig' || d.kind === 'HCloudVIPConfig' ? vips : undefined;
+    if (!group) continue;
+    const other = group.get(d.name);
+    if (other && other.kind !== d.kind) error(d, `conflicting documents: ${other.id} and ${d.id}`);
+    else if (!other) group.set(d.name, d);
   }
-  // link-name claims: every link document claims its name, a veth also its peer
+
+  // link-name claims: every link document claims its name, a veth also its peer's (names compared as written)
   const claims = new Map<string, ConfigDocument>();
   for (const d of documents) {
     if (!LINK_KINDS.has(d.kind)) continue;
     const names: Array<[string, Array<string | number>]> = [[d.name, ['name']]];
-    const peer = d.kind === 'VethConfig' ? (d.spec.peer as { name?: unknown } | undefined)?.name : undefined;
-    if (typeof peer === 'string') names.push([peer, ['peer', 'name']]);
+    if (d.kind === 'VethConfig' && d.spec.peer?.name) names.push([d.spec.peer.name, ['peer', 'name']]);
     for (const [link, path] of names) {
       const owner = claims.get(link);
-      if (owner && owner !== d) {
-        if (owner.kind === d.kind || !LINK_KINDS.has(owner.kind) || owner.name !== d.name) error(d, `conflicting link configurations: ${owner.id} and ${d.id} both configure "${link}"`, path);
-      } else claims.set(link, d);
+      if (!owner) claims.set(link, d);
+      // the same name on two link kinds is already a kind conflict
+      else if (owner !== d && !(owner.name === d.name && link === d.name)) error(d, `conflicting link configurations: ${owner.id} and ${d.id} both configure "${link}"`, path);
     }
+  }
+
+  // each kind against the v1alpha1 machine config
+  if (raw) {
+    for (const d of documents) {
+      const check = kindDefinition(d.kind).v1alpha1Conflicts as ((doc: unknown, m: RawMachineConfig) => Array<{ path: ReadonlyArray<string | number>; message: string }>) | undefined;
+      for (const p of check?.(d.spec, raw) ?? []) error(d, p.message, p.path);
+    }
+  }
+
+  // the whole config
+  const c = new ConfigContainer(machine, documents);
+  const resolverDoc = c.ofKind('ResolverConfig')[0];
+  const encrypted = resolverDoc?.spec.nameservers?.findIndex((n) => n.protocol !== undefined && n.protocol !== 'Do53') ?? -1;
+  if (resolverDoc && encrypted >= 0 && c.hostDNS()?.enabled !== true) {
+    error(resolverDoc, 'hostDNS must be enabled when using non-default DNS protocols (set hostDNS.enabled: true)', ['nameservers', encrypted, 'protocol']);
+  }
+  const services = c.discoveryServices();
+  const fromDocuments = services.length > 0 && services[0]!.name !== 'legacy';
+  const identity = c.discoveryIdentity();
+  const firstService = c.ofKind('DiscoveryServiceConfig')[0];
+  if (fromDocuments && firstService) {
+    if (!identity?.clusterId) error(firstService, 'cluster ID (.cluster.id or DiscoveryIdentityConfig) should be set when cluster discovery (DiscoveryServiceConfig) is enabled');
+    if (!identity?.clusterSecret) error(firstService, 'cluster secret (.cluster.secret or DiscoveryIdentityConfig) should be set when cluster discovery (DiscoveryServiceConfig) is enabled');
+  }
+  const kubespan = c.kubeSpan();
+  if (kubespan?.enabled && services.length === 0) {
+    const message = 'KubeSpan requires cluster discovery to be enabled: set cluster.discovery.enabled: true, or add a DiscoveryServiceConfig document';
+    const doc = c.ofKind('KubeSpanConfig')[0];
+    if (doc) error(doc, message, ['enabled']);
+    else out.push({ severity: 'error', path: ['machine', 'network', 'kubespan', 'enabled'], message });
   }
   return out;
 }
