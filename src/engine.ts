@@ -5,6 +5,8 @@ import { putConfig } from './controllers/config/documents.js';
 import { AddressConfigController } from './controllers/config/address-config.js';
 import { DeviceConfigController } from './controllers/config/device-config.js';
 import { LinkConfigController } from './controllers/config/link-config.js';
+import { LinkAliasConfigController } from './controllers/config/link-alias-config.js';
+import { LinkAliasSpecController } from './controllers/spec/link-alias-spec.js';
 import { RouteConfigController } from './controllers/config/route-config.js';
 import { HostnameConfigController } from './controllers/config/hostname-config.js';
 import { ResolverConfigController } from './controllers/config/resolver-config.js';
@@ -73,6 +75,7 @@ export function configRuntime(options: EngineOptions): Runtime {
   // renames first: statuses, selectors and specs see the final names
   runtime.register(new LinkNameController(options.kernel, options.hardware));
   runtime.register(new LinkStatusController(options.kernel, options.hardware));
+  runtime.register(new LinkAliasConfigController());
   runtime.register(new DeviceConfigController());
   runtime.register(new LinkConfigController());
   runtime.register(new AddressConfigController());
@@ -83,6 +86,8 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(new TimeServerConfigController());
   for (const c of mergeControllers()) runtime.register(c);
   runtime.register(new OperatorSpecController(OPERATORS, { kernel: options.kernel, netns: options.netns, log: options.log }));
+  // aliases before the links: config may name a link by the alias a LinkAliasConfig gives it
+  runtime.register(new LinkAliasSpecController(options.kernel));
   runtime.register(new LinkSpecController(options.kernel));
   runtime.register(new AddressSpecController(options.kernel));
   runtime.register(new RouteSpecController(options.kernel));
@@ -109,7 +114,7 @@ export function daemonControllers(kernel: Kernel, options: { hostname: boolean; 
  */
 export function watchKernel(runtime: Runtime, netns: string | undefined, log: Logger): KernelWatch {
   // statuses first: the spec controllers and operators read them
-  const link = ['LinkNameController', 'LinkStatusController', 'LinkSpecController', 'AddressSpecController', 'RouteSpecController'];
+  const link = ['LinkNameController', 'LinkStatusController', 'LinkAliasSpecController', 'LinkSpecController', 'AddressSpecController', 'RouteSpecController'];
   const address = ['AddressStatusController', 'AddressSpecController', 'RouteSpecController'];
   const route = ['RouteStatusController', 'RouteSpecController'];
   return new KernelWatch(netns, { link, address, route }, (name) => runtime.wake(name), log);
@@ -126,6 +131,7 @@ export async function undoAll(options: Omit<EngineOptions, 'mode'>): Promise<App
     dryRun: options.dryRun ?? false,
     ...(options.state ? { persist: (resources) => options.state!.save(resources) } : {}),
   });
+  runtime.register(new LinkAliasSpecController(options.kernel));
   runtime.register(new LinkSpecController(options.kernel));
   runtime.register(new AddressSpecController(options.kernel));
   runtime.register(new RouteSpecController(options.kernel));

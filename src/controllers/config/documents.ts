@@ -3,6 +3,8 @@
 // ConfigDocument per other document (ID `<Kind>/<name>`), put there by
 // `netcfg apply`, `netcfg get -c` and the daemon.
 import type { ConfigSet } from '../../config/load.js';
+import { ConfigContainer } from '../../config/container.js';
+import type { MachineConfig } from '../../config/schema.js';
 import type { ConfigDocument } from '../../config/documents/decode.js';
 import type { KnownKind } from '../../config/documents/kinds.js';
 import { NS } from '../../resources/resource.js';
@@ -33,4 +35,9 @@ export function putConfig(store: Store, set: ConfigSet, owner: string): void {
   const wanted = new Set(set.documents.map((d) => d.id));
   for (const d of set.documents) store.put(NS.config, T.ConfigDocument, d.id, d, owner);
   for (const r of store.list(NS.config, T.ConfigDocument)) if (!wanted.has(r.metadata.id)) store.destroy(NS.config, T.ConfigDocument, r.metadata.id, owner);
+}
+
+/** The machine config and the documents, read through Talos' accessors. */
+export function configContainer(ctx: Pick<ReconcileContext, 'list' | 'get'>): ConfigContainer {
+  return new ConfigContainer(ctx.get<MachineConfig>(NS.config, T.MachineConfig, MACHINE_CONFIG_ID)?.spec, documents(ctx));
 }

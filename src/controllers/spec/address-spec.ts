@@ -58,7 +58,8 @@ function deleteRequest(r: AddressRecord, index: number): Request {
 
 export class AddressSpecController implements Controller {
   readonly name = 'AddressSpecController';
-  readonly inputs = [{ namespace: NS.network, type: T.AddressSpec }];
+  // AppliedAlias: a link got the alias config names it by
+  readonly inputs = [{ namespace: NS.network, type: T.AddressSpec }, { namespace: NS.state, type: T.AppliedAlias }];
   readonly outputs = [{ namespace: NS.state, type: T.AppliedAddress, kind: 'exclusive' as const }];
 
   constructor(private readonly kernel: Kernel) {}

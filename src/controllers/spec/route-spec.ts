@@ -275,7 +275,8 @@ class Pass {
 
 export class RouteSpecController implements Controller {
   readonly name = 'RouteSpecController';
-  readonly inputs = [{ namespace: NS.network, type: T.RouteSpec }];
+  // AppliedAlias: a link got the alias config names it by
+  readonly inputs = [{ namespace: NS.network, type: T.RouteSpec }, { namespace: NS.state, type: T.AppliedAlias }];
   readonly outputs = [{ namespace: NS.state, type: T.AppliedRoute, kind: 'exclusive' as const }];
 
   constructor(private readonly kernel: Kernel) {}

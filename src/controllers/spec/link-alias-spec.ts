@@ -1,0 +1,56 @@
+// LinkAliasSpecController: sets IFLA_IFALIAS on the links LinkAliasSpecs name,
+// recording the alias each had before, and puts that back when the spec goes
+// away (if nobody changed it since). Unlike Talos, it never clears an alias it
+// did not set: netcfg does not modify what it did not configure.
+import { setLinkRequest } from '../../netlink/rtnetlink/link.js';
+import { NS } from '../../resources/resource.js';
+import { T, type AppliedAlias, type LinkAliasSpec } from '../../resources/network/types.js';
+import { ReconcileErrors, type Controller, type ReconcileContext } from '../../runtime/controller.js';
+import { LinkIndex, type Kernel } from '../kernel.js';
+import { runOperations } from '../outcomes.js';
+import { finishUndo, hold, keep, partition } from './applied.js';
+
+export class LinkAliasSpecController implements Controller {
+  readonly name = 'LinkAliasSpecController';
+  readonly inputs = [{ namespace: NS.network, type: T.LinkAliasSpec }];
+  readonly outputs = [{ namespace: NS.state, type: T.AppliedAlias, kind: 'exclusive' as const }];
+
+  constructor(private readonly kernel: Kernel) {}
+
+  async reconcile(ctx: ReconcileContext): Promise<void> {
+    const { running, undo, record } = partition<LinkAliasSpec, AppliedAlias>(ctx, T.LinkAliasSpec, T.AppliedAlias);
+    if (running.length === 0 && undo.length === 0) return;
+    const links = new LinkIndex(await this.kernel.listLinks());
+    const errors: Error[] = [];
+    const setAlias = async (index: number, name: string, alias: string): Promise<boolean> => {
+      if (ctx.dryRun) return true;
+      let ok = true;
+      await runOperations(this.kernel, [{ requests: [setLinkRequest(index, name, { alias })], ok: () => {}, failed: (err) => ((ok = false), errors.push(err)) }]);
+      return ok;
+    };
+    for (const { id, record: rec, tearingDown } of undo) {
+      const link = rec ? links.exact(rec.name) : undefined;
+      if (rec && link && (link.alias ?? '') === rec.set && rec.original !== rec.set) {
+        if (!(await setAlias(link.index, link.name, rec.original))) continue;
+        ctx.changes.record({ action: 'remove', kind: 'link', id: rec.name, detail: rec.original === '' ? `clear alias ${rec.set}` : `restore alias ${rec.original}` });
+      }
+      finishUndo(ctx, T.LinkAliasSpec, T.AppliedAlias, id, tearingDown);
+    }
+    for (const r of running) {
+      hold(ctx, this.name, T.LinkAliasSpec, r);
+      const id = r.metadata.id;
+      const link = links.exact(id);
+      if (!link) {
+        ctx.changes.wait(`alias/${id}`, `alias ${r.spec.alias}: link ${id} is not present`);
+        continue;
+      }
+      const have = link.alias ?? '';
+      if (have === r.spec.alias) continue;
+      const previous = record(id);
+      if (!(await setAlias(link.index, link.name, r.spec.alias))) continue;
+      ctx.changes.record({ action: previous ? 'change' : 'add', kind: 'link', id, detail: `alias ${have || '(none)'} → ${r.spec.alias}` });
+      keep(ctx, T.AppliedAlias, id, { name: id, original: previous?.original ?? have, set: r.spec.alias } satisfies AppliedAlias);
+    }
+    if (errors.length > 0) throw new ReconcileErrors(errors);
+  }
+}
