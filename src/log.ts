@@ -21,6 +21,11 @@ export const REDACT_PATHS = [
   'apiToken',
   '*.apiToken',
   '*.*.apiToken',
+  'clusterSecret',
+  '*.clusterSecret',
+  '*.*.clusterSecret',
+  'sharedSecret',
+  '*.sharedSecret',
 ];
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

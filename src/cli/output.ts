@@ -43,7 +43,7 @@ export interface ResourceView<S> {
   resources: ReadonlyArray<Resource<S>>;
 }
 
-const SECRET_KEYS = new Set(['privateKey', 'presharedKey', 'apiToken', 'equinixMetalToken', 'hcloudToken', 'secret']);
+const SECRET_KEYS = new Set(['privateKey', 'presharedKey', 'apiToken', 'equinixMetalToken', 'hcloudToken', 'secret', 'clusterSecret', 'sharedSecret', 'uniqueToken']);
 
 /** A copy with secrets replaced (specs are "sensitive" in Talos terms: never printed). */
 export function redact(v: unknown): unknown {
