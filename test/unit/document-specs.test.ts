@@ -8,7 +8,9 @@ import { configSet, parseConfig } from '../../src/config/load.js';
 import { putConfig } from '../../src/controllers/config/documents.js';
 import { stableHostname } from '../../src/controllers/config/stable-hostname.js';
 import { renderResolvConf } from '../../src/controllers/files/render.js';
-import { CONFIG_OWNER, configRuntime } from '../../src/engine.js';
+import { CONFIG_OWNER, applyOnce, configRuntime } from '../../src/engine.js';
+import type { StateFile } from '../../src/runtime/state-file.js';
+import { MemoryState } from '../helpers/memory-state.js';
 import { silentLogger } from '../../src/log.js';
 import { CLUSTER_NS, CT } from '../../src/resources/cluster/types.js';
 import { NS } from '../../src/resources/resource.js';
@@ -151,5 +153,36 @@ describeWithShared('Talos vectors', () => {
       if (want.error) expect(got, endpoint).toBeUndefined();
       else expect(got, endpoint).toMatchObject({ endpoint: want.addr, insecure: want.insecure });
     });
+  });
+});
+
+describe('LinkAliasConfig through to the kernel (in-memory)', () => {
+  it('aliases the link the selector picks, config reaches it by that alias, and removal undoes the address before taking the alias back', async () => {
+    const kernel = new FakeKernel();
+    kernel.addLink('lo', { type: 772 });
+    kernel.addLink('eth0', { permanentAddr: '52:54:00:00:00:01', hardwareAddr: '52:54:00:00:00:01' });
+    kernel.addLink('eth1', { permanentAddr: '52:54:00:00:00:02', hardwareAddr: '52:54:00:00:00:02' });
+    const state = new MemoryState();
+    const run = async (yaml: string) => {
+      const r = await applyOnce(configSet(parseConfig('c.yaml', yaml)), { kernel, log: silentLogger(), state: state as unknown as StateFile });
+      expect(r.failures.map((f) => f.error.message)).toEqual([]);
+      return r;
+    };
+    const yaml = [doc('LinkAliasConfig', 'name: uplink\nselector:\n  match: mac(link.permanent_addr) == "52:54:00:00:00:02"\n'), doc('LinkConfig', 'name: uplink\nmtu: 9000\naddresses:\n  - address: 192.0.2.10/24\n')].join('---\n');
+    const first = await run(yaml);
+    expect([...first.changes.pending.values()]).toEqual([]);
+    const eth1 = kernel.links.find((l) => l.name === 'eth1')!;
+    expect(eth1.alias).toBe('uplink');
+    expect(eth1.mtu).toBe(9000);
+    expect(kernel.addresses.filter((a) => a.index === eth1.index).map((a) => `${a.address ?? a.local}/${a.prefixLen}`)).toEqual(['192.0.2.10/24']);
+    expect(kernel.links.find((l) => l.name === 'eth0')!.alias).toBeUndefined();
+    const writes = kernel.writes;
+    await run(yaml);
+    expect(kernel.writes).toBe(writes);
+
+    await run('machine: {}\n');
+    expect(eth1.alias).toBeUndefined();
+    expect(eth1.mtu).toBe(1500);
+    expect(kernel.addresses.filter((a) => a.index === eth1.index)).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
 // did not set: netcfg does not modify what it did not configure.
 import { setLinkRequest } from '../../netlink/rtnetlink/link.js';
 import { NS } from '../../resources/resource.js';
-import { T, type AppliedAlias, type LinkAliasSpec } from '../../resources/network/types.js';
+import { T, type AppliedAddress, type AppliedAlias, type AppliedLink, type AppliedRoute, type LinkAliasSpec } from '../../resources/network/types.js';
 import { ReconcileErrors, type Controller, type ReconcileContext } from '../../runtime/controller.js';
 import { LinkIndex, type Kernel } from '../kernel.js';
 import { runOperations } from '../outcomes.js';
@@ -12,7 +12,13 @@ import { finishUndo, hold, keep, partition } from './applied.js';
 
 export class LinkAliasSpecController implements Controller {
   readonly name = 'LinkAliasSpecController';
-  readonly inputs = [{ namespace: NS.network, type: T.LinkAliasSpec }];
+  // what netcfg applied to links by name: an alias is taken back only once nothing applied through it remains
+  readonly inputs = [
+    { namespace: NS.network, type: T.LinkAliasSpec },
+    { namespace: NS.state, type: T.AppliedLink },
+    { namespace: NS.state, type: T.AppliedAddress },
+    { namespace: NS.state, type: T.AppliedRoute },
+  ];
   readonly outputs = [{ namespace: NS.state, type: T.AppliedAlias, kind: 'exclusive' as const }];
 
   constructor(private readonly kernel: Kernel) {}
@@ -28,7 +34,15 @@ export class LinkAliasSpecController implements Controller {
       await runOperations(this.kernel, [{ requests: [setLinkRequest(index, name, { alias })], ok: () => {}, failed: (err) => ((ok = false), errors.push(err)) }]);
       return ok;
     };
+    // names the other records still reach links by (their undo needs the alias)
+    const inUse = new Set<string>();
+    if (undo.length > 0) {
+      for (const r of ctx.list<AppliedLink>(NS.state, T.AppliedLink)) inUse.add(r.spec.name);
+      for (const r of ctx.list<AppliedAddress>(NS.state, T.AppliedAddress)) inUse.add(r.spec.linkName);
+      for (const r of ctx.list<AppliedRoute>(NS.state, T.AppliedRoute)) inUse.add(r.spec.outLinkName);
+    }
     for (const { id, record: rec, tearingDown } of undo) {
+      if (rec && inUse.has(rec.set)) continue; // later, once those are undone
       const link = rec ? links.exact(rec.name) : undefined;
       if (rec && link && (link.alias ?? '') === rec.set && rec.original !== rec.set) {
         if (!(await setAlias(link.index, link.name, rec.original))) continue;
