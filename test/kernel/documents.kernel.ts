@@ -54,7 +54,8 @@ describe('link documents on a real kernel', () => {
     await roundTrip(net, yaml, () => {
       const b = link(net, 'agg.0')!;
       expect(b.linkinfo.info_kind).toBe('bond');
-      expect(b.linkinfo.info_data).toMatchObject({ mode: '802.3ad', miimon: 100, updelay: 200, downdelay: 200, xmit_hash_policy: 'layer3+4', lacp_rate: 'slow', fail_over_mac: 'follow', ad_actor_sys_prio: 65535, resend_igmp: 1 });
+      expect(b.linkinfo.info_data).toMatchObject({ mode: '802.3ad', miimon: 100, updelay: 200, downdelay: 200, xmit_hash_policy: 'layer3+4', ad_lacp_rate: 'slow', ad_actor_sys_prio: 65535, resend_igmp: 1 });
+      expect(b.linkinfo.info_data.fail_over_mac).toMatch(/follow|2/);
       expect(globals(b)).toEqual(['1.2.3.4/24']);
       expect([link(net, 'eth0')!.master, link(net, 'eth1')!.master]).toEqual(['agg.0', 'agg.0']);
     });
@@ -62,7 +63,9 @@ describe('link documents on a real kernel', () => {
 
   it('VLANConfig (the spec example): an 802.1Q VLAN named as written on its parent; 802.1ad too', async () => {
     const net = withLinks('enp0s3');
+    // a VLAN is always up, which needs its parent up: a LinkConfig brings it up
     const yaml = [
+      doc('LinkConfig', 'name: enp0s3\n'),
       doc('VLANConfig', 'name: enp0s3.2\nvlanID: 2\nvlanMode: 802.1q\nparent: enp0s3\nup: true\naddresses:\n  - address: 192.168.1.100/32\n'),
       doc('VLANConfig', 'name: qinq\nvlanID: 100\nvlanMode: 802.1ad\nparent: enp0s3\n'),
     ].join('---\n');
