@@ -57,7 +57,7 @@ export async function applyAt(target: Target, state: StateFile, config: ConfigSe
 export async function runApply(o: ApplyOptions, print: (s: string) => void, warn: (s: string) => void): Promise<number> {
   if (!o.file) throw new UsageError('apply needs a config file: netcfg apply FILE');
   const out: Output = { format: outputFormat(o.output), logLevel: o.logLevel, print, warn };
-  const loaded = loadConfig(o.file);
+  const loaded = await loadConfig(o.file);
   for (const note of loaded.notes) warn(formatIssue(o.file, note));
   const state = stateFor(o);
   const timeoutMs = o.tryTimeout === undefined ? undefined : tryTimeoutMs(o.tryTimeout);

@@ -1,6 +1,6 @@
 // netcfg get KIND: kernel state through the status controllers, or what the
 // configuration layers make of a config (a dry run that touches nothing).
-import { EMPTY_CONFIG, configSet, parseConfig, type ConfigSet } from '../config/load.js';
+import { EMPTY_CONFIG, configSet, parseConfigText, type ConfigSet } from '../config/load.js';
 import { putConfig } from '../controllers/config/documents.js';
 import { formatIssue } from '../config/issues.js';
 import { CMDLINE_ID } from '../controllers/config/cmdline.js';
@@ -98,14 +98,14 @@ export async function runGet(o: GetOptions, print: (s: string) => void, warn: (s
     } else {
       let config: ConfigSet = EMPTY_CONFIG;
       if (o.config !== undefined) {
-        const loaded = loadConfig(o.config);
+        const loaded = await loadConfig(o.config);
         for (const n of loaded.notes) warn(formatIssue(o.config, n));
         config = configSet(loaded);
       } else {
         const state = stateFor(o);
         const text = state.readConfig('applied');
         if (text === undefined) warn('netcfg: no config applied here (and no -c FILE): showing the default and kernel command line layers');
-        else config = configSet(parseConfig(state.configFile('applied'), text));
+        else config = configSet(await parseConfigText(state.configFile('applied'), text));
       }
       runtime = configRuntime({ kernel, log, mode: 'oneshot', dryRun: true, uts: kernelUts(o.netns, o.uts), hardware: hardwareFor(o.netns, o.sysfsRoot) });
       putConfig(runtime.store, config, CONFIG_OWNER);

@@ -105,7 +105,7 @@ export async function main(argv: string[], print = (s: string) => process.stdout
         return EXIT_OK;
       case 'validate':
         extra(1);
-        return (await import('./validate.js')).runValidate(rest[0], print, warn);
+        return await (await import('./validate.js')).runValidate(rest[0], print, warn);
       case 'demo':
         extra(0);
         return await (await import('./demo.js')).runDemo(values.keep, print, warn);

@@ -7,7 +7,7 @@ import type { DiscoveryConfigSpec, DiscoveryServiceEndpoint, KubeSpanConfigSpec 
 import { DEFAULT_DISCOVERY_ENDPOINT, type MachineConfig } from './schema.js';
 import type { ConfigDocument, DocumentOf } from './documents/decode.js';
 import { LINK_KINDS, type KnownKind } from './documents/kinds.js';
-import { normalizeDiscoveryEndpoint } from './documents/kinds/discovery.js';
+import { normalizeDiscoveryEndpoint } from './documents/url.js';
 import type { HostnameConfigSpec } from './documents/kinds/hostname.js';
 import type { ResolverConfigSpec } from './documents/kinds/resolver.js';
 import type { TimeSyncConfigSpec } from './documents/kinds/time-sync.js';

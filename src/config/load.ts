@@ -12,9 +12,10 @@ import { MachineConfigSchema, UNUSED_CLUSTER_KEYS, UNUSED_MACHINE_KEYS, type Mac
 import { parseChunk, splitStream, YamlSyntaxError, type Chunk } from './stream.js';
 import { ALL_KINDS, DOCUMENT_API_VERSION, NAMED_KINDS, documentId, isKnownKind, isOtherTalosKind } from './documents/kinds.js';
 import { documentLabel } from './documents/types.js';
-import { decodeDocument, type ConfigDocument } from './documents/decode.js';
-import { kindDefinition } from './documents/registry.js';
-import { assemble } from './documents/assemble.js';
+import type { ConfigDocument } from './documents/decode.js';
+import { documentSupport, loadDocumentSupport, mayHaveDocuments } from './documents/support.js';
+import { wholeConfig } from './documents/whole-config.js';
+import type { AssemblyIssue } from './documents/assemble.js';
 
 export interface LoadedConfig {
   file: string;
@@ -180,14 +181,16 @@ export function parseConfig(file: string, text: string): LoadedConfig {
       continue;
     }
     const meta = { kind, apiVersion, name: named ? name : '', id: documentId(kind, named ? name : ''), index: docIndex, line: chunk.start.line };
-    const decoded = decodeDocument(meta, doc);
+    const support = documentSupport();
+    if (!support) throw new Error('internal error: document kinds not loaded (parseConfigText loads them; parseConfig needs loadDocumentSupport() first)');
+    const decoded = support.decodeDocument(meta, doc);
     const f = decoded.issues.length > 0 ? at(chunk) : undefined;
     for (const issue of decoded.issues) {
       f!.issues.push(issue);
       if (decoded.keyIssues.has(issue)) f!.keys.add(issue);
     }
     if (!decoded.document) continue;
-    const use = kindDefinition(kind).use;
+    const use = support.kindDefinition(kind).use;
     const valid = !decoded.issues.some((i) => i.severity === 'error');
     if (use.applied === 'ignored') ignored.push(label);
     else documents.push({ chunk, doc: decoded.document });
@@ -224,11 +227,9 @@ export function parseConfig(file: string, text: string): LoadedConfig {
   }
 
   // the documents together, and with the machine config
-  const assembled = assemble(
-    documents.map((d) => d.doc),
-    machine ? config : undefined,
-    machine?.value,
-  );
+  const docs = documents.map((d) => d.doc);
+  const support = documentSupport();
+  const assembled: AssemblyIssue[] = support ? support.assemble(docs, machine ? config : undefined, machine?.value) : wholeConfig(docs, machine ? config : undefined);
   const chunkOf = new Map(documents.map((d) => [d.doc.id, d.chunk]));
   for (const issue of assembled) {
     const where = issue.documentId !== undefined ? chunkOf.get(issue.documentId) : machine?.chunk;
@@ -259,8 +260,14 @@ export function parseConfig(file: string, text: string): LoadedConfig {
   return { file, config, hasMachineConfig: machine !== undefined, documents: documents.map((d) => d.doc), notes: sortIssues(all) };
 }
 
+/** parseConfig, with the document kinds loaded first when the text may hold documents. */
+export async function parseConfigText(file: string, text: string): Promise<LoadedConfig> {
+  if (mayHaveDocuments(text)) await loadDocumentSupport();
+  return parseConfig(file, text);
+}
+
 /** Reads and validates a config file; the text is kept (the daemon and `apply --try` store it). */
-export function loadConfig(file: string): LoadedConfig & { text: string } {
+export async function loadConfig(file: string): Promise<LoadedConfig & { text: string }> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -268,7 +275,7 @@ export function loadConfig(file: string): LoadedConfig & { text: string } {
     const e = err as NodeJS.ErrnoException;
     throw new ConfigInvalidError(file, [{ severity: 'error', path: [], message: `cannot read the file: ${e.code ?? e.message}` }]);
   }
-  return { text, ...parseConfig(file, text) };
+  return { text, ...(await parseConfigText(file, text)) };
 }
 
 function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {

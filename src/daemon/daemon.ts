@@ -4,7 +4,8 @@
 // configs from `netcfg apply`, answers `get`/`status`, and streams watches.
 // It holds the namespace's state lock for its whole life.
 import crypto from 'node:crypto';
-import { EMPTY_CONFIG, configSet, loadConfig, parseConfig, type ConfigSet } from '../config/load.js';
+import { EMPTY_CONFIG, configSet, loadConfig, parseConfig, parseConfigText, type ConfigSet } from '../config/load.js';
+import { loadDocumentSupport, mayHaveDocuments } from '../config/documents/support.js';
 import { putConfig } from '../controllers/config/documents.js';
 import { ConfigInvalidError } from '../config/issues.js';
 import { buildReport, stateFor, type ApplyReport, type Target } from '../cli/report.js';
@@ -61,13 +62,13 @@ export class Daemon implements Handler {
   static async start(o: DaemonOptions): Promise<Daemon> {
     const state = stateFor(o);
     // validated before anything starts (exit 2 with positions)
-    let loaded = o.configFile !== undefined ? loadConfig(o.configFile) : undefined;
+    let loaded = o.configFile !== undefined ? await loadConfig(o.configFile) : undefined;
     state.lock();
     let kernel: RtnlClient | undefined;
     try {
       if (loaded === undefined) {
         const applied = state.readConfig('applied');
-        if (applied !== undefined) loaded = { text: applied, ...parseConfig(state.configFile('applied'), applied) };
+        if (applied !== undefined) loaded = { text: applied, ...(await parseConfigText(state.configFile('applied'), applied)) };
       }
       const config: ConfigSet = loaded ? configSet(loaded) : EMPTY_CONFIG;
       const text = loaded?.text;
@@ -168,6 +169,7 @@ export class Daemon implements Handler {
   }
 
   private async apply(file: string, text: string, dryRun: boolean, tryMs: number | undefined): Promise<ApplyReport> {
+    if (mayHaveDocuments(text)) await loadDocumentSupport();
     const config = this.parse(file, text);
     if (dryRun) return this.plan(config);
     if (this.state.readTry()) throw new RequestFailure('an `apply --try` is waiting for confirmation: run `netcfg confirm` or `netcfg rollback` first', 2);
@@ -203,8 +205,9 @@ export class Daemon implements Handler {
     return buildReport({ changes: runtime.changes, failures: runtime.failures() }, this.kernel.stats.writes - writes, true);
   }
 
-  private configOf(which: 'applied' | 'previous'): ConfigSet {
+  private async configOf(which: 'applied' | 'previous'): Promise<ConfigSet> {
     const text = this.state.readConfig(which);
+    if (text !== undefined && mayHaveDocuments(text)) await loadDocumentSupport();
     return text === undefined ? EMPTY_CONFIG : this.parse(this.state.configFile(which), text);
   }
 
@@ -237,7 +240,7 @@ export class Daemon implements Handler {
 
   private async abandonTry(): Promise<ApplyReport> {
     clearTimeout(this.tryTimer);
-    const report = await this.put(this.configOf('applied'));
+    const report = await this.put(await this.configOf('applied'));
     this.state.writeConfig('pending', undefined);
     this.state.writeTry(undefined);
     return report;
@@ -262,7 +265,7 @@ export class Daemon implements Handler {
     const previous = this.state.readConfig('previous');
     const current = this.state.readConfig('applied');
     if (previous === undefined && current === undefined) throw new RequestFailure('nothing to roll back: netcfg has not applied a config here', 2);
-    const report = await this.put(this.configOf('previous'));
+    const report = await this.put(await this.configOf('previous'));
     this.state.writeConfig('applied', previous);
     this.state.writeConfig('previous', current);
     report.notes = [previous === undefined ? 'rollback: no previous config; only the default and command line layers remain' : 'rollback: restored the previous config'];

@@ -2,7 +2,7 @@
 // config (talos-multidoc.md §1.3, §1.5): kind conflicts, link-name claims,
 // each kind's v1alpha1 conflict check, and the whole-config checks (DoT/DoH
 // need host DNS; discovery needs a cluster identity; KubeSpan needs discovery).
-import { ConfigContainer } from '../container.js';
+import { wholeConfig } from './whole-config.js';
 import type { ConfigIssue } from '../issues.js';
 import type { MachineConfig } from '../schema.js';
 import type { ConfigDocument } from './decode.js';
@@ -55,27 +55,6 @@ export function assemble(documents: readonly ConfigDocument[], machine: MachineC
     }
   }
 
-  // the whole config
-  const c = new ConfigContainer(machine, documents);
-  const resolverDoc = c.ofKind('ResolverConfig')[0];
-  const encrypted = resolverDoc?.spec.nameservers?.findIndex((n) => n.protocol !== undefined && n.protocol !== 'Do53') ?? -1;
-  if (resolverDoc && encrypted >= 0 && c.hostDNS()?.enabled !== true) {
-    error(resolverDoc, 'hostDNS must be enabled when using non-default DNS protocols (set hostDNS.enabled: true)', ['nameservers', encrypted, 'protocol']);
-  }
-  const services = c.discoveryServices();
-  const fromDocuments = services.length > 0 && services[0]!.name !== 'legacy';
-  const identity = c.discoveryIdentity();
-  const firstService = c.ofKind('DiscoveryServiceConfig')[0];
-  if (fromDocuments && firstService) {
-    if (!identity?.clusterId) error(firstService, 'cluster ID (.cluster.id or DiscoveryIdentityConfig) should be set when cluster discovery (DiscoveryServiceConfig) is enabled');
-    if (!identity?.clusterSecret) error(firstService, 'cluster secret (.cluster.secret or DiscoveryIdentityConfig) should be set when cluster discovery (DiscoveryServiceConfig) is enabled');
-  }
-  const kubespan = c.kubeSpan();
-  if (kubespan?.enabled && services.length === 0) {
-    const message = 'KubeSpan requires cluster discovery to be enabled: set cluster.discovery.enabled: true, or add a DiscoveryServiceConfig document';
-    const doc = c.ofKind('KubeSpanConfig')[0];
-    if (doc) error(doc, message, ['enabled']);
-    else out.push({ severity: 'error', path: ['machine', 'network', 'kubespan', 'enabled'], message });
-  }
+  out.push(...wholeConfig(documents, machine));
   return out;
 }

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { nameField } from '../common.js';
 import { defineKind, documentSchema, rawAt } from '../definition.js';
 import { text, type Problem } from '../fields.js';
+import { splitURL } from '../url.js';
+
+export { normalizeDiscoveryEndpoint, splitURL } from '../url.js';
 
 export const DiscoveryServiceConfigSchema = documentSchema('DiscoveryServiceConfig', 'A cluster discovery service to register with (several are allowed).', () => ({
   name: nameField('Name of this discovery service.'),
@@ -16,24 +19,6 @@ export const DiscoveryIdentityConfigSchema = documentSchema('DiscoveryIdentityCo
 
 export type DiscoveryServiceConfigSpec = z.infer<typeof DiscoveryServiceConfigSchema>;
 export type DiscoveryIdentityConfigSpec = z.infer<typeof DiscoveryIdentityConfigSchema>;
-
-/** scheme://host[:port]/path?query, as Go's url.Parse splits it (enough for the checks and the endpoint). */
-export function splitURL(v: string): { scheme: string; host: string; port: string; path: string } | undefined {
-  const m = /^(?:([A-Za-z][A-Za-z0-9+.-]*):)?(?:\/\/([^/?#]*))?([^?#]*)/.exec(v);
-  if (!m || /\s/.test(v)) return undefined;
-  const authority = (m[2] ?? '').replace(/^[^@]*@/, '');
-  const hp = /^(\[[^\]]*\]|[^:]*)(?::([0-9]*))?$/.exec(authority);
-  if (!hp) return undefined;
-  return { scheme: (m[1] ?? '').toLowerCase(), host: hp[1]!, port: hp[2] ?? '', path: m[3] ?? '' };
-}
-
-/** A discovery endpoint as the client dials it (Talos NormalizeEndpoint): host:port, insecure for http. */
-export function normalizeDiscoveryEndpoint(v: string): { endpoint: string; insecure: boolean } | undefined {
-  const u = splitURL(v);
-  if (!u || u.host === '' || !['http', 'https', 'grpc'].includes(u.scheme)) return undefined;
-  const port = u.port || (u.scheme === 'http' ? '80' : '443');
-  return { endpoint: `${u.host}:${port}`, insecure: u.scheme === 'http' };
-}
 
 export const discoveryServiceConfig = defineKind<DiscoveryServiceConfigSpec>({
   kind: 'DiscoveryServiceConfig',

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { defineKind, documentSchema } from '../definition.js';
 import { text, type Problem } from '../fields.js';
-import { splitURL } from './discovery.js';
+import { splitURL } from '../url.js';
 
 export const SideroLinkConfigSchema = documentSchema('SideroLinkConfig', 'The SideroLink management tunnel (validated; ignored by netcfg). Secret.', () => ({
   apiUrl: text('a URL').optional().describe('https://host[:port]?jointoken=… or grpc://…'),
