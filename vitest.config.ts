@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/host-guard.ts'],
-    setupFiles: ['test/host-guard-file.ts'],
+    setupFiles: ['test/host-guard-file.ts', 'test/setup-documents.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,

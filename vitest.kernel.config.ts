@@ -7,6 +7,7 @@ export default defineConfig({
   cacheDir: '/tmp/vitest-kernel-cache',
   test: {
     include: ['test/kernel/**/*.kernel.ts'],
+    setupFiles: ['test/setup-documents.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 180_000,

@@ -1,10 +1,12 @@
 // Assembles the controllers into a runtime: configuration → per-layer specs →
 // merged specs → kernel, and kernel → statuses.
-import type { MachineConfig } from './config/schema.js';
+import type { ConfigSet } from './config/load.js';
+import { putConfig } from './controllers/config/documents.js';
 import { AddressConfigController } from './controllers/config/address-config.js';
 import { DeviceConfigController } from './controllers/config/device-config.js';
 import { LinkConfigController } from './controllers/config/link-config.js';
-import { MACHINE_CONFIG_ID } from './controllers/config/machine-config.js';
+import { LinkAliasConfigController } from './controllers/config/link-alias-config.js';
+import { LinkAliasSpecController } from './controllers/spec/link-alias-spec.js';
 import { RouteConfigController } from './controllers/config/route-config.js';
 import { HostnameConfigController } from './controllers/config/hostname-config.js';
 import { ResolverConfigController } from './controllers/config/resolver-config.js';
@@ -136,6 +138,7 @@ export function configRuntime(options: EngineOptions): Runtime {
   // renames first: statuses, selectors and specs see the final names
   runtime.register(new LinkNameController(options.kernel, options.hardware));
   const routeStatuses = registerStatuses(runtime, options, options.mode, events);
+  runtime.register(new LinkAliasConfigController());
   runtime.register(new DeviceConfigController());
   runtime.register(new LinkConfigController());
   runtime.register(new AddressConfigController());
@@ -148,6 +151,8 @@ export function configRuntime(options: EngineOptions): Runtime {
   if (options.identityFile !== undefined) runtime.register(new NodeIdentityController(options.identityFile));
   for (const c of mergeControllers()) runtime.register(c);
   runtime.register(new OperatorSpecController(operators(options.vip), { netns: options.netns, log: options.log }));
+  // aliases before the links: config may name a link by the alias a LinkAliasConfig gives it
+  runtime.register(new LinkAliasSpecController(options.kernel));
   runtime.register(new LinkSpecController(options.kernel));
   // addresses that moved here (a VIP) are announced, by the daemon only
   const announcer = options.mode === 'daemon' && !options.dryRun ? new PacketAnnouncer(packetSender(options.netns === undefined ? undefined : netnsPath(options.netns)), options.log) : undefined;
@@ -192,6 +197,7 @@ export async function undoAll(options: Omit<EngineOptions, 'mode'>): Promise<App
   const events: { watch: KernelWatch | undefined } = { watch: undefined };
   const runtime = newRuntime(options, 'oneshot', events);
   const routeStatuses = registerStatuses(runtime, options, 'oneshot', events);
+  runtime.register(new LinkAliasSpecController(options.kernel));
   runtime.register(new LinkSpecController(options.kernel));
   runtime.register(new AddressSpecController(options.kernel));
   runtime.register(new RouteSpecController(options.kernel, routeStatuses));
@@ -218,9 +224,9 @@ export interface ApplyResult {
 }
 
 /** One pass: make the kernel match `config`, then return what changed. */
-export async function applyOnce(config: MachineConfig, options: Omit<EngineOptions, 'mode'> & { cmdline?: CmdlineNetwork | undefined }): Promise<ApplyResult> {
+export async function applyOnce(config: ConfigSet, options: Omit<EngineOptions, 'mode'> & { cmdline?: CmdlineNetwork | undefined }): Promise<ApplyResult> {
   const runtime = configRuntime({ ...options, mode: 'oneshot' });
-  runtime.store.put(NS.config, T.MachineConfig, MACHINE_CONFIG_ID, config, CONFIG_OWNER);
+  putConfig(runtime.store, config, CONFIG_OWNER);
   if (options.cmdline) runtime.store.put(NS.config, T.Cmdline, CMDLINE_ID, options.cmdline, CONFIG_OWNER);
   await runtime.start();
   await runtime.settle();

@@ -1,7 +1,7 @@
 // Applying a config at a target (or undoing everything netcfg applied there),
 // with the state lock held by the caller: shared by apply, rollback and the
 // --try watcher.
-import type { MachineConfig } from '../config/schema.js';
+import type { ConfigSet } from '../config/load.js';
 import { applyOnce, undoAll, type ApplyResult } from '../engine.js';
 import { etcTargetFor, kernelCmdline, kernelUts } from '../host.js';
 import { hardwareFor } from '../hw/hardware.js';
@@ -19,7 +19,7 @@ export function report(result: ApplyResult, kernel: RtnlClient, dryRun: boolean,
  * Applies config text (or, with `text` undefined, undoes everything netcfg
  * applied) at a target, with the state lock held by the caller.
  */
-export async function applyAt(target: Target, state: StateFile, config: MachineConfig | undefined, dryRun: boolean, out: Output, verb = 'apply'): Promise<number> {
+export async function applyAt(target: Target, state: StateFile, config: ConfigSet | undefined, dryRun: boolean, out: Output, verb = 'apply'): Promise<number> {
   const log = logger(out.logLevel);
   const kernel = openKernel(target.netns);
   try {

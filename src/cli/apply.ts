@@ -1,6 +1,6 @@
 // netcfg apply FILE: validate, then make the kernel match, and report.
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
+import { configSet, loadConfig } from '../config/load.js';
 import { formatIssue } from '../config/issues.js';
 import { outputFormat, printReport, stateFor, type ApplyReport, type Output, type Target } from './report.js';
 import { applyAt } from './apply-at.js';
@@ -22,7 +22,7 @@ export interface ApplyOptions extends Target {
 export async function runApply(o: ApplyOptions, print: (s: string) => void, warn: (s: string) => void): Promise<number> {
   if (!o.file) throw new UsageError('apply needs a config file: netcfg apply FILE');
   const out: Output = { format: outputFormat(o.output), logLevel: o.logLevel, print, warn };
-  const loaded = loadConfig(o.file);
+  const loaded = await loadConfig(o.file);
   for (const note of loaded.notes) warn(formatIssue(o.file, note));
   const state = stateFor(o);
   const timeoutMs = o.tryTimeout === undefined ? undefined : tryTimeoutMs(o.tryTimeout);
@@ -35,13 +35,13 @@ export async function runApply(o: ApplyOptions, print: (s: string) => void, warn
   }
   if (o.dryRun) {
     if (timeoutMs !== undefined) throw new UsageError('--try and --dry-run do not go together');
-    return applyAt(o, state, loaded.config, true, out);
+    return applyAt(o, state, configSet(loaded), true, out);
   }
   state.lock();
   try {
     const trying = state.readTry();
     if (trying) throw new UsageError('an `apply --try` is waiting for confirmation: run `netcfg confirm` or `netcfg rollback` first');
-    const code = await applyAt(o, state, loaded.config, false, out);
+    const code = await applyAt(o, state, configSet(loaded), false, out);
     if (timeoutMs !== undefined) {
       startTry(state, o, loaded.text, timeoutMs, out);
     } else {

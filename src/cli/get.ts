@@ -1,8 +1,8 @@
 // netcfg get KIND: kernel state through the status controllers, or what the
 // configuration layers make of a config (a dry run that touches nothing).
-import { parseConfig } from '../config/load.js';
+import { EMPTY_CONFIG, configSet, parseConfigText, type ConfigSet } from '../config/load.js';
+import { putConfig } from '../controllers/config/documents.js';
 import { formatIssue } from '../config/issues.js';
-import { MACHINE_CONFIG_ID } from '../controllers/config/machine-config.js';
 import { CMDLINE_ID } from '../controllers/config/cmdline.js';
 import { CONFIG_OWNER, configRuntime, statusRuntime } from '../engine.js';
 import { kernelCmdline, kernelUts } from '../host.js';
@@ -131,20 +131,20 @@ export async function runGet(o: GetOptions, print: (s: string) => void, warn: (s
     if (view.source === 'kernel') {
       runtime = statusRuntime(kernel, log, hardwareFor(o.netns, o.sysfsRoot));
     } else {
-      let config = {};
+      let config: ConfigSet = EMPTY_CONFIG;
       if (o.config !== undefined) {
-        const loaded = loadConfig(o.config);
+        const loaded = await loadConfig(o.config);
         for (const n of loaded.notes) warn(formatIssue(o.config, n));
-        config = loaded.config;
+        config = configSet(loaded);
       } else {
         const state = stateFor(o);
         const text = state.readConfig('applied');
         if (text === undefined) warn('netcfg: no config applied here (and no -c FILE): showing the default and kernel command line layers');
-        else config = parseConfig(state.configFile('applied'), text).config;
+        else config = configSet(await parseConfigText(state.configFile('applied'), text));
       }
       const state = stateFor(o);
       runtime = configRuntime({ kernel, log, mode: 'oneshot', dryRun: true, uts: kernelUts(o.netns, o.uts), hardware: hardwareFor(o.netns, o.sysfsRoot), identityFile: identityFile(state.dir, state.scope) });
-      runtime.store.put(NS.config, T.MachineConfig, MACHINE_CONFIG_ID, config, CONFIG_OWNER);
+      putConfig(runtime.store, config, CONFIG_OWNER);
       const cmdline = kernelCmdline(o.netns, o.cmdline, (await kernel.listLinks()).map((l) => l.name));
       if (cmdline) runtime.store.put(NS.config, T.Cmdline, CMDLINE_ID, cmdline, CONFIG_OWNER);
     }

@@ -118,11 +118,11 @@ export async function main(argv: string[], print = (s: string) => process.stdout
         return await (await import('./try.js')).runRollback(target, values.expire, values.output, { format: 'text', logLevel: values['log-level'], print, warn });
       case 'schema':
         extra(0);
-        print(JSON.stringify((await import('../config/schema.js')).jsonSchema(), null, 2));
+        print(JSON.stringify((await import('../config/json-schema.js')).jsonSchema(), null, 2));
         return EXIT_OK;
       case 'validate':
         extra(1);
-        return (await import('./validate.js')).runValidate(rest[0], print, warn);
+        return await (await import('./validate.js')).runValidate(rest[0], print, warn);
       case 'demo':
         extra(0);
         return await (await import('./demo.js')).runDemo(values.keep, print, warn);

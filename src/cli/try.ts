@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseConfig } from '../config/load.js';
+import { configSet, parseConfigText } from '../config/load.js';
 import { parseDuration } from '../config/fields.js';
 import type { StateFile } from '../runtime/state-file.js';
 import { applyAt } from './apply-at.js';
@@ -83,8 +83,8 @@ export async function runConfirm(target: Target, out: Output): Promise<number> {
   }
 }
 
-function configOf(state: StateFile, which: 'applied' | 'previous', text: string | undefined) {
-  return text === undefined ? undefined : parseConfig(state.configFile(which), text).config;
+async function configOf(state: StateFile, which: 'applied' | 'previous', text: string | undefined) {
+  return text === undefined ? undefined : configSet(await parseConfigText(state.configFile(which), text));
 }
 
 /**
@@ -115,7 +115,7 @@ export async function runRollback(target: Target, expire: string | undefined, ou
       const text = state.readConfig('applied');
       o.print(expire !== undefined ? 'rollback: the tried config was not confirmed in time' : 'rollback: abandoning the tried config');
       const where: Target = { ...target, netns: marker.netns ?? target.netns, etcDir: marker.etcDir ?? target.etcDir, sysfsRoot: marker.sysfsRoot ?? target.sysfsRoot, cmdline: marker.cmdline ?? target.cmdline, uts: marker.uts ?? target.uts };
-      const code = await applyAt(where, state, configOf(state, 'applied', text), false, o, 'rollback');
+      const code = await applyAt(where, state, await configOf(state, 'applied', text), false, o, 'rollback');
       state.writeConfig('pending', undefined);
       state.writeTry(undefined);
       return code;
@@ -124,7 +124,7 @@ export async function runRollback(target: Target, expire: string | undefined, ou
     const current = state.readConfig('applied');
     if (previous === undefined && current === undefined) throw new UsageError('nothing to roll back: netcfg has not applied a config here');
     o.print(previous === undefined ? 'rollback: no previous config; undoing everything netcfg applied' : 'rollback: restoring the previous config');
-    const code = await applyAt(target, state, configOf(state, 'previous', previous), false, o, 'rollback');
+    const code = await applyAt(target, state, await configOf(state, 'previous', previous), false, o, 'rollback');
     state.writeConfig('applied', previous);
     state.writeConfig('previous', current);
     return code;

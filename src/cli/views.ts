@@ -225,12 +225,46 @@ const discoveryConfigs: ViewDefinition<DiscoveryConfigSpec> = {
   ],
 };
 
-/** Spec kinds without extra columns (use -o yaml), as talosctl shows them; both namespaces: layers and merged. */
+/**
+ * Spec kinds (use -o yaml for every field); both namespaces: each layer's
+ * spec and the merged one, with the layer and what configured it (a document
+ * ID such as LinkConfig/eth0, v1alpha1, cmdline, default, an operator).
+ */
 function specView(type: string, name: string): ViewDefinition<unknown> {
-  return { source: 'config', namespaces: [NS.networkConfig, NS.network], type, displayType: type, aliases: [name, `${name}s`], columns: [] };
+  const columns: Array<Column<{ layer?: string; source?: string }>> = [
+    { header: 'LAYER', value: (s) => s.layer },
+    { header: 'SOURCE', value: (s) => s.source },
+  ];
+  return { source: 'config', namespaces: [NS.networkConfig, NS.network], type, displayType: type, aliases: [name, `${name}s`], columns } as unknown as ViewDefinition<unknown>;
 }
 
 export { routes as routesView };
+
+/** The configuration documents of the config (the one given with -c, else the one applied last). */
+const documents: ViewDefinition<{ kind: string; name: string; line: number }> = {
+  source: 'config',
+  namespaces: [NS.config],
+  type: T.ConfigDocument,
+  displayType: 'ConfigDocument',
+  aliases: ['document', 'documents', 'configdocument', 'configdocuments', 'doc', 'docs'],
+  columns: [
+    { header: 'KIND', value: (s) => s.kind },
+    { header: 'NAME', value: (s) => s.name },
+    { header: 'LINE', value: (s) => s.line },
+  ],
+};
+
+const aliases: ViewDefinition<{ alias: string; source: string }> = {
+  source: 'config',
+  namespaces: [NS.network],
+  type: T.LinkAliasSpec,
+  displayType: 'LinkAliasSpec',
+  aliases: ['linkaliasspec', 'linkaliasspecs'],
+  columns: [
+    { header: 'ALIAS', value: (s) => s.alias },
+    { header: 'SOURCE', value: (s) => s.source },
+  ],
+};
 
 export const VIEWS = [
   links,
@@ -253,6 +287,8 @@ export const VIEWS = [
   specView(T.RouteSpec, 'routespec'),
   specView(T.HostnameSpec, 'hostnamespec'),
   specView(T.OperatorSpec, 'operatorspec'),
+  documents,
+  aliases,
 ] as unknown as ReadonlyArray<ViewDefinition<unknown>>;
 
 export function findView(name: string): ViewDefinition<unknown> | undefined {

@@ -4,6 +4,9 @@ export type IssuePath = ReadonlyArray<string | number>;
 
 export interface ConfigIssue {
   severity: 'error' | 'warning' | 'info';
+  /** The document the issue is in, as `<Kind>/<name>` (absent: the v1alpha1 machine config, or the whole file). */
+  document?: string;
+  /** The YAML path inside that document. */
   path: IssuePath;
   message: string;
   line?: number;
@@ -23,6 +26,9 @@ export function formatPath(path: IssuePath): string {
 export function formatIssue(file: string, issue: ConfigIssue): string {
   const where = issue.line !== undefined ? `${file}:${issue.line}:${issue.col ?? 1}` : file;
   const label = issue.severity === 'error' ? 'error' : issue.severity === 'warning' ? 'warning' : 'info';
+  if (issue.document !== undefined) {
+    return `${where}: ${label}: ${issue.document}: ${issue.path.length > 0 ? `${formatPath(issue.path)}: ` : ''}${issue.message}`;
+  }
   // notes about the whole file carry no path
   if (issue.path.length === 0 && issue.severity === 'info') return `${where}: ${label}: ${issue.message}`;
   return `${where}: ${label}: ${formatPath(issue.path)}: ${issue.message}`;

@@ -1,64 +1,49 @@
-// Loading a machine config: YAML (fast parser), the v1alpha1 document, schema
-// validation with every issue at once, positions for each issue.
+// Loading a config file: a YAML stream of documents (stream.ts). The v1alpha1
+// machine config is optional; every other document is identified by kind and
+// apiVersion as Talos does (talos-multidoc.md §1.1), decoded and validated by
+// its kind (documents/), and the whole set is checked for duplicates and
+// conflicts (documents/assemble.ts). Every problem is reported at once, each
+// located in its own document: file:line:col, the document, the YAML path.
 import fs from 'node:fs';
-import jsYaml from 'js-yaml';
-import { z } from 'zod';
 import { ConfigInvalidError, suggest, type ConfigIssue } from './issues.js';
+import { withoutEmptyValues, zodIssues } from './load-helpers.js';
 import { Locator } from './locate.js';
 import { MachineConfigSchema, UNUSED_CLUSTER_KEYS, UNUSED_MACHINE_KEYS, type MachineConfig } from './schema.js';
+import { parseChunk, splitStream, YamlSyntaxError, type Chunk } from './stream.js';
+import { ALL_KINDS, DOCUMENT_API_VERSION, NAMED_KINDS, documentId, isKnownKind, isOtherTalosKind } from './documents/kinds.js';
+import { documentLabel } from './documents/types.js';
+import type { ConfigDocument } from './documents/decode.js';
+import { documentSupport, loadDocumentSupport, mayHaveDocuments } from './documents/support.js';
+import { wholeConfig } from './documents/whole-config.js';
+import type { AssemblyIssue } from './documents/assemble.js';
 
 export interface LoadedConfig {
   file: string;
+  /** The v1alpha1 machine config ({} when the file has none). */
   config: MachineConfig;
+  /** The file has a v1alpha1 machine config document. */
+  hasMachineConfig: boolean;
+  /** The documents netcfg reads (network, discovery, KubeSpan…), in file order. */
+  documents: ConfigDocument[];
   /** Warnings and informational notes (errors are thrown). */
   notes: ConfigIssue[];
 }
 
-/** Known keys of a strict object schema at an issue path, for suggestions. */
-function knownKeys(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): string[] {
-  let node: unknown = schema;
-  for (const part of path) {
-    node = unwrap(node);
-    if (node instanceof z.ZodObject) node = (node.shape as Record<string, unknown>)[String(part)];
-    else if (node instanceof z.ZodArray) node = node.element;
-    else return [];
-  }
-  node = unwrap(node);
-  return node instanceof z.ZodObject ? Object.keys(node.shape as Record<string, unknown>) : [];
+/** What the configuration controllers get: the machine config (when there is one) and the documents. */
+export interface ConfigSet {
+  machine?: MachineConfig | undefined;
+  documents: readonly ConfigDocument[];
 }
 
-function unwrap(node: unknown): unknown {
-  for (;;) {
-    if (node instanceof z.ZodOptional || node instanceof z.ZodNullable) node = node.unwrap();
-    else if (node instanceof z.ZodPipe) node = node.in;
-    else return node;
-  }
+export function configSet(loaded: Pick<LoadedConfig, 'config' | 'hasMachineConfig' | 'documents'>): ConfigSet {
+  return { machine: loaded.hasMachineConfig ? loaded.config : undefined, documents: loaded.documents };
 }
 
-function toIssues(error: z.ZodError, keyIssues: Set<ConfigIssue>): ConfigIssue[] {
-  const out: ConfigIssue[] = [];
-  for (const iss of error.issues) {
-    const path = iss.path.map((p) => (typeof p === 'number' ? p : String(p)));
-    if (iss.code === 'unrecognized_keys') {
-      const known = knownKeys(MachineConfigSchema, iss.path);
-      for (const k of iss.keys) {
-        const hint = suggest(k, known);
-        const issue: ConfigIssue = {
-          severity: 'error',
-          path: [...path, k],
-          message: `unknown key "${k}"${hint ? `; did you mean "${hint}"?` : known.length > 0 ? `; expected one of: ${known.join(', ')}` : ''}`,
-        };
-        keyIssues.add(issue);
-        out.push(issue);
-      }
-      continue;
-    }
-    out.push({ severity: 'error', path, message: iss.message });
-  }
-  return out;
-}
+export type { ConfigDocument };
 
-function notes(config: MachineConfig): ConfigIssue[] {
+export const EMPTY_CONFIG: ConfigSet = { documents: [] };
+
+function machineNotes(config: MachineConfig): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   const unused = [
     ...UNUSED_MACHINE_KEYS.filter((k) => config.machine?.[k] !== undefined).map((k) => `machine.${k}`),
@@ -80,78 +65,197 @@ function notes(config: MachineConfig): ConfigIssue[] {
   return out;
 }
 
-/**
- * Drops mapping keys whose value is empty (`bond:` with nothing after it), as
- * Go's YAML decoding into Talos's types does; empty list items stay (and are errors).
- */
-function withoutEmptyValues(v: unknown): unknown {
-  // in place: the document is freshly parsed and ours (100k routes: no copy)
-  if (Array.isArray(v)) {
-    for (const x of v) withoutEmptyValues(x);
-  } else if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    for (const k in o) {
-      const x = o[k];
-      if (x === null || x === undefined) delete o[k];
-      else if (typeof x === 'object') withoutEmptyValues(x);
-    }
-  }
-  return v;
+const V1ALPHA1_KEYS = ['machine', 'cluster', 'debug', 'persist'];
+
+const describeShape = (v: unknown) => (Array.isArray(v) ? 'a list' : typeof v === 'string' ? `the string "${v.length > 40 ? `${v.slice(0, 37)}...` : v}"` : `${String(v)} (a ${typeof v})`);
+
+/** Issues found in one document, located together (one position-keeping parse per document). */
+class ChunkIssues {
+  readonly issues: ConfigIssue[] = [];
+  readonly keys = new Set<ConfigIssue>();
+  constructor(readonly chunk: Chunk) {}
 }
 
 export function parseConfig(file: string, text: string): LoadedConfig {
-  let docs: unknown[];
-  try {
-    docs = jsYaml.loadAll(text, undefined, { filename: file, schema: jsYaml.CORE_SCHEMA }) as unknown[];
-  } catch (err) {
-    if (err instanceof jsYaml.YAMLException) {
-      const reason = err.reason || err.message;
-      throw new ConfigInvalidError(file, [
-        { severity: 'error', path: [], message: `YAML syntax error: ${reason}`, line: (err.mark?.line ?? 0) + 1, col: (err.mark?.column ?? 0) + 1 },
-      ]);
+  const chunks = splitStream(text);
+  const found = new Map<Chunk, ChunkIssues>();
+  const at = (chunk: Chunk): ChunkIssues => {
+    let f = found.get(chunk);
+    if (!f) found.set(chunk, (f = new ChunkIssues(chunk)));
+    return f;
+  };
+  const fileIssues: ConfigIssue[] = [];
+  let machine: { chunk: Chunk; value: Record<string, unknown> } | undefined;
+  const documents: Array<{ chunk: Chunk; doc: ConfigDocument }> = [];
+  const ignored: string[] = [];
+  let index = 0;
+  /** Kinds validated but not applied yet: their note, and the first document that needs it. */
+  const notApplied = new Map<string, { chunk: Chunk; label: string; more: number }>();
+  /** First document of each (apiVersion, kind, name), for the duplicate check. */
+  const seen = new Map<string, Chunk>();
+
+  for (const chunk of chunks) {
+    let value: unknown;
+    try {
+      value = parseChunk(file, chunk);
+    } catch (err) {
+      if (!(err instanceof YamlSyntaxError)) throw err;
+      at(chunk).issues.push({ severity: 'error', path: [], message: `YAML syntax error: ${err.reason}`, line: err.line, col: err.col });
+      continue;
     }
-    throw err;
-  }
-  const docNotes: ConfigIssue[] = [];
-  let index = -1;
-  docs.forEach((doc, i) => {
-    if (doc === null || doc === undefined) return;
-    const kind = typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>).kind : undefined;
-    if (typeof kind === 'string') {
-      docNotes.push({ severity: 'info', path: [`document ${i + 1}`], message: `document of kind ${kind} is not used by netcfg; ignored` });
-      return;
+    if (value === null || value === undefined) continue; // empty documents are skipped
+    const docStart = { line: chunk.start.line, col: chunk.start.col };
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      at(chunk).issues.push({ severity: 'error', path: [], message: `expected a YAML document at line ${chunk.start.line}: a mapping of keys, got ${describeShape(value)}`, ...docStart });
+      continue;
     }
-    if (index < 0) index = i;
-    else docNotes.push({ severity: 'error', path: [`document ${i + 1}`], message: 'a second v1alpha1 machine config document; expected exactly one' });
-  });
-  if (index < 0) {
-    throw new ConfigInvalidError(file, [{ severity: 'error', path: [], message: 'no v1alpha1 machine config document found', line: 1, col: 1 }]);
-  }
-  const doc = docs[index];
-  const issues: ConfigIssue[] = [];
-  const keyIssues = new Set<ConfigIssue>();
-  const parsed = MachineConfigSchema.safeParse(withoutEmptyValues(doc));
-  if (!parsed.success) issues.push(...toIssues(parsed.error, keyIssues));
-  const infos = docNotes.filter((n) => n.severity !== 'error');
-  const otherDocs = docNotes.filter((n) => n.severity === 'error');
-  if (issues.length > 0 || otherDocs.length > 0) {
-    const locator = new Locator(text);
-    locator.annotate(index, issues, keyIssues);
-    for (const issue of otherDocs) {
-      const docIndex = Number(String(issue.path[0]).replace('document ', '')) - 1;
-      const pos = locator.locate(docIndex, []);
-      if (pos) Object.assign(issue, pos);
+    const doc = value as Record<string, unknown>;
+    const docIndex = index++;
+    const kind = doc.kind;
+    const apiVersion = doc.apiVersion;
+    if (kind === undefined && (apiVersion === DOCUMENT_API_VERSION || V1ALPHA1_KEYS.some((k) => k in doc))) {
+      if (machine) {
+        at(chunk).issues.push({
+          severity: 'error',
+          document: 'v1alpha1',
+          path: [],
+          message: `duplicate document v1alpha1 (the machine config) is not allowed (line ${chunk.start.line}): the first one starts at line ${machine.chunk.start.line}`,
+          ...docStart,
+        });
+        continue;
+      }
+      machine = { chunk, value: doc };
+      continue;
     }
-    throw new ConfigInvalidError(file, sortIssues([...issues, ...otherDocs]));
+    if (typeof kind !== 'string' || kind === '') {
+      at(chunk).issues.push({
+        severity: 'error',
+        path: kind === undefined ? [] : ['kind'],
+        message: kind === undefined ? 'missing kind: a document needs "kind" and "apiVersion" (or is the v1alpha1 machine config, with "machine" or "cluster")' : 'missing kind',
+        ...(kind === undefined ? docStart : {}),
+      });
+      continue;
+    }
+    const rawName = doc.name;
+    const name = typeof rawName === 'string' ? rawName : typeof rawName === 'number' || typeof rawName === 'boolean' ? String(rawName) : '';
+    if (apiVersion === undefined || apiVersion === '') {
+      at(chunk).issues.push({ severity: 'error', document: documentLabel(kind, name, name !== ''), path: [], message: `missing apiVersion: ${kind} takes apiVersion: ${DOCUMENT_API_VERSION}`, ...docStart });
+      continue;
+    }
+    const known = isKnownKind(kind);
+    if ((!known && !isOtherTalosKind(kind)) || apiVersion !== DOCUMENT_API_VERSION) {
+      const registered = known || isOtherTalosKind(kind);
+      const hint = registered ? `; ${kind} takes apiVersion: ${DOCUMENT_API_VERSION}` : suggest(kind, ALL_KINDS) ? `; did you mean "${suggest(kind, ALL_KINDS)}"?` : '';
+      at(chunk).issues.push({ severity: 'error', path: [registered ? 'apiVersion' : 'kind'], message: `"${kind}" "${String(apiVersion)}": not registered${hint}` });
+      continue;
+    }
+    const named = known ? NAMED_KINDS.has(kind) : name !== '';
+    const label = documentLabel(kind, name, named);
+    const dupKey = `${apiVersion}/${kind}/${named ? name : ''}`;
+    const first = seen.get(dupKey);
+    if (first) {
+      at(chunk).issues.push({
+        severity: 'error',
+        document: label,
+        path: [],
+        message: `duplicate document ${dupKey} is not allowed (line ${chunk.start.line}): the first one starts at line ${first.start.line}`,
+        ...docStart,
+      });
+      continue;
+    }
+    seen.set(dupKey, chunk);
+    if (!known) {
+      ignored.push(label);
+      continue;
+    }
+    const meta = { kind, apiVersion, name: named ? name : '', id: documentId(kind, named ? name : ''), index: docIndex, line: chunk.start.line };
+    const support = documentSupport();
+    if (!support) throw new Error('internal error: document kinds not loaded (parseConfigText loads them; parseConfig needs loadDocumentSupport() first)');
+    const decoded = support.decodeDocument(meta, doc);
+    const f = decoded.issues.length > 0 ? at(chunk) : undefined;
+    for (const issue of decoded.issues) {
+      f!.issues.push(issue);
+      if (decoded.keyIssues.has(issue)) f!.keys.add(issue);
+    }
+    if (!decoded.document) continue;
+    const use = support.kindDefinition(kind).use;
+    const valid = !decoded.issues.some((i) => i.severity === 'error');
+    if (use.applied === 'ignored') ignored.push(label);
+    else documents.push({ chunk, doc: decoded.document });
+    if (use.applied === false && valid) {
+      const first = notApplied.get(use.note);
+      if (first) first.more++;
+      else notApplied.set(use.note, { chunk, label, more: 0 });
+    }
+    if (valid && decoded.document.kind === 'KubeSpanConfig' && decoded.document.spec.enabled === true) {
+      at(chunk).issues.push({ severity: 'warning', document: label, path: ['enabled'], message: 'KubeSpan is validated but not applied yet by this netcfg version' });
+    }
   }
-  const config = parsed.data!;
-  const all = [...infos, ...notes(config)];
-  if (all.length > 0) new Locator(text).annotate(index, all.filter((n) => n.path.length > 0));
-  return { file, config, notes: sortIssues(all) };
+  // what is validated but not applied: said once per feature, at its first document
+  for (const [note, { chunk, label, more }] of notApplied) {
+    at(chunk).issues.push({ severity: 'warning', document: label, path: [], message: `${note}${more > 0 ? ` (this document and ${more} more)` : ''}` });
+  }
+
+  // the v1alpha1 machine config
+  let config: MachineConfig = {};
+  if (machine) {
+    const parsed = MachineConfigSchema.safeParse(withoutEmptyValues(machine.value));
+    if (!parsed.success) {
+      const f = at(machine.chunk);
+      f.issues.push(...zodIssues(MachineConfigSchema, parsed.error, f.keys));
+    } else {
+      config = parsed.data;
+      const notes = machineNotes(config);
+      if (notes.length > 0) at(machine.chunk).issues.push(...notes);
+    }
+  }
+  if (chunks.every((c) => found.get(c)?.issues.some((i) => i.severity === 'error') !== true) && machine === undefined && documents.length === 0 && ignored.length === 0) {
+    const empty = index === 0;
+    fileIssues.push({ severity: 'error', path: [], message: empty ? 'config not found: the file holds no YAML document' : 'config not found', line: 1, col: 1 });
+  }
+
+  // the documents together, and with the machine config
+  const docs = documents.map((d) => d.doc);
+  const support = documentSupport();
+  const assembled: AssemblyIssue[] = support ? support.assemble(docs, machine ? config : undefined, machine?.value) : wholeConfig(docs, machine ? config : undefined);
+  const chunkOf = new Map(documents.map((d) => [d.doc.id, d.chunk]));
+  for (const issue of assembled) {
+    const where = issue.documentId !== undefined ? chunkOf.get(issue.documentId) : machine?.chunk;
+    const { documentId: _, ...rest } = issue;
+    if (where) at(where).issues.push(rest);
+    else fileIssues.push(rest);
+  }
+
+  if (ignored.length > 0) fileIssues.push({ severity: 'info', path: [], message: `documents netcfg does not use (ignored): ${ignored.join(', ')}` });
+
+  // positions: one position-keeping parse per document that has something located inside it
+  const all: ConfigIssue[] = [...fileIssues];
+  const hasErrors = fileIssues.some((i) => i.severity === 'error') || [...found.values()].some((f) => f.issues.some((i) => i.severity === 'error'));
+  for (const f of found.values()) {
+    const unplaced = f.issues.filter((i) => i.line === undefined && (i.severity === 'error' || i.path.length > 0 || i.document !== undefined));
+    if (unplaced.length > 0) {
+      if (unplaced.some((i) => i.path.length > 0)) new Locator(f.chunk).annotate(unplaced, f.keys);
+      for (const i of unplaced) {
+        if (i.line === undefined) {
+          i.line = f.chunk.start.line;
+          i.col = f.chunk.start.col;
+        }
+      }
+    }
+    all.push(...(hasErrors ? f.issues : f.issues.filter((i) => i.severity !== 'error')));
+  }
+  if (hasErrors) throw new ConfigInvalidError(file, sortIssues(all));
+  return { file, config, hasMachineConfig: machine !== undefined, documents: documents.map((d) => d.doc), notes: sortIssues(all) };
+}
+
+/** parseConfig, with the document kinds loaded first when the text may hold documents. */
+export async function parseConfigText(file: string, text: string): Promise<LoadedConfig> {
+  if (mayHaveDocuments(text)) await loadDocumentSupport();
+  return parseConfig(file, text);
 }
 
 /** Reads and validates a config file; the text is kept (the daemon and `apply --try` store it). */
-export function loadConfig(file: string): LoadedConfig & { text: string } {
+export async function loadConfig(file: string): Promise<LoadedConfig & { text: string }> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -159,7 +263,7 @@ export function loadConfig(file: string): LoadedConfig & { text: string } {
     const e = err as NodeJS.ErrnoException;
     throw new ConfigInvalidError(file, [{ severity: 'error', path: [], message: `cannot read the file: ${e.code ?? e.message}` }]);
   }
-  return { text, ...parseConfig(file, text) };
+  return { text, ...(await parseConfigText(file, text)) };
 }
 
 function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {

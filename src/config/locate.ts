@@ -1,8 +1,10 @@
-// Finds the line and column of a YAML path. Only used to report issues, so the
-// slower position-keeping parser runs only when there is something to report.
-import type { LineCounter, Node, parseAllDocuments } from 'yaml';
+// Finds the line and column of a YAML path in one document of the stream. Only
+// used to report issues, so the slower position-keeping parser runs only when
+// there is something to report, and only over that document (stream.ts).
+import type { Document, LineCounter, Node } from 'yaml';
 import { yamlModule } from '../util/lazy.js';
 import type { ConfigIssue, IssuePath } from './issues.js';
+import type { Chunk } from './stream.js';
 
 export interface Position {
   line: number;
@@ -11,24 +13,20 @@ export interface Position {
 
 export class Locator {
   private readonly lines: LineCounter;
-  private readonly docs: ReturnType<typeof parseAllDocuments>;
+  private readonly doc: Document.Parsed;
 
-  constructor(text: string) {
+  constructor(private readonly chunk: Pick<Chunk, 'text' | 'firstLine'>) {
     const yaml = yamlModule();
     this.lines = new yaml.LineCounter();
-    this.docs = yaml.parseAllDocuments(text, { lineCounter: this.lines, keepSourceTokens: false });
+    this.doc = yaml.parseDocument(chunk.text, { lineCounter: this.lines, keepSourceTokens: false, uniqueKeys: false });
   }
 
   /**
-   * Position of the node at `path` in document `docIndex`. With `key`, the
-   * position of the mapping key itself (for unknown keys). Falls back to the
-   * nearest ancestor that exists.
+   * Position of the node at `path`. With `key`, the position of the mapping
+   * key itself (for unknown keys). Falls back to the nearest ancestor that exists.
    */
-  locate(docIndex: number, path: IssuePath, key = false): Position | undefined {
-    const docs = Array.isArray(this.docs) ? this.docs : [this.docs];
-    const doc = docs[docIndex];
-    if (!doc || !('contents' in doc)) return undefined;
-    let node: unknown = doc.contents;
+  locate(path: IssuePath, key = false): Position | undefined {
+    let node: unknown = this.doc.contents;
     const { isMap, isPair, isScalar, isSeq } = yamlModule();
     let best: Position | undefined = this.position(node);
     for (let i = 0; i < path.length; i++) {
@@ -54,14 +52,14 @@ export class Locator {
     const range = (node as Node | null | undefined)?.range;
     if (!range) return undefined;
     const pos = this.lines.linePos(range[0]);
-    return { line: pos.line, col: pos.col };
+    return { line: pos.line + this.chunk.firstLine - 1, col: pos.col };
   }
 
   /** Adds line and column to issues that lack them. */
-  annotate(docIndex: number, issues: ConfigIssue[], keyIssues: ReadonlySet<ConfigIssue> = new Set()): void {
+  annotate(issues: ConfigIssue[], keyIssues: ReadonlySet<ConfigIssue> = new Set()): void {
     for (const issue of issues) {
       if (issue.line !== undefined) continue;
-      const pos = this.locate(docIndex, issue.path, keyIssues.has(issue));
+      const pos = this.locate(issue.path, keyIssues.has(issue));
       if (pos) {
         issue.line = pos.line;
         issue.col = pos.col;

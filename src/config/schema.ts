@@ -23,9 +23,3 @@ export type MachineConfig = z.infer<typeof MachineConfigSchema>;
 export function tableNumber(table: RouteConfig['table']): number {
   return typeof table === 'number' ? table : routeTableNumber(table);
 }
-
-/** JSON Schema (draft 2020-12) of the accepted config, for editors. */
-export function jsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(MachineConfigSchema, { unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;
-  return { ...schema, title: 'netcfg machine config (Talos v1alpha1)', $id: 'https://netcfg.dev/schema/v1alpha1.json' };
-}

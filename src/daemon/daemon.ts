@@ -5,13 +5,12 @@
 // It holds the namespace's state lock for its whole life.
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { parseConfig } from '../config/load.js';
-import { loadConfig } from '../config/load.js';
+import { EMPTY_CONFIG, configSet, loadConfig, parseConfig, parseConfigText, type ConfigSet } from '../config/load.js';
+import { loadDocumentSupport, mayHaveDocuments } from '../config/documents/support.js';
+import { putConfig } from '../controllers/config/documents.js';
 import { ConfigInvalidError } from '../config/issues.js';
-import type { MachineConfig } from '../config/schema.js';
 import { buildReport, stateFor, type ApplyReport, type Target } from '../report.js';
 import { openNetnsKernel } from '../netns.js';
-import { MACHINE_CONFIG_ID } from '../controllers/config/machine-config.js';
 import { CMDLINE_ID } from '../controllers/config/cmdline.js';
 import { CONFIG_OWNER, configRuntime, daemonControllers } from '../engine.js';
 import { etcTargetFor, kernelCmdline, kernelUts } from '../host.js';
@@ -76,18 +75,18 @@ export class Daemon implements Handler {
   static async start(o: DaemonOptions): Promise<Daemon> {
     const state = stateFor(o);
     // validated before anything starts (exit 2 with positions)
-    let loaded = o.configFile !== undefined ? loadConfig(o.configFile) : undefined;
+    let loaded = o.configFile !== undefined ? await loadConfig(o.configFile) : undefined;
     state.lock();
     let kernel: RtnlClient | undefined;
     try {
       if (loaded === undefined) {
         const applied = state.readConfig('applied');
-        if (applied !== undefined) loaded = { text: applied, ...parseConfig(state.configFile('applied'), applied) };
+        if (applied !== undefined) loaded = { text: applied, ...(await parseConfigText(state.configFile('applied'), applied)) };
       }
-      const config: MachineConfig = loaded?.config ?? {};
+      const config: ConfigSet = loaded ? configSet(loaded) : EMPTY_CONFIG;
       const text = loaded?.text;
       // the discovery client (gRPC, protobuf) loads while the rest starts, not after
-      if (config.cluster?.discovery?.enabled === true) void import('../operators/discovery/index.js');
+      if (config.machine?.cluster?.discovery?.enabled === true || config.documents.some((d) => d.kind === 'DiscoveryServiceConfig')) void import('../operators/discovery/index.js');
       kernel = o.kernel ?? openNetnsKernel(o.netns, o.log);
       const etc = etcTargetFor(o.netns, o.etcDir);
       if (etc.skipped) o.log.warn(etc.skipped);
@@ -116,7 +115,7 @@ export class Daemon implements Handler {
       });
       const daemon = new Daemon(o, state, kernel, runtime);
       runtime.newChangeLog((c) => daemon.logChange(c), false);
-      runtime.store.put(NS.config, T.MachineConfig, MACHINE_CONFIG_ID, config, CONFIG_OWNER);
+      putConfig(runtime.store, config, CONFIG_OWNER);
       const cmdline = kernelCmdline(o.netns, o.cmdline, (await kernel.listLinks()).map((l) => l.name));
       for (const e of cmdline?.errors ?? []) o.log.warn({ arg: e.arg }, `kernel command line: ${e.message}`);
       if (cmdline) runtime.store.put(NS.config, T.Cmdline, CMDLINE_ID, cmdline, CONFIG_OWNER);
@@ -178,9 +177,9 @@ export class Daemon implements Handler {
     };
   }
 
-  private parse(file: string, text: string): MachineConfig {
+  private parse(file: string, text: string): ConfigSet {
     try {
-      return parseConfig(file, text).config;
+      return configSet(parseConfig(file, text));
     } catch (err) {
       if (err instanceof ConfigInvalidError) throw new RequestFailure(`${file}: invalid configuration`, 2, { file: err.file, issues: err.issues });
       throw err;
@@ -188,16 +187,17 @@ export class Daemon implements Handler {
   }
 
   /** Puts a config in place and waits until the controllers settle: what changed, what waits, what failed. */
-  private async put(config: MachineConfig): Promise<ApplyReport> {
+  private async put(config: ConfigSet): Promise<ApplyReport> {
     const log = this.runtime.newChangeLog((c) => this.logChange(c));
     const writes = this.kernel.stats.writes;
-    this.runtime.store.put(NS.config, T.MachineConfig, MACHINE_CONFIG_ID, config, CONFIG_OWNER);
+    putConfig(this.runtime.store, config, CONFIG_OWNER);
     await this.runtime.settle();
     this.runtime.newChangeLog((c) => this.logChange(c), false);
     return buildReport({ changes: log, failures: this.runtime.failures() }, this.kernel.stats.writes - writes, false);
   }
 
   private async apply(file: string, text: string, dryRun: boolean, tryMs: number | undefined): Promise<ApplyReport> {
+    if (mayHaveDocuments(text)) await loadDocumentSupport();
     const config = this.parse(file, text);
     if (dryRun) return this.plan(config);
     if (this.state.readTry()) throw new RequestFailure('an `apply --try` is waiting for confirmation: run `netcfg confirm` or `netcfg rollback` first', 2);
@@ -216,7 +216,7 @@ export class Daemon implements Handler {
   }
 
   /** A dry run: a one-shot runtime over the same kernel and state, with the operators' current specs. */
-  private async plan(config: MachineConfig): Promise<ApplyReport> {
+  private async plan(config: ConfigSet): Promise<ApplyReport> {
     const runtime = configRuntime({ kernel: this.kernel, log: this.o.log, netns: this.o.netns, hardware: hardwareFor(this.o.netns, this.o.sysfsRoot), mode: 'oneshot', dryRun: true, state: this.state, uts: kernelUts(this.o.netns, this.o.uts), etc: etcTargetFor(this.o.netns, this.o.etcDir) });
     const cmdline = this.runtime.store.get(NS.config, T.Cmdline, CMDLINE_ID);
     if (cmdline) runtime.store.put(NS.config, T.Cmdline, CMDLINE_ID, cmdline.spec, CONFIG_OWNER);
@@ -225,7 +225,7 @@ export class Daemon implements Handler {
         if ((r.spec as { layer?: string }).layer === 'operator') runtime.store.put(NS.networkConfig, type, r.metadata.id, r.spec, r.metadata.owner);
       }
     }
-    runtime.store.put(NS.config, T.MachineConfig, MACHINE_CONFIG_ID, config, CONFIG_OWNER);
+    putConfig(runtime.store, config, CONFIG_OWNER);
     const writes = this.kernel.stats.writes;
     await runtime.start();
     await runtime.settle();
@@ -233,9 +233,10 @@ export class Daemon implements Handler {
     return buildReport({ changes: runtime.changes, failures: runtime.failures() }, this.kernel.stats.writes - writes, true);
   }
 
-  private configOf(which: 'applied' | 'previous'): MachineConfig {
+  private async configOf(which: 'applied' | 'previous'): Promise<ConfigSet> {
     const text = this.state.readConfig(which);
-    return text === undefined ? {} : this.parse(this.state.configFile(which), text);
+    if (text !== undefined && mayHaveDocuments(text)) await loadDocumentSupport();
+    return text === undefined ? EMPTY_CONFIG : this.parse(this.state.configFile(which), text);
   }
 
   private armTry(ms: number): void {
@@ -267,7 +268,7 @@ export class Daemon implements Handler {
 
   private async abandonTry(): Promise<ApplyReport> {
     clearTimeout(this.tryTimer);
-    const report = await this.put(this.configOf('applied'));
+    const report = await this.put(await this.configOf('applied'));
     this.state.writeConfig('pending', undefined);
     this.state.writeTry(undefined);
     return report;
@@ -292,7 +293,7 @@ export class Daemon implements Handler {
     const previous = this.state.readConfig('previous');
     const current = this.state.readConfig('applied');
     if (previous === undefined && current === undefined) throw new RequestFailure('nothing to roll back: netcfg has not applied a config here', 2);
-    const report = await this.put(this.configOf('previous'));
+    const report = await this.put(await this.configOf('previous'));
     this.state.writeConfig('applied', previous);
     this.state.writeConfig('previous', current);
     report.notes = [previous === undefined ? 'rollback: no previous config; only the default and command line layers remain' : 'rollback: restored the previous config'];

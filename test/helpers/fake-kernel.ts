@@ -13,6 +13,8 @@ import {
   IFLA_ALT_IFNAME,
   IFLA_IFNAME,
   IFLA_MTU,
+  IFLA_IFALIAS,
+  IFF_MULTICAST,
   IFLA_PROP_LIST,
   RTM_DELADDR,
   RTM_DELROUTE,
@@ -124,7 +126,7 @@ export class FakeKernel implements Kernel {
         const change = decodeLinkChange(m.buf, m.offset);
         const link = this.links.find((l) => l.index === change.index);
         if (!link) return fail('ENODEV');
-        const { mtu, name } = requestedAttrs(m);
+        const { mtu, name, alias } = requestedAttrs(m);
         // as do_setlink: the name first (refused while the link is up), then the flags
         if (name !== undefined && name !== link.name) {
           if (link.flags & IFF_UP) return fail('EBUSY');
@@ -134,7 +136,13 @@ export class FakeKernel implements Kernel {
           this.onRename?.(from, name);
         }
         if (change.mask & IFF_UP) link.flags = (link.flags & ~IFF_UP) | (change.flags & IFF_UP);
+        if (change.mask & IFF_MULTICAST) link.flags = (link.flags & ~IFF_MULTICAST) | (change.flags & IFF_MULTICAST);
         if (mtu !== undefined) link.mtu = mtu;
+        // an empty IFLA_IFALIAS removes the alias
+        if (alias !== undefined) {
+          if (alias === '') delete link.alias;
+          else link.alias = alias;
+        }
         return { ok: true };
       }
       case RTM_NEWLINKPROP: {
@@ -195,12 +203,13 @@ function decodeLinkChange(buf: Buffer, offset: number): { index: number; flags: 
   return { index: readU32(buf, offset + 4), flags: readU32(buf, offset + 8), mask: readU32(buf, offset + 12) };
 }
 
-function requestedAttrs(m: ReturnType<typeof parseMessages>[number]): { mtu?: number; name?: string } {
-  const out: { mtu?: number; name?: string } = {};
+function requestedAttrs(m: ReturnType<typeof parseMessages>[number]): { mtu?: number; name?: string; alias?: string } {
+  const out: { mtu?: number; name?: string; alias?: string } = {};
   const r = new AttrReader(m.buf, m.offset + 16, m.offset + m.length);
   while (r.next()) {
     if (r.type === IFLA_MTU) out.mtu = r.u32();
     if (r.type === IFLA_IFNAME) out.name = r.string();
+    if (r.type === IFLA_IFALIAS) out.alias = r.string();
   }
   return out;
 }

@@ -1,6 +1,8 @@
-// The bad-input corpus (test/fixtures/bad/*.yaml): every file is a realistic
-// machine config with one mistake (a few with two), headed by the diagnostics
-// netcfg must print for it:
+// The bad-input corpora: test/fixtures/bad/*.yaml (every file is a realistic
+// machine config with one mistake, a few with two) and
+// test/fixtures/bad-documents/*.yaml (configuration documents: each rule of
+// talos-multidoc.md, unknown kinds and fields, duplicates, conflicts). Each file
+// is headed by the diagnostics netcfg must print for it:
 //   # expect: LINE:COL PATH: MESSAGE-SUBSTRING     (LINE:COL is "-" when there is no position)
 // `netcfg apply` must refuse each one with exit code 2, print exactly those
 // errors at those positions, end with "nothing was changed", and leave the
@@ -12,7 +14,12 @@ import { describe, expect, it } from 'vitest';
 import { netcfg, type CliResult } from '../helpers/cli.js';
 import { createTestNet } from '../helpers/netns.js';
 
-const CORPUS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/bad');
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
+/** Each corpus and the least number of files it must have. */
+const CORPORA: ReadonlyArray<[string, number]> = [
+  ['bad', 40],
+  ['bad-documents', 30],
+];
 const CONCURRENCY = 4;
 
 interface Expectation {
@@ -30,7 +37,8 @@ interface CorpusFile {
 
 const EXPECT_LINE = /^# expect: (\d+:\d+|-) (\S+): (.+)$/;
 
-function readCorpus(): CorpusFile[] {
+function readCorpus(dir: string): CorpusFile[] {
+  const CORPUS = path.join(FIXTURES, dir);
   return fs
     .readdirSync(CORPUS)
     .filter((n) => n.endsWith('.yaml'))
@@ -62,46 +70,48 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return results;
 }
 
-const corpus = readCorpus();
+for (const [dir, least] of CORPORA) {
+  const corpus = readCorpus(dir);
 
-describe('bad-input corpus', () => {
-  it('has at least 40 files, each with a well-formed name and at least one expectation', () => {
-    expect(corpus.length).toBeGreaterThanOrEqual(40);
-    for (const c of corpus) {
-      expect(c.name, c.name).toMatch(/^\d{2}-[a-z0-9-]+\.yaml$/);
-      expect(c.expectations.length, `${c.name}: no "# expect:" lines`).toBeGreaterThan(0);
-    }
-  });
-
-  it('netcfg apply rejects every file with exactly the expected diagnostics and changes nothing', async () => {
-    const net = createTestNet();
-    const before = net.dump();
-
-    const results = await mapLimit(corpus, CONCURRENCY, async (c) => {
-      const r: CliResult = await netcfg(['apply', '--netns', net.ns, '--state-dir', net.stateDir, c.file]);
-      return { c, r, dump: net.dump() };
+  describe(`bad-input corpus ${dir}`, () => {
+    it(`has at least ${least} files, each with a well-formed name and at least one expectation`, () => {
+      expect(corpus.length).toBeGreaterThanOrEqual(least);
+      for (const c of corpus) {
+        expect(c.name, c.name).toMatch(/^\d{2}-[a-z0-9-]+\.yaml$/);
+        expect(c.expectations.length, `${c.name}: no "# expect:" lines`).toBeGreaterThan(0);
+      }
     });
 
-    for (const { c, r, dump } of results) {
-      const context = `${c.name}\n--- stderr ---\n${r.stderr}\n--- stdout ---\n${r.stdout}`;
-      expect.soft(r.exitCode, `exit code of ${context}`).toBe(2);
-      expect.soft(r.stdout, `stdout of ${context}`).toBe('');
+    it('netcfg apply rejects every file with exactly the expected diagnostics and changes nothing', async () => {
+      const net = createTestNet();
+      const before = net.dump();
 
-      const lines = r.stderr.split('\n').filter((l) => l !== '');
-      for (const e of c.expectations) {
-        const where = e.position === undefined ? c.file : `${c.file}:${e.position}`;
-        const prefix = `${where}: error: ${e.path}: `;
-        const found = lines.some((l) => l.startsWith(prefix) && l.slice(prefix.length).includes(e.message));
-        expect.soft(found, `missing "${prefix}...${e.message}..." in ${context}`).toBe(true);
+      const results = await mapLimit(corpus, CONCURRENCY, async (c) => {
+        const r: CliResult = await netcfg(['apply', '--netns', net.ns, '--state-dir', net.stateDir, c.file]);
+        return { c, r, dump: net.dump() };
+      });
+
+      for (const { c, r, dump } of results) {
+        const context = `${c.name}\n--- stderr ---\n${r.stderr}\n--- stdout ---\n${r.stdout}`;
+        expect.soft(r.exitCode, `exit code of ${context}`).toBe(2);
+        expect.soft(r.stdout, `stdout of ${context}`).toBe('');
+
+        const lines = r.stderr.split('\n').filter((l) => l !== '');
+        for (const e of c.expectations) {
+          const where = e.position === undefined ? c.file : `${c.file}:${e.position}`;
+          const prefix = `${where}: error: ${e.path}: `;
+          const found = lines.some((l) => l.startsWith(prefix) && l.slice(prefix.length).includes(e.message));
+          expect.soft(found, `missing "${prefix}...${e.message}..." in ${context}`).toBe(true);
+        }
+        // nothing beyond what the header announces
+        const errorLines = lines.filter((l) => l.startsWith(`${c.file}:`) && / error: /.test(l) && !l.includes('invalid configuration'));
+        expect.soft(errorLines.length, `number of error lines in ${context}`).toBe(c.expectations.length);
+        expect.soft(r.stderr.trimEnd().endsWith('nothing was changed'), `last line of ${context}`).toBe(true);
+        expect.soft(dump, `kernel state after ${c.name}`).toBe(before);
       }
-      // nothing beyond what the header announces
-      const errorLines = lines.filter((l) => l.startsWith(`${c.file}:`) && / error: /.test(l) && !l.includes('invalid configuration'));
-      expect.soft(errorLines.length, `number of error lines in ${context}`).toBe(c.expectations.length);
-      expect.soft(r.stderr.trimEnd().endsWith('nothing was changed'), `last line of ${context}`).toBe(true);
-      expect.soft(dump, `kernel state after ${c.name}`).toBe(before);
-    }
 
-    expect(net.dump()).toBe(before);
-    expect(fs.existsSync(net.stateDir), 'the state directory was created').toBe(false);
-  }, 180_000); // one netcfg process per file (over 80): minutes on a loaded 2-core machine
-});
+      expect(net.dump()).toBe(before);
+      expect(fs.existsSync(net.stateDir), 'the state directory was created').toBe(false);
+    }, 240_000); // one CLI process per file, four at a time
+  });
+}

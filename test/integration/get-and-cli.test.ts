@@ -62,9 +62,16 @@ describe('netcfg command line', () => {
   it('prints a JSON Schema of the config for editors', async () => {
     const r = await netcfg(['schema']);
     expect(r.exitCode).toBe(0);
-    const schema = JSON.parse(r.stdout) as { $schema: string; properties: { machine: { properties: { network: { properties: Record<string, unknown> } } } } };
+    type Doc = { title: string; properties: Record<string, { const?: string }> & { machine?: { properties: { network: { properties: Record<string, unknown> } } } } };
+    const schema = JSON.parse(r.stdout) as { $schema: string; anyOf: Doc[] };
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
-    const network = schema.properties.machine.properties.network.properties;
+    // each document of the stream: the v1alpha1 machine config, or a document kind told apart by `kind`
+    const [machine, ...documents] = schema.anyOf;
+    expect(documents.map((d) => d.title)).toContain('LinkConfig');
+    expect(documents).toHaveLength(30);
+    for (const d of documents) expect(d.properties.kind?.const).toBe(d.title);
+    expect(Object.keys(documents.find((d) => d.title === 'BondConfig')!.properties)).toContain('xmitHashPolicy');
+    const network = machine!.properties.machine!.properties.network.properties;
     expect(Object.keys(network).sort()).toEqual(['disableSearchDomain', 'extraHostEntries', 'hostname', 'interfaces', 'kubespan', 'nameservers', 'searchDomains']);
     expect(JSON.stringify(network.interfaces)).toContain('"deviceSelector"');
     expect(JSON.stringify(network.interfaces)).toContain('"vlanId"');

@@ -143,3 +143,43 @@ describe('predictable names on virtio NICs', () => {
     expect(LANE_NICS.map((n) => linkOf(n).ifname)).toEqual(['ens5', 'ens6f0', 'ens6f1', 'eno7']);
   });
 });
+
+describe('LinkAliasConfig on the virtio NICs', () => {
+  const doc = (kind: string, body: string) => `apiVersion: v1alpha1\nkind: ${kind}\n${body}`;
+  const aliasOf = (nic: LaneNic) => linkOf(nic).ifalias as string | undefined;
+
+  it('a CEL selector on the permanent MAC picks the right NIC, a %d pattern numbers the others in MAC order, and config names links by alias', async () => {
+    const config = [
+      doc('LinkAliasConfig', 'name: uplink\nselector:\n  match: mac(link.permanent_addr) == "52:54:00:ab:cd:07"\n'),
+      doc('LinkAliasConfig', 'name: lan%d\nselector:\n  match: glob("52:54:00:12:34:*", mac(link.permanent_addr)) && link.driver == "virtio_net"\n'),
+      doc('LinkConfig', 'name: uplink\naddresses:\n  - address: 10.20.0.1/24\n'),
+      doc('LinkConfig', 'name: lan1\naddresses:\n  - address: 10.21.0.1/24\n'),
+    ].join('---\n');
+    const r = await apply(config, ['-o', 'json']);
+    const report = JSON.parse(r.stdout) as { errors: string[]; pending: string[] };
+    expect(report.errors).toEqual([]);
+    expect(report.pending).toEqual([]);
+    const [n5, n6, n61, n7] = LANE_NICS as [LaneNic, LaneNic, LaneNic, LaneNic];
+    expect([aliasOf(n5), aliasOf(n6), aliasOf(n61), aliasOf(n7)]).toEqual(['lan0', 'lan1', 'lan2', 'uplink']);
+    expect(globals(linkOf(n7).ifname as string)).toEqual(['10.20.0.1/24']);
+    expect(globals(linkOf(n6).ifname as string)).toEqual(['10.21.0.1/24']);
+    for (const nic of [n5, n61]) expect(globals(linkOf(nic).ifname as string), nic.id).toEqual([]);
+
+    const again = await apply(config, ['-o', 'json']);
+    expect(JSON.parse(again.stdout).summary.netlinkWrites).toBe(0);
+
+    // gone from the config: the aliases netcfg set are cleared, the addresses removed
+    await apply('machine: {}\n');
+    for (const nic of LANE_NICS) {
+      expect(aliasOf(nic), nic.id).toBeUndefined();
+      expect(globals(linkOf(nic).ifname as string), nic.id).toEqual([]);
+    }
+  });
+
+  it('a selector that does not compile is refused before anything changes', async () => {
+    const bad = file('bad-alias.yaml', doc('LinkAliasConfig', 'name: uplink\nselector:\n  match: link.mac == "52:54:00:ab:cd:07"\n'));
+    const r = await netcfgIn(['apply', '--state-dir', stateDir, '--etc-dir', path.join(dir, 'etc'), '--cmdline', cmdline, bad]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("LinkAliasConfig/uplink: selector.match: link selector is invalid: ERROR: <input>:1:5: undefined field 'mac'");
+  });
+});

@@ -1,6 +1,6 @@
 // Controllers against the in-memory kernel: the ownership rules without root.
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
+import { configSet, parseConfig } from '../../src/config/load.js';
 import { applyOnce, configRuntime } from '../../src/engine.js';
 import { NS } from '../../src/resources/resource.js';
 import { T } from '../../src/resources/network/types.js';
@@ -11,7 +11,7 @@ import { MemoryState } from '../helpers/memory-state.js';
 import { FakeKernel } from '../helpers/fake-kernel.js';
 
 function config(yaml: string) {
-  return parseConfig('test.yaml', yaml).config;
+  return configSet(parseConfig('test.yaml', yaml));
 }
 
 const base = `

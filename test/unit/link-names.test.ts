@@ -2,7 +2,7 @@
 // LinkStatus (hw/hardware.ts), on fixture sysfs trees and the in-memory kernel.
 import { describe, expect, it } from 'vitest';
 import { parseCmdline } from '../../src/config/cmdline.js';
-import { parseConfig } from '../../src/config/load.js';
+import { configSet, parseConfig } from '../../src/config/load.js';
 import { planNames } from '../../src/controllers/spec/link-name-plan.js';
 import { applyOnce, statusRuntime } from '../../src/engine.js';
 import { readHardware, type Ethtool, type HardwareSource } from '../../src/hw/hardware.js';
@@ -49,7 +49,7 @@ function machine(options: { up?: boolean; nameAssignType?: number } = {}) {
 
 /** An empty string is "no config": nothing but the default layer. */
 function config(yaml: string) {
-  return parseConfig('test.yaml', yaml || 'machine: {}\n').config;
+  return configSet(parseConfig('test.yaml', yaml || 'machine: {}\n'));
 }
 
 const noEthtool: Ethtool = {

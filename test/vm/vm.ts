@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Modules the guest loads (dependencies are added from modinfo). */
-export const GUEST_MODULES = ['virtio_pci', 'virtio_net', '9pnet_virtio', '9p', 'bonding', '8021q', 'bridge', 'wireguard', 'dummy', 'veth'];
+export const GUEST_MODULES = ['virtio_pci', 'virtio_net', '9pnet_virtio', '9p', 'bonding', '8021q', 'bridge', 'wireguard', 'dummy', 'veth', 'vrf'];
 
 export class VmUnavailableError extends Error {}
 

@@ -1,6 +1,6 @@
 // Rules that look across the whole config (spec §1.1): VIPs only on control
 // planes, a link in at most one bond or bridge, members without addressing,
-// KubeSpan needing discovery, discovery needing the cluster identity.
+// discovery needing the cluster identity.
 import type { z } from 'zod';
 import type { DeviceConfig } from './network.js';
 import { MACHINE_TYPES } from './machine.js';
@@ -68,12 +68,9 @@ export function crossRules(raw: unknown, ctx: z.RefinementCtx): void {
     }
   });
 
-  const kubespan = obj(obj(obj(config.machine)?.network)?.kubespan);
   const cluster = obj(config.cluster);
   const discovery = obj(cluster?.discovery);
-  if (kubespan?.enabled === true && discovery?.enabled !== true) {
-    add(['machine', 'network', 'kubespan', 'enabled'], 'KubeSpan needs cluster discovery: set cluster.discovery.enabled: true');
-  }
+  // KubeSpan needing discovery is a whole-config check: a DiscoveryServiceConfig document counts (documents/assemble.ts)
   if (discovery?.enabled === true && obj(obj(discovery.registries)?.service)?.disabled !== true) {
     if (!cluster?.id) add(['cluster', 'discovery'], 'the discovery service registry needs cluster.id');
     if (!cluster?.secret) add(['cluster', 'discovery'], 'the discovery service registry needs cluster.secret');

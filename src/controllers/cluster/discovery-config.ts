@@ -1,13 +1,17 @@
-// DiscoveryConfigController: config/DiscoveryConfig `cluster` from the v1alpha1
-// config (Talos controllers/cluster/config.go): cluster.discovery (the service
-// registry; the deprecated Kubernetes one is noted, not run), cluster.id and
-// cluster.secret, machine.type, the proxy settings of machine.env (over
-// talos.environment= on the kernel command line), and PEM certificates that
-// machine.files adds to the CA bundle. The multi-document sources
-// (DiscoveryServiceConfig, DiscoveryIdentityConfig) come here later.
+// DiscoveryConfigController: config/DiscoveryConfig `cluster` (Talos
+// controllers/cluster/config.go): the services (v1alpha1 cluster.discovery as
+// "legacy" when it yields one, else every DiscoveryServiceConfig document), the
+// identity (cluster.id/secret when set, else the DiscoveryIdentityConfig), the
+// deprecated Kubernetes registry (noted, not run), machine.type, the proxy
+// settings of machine.env (over talos.environment= on the kernel command
+// line), and PEM certificates that machine.files adds to the CA bundle.
+// Unlike Talos (which needs a v1alpha1 document for it, being incomplete for
+// boot otherwise), documents alone configure discovery: netcfg has no
+// maintenance mode.
 import type { CmdlineNetwork } from '../../config/cmdline.js';
-import { CA_BUNDLE_PATHS, DEFAULT_DISCOVERY_ENDPOINT, type MachineConfig } from '../../config/schema.js';
-import { normalizeEndpoint } from '../../discovery/endpoint-url.js';
+import { CA_BUNDLE_PATHS, type MachineConfig } from '../../config/schema.js';
+import { ConfigContainer } from '../../config/container.js';
+import { DocumentsInput, configContainer } from '../config/documents.js';
 import { NS } from '../../resources/resource.js';
 import { T } from '../../resources/network/types.js';
 import { CLUSTER_NS, CT, type DiscoveryConfigSpec, type DiscoveryServiceEndpoint } from '../../resources/cluster/types.js';
@@ -23,16 +27,11 @@ function envValue(env: Record<string, string>, name: string): string {
   return env[name.toUpperCase()] ?? env[name] ?? '';
 }
 
-export function discoveryConfigFrom(config: MachineConfig | undefined, cmdline: CmdlineNetwork | undefined): DiscoveryConfigSpec {
+export function discoveryConfigFrom(config: MachineConfig | undefined, cmdline: CmdlineNetwork | undefined, container = new ConfigContainer(config, [])): DiscoveryConfigSpec {
   const discovery = config?.cluster?.discovery;
   const on = discovery?.enabled === true;
-  const service = discovery?.registries?.service;
-  const services: DiscoveryServiceEndpoint[] = [];
-  if (on && service?.disabled !== true) {
-    const url = service?.endpoint ?? DEFAULT_DISCOVERY_ENDPOINT;
-    const t = normalizeEndpoint(url);
-    services.push({ name: 'legacy', url, endpoint: t.endpoint, insecure: t.insecure });
-  }
+  const services: DiscoveryServiceEndpoint[] = container.discoveryServices();
+  const identity = container.discoveryIdentity();
   const kubernetes = discovery?.registries?.kubernetes;
   const env = { ...(cmdline?.environment ?? {}), ...(config?.machine?.env ?? {}) };
   const extraCAs = (config?.machine?.files ?? [])
@@ -46,8 +45,8 @@ export function discoveryConfigFrom(config: MachineConfig | undefined, cmdline: 
   return {
     enabled: services.length > 0,
     services,
-    clusterId: config?.cluster?.id ?? '',
-    clusterSecret: config?.cluster?.secret ?? '',
+    clusterId: identity?.clusterId ?? '',
+    clusterSecret: identity?.clusterSecret ?? '',
     kubernetesRegistry: on && kubernetes !== undefined && kubernetes.disabled !== true,
     proxy: { httpsProxy: envValue(env, 'https_proxy'), httpProxy: envValue(env, 'http_proxy'), noProxy: envValue(env, 'no_proxy') },
     extraCAs,
@@ -58,11 +57,11 @@ export function discoveryConfigFrom(config: MachineConfig | undefined, cmdline: 
 
 export class DiscoveryConfigController implements Controller {
   readonly name = 'DiscoveryConfigController';
-  readonly inputs = [MachineConfigInput, { namespace: NS.config, type: T.Cmdline }];
+  readonly inputs = [MachineConfigInput, DocumentsInput, { namespace: NS.config, type: T.Cmdline }];
   readonly outputs = [{ namespace: CLUSTER_NS.config, type: CT.DiscoveryConfig, kind: 'exclusive' as const }];
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const cmdline = ctx.get<CmdlineNetwork>(NS.config, T.Cmdline, CMDLINE_ID)?.spec;
-    ctx.put(CLUSTER_NS.config, CT.DiscoveryConfig, DISCOVERY_CONFIG_ID, discoveryConfigFrom(machineConfig(ctx), cmdline));
+    ctx.put(CLUSTER_NS.config, CT.DiscoveryConfig, DISCOVERY_CONFIG_ID, discoveryConfigFrom(machineConfig(ctx), cmdline, configContainer(ctx)));
   }
 }

@@ -8,6 +8,9 @@ import { syncOutputs } from '../sync.js';
 import { CmdlineInput, cmdline, ignoredLinks } from './cmdline.js';
 import { vlanLinkName } from '../../config/cmdline.js';
 import { DeviceConfigInput, MachineConfigInput, configuredDevices, ignoredInConfig, machineConfig } from './machine-config.js';
+import { DocumentsInput, configContainer } from './documents.js';
+import type { CommonLinkConfig } from '../../config/documents/common.js';
+import { parsePrefix } from '../../net/ip.js';
 
 /** Each device and VLAN with the link it configures and its address texts. */
 function addressBlocks(ctx: ReconcileContext) {
@@ -21,9 +24,19 @@ function addressBlocks(ctx: ReconcileContext) {
   return out;
 }
 
+/** Every link document's common block (a veth's peer too) with the link name as written and the document. */
+export function documentBlocks(c: import('../../config/container.js').ConfigContainer): Array<[string, CommonLinkConfig, string]> {
+  const out: Array<[string, CommonLinkConfig, string]> = [];
+  for (const d of c.linkDocuments()) {
+    out.push([d.name, d.spec, d.id]);
+    if (d.kind === 'VethConfig' && d.spec.peer?.name) out.push([d.spec.peer.name, d.spec.peer, d.id]);
+  }
+  return out;
+}
+
 export class AddressConfigController implements Controller {
   readonly name = 'AddressConfigController';
-  readonly inputs = [MachineConfigInput, CmdlineInput, DeviceConfigInput];
+  readonly inputs = [MachineConfigInput, CmdlineInput, DeviceConfigInput, DocumentsInput];
   readonly outputs = [{ namespace: NS.networkConfig, type: T.AddressSpec, kind: 'shared' as const }];
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
@@ -31,6 +44,7 @@ export class AddressConfigController implements Controller {
     const ignored = ignoredLinks(ctx, ignoredInConfig(config));
     const desired = new Map<string, AddressSpec>();
     const add = (spec: AddressSpec): void => {
+      spec.source ??= spec.layer === 'configuration' ? 'v1alpha1' : spec.layer;
       if (!ignored.has(spec.linkName)) desired.set(layeredId(spec.layer, addressId(spec)), spec);
     };
     add({ address: '127.0.0.1/8', linkName: 'lo', family: 'inet4', scope: 'host', flags: 'permanent', announceWithARP: false, priority: 0, layer: 'default' });
@@ -52,6 +66,15 @@ export class AddressConfigController implements Controller {
           layer: 'configuration',
         };
         add(spec);
+      }
+    }
+    // documents (not filtered by `ignore`): the link name as written; the same ID replaces the v1alpha1 spec
+    for (const [link, c, source] of documentBlocks(configContainer(ctx))) {
+      for (const a of c.addresses ?? []) {
+        const prefix = a.address ? parsePrefix(a.address) : undefined;
+        if (!prefix) continue; // rejected by validation
+        const spec: AddressSpec = { address: formatPrefix(prefix), linkName: link, family: prefix.family, scope: 'global', flags: 'permanent', announceWithARP: false, priority: a.routePriority ?? 0, layer: 'configuration', source };
+        desired.set(layeredId('configuration', addressId(spec)), spec);
       }
     }
     syncOutputs(ctx, this.name, NS.networkConfig, T.AddressSpec, desired);

@@ -13,6 +13,8 @@ import { linkRule } from '../merge/rules.js';
 import { syncOutputs } from '../sync.js';
 import { CmdlineInput, cmdline, ignoredLinks } from './cmdline.js';
 import { DeviceConfigInput, MachineConfigInput, configuredDevices, ignoredInConfig, machineConfig } from './machine-config.js';
+import { DocumentsInput, configContainer } from './documents.js';
+import { applyLinkDocuments } from './link-documents.js';
 
 export function physicalLink(name: string, layer: ConfigLayer, mtu = 0): LinkSpec {
   return { name, logical: false, up: true, mtu, kind: '', type: 'ether', layer };
@@ -106,7 +108,7 @@ export function deviceLinks(device: DeviceConfig & { interface: string }, layer:
 
 export class LinkConfigController implements Controller {
   readonly name = 'LinkConfigController';
-  readonly inputs = [MachineConfigInput, CmdlineInput, DeviceConfigInput];
+  readonly inputs = [MachineConfigInput, CmdlineInput, DeviceConfigInput, DocumentsInput];
   readonly outputs = [{ namespace: NS.networkConfig, type: T.LinkSpec, kind: 'shared' as const }];
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
@@ -115,6 +117,7 @@ export class LinkConfigController implements Controller {
     const desired = new Map<string, LinkSpec>();
     const add = (spec: LinkSpec): void => {
       if (ignored.has(spec.name)) return;
+      spec.source ??= spec.layer === 'configuration' ? 'v1alpha1' : spec.layer;
       const id = layeredId(spec.layer, spec.name);
       const previous = desired.get(id);
       // the same link in several blocks of one layer: later non-zero fields win, as across layers
@@ -131,6 +134,11 @@ export class LinkConfigController implements Controller {
       add({ ...physicalLink(vlan.name, 'cmdline'), logical: true, kind: 'vlan', parentName: vlan.parent, vlan: { vlanID: vlan.vlanId, vlanProtocol: '802.1q' } });
     }
     for (const { device } of configuredDevices(ctx)) for (const spec of deviceLinks(device, 'configuration')) add(spec);
+    // documents after the v1alpha1 devices, on the same entries (not filtered by `ignore`)
+    const configured = new Map<string, LinkSpec>();
+    for (const spec of desired.values()) if (spec.layer === 'configuration') configured.set(spec.name, { ...spec });
+    applyLinkDocuments(configured, configContainer(ctx));
+    for (const spec of configured.values()) desired.set(layeredId('configuration', spec.name), spec);
     syncOutputs(ctx, this.name, NS.networkConfig, T.LinkSpec, desired);
   }
 }

@@ -2,6 +2,7 @@
 // ip=<dev>:dhcp on the kernel command line), VIPs. The operators themselves run
 // in a later netcfg version; the specs are carried now.
 import { vlanLinkName } from '../../config/cmdline.js';
+import { canonicalIP } from '../../net/ip.js';
 import type { DHCPOptionsConfig, VIPConfig } from '../../config/schema.js';
 import { NS } from '../../resources/resource.js';
 import { layeredId } from '../../resources/network/ids.js';
@@ -11,6 +12,9 @@ import { syncOutputs } from '../sync.js';
 import { DEFAULT_ROUTE_METRIC } from './route-config.js';
 import { CmdlineInput, cmdline, ignoredLinks } from './cmdline.js';
 import { DeviceConfigInput, MachineConfigInput, configuredDevices, ignoredInConfig, machineConfig } from './machine-config.js';
+import { DocumentsInput, configContainer } from './documents.js';
+import { LinkResolver } from '../link-resolver.js';
+import type { LinkStatus } from '../../resources/network/types.js';
 
 export function operatorId(s: Pick<OperatorSpec, 'operator' | 'linkName' | 'vip'>): string {
   return s.operator === 'vip' ? `vip/${s.linkName}/${s.vip?.ip ?? ''}` : `${s.operator}/${s.linkName}`;
@@ -33,7 +37,7 @@ function vip(link: string, v: VIPConfig): OperatorSpec {
 
 export class OperatorConfigController implements Controller {
   readonly name = 'OperatorConfigController';
-  readonly inputs = [MachineConfigInput, CmdlineInput, DeviceConfigInput];
+  readonly inputs = [MachineConfigInput, CmdlineInput, DeviceConfigInput, DocumentsInput, { namespace: NS.network, type: T.LinkStatus }];
   readonly outputs = [{ namespace: NS.networkConfig, type: T.OperatorSpec, kind: 'shared' as const }];
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
@@ -41,6 +45,7 @@ export class OperatorConfigController implements Controller {
     const ignored = ignoredLinks(ctx, ignoredInConfig(config));
     const desired = new Map<string, OperatorSpec>();
     const add = (spec: OperatorSpec): void => {
+      spec.source ??= spec.layer === 'configuration' ? 'v1alpha1' : spec.layer;
       if (!ignored.has(spec.linkName)) desired.set(layeredId(spec.layer, operatorId(spec)), spec);
     };
     for (const link of cmdline(ctx)?.dhcp4 ?? []) {
@@ -54,6 +59,40 @@ export class OperatorConfigController implements Controller {
         if (v.dhcp === true) dhcp(link, v.dhcpOptions, 'configuration').forEach(add);
         if (v.vip) add(vip(link, v.vip));
       }
+    }
+    // documents, after v1alpha1 (the same operator ID is the document's); link names resolved through aliases and altnames
+    const c = configContainer(ctx);
+    const resolver = new LinkResolver(ctx.list<LinkStatus>(NS.network, T.LinkStatus).map((r) => ({ ...r.spec, name: r.metadata.id })));
+    const resolve = (name: string) => resolver.resolve(name)?.name ?? name;
+    const put = (spec: OperatorSpec) => desired.set(layeredId('configuration', operatorId(spec)), spec);
+    for (const d of c.ofKind('DHCPv4Config')) {
+      const o = d.spec;
+      const duid = o.clientIdentifier === 'duid' && o.duidRaw ? { duidRawHex: o.duidRaw.replaceAll(':', '').toLowerCase() } : {};
+      put({
+        operator: 'dhcp4',
+        linkName: resolve(d.name),
+        requireUp: true,
+        dhcp4: { routeMetric: o.routeMetric || DEFAULT_ROUTE_METRIC, skipHostnameRequest: o.ignoreHostname === true, clientIdentifier: o.clientIdentifier ?? 'mac', skipRoutes: o.ignoreRoutes === true, ...duid },
+        layer: 'configuration',
+        source: d.id,
+      });
+    }
+    for (const d of c.ofKind('DHCPv6Config')) {
+      const o = d.spec;
+      const duid = o.clientIdentifier === 'duid' && o.duidRaw ? o.duidRaw.replaceAll(':', '').toLowerCase() : '';
+      put({
+        operator: 'dhcp6',
+        linkName: resolve(d.name),
+        requireUp: true,
+        dhcp6: { routeMetric: o.routeMetric || DEFAULT_ROUTE_METRIC, skipHostnameRequest: o.ignoreHostname === true, duid, clientIdentifier: o.clientIdentifier ?? 'mac' },
+        layer: 'configuration',
+        source: d.id,
+      });
+    }
+    for (const d of c.ofKind('Layer2VIPConfig', 'HCloudVIPConfig')) {
+      const vip: OperatorSpec['vip'] = { ip: canonicalIP(d.name) ?? d.name, gratuitousARP: d.kind === 'Layer2VIPConfig' };
+      if (d.kind === 'HCloudVIPConfig') vip.hcloudToken = d.spec.apiToken ?? '';
+      put({ operator: 'vip', linkName: resolve(d.spec.link ?? ''), requireUp: true, vip, layer: 'configuration', source: d.id });
     }
     syncOutputs(ctx, this.name, NS.networkConfig, T.OperatorSpec, desired);
   }

@@ -11,6 +11,10 @@ import { syncOutputs } from '../sync.js';
 import { CmdlineInput, cmdline, ignoredLinks } from './cmdline.js';
 import { vlanLinkName } from '../../config/cmdline.js';
 import { DeviceConfigInput, MachineConfigInput, configuredDevices, ignoredInConfig, machineConfig } from './machine-config.js';
+import { DocumentsInput, configContainer } from './documents.js';
+import { documentBlocks } from './address-config.js';
+import type { RouteConfig as DocumentRoute } from '../../config/documents/common.js';
+import { parseIP } from '../../net/ip.js';
 
 export const DEFAULT_ROUTE_METRIC = 1024;
 
@@ -51,9 +55,34 @@ export function routeSpecFromConfig(route: RouteConfig, linkName: string, ips = 
   };
 }
 
+/** A document route as a RouteSpec (§2.3): no destination is the default route of the gateway's family. */
+export function routeSpecFromDocument(route: DocumentRoute, linkName: string, source: string, ips = new CanonicalIPs()): RouteSpec {
+  const dstPrefix = route.destination ? parsePrefix(route.destination) : undefined;
+  const gateway = route.gateway ? ips.get(route.gateway) : '';
+  const family = dstPrefix?.family === 'inet6' || gateway.includes(':') ? 'inet6' : 'inet4';
+  const isDefault = !dstPrefix || dstPrefix.bits === 0;
+  const loopback = dstPrefix !== undefined && !isDefault && (dstPrefix.family === 'inet4' ? dstPrefix.bytes[0] === 127 : parseIP('::1')!.bytes.every((b, i) => b === dstPrefix.bytes[i]));
+  return {
+    family,
+    dst: isDefault ? '' : formatPrefix(dstPrefix),
+    src: route.source ? ips.get(route.source) : '',
+    gateway,
+    outLinkName: linkName,
+    table: route.table === undefined ? 'main' : RoutingTable.name(route.table),
+    priority: route.metric || DEFAULT_ROUTE_METRIC,
+    scope: gateway === '' && !isDefault ? 'link' : loopback ? 'host' : 'global',
+    type: dstPrefix && !isDefault && isMulticast(dstPrefix) ? 'multicast' : 'unicast',
+    flags: '',
+    protocol: 'static',
+    mtu: route.mtu ?? 0,
+    layer: 'configuration',
+    source,
+  };
+}
+
 export class RouteConfigController implements Controller {
   readonly name = 'RouteConfigController';
-  readonly inputs = [MachineConfigInput, CmdlineInput, DeviceConfigInput];
+  readonly inputs = [MachineConfigInput, CmdlineInput, DeviceConfigInput, DocumentsInput];
   readonly outputs = [{ namespace: NS.networkConfig, type: T.RouteSpec, kind: 'shared' as const }];
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
@@ -86,9 +115,41 @@ export class RouteConfigController implements Controller {
         if (ignored.has(link)) continue;
         for (const route of routes) {
           const spec = routeSpecFromConfig(route, link, ips);
-          if (spec) desired.set(layeredId('configuration', routeId(spec)), spec);
+          if (spec) {
+            spec.source = 'v1alpha1';
+            desired.set(layeredId('configuration', routeId(spec)), spec);
+          }
         }
       }
+    }
+    // documents after v1alpha1: an identical route ID is the document's
+    const c = configContainer(ctx);
+    for (const [link, block, source] of documentBlocks(c)) {
+      for (const route of block.routes ?? []) {
+        const spec = routeSpecFromDocument(route, link, source, ips);
+        desired.set(layeredId('configuration', routeId(spec)), spec);
+      }
+    }
+    for (const d of c.ofKind('BlackholeRouteConfig')) {
+      const dst = parsePrefix(d.name);
+      if (!dst) continue;
+      const spec: RouteSpec = {
+        family: dst.family,
+        dst: dst.bits === 0 ? '' : dst.family === 'inet4' ? d.name : formatPrefix(dst),
+        src: '',
+        gateway: '',
+        outLinkName: dst.family === 'inet6' ? 'lo' : '',
+        table: 'main',
+        priority: d.spec.metric || DEFAULT_ROUTE_METRIC,
+        scope: 'global',
+        type: 'blackhole',
+        flags: '',
+        protocol: 'static',
+        mtu: 0,
+        layer: 'configuration',
+        source: d.id,
+      };
+      desired.set(layeredId('configuration', routeId(spec)), spec);
     }
     syncOutputs(ctx, this.name, NS.networkConfig, T.RouteSpec, desired);
   }

@@ -19,7 +19,8 @@ import {
   type ResolverStatus,
 } from '../../resources/network/types.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
-import { MachineConfigInput, machineConfig } from '../config/machine-config.js';
+import { MachineConfigInput } from '../config/machine-config.js';
+import { DocumentsInput, configContainer } from '../config/documents.js';
 import { lineDiff, renderHosts, renderResolvConf } from './render.js';
 import { digest, ensureDir, firstMissingDir, readOrNull, removeEmptyDir, removeFile, writeFile } from './write.js';
 import { compareText } from '../../util/compare.js';
@@ -41,6 +42,7 @@ export class EtcFileController implements Controller {
   readonly name = 'EtcFileController';
   readonly inputs = [
     MachineConfigInput,
+    DocumentsInput,
     { namespace: NS.network, type: T.ResolverStatus },
     { namespace: NS.network, type: T.ResolverSpec },
     { namespace: NS.network, type: T.HostnameStatus },
@@ -60,14 +62,16 @@ export class EtcFileController implements Controller {
   ) {}
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
-    const config = machineConfig(ctx);
     const wanted = new Map<string, string>();
     const resolver = ctx.get<ResolverSpec>(NS.network, T.ResolverSpec, 'resolvers');
     const resolverStatus = ctx.get<ResolverStatus>(NS.network, T.ResolverStatus, 'resolvers')?.spec;
     if (resolver && resolver.metadata.phase === 'running' && resolver.spec.layer !== 'default' && resolverStatus) {
       wanted.set('resolv.conf', renderResolvConf(resolverStatus));
     }
-    const extra = (config?.machine?.network?.extraHostEntries ?? []).map((e) => ({ ip: e.ip, aliases: e.aliases }));
+    // machine.network.extraHostEntries first, then every StaticHostConfig
+    const extra = configContainer(ctx)
+      .staticHosts()
+      .map((e) => ({ ip: e.ip, aliases: e.aliases }));
     const hostnameSpec = ctx.get<HostnameSpec>(NS.network, T.HostnameSpec, 'hostname');
     if ((hostnameSpec && hostnameSpec.metadata.phase === 'running') || extra.length > 0) {
       // the configured names (also where netcfg may not set them: another namespace's hosts file still names it so)

@@ -6,7 +6,9 @@ export const MAXNS = 3;
 
 export function renderResolvConf(status: ResolverStatus): string {
   let out = '';
-  for (const server of status.dnsServers.slice(0, MAXNS)) out += `nameserver ${server}\n`;
+  // DNS over TLS/HTTPS servers are for a local resolver, not for resolv(5)
+  const encrypted = new Set((status.encrypted ?? []).map((e) => e.addr));
+  for (const server of status.dnsServers.filter((s) => !encrypted.has(s)).slice(0, MAXNS)) out += `nameserver ${server}\n`;
   if (status.searchDomains.length > 0) out += `\nsearch ${status.searchDomains.join(' ')}\n`;
   return out;
 }

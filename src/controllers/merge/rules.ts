@@ -4,6 +4,13 @@ import { T, type AddressSpec, type HostnameSpec, type LinkSpec, type OperatorSpe
 import { operatorId } from '../config/operator-config.js';
 import { MergeController, type MergeRule } from './merge.js';
 
+/** "v1alpha1, LinkConfig/eth0": every source that contributed, once each. */
+export function joinSources(a: string | undefined, b: string | undefined): string | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return [...new Set([...a.split(', '), ...b.split(', ')])].join(', ');
+}
+
 /** Links: a higher layer overrides a field only with a non-zero value. */
 export const linkRule: MergeRule<LinkSpec> = {
   type: T.LinkSpec,
@@ -15,6 +22,8 @@ export const linkRule: MergeRule<LinkSpec> = {
       (out as unknown as Record<string, unknown>)[k] = v;
     }
     out.layer = higher.layer;
+    const sources = joinSources(lower.source, higher.source);
+    if (sources !== undefined) out.source = sources;
     return out;
   },
 };
@@ -57,20 +66,20 @@ export const resolverRule: MergeRule<ResolverSpec> = {
   id: () => 'resolvers',
   merge(lower, higher) {
     if (higher.layer === lower.layer) {
-      return {
+      return withProtocols(lower, higher, {
         dnsServers: union(lower.dnsServers, higher.dnsServers),
         searchDomains: union(lower.searchDomains, higher.searchDomains),
         searchDomainsOverridden: lower.searchDomainsOverridden || higher.searchDomainsOverridden,
         layer: higher.layer,
-      };
+      });
     }
     if (higher.layer === 'configuration') {
-      return {
+      return withProtocols(lower, higher, {
         dnsServers: higher.dnsServers.length > 0 ? higher.dnsServers : lower.dnsServers,
         searchDomains: higher.searchDomainsOverridden ? higher.searchDomains : union(lower.searchDomains, higher.searchDomains),
         searchDomainsOverridden: higher.searchDomainsOverridden,
         layer: higher.layer,
-      };
+      });
     }
     let servers = higher.dnsServers;
     if (servers.length === 0) servers = lower.dnsServers;
@@ -79,14 +88,23 @@ export const resolverRule: MergeRule<ResolverSpec> = {
       const keep6 = !servers.some(isV6) ? lower.dnsServers.filter(isV6) : [];
       servers = [...servers, ...keep4, ...keep6];
     }
-    return {
+    return withProtocols(lower, higher, {
       dnsServers: servers,
       searchDomains: union(higher.searchDomains, lower.searchDomains),
       searchDomainsOverridden: lower.searchDomainsOverridden,
       layer: higher.layer,
-    };
+    });
   },
 };
+
+/** The merged servers keep their protocols (DoT/DoH entries of either side) and the merged sources. */
+function withProtocols(lower: ResolverSpec, higher: ResolverSpec, merged: ResolverSpec): ResolverSpec {
+  const encrypted = [...(higher.encrypted ?? []), ...(lower.encrypted ?? [])].filter((e, i, all) => merged.dnsServers.includes(e.addr) && all.findIndex((x) => x.addr === e.addr) === i);
+  if (encrypted.length > 0) merged.encrypted = encrypted;
+  const source = joinSources(lower.source, higher.source);
+  if (source !== undefined) merged.source = source;
+  return merged;
+}
 
 /** Operators: union by operator ID; the higher layer wins. */
 export const operatorRule: MergeRule<OperatorSpec> = {
@@ -99,7 +117,15 @@ export const operatorRule: MergeRule<OperatorSpec> = {
 export const timeServerRule: MergeRule<TimeServerSpec> = {
   type: T.TimeServerSpec,
   id: () => 'timeservers',
-  merge: (lower, higher) => (higher.layer === lower.layer ? { ntpServers: union(lower.ntpServers, higher.ntpServers), layer: higher.layer } : higher),
+  merge(lower, higher) {
+    if (higher.layer !== lower.layer) return higher;
+    // the same layer: lists concatenated, NTS only if both ask for it
+    const out: TimeServerSpec = { ntpServers: union(lower.ntpServers, higher.ntpServers), layer: higher.layer };
+    if (lower.useNTS !== undefined || higher.useNTS !== undefined) out.useNTS = (lower.useNTS ?? false) && (higher.useNTS ?? false);
+    const source = joinSources(lower.source, higher.source);
+    if (source !== undefined) out.source = source;
+    return out;
+  },
 };
 
 type AnySpec = LinkSpec | AddressSpec | RouteSpec | HostnameSpec | ResolverSpec | OperatorSpec | TimeServerSpec;

@@ -57,10 +57,12 @@ function deleteRequest(r: AddressRecord, index: number): Request {
 
 export class AddressSpecController implements Controller {
   readonly name = 'AddressSpecController';
+  // AppliedAlias: a link got the alias config names it by
   readonly inputs = [
     { namespace: NS.network, type: T.AddressSpec },
     { namespace: NS.network, type: T.LinkStatus },
     { namespace: NS.network, type: T.AddressStatus },
+    { namespace: NS.state, type: T.AppliedAlias },
   ];
   readonly outputs = [{ namespace: NS.state, type: T.AppliedAddress, kind: 'exclusive' as const }];
   /** Addresses go on links as they are after the link controller's pass, seen through fresh statuses. */

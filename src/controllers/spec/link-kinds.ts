@@ -5,6 +5,7 @@ import { formatIP, networkOf, parseIP, parsePrefix, formatPrefix } from '../../n
 import { BOND_ATTRIBUTE_NAMES, IFLA_BOND, type BondData } from '../../netlink/rtnetlink/drivers/bond.js';
 import type { BridgeData } from '../../netlink/rtnetlink/drivers/bridge.js';
 import { VLAN_PROTOCOLS, type VlanData } from '../../netlink/rtnetlink/drivers/vlan.js';
+import type { VrfData } from '../../netlink/rtnetlink/drivers/vrf.js';
 import type { WgChange, WgDevice } from '../../netlink/wireguard.js';
 import type { BondMasterSpec, LinkSpec, WireguardSpec } from '../../resources/network/types.js';
 
@@ -108,6 +109,10 @@ export function bondModeName(data: BondData | undefined): string {
 
 export function bridgeData(spec: LinkSpec): BridgeData {
   return { stp: spec.bridgeMaster?.stp.enabled ?? false, vlanFiltering: spec.bridgeMaster?.vlan.filteringEnabled ?? false };
+}
+
+export function vrfData(spec: LinkSpec): VrfData {
+  return { table: spec.vrfMaster?.table ?? 0 };
 }
 
 export function vlanData(spec: LinkSpec): VlanData {

@@ -5,7 +5,9 @@
 // touched. Physical links get up/MTU and their bond or bridge master; when
 // their spec goes away, what netcfg changed is put back.
 import dns from 'node:dns/promises';
-import { IFF_UP } from '../../netlink/rtnetlink/constants.js';
+import { IFF_MULTICAST, IFF_UP } from '../../netlink/rtnetlink/constants.js';
+import type { VethData } from '../../netlink/rtnetlink/drivers/veth.js';
+import type { VrfData } from '../../netlink/rtnetlink/drivers/vrf.js';
 import { deleteLinkRequest, newLinkRequest, setLinkRequest, type LinkChange, type LinkMessage } from '../../netlink/rtnetlink/link.js';
 import type { BondData } from '../../netlink/rtnetlink/drivers/bond.js';
 import type { BridgeData } from '../../netlink/rtnetlink/drivers/bridge.js';
@@ -18,7 +20,7 @@ import { ReconcileErrors, type Controller, type ReconcileContext } from '../../r
 import { LinkIndex, type Kernel } from '../kernel.js';
 import { runOperations } from '../outcomes.js';
 import { finishUndo, hold, keep, partition } from './applied.js';
-import { bondAttributes, bondDifferences, bondModeName, bridgeData, joinEndpoint, splitEndpoint, vlanData, wireguardDelta } from './link-kinds.js';
+import { bondAttributes, bondDifferences, bondModeName, bridgeData, joinEndpoint, splitEndpoint, vlanData, vrfData, wireguardDelta } from './link-kinds.js';
 import { compareText } from '../../util/compare.js';
 
 function isUp(link: LinkMessage): boolean {
@@ -29,11 +31,16 @@ function describe(link: LinkMessage, change: LinkChange): string {
   const parts: string[] = [];
   if (change.mtu !== undefined) parts.push(`mtu ${link.mtu} → ${change.mtu}`);
   if (change.up !== undefined) parts.push(change.up ? 'down → up' : 'up → down');
+  if (change.multicast !== undefined) parts.push(change.multicast ? 'multicast off → on' : 'multicast on → off');
   return parts.join(', ');
 }
 
 function masterName(spec: LinkSpec): string {
-  return spec.bondSlave?.masterName ?? spec.bridgeSlave?.masterName ?? '';
+  return spec.bondSlave?.masterName ?? spec.bridgeSlave?.masterName ?? spec.vrfSlave?.masterName ?? '';
+}
+
+function isMulticast(link: LinkMessage): boolean {
+  return (link.flags & IFF_MULTICAST) !== 0;
 }
 
 /** Masters first, then their members in slave order (Talos SortLinks), VLANs after their parents. */
@@ -41,6 +48,7 @@ export function linkOrder(specs: ReadonlyArray<Resource<LinkSpec>>): Array<Resou
   const key = (s: LinkSpec): [string, number, string] => {
     if (s.bondSlave) return [s.bondSlave.masterName, s.bondSlave.slaveIndex + 1, s.name];
     if (s.bridgeSlave) return [s.bridgeSlave.masterName, 1, s.name];
+    if (s.vrfSlave) return [s.vrfSlave.masterName, 1, s.name];
     return [s.parentName ? `${s.parentName}\u0000` : s.name, 0, s.name];
   };
   return [...specs].sort((a, b) => {
@@ -55,6 +63,9 @@ function kindData(spec: LinkSpec, links: LinkIndex): unknown {
   if (spec.kind === 'bond' && spec.bondMaster) return bondAttributes(spec.bondMaster, links.resolve(spec.bondMaster.primary)?.index);
   if (spec.kind === 'bridge') return bridgeData(spec);
   if (spec.kind === 'vlan') return vlanData(spec);
+  if (spec.kind === 'vrf') return vrfData(spec);
+  // a veth is created with its peer
+  if (spec.kind === 'veth') return { peerName: spec.veth?.peerName ?? '' } satisfies VethData;
   return undefined;
 }
 
@@ -68,6 +79,14 @@ function mismatch(spec: LinkSpec, link: LinkMessage, links: LinkIndex): string |
     if (have?.id !== want.id || have.protocol !== want.protocol) return `VLAN ${have?.id}/${have?.protocol.toString(16)} → ${want.id}/${want.protocol.toString(16)}`;
     const parent = spec.parentName ? links.resolve(spec.parentName) : undefined;
     if (parent && link.linkIndex !== parent.index) return `parent ${links.nameOf(link.linkIndex ?? 0) || '?'} → ${parent.name}`;
+  }
+  if (spec.kind === 'vrf') {
+    const have = (link.info?.data as VrfData | undefined)?.table;
+    if (have !== vrfData(spec).table) return `VRF table ${have ?? '?'} → ${vrfData(spec).table}`;
+  }
+  if (spec.kind === 'veth' && spec.veth?.peerName) {
+    const peer = links.exact(spec.veth.peerName);
+    if (!peer || peer.index !== link.linkIndex) return `veth peer ${links.nameOf(link.linkIndex ?? 0) || '?'} → ${spec.veth.peerName}`;
   }
   return undefined;
 }
@@ -86,11 +105,13 @@ async function resolveEndpoints(spec: WireguardSpec): Promise<WireguardSpec> {
 
 export class LinkSpecController implements Controller {
   readonly name = 'LinkSpecController';
+  // AppliedAlias: a link got the alias config names it by
   // woken by link changes through the statuses (a link that appears, drift); it lists the
   // links itself, since it reads its own writes back within one pass (a bond before its members)
   readonly inputs = [
     { namespace: NS.network, type: T.LinkSpec },
     { namespace: NS.network, type: T.LinkStatus },
+    { namespace: NS.state, type: T.AppliedAlias },
   ];
   readonly outputs = [{ namespace: NS.state, type: T.AppliedLink, kind: 'exclusive' as const }];
 
@@ -137,6 +158,7 @@ export class LinkSpecController implements Controller {
         }
         if (set.mtu !== undefined && original.mtu !== undefined && link.mtu === set.mtu && original.mtu !== set.mtu) change.mtu = original.mtu;
         if (set.up !== undefined && original.up !== undefined && isUp(link) === set.up && original.up !== set.up) change.up = original.up;
+        if (set.multicast !== undefined && original.multicast !== undefined && isMulticast(link) === set.multicast && original.multicast !== set.multicast) change.multicast = original.multicast;
       }
       if (link && Object.keys(change).length > 0) {
         if (!(await run([setLinkRequest(link.index, link.name, change)]))) continue;
@@ -151,10 +173,13 @@ export class LinkSpecController implements Controller {
 
     // 2. logical links: create what is missing, recreate netcfg's own links whose kind or VLAN settings changed
     let created = false;
+    /** veth ends created with their peer in this pass. */
+    const createdWithPeer = new Set<string>();
     for (const r of ordered) {
       const spec = r.spec;
       if (!spec.logical) continue;
       const id = r.metadata.id;
+      if (createdWithPeer.has(spec.name)) continue;
       const previous = record(id);
       const existing = links.exact(spec.name);
       if (existing && !existing.info?.kind) {
@@ -191,7 +216,18 @@ export class LinkSpecController implements Controller {
         if (!ctx.dryRun && !previous) ctx.destroy(NS.state, T.AppliedLink, id);
         continue;
       }
-      ctx.changes.record({ action: 'add', kind: 'link', id: spec.name, detail: `create ${spec.kind}${spec.kind === 'bond' ? ` (${spec.bondMaster?.mode ?? 'balance-rr'})` : spec.kind === 'vlan' ? ` ${spec.vlan?.vlanID} on ${spec.parentName}` : ''}` });
+      ctx.changes.record({
+        action: 'add',
+        kind: 'link',
+        id: spec.name,
+        detail: `create ${spec.kind}${spec.kind === 'bond' ? ` (${spec.bondMaster?.mode ?? 'balance-rr'})` : spec.kind === 'vlan' ? ` ${spec.vlan?.vlanID} on ${spec.parentName}` : spec.kind === 'vrf' ? ` table ${spec.vrfMaster?.table}` : spec.kind === 'veth' ? ` with peer ${spec.veth?.peerName}` : ''}`,
+      });
+      if (spec.kind === 'veth' && spec.veth?.peerName) {
+        // the peer exists now too, and is netcfg's
+        const peer = spec.veth.peerName;
+        createdWithPeer.add(peer);
+        if (running.some((x) => x.metadata.id === peer)) keep(ctx, T.AppliedLink, peer, { name: peer, logical: true, created: true, kind: 'veth', original: {}, set: {} } satisfies AppliedLink);
+      }
       created = true;
       if (!ctx.dryRun) await relist();
     }
@@ -306,6 +342,16 @@ export class LinkSpecController implements Controller {
         if (now.mtu === rec.set.mtu && rec.original.mtu !== undefined && rec.original.mtu !== now.mtu) change.mtu = rec.original.mtu;
         delete rec.set.mtu;
         delete rec.original.mtu;
+      }
+      if (spec.multicast !== undefined && spec.multicast !== isMulticast(now)) {
+        change.multicast = spec.multicast;
+        rec.original.multicast ??= isMulticast(now);
+        rec.set.multicast = spec.multicast;
+      } else if (spec.multicast === undefined && rec.set.multicast !== undefined) {
+        // no longer configured: put back what was there before netcfg
+        if (isMulticast(now) === rec.set.multicast && rec.original.multicast !== undefined && rec.original.multicast !== rec.set.multicast) change.multicast = rec.original.multicast;
+        delete rec.set.multicast;
+        delete rec.original.multicast;
       }
       if (Object.keys(change).length > 0) {
         if (!(await run([setLinkRequest(now.index, now.name, change)]))) continue;

@@ -16,6 +16,7 @@ export class ResolverSpecController implements Controller {
       return;
     }
     const status: ResolverStatus = { dnsServers: spec.spec.dnsServers, searchDomains: spec.spec.searchDomains };
+    if (spec.spec.encrypted) status.encrypted = spec.spec.encrypted;
     ctx.put(NS.network, T.ResolverStatus, 'resolvers', status);
   }
 }

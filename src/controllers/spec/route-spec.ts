@@ -358,10 +358,12 @@ function conflictOp(pass: Pass, op: RouteOp, found: KernelRoute): RouteOp {
 
 export class RouteSpecController implements Controller {
   readonly name = 'RouteSpecController';
+  // AppliedAlias: a link got the alias config names it by
   readonly inputs = [
     { namespace: NS.network, type: T.RouteSpec },
     { namespace: NS.network, type: T.LinkStatus },
     { namespace: NS.network, type: T.RouteStatus },
+    { namespace: NS.state, type: T.AppliedAlias },
   ];
   readonly outputs = [{ namespace: NS.state, type: T.AppliedRoute, kind: 'exclusive' as const }];
   /** A route through a gateway needs the link and the address that reach it; statuses fresh. */

@@ -32,6 +32,7 @@ import {
   IFLA_QDISC,
   IFLA_TXQLEN,
   IFF_UP,
+  IFF_MULTICAST,
   LINK_ATTR_NAMES,
   OPER_STATES,
   RTEXT_FILTER_SKIP_STATS,
@@ -241,6 +242,8 @@ export function getLinkRequest(name: string, index = 0): Request {
 /** Changes to an existing link; only the fields present are sent. */
 export interface LinkChange {
   up?: boolean;
+  /** Set or clear IFF_MULTICAST. */
+  multicast?: boolean;
   mtu?: number;
   /** Master ifindex; 0 releases the link from its master. */
   master?: number;
@@ -280,12 +283,28 @@ function encodeChange(w: NlWriter, change: LinkChange): void {
 function describeChange(change: LinkChange): string {
   const parts: string[] = [];
   if (change.up !== undefined) parts.push(change.up ? 'up' : 'down');
+  if (change.multicast !== undefined) parts.push(change.multicast ? 'multicast on' : 'multicast off');
   if (change.mtu !== undefined) parts.push(`mtu ${change.mtu}`);
   if (change.master !== undefined) parts.push(change.master === 0 ? 'nomaster' : `master #${change.master}`);
   if (change.hardwareAddr !== undefined) parts.push(`address ${change.hardwareAddr}`);
   if (change.name !== undefined) parts.push(`name ${change.name}`);
   if (change.info) parts.push(`${change.info.kind} settings`);
   return parts.join(' ');
+}
+
+/** The ifi_flags and ifi_change of a change (IFF_UP, IFF_MULTICAST). */
+function flagChange(change: LinkChange): { flags: number; mask: number } {
+  let flags = 0;
+  let mask = 0;
+  if (change.up !== undefined) {
+    mask |= IFF_UP;
+    if (change.up) flags |= IFF_UP;
+  }
+  if (change.multicast !== undefined) {
+    mask |= IFF_MULTICAST;
+    if (change.multicast) flags |= IFF_MULTICAST;
+  }
+  return { flags, mask };
 }
 
 /** RTM_NEWLINK on an existing link (no NLM_F_CREATE): modify in place. */
@@ -295,8 +314,8 @@ export function setLinkRequest(index: number, name: string, change: LinkChange):
     write: true,
     headerLength: IFINFOMSG_LEN,
     encode(w) {
-      const flags = change.up === undefined ? 0 : change.up ? IFF_UP : 0;
-      ifinfomsg(w, index, flags, change.up === undefined ? 0 : IFF_UP);
+      const { flags, mask } = flagChange(change);
+      ifinfomsg(w, index, flags, mask);
       encodeChange(w, change);
     },
     describe: () => `set link ${name} ${describeChange(change)}`,
@@ -319,7 +338,8 @@ export function newLinkRequest(link: NewLink): Request {
     write: true,
     headerLength: IFINFOMSG_LEN,
     encode(w) {
-      ifinfomsg(w, 0, link.up ? IFF_UP : 0, link.up === undefined ? 0 : IFF_UP);
+      const { flags, mask } = flagChange(link);
+      ifinfomsg(w, 0, flags, mask);
       const { kind, data, parentIndex, ...rest } = link;
       encodeChange(w, { ...rest, info: data === undefined ? { kind } : { kind, data } });
       if (parentIndex !== undefined) w.attrU32(IFLA_LINK, parentIndex);

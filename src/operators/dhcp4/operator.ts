@@ -18,7 +18,8 @@ export function dhcp4Operator(ctx: OperatorContext): Operator {
       mac: ctx.link.hardwareAddr,
       ...(sent ? { hostname: sent.hostname, ...(sent.domainname ? { domain: sent.domainname } : {}) } : {}),
       requestHostname: !options.skipHostnameRequest,
-      clientIdentifier: options.clientIdentifier === 'duid' ? 'none' : options.clientIdentifier,
+      // DHCPv4Config clientIdentifier: duid sends the duidRaw bytes (validation makes sure there are some)
+      ...(options.clientIdentifier === 'duid' && options.duidRawHex ? { clientIdentifier: 'duid' as const, duid: Buffer.from(options.duidRawHex, 'hex') } : { clientIdentifier: options.clientIdentifier === 'duid' ? ('none' as const) : options.clientIdentifier }),
       // a restarted daemon asks for the address it had (INIT-REBOOT)
       ...(previous ? { previousAddress: previous } : {}),
       onLease: (l) => {
@@ -41,7 +42,7 @@ export function dhcp4Operator(ctx: OperatorContext): Operator {
     expiresAt: () => (lease ? Date.now() + (lease.acquired + lease.leaseTime * 1000 - performance.now()) : undefined),
     specs: (): OperatorSpecs => {
       if (!lease) return NO_SPECS;
-      const s = leaseSpecs(lease, { linkName: ctx.link.name, routeMetric: options.routeMetric, skipHostnameRequest: options.skipHostnameRequest });
+      const s = leaseSpecs(lease, { linkName: ctx.link.name, routeMetric: options.routeMetric, skipHostnameRequest: options.skipHostnameRequest, skipRoutes: options.skipRoutes === true });
       return {
         addresses: s.addresses,
         routes: s.routes,

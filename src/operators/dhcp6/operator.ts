@@ -7,6 +7,7 @@ import type { AddressStatus } from '../../resources/network/types.js';
 import { NO_SPECS, type Operator, type OperatorContext, type OperatorSpecs } from '../operator.js';
 import { Dhcp6Client, type Dhcp6Lease } from './client.js';
 import { leaseSpecs } from './lease-specs.js';
+import { duidLLT, parseMac } from './duid.js';
 import type { Dhcp6Transport } from './transport.js';
 
 const CLIENT_PORT = 546;
@@ -54,6 +55,17 @@ class UdpTransport implements Dhcp6Transport {
   }
 }
 
+/**
+ * The client ID (DUID, hex) a DHCPv6Config asks for: duid → duidRaw; mac (and
+ * v1alpha1 without duidv6) → DUID-LL (the client's default, ""); none → what
+ * Talos' DHCP library builds by default, a DUID-LLT of the MAC and the time.
+ */
+export function clientDuid(options: { duid: string; clientIdentifier?: 'none' | 'mac' | 'duid' }, mac: string): string {
+  if (options.duid !== '' || options.clientIdentifier !== 'none') return options.duid;
+  const bytes = parseMac(mac);
+  return bytes ? duidLLT(bytes, Date.now()).toString('hex') : '';
+}
+
 export function dhcp6Operator(ctx: OperatorContext): Operator {
   const options = ctx.spec.dhcp6 ?? { routeMetric: 0, skipHostnameRequest: false, duid: '' };
   const log = ctx.log.child({ operator: 'dhcp6', link: ctx.link.name });
@@ -80,7 +92,7 @@ export function dhcp6Operator(ctx: OperatorContext): Operator {
     client = new Dhcp6Client({
       linkName: ctx.link.name,
       hardwareAddr: ctx.link.hardwareAddr,
-      duid: options.duid,
+      duid: clientDuid(options, ctx.link.hardwareAddr),
       skipHostnameRequest: options.skipHostnameRequest,
       transport,
       log: ctx.log.child({ operator: 'dhcp6' }),

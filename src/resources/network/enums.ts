@@ -175,6 +175,13 @@ const LINK_FLAG_NAMES: ReadonlyArray<readonly [number, string]> = [
   [0x40000, 'ECHO'],
 ];
 
+/** The flag bits of linkFlagsText's output. */
+export function linkFlagsNumber(text: string): number {
+  let flags = 0;
+  for (const name of text.split(',')) flags |= LINK_FLAG_NAMES.find(([, n]) => n === name)?.[0] ?? 0;
+  return flags;
+}
+
 export function linkFlagsText(flags: number): string {
   const names: string[] = [];
   for (const [bit, name] of LINK_FLAG_NAMES) if (flags & bit) names.push(name);

@@ -15,6 +15,8 @@ export const T = {
   AppliedAddress: 'AppliedAddress',
   AppliedRoute: 'AppliedRoute',
   MachineConfig: 'MachineConfig',
+  /** A configuration document other than the machine config (namespace config, ID `<Kind>/<name>`). */
+  ConfigDocument: 'ConfigDocument',
   Cmdline: 'Cmdline',
   HostnameSpec: 'HostnameSpec',
   HostnameStatus: 'HostnameStatus',
@@ -30,6 +32,10 @@ export const T = {
   TimeServerStatus: 'TimeServerStatus',
   OperatorLease: 'OperatorLease',
   OperatorStatus: 'OperatorStatus',
+  /** The alias a LinkAliasConfig gives a physical link (network namespace, ID: the link's name). */
+  LinkAliasSpec: 'LinkAliasSpec',
+  /** An alias netcfg set on a link, and the one it had before (state). */
+  AppliedAlias: 'AppliedAlias',
 } as const;
 
 /** Configuration layers, lowest priority first. */
@@ -105,7 +111,15 @@ export interface LinkSpec {
   bridgeSlave?: { masterName: string };
   vlan?: { vlanID: number; vlanProtocol: '802.1q' | '802.1ad' };
   wireguard?: WireguardSpec;
+  vrfMaster?: { table: number };
+  vrfSlave?: { masterName: string };
+  /** Both ends of a veth pair carry the other end's name. */
+  veth?: { peerName: string };
+  /** Set or clear IFF_MULTICAST; undefined: leave as is. */
+  multicast?: boolean;
   layer: ConfigLayer;
+  /** What configured it: a document ID (`LinkConfig/eth0`), "v1alpha1", "cmdline"… (several, comma-separated, once merged). */
+  source?: string;
 }
 
 export type Operator = 'dhcp4' | 'dhcp6' | 'vip';
@@ -116,10 +130,11 @@ export interface OperatorSpec {
   linkName: string;
   /** Run only while the link is up. */
   requireUp: boolean;
-  dhcp4?: { routeMetric: number; skipHostnameRequest: boolean; clientIdentifier: 'none' | 'mac' | 'duid' };
-  dhcp6?: { routeMetric: number; skipHostnameRequest: boolean; duid: string };
+  dhcp4?: { routeMetric: number; skipHostnameRequest: boolean; clientIdentifier: 'none' | 'mac' | 'duid'; duidRawHex?: string; skipRoutes?: boolean };
+  dhcp6?: { routeMetric: number; skipHostnameRequest: boolean; duid: string; clientIdentifier?: 'none' | 'mac' | 'duid' };
   vip?: { ip: string; gratuitousARP: boolean; equinixMetalToken?: string; hcloudToken?: string };
   layer: ConfigLayer;
+  source?: string;
 }
 
 export interface LinkStatus {
@@ -176,6 +191,7 @@ export interface AddressSpec {
   /** Metric of the prefix route (IFA_RT_PRIORITY); 0: kernel default. */
   priority: number;
   layer: ConfigLayer;
+  source?: string;
 }
 
 export interface AddressStatus {
@@ -209,6 +225,7 @@ export interface RouteSpec {
   /** Route MTU metric; 0 when unset. */
   mtu: number;
   layer: ConfigLayer;
+  source?: string;
 }
 
 export interface RouteStatus {
@@ -236,9 +253,9 @@ export interface AppliedLink {
   /** The kind netcfg created ("" for physical links). */
   kind?: string;
   /** Values the link had before netcfg first changed them ("" master: none). */
-  original: { up?: boolean; mtu?: number; master?: string };
+  original: { up?: boolean; mtu?: number; master?: string; multicast?: boolean };
   /** Values netcfg set. */
-  set: { up?: boolean; mtu?: number; master?: string };
+  set: { up?: boolean; mtu?: number; master?: string; multicast?: boolean };
 }
 
 /**
@@ -292,6 +309,7 @@ export interface HostnameSpec {
   hostname: string;
   domainname: string;
   layer: ConfigLayer;
+  source?: string;
 }
 
 export interface HostnameStatus {
@@ -299,16 +317,28 @@ export interface HostnameStatus {
   domainname: string;
 }
 
+/** A nameserver with its protocol: plain DNS, DNS over TLS or over HTTPS (ResolverConfig). */
+export interface NameServerSpec {
+  addr: string;
+  protocol: 'Do53' | 'DoT' | 'DoH';
+  tlsServerName: string;
+}
+
 export interface ResolverSpec {
+  /** Every nameserver's address (resolv.conf lists the plain-DNS ones). */
   dnsServers: string[];
+  /** The servers that are not plain DNS (DoT, DoH), by address; absent: all are plain. */
+  encrypted?: NameServerSpec[];
   searchDomains: string[];
   /** An explicit searchDomains list (even empty) replaces the ones from lower layers. */
   searchDomainsOverridden: boolean;
   layer: ConfigLayer;
+  source?: string;
 }
 
 export interface ResolverStatus {
   dnsServers: string[];
+  encrypted?: NameServerSpec[];
   searchDomains: string[];
 }
 
@@ -352,7 +382,24 @@ export interface NetworkStatus {
 
 export interface TimeServerSpec {
   ntpServers: string[];
+  /** Network Time Security (TimeSyncConfig ntp.useNTS). */
+  useNTS?: boolean;
   layer: ConfigLayer;
+  source?: string;
+}
+
+/** network/LinkAliasSpec (ID: the link's kernel name): the alias a LinkAliasConfig gives it. */
+export interface LinkAliasSpec {
+  alias: string;
+  source: string;
+}
+
+/** An alias netcfg set (state, ID: the link's name), to undo exactly that. */
+export interface AppliedAlias {
+  name: string;
+  /** The alias before netcfg set one ("" for none). */
+  original: string;
+  set: string;
 }
 
 export interface TimeServerStatus {

@@ -4,4 +4,5 @@ import './bridge.js';
 import './dummy.js';
 import './veth.js';
 import './vlan.js';
+import './vrf.js';
 import './wireguard.js';
