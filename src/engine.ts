@@ -21,6 +21,8 @@ import { mergeControllers } from './controllers/merge/rules.js';
 import { AddressSpecController } from './controllers/spec/address-spec.js';
 import { LinkSpecController } from './controllers/spec/link-spec.js';
 import { RouteSpecController } from './controllers/spec/route-spec.js';
+import { RoutingRuleSpecController } from './controllers/spec/rule-spec.js';
+import { RoutingRuleStatusController } from './controllers/status/rule-status.js';
 import { AddressStatusController } from './controllers/status/address-status.js';
 import { LinkStatusController } from './controllers/status/link-status.js';
 import { LinkNameController } from './controllers/spec/link-name.js';
@@ -86,6 +88,7 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(new LinkSpecController(options.kernel));
   runtime.register(new AddressSpecController(options.kernel));
   runtime.register(new RouteSpecController(options.kernel));
+  runtime.register(new RoutingRuleSpecController(options.kernel));
   if (options.uts) runtime.register(new HostnameSpecController(options.uts));
   runtime.register(new ResolverSpecController());
   if (options.etc?.dir !== undefined) runtime.register(new EtcFileController(options.etc.dir, { inPlace: options.etc.inPlace }));
@@ -100,7 +103,7 @@ export function configRuntime(options: EngineOptions): Runtime {
 
 /** What only the daemon runs besides the configuration: kernel statuses and network readiness. */
 export function daemonControllers(kernel: Kernel, options: { hostname: boolean; etcFiles: boolean }): Controller[] {
-  return [new AddressStatusController(kernel), new RouteStatusController(kernel), new NetworkStatusController(options)];
+  return [new AddressStatusController(kernel), new RouteStatusController(kernel), new RoutingRuleStatusController(kernel), new NetworkStatusController(options)];
 }
 
 /**
@@ -112,7 +115,8 @@ export function watchKernel(runtime: Runtime, netns: string | undefined, log: Lo
   const link = ['LinkNameController', 'LinkStatusController', 'LinkSpecController', 'AddressSpecController', 'RouteSpecController'];
   const address = ['AddressStatusController', 'AddressSpecController', 'RouteSpecController'];
   const route = ['RouteStatusController', 'RouteSpecController'];
-  return new KernelWatch(netns, { link, address, route }, (name) => runtime.wake(name), log);
+  const rule = ['RoutingRuleStatusController', 'RoutingRuleSpecController'];
+  return new KernelWatch(netns, { link, address, route, rule }, (name) => runtime.wake(name), log);
 }
 
 /**
@@ -129,6 +133,7 @@ export async function undoAll(options: Omit<EngineOptions, 'mode'>): Promise<App
   runtime.register(new LinkSpecController(options.kernel));
   runtime.register(new AddressSpecController(options.kernel));
   runtime.register(new RouteSpecController(options.kernel));
+  runtime.register(new RoutingRuleSpecController(options.kernel));
   if (options.uts) runtime.register(new HostnameSpecController(options.uts));
   if (options.etc?.dir !== undefined) runtime.register(new EtcFileController(options.etc.dir, { inPlace: options.etc.inPlace }));
   if (options.state) {
@@ -148,6 +153,7 @@ export function statusRuntime(kernel: Kernel, log: Logger, hardware?: HardwareSo
   runtime.register(new LinkStatusController(kernel, hardware));
   runtime.register(new AddressStatusController(kernel));
   runtime.register(new RouteStatusController(kernel));
+  runtime.register(new RoutingRuleStatusController(kernel));
   return runtime;
 }
 

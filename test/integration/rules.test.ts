@@ -6,6 +6,10 @@ import { FR_ACT_BLACKHOLE, FR_ACT_PROHIBIT, FR_ACT_TO_TBL, FR_ACT_UNREACHABLE, F
 import { RtnlClient } from '../../src/netlink/rtnetlink/client.js';
 import { RULE_ACTIONS, effectiveFwmask, type RuleMessage } from '../../src/netlink/rtnetlink/rule.js';
 import { createTestNet, type TestNet } from '../helpers/netns.js';
+import { MemoryState } from '../helpers/memory-state.js';
+import { kubespanRules, ruleSpec, runRules } from '../helpers/rules.js';
+import { netcfgIn } from '../helpers/inproc.js';
+import { parseJsonStream } from '../helpers/json-stream.js';
 
 type IpRule = Record<string, unknown>;
 
@@ -100,5 +104,64 @@ describe('routing rules (rtnetlink, real kernel)', () => {
     await c.deleteRule(listed);
     expect(ipRules(net, '-4')).toEqual(after);
     expect((await c.listRules('inet4')).find((r) => r.priority === 32500)?.protocol).toBe(RTPROT_BOOT);
+  });
+});
+
+describe('routing rules as resources (real kernel)', () => {
+  it("adds KubeSpan's rules beside others' at the same priority, writes nothing the second time, and removes exactly its own", async () => {
+    const net = createTestNet({ interfaces: 0 });
+    const c = await client(net);
+    execFileSync('ip', ['-n', net.ns, 'rule', 'add', 'priority', '32500', 'fwmark', '0x40/0x60', 'lookup', '181', 'proto', 'boot']);
+    execFileSync('ip', ['-n', net.ns, '-6', 'rule', 'add', 'priority', '100', 'from', 'fd00::/8', 'lookup', '100']);
+    const before = { v4: ipRules(net, '-4'), v6: ipRules(net, '-6') };
+    const state = new MemoryState();
+
+    const first = await runRules(c, state, kubespanRules());
+    expect(first.failures).toEqual([]);
+    const ours = { priority: 32500, src: 'all', fwmark: '0x40', fwmask: '0x60', table: '180', protocol: 'static' };
+    expect(ipRules(net, '-4')).toEqual([...before.v4.slice(0, 1), { priority: 32500, src: 'all', fwmark: '0x40', fwmask: '0x60', table: '181', protocol: 'boot' }, ours, ...before.v4.slice(2)]);
+    expect(ipRules(net, '-6').filter((r) => r.priority === 32500)).toEqual([ours]);
+
+    const writes = c.stats.writes;
+    const second = await runRules(c, state, kubespanRules());
+    expect(second.changes).toEqual([]);
+    expect(c.stats.writes).toBe(writes);
+
+    // the status view as talosctl shows it: SRC, DST, TABLE, PRIORITY
+    const table = await netcfgIn(['get', 'routingrules', '--netns', net.ns]);
+    expect(table.exitCode, table.stderr).toBe(0);
+    const [header, ...rows] = table.stdout.trim().split('\n');
+    expect(header!.split(/\s{2,}/)).toEqual(['NODE', 'NAMESPACE', 'TYPE', 'ID', 'VERSION', 'SRC', 'DST', 'TABLE', 'PRIORITY']);
+    expect(rows.filter((r) => /RoutingRuleStatus\s+inet[46]\/32500\S*\s+\d+\s+180\s+32500$/.test(r))).toHaveLength(2);
+    const json = parseJsonStream<{ metadata: { id: string }; spec: Record<string, unknown> }>((await netcfgIn(['get', 'routingrules', '--netns', net.ns, '-o', 'json'])).stdout);
+    expect(json.find((r) => r.metadata.id === 'inet6/00100')?.spec).toMatchObject({ family: 'inet6', src: 'fd00::/8', table: '100', priority: 100, action: 'unicast' });
+    // two rules share inet4/32500: the second one gets its own ID
+    expect(json.filter((r) => r.metadata.id.startsWith('inet4/32500')).map((r) => [r.metadata.id, r.spec.table])).toEqual([
+      ['inet4/32500', '181'],
+      ['inet4/32500/2', '180'],
+    ]);
+
+    const gone = await runRules(c, state, []);
+    expect(gone.failures).toEqual([]);
+    expect(gone.changes.map((x) => `${x.action} ${x.id}`)).toEqual(['remove inet4/32500', 'remove inet6/32500']);
+    expect({ v4: ipRules(net, '-4'), v6: ipRules(net, '-6') }).toEqual(before);
+  });
+
+  it('a rule the kernel refuses, or a lookup without a table, is reported and nothing is recorded as netcfg’s', async () => {
+    const net = createTestNet({ interfaces: 0 });
+    const c = await client(net);
+    const state = new MemoryState();
+    const before = ipRules(net, '-4');
+    const r = await runRules(c, state, [
+      // the kernel would make up an empty table for this one (a new one on every apply)
+      ruleSpec({ family: 'inet4', priority: 1234, table: 'unspec' }),
+      // an IPv6 source in an IPv4 rule: refused
+      ruleSpec({ family: 'inet4', priority: 1235, src: '10.0.0.0/8', table: '100', iifName: 'x'.repeat(16) }),
+    ]);
+    const message = r.failures.map((f) => f.error.message).join('\n');
+    expect(message).toMatch(/routing rule inet4\/01234: a unicast rule needs a table to look up/);
+    expect(message).toMatch(/add inet4 rule priority 1235 from 10.0.0.0\/8 iif x{16} lookup 100: .*\[(EINVAL|ERANGE)\]/);
+    expect(ipRules(net, '-4')).toEqual(before);
+    expect(state.items('AppliedRoutingRule')).toEqual([]);
   });
 });
