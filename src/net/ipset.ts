@@ -12,19 +12,26 @@ interface Range {
 const WIDTH: Record<Family, number> = { inet4: 32, inet6: 128 };
 
 function toBig(bytes: Uint8Array): bigint {
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
-  return v;
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  return b.length === 4 ? BigInt(b.readUInt32BE(0)) : (b.readBigUInt64BE(0) << 64n) | b.readBigUInt64BE(8);
 }
 
 function fromBig(v: bigint, family: Family): string {
-  const n = WIDTH[family] / 8;
-  const bytes = new Uint8Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    bytes[i] = Number(v & 0xffn);
-    v >>= 8n;
+  return formatBytes(Buffer.from(v.toString(16).padStart(WIDTH[family] / 4, '0'), 'hex'));
+}
+
+const POW2 = Array.from({ length: 129 }, (_, k) => 1n << BigInt(k));
+
+/** ⌊log2 x⌋ for 1 ≤ x < 2^129. */
+function log2(x: bigint): number {
+  let lo = 0;
+  let hi = 128;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (POW2[mid]! <= x) lo = mid;
+    else hi = mid - 1;
   }
-  return formatBytes(bytes);
+  return lo;
 }
 
 function rangeOf(p: Prefix): Range {
@@ -92,15 +99,10 @@ function rangePrefixes(r: Range, family: Family, out: string[]): void {
   const width = WIDTH[family];
   let s = r.start;
   while (s <= r.end) {
-    // the largest aligned block at s that does not pass the end
-    let host = 0;
-    while (host < width) {
-      const size = 1n << BigInt(host + 1);
-      if (s % size !== 0n || s + size - 1n > r.end) break;
-      host++;
-    }
+    // the largest block aligned at s (its lowest set bit) that does not pass the end
+    const host = Math.min(width, s === 0n ? width : log2(s & -s), log2(r.end - s + 1n));
     out.push(`${fromBig(s, family)}/${width - host}`);
-    s += 1n << BigInt(host);
+    s += POW2[host]!;
   }
 }
 

@@ -27,13 +27,13 @@ export const KUBESPAN_SET_IPV6 = 'kubespan_targets_ipv6';
 export interface KubespanRulesetInput {
   /** The kubespan link MTU (the MSS clamp is derived from it). */
   mtu: number;
-  /** Destinations to send through the tunnel (the routed set), any family, overlaps allowed. */
-  routed: Iterable<string>;
+  /** Destinations to send through the tunnel (the routed set): a set, or prefixes of any family, overlaps allowed. */
+  routed: IPSet | Iterable<string>;
   tableName?: string;
 }
 
 export function kubespanRuleset(input: KubespanRulesetInput): NftTableSpec {
-  const routed = IPSet.of(input.routed);
+  const routed = input.routed instanceof IPSet ? input.routed : IPSet.of(input.routed);
   const wireguard: NftStatement = { match: 'mark', mask: KUBESPAN_MARK_MASK, value: KUBESPAN_WIREGUARD_MARK };
   const mark: NftStatement = { setMark: { clear: KUBESPAN_MARK_MASK, set: KUBESPAN_FORCE_MARK } };
   const accept: NftStatement = { verdict: 'accept' };
