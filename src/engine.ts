@@ -23,6 +23,8 @@ import { mergeControllers } from './controllers/merge/rules.js';
 import { AddressSpecController } from './controllers/spec/address-spec.js';
 import { LinkSpecController } from './controllers/spec/link-spec.js';
 import { RouteSpecController } from './controllers/spec/route-spec.js';
+import { RoutingRuleSpecController } from './controllers/spec/rule-spec.js';
+import { RoutingRuleStatusController } from './controllers/status/rule-status.js';
 import { AddressStatusController } from './controllers/status/address-status.js';
 import { LinkStatusController } from './controllers/status/link-status.js';
 import { LinkNameController } from './controllers/spec/link-name.js';
@@ -104,7 +106,7 @@ function registerStatuses(runtime: Runtime, options: Pick<EngineOptions, 'kernel
         // route statuses are re-listed on link and address events too
         link: ['LinkNameController', 'LinkStatusController', 'RouteStatusController'],
         address: ['AddressStatusController', 'RouteStatusController'],
-        ...(mode === 'daemon' ? { route: ['RouteStatusController'] } : {}),
+        ...(mode === 'daemon' ? { route: ['RouteStatusController'], rule: ['RoutingRuleStatusController', 'RoutingRuleSpecController'] } : {}),
       },
       (name) => runtime.wake(name),
       options.log,
@@ -158,6 +160,7 @@ export function configRuntime(options: EngineOptions): Runtime {
   const announcer = options.mode === 'daemon' && !options.dryRun ? new PacketAnnouncer(packetSender(options.netns === undefined ? undefined : netnsPath(options.netns)), options.log) : undefined;
   runtime.register(new AddressSpecController(options.kernel, announcer));
   runtime.register(new RouteSpecController(options.kernel, routeStatuses));
+  runtime.register(new RoutingRuleSpecController(options.kernel));
   if (options.uts) runtime.register(new HostnameSpecController(options.uts));
   runtime.register(new ResolverSpecController());
   if (options.etc?.dir !== undefined) runtime.register(new EtcFileController(options.etc.dir, { inPlace: options.etc.inPlace }));
@@ -175,9 +178,9 @@ export interface DaemonControllerOptions {
   kubespan?: KubeSpanAffiliateSource;
 }
 
-/** What only the daemon runs besides the configuration: network readiness, cluster discovery. */
-export function daemonControllers(options: DaemonControllerOptions): Controller[] {
-  const controllers: Controller[] = [new NetworkStatusController(options)];
+/** What only the daemon runs besides the configuration: rule statuses, network readiness, cluster discovery. */
+export function daemonControllers(kernel: Kernel, options: DaemonControllerOptions): Controller[] {
+  const controllers: Controller[] = [new RoutingRuleStatusController(kernel), new NetworkStatusController(options)];
   if (options.discovery) {
     controllers.push(
       new LocalAffiliateController(options.discovery.version, options.kubespan),
@@ -201,6 +204,7 @@ export async function undoAll(options: Omit<EngineOptions, 'mode'>): Promise<App
   runtime.register(new LinkSpecController(options.kernel));
   runtime.register(new AddressSpecController(options.kernel));
   runtime.register(new RouteSpecController(options.kernel, routeStatuses));
+  runtime.register(new RoutingRuleSpecController(options.kernel));
   if (options.uts) runtime.register(new HostnameSpecController(options.uts));
   if (options.etc?.dir !== undefined) runtime.register(new EtcFileController(options.etc.dir, { inPlace: options.etc.inPlace }));
   loadState(runtime, options.state);
@@ -210,11 +214,12 @@ export async function undoAll(options: Omit<EngineOptions, 'mode'>): Promise<App
   return { changes: runtime.changes, failures: runtime.failures() };
 }
 
-/** A runtime that only observes the kernel's links and addresses (`netcfg get`; routes are streamed). */
+/** A runtime that only observes the kernel's links, addresses and rules (`netcfg get`; routes are streamed). */
 export function statusRuntime(kernel: Kernel, log: Logger, hardware?: HardwareSource): Runtime {
   const runtime = new Runtime({ log, mode: 'oneshot' });
   runtime.register(new LinkStatusController(kernel, hardware));
   runtime.register(new AddressStatusController(kernel));
+  runtime.register(new RoutingRuleStatusController(kernel));
   return runtime;
 }
 

@@ -10,6 +10,7 @@ import {
   type ResolverSpec,
   type ResolverStatus,
   type RouteStatus,
+  type RoutingRuleStatus,
   type TimeServerSpec,
 } from '../resources/network/types.js';
 import type { Column } from './output.js';
@@ -74,6 +75,20 @@ const routes: ViewDefinition<RouteStatus> = {
     { header: 'GATEWAY', value: (s) => s.gateway },
     { header: 'LINK', value: (s) => s.outLinkName },
     { header: 'METRIC', value: (s) => s.priority },
+  ],
+};
+
+const routingRules: ViewDefinition<RoutingRuleStatus> = {
+  source: 'kernel',
+  namespaces: [NS.network],
+  type: T.RoutingRuleStatus,
+  displayType: 'RoutingRuleStatus',
+  aliases: ['routingrule', 'routingrules', 'routingrulestatus', 'routingrulestatuses'],
+  columns: [
+    { header: 'SRC', value: (s) => s.src },
+    { header: 'DST', value: (s) => s.dst },
+    { header: 'TABLE', value: (s) => s.table },
+    { header: 'PRIORITY', value: (s) => s.priority },
   ],
 };
 
@@ -270,6 +285,7 @@ export const VIEWS = [
   links,
   addresses,
   routes,
+  routingRules,
   resolvers,
   hostname,
   resolverSpecs,
@@ -285,6 +301,7 @@ export const VIEWS = [
   specView(T.LinkSpec, 'linkspec'),
   specView(T.AddressSpec, 'addressspec'),
   specView(T.RouteSpec, 'routespec'),
+  specView(T.RoutingRuleSpec, 'routingrulespec'),
   specView(T.HostnameSpec, 'hostnamespec'),
   specView(T.OperatorSpec, 'operatorspec'),
   documents,

@@ -4,6 +4,7 @@ import type { Outcome, Request } from '../netlink/connection.js';
 import type { AddressMessage } from '../netlink/rtnetlink/address.js';
 import type { LinkMessage } from '../netlink/rtnetlink/link.js';
 import type { RouteDumpFilter, RouteMessage } from '../netlink/rtnetlink/route.js';
+import type { RuleMessage } from '../netlink/rtnetlink/rule.js';
 import type { Family } from '../net/ip.js';
 import type { WgChange, WgDevice } from '../netlink/wireguard.js';
 import { LinkResolver } from './link-resolver.js';
@@ -24,6 +25,8 @@ export interface Kernel {
   listRoutes(filter?: RouteDumpFilter): Promise<RouteMessage[]>;
   /** The FIB entry a lookup of `address` would use, through the rules (RTM_F_FIB_MATCH); undefined when none. */
   lookupRoute?(family: Family, address: string): Promise<RouteMessage | undefined>;
+  /** Routing rules of one family, or of both. */
+  listRules(family?: Family): Promise<RuleMessage[]>;
   execAll(requests: readonly Request[]): Promise<Outcome[]>;
   /** WireGuard configuration (generic netlink) in the same namespace. */
   wireguard?(): WireguardKernel;

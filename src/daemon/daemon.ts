@@ -101,7 +101,7 @@ export class Daemon implements Handler {
         etc,
         vip: o.vip,
         identityFile: identityFile(state.dir, state.scope),
-        extra: daemonControllers({
+        extra: daemonControllers(kernel, {
           hostname: true,
           etcFiles: true,
           discovery: {

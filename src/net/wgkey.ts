@@ -19,3 +19,15 @@ export function publicKey(privateKey: string): string {
   const spki = crypto.createPublicKey(key).export({ format: 'der', type: 'spki' });
   return spki.subarray(spki.length - 32).toString('base64');
 }
+
+/**
+ * The private key as the kernel keeps (and reports) it: clamped. A key that is
+ * not clamped works the same, but compares unequal to what `wg show` gives back.
+ */
+export function clampPrivateKey(privateKey: string): string {
+  const key = Buffer.from(privateKey, 'base64');
+  if (key.length !== 32) return privateKey;
+  key[0]! &= 248;
+  key[31] = (key[31]! & 127) | 64;
+  return key.toString('base64');
+}

@@ -1,6 +1,6 @@
 // The WireGuard generic netlink family (include/uapi/linux/wireguard.h):
 // reading a device's configuration and applying a change to it.
-import type { AttrReader, NlWriter } from './codec.js';
+import { NlWriter, type AttrReader } from './codec.js';
 import type { NlMessage } from './message.js';
 import { NLM_F_DUMP } from './constants.js';
 import { GenlClient, genlAttributes, genlRequest, type GenlFamily } from './genetlink.js';
@@ -185,42 +185,143 @@ export function mergeDeviceParts(parts: readonly WgDevice[]): WgDevice | undefin
   return device;
 }
 
-function encodeChange(w: NlWriter, name: string, change: WgChange): void {
+type PeerChange = NonNullable<WgChange['peers']>[number];
+
+/** One peer's part of a message: its attributes, then the allowed IPs it carries there. */
+interface PeerPart {
+  head: Buffer;
+  allowedIPs: Buffer[];
+}
+
+/** One WG_CMD_SET_DEVICE message: the device settings (first message only), then whole or partial peers. */
+interface DeviceMessage {
+  first: boolean;
+  peers: PeerPart[];
+}
+
+const NLA_HDRLEN = 4;
+
+function encodeAllowedIP(cidr: string): Buffer {
+  const slash = cidr.indexOf('/');
+  const ip = slash > 0 ? parseIP(cidr.slice(0, slash)) : undefined;
+  const bits = Number(cidr.slice(slash + 1));
+  if (!ip || !Number.isInteger(bits) || bits < 0 || bits > ip.bytes.length * 8) throw new Error(`allowed IP "${cidr}" is not a CIDR`);
+  const w = new NlWriter(48);
+  const a = w.beginNested(0);
+  w.attrU16(WGALLOWEDIP_A_FAMILY, ip.family === 'inet4' ? AF_INET : AF_INET6);
+  w.attrBytes(WGALLOWEDIP_A_IPADDR, ip.bytes);
+  w.attrU8(WGALLOWEDIP_A_CIDR_MASK, bits);
+  w.endNested(a);
+  return w.toBuffer();
+}
+
+/** A peer's attributes: everything for its first part; a continuation repeats only the key (and "remove"). */
+function encodePeerHead(p: PeerChange, continuation: boolean): Buffer {
+  const w = new NlWriter(128);
+  w.attrBytes(WGPEER_A_PUBLIC_KEY, Buffer.from(p.publicKey, 'base64'));
+  let flags = 0;
+  if (p.remove) flags |= WGPEER_F_REMOVE_ME;
+  if (!continuation && p.replaceAllowedIPs) flags |= WGPEER_F_REPLACE_ALLOWEDIPS;
+  if (flags) w.attrU32(WGPEER_A_FLAGS, flags);
+  if (!continuation && !p.remove) {
+    if (p.presharedKey !== undefined) w.attrBytes(WGPEER_A_PRESHARED_KEY, p.presharedKey === '' ? Buffer.alloc(32) : Buffer.from(p.presharedKey, 'base64'));
+    if (p.endpoint !== undefined && p.endpoint !== '') w.attrBytes(WGPEER_A_ENDPOINT, encodeEndpoint(p.endpoint));
+    if (p.persistentKeepalive !== undefined) w.attrU16(WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, p.persistentKeepalive);
+  }
+  return w.toBuffer();
+}
+
+function encodeDeviceHead(name: string, change: WgChange, first: boolean): Buffer {
+  const w = new NlWriter(128);
   w.attrString(WGDEVICE_A_IFNAME, name);
-  if (change.privateKey !== undefined) w.attrBytes(WGDEVICE_A_PRIVATE_KEY, Buffer.from(change.privateKey, 'base64'));
-  if (change.listenPort !== undefined) w.attrU16(WGDEVICE_A_LISTEN_PORT, change.listenPort);
-  if (change.firewallMark !== undefined) w.attrU32(WGDEVICE_A_FWMARK, change.firewallMark);
-  if (change.replacePeers) w.attrU32(WGDEVICE_A_FLAGS, WGDEVICE_F_REPLACE_PEERS);
-  if (!change.peers || change.peers.length === 0) return;
-  const peers = w.beginNested(WGDEVICE_A_PEERS);
-  change.peers.forEach((p, i) => {
-    const peer = w.beginNested(i);
-    w.attrBytes(WGPEER_A_PUBLIC_KEY, Buffer.from(p.publicKey, 'base64'));
-    let flags = 0;
-    if (p.remove) flags |= WGPEER_F_REMOVE_ME;
-    if (p.replaceAllowedIPs) flags |= WGPEER_F_REPLACE_ALLOWEDIPS;
-    if (flags) w.attrU32(WGPEER_A_FLAGS, flags);
-    if (!p.remove) {
-      if (p.presharedKey !== undefined) w.attrBytes(WGPEER_A_PRESHARED_KEY, p.presharedKey === '' ? Buffer.alloc(32) : Buffer.from(p.presharedKey, 'base64'));
-      if (p.endpoint !== undefined && p.endpoint !== '') w.attrBytes(WGPEER_A_ENDPOINT, encodeEndpoint(p.endpoint));
-      if (p.persistentKeepalive !== undefined) w.attrU16(WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, p.persistentKeepalive);
-      if (p.allowedIPs) {
-        const list = w.beginNested(WGPEER_A_ALLOWEDIPS);
-        p.allowedIPs.forEach((cidr, j) => {
-          const slash = cidr.indexOf('/');
-          const ip = parseIP(cidr.slice(0, slash));
-          if (!ip) throw new Error(`allowed IP "${cidr}" is not a CIDR`);
-          const a = w.beginNested(j);
-          w.attrU16(WGALLOWEDIP_A_FAMILY, ip.family === 'inet4' ? AF_INET : AF_INET6);
-          w.attrBytes(WGALLOWEDIP_A_IPADDR, ip.bytes);
-          w.attrU8(WGALLOWEDIP_A_CIDR_MASK, Number(cidr.slice(slash + 1)));
-          w.endNested(a);
-        });
-        w.endNested(list);
+  if (first) {
+    if (change.privateKey !== undefined) w.attrBytes(WGDEVICE_A_PRIVATE_KEY, Buffer.from(change.privateKey, 'base64'));
+    if (change.listenPort !== undefined) w.attrU16(WGDEVICE_A_LISTEN_PORT, change.listenPort);
+    if (change.firewallMark !== undefined) w.attrU32(WGDEVICE_A_FWMARK, change.firewallMark);
+    if (change.replacePeers) w.attrU32(WGDEVICE_A_FLAGS, WGDEVICE_F_REPLACE_PEERS);
+  }
+  return w.toBuffer();
+}
+
+/** Attribute bytes a message may carry (after the netlink and generic netlink headers). */
+export const WG_MESSAGE_BUDGET = 32 * 1024;
+
+/**
+ * Splits a change into WG_CMD_SET_DEVICE messages the way `wg` does
+ * (wireguard-tools kernel_set_device): the device settings go in the first
+ * message; peers are added while they fit; a peer whose allowed IPs do not all
+ * fit is closed and continued in the next message, which repeats its public
+ * key without the replace-allowed-IPs flag (the kernel then adds the rest).
+ * `wg` fills a page per message; netcfg fills `budget` bytes (32 KiB: half the
+ * 64 KiB a nested attribute can hold), so 1000 peers take a few dozen messages.
+ */
+export function planDeviceMessages(name: string, change: WgChange, budget = WG_MESSAGE_BUDGET): DeviceMessage[] {
+  const first = encodeDeviceHead(name, change, true);
+  const cont = encodeDeviceHead(name, change, false);
+  const messages: DeviceMessage[] = [{ first: true, peers: [] }];
+  // bytes used in the current message: its device head, and the WGDEVICE_A_PEERS header once a peer is in
+  let used = first.length;
+  const open = () => {
+    messages.push({ first: false, peers: [] });
+    used = cont.length;
+  };
+  for (const p of change.peers ?? []) {
+    const allowed = (p.remove ? [] : (p.allowedIPs ?? [])).map(encodeAllowedIP);
+    let next = 0;
+    let continuation = false;
+    for (;;) {
+      const head = encodePeerHead(p, continuation);
+      const current = messages.at(-1)!;
+      const peersHeader = current.peers.length === 0 ? NLA_HDRLEN : 0;
+      // a peer part: its nest header and head, then the allowed IPs nest header and at least one allowed IP (if any)
+      const minimum = peersHeader + NLA_HDRLEN + head.length + (next < allowed.length ? NLA_HDRLEN + allowed[next]!.length : 0);
+      if (used + minimum > budget) {
+        if (current.peers.length === 0) throw new Error(`WireGuard peer ${p.publicKey} does not fit a ${budget}-byte message`);
+        open();
+        continue;
       }
+      used += minimum;
+      const part: PeerPart = { head, allowedIPs: [] };
+      if (next < allowed.length) {
+        part.allowedIPs.push(allowed[next++]!);
+        while (next < allowed.length && used + allowed[next]!.length <= budget) {
+          used += allowed[next]!.length;
+          part.allowedIPs.push(allowed[next++]!);
+        }
+      }
+      current.peers.push(part);
+      if (next >= allowed.length) break;
+      // the rest of this peer's allowed IPs go in the next message
+      open();
+      continuation = true;
+    }
+  }
+  return messages;
+}
+
+/** The attribute bytes of each message of a change (what follows the generic netlink header). */
+export function deviceMessageBytes(name: string, change: WgChange, budget = WG_MESSAGE_BUDGET): Buffer[] {
+  return planDeviceMessages(name, change, budget).map((m) => {
+    const w = new NlWriter();
+    encodeMessage(w, name, change, m);
+    return w.toBuffer();
+  });
+}
+
+function encodeMessage(w: NlWriter, name: string, change: WgChange, m: DeviceMessage): void {
+  w.bytes(encodeDeviceHead(name, change, m.first));
+  if (m.peers.length === 0) return;
+  const peers = w.beginNested(WGDEVICE_A_PEERS);
+  for (const part of m.peers) {
+    const peer = w.beginNested(0);
+    w.bytes(part.head);
+    if (part.allowedIPs.length > 0) {
+      const list = w.beginNested(WGPEER_A_ALLOWEDIPS);
+      for (const a of part.allowedIPs) w.bytes(a);
+      w.endNested(list);
     }
     w.endNested(peer);
-  });
+  }
   w.endNested(peers);
 }
 
@@ -240,9 +341,17 @@ export class WireguardClient {
     return mergeDeviceParts(await this.genl.conn.dump(request, decodeDevicePart));
   }
 
-  async setDevice(name: string, change: WgChange): Promise<void> {
+  /**
+   * Applies a change in as many messages as it takes (planDeviceMessages), one
+   * after the other; the first one refused stops the rest, as with `wg set`.
+   */
+  async setDevice(name: string, change: WgChange, budget = WG_MESSAGE_BUDGET): Promise<void> {
     const family = await this.family();
-    await this.genl.conn.exec(genlRequest(family, WG_CMD_SET_DEVICE, true, (w) => encodeChange(w, name, change), () => `configure WireGuard device ${name}`));
+    const messages = planDeviceMessages(name, change, budget);
+    for (const [i, m] of messages.entries()) {
+      const what = messages.length === 1 ? `configure WireGuard device ${name}` : `configure WireGuard device ${name} (message ${i + 1} of ${messages.length})`;
+      await this.genl.conn.exec(genlRequest(family, WG_CMD_SET_DEVICE, true, (w) => encodeMessage(w, name, change, m), () => what));
+    }
   }
 
   close(): void {

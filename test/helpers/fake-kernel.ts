@@ -22,7 +22,10 @@ import {
   RTM_NEWLINK,
   RTM_NEWLINKPROP,
   RTM_NEWROUTE,
+  RTM_NEWRULE,
+  RTM_DELRULE,
 } from '../../src/netlink/rtnetlink/constants.js';
+import { decodeRule, type RuleMessage } from '../../src/netlink/rtnetlink/rule.js';
 import type { LinkMessage } from '../../src/netlink/rtnetlink/link.js';
 import { decodeRoute, type RouteDumpFilter, type RouteMessage } from '../../src/netlink/rtnetlink/route.js';
 import { parseIP, prefixContains, type Family } from '../../src/net/ip.js';
@@ -41,6 +44,7 @@ export class FakeKernel implements Kernel {
   links: LinkMessage[] = [];
   addresses: AddressMessage[] = [];
   routes: RouteMessage[] = [];
+  rules: RuleMessage[] = [];
   writes = 0;
   log: string[] = [];
   /** Called after a link is renamed (a test's fake sysfs follows). */
@@ -96,6 +100,10 @@ export class FakeKernel implements Kernel {
     const matches = this.routes.filter((r) => r.family === family && r.table === 254 && prefixContains({ ...parseIP(r.dst ?? (family === 'inet4' ? '0.0.0.0' : '::'))!, bits: r.dstLen }, ip));
     matches.sort((a, b) => b.dstLen - a.dstLen || a.priority - b.priority);
     return matches[0] ? { ...matches[0] } : undefined;
+  }
+
+  async listRules(family?: Family): Promise<RuleMessage[]> {
+    return this.rules.filter((r) => family === undefined || r.family === family).map((r) => ({ ...r }));
   }
 
   async execAll(requests: readonly Request[]): Promise<Outcome[]> {
@@ -193,10 +201,30 @@ export class FakeKernel implements Kernel {
         this.routes.splice(i, 1);
         return { ok: true };
       }
+      case RTM_NEWRULE: {
+        const r = decodeRule(m)!;
+        if ((req.flags ?? 0) & NLM_F_EXCL && this.rules.some((x) => sameRule(x, r))) return fail('EEXIST');
+        this.rules.push(r);
+        return { ok: true };
+      }
+      case RTM_DELRULE: {
+        // as rule_find: every field sent must match (the protocol only when given)
+        const r = decodeRule(m)!;
+        const i = this.rules.findIndex((x) => sameRule(x, r, r.protocol === undefined));
+        if (i < 0) return fail('ENOENT');
+        this.rules.splice(i, 1);
+        return { ok: true };
+      }
       default:
         return fail('EOPNOTSUPP');
     }
   }
+}
+
+function sameRule(a: RuleMessage, b: RuleMessage, anyProtocol = false): boolean {
+  const key = (r: RuleMessage) =>
+    JSON.stringify([r.family, r.priority, r.action, r.table, r.src ?? '', r.srcLen, r.dst ?? '', r.dstLen, r.iifName ?? '', r.oifName ?? '', r.fwmark ?? 0, r.fwmask ?? (r.fwmark ? 0xffffffff : 0), r.suppressPrefixLength, anyProtocol ? 0 : (r.protocol ?? 0)]);
+  return key(a) === key(b);
 }
 
 function decodeLinkChange(buf: Buffer, offset: number): { index: number; flags: number; mask: number } {

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Modules the guest loads (dependencies are added from modinfo). */
-export const GUEST_MODULES = ['virtio_pci', 'virtio_net', '9pnet_virtio', '9p', 'bonding', '8021q', 'bridge', 'wireguard', 'dummy', 'veth', 'vrf'];
+/** Modules the guest loads (dependencies are added from modinfo; crc32c_generic is nf_tables's libcrc32c soft dependency). */
+export const GUEST_MODULES = ['virtio_pci', 'virtio_net', '9pnet_virtio', '9p', 'bonding', '8021q', 'bridge', 'wireguard', 'dummy', 'veth', 'vrf', 'crc32c_generic', 'nf_tables'];
 
 export class VmUnavailableError extends Error {}
 

@@ -1,6 +1,16 @@
 // Per-type merge rules (Talos §2.4).
-import { addressId, routeId } from '../../resources/network/ids.js';
-import { T, type AddressSpec, type HostnameSpec, type LinkSpec, type OperatorSpec, type ResolverSpec, type RouteSpec, type TimeServerSpec } from '../../resources/network/types.js';
+import { addressId, routeId, routingRuleId } from '../../resources/network/ids.js';
+import {
+  T,
+  type AddressSpec,
+  type HostnameSpec,
+  type LinkSpec,
+  type OperatorSpec,
+  type ResolverSpec,
+  type RouteSpec,
+  type RoutingRuleSpec,
+  type TimeServerSpec,
+} from '../../resources/network/types.js';
 import { operatorId } from '../config/operator-config.js';
 import { MergeController, type MergeRule } from './merge.js';
 
@@ -39,6 +49,13 @@ export const addressRule: MergeRule<AddressSpec> = {
 export const routeRule: MergeRule<RouteSpec> = {
   type: T.RouteSpec,
   id: routeId,
+  merge: (_lower, higher) => higher,
+};
+
+/** Routing rules: union by family and priority; the higher layer wins (Talos RoutingRuleMergeController). */
+export const routingRuleRule: MergeRule<RoutingRuleSpec> = {
+  type: T.RoutingRuleSpec,
+  id: routingRuleId,
   merge: (_lower, higher) => higher,
 };
 
@@ -128,13 +145,14 @@ export const timeServerRule: MergeRule<TimeServerSpec> = {
   },
 };
 
-type AnySpec = LinkSpec | AddressSpec | RouteSpec | HostnameSpec | ResolverSpec | OperatorSpec | TimeServerSpec;
+type AnySpec = LinkSpec | AddressSpec | RouteSpec | RoutingRuleSpec | HostnameSpec | ResolverSpec | OperatorSpec | TimeServerSpec;
 
 export function mergeControllers(): MergeController<AnySpec>[] {
   return [
     new MergeController(linkRule) as MergeController<AnySpec>,
     new MergeController(addressRule) as MergeController<AnySpec>,
     new MergeController(routeRule) as MergeController<AnySpec>,
+    new MergeController(routingRuleRule) as MergeController<AnySpec>,
     new MergeController(hostnameRule) as MergeController<AnySpec>,
     new MergeController(resolverRule) as MergeController<AnySpec>,
     new MergeController(operatorRule) as MergeController<AnySpec>,

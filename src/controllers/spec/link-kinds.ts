@@ -2,6 +2,7 @@
 // what the kernel has: bonds (per-mode attributes with Talos's defaults),
 // bridges, VLANs, and WireGuard (compared as Talos does, applied as a delta).
 import { formatIP, networkOf, parseIP, parsePrefix, formatPrefix } from '../../net/ip.js';
+import { clampPrivateKey } from '../../net/wgkey.js';
 import { BOND_ATTRIBUTE_NAMES, IFLA_BOND, type BondData } from '../../netlink/rtnetlink/drivers/bond.js';
 import type { BridgeData } from '../../netlink/rtnetlink/drivers/bridge.js';
 import { VLAN_PROTOCOLS, type VlanData } from '../../netlink/rtnetlink/drivers/vlan.js';
@@ -139,6 +140,15 @@ const masked = (cidr: string) => {
   return p ? formatPrefix(networkOf(p)) : cidr;
 };
 
+/** Past a handful of peers, "+peer …" lines become counts ("+1000 peers"): a KubeSpan mesh changes many at once. */
+function compactPeerSummary(summary: string[]): string[] {
+  const peerLines = summary.filter((l) => /^[+~-]peer /.test(l));
+  if (peerLines.length <= 8) return summary;
+  const count = (mark: string) => peerLines.filter((l) => l.startsWith(mark)).length;
+  const counts = (['+', '~', '-'] as const).filter((m) => count(m) > 0).map((m) => `${m}${count(m)} peer${count(m) === 1 ? '' : 's'}`);
+  return [...summary.filter((l) => !/^[+~-]peer /.test(l)), ...counts];
+}
+
 /**
  * The WireGuard change that makes `have` what `want` asks (Talos §3.4.3):
  * listen port 0 and an empty peer endpoint mean "don't care" (the endpoint
@@ -149,7 +159,8 @@ const masked = (cidr: string) => {
 export function wireguardDelta(want: WireguardSpec, have: WgDevice): { change: WgChange; summary: string[] } | undefined {
   const change: WgChange = {};
   const summary: string[] = [];
-  if (want.privateKey !== have.privateKey) {
+  // the kernel clamps the key it is given (and reports it clamped)
+  if (clampPrivateKey(want.privateKey) !== clampPrivateKey(have.privateKey)) {
     change.privateKey = want.privateKey;
     summary.push('private key');
   }
@@ -191,5 +202,6 @@ export function wireguardDelta(want: WireguardSpec, have: WgDevice): { change: W
     summary.push(`-peer ${h.publicKey.slice(0, 8)}…`);
   }
   if (peers.length > 0) change.peers = peers;
-  return summary.length === 0 ? undefined : { change, summary };
+  if (summary.length === 0) return undefined;
+  return { change, summary: compactPeerSummary(summary) };
 }

@@ -7,7 +7,8 @@ import { decodeAddress, dumpAddressesRequest, type AddressMessage } from './addr
 import { decodeLink, dumpLinksRequest, getLinkRequest, type LinkMessage } from './link.js';
 import { isNetlinkErrno } from '../errors.js';
 import { decodeRoute, dumpRoutesRequest, lookupRouteRequest, type RouteDumpFilter, type RouteMessage } from './route.js';
-import { RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE } from './constants.js';
+import { RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE, RTM_NEWRULE } from './constants.js';
+import { AddRuleRequest, DeleteRuleRequest, decodeRule, dumpRulesRequest, type RuleMessage } from './rule.js';
 import type { Family } from '../../net/ip.js';
 import './drivers/index.js';
 import { GenlClient } from '../genetlink.js';
@@ -75,6 +76,21 @@ export class RtnlClient {
       if (isNetlinkErrno(err, 'ENETUNREACH') || isNetlinkErrno(err, 'EHOSTUNREACH') || isNetlinkErrno(err, 'ESRCH')) return undefined;
       throw err;
     }
+  }
+
+  /** Routing rules of one family, or of both (IPv4 first). */
+  listRules(family?: Family): Promise<RuleMessage[]> {
+    return this.conn.dump(dumpRulesRequest(family), (m) => (m.type === RTM_NEWRULE ? decodeRule(m) : undefined));
+  }
+
+  /** Adds a rule (EEXIST when an identical one is there). */
+  addRule(rule: RuleMessage): Promise<void> {
+    return this.conn.exec(new AddRuleRequest(rule));
+  }
+
+  /** Deletes the rule matching every field given (no error when there is none). */
+  deleteRule(rule: RuleMessage): Promise<void> {
+    return this.conn.exec(new DeleteRuleRequest(rule));
   }
 
   exec(request: Request): Promise<void> {

@@ -24,11 +24,15 @@ import {
   RTNLGRP_IPV6_IFADDR,
   RTNLGRP_IPV6_ROUTE,
   RTNLGRP_LINK,
+  RTM_DELRULE,
+  RTM_NEWRULE,
+  RTNLGRP_IPV4_RULE,
+  RTNLGRP_IPV6_RULE,
 } from './constants.js';
 import { getLinkRequest } from './link.js';
 
 /** What kernel events are about. */
-export type KernelEventKind = 'link' | 'address' | 'route';
+export type KernelEventKind = 'link' | 'address' | 'route' | 'rule';
 
 /** The header fields of a route event: enough to tell whether it concerns netcfg. */
 export interface RouteEventHeader {
@@ -95,6 +99,10 @@ export function openKernelWatch(options: KernelWatchOptions, open: OpenOptions &
         if (header && (options.routeFilter?.(header) ?? true)) options.onEvent('route');
         break;
       }
+      case RTM_NEWRULE:
+      case RTM_DELRULE:
+        if (kinds.has('rule')) options.onEvent('rule');
+        break;
       default:
         break;
     }
@@ -104,6 +112,7 @@ export function openKernelWatch(options: KernelWatchOptions, open: OpenOptions &
   if (kinds.has('link')) groups.push(RTNLGRP_LINK);
   if (kinds.has('address')) groups.push(RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR);
   if (kinds.has('route')) groups.push(RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE);
+  if (kinds.has('rule')) groups.push(RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE);
   conn.subscribe(groups);
   return {
     // a request on the same socket: its reply is queued after every event sent before it

@@ -2,6 +2,13 @@
 // conversions both ways. Unknown numeric values print as their number.
 import {
   ADDRESS_FLAG_NAMES,
+  FR_ACT_BLACKHOLE,
+  FR_ACT_GOTO,
+  FR_ACT_NOP,
+  FR_ACT_PROHIBIT,
+  FR_ACT_TO_TBL,
+  FR_ACT_UNREACHABLE,
+  FR_ACT_UNSPEC,
   ARPHRD_ETHER,
   ARPHRD_LOOPBACK,
   ARPHRD_NONE,
@@ -98,6 +105,17 @@ export const RouteProtocol = bimap([
   [188, 'ospf'],
   [189, 'rip'],
   [192, 'eigrp'],
+]);
+
+/** Rule actions (FR_ACT_*), spelled as Talos's RoutingRuleAction. */
+export const RuleAction = bimap([
+  [FR_ACT_UNSPEC, 'unspec'],
+  [FR_ACT_TO_TBL, 'unicast'],
+  [FR_ACT_GOTO, 'goto'],
+  [FR_ACT_NOP, 'nop'],
+  [FR_ACT_BLACKHOLE, 'blackhole'],
+  [FR_ACT_UNREACHABLE, 'unreachable'],
+  [FR_ACT_PROHIBIT, 'prohibit'],
 ]);
 
 export const RoutingTable = bimap([

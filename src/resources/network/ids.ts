@@ -1,5 +1,5 @@
 // Resource IDs, as Talos forms them.
-import type { AddressSpec, ConfigLayer, RouteRecord } from './types.js';
+import type { AddressSpec, ConfigLayer, RouteRecord, RoutingRuleRecord } from './types.js';
 
 export function layeredId(layer: ConfigLayer, id: string): string {
   return `${layer}/${id}`;
@@ -15,4 +15,9 @@ export function routeId(r: Pick<RouteRecord, 'table' | 'family' | 'outLinkName' 
   if (r.table !== 'main') id += `${r.table}/`;
   if (r.family === 'inet6' && r.outLinkName !== '') id += `${r.outLinkName}/`;
   return `${id}${r.family}/${r.gateway}/${r.dst}/${r.priority}`;
+}
+
+/** <family>/<priority, five digits> (Talos RoutingRuleID). */
+export function routingRuleId(r: Pick<RoutingRuleRecord, 'family' | 'priority'>): string {
+  return `${r.family}/${String(r.priority).padStart(5, '0')}`;
 }

@@ -10,10 +10,13 @@ export const T = {
   AddressStatus: 'AddressStatus',
   RouteSpec: 'RouteSpec',
   RouteStatus: 'RouteStatus',
+  RoutingRuleSpec: 'RoutingRuleSpec',
+  RoutingRuleStatus: 'RoutingRuleStatus',
   AppliedLink: 'AppliedLink',
   AppliedRename: 'AppliedRename',
   AppliedAddress: 'AppliedAddress',
   AppliedRoute: 'AppliedRoute',
+  AppliedRoutingRule: 'AppliedRoutingRule',
   MachineConfig: 'MachineConfig',
   /** A configuration document other than the machine config (namespace config, ID `<Kind>/<name>`). */
   ConfigDocument: 'ConfigDocument',
@@ -303,6 +306,37 @@ export interface RouteRecord {
 export interface AppliedRoute extends RouteRecord {
   created: boolean;
   replaced?: RouteRecord;
+}
+
+/** A routing policy rule as Talos's RoutingRuleSpec/RoutingRuleStatus hold it. */
+export interface RoutingRuleRecord {
+  family: Family;
+  /** Source prefix; "" for any. */
+  src: string;
+  /** Destination prefix; "" for any. */
+  dst: string;
+  /** "main", "local", "default" or a number; "unspec" for actions without a table. */
+  table: string;
+  priority: number;
+  /** unicast (look up the table), blackhole, unreachable or prohibit. */
+  action: string;
+  iifName: string;
+  oifName: string;
+  /** 0: no mark match. */
+  fwMark: number;
+  /** 0 with a mark: all bits. */
+  fwMask: number;
+}
+
+export interface RoutingRuleSpec extends RoutingRuleRecord {
+  layer: ConfigLayer;
+}
+
+export type RoutingRuleStatus = RoutingRuleRecord;
+
+/** A rule netcfg manages: created (deleted again when its spec goes) or found already in place (left alone). */
+export interface AppliedRoutingRule extends RoutingRuleRecord {
+  created: boolean;
 }
 
 export interface HostnameSpec {
