@@ -380,7 +380,7 @@ export class RouteSpecController implements Controller {
   /**
    * Routes refused with EEXIST: a route of the same kernel identity is there but
    * not in the statuses (another protocol, so not listed). Its table is listed
-   * for it alone (through its interface when it has one, filtered by the kernel)
+   * for it alone (an IPv6 route's through its interface, filtered by the kernel)
    * and the route, when found, replaced (and put back when netcfg's goes);
    * otherwise the refusal stands. Rare: it costs one dump per such route.
    */
@@ -389,8 +389,9 @@ export class RouteSpecController implements Controller {
     for (const { op, error } of pass.conflicts) {
       const rec = op.next!;
       const oif = rec.outLinkName === '' ? undefined : (op.requests[0] as AddRoute).params.oif;
-      // the table, through the route's interface when it has one: filtered in the kernel
-      const candidates = await this.kernel.listRoutes({ family: rec.family, table: routeTableNumber(rec.table), ...(oif !== undefined ? { oif } : {}) });
+      // the table (filtered in the kernel); for IPv6 only through the route's interface, which is part of
+      // its identity there: an IPv4 route of the same identity may go through any interface
+      const candidates = await this.kernel.listRoutes({ family: rec.family, table: routeTableNumber(rec.table), ...(oif !== undefined && rec.family === 'inet6' ? { oif } : {}) });
       const found = candidates
         .map((m) => kernelRoute(routeStatus(m, (i) => links.nameOf(i))))
         .find((k) => k.status.dst === rec.dst && k.priority === metricOf(rec) && (rec.family === 'inet4' || (k.gateway === rec.gateway && (oif === undefined || k.oif === oif))));
