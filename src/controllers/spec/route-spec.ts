@@ -349,7 +349,12 @@ class Pass {
 function conflictOp(pass: Pass, op: RouteOp, found: KernelRoute): RouteOp {
   // a new record object: the store holds the one written before the add was refused
   const have = recordOf(found);
-  const replaced = op.previous?.created === true ? op.previous.replaced : have;
+  // `created` in the record is written before the add (intent first): after a crash it does not mean
+  // that the route found is netcfg's. It is only if it is the route the record describes; any other
+  // (another protocol, gateway or interface) is someone else's, to put back when netcfg's goes.
+  const prev = op.previous;
+  const ours = prev?.created === true && prev.protocol === have.protocol && prev.gateway === have.gateway && prev.outLinkName === have.outLinkName;
+  const replaced = ours ? prev.replaced : have;
   const { replaced: _, ...rest } = op.next!;
   const next: AppliedRoute = replaced ? { ...rest, replaced } : rest;
   const oif = next.outLinkName === '' ? undefined : (op.requests[0] as AddRoute).params.oif;
