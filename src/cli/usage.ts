@@ -133,7 +133,10 @@ Validates FILE, then makes links (up, MTU), addresses and routes match
 machine.network.interfaces. Prints one line per change:
   + added   ~ changed   - removed (undone because it left the config)
 and a summary "N added, N changed, N removed (N netlink writes)". Applying the
-same file twice makes no changes and sends no netlink write requests.
+same file twice makes no changes and sends no netlink write requests. On a
+terminal, a plan of thousands of writes shows a progress line on stderr
+(writes done/total and the rate), erased before the report; never with -o json
+or when stderr is not a terminal.
 
 Objects netcfg did not create are never modified or deleted; if a configured
 address or route replaces an existing one, removing it from the config puts the
