@@ -20,7 +20,7 @@ import { BIN } from '../helpers/cli.js';
 import { createTestNet, type TestNet } from '../helpers/netns.js';
 
 /** Routes per config; the two configs share half of them. */
-const N = 2000;
+const N = 1500;
 /** Kills wanted (and at least this many with the routes half-way), within a bound of attempts. */
 const KILLS = 20;
 const PARTIAL_KILLS = 3;
@@ -359,8 +359,8 @@ describe('crash safety: kill -9 during apply', () => {
       const drop = await applyOk(net, E.file);
       await applyOk(net, current.file);
       check(current, 'back to the config before dropping it');
-      for (let k = 0; k < 5; k++) {
-        const r = await apply(net, E.file, { kill: { afterMs: drop.ms * (0.15 + 0.8 * ((k + Math.random()) / 5)) } });
+      for (let k = 0; k < 3; k++) {
+        const r = await apply(net, E.file, { kill: { afterMs: drop.ms * (0.15 + 0.7 * ((k + Math.random()) / 3)) } });
         readState(net);
         console.log(`drop ${k}: ${r.killed ? `killed at ${r.ms.toFixed(0)} ms, ${routesOf(net, 'static').size} static routes left` : 'finished first'}`);
       }
