@@ -24,8 +24,8 @@ fs.rmSync(outdir, { recursive: true, force: true });
 
 await build({
   absWorkingDir: root,
-  // the daemon gets a name of its own (the rest are chunk-HASH.js)
-  entryPoints: { main: 'dist/cli/main.js', daemon: 'dist/cli/daemon.js' },
+  // the daemon and the discovery client get names of their own (the rest are chunk-HASH.js)
+  entryPoints: { main: 'dist/cli/main.js', daemon: 'dist/cli/daemon.js', discovery: 'dist/operators/discovery/index.js' },
   outdir,
   bundle: true,
   splitting: true,
