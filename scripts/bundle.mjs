@@ -20,6 +20,19 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'dist/bundle');
+
+/**
+ * zod's namespace object re-exports every locale (~50 of them): a bundler must
+ * keep them all, since `z` is used as a whole. netcfg uses English only (zod's
+ * default, set at load): the bundle gets a locales module with just that one.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/[\\/]node_modules[\\/]zod[\\/]v4[\\/]/.test(args.importer) ? { path: path.join(path.dirname(args.importer), '../locales/en.js'), namespace: 'zod-locales' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(args.path)};`, resolveDir: path.dirname(args.path) }));
+  },
+};
 fs.rmSync(outdir, { recursive: true, force: true });
 
 await build({
@@ -37,5 +50,11 @@ await build({
   banner: { js: "import { createRequire as __netcfgCreateRequire } from 'node:module'; const require = __netcfgCreateRequire(import.meta.url);" },
   chunkNames: 'chunk-[hash]',
   legalComments: 'none',
+  // no comments and no indentation: plain ASCII, so that V8 keeps the sources
+  // (which it holds for the process's life) in one byte per character, not two;
+  // names stay as they are (readable stack traces)
+  minifyWhitespace: true,
+  charset: 'ascii',
+  plugins: [zodEnglishOnly],
   logLevel: 'warning',
 });
