@@ -1,18 +1,18 @@
 #!/usr/bin/env node
-// Bundles the compiled CLI (dist/cli/main.js, from tsc) and what it imports into
-// dist/bundle/: one file for the start-up path (the daemon, apply, --version…)
-// and a chunk per lazily imported part (gen, get, the discovery client…), so that
-// node opens a handful of files instead of several hundred (node's ES module
-// loader costs more than the code it loads). The sources and dist/ stay as they
-// are: bin/netcfg.js runs the bundle, NETCFG_ENTRY=dist runs the plain build.
+// Bundles the compiled CLI (dist/cli/main.js, from tsc) and the packages it
+// imports into one CommonJS file, dist/bundle/netcfg.cjs, which bin/netcfg.js
+// runs through vm.Script with a V8 code cache (see there). Node's ES module
+// loader costs more than the code it loads when it opens the ~240 compiled
+// modules and their packages' files one by one; one script, compiled from a
+// cache, starts several times faster. Lazily imported parts (gen, get, the
+// discovery and VIP clients…) stay lazy: esbuild wraps each module in a function
+// run on first import. The sources and dist/ stay as they are: NETCFG_ENTRY=dist
+// runs the plain build.
 //
-// dist/bundle/ is as deep under the package as dist/cli/, so the paths the code
-// resolves against import.meta.url (package.json, bin/, build/Release/) are the
-// same in both. Left out of the bundle, loaded from node_modules on first use:
-//  * @grpc/grpc-js and protobufjs: the discovery client's, imported only when
-//    discovery is enabled (a test checks that nothing else loads them);
-//  * yaml and pino-pretty: required lazily through createRequire (src/util/lazy.ts),
-//    which a bundler does not follow.
+// Left out of the bundle, loaded from node_modules on first use:
+//  * @grpc/grpc-js and protobufjs: the discovery and etcd clients', loaded only
+//    when discovery or a VIP is configured (tests check that nothing else loads them);
+//  * yaml and pino-pretty: required lazily through createRequire (src/util/lazy.ts).
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -35,22 +35,22 @@ const zodEnglishOnly = {
 };
 fs.rmSync(outdir, { recursive: true, force: true });
 
+const out = path.join(outdir, 'netcfg.cjs');
 await build({
   absWorkingDir: root,
-  // the daemon and the discovery client get names of their own (the rest are chunk-HASH.js)
-  entryPoints: { main: 'dist/cli/main.js', daemon: 'dist/cli/daemon.js', discovery: 'dist/operators/discovery/index.js' },
-  outdir,
+  entryPoints: ['dist/cli/main.js'],
+  outfile: out,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   external: ['@grpc/grpc-js', 'protobufjs', 'protobufjs/*', 'yaml', 'pino-pretty'],
-  // CommonJS packages in an ES module bundle call require() for node's own modules
-  banner: { js: "import { createRequire as __netcfgCreateRequire } from 'node:module'; const require = __netcfgCreateRequire(import.meta.url);" },
-  chunkNames: 'chunk-[hash]',
+  // the sources are ES modules: strict, and import.meta.url is the bundle's own URL
+  // (dist/bundle/ is as deep as dist/cli/, so the paths resolved against it hold)
+  banner: { js: '"use strict";var __netcfgMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
+  define: { 'import.meta.url': '__netcfgMetaUrl' },
   legalComments: 'none',
-  // no comments and no indentation: plain ASCII, so that V8 keeps the sources
+  // no comments and no indentation: plain ASCII, so that V8 keeps the source
   // (which it holds for the process's life) in one byte per character, not two;
   // names stay as they are (readable stack traces)
   minifyWhitespace: true,
@@ -58,3 +58,15 @@ await build({
   plugins: [zodEnglishOnly],
   logLevel: 'warning',
 });
+
+// The one dynamic import of a package (gRPC, for the VIP's etcd client): a
+// script run by bin/netcfg.js through vm.Script has no ES module loader of its
+// own (node's would print an ExperimentalWarning), and @grpc/grpc-js is CommonJS.
+let code = fs.readFileSync(out, 'utf8');
+const grpcImport = 'import("@grpc/grpc-js")';
+if (code.split(grpcImport).length !== 2) throw new Error(`bundle: expected one ${grpcImport} in ${out}`);
+code = code.replace(grpcImport, 'Promise.resolve().then(()=>require("@grpc/grpc-js"))');
+const left = /[^\w$.]import\(/.exec(code);
+if (left) throw new Error(`bundle: a dynamic import() is left in ${out}: …${code.slice(left.index - 40, left.index + 60)}…`);
+if (/[^\x00-\x7f]/.test(code)) throw new Error(`bundle: ${out} is not plain ASCII`);
+fs.writeFileSync(out, code);

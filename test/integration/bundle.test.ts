@@ -1,30 +1,38 @@
-// bin/netcfg.js runs the bundled CLI (dist/bundle/, made by scripts/bundle.mjs
-// after tsc) unless NETCFG_ENTRY=dist asks for the plain build. Both must behave
-// the same: daemon-dist.test.ts and demo-dist.test.ts run the daemon and demo
-// tests on the plain build (the originals run the bundle); this file checks which
-// code each entry really runs, that the bundle keeps the discovery client lazy,
-// and that every bad config gets the same messages and exit code from both.
+// bin/netcfg.js runs the bundled CLI (dist/bundle/netcfg.cjs, made by
+// scripts/bundle.mjs after tsc, compiled from a V8 code cache) unless
+// NETCFG_ENTRY=dist asks for the plain build. Both must behave the same:
+// daemon-dist.test.ts and demo-dist.test.ts run the daemon and demo tests on the
+// plain build (the originals run the bundle); this file checks which code each
+// entry really runs, that the bundled daemon keeps the gRPC clients lazy, that
+// every bad config gets the same messages and exit code from both, and that the
+// code cache is written, used, and harmless when stale.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
+import { startDaemon } from '../helpers/daemon.js';
+import { createTestNet } from '../helpers/netns.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-bundle-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** Every script URL node compiled while running `args` (from V8 coverage, which node writes on exit). */
-function scriptsLoaded(args: string[], env: Record<string, string> = {}): { urls: string[]; stdout: string; status: number | null } {
-  const dir = fs.mkdtempSync(path.join(tmp, 'cov-'));
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, NETCFG_ENTRY: '', ...env, NODE_V8_COVERAGE: dir } });
-  const urls = fs
+/** Every script URL node compiled in the processes that wrote V8 coverage to `dir` (node does on exit). */
+function coverageUrls(dir: string): string[] {
+  return fs
     .readdirSync(dir)
     .flatMap((f) => (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { result: Array<{ url: string }> }).result.map((s) => s.url))
     .filter((u) => u.startsWith('file:'));
-  return { urls, stdout: r.stdout, status: r.status };
+}
+
+function scriptsLoaded(args: string[], env: Record<string, string> = {}): { urls: string[]; stdout: string; stderr: string; status: number | null } {
+  const dir = fs.mkdtempSync(path.join(tmp, 'cov-'));
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, NETCFG_ENTRY: '', ...env, NODE_V8_COVERAGE: dir } });
+  return { urls: coverageUrls(dir), stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
 const inBundle = (u: string) => u.includes('/dist/bundle/');
@@ -34,7 +42,7 @@ describe('the bundled entry point', () => {
   it('bin/netcfg.js runs the bundle by default and the plain build with NETCFG_ENTRY=dist', () => {
     const bundled = scriptsLoaded([BIN, '--version']);
     expect(bundled.status).toBe(0);
-    expect(bundled.urls.some((u) => u.endsWith('/dist/bundle/main.js'))).toBe(true);
+    expect(bundled.urls.some((u) => u.endsWith('/dist/bundle/netcfg.cjs'))).toBe(true);
     expect(bundled.urls.filter(inPlain)).toEqual([]);
     const plain = scriptsLoaded([BIN, '--version'], { NETCFG_ENTRY: 'dist' });
     expect(plain.status).toBe(0);
@@ -44,14 +52,51 @@ describe('the bundled entry point', () => {
     expect(bundled.stdout.trim()).toBe((JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version);
   });
 
-  it('loads no gRPC or protobuf code for the daemon unless discovery is enabled', () => {
-    const probe = (file: string) => scriptsLoaded(['--input-type=module', '-e', `await import(${JSON.stringify(path.join(root, 'dist/bundle', file))})`]).urls;
+  it('runs a daemon that loads no gRPC or protobuf code unless discovery is enabled', async () => {
     const grpc = (u: string) => u.includes('/@grpc/') || u.includes('/protobufjs/');
-    const daemon = probe('daemon.js');
-    expect(daemon.some((u) => u.endsWith('/dist/bundle/daemon.js'))).toBe(true);
-    expect(daemon.filter(grpc)).toEqual([]);
-    // the check can fail: the discovery client's own chunk does load them
-    expect(probe('discovery.js').some(grpc)).toBe(true);
+    const daemonUrls = async (config: string): Promise<string[]> => {
+      const net = createTestNet();
+      const file = path.join(net.dir, 'machine.yaml');
+      fs.writeFileSync(file, config);
+      const dir = fs.mkdtempSync(path.join(tmp, 'cov-'));
+      process.env.NODE_V8_COVERAGE = dir; // for the daemon this starts, not for this process
+      try {
+        const d = await startDaemon(net, file);
+        expect(await d.stop()).toBe(0);
+      } finally {
+        delete process.env.NODE_V8_COVERAGE;
+      }
+      return coverageUrls(dir);
+    };
+    const plain = await daemonUrls('machine:\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.10/24]\n');
+    expect(plain.some((u) => u.endsWith('/dist/bundle/netcfg.cjs'))).toBe(true);
+    expect(plain.filter(grpc)).toEqual([]);
+    // the check can fail: with discovery enabled the same daemon loads them
+    const id = randomBytes(32).toString('base64');
+    const discovery = await daemonUrls(
+      `machine:\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.10/24]\ncluster:\n  id: "${id}"\n  secret: "${id}"\n  discovery:\n    enabled: true\n    registries:\n      service:\n        endpoint: http://192.0.2.250:3000/\n`,
+    );
+    expect(discovery.some(grpc)).toBe(true);
+  }, 120_000);
+
+  it('writes the code cache once, then starts from it; a corrupt one is replaced, never trusted', () => {
+    const env = { NODE_OPTIONS: `--max-semi-space-size=3` }; // a flag set no other test uses: its own cache file
+    const caches = () => fs.readdirSync(path.join(root, 'dist/bundle')).filter((f) => f.endsWith('.cache'));
+    const before = new Set(caches());
+    const first = scriptsLoaded([BIN, '--version'], env);
+    expect(first.status).toBe(0);
+    const made = caches().filter((f) => !before.has(f));
+    expect(made.length).toBe(1);
+    const cache = path.join(root, 'dist/bundle', made[0]!);
+    const written = fs.statSync(cache).mtimeMs;
+    expect(scriptsLoaded([BIN, '--version'], env).stdout).toBe(first.stdout);
+    expect(fs.statSync(cache).mtimeMs).toBe(written); // accepted: not rewritten by a short run
+    fs.writeFileSync(cache, Buffer.alloc(4096, 7));
+    const corrupt = scriptsLoaded([BIN, 'validate', path.join(root, 'test/fixtures/bad/05-mtu-string.yaml')], env);
+    expect(corrupt.status).toBe(2);
+    expect(corrupt.stderr).toContain('machine.network.interfaces[0].mtu');
+    expect(fs.readFileSync(cache).equals(Buffer.alloc(4096, 7))).toBe(false); // rejected by V8, rewritten
+    fs.rmSync(cache);
   });
 
   it('gives every bad config the same messages and exit code as the plain build', () => {
@@ -64,7 +109,8 @@ describe('the bundled entry point', () => {
     expect(files.length).toBeGreaterThan(50);
     // one process per entry, `netcfg validate FILE` for every file, as main() runs it
     const script = `
-      const { main } = await import(process.argv[1]);
+      const { createRequire } = await import('node:module');
+      const { main } = process.argv[1].endsWith('.cjs') ? createRequire(import.meta.url)(process.argv[1]) : await import(process.argv[1]);
       const out = [];
       for (const file of JSON.parse(process.argv[2])) {
         const lines = [];
@@ -73,7 +119,7 @@ describe('the bundled entry point', () => {
       }
       console.log(JSON.stringify(out));`;
     const run = (entry: string) => JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script, path.join(root, entry), JSON.stringify(files)], { encoding: 'utf8', maxBuffer: 64 << 20 })) as Array<{ file: string; code: number; lines: string[] }>;
-    const bundled = run('dist/bundle/main.js');
+    const bundled = run('dist/bundle/netcfg.cjs');
     const plain = run('dist/cli/main.js');
     expect(bundled.filter((r) => r.code === 2).length).toBe(files.length);
     expect(bundled).toEqual(plain);
