@@ -12,7 +12,7 @@
 // Writing is best effort: a read-only dist/ just means no cache.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import Module, { createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
@@ -30,7 +30,8 @@ function loadBundle() {
   } catch {
     // none yet
   }
-  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+  // the file is a function expression (exports, require, module, __filename, __dirname)
+  const script = new vm.Script(source, { filename: file, cachedData });
   const stale = cachedData === undefined || script.cachedDataRejected === true;
   process.once('exit', () => {
     if (!stale && process.uptime() < 1) return;

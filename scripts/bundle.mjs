@@ -69,4 +69,7 @@ code = code.replace(grpcImport, 'Promise.resolve().then(()=>require("@grpc/grpc-
 const left = /[^\w$.]import\(/.exec(code);
 if (left) throw new Error(`bundle: a dynamic import() is left in ${out}: …${code.slice(left.index - 40, left.index + 60)}…`);
 if (/[^\x00-\x7f]/.test(code)) throw new Error(`bundle: ${out} is not plain ASCII`);
-fs.writeFileSync(out, code);
+// written as the function node's CommonJS loader would wrap it in, so that
+// bin/netcfg.js compiles the file's text as it is: wrapping it there would make
+// V8 hold a second, concatenated copy of the whole source
+fs.writeFileSync(out, `(function (exports, require, module, __filename, __dirname) {${code}\n})`);

@@ -110,7 +110,16 @@ describe('the bundled entry point', () => {
     // one process per entry, `netcfg validate FILE` for every file, as main() runs it
     const script = `
       const { createRequire } = await import('node:module');
-      const { main } = process.argv[1].endsWith('.cjs') ? createRequire(import.meta.url)(process.argv[1]) : await import(process.argv[1]);
+      const fs = await import('node:fs');
+      const vm = await import('node:vm');
+      const path = await import('node:path');
+      // the bundle is a function expression, run as bin/netcfg.js runs it
+      const bundle = (file) => {
+        const module = { exports: {} };
+        vm.runInThisContext(fs.readFileSync(file, 'latin1'), { filename: file }).call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
+        return module.exports;
+      };
+      const { main } = process.argv[1].endsWith('.cjs') ? bundle(process.argv[1]) : await import(process.argv[1]);
       const out = [];
       for (const file of JSON.parse(process.argv[2])) {
         const lines = [];
