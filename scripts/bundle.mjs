@@ -14,7 +14,9 @@
 //    when discovery or a VIP is configured (tests check that nothing else loads them);
 //  * yaml and pino-pretty: required lazily through createRequire (src/util/lazy.ts).
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -73,3 +75,24 @@ if (/[^\x00-\x7f]/.test(code)) throw new Error(`bundle: ${out} is not plain ASCI
 // bin/netcfg.js compiles the file's text as it is: wrapping it there would make
 // V8 hold a second, concatenated copy of the whole source
 fs.writeFileSync(out, `(function (exports, require, module, __filename, __dirname) {${code}\n})`);
+
+// A first code cache for the flag sets netcfg runs with: none (the CLI, the
+// tests) and contrib/netcfg.service's NODE_OPTIONS (the daemon), made by a
+// `netcfg validate` run that compiles what loading a config takes. The daemon
+// rewrites its own on exit with all it compiled (bin/netcfg.js). Best effort:
+// without it the first run compiles and writes one.
+const unitOptions = /^Environment=NODE_OPTIONS=(.*)$/m.exec(fs.readFileSync(path.join(root, 'contrib/netcfg.service'), 'utf8'))?.[1];
+const warmDir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-bundle-'));
+try {
+  const config = path.join(warmDir, 'machine.yaml');
+  fs.writeFileSync(config, 'machine:\n  network:\n    hostname: warm\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.10/24]\n        routes:\n          - network: 0.0.0.0/0\n            gateway: 192.0.2.1\n        dhcp: true\n');
+  for (const nodeOptions of [undefined, unitOptions]) {
+    const env = { ...process.env, NETCFG_ENTRY: '' };
+    if (nodeOptions === undefined) delete env.NODE_OPTIONS;
+    else env.NODE_OPTIONS = nodeOptions;
+    const r = spawnSync(process.execPath, [path.join(root, 'bin/netcfg.js'), 'validate', config], { env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`bundle: netcfg validate of the warm-up config failed (${r.status}): ${r.stderr}`);
+  }
+} finally {
+  fs.rmSync(warmDir, { recursive: true, force: true });
+}
