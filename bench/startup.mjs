@@ -2,7 +2,9 @@
 // Times process start → static config in the kernel (an address and two routes
 // on eth0), for `netcfg daemon` and for systemd-networkd with the same config on
 // the same topology; then the idle RSS of both daemons, and `netcfg --version`.
-//   node bench/startup.mjs [--runs N=5]
+//   node bench/startup.mjs [--runs N=5] [--compare DIR]
+// --compare DIR also runs DIR/bin/netcfg.js (another checkout, built: say the
+// commit before a change) in every round, so both are timed under the same load.
 // Needs root and a build (npm run build). Runs alternate netcfg / networkd;
 // every run gets fresh namespaces. Nothing touches the machine's own network
 // namespace: the client (ncs-c) and its peer (ncs-s) are namespaces created
@@ -15,9 +17,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '5' }, help: { type: 'boolean', short: 'h' } } });
+const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '5' }, compare: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
 if (opts.help) {
-  console.log('usage: node bench/startup.mjs [--runs N]   (root; after npm run build)');
+  console.log('usage: node bench/startup.mjs [--runs N] [--compare OTHER_CHECKOUT]   (root; after npm run build)');
   process.exit(0);
 }
 const RUNS = Number(opts.runs);
@@ -35,6 +37,8 @@ const EXTRA_ROUTE = '198.51.100.0/24';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin/netcfg.js');
+const otherBin = opts.compare === undefined ? undefined : path.resolve(opts.compare, 'bin/netcfg.js');
+if (otherBin !== undefined && !fs.existsSync(otherBin)) die(`--compare: no ${otherBin}`);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-bench-startup-'));
 const hasNetworkd = fs.existsSync(NETWORKD) && spawnSync('id', ['systemd-network']).status === 0;
 
@@ -231,13 +235,13 @@ const UNIT_ENV = Object.fromEntries(
   [...readOr(path.join(root, 'contrib/netcfg.service')).matchAll(/^Environment=(\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
 );
 
-function startNetcfg(dir) {
+function startNetcfg(dir, which = bin) {
   const config = path.join(dir, 'static.yaml');
   fs.writeFileSync(config, NETCFG_CONFIG);
   fs.mkdirSync(path.join(dir, 'state'));
   fs.mkdirSync(path.join(dir, 'etc'));
   const t0 = now();
-  const child = start(process.execPath, [bin, 'daemon', '--netns', CLIENT_NS, '--state-dir', path.join(dir, 'state'), '--etc-dir', path.join(dir, 'etc'), '-c', config, '--log-level', 'warn'], UNIT_ENV);
+  const child = start(process.execPath, [which, 'daemon', '--netns', CLIENT_NS, '--state-dir', path.join(dir, 'state'), '--etc-dir', path.join(dir, 'etc'), '-c', config, '--log-level', 'warn'], UNIT_ENV);
   return { child, t0, pid: () => child.pid };
 }
 
@@ -308,7 +312,7 @@ async function measure(name, runDir) {
   try {
     const monitor = await startMonitor();
     children.push(monitor);
-    daemon = name === 'netcfg' ? startNetcfg(runDir) : startNetworkd();
+    daemon = name === 'netcfg' ? startNetcfg(runDir) : name === 'compared' ? startNetcfg(runDir, otherBin) : startNetworkd();
     const died = daemon.child.exited.then((code) => {
       throw new Error(`${name} exited (${code ?? daemon.child.signalCode}) before configuring eth0`);
     });
@@ -360,8 +364,9 @@ async function main() {
   const cpus = os.cpus();
   console.log(`startup: process start → static config in the kernel (${ADDRESS}, default route and ${EXTRA_ROUTE} via ${GATEWAY} on eth0), ${RUNS} run${RUNS === 1 ? '' : 's'} each, fresh namespaces per run`);
   console.log(`  node ${process.version}, Linux ${os.release()}, ${cpus.length} CPUs (${cpus[0]?.model ?? '?'}), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  const names = hasNetworkd ? ['netcfg', 'networkd'] : ['netcfg'];
-  const results = { netcfg: [], networkd: [] };
+  if (otherBin) console.log(`  compared: ${otherBin} ("compared" below)`);
+  const names = ['netcfg', ...(otherBin ? ['compared'] : []), ...(hasNetworkd ? ['networkd'] : [])];
+  const results = { netcfg: [], compared: [], networkd: [] };
   for (let i = 0; i < RUNS; i++) {
     for (const name of names) {
       const r = await measure(name, path.join(tmp, `${name}-${i + 1}`));
@@ -376,6 +381,7 @@ async function main() {
   };
   console.log(`\n  ${''.padEnd(22)} ${'median'.padStart(10)} ${'min'.padStart(10)} ${'max'.padStart(10)}   idle RSS (median, ${IDLE_MS / 1000} s after)`);
   console.log(row('netcfg daemon', results.netcfg));
+  if (otherBin) console.log(row('compared daemon', results.compared));
   if (hasNetworkd) {
     console.log(row('systemd-networkd', results.networkd));
     const nc = median(results.netcfg.map((r) => r.ms));
@@ -387,15 +393,18 @@ async function main() {
   console.log(`  netcfg start → static config ${med.toFixed(1)} ms: ${med <= 150 ? 'within' : 'OVER'} the 150 ms target; idle RSS ${rss.toFixed(1)} MB: ${rss <= 55 ? 'within' : 'OVER'} the 55 MB target`);
 
   const versions = [];
+  const otherVersions = [];
   const nodeE = [];
   const networkdV = [];
   for (let i = 0; i < Math.max(RUNS, 5); i++) {
     versions.push(timed(process.execPath, [bin, '--version']));
+    if (otherBin) otherVersions.push(timed(process.execPath, [otherBin, '--version']));
     nodeE.push(timed(process.execPath, ['-e', '0']));
     if (hasNetworkd) networkdV.push(timed(NETWORKD, ['--version']));
   }
   const v = median(versions);
   console.log(`\n  \`netcfg --version\`       ${ms(v)} (median of ${versions.length}): ${v <= 60 ? 'within' : 'OVER'} the 60 ms target`);
+  if (otherBin) console.log(`  compared \`--version\`     ${ms(median(otherVersions))}`);
   console.log(`  \`node -e 0\`               ${ms(median(nodeE))} (the floor under any node program)`);
   if (hasNetworkd) console.log(`  \`systemd-networkd --version\` ${ms(median(networkdV))}`);
 }
