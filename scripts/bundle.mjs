@@ -76,11 +76,11 @@ if (/[^\x00-\x7f]/.test(code)) throw new Error(`bundle: ${out} is not plain ASCI
 // V8 hold a second, concatenated copy of the whole source
 fs.writeFileSync(out, `(function (exports, require, module, __filename, __dirname) {${code}\n})`);
 
-// A first code cache for the flag sets netcfg runs with: none (the CLI, the
-// tests) and contrib/netcfg.service's NODE_OPTIONS (the daemon), made by a
-// `netcfg validate` run that compiles what loading a config takes. The daemon
-// rewrites its own on exit with all it compiled (bin/netcfg.js). Best effort:
-// without it the first run compiles and writes one.
+// A first code cache (bin/netcfg.js keeps one per flag set and command) for
+// `netcfg validate`, with no flags (the CLI, the tests) and with
+// contrib/netcfg.service's NODE_OPTIONS. The daemon writes its own on exit,
+// with all it compiled. Best effort: without them the first run of each
+// command compiles and writes one.
 const unitOptions = /^Environment=NODE_OPTIONS=(.*)$/m.exec(fs.readFileSync(path.join(root, 'contrib/netcfg.service'), 'utf8'))?.[1];
 const warmDir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-bundle-'));
 try {
@@ -90,8 +90,10 @@ try {
     const env = { ...process.env, NETCFG_ENTRY: '' };
     if (nodeOptions === undefined) delete env.NODE_OPTIONS;
     else env.NODE_OPTIONS = nodeOptions;
-    const r = spawnSync(process.execPath, [path.join(root, 'bin/netcfg.js'), 'validate', config], { env, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`bundle: netcfg validate of the warm-up config failed (${r.status}): ${r.stderr}`);
+    for (const args of [['validate', config]]) {
+      const r = spawnSync(process.execPath, [path.join(root, 'bin/netcfg.js'), ...args], { env, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`bundle: netcfg ${args[0]} (warm-up) failed (${r.status}): ${r.stderr}`);
+    }
   }
 } finally {
   fs.rmSync(warmDir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
-// bin/netcfg.js runs the bundled CLI (dist/bundle/netcfg.cjs, made by
-// scripts/bundle.mjs after tsc, compiled from a V8 code cache) unless
-// NETCFG_ENTRY=dist asks for the plain build. Both must behave the same:
+// bin/netcfg.js runs the commands on the bundled CLI (dist/bundle/netcfg.cjs,
+// made by scripts/bundle.mjs after tsc, compiled from a V8 code cache) unless
+// NETCFG_ENTRY=dist asks for the plain build; --version and --help always run
+// on the plain build (a few small modules). Both must behave the same:
 // daemon-dist.test.ts and demo-dist.test.ts run the daemon and demo tests on the
 // plain build (the originals run the bundle); this file checks which code each
 // entry really runs, that the bundled daemon keeps the gRPC clients lazy, that
@@ -39,17 +40,23 @@ const inBundle = (u: string) => u.includes('/dist/bundle/');
 const inPlain = (u: string) => u.includes('/dist/') && !inBundle(u);
 
 describe('the bundled entry point', () => {
-  it('bin/netcfg.js runs the bundle by default and the plain build with NETCFG_ENTRY=dist', () => {
-    const bundled = scriptsLoaded([BIN, '--version']);
+  it('bin/netcfg.js runs commands on the bundle by default and on the plain build with NETCFG_ENTRY=dist', () => {
+    const file = path.join(tmp, 'good.yaml');
+    fs.writeFileSync(file, 'machine:\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.10/24]\n');
+    const bundled = scriptsLoaded([BIN, 'validate', file]);
     expect(bundled.status).toBe(0);
     expect(bundled.urls.some((u) => u.endsWith('/dist/bundle/netcfg.cjs'))).toBe(true);
     expect(bundled.urls.filter(inPlain)).toEqual([]);
-    const plain = scriptsLoaded([BIN, '--version'], { NETCFG_ENTRY: 'dist' });
+    const plain = scriptsLoaded([BIN, 'validate', file], { NETCFG_ENTRY: 'dist' });
     expect(plain.status).toBe(0);
     expect(plain.urls.some((u) => u.endsWith('/dist/cli/main.js'))).toBe(true);
     expect(plain.urls.filter(inBundle)).toEqual([]);
     expect(bundled.stdout).toBe(plain.stdout);
-    expect(bundled.stdout.trim()).toBe((JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version);
+    // --version runs no command: the plain build's main alone
+    const version = scriptsLoaded([BIN, '--version']);
+    expect(version.status).toBe(0);
+    expect(version.urls.filter(inBundle)).toEqual([]);
+    expect(version.stdout.trim()).toBe((JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version);
   });
 
   it('runs a daemon that loads no gRPC or protobuf code unless discovery is enabled', async () => {
@@ -83,17 +90,19 @@ describe('the bundled entry point', () => {
     const env = { NODE_OPTIONS: `--max-semi-space-size=3` }; // a flag set no other test uses: its own cache file
     const caches = () => fs.readdirSync(path.join(root, 'dist/bundle')).filter((f) => f.endsWith('.cache'));
     const before = new Set(caches());
-    const first = scriptsLoaded([BIN, '--version'], env);
-    expect(first.status).toBe(0);
+    const bad = path.join(root, 'test/fixtures/bad/05-mtu-string.yaml');
+    const first = scriptsLoaded([BIN, 'validate', bad], env);
+    expect(first.status).toBe(2);
     const made = caches().filter((f) => !before.has(f));
-    expect(made.length).toBe(1);
+    expect(made).toEqual([expect.stringMatching(/^netcfg\.cjs\.validate\.[0-9a-f]{16}\.cache$/)]);
     const cache = path.join(root, 'dist/bundle', made[0]!);
     const written = fs.statSync(cache).mtimeMs;
-    expect(scriptsLoaded([BIN, '--version'], env).stdout).toBe(first.stdout);
+    expect(scriptsLoaded([BIN, 'validate', bad], env).stderr).toBe(first.stderr);
     expect(fs.statSync(cache).mtimeMs).toBe(written); // accepted: not rewritten by a short run
     fs.writeFileSync(cache, Buffer.alloc(4096, 7));
-    const corrupt = scriptsLoaded([BIN, 'validate', path.join(root, 'test/fixtures/bad/05-mtu-string.yaml')], env);
+    const corrupt = scriptsLoaded([BIN, 'validate', bad], env);
     expect(corrupt.status).toBe(2);
+    expect(corrupt.stderr).toBe(first.stderr);
     expect(corrupt.stderr).toContain('machine.network.interfaces[0].mtu');
     expect(fs.readFileSync(cache).equals(Buffer.alloc(4096, 7))).toBe(false); // rejected by V8, rewritten
     fs.rmSync(cache);
