@@ -108,6 +108,28 @@ machine:
     expect(k.routes.map((x) => x.dst ?? 'default').sort()).toEqual(['10.99.0.0', 'default']);
   });
 
+  it('the state file knows a link\'s original MTU before the kernel changes it: killed right after, the next run still restores it', async () => {
+    const k = new FakeKernel();
+    k.addLink('eth0');
+    const state = new MemoryState();
+    // what the state file held at the moment of each link write: a kill -9 right after it leaves exactly that
+    const atWrite: Array<MemoryState['kinds']> = [];
+    const exec = k.execAll.bind(k);
+    k.execAll = async (requests) => {
+      if (requests.some((r) => r.write && r.describe().includes('eth0') && r.describe().includes('mtu'))) atWrite.push(structuredClone(state.kinds));
+      return exec(requests);
+    };
+    await apply(k, state, base);
+    expect(k.links[0]!.mtu).toBe(9000);
+    expect(atWrite.length).toBeGreaterThan(0);
+    // the run is "killed" right after its MTU write: the next run starts from the state file of that moment
+    const afterKill = new MemoryState();
+    afterKill.kinds = atWrite[0]!;
+    const r = await apply(k, afterKill, 'machine: {network: {interfaces: []}}');
+    expect(r.failures).toEqual([]);
+    expect(k.links[0]!.mtu).toBe(1500);
+  });
+
   it('removing the whole interface restores its MTU and down state', async () => {
     const k = new FakeKernel();
     k.addLink('eth0');

@@ -249,6 +249,16 @@ export class LinkSpecController implements Controller {
       if (spec.logical && !record(id)?.created && !ctx.dryRun) continue; // someone else's link (reported above)
       const previous = record(id);
       const rec: AppliedLink = previous ? { ...previous, original: { ...previous.original }, set: { ...previous.set } } : { name: spec.name, logical: false, created: false, original: {}, set: {} };
+      const recordLink = (): void => {
+        if (spec.logical) keep(ctx, T.AppliedLink, id, { ...rec, logical: true, created: true, kind: spec.kind });
+        else keep(ctx, T.AppliedLink, id, rec);
+      };
+      // the record (what the link had before netcfg) reaches the state file before the kernel changes:
+      // killed right after the change, the next run still knows what to put back
+      const writeAhead = async (): Promise<void> => {
+        recordLink();
+        if (!ctx.dryRun) await ctx.flushState();
+      };
 
       // a. bond and bridge settings: some can only change while the master is down and has no members
       if (spec.logical && (spec.kind === 'bond' || spec.kind === 'bridge')) {
@@ -312,6 +322,7 @@ export class LinkSpecController implements Controller {
         rec.set.master = wantMaster;
         if (rec.original.up === undefined) rec.original.up = isUp(current);
         const requests: Request[] = [setLinkRequest(current.index, current.name, { up: false }), setLinkRequest(current.index, current.name, { master: wantIndex })];
+        await writeAhead();
         if (!(await run(requests))) continue;
         ctx.changes.record({ action: 'change', kind: 'link', id, detail: `master ${haveIndex ? links.nameOf(haveIndex) : '-'} → ${wantMaster}` });
         masterChanged = true;
@@ -328,6 +339,8 @@ export class LinkSpecController implements Controller {
       // d. up and MTU
       const now = masterChanged ? { ...current, flags: current.flags & ~IFF_UP } : current;
       const change: LinkChange = {};
+      // what netcfg put back is forgotten only once the kernel has it (a kill in between still knows the original)
+      const forget: Array<() => void> = [];
       if (spec.up !== isUp(now)) {
         change.up = spec.up;
         rec.original.up ??= isUp(current);
@@ -340,8 +353,10 @@ export class LinkSpecController implements Controller {
       } else if (spec.mtu === 0 && rec.set.mtu !== undefined) {
         // the MTU is no longer configured: put back what was there before netcfg
         if (now.mtu === rec.set.mtu && rec.original.mtu !== undefined && rec.original.mtu !== now.mtu) change.mtu = rec.original.mtu;
-        delete rec.set.mtu;
-        delete rec.original.mtu;
+        forget.push(() => {
+          delete rec.set.mtu;
+          delete rec.original.mtu;
+        });
       }
       if (spec.multicast !== undefined && spec.multicast !== isMulticast(now)) {
         change.multicast = spec.multicast;
@@ -350,16 +365,19 @@ export class LinkSpecController implements Controller {
       } else if (spec.multicast === undefined && rec.set.multicast !== undefined) {
         // no longer configured: put back what was there before netcfg
         if (isMulticast(now) === rec.set.multicast && rec.original.multicast !== undefined && rec.original.multicast !== rec.set.multicast) change.multicast = rec.original.multicast;
-        delete rec.set.multicast;
-        delete rec.original.multicast;
+        forget.push(() => {
+          delete rec.set.multicast;
+          delete rec.original.multicast;
+        });
       }
       if (Object.keys(change).length > 0) {
+        await writeAhead();
         if (!(await run([setLinkRequest(now.index, now.name, change)]))) continue;
         // a member's "down → up" after (re)joining its master is part of that change, not news
         if (!masterChanged || change.mtu !== undefined) ctx.changes.record({ action: 'change', kind: 'link', id, detail: describe(now, change) });
       }
-      if (spec.logical) keep(ctx, T.AppliedLink, id, { ...rec, logical: true, created: true, kind: spec.kind });
-      else keep(ctx, T.AppliedLink, id, rec);
+      for (const f of forget) f();
+      recordLink();
     }
     if (errors.length > 0) throw new ReconcileErrors(errors);
   }
