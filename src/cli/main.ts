@@ -54,6 +54,7 @@ export async function main(argv: string[], print = (s: string) => process.stdout
         watch: { type: 'boolean', short: 'w', default: false },
         namespace: { type: 'string' },
         'discovery-ttl': { type: 'string' },
+        'kubespan-interval': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', default: false },
       },
@@ -106,7 +107,7 @@ export async function main(argv: string[], print = (s: string) => process.stdout
         return await (await import('./status.js')).runStatus({ ...target, output: values.output, logLevel: values['log-level'] }, print);
       case 'daemon':
         extra(0);
-        return await (await import('./daemon.js')).runDaemon({ ...target, config: values.config, logLevel: values['log-level'], version: version(), discoveryTtl: values['discovery-ttl'], vip: vipFlags });
+        return await (await import('./daemon.js')).runDaemon({ ...target, config: values.config, logLevel: values['log-level'], version: version(), discoveryTtl: values['discovery-ttl'], kubespanInterval: values['kubespan-interval'], vip: vipFlags });
       case 'reset-identity':
         extra(0);
         return await (await import('./identity.js')).runResetIdentity(target, print);
