@@ -110,7 +110,7 @@ function nftController(options: Pick<EngineOptions, 'netns' | 'nftRecheckMs'>): 
  * routes (drift), filtered to what netcfg manages.
  */
 function registerStatuses(runtime: Runtime, options: Pick<EngineOptions, 'kernel' | 'log' | 'hardware'>, mode: RuntimeMode, events: { watch: KernelWatch | undefined }): RouteStatusController {
-  const routes = new RouteStatusController(options.kernel, { defaultRoutes: mode === 'daemon' });
+  const routes = new RouteStatusController(options.kernel, { daemon: mode === 'daemon' });
   runtime.register(new LinkStatusController(options.kernel, options.hardware));
   runtime.register(new AddressStatusController(options.kernel));
   runtime.register(routes);
@@ -122,9 +122,10 @@ function registerStatuses(runtime: Runtime, options: Pick<EngineOptions, 'kernel
       watcher,
       {
         // IPv4 drops routes through a link or an address that goes away without telling anyone (no RTM_DELROUTE):
-        // route statuses are re-listed on link and address events too
-        link: ['LinkNameController', 'LinkStatusController', 'RouteStatusController'],
-        address: ['AddressStatusController', 'RouteStatusController'],
+        // the daemon re-lists route statuses on link and address events too (a one-shot run lists them
+        // once, before its route pass: it makes the only changes there)
+        link: ['LinkNameController', 'LinkStatusController', ...(mode === 'daemon' ? ['RouteStatusController'] : [])],
+        address: ['AddressStatusController', ...(mode === 'daemon' ? ['RouteStatusController'] : [])],
         ...(mode === 'daemon' ? { route: ['RouteStatusController'], rule: ['RoutingRuleStatusController', 'RoutingRuleSpecController'] } : {}),
       },
       (name) => runtime.wake(name),

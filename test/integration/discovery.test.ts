@@ -307,8 +307,11 @@ ${ca
     expect(await seenFrom(b)).toBe('198.18.0.3/32');
     expect(await seenFrom(c)).toBe('192.0.2.13/32');
     expect(tinyproxy.output()).toMatch(/CONNECT 198\.18\.0\.2:3000/);
-    expect(a.daemon!.log().find((l) => l.msg === 'registered with the discovery service')).toMatchObject({ via: 'proxy 192.0.2.3:8888' });
-    expect(c.daemon!.log().find((l) => l.msg === 'registered with the discovery service')).toMatchObject({ via: 'direct' });
+    // the watch can show the others before a node's own update is answered: wait for its 'registered' line
+    const registered = (n: Node) => n.daemon!.log().find((l) => l.msg === 'registered with the discovery service');
+    await within(10_000, () => registered(a) !== undefined && registered(c) !== undefined, 'a and c registered');
+    expect(registered(a)).toMatchObject({ via: 'proxy 192.0.2.3:8888' });
+    expect(registered(c)).toMatchObject({ via: 'direct' });
     // without no_proxy the same endpoint goes through the proxy, which refuses it
     await within(10_000, () => e.daemon!.log().some((l) => l.msg === 'discovery service unreachable; retrying with backoff' && /proxy 192\.0\.2\.3:8888 refused CONNECT/.test(String(l.err))), 'e refused by the proxy');
     expect(await names(e)).toEqual(['px-e']);
@@ -396,7 +399,7 @@ ${ca
     const dist = path.resolve(path.dirname(BIN), '../dist');
     const out = execFileSync(
       process.execPath,
-      ['--input-type=module', '-e', `await import(${JSON.stringify(path.join(dist, 'daemon/daemon.js'))}); await import(${JSON.stringify(path.join(dist, 'engine.js'))}); const { createRequire } = await import('node:module'); console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));`],
+      ['--input-type=module', '-e', `for (const f of ['log.js', 'daemon/daemon.js', 'engine.js']) await import(${JSON.stringify(dist)} + '/' + f); const { createRequire } = await import('node:module'); console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));`],
       { encoding: 'utf8' },
     );
     const loaded = JSON.parse(out) as string[];

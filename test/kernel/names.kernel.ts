@@ -133,7 +133,11 @@ describe('predictable names on virtio NICs', () => {
     };
     for (const nic of LANE_NICS) expect(globals(linkOf(nic).ifname as string), nic.id).toEqual(want[nic.id]);
     expect(ip('-d', 'link', 'show', 'enp0s5.10')[0]).toMatchObject({ link: 'ens5', linkinfo: { info_kind: 'vlan', info_data: { id: 10 } } });
-    expect(globals('enp0s5.10')).toEqual(['10.10.0.1/24']);
+    // as in Talos, selectors match every link, and a VLAN carries its parent's MAC: the hardwareAddr glob reaches
+    // enp0s5.10 too once it exists (the docs recommend permanentAddr for this reason)
+    expect(globals('enp0s5.10').sort()).toEqual(['10.10.0.1/24', '10.4.0.1/24']);
+    const settled = await apply(config, ['-o', 'json']);
+    expect(JSON.parse(settled.stdout).summary.netlinkWrites).toBe(0);
     for (const other of ['lo', 'bond0', 'dummy0']) expect(globals(other), other).toEqual([]);
 
     // the config goes away: addresses and the VLAN are undone; the names stay (as with udev)

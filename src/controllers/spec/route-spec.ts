@@ -4,8 +4,9 @@
 // out-link, source or MTU it is replaced. Removal deletes only routes netcfg
 // added, restoring a route it replaced.
 //
-// It sees the kernel through the link and route statuses (the route statuses
-// hold only routes of the tables and protocols netcfg uses). A route that is
+// It sees the kernel through the link statuses and the routes the route status
+// controller listed (only routes of the tables and protocols netcfg uses),
+// indexed by destination with the kernel's numbers. A route that is
 // refused because one of the same identity exists (EEXIST: someone else's, of
 // another protocol) is looked for on its own and replaced as above.
 //
@@ -16,11 +17,11 @@ import { AddRouteRequest, DeleteRouteRequest, type RouteParams } from '../../net
 import { NS } from '../../resources/resource.js';
 import { RouteProtocol, RouteType, Scope, routeTableNumber } from '../../resources/network/enums.js';
 import { RT_SCOPE_UNIVERSE, RTN_UNICAST, RTPROT_STATIC } from '../../netlink/rtnetlink/constants.js';
-import { T, type AppliedRoute, type LinkStatus, type RouteRecord, type RouteSpec, type RouteStatus } from '../../resources/network/types.js';
+import { T, type AppliedRoute, type LinkStatus, type RouteRecord, type RouteSpec } from '../../resources/network/types.js';
 import type { Change, ChangeAction } from '../../runtime/changes.js';
 import { ReconcileErrors, type Controller, type ReconcileContext } from '../../runtime/controller.js';
 import { isNetlinkErrno } from '../../netlink/errors.js';
-import { routeStatus } from '../status/route-status.js';
+import { KernelRoutes, kernelRoute, routeIdentity, routeRecord, type KernelRoute } from '../status/kernel-routes.js';
 import type { Kernel } from '../kernel.js';
 import { StatusLinks } from '../link-resolver.js';
 import { runOperations, type Operation } from '../outcomes.js';
@@ -30,38 +31,6 @@ const IPV6_DEFAULT_METRIC = 1024;
 
 function metricOf(r: Pick<RouteRecord, 'family' | 'priority'>): number {
   return r.family === 'inet6' && r.priority === 0 ? IPV6_DEFAULT_METRIC : r.priority;
-}
-
-/** A kernel route (from its status) with its enums as kernel numbers, computed once. */
-interface KernelRoute {
-  status: RouteStatus;
-  family: RouteStatus['family'];
-  table: number;
-  priority: number;
-  gateway: string;
-  oif: number;
-  scope: number;
-  type: number;
-  protocol: number;
-}
-
-function kernelRoute(s: RouteStatus): KernelRoute {
-  return {
-    status: s,
-    family: s.family,
-    table: routeTableNumber(s.table),
-    priority: s.priority,
-    gateway: s.gateway,
-    oif: s.outLinkIndex,
-    scope: Scope.number(s.scope) ?? RT_SCOPE_UNIVERSE,
-    type: RouteType.number(s.type) ?? RTN_UNICAST,
-    protocol: RouteProtocol.number(s.protocol) ?? RTPROT_STATIC,
-  };
-}
-
-function recordOf(r: KernelRoute): RouteRecord {
-  const s = r.status;
-  return { family: s.family, dst: s.dst, src: s.src, gateway: s.gateway, outLinkName: s.outLinkName, table: s.table, priority: s.priority, scope: s.scope, type: s.type, protocol: s.protocol, mtu: s.mtu };
 }
 
 /** The record netcfg keeps for a route it manages (created is filled in later). */
@@ -135,17 +104,19 @@ function restoreRequest(r: RouteRecord, oif: number | undefined): Request {
   return req;
 }
 
-/** A route change whose text is built only when shown. */
+/** A route change whose text is built only when shown (it keeps the route, not the requests). */
 class RouteChange implements Change {
   readonly kind = 'route';
   constructor(
     readonly action: ChangeAction,
     readonly id: string,
-    private readonly op: RouteOp,
+    private readonly shown: RouteRecord | undefined,
+    private readonly diff: string,
   ) {}
 
   get detail(): string {
-    return this.op.detail();
+    if (!this.shown) return '';
+    return this.diff ? `${describeRoute(this.shown)}: ${this.diff}` : describeRoute(this.shown);
   }
 
   toJSON(): Change {
@@ -170,69 +141,46 @@ function wanted(r: RouteRecord): Wanted {
   };
 }
 
-/** A route netcfg just wrote, as its status will show it. */
+/** A route netcfg just wrote, as the statuses will show it. */
 function writtenRoute(rec: RouteRecord, oif: number | undefined): KernelRoute {
-  return kernelRoute({ ...rec, priority: metricOf(rec), outLinkIndex: oif ?? 0, flags: '' });
-}
-
-/** The kernel identity of a route (IPv6 routes also differ by out-link). */
-function identity(r: Pick<KernelRoute, 'family' | 'table' | 'priority' | 'gateway' | 'oif'> & { status: { dst: string } }): string {
-  return `${r.family}|${r.table}|${r.status.dst}|${r.gateway}|${r.priority}|${r.family === 'inet6' ? r.oif : ''}`;
+  const w = wanted(rec);
+  return { family: rec.family, dst: rec.dst, table: w.table, priority: metricOf(rec), gateway: rec.gateway, oif: oif ?? 0, scope: w.scope, type: w.type, protocol: w.protocol, src: rec.src, mtu: rec.mtu };
 }
 
 /**
- * What this controller wrote since the route statuses last refreshed: one-shot
- * runs do not watch route events, so a retry pass must not take its own adds
- * for missing routes (the daemon's statuses catch up through events, and the
- * overlay is dropped at their next pass).
+ * What this controller wrote since the route statuses were last listed: a
+ * one-shot run lists them once (no route events), so a retry pass must not
+ * take its own adds for missing routes; the daemon's statuses catch up through
+ * events, and the overlay is dropped at their next pass. The requests are kept
+ * as they are: the routes are built only if another pass needs them.
  */
 class Written {
-  generation = -1;
-  readonly added = new Map<string, KernelRoute>();
-  readonly deleted = new Set<string>();
+  private generation = -1;
+  private done: Request[] = [];
 
-  /** Starts afresh when the statuses have been refreshed since. */
+  /** Starts afresh when the statuses have been listed again since. */
   sync(generation: number): void {
     if (generation === this.generation) return;
     this.generation = generation;
-    this.added.clear();
-    this.deleted.clear();
+    this.done = [];
   }
 
-  add(r: KernelRoute): void {
-    const k = identity(r);
-    this.deleted.delete(k);
-    this.added.set(k, r);
+  record(requests: readonly Request[]): void {
+    for (const r of requests) this.done.push(r);
   }
 
-  remove(rec: RouteRecord, oif: number | undefined): void {
-    const k = identity(writtenRoute(rec, oif));
-    this.added.delete(k);
-    this.deleted.add(k);
-  }
-}
-
-/** Routes by destination ("10.0.0.0/8", "" for default): few share one. */
-class KernelRoutes {
-  private readonly byDst = new Map<string, KernelRoute | KernelRoute[]>();
-
-  add(r: KernelRoute): void {
-    const dst = r.status.dst;
-    const existing = this.byDst.get(dst);
-    if (existing === undefined) this.byDst.set(dst, r);
-    else if (Array.isArray(existing)) existing.push(r);
-    else this.byDst.set(dst, [existing, r]);
-  }
-
-  /** The route with this identity: family, table, destination, gateway, metric (and out-link for IPv6 when given). */
-  find(rec: RouteRecord, table: number, oif: number | undefined): KernelRoute | undefined {
-    const found = this.byDst.get(rec.dst);
-    if (found === undefined) return undefined;
-    const metric = metricOf(rec);
-    const match = (r: KernelRoute): boolean =>
-      r.family === rec.family && r.table === table && r.priority === metric && r.gateway === rec.gateway && (rec.family !== 'inet6' || oif === undefined || r.oif === oif);
-    if (!Array.isArray(found)) return match(found) ? found : undefined;
-    return found.find(match);
+  /** Identity → the route there now (added), or undefined (deleted), in the order written. */
+  overlay(): Map<string, KernelRoute | undefined> {
+    const out = new Map<string, KernelRoute | undefined>();
+    for (const req of this.done) {
+      if (req instanceof AddRoute) {
+        const r = writtenRoute(req.record, req.params.oif);
+        out.set(routeIdentity(r), r);
+      } else if (req instanceof DeleteRoute) {
+        out.set(routeIdentity(writtenRoute(req.record, req.params.oif)), undefined);
+      }
+    }
+    return out;
   }
 }
 
@@ -242,8 +190,8 @@ function same(want: RouteRecord, w: Wanted, r: KernelRoute, oif: number | undefi
     r.scope === w.scope &&
     r.type === w.type &&
     r.protocol === w.protocol &&
-    r.status.src === want.src &&
-    r.status.mtu === want.mtu &&
+    r.src === want.src &&
+    r.mtu === want.mtu &&
     (want.outLinkName === '' || oif === undefined || r.oif === oif)
   );
 }
@@ -294,11 +242,6 @@ class RouteOp implements Operation {
     this.pass.ok(this);
   }
 
-  detail(): string {
-    if (!this.shown) return '';
-    return this.diff ? `${describeRoute(this.shown)}: ${this.diff}` : describeRoute(this.shown);
-  }
-
   failed(error: Error, succeeded: number): void {
     this.pass.failed(this, error, succeeded);
   }
@@ -318,14 +261,8 @@ class Pass {
   ok(op: RouteOp): void {
     const { ctx } = this;
     const action = op.kind === 'undo' ? 'remove' : op.kind === 'add' ? 'add' : 'change';
-    ctx.changes.record(new RouteChange(action, op.id, op));
-    const w = this.written;
-    if (w && !ctx.dryRun) {
-      for (const req of op.requests) {
-        if (req instanceof DeleteRoute) w.remove(req.record, req.params.oif);
-        else if (req instanceof AddRoute) w.add(writtenRoute(req.record, req.params.oif));
-      }
-    }
+    ctx.changes.record(new RouteChange(action, op.id, op.shown, op.diff));
+    if (!ctx.dryRun) this.written?.record(op.requests);
     if (op.kind === 'undo') finishUndo(ctx, T.RouteSpec, T.AppliedRoute, op.id, op.tearingDown);
   }
 
@@ -346,9 +283,9 @@ class Pass {
 }
 
 /** Plans a replace for a route the kernel refused as existing: the one it found, looked up on its own. */
-function conflictOp(pass: Pass, op: RouteOp, found: KernelRoute): RouteOp {
+function conflictOp(pass: Pass, op: RouteOp, found: KernelRoute, links: StatusLinks): RouteOp {
   // a new record object: the store holds the one written before the add was refused
-  const have = recordOf(found);
+  const have = routeRecord(found, (i) => links.nameOf(i));
   const replaced = op.previous?.created === true ? op.previous.replaced : have;
   const { replaced: _, ...rest } = op.next!;
   const next: AppliedRoute = replaced ? { ...rest, replaced } : rest;
@@ -371,10 +308,10 @@ export class RouteSpecController implements Controller {
 
   private readonly written = new Written();
 
-  /** `statuses`: the route status controller (its pass count tells when its statuses caught up with our writes). */
+  /** `statuses`: the route status controller: the routes it saw, and its pass count (when it caught up with our writes). */
   constructor(
     private readonly kernel: Kernel,
-    private readonly statuses: { readonly generation: number } = { generation: 0 },
+    private readonly statuses: { readonly generation: number; readonly routes: KernelRoutes },
   ) {}
 
   /**
@@ -391,9 +328,7 @@ export class RouteSpecController implements Controller {
       const oif = rec.outLinkName === '' ? undefined : (op.requests[0] as AddRoute).params.oif;
       // the table, through the route's interface when it has one: filtered in the kernel
       const candidates = await this.kernel.listRoutes({ family: rec.family, table: routeTableNumber(rec.table), ...(oif !== undefined ? { oif } : {}) });
-      const found = candidates
-        .map((m) => kernelRoute(routeStatus(m, (i) => links.nameOf(i))))
-        .find((k) => k.status.dst === rec.dst && k.priority === metricOf(rec) && (rec.family === 'inet4' || (k.gateway === rec.gateway && (oif === undefined || k.oif === oif))));
+      const found = candidates.map(kernelRoute).find((k) => k.dst === rec.dst && k.priority === metricOf(rec) && (rec.family === 'inet4' || (k.gateway === rec.gateway && (oif === undefined || k.oif === oif))));
       if (!found) {
         pass.errors.push(error);
         if (op.previous) keep(pass.ctx, T.AppliedRoute, op.id, op.previous);
@@ -401,7 +336,7 @@ export class RouteSpecController implements Controller {
         continue;
       }
       if (same(rec, wanted(rec), found, oif)) continue; // already as wanted (an earlier write of ours)
-      retries.push(conflictOp(pass, op, found));
+      retries.push(conflictOp(pass, op, found, links));
     }
     if (retries.length === 0) return;
     for (const op of retries) keep(pass.ctx, T.AppliedRoute, op.id, op.next!);
@@ -412,16 +347,19 @@ export class RouteSpecController implements Controller {
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const { running, undo, record } = partition<RouteSpec, AppliedRoute>(ctx, T.RouteSpec, T.AppliedRoute);
     const links = new StatusLinks(ctx.list<LinkStatus>(NS.network, T.LinkStatus).map((r) => ({ ...r.spec, name: r.metadata.id })));
-    const kernel = new KernelRoutes();
+    const kernel = this.statuses.routes;
     const written = this.written;
     written.sync(this.statuses.generation);
-    for (const r of ctx.list<RouteStatus>(NS.network, T.RouteStatus)) {
-      const route = kernelRoute(r.spec);
-      const k = identity(route);
-      if (!written.deleted.has(k) && !written.added.has(k)) kernel.add(route);
-    }
-    for (const route of written.added.values()) kernel.add(route);
-    const find = (rec: RouteRecord, oif: number | undefined): KernelRoute | undefined => kernel.find(rec, routeTableNumber(rec.table), oif);
+    const overlay = written.overlay();
+    const find = (rec: RouteRecord, oif: number | undefined): KernelRoute | undefined => {
+      const table = routeTableNumber(rec.table);
+      const metric = metricOf(rec);
+      if (overlay.size > 0) {
+        const key = routeIdentity({ family: rec.family, table, dst: rec.dst, gateway: rec.gateway, priority: metric, oif: oif ?? 0 });
+        if (overlay.has(key)) return overlay.get(key);
+      }
+      return kernel.find(rec.family, table, rec.dst, rec.gateway, metric, oif);
+    };
     const pass = new Pass(ctx);
     pass.written = written;
 
@@ -430,7 +368,7 @@ export class RouteSpecController implements Controller {
       if (rec) {
         const link = rec.outLinkName ? links.resolve(rec.outLinkName) : undefined;
         const current = find(rec, link?.index);
-        if (rec.created && current && current.status.protocol === rec.protocol) requests.push(new DeleteRoute(rec, current.oif));
+        if (rec.created && current && RouteProtocol.name(current.protocol) === rec.protocol) requests.push(new DeleteRoute(rec, current.oif));
         if (rec.replaced) {
           const old = rec.replaced;
           requests.push(restoreRequest(old, old.outLinkName ? links.resolve(old.outLinkName)?.index : undefined));
@@ -457,7 +395,7 @@ export class RouteSpecController implements Controller {
       const next = appliedFromSpec(spec);
       const previous = record(id);
       const w = wanted(next);
-      const current = kernel.find(next, w.table, oif);
+      const current = find(next, oif);
       if (!current) {
         next.created = true;
         if (previous?.replaced) next.replaced = previous.replaced;
@@ -468,7 +406,7 @@ export class RouteSpecController implements Controller {
         if (!previous) keep(ctx, T.AppliedRoute, id, next); // someone else's route: left alone on removal
         continue;
       }
-      const have = recordOf(current);
+      const have = routeRecord(current, (i) => links.nameOf(i));
       const diff = differences(next, have, true);
       next.created = true;
       const replaced = previous?.created === true ? previous.replaced : have;

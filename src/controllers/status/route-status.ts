@@ -7,7 +7,10 @@
 //  - (daemon) the default route a lookup of 0.0.0.0 and :: finds (through the
 //    rules), per family: connectivity readiness (Talos §7.5) without listing main;
 //  - events are filtered the same way before they wake anyone (`concerns`).
-// `netcfg get routes` shows every route, streamed straight from the kernel.
+// The routes it sees are indexed for the route spec controller (`routes`,
+// kernel numbers, no resource per route); the daemon also publishes them as
+// RouteStatus resources (its readiness and `get` over the control socket use
+// them). `netcfg get routes` shows every route, streamed straight from the kernel.
 import { parsePrefix, formatBytes, type Family } from '../../net/ip.js';
 import type { RouteMessage } from '../../netlink/rtnetlink/route.js';
 import { NS } from '../../resources/resource.js';
@@ -18,6 +21,7 @@ import { RT_TABLE_MAIN, RTPROT_STATIC } from '../../netlink/rtnetlink/constants.
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import type { Kernel, RouteEventHeader } from '../kernel.js';
 import { syncOutputs } from '../sync.js';
+import { KernelRoutes, kernelRoute } from './kernel-routes.js';
 
 export function routeStatus(r: RouteMessage, linkName: (index: number) => string): RouteStatus {
   return {
@@ -44,19 +48,23 @@ function canonicalDst(dst: string): string {
   return p ? (p.bits === 0 ? '' : `${formatBytes(p.bytes)}/${p.bits}`) : dst;
 }
 
-/** What netcfg's routes span: tables, the protocols in each, the destinations in each. */
+/** What netcfg's routes span: tables, the protocols in each, (for event filtering) the destinations in each. */
 export class ManagedRoutes {
   readonly protocols = new Map<number, Set<number>>();
   readonly destinations = new Map<number, Set<string>>();
 
+  /** `withDestinations`: keep the destinations too (the daemon filters route events by them). */
+  constructor(private readonly withDestinations = true) {}
+
   add(r: Pick<RouteRecord, 'table' | 'protocol' | 'dst'>): void {
     const table = routeTableNumber(r.table);
-    const protocols = this.protocols.get(table) ?? new Set<number>();
+    let protocols = this.protocols.get(table);
+    if (!protocols) this.protocols.set(table, (protocols = new Set<number>()));
     protocols.add(RouteProtocol.number(r.protocol) ?? RTPROT_STATIC);
-    this.protocols.set(table, protocols);
-    const dsts = this.destinations.get(table) ?? new Set<string>();
+    if (!this.withDestinations) return;
+    let dsts = this.destinations.get(table);
+    if (!dsts) this.destinations.set(table, (dsts = new Set<string>()));
     dsts.add(canonicalDst(r.dst));
-    this.destinations.set(table, dsts);
   }
 
   /** Whether a route event could concern netcfg: its table and destination are netcfg's. */
@@ -76,31 +84,41 @@ export class RouteStatusController implements Controller {
   readonly outputs = [{ namespace: NS.network, type: T.RouteStatus, kind: 'exclusive' as const }];
   /** What the last pass covered: the kernel watch lets through only events about it. */
   managed = new ManagedRoutes();
+  /** The routes the last pass saw, for the route spec controller. */
+  routes = new KernelRoutes();
   /** Completed passes: the route controller trusts its own recent writes until the next one. */
   generation = 0;
 
-  /** `defaultRoutes`: also look up the default route of each family in main (for connectivity readiness). */
+  /**
+   * `daemon`: also look up the default route of each family (connectivity
+   * readiness), keep the destinations for event filtering, and publish
+   * RouteStatus resources.
+   */
   constructor(
     private readonly kernel: Kernel,
-    private readonly options: { defaultRoutes: boolean } = { defaultRoutes: false },
+    private readonly options: { daemon: boolean } = { daemon: false },
   ) {}
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
-    const managed = new ManagedRoutes();
+    const daemon = this.options.daemon;
+    const managed = new ManagedRoutes(daemon);
     for (const r of ctx.list<RouteSpec>(NS.network, T.RouteSpec)) managed.add(r.spec);
     for (const r of ctx.list<AppliedRoute>(NS.state, T.AppliedRoute)) {
       managed.add(r.spec);
       if (r.spec.replaced) managed.add(r.spec.replaced);
     }
-    if (this.options.defaultRoutes) managed.destinations.set(RT_TABLE_MAIN, (managed.destinations.get(RT_TABLE_MAIN) ?? new Set()).add(''));
+    if (daemon) managed.destinations.set(RT_TABLE_MAIN, (managed.destinations.get(RT_TABLE_MAIN) ?? new Set()).add(''));
     this.managed = managed;
 
     const names = new Map<number, string>();
-    for (const l of ctx.list<LinkStatus>(NS.network, T.LinkStatus)) names.set(l.spec.index, l.metadata.id);
+    if (daemon) for (const l of ctx.list<LinkStatus>(NS.network, T.LinkStatus)) names.set(l.spec.index, l.metadata.id);
     const linkName = (index: number) => names.get(index) ?? '';
     const desired = new Map<string, RouteStatus>();
+    const routes = new KernelRoutes();
     const keep = (r: RouteMessage) => {
       if (r.type === 0) return;
+      routes.add(kernelRoute(r));
+      if (!daemon) return;
       const status = routeStatus(r, linkName);
       desired.set(routeId(status), status);
     };
@@ -113,13 +131,14 @@ export class RouteStatusController implements Controller {
         }
       }
     }
-    if (this.options.defaultRoutes && this.kernel.lookupRoute) {
+    if (daemon && this.kernel.lookupRoute) {
       for (const [family, address] of [['inet4', '0.0.0.0'], ['inet6', '::']] as Array<[Family, string]>) {
         const r = await this.kernel.lookupRoute(family, address);
         if (r && r.dstLen === 0) keep(r);
       }
     }
-    syncOutputs(ctx, this.name, NS.network, T.RouteStatus, desired);
+    this.routes = routes;
+    if (daemon) syncOutputs(ctx, this.name, NS.network, T.RouteStatus, desired);
     this.generation++;
   }
 }
