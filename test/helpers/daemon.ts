@@ -63,7 +63,12 @@ export async function startDaemon(
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-  await within(options.readyMs ?? 20_000, () => exit !== undefined || log().some((l) => l.msg === 'netcfg daemon ready'), 'daemon ready');
+  try {
+    await within(options.readyMs ?? 20_000, () => exit !== undefined || log().some((l) => l.msg === 'netcfg daemon ready'), 'daemon ready');
+  } catch (err) {
+    const tail = fs.readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n');
+    throw new Error(`${(err as Error).message} (${net.ns}); its log ends:\n${tail}`);
+  }
   if (exit !== undefined) throw new Error(`daemon exited ${exit}:\n${fs.readFileSync(logFile, 'utf8')}`);
   return {
     process: child,
