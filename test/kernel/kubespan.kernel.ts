@@ -26,6 +26,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, netcfg } from '../helpers/cli.js';
 import { startDaemon, within, type TestDaemon } from '../helpers/daemon.js';
+import { parseJsonStream } from '../helpers/json-stream.js';
 import { createLan, outputContains, type Lan } from '../helpers/lan.js';
 import type { TestNet } from '../helpers/netns.js';
 
@@ -266,8 +267,13 @@ describe('KubeSpan', () => {
     // wg show and get kubespanpeerstatuses agree (counters: the status is read before wg show and again after the next tick)
     const first = await statuses(a);
     const wg = wgShow(a);
-    await new Promise((r) => setTimeout(r, 2500));
-    const second = await statuses(a);
+    const caughtUp = (st: Map<string, Json>) => wg.every((p) => [...st.values()].some((x) => x.id === p.publicKey && x.receiveBytes >= p.rx && x.transmitBytes >= p.tx));
+    await within(SLOW * 10_000, async () => caughtUp(await statuses(a)), 'the statuses read after wg show');
+    // the second read is the CLI's, as a user runs it
+    const statusJson = await netcfg(['get', 'kubespanpeerstatuses', '-o', 'json', ...a.daemon!.args]);
+    expect(statusJson.exitCode, statusJson.stderr).toBe(0);
+    const second = new Map(parseJsonStream<Json>(statusJson.stdout).map((r) => [r.spec.label as string, { id: r.metadata.id, ...r.spec }]));
+    expect(caughtUp(second)).toBe(true);
     expect([...first.values()].map((s) => s.id).sort()).toEqual(wg.map((p) => p.publicKey).sort());
     for (const p of wg) {
       const s1 = [...first.values()].find((s) => s.id === p.publicKey)!;
