@@ -278,10 +278,16 @@ describe('KubeSpan', () => {
     const wg = wgShow(a);
     const caughtUp = (st: Map<string, Json>) => wg.every((p) => [...st.values()].some((x) => x.id === p.publicKey && x.receiveBytes >= p.rx && x.transmitBytes >= p.tx));
     await within(SLOW * 10_000, async () => caughtUp(await statuses(a)), 'the statuses read after wg show');
-    // the second read is the CLI's, as a user runs it
-    const statusJson = await netcfg(['get', 'kubespanpeerstatuses', '-o', 'json', ...a.daemon!.args]);
-    expect(statusJson.exitCode, statusJson.stderr).toBe(0);
-    const second = new Map(parseJsonStream<Json>(statusJson.stdout).map((r) => [r.spec.label as string, { id: r.metadata.id, ...r.spec }]));
+    // the second read is the CLI's, as a user runs it; with it, every KubeSpan kind through the CLI (in parallel: each
+    // node process is slow under TCG)
+    const cli = await Promise.all(
+      [['kubespanpeerstatuses', '-o', 'json'], ['kubespanidentities', '-o', 'yaml'], ['kubespanpeerspecs', '-o', 'yaml'], ['kubespanendpoints'], ['kubespanpeerstatuses']].map((q) =>
+        netcfg(['get', ...q, ...a.daemon!.args]),
+      ),
+    );
+    for (const r of cli) expect(r.exitCode, r.stderr).toBe(0);
+    const [statusJson, idYaml, specsYaml, endpointsTable, statusTable] = cli.map((r) => r.stdout) as [string, string, string, string, string];
+    const second = new Map(parseJsonStream<Json>(statusJson).map((r) => [r.spec.label as string, { id: r.metadata.id, ...r.spec }]));
     expect(caughtUp(second)).toBe(true);
     expect([...first.values()].map((s) => s.id).sort()).toEqual(wg.map((p) => p.publicKey).sort());
     for (const p of wg) {
@@ -293,12 +299,6 @@ describe('KubeSpan', () => {
       expect(s1.transmitBytes).toBeLessThanOrEqual(p.tx);
       expect(p.tx).toBeLessThanOrEqual(s2.transmitBytes);
     }
-    // the CLI, as users run it (once per kind: each node process is slow under TCG)
-    const cli = await Promise.all(
-      [['kubespanidentities', '-o', 'yaml'], ['kubespanpeerspecs', '-o', 'yaml'], ['kubespanendpoints'], ['kubespanpeerstatuses']].map((q) => netcfg(['get', ...q, ...a.daemon!.args])),
-    );
-    for (const r of cli) expect(r.exitCode, r.stderr).toBe(0);
-    const [idYaml, specsYaml, endpointsTable, statusTable] = cli.map((r) => r.stdout) as [string, string, string, string];
     expect(idYaml).toContain('privateKey: "[redacted]"');
     expect(idYaml).toContain(keyOf(a));
     for (const o of [b, c, d]) expect(specsYaml).toContain(keyOf(o));
