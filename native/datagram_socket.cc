@@ -338,6 +338,7 @@ void DatagramSocket::CloseHandle() { StopPoll(&poll_, &fd_); }
 Napi::Value DatagramSocket::Close(const Napi::CallbackInfo& info) {
   bool was_open = fd_ >= 0;
   CloseHandle();
+  on_message_.Reset();  // as NetlinkSocket::Close: no strong reference to the closure after close
   if (was_open) Napi::ObjectWrap<DatagramSocket>::Unref();
   return info.Env().Undefined();
 }

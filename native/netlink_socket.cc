@@ -213,6 +213,7 @@ void NetlinkSocket::OnSendError(uv_async_t* handle) {
   Napi::Env env = self->on_data_.Env();
   Napi::HandleScope scope(env);
   for (const SendFailure& f : failures) {
+    if (self->on_data_.IsEmpty()) return;  // closed by an earlier callback
     Napi::Error error = ErrnoError(env, f.err, "sendto");
     error.Set("sendTag", Napi::Number::New(env, f.tag));
     napi_value argv[2] = {error.Value(), env.Undefined()};
@@ -272,6 +273,9 @@ Napi::Value NetlinkSocket::GetReceiveBuffer(const Napi::CallbackInfo& info) {
 Napi::Value NetlinkSocket::Close(const Napi::CallbackInfo& info) {
   bool was_open = fd_ >= 0;
   CloseHandle();
+  // the callback's closure holds the JS wrapper: a strong reference kept after
+  // close would keep both alive for ever (a leak per closed socket)
+  on_data_.Reset();
   if (was_open) Napi::ObjectWrap<NetlinkSocket>::Unref();
   return info.Env().Undefined();
 }
@@ -346,7 +350,7 @@ void NetlinkSocket::ReadAvailable() {
 
 // Delivers pending data (err == 0) or an error to JavaScript.
 void NetlinkSocket::Deliver(int err, const char* syscall) {
-  if (err == 0 && pending_.empty()) return;
+  if ((err == 0 && pending_.empty()) || on_data_.IsEmpty()) return;
   Napi::Env env = on_data_.Env();
   Napi::HandleScope scope(env);
   napi_value argv[2];

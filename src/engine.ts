@@ -23,6 +23,7 @@ import { mergeControllers } from './controllers/merge/rules.js';
 import { AddressSpecController } from './controllers/spec/address-spec.js';
 import { LinkSpecController } from './controllers/spec/link-spec.js';
 import { RouteSpecController } from './controllers/spec/route-spec.js';
+import { RoutingRuleConfigController } from './controllers/config/rule-config.js';
 import { RoutingRuleSpecController } from './controllers/spec/rule-spec.js';
 import { RoutingRuleStatusController } from './controllers/status/rule-status.js';
 import { AddressStatusController } from './controllers/status/address-status.js';
@@ -165,6 +166,7 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(new LinkConfigController());
   runtime.register(new AddressConfigController());
   runtime.register(new RouteConfigController());
+  runtime.register(new RoutingRuleConfigController());
   runtime.register(new HostnameConfigController());
   runtime.register(new ResolverConfigController());
   runtime.register(new OperatorConfigController());

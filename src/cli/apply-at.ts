@@ -9,6 +9,7 @@ import type { RtnlClient } from '../netlink/rtnetlink/client.js';
 import type { StateFile } from '../runtime/state-file.js';
 import { buildReport, printReport, type Output, type Target } from './report.js';
 import { logger, openKernel } from './common.js';
+import { startProgress } from './progress.js';
 
 /** Prints what a run did (or would do) and returns the exit code. */
 export function report(result: ApplyResult, kernel: RtnlClient, dryRun: boolean, out: Output, verb = 'apply'): number {
@@ -27,13 +28,18 @@ export async function applyAt(target: Target, state: StateFile, config: ConfigSe
     if (etc.skipped) out.warn(`note: ${etc.skipped}`);
     const common = { kernel, log, dryRun, state, netns: target.netns, uts: kernelUts(target.netns, target.uts), etc, hardware: hardwareFor(target.netns, target.sysfsRoot) };
     let result: ApplyResult;
-    if (config === undefined) {
-      result = await undoAll(common);
-    } else {
-      const linkNames = (await kernel.listLinks()).map((l) => l.name);
-      const cmdline = kernelCmdline(target.netns, target.cmdline, linkNames);
-      for (const e of cmdline?.errors ?? []) out.warn(`kernel command line: ${e.arg}: ${e.message}`);
-      result = await applyOnce(config, { ...common, cmdline });
+    const progress = startProgress(() => kernel.progress, out.format);
+    try {
+      if (config === undefined) {
+        result = await undoAll(common);
+      } else {
+        const linkNames = (await kernel.listLinks()).map((l) => l.name);
+        const cmdline = kernelCmdline(target.netns, target.cmdline, linkNames);
+        for (const e of cmdline?.errors ?? []) out.warn(`kernel command line: ${e.arg}: ${e.message}`);
+        result = await applyOnce(config, { ...common, cmdline });
+      }
+    } finally {
+      progress.stop();
     }
     return report(result, kernel, dryRun, out, verb);
   } finally {

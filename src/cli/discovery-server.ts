@@ -1,6 +1,7 @@
 // netcfg discovery-server: the self-hostable discovery service (a program of its
 // own; it shares only src/discovery with the client in the daemon).
 import { parseArgs } from 'node:util';
+import { DISCOVERY_SERVER_OPTIONS } from './commands.js';
 import { parseDuration } from '../config/fields.js';
 import { logger } from './common.js';
 import { EXIT_OK, UsageError } from './usage.js';
@@ -23,20 +24,7 @@ export async function runDiscoveryServer(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: {
-      addr: { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'redirect-endpoint': { type: 'string' },
-      'snapshot-path': { type: 'string' },
-      'snapshot-interval': { type: 'string' },
-      'gc-interval': { type: 'string' },
-      'metrics-addr': { type: 'string' },
-      'trust-x-real-ip': { type: 'string' },
-      'trust-first-x-forwarded-for': { type: 'string' },
-      'no-rate-limit': { type: 'boolean', default: false },
-      'log-level': { type: 'string' },
-    },
+    options: DISCOVERY_SERVER_OPTIONS,
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (values.addr === undefined) throw new UsageError('discovery-server needs --addr HOST:PORT');

@@ -8,6 +8,7 @@ import { formatIP, parseIP, parsePrefix, networkOf, hasHostBits, type IP, type P
 import { generatePrivateKey, publicKey } from '../net/wgkey.js';
 import { joinEndpoint } from '../controllers/spec/link-kinds.js';
 import { EXIT_OK, UsageError } from './usage.js';
+import { GEN_WIREGUARD_OPTIONS } from './commands.js';
 import { yamlModule } from '../util/lazy.js';
 
 export const WIREGUARD_PORT = 51111;
@@ -134,7 +135,7 @@ export async function runGen(argv: readonly string[], print: (s: string) => void
   }
   if (what === 'wireguard') {
     const rest = argv.slice(1);
-    const known = new Set(['--cidr', '--controlplane', '--worker', '--output-dir', '--interface']);
+    const known = new Set(Object.keys(GEN_WIREGUARD_OPTIONS).map((o) => `--${o}`));
     for (const a of rest) if (a.startsWith('--') && !known.has(a.split('=')[0]!)) throw new UsageError(`gen wireguard: unknown option ${a}`);
     const cidr = listOption(rest, '--cidr')[0];
     if (!cidr) throw new UsageError('gen wireguard needs --cidr, e.g. --cidr 10.1.0.0/24');

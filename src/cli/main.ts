@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigInvalidError, formatIssue } from '../config/issues.js';
 import { StateLockedError } from '../runtime/state-file.js';
+import { COMMANDS, OPTIONS, type CommandName } from './commands.js';
 import { COMMAND_HELP, DEFAULT_TRY_TIMEOUT, EXIT_FAILED, EXIT_OK, EXIT_USAGE, HELP, UsageError } from './usage.js';
 
 function usage(message: string): never {
@@ -20,7 +21,7 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function main(argv: string[], print = (s: string) => process.stdout.write(`${s}\n`), warn = (s: string) => process.stderr.write(`${s}\n`)): Promise<number> {
+export async function main(argv: string[], print: (s: string) => void = (s) => process.stdout.write(`${s}\n`), warn: (s: string) => void = (s) => process.stderr.write(`${s}\n`)): Promise<number> {
   try {
     // gen takes free-form lists (--controlplane IP IP …): parsed on its own
     if (argv[0] === 'gen') return await (await import('./gen.js')).runGen(argv.slice(1), print, readStdin);
@@ -30,34 +31,7 @@ export async function main(argv: string[], print = (s: string) => process.stdout
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: {
-        netns: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        'state-dir': { type: 'string' },
-        'etc-dir': { type: 'string' },
-        'sysfs-root': { type: 'string' },
-        cmdline: { type: 'string' },
-        uts: { type: 'string' },
-        try: { type: 'boolean', default: false },
-        timeout: { type: 'string' },
-        expire: { type: 'string' },
-        config: { type: 'string', short: 'c' },
-        output: { type: 'string', short: 'o' },
-        'log-level': { type: 'string' },
-        keep: { type: 'boolean', default: false },
-        socket: { type: 'string' },
-        'etcd-endpoints': { type: 'string' },
-        'etcd-ca': { type: 'string' },
-        'etcd-cert': { type: 'string' },
-        'etcd-key': { type: 'string' },
-        'vip-lease-ttl': { type: 'string' },
-        watch: { type: 'boolean', short: 'w', default: false },
-        namespace: { type: 'string' },
-        'discovery-ttl': { type: 'string' },
-        'kubespan-interval': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-        version: { type: 'boolean', default: false },
-      },
+      options: OPTIONS,
     });
     const [command, ...rest] = positionals;
     if (values.version) {
@@ -78,8 +52,10 @@ export async function main(argv: string[], print = (s: string) => process.stdout
     const extra = (n: number): void => {
       if (rest.length > n) throw new UsageError(`unexpected argument "${rest[n]}"`);
     };
-    switch (command) {
-      case 'apply':
+    if (!Object.hasOwn(COMMANDS, command)) throw new UsageError(`unknown command "${command}"; run netcfg --help`);
+    // one handler per command of the table (a Record over its names: neither can lack the other)
+    const run: Record<CommandName, () => Promise<number>> = {
+      apply: async () => {
         extra(1);
         return await (await import('./apply.js')).runApply(
           {
@@ -99,37 +75,51 @@ export async function main(argv: string[], print = (s: string) => process.stdout
           print,
           warn,
         );
-      case 'get':
+      },
+      get: async () => {
         extra(1);
         return await (await import('./get.js')).runGet({ ...target, kind: rest[0], output: values.output, logLevel: values['log-level'], config: values.config, watch: values.watch, namespace: values.namespace }, print, warn);
-      case 'status':
+      },
+      status: async () => {
         extra(0);
         return await (await import('./status.js')).runStatus({ ...target, output: values.output, logLevel: values['log-level'] }, print);
-      case 'daemon':
+      },
+      daemon: async () => {
         extra(0);
         return await (await import('./daemon.js')).runDaemon({ ...target, config: values.config, logLevel: values['log-level'], version: version(), discoveryTtl: values['discovery-ttl'], kubespanInterval: values['kubespan-interval'], vip: vipFlags });
-      case 'reset-identity':
+      },
+      'reset-identity': async () => {
         extra(0);
         return await (await import('./identity.js')).runResetIdentity(target, print);
-      case 'confirm':
+      },
+      confirm: async () => {
         extra(0);
         return await (await import('./try.js')).runConfirm(target, { format: 'text', logLevel: values['log-level'], print, warn });
-      case 'rollback':
+      },
+      rollback: async () => {
         extra(0);
         return await (await import('./try.js')).runRollback(target, values.expire, values.output, { format: 'text', logLevel: values['log-level'], print, warn });
-      case 'schema':
+      },
+      schema: async () => {
         extra(0);
         print(JSON.stringify((await import('../config/json-schema.js')).jsonSchema(), null, 2));
         return EXIT_OK;
-      case 'validate':
+      },
+      validate: async () => {
         extra(1);
         return await (await import('./validate.js')).runValidate(rest[0], print, warn);
-      case 'demo':
+      },
+      demo: async () => {
         extra(0);
         return await (await import('./demo.js')).runDemo(values.keep, print, warn);
-      default:
-        throw new UsageError(`unknown command "${command}"; run netcfg --help`);
-    }
+      },
+      help: async () => EXIT_OK, // handled above
+      completion: async () => {
+        extra(1);
+        return (await import('./completion.js')).runCompletion(rest[0], print);
+      },
+    };
+    return await run[command as CommandName]();
   } catch (err) {
     if (err instanceof ConfigInvalidError) {
       for (const issue of err.issues) warn(formatIssue(err.file, issue));

@@ -31,6 +31,7 @@ Usage:
   netcfg gen wgkey | wgpubkey < KEY | wireguard --cidr CIDR --controlplane IP… [--worker IP…] [--output-dir DIR]
   netcfg demo [--keep]
   netcfg help [COMMAND]
+  netcfg completion bash|zsh
 
 Commands:
   apply     Apply machine.network from FILE to the kernel. Only what netcfg created
@@ -69,6 +70,10 @@ Commands:
   gen       WireGuard keys (wgkey, wgpubkey as \`wg genkey\`/\`wg pubkey\`), and one
             config per node for a WireGuard network: control planes listen on
             51111, every node peers with every control plane, keepalive 5s.
+  completion
+            Print a shell completion script (commands, options, resource kinds):
+            source <(netcfg completion bash), or for zsh after compinit
+            source <(netcfg completion zsh).
   demo      Create the network namespace "netcfg-demo" (veth to a "router"
             namespace), apply an example config to it, show the result, and
             remove it again.
@@ -133,7 +138,10 @@ Validates FILE, then makes links (up, MTU), addresses and routes match
 machine.network.interfaces. Prints one line per change:
   + added   ~ changed   - removed (undone because it left the config)
 and a summary "N added, N changed, N removed (N netlink writes)". Applying the
-same file twice makes no changes and sends no netlink write requests.
+same file twice makes no changes and sends no netlink write requests. On a
+terminal, a plan of thousands of writes shows a progress line on stderr
+(writes done/total and the rate), erased before the report; never with -o json
+or when stderr is not a terminal.
 
 Objects netcfg did not create are never modified or deleted; if a configured
 address or route replaces an existing one, removing it from the config puts the
@@ -196,6 +204,19 @@ identity and register under the new one. Without a daemon the identity file
 Checks FILE without touching the kernel. Every problem is reported at once as
 FILE:LINE:COL: error: YAML.PATH: what is wrong and what was expected.
 Exit code 0 when valid, 2 when not.
+`,
+  completion: `Usage: netcfg completion bash|zsh
+
+Prints a completion script for the shell: commands, their options, option
+values (output formats, log levels, network namespaces, files), and the
+resource kinds of \`netcfg get\`. It is generated from netcfg's own tables, so
+it always matches the installed version.
+
+Examples:
+  source <(netcfg completion bash)
+  netcfg completion bash > /etc/bash_completion.d/netcfg
+  autoload -U compinit && compinit && source <(netcfg completion zsh)
+  netcfg completion zsh > "\${fpath[1]}/_netcfg"
 `,
   demo: `Usage: netcfg demo [--keep]
 

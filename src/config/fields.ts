@@ -147,7 +147,7 @@ export function endpointProblem(v: string): string | undefined {
 /** A Go duration ("10s", "1m30s", "500ms"); returns milliseconds or undefined. */
 export function parseDuration(v: string): number | undefined {
   if (v === '0') return 0;
-  const re = /([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/gy;
+  const re = /([0-9]+(?:\.[0-9]+)?)(ns|us|\u00b5s|ms|s|m|h)/gy;
   const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   let total = 0;
   let pos = 0;

@@ -109,8 +109,15 @@ const DROP_LOG_PER_MINUTE = 10;
 /** sendQueued tags: the segment's barrier sequence number × this + the datagram's index. */
 const TAG_DATAGRAMS = 1024;
 
+/** Write requests handed to execAll so far, and those of them the kernel has answered (for progress displays). */
+export interface WriteProgress {
+  queued: number;
+  done: number;
+}
+
 export class NetlinkConnection {
   readonly stats: ConnectionStats = { writes: 0, requests: 0, dumps: 0, dumpRetries: 0, overruns: 0 };
+  readonly progress: WriteProgress = { queued: 0, done: 0 };
   /**
    * Messages not answering one of our requests (multicast notifications). The
    * message object is reused after the call returns.
@@ -192,6 +199,7 @@ export class NetlinkConnection {
    */
   async execAll(requests: readonly Request[]): Promise<Outcome[]> {
     const results = new Array<Outcome>(requests.length).fill(OK);
+    for (const r of requests) if (r.write) this.progress.queued++;
     // Two segments in flight: the next is encoded while the kernel works on the
     // previous one (on the transport's sender thread when it has one).
     const inflight: Array<Promise<void>> = [];
@@ -279,6 +287,7 @@ export class NetlinkConnection {
 
   private finishSegment(segment: Segment): void {
     this.pending.delete(segment.base + segment.count);
+    for (let k = 0; k < segment.count; k++) if (segment.requests[segment.first + k]!.write) this.progress.done++;
     const i = this.segments.indexOf(segment);
     if (i >= 0) this.segments.splice(i, 1);
     if (segment.overrun) {

@@ -86,6 +86,7 @@ export class StateFile {
         fs.writeSync(fd, `${process.pid}\n`);
         fs.closeSync(fd);
         this.locked = true;
+        this.removeStaleTemporaries();
         return;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -95,6 +96,29 @@ export class StateFile {
       }
     }
     throw new Error(`cannot take lock ${this.lockFile}`);
+  }
+
+  /**
+   * A netcfg killed between writing a temporary file and renaming it over the real one (kill -9,
+   * power loss) leaves `SCOPE.json.PID.tmp` behind; with the lock held, those of dead processes
+   * are removed so that repeated crashes do not fill the state directory.
+   */
+  private removeStaleTemporaries(): void {
+    const prefix = `${this.scope}.`;
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (!name.startsWith(prefix)) continue;
+      const m = /\.(\d+)\.tmp$/.exec(name);
+      if (!m) continue;
+      const pid = Number.parseInt(m[1]!, 10);
+      if (pid === process.pid || alive(pid)) continue;
+      fs.rmSync(path.join(this.dir, name), { force: true });
+    }
   }
 
   unlock(): void {

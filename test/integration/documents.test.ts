@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, applyJson } from '../helpers/cli.js';
+import { BIN, applyJson, netcfg } from '../helpers/cli.js';
 import { createTestNet, type TestNet } from '../helpers/netns.js';
 
 const doc = (kind: string, body: string) => `apiVersion: v1alpha1\nkind: ${kind}\n${body}`;
@@ -94,6 +94,48 @@ describe('configuration documents on a real kernel', () => {
     // nothing configured: the namespace is as it was
     await applyJson(net, none);
     expect(net.dump()).toBe(before);
+  });
+
+  it('RoutingRuleConfig: policy rules as ip rule shows them, both families when neither src nor dst is set; others\' rules untouched', async () => {
+    const net = createTestNet({ interfaces: 1 });
+    const rules = () => ['-4', '-6'].map((f) => execFileSync('ip', ['-j', f, '-n', net.ns, 'rule'], { encoding: 'utf8' })).join('\n');
+    // someone else's rule at a priority netcfg also uses: it stays
+    execFileSync('ip', ['-n', net.ns, 'rule', 'add', 'priority', '1000', 'from', '172.16.0.0/12', 'lookup', '50', 'proto', 'boot']);
+    const before = rules();
+    const full = net.file(
+      'rules.yaml',
+      [
+        'machine: {}\n',
+        doc('RoutingRuleConfig', 'name: "1000"\nsrc: 10.0.0.0/8\ntable: "100"\naction: unicast\n'),
+        doc('RoutingRuleConfig', 'name: "1001"\ndst: 2001:db8::/32\naction: blackhole\n'),
+        doc('RoutingRuleConfig', 'name: "1002"\nfwMark: 0x40\nfwMask: 0x60\niifName: eth0\ntable: main\n'),
+      ].join('---\n'),
+    );
+    const first = await applyJson(net, full);
+    expect(first.errors).toEqual([]);
+    expect(first.pending).toEqual([]);
+    type IpRule = { priority: number; src?: string; srclen?: number; dst?: string; dstlen?: number; table?: string; action?: string; fwmark?: string; fwmask?: string; iif?: string; protocol?: string };
+    const v4 = net.json<IpRule[]>('-4', '-d', 'rule').filter((r) => r.priority >= 1000 && r.priority <= 1002);
+    const v6 = net.json<IpRule[]>('-6', '-d', 'rule').filter((r) => r.priority >= 1000 && r.priority <= 1002);
+    expect(v4).toEqual([
+      expect.objectContaining({ priority: 1000, src: '172.16.0.0', srclen: 12, table: '50', protocol: 'boot' }),
+      expect.objectContaining({ priority: 1000, src: '10.0.0.0', srclen: 8, table: '100', protocol: 'static' }),
+      expect.objectContaining({ priority: 1002, src: 'all', iif: 'eth0', fwmark: '0x40', fwmask: '0x60', table: 'main', protocol: 'static' }),
+    ]);
+    expect(v6).toEqual([
+      expect.objectContaining({ priority: 1001, dst: '2001:db8::', dstlen: 32, action: 'blackhole', protocol: 'static' }),
+      expect.objectContaining({ priority: 1002, src: 'all', iif: 'eth0', fwmark: '0x40', fwmask: '0x60', table: 'main', protocol: 'static' }),
+    ]);
+    // the reserved KubeSpan priority is refused with the document named, and nothing changes
+    const bad = net.file('bad.yaml', fs.readFileSync(full, 'utf8') + '---\n' + doc('RoutingRuleConfig', 'name: "32500"\ntable: "100"\n'));
+    const refused = await netcfg(['apply', '--netns', net.ns, '--state-dir', net.stateDir, '--etc-dir', path.join(net.dir, 'etc'), bad]);
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toMatch(/bad\.yaml:\d+:\d+.*RoutingRuleConfig.*priority must be between 1 and 32765/s);
+    const again = await applyJson(net, full);
+    expect(again.summary.netlinkWrites).toBe(0);
+    // without the documents: exactly netcfg's rules go
+    await applyJson(net, net.file('none.yaml', 'machine: {}\n'));
+    expect(rules()).toBe(before);
   });
 
   it('HostnameConfig, ResolverConfig and StaticHostConfig: names and files, restored when removed', () => {

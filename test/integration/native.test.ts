@@ -1,4 +1,7 @@
 // The native socket and the codec against the real kernel.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { NETLINK_GENERIC, NETLINK_ROUTE } from '../../src/netlink/constants.js';
 import { NetlinkConnection } from '../../src/netlink/connection.js';
@@ -21,6 +24,35 @@ describe('native netlink socket', () => {
     const outside = RtnlClient.open({ netns: net.router });
     expect((await outside.listLinks()).map((l) => l.name).sort()).toEqual(['lo', 'peer0']);
     outside.close();
+  });
+
+  it('a closed socket is garbage: neither its callback nor its closure is kept (netlink and datagram sockets)', () => {
+    const net = createTestNet();
+    const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist');
+    // a child with --expose-gc: opens and closes 50 sockets of each kind, each callback holding 1 MB, and counts
+    // how many of those closures a FinalizationRegistry saw collected
+    const script = `
+      const { NativeTransport } = await import(${JSON.stringify(`${dist}/netlink/transport.js`)});
+      const { native } = await import(${JSON.stringify(`${dist}/native/index.js`)});
+      let collected = 0;
+      const registry = new FinalizationRegistry(() => collected++);
+      const once = () => {
+        const big = new Uint8Array(1 << 20);
+        const t = new NativeTransport(0, { netns: ${JSON.stringify(net.ns)} });
+        t.onData = () => big.length;
+        registry.register(big, 'netlink');
+        t.close();
+        const held = new Uint8Array(1 << 20);
+        const d = new (native().DatagramSocket)({ kind: 'udp4', netns: ${JSON.stringify(`/var/run/netns/${net.ns}`)}, address: '127.0.0.1', port: 0 }, () => held.length);
+        registry.register(held, 'datagram');
+        d.close();
+      };
+      for (let i = 0; i < 50; i++) once();
+      for (let i = 0; i < 20 && collected < 100; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
+      console.log(JSON.stringify({ collected, heapMB: Math.round(process.memoryUsage().heapUsed / 1e6) }));
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8' })) as { collected: number; heapMB: number };
+    expect(out.collected).toBe(100);
   });
 
   it('reports a missing namespace with errno and code', () => {

@@ -113,7 +113,7 @@ export function goDurationMs(v: string): number | undefined {
   const body = m[2]!;
   if (body === '0') return 0;
   const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  const re = /([0-9]*\.?[0-9]+|[0-9]+\.)(ns|us|µs|μs|ms|s|m|h)/y;
+  const re = /([0-9]*\.?[0-9]+|[0-9]+\.)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/y;
   let total = 0;
   let pos = 0;
   for (let x = re.exec(body); x; x = re.exec(body)) {

@@ -286,7 +286,12 @@ class Pass {
 function conflictOp(pass: Pass, op: RouteOp, found: KernelRoute, links: StatusLinks): RouteOp {
   // a new record object: the store holds the one written before the add was refused
   const have = routeRecord(found, (i) => links.nameOf(i));
-  const replaced = op.previous?.created === true ? op.previous.replaced : have;
+  // `created` in the record is written before the add (intent first): after a crash it does not mean
+  // that the route found is netcfg's. It is only if it is the route the record describes; any other
+  // (another protocol, gateway or interface) is someone else's, to put back when netcfg's goes.
+  const prev = op.previous;
+  const ours = prev?.created === true && prev.protocol === have.protocol && prev.gateway === have.gateway && prev.outLinkName === have.outLinkName;
+  const replaced = ours ? prev.replaced : have;
   const { replaced: _, ...rest } = op.next!;
   const next: AppliedRoute = replaced ? { ...rest, replaced } : rest;
   const oif = next.outLinkName === '' ? undefined : (op.requests[0] as AddRoute).params.oif;
@@ -317,7 +322,7 @@ export class RouteSpecController implements Controller {
   /**
    * Routes refused with EEXIST: a route of the same kernel identity is there but
    * not in the statuses (another protocol, so not listed). Its table is listed
-   * for it alone (through its interface when it has one, filtered by the kernel)
+   * for it alone (an IPv6 route's through its interface, filtered by the kernel)
    * and the route, when found, replaced (and put back when netcfg's goes);
    * otherwise the refusal stands. Rare: it costs one dump per such route.
    */
@@ -326,8 +331,9 @@ export class RouteSpecController implements Controller {
     for (const { op, error } of pass.conflicts) {
       const rec = op.next!;
       const oif = rec.outLinkName === '' ? undefined : (op.requests[0] as AddRoute).params.oif;
-      // the table, through the route's interface when it has one: filtered in the kernel
-      const candidates = await this.kernel.listRoutes({ family: rec.family, table: routeTableNumber(rec.table), ...(oif !== undefined ? { oif } : {}) });
+      // the table (filtered in the kernel); for IPv6 only through the route's interface, which is part of
+      // its identity there: an IPv4 route of the same identity may go through any interface
+      const candidates = await this.kernel.listRoutes({ family: rec.family, table: routeTableNumber(rec.table), ...(oif !== undefined && rec.family === 'inet6' ? { oif } : {}) });
       const found = candidates.map(kernelRoute).find((k) => k.dst === rec.dst && k.priority === metricOf(rec) && (rec.family === 'inet4' || (k.gateway === rec.gateway && (oif === undefined || k.oif === oif))));
       if (!found) {
         pass.errors.push(error);

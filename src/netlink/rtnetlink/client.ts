@@ -1,7 +1,7 @@
 // RtnlClient: rtnetlink over one NetlinkConnection: typed dumps plus request
 // execution (single or pipelined).
 import { NETLINK_ROUTE } from '../constants.js';
-import { NetlinkConnection, type ConnectionOptions, type Outcome, type Request } from '../connection.js';
+import { NetlinkConnection, type ConnectionOptions, type Outcome, type Request, type WriteProgress } from '../connection.js';
 import type { OpenOptions } from '../transport.js';
 import { decodeAddress, dumpAddressesRequest, type AddressMessage } from './address.js';
 import { decodeLink, dumpLinksRequest, getLinkRequest, type LinkMessage } from './link.js';
@@ -39,6 +39,13 @@ export class RtnlClient {
     if (!wg) return this.conn.stats;
     const s = this.conn.stats;
     return { writes: s.writes + wg.writes, requests: s.requests + wg.requests, dumps: s.dumps + wg.dumps, dumpRetries: s.dumpRetries + wg.dumpRetries, overruns: s.overruns + wg.overruns };
+  }
+
+  /** Write requests queued and answered, on this connection and the WireGuard one. */
+  get progress(): WriteProgress {
+    const wg = this.wg?.genl.conn.progress;
+    const p = this.conn.progress;
+    return wg ? { queued: p.queued + wg.queued, done: p.done + wg.done } : { queued: p.queued, done: p.done };
   }
 
   /** Kernel events on a socket of their own, in the same namespace. */

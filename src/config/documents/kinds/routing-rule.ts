@@ -46,5 +46,5 @@ export const routingRuleConfig = defineKind<RoutingRuleConfigSpec>({
     if ((d.fwMask ?? 0) !== 0 && (d.fwMark ?? 0) === 0) out.push({ path: ['fwMask'], message: 'fwMask requires fwMark to be set' });
     return out;
   },
-  use: { applied: false, note: 'routing rules are validated but not applied yet by this netcfg version' },
+  use: { applied: true },
 });

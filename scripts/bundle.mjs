@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// Bundles the compiled CLI (dist/cli/main.js, from tsc) and the packages it
+// imports into one CommonJS file, dist/bundle/netcfg.cjs, which bin/netcfg.js
+// runs through vm.Script with a V8 code cache (see there). Node's ES module
+// loader costs more than the code it loads when it opens the ~240 compiled
+// modules and their packages' files one by one; one script, compiled from a
+// cache, starts several times faster. Lazily imported parts (gen, get, the
+// discovery and VIP clients…) stay lazy: esbuild wraps each module in a function
+// run on first import. The sources and dist/ stay as they are: NETCFG_ENTRY=dist
+// runs the plain build.
+//
+// Left out of the bundle, loaded from node_modules on first use:
+//  * @grpc/grpc-js and protobufjs: the discovery and etcd clients', loaded only
+//    when discovery or a VIP is configured (tests check that nothing else loads them);
+//  * yaml and pino-pretty: required lazily through createRequire (src/util/lazy.ts).
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = path.join(root, 'dist/bundle');
+
+/**
+ * zod's namespace object re-exports every locale (~50 of them): a bundler must
+ * keep them all, since `z` is used as a whole. netcfg uses English only (zod's
+ * default, set at load): the bundle gets a locales module with just that one.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/[\\/]node_modules[\\/]zod[\\/]v4[\\/]/.test(args.importer) ? { path: path.join(path.dirname(args.importer), '../locales/en.js'), namespace: 'zod-locales' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(args.path)};`, resolveDir: path.dirname(args.path) }));
+  },
+};
+fs.rmSync(outdir, { recursive: true, force: true });
+
+const out = path.join(outdir, 'netcfg.cjs');
+await build({
+  absWorkingDir: root,
+  entryPoints: ['dist/cli/main.js'],
+  outfile: out,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: ['@grpc/grpc-js', 'protobufjs', 'protobufjs/*', 'yaml', 'pino-pretty'],
+  // the sources are ES modules: strict, and import.meta.url is the bundle's own URL
+  // (dist/bundle/ is as deep as dist/cli/, so the paths resolved against it hold)
+  banner: { js: '"use strict";var __netcfgMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
+  define: { 'import.meta.url': '__netcfgMetaUrl' },
+  legalComments: 'none',
+  // no comments and no indentation: plain ASCII, so that V8 keeps the source
+  // (which it holds for the process's life) in one byte per character, not two;
+  // names stay as they are (readable stack traces)
+  minifyWhitespace: true,
+  charset: 'ascii',
+  plugins: [zodEnglishOnly],
+  logLevel: 'warning',
+});
+
+// The one dynamic import of a package (gRPC, for the VIP's etcd client): a
+// script run by bin/netcfg.js through vm.Script has no ES module loader of its
+// own (node's would print an ExperimentalWarning), and @grpc/grpc-js is CommonJS.
+let code = fs.readFileSync(out, 'utf8');
+const grpcImport = 'import("@grpc/grpc-js")';
+if (code.split(grpcImport).length !== 2) throw new Error(`bundle: expected one ${grpcImport} in ${out}`);
+code = code.replace(grpcImport, 'Promise.resolve().then(()=>require("@grpc/grpc-js"))');
+const left = /[^\w$.]import\(/.exec(code);
+if (left) throw new Error(`bundle: a dynamic import() is left in ${out}: …${code.slice(left.index - 40, left.index + 60)}…`);
+if (/[^\x00-\x7f]/.test(code)) throw new Error(`bundle: ${out} is not plain ASCII`);
+// written as the function node's CommonJS loader would wrap it in, so that
+// bin/netcfg.js compiles the file's text as it is: wrapping it there would make
+// V8 hold a second, concatenated copy of the whole source
+fs.writeFileSync(out, `(function (exports, require, module, __filename, __dirname) {${code}\n})`);
+
+// A first code cache (bin/netcfg.js keeps one per flag set and command) for
+// `netcfg validate`, with no flags (the CLI, the tests) and with
+// contrib/netcfg.service's NODE_OPTIONS. The daemon writes its own on exit,
+// with all it compiled. Best effort: without them the first run of each
+// command compiles and writes one.
+const unitOptions = /^Environment=NODE_OPTIONS=(.*)$/m.exec(fs.readFileSync(path.join(root, 'contrib/netcfg.service'), 'utf8'))?.[1];
+const warmDir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-bundle-'));
+try {
+  const config = path.join(warmDir, 'machine.yaml');
+  fs.writeFileSync(config, 'machine:\n  network:\n    hostname: warm\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.10/24]\n        routes:\n          - network: 0.0.0.0/0\n            gateway: 192.0.2.1\n        dhcp: true\n');
+  for (const nodeOptions of [undefined, unitOptions]) {
+    const env = { ...process.env, NETCFG_ENTRY: '' };
+    if (nodeOptions === undefined) delete env.NODE_OPTIONS;
+    else env.NODE_OPTIONS = nodeOptions;
+    for (const args of [['validate', config]]) {
+      const r = spawnSync(process.execPath, [path.join(root, 'bin/netcfg.js'), ...args], { env, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`bundle: netcfg ${args[0]} (warm-up) failed (${r.status}): ${r.stderr}`);
+    }
+  }
+} finally {
+  fs.rmSync(warmDir, { recursive: true, force: true });
+}

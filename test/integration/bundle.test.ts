@@ -1,0 +1,145 @@
+// bin/netcfg.js runs the commands on the bundled CLI (dist/bundle/netcfg.cjs,
+// made by scripts/bundle.mjs after tsc, compiled from a V8 code cache) unless
+// NETCFG_ENTRY=dist asks for the plain build; --version and --help always run
+// on the plain build (a few small modules). Both must behave the same:
+// daemon-dist.test.ts and demo-dist.test.ts run the daemon and demo tests on the
+// plain build (the originals run the bundle); this file checks which code each
+// entry really runs, that the bundled daemon keeps the gRPC clients lazy, that
+// every bad config gets the same messages and exit code from both, and that the
+// code cache is written, used, and harmless when stale.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN } from '../helpers/cli.js';
+import { startDaemon } from '../helpers/daemon.js';
+import { createTestNet } from '../helpers/netns.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-bundle-test-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** Every script URL node compiled in the processes that wrote V8 coverage to `dir` (node does on exit). */
+function coverageUrls(dir: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .flatMap((f) => (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { result: Array<{ url: string }> }).result.map((s) => s.url))
+    .filter((u) => u.startsWith('file:'));
+}
+
+function scriptsLoaded(args: string[], env: Record<string, string> = {}): { urls: string[]; stdout: string; stderr: string; status: number | null } {
+  const dir = fs.mkdtempSync(path.join(tmp, 'cov-'));
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, NETCFG_ENTRY: '', ...env, NODE_V8_COVERAGE: dir } });
+  return { urls: coverageUrls(dir), stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+const inBundle = (u: string) => u.includes('/dist/bundle/');
+const inPlain = (u: string) => u.includes('/dist/') && !inBundle(u);
+
+describe('the bundled entry point', () => {
+  it('bin/netcfg.js runs commands on the bundle by default and on the plain build with NETCFG_ENTRY=dist', () => {
+    const file = path.join(tmp, 'good.yaml');
+    fs.writeFileSync(file, 'machine:\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.10/24]\n');
+    const bundled = scriptsLoaded([BIN, 'validate', file]);
+    expect(bundled.status).toBe(0);
+    expect(bundled.urls.some((u) => u.endsWith('/dist/bundle/netcfg.cjs'))).toBe(true);
+    expect(bundled.urls.filter(inPlain)).toEqual([]);
+    const plain = scriptsLoaded([BIN, 'validate', file], { NETCFG_ENTRY: 'dist' });
+    expect(plain.status).toBe(0);
+    expect(plain.urls.some((u) => u.endsWith('/dist/cli/main.js'))).toBe(true);
+    expect(plain.urls.filter(inBundle)).toEqual([]);
+    expect(bundled.stdout).toBe(plain.stdout);
+    // --version runs no command: the plain build's main alone
+    const version = scriptsLoaded([BIN, '--version']);
+    expect(version.status).toBe(0);
+    expect(version.urls.filter(inBundle)).toEqual([]);
+    expect(version.stdout.trim()).toBe((JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version);
+  });
+
+  it('runs a daemon that loads no gRPC or protobuf code unless discovery is enabled', async () => {
+    const grpc = (u: string) => u.includes('/@grpc/') || u.includes('/protobufjs/');
+    const daemonUrls = async (config: string): Promise<string[]> => {
+      const net = createTestNet();
+      const file = path.join(net.dir, 'machine.yaml');
+      fs.writeFileSync(file, config);
+      const dir = fs.mkdtempSync(path.join(tmp, 'cov-'));
+      process.env.NODE_V8_COVERAGE = dir; // for the daemon this starts, not for this process
+      try {
+        const d = await startDaemon(net, file);
+        expect(await d.stop()).toBe(0);
+      } finally {
+        delete process.env.NODE_V8_COVERAGE;
+      }
+      return coverageUrls(dir);
+    };
+    const plain = await daemonUrls('machine:\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.10/24]\n');
+    expect(plain.some((u) => u.endsWith('/dist/bundle/netcfg.cjs'))).toBe(true);
+    expect(plain.filter(grpc)).toEqual([]);
+    // the check can fail: with discovery enabled the same daemon loads them
+    const id = randomBytes(32).toString('base64');
+    const discovery = await daemonUrls(
+      `machine:\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.10/24]\ncluster:\n  id: "${id}"\n  secret: "${id}"\n  discovery:\n    enabled: true\n    registries:\n      service:\n        endpoint: http://192.0.2.250:3000/\n`,
+    );
+    expect(discovery.some(grpc)).toBe(true);
+  }, 120_000);
+
+  it('writes the code cache once, then starts from it; a corrupt one is replaced, never trusted', () => {
+    const env = { NODE_OPTIONS: `--max-semi-space-size=3` }; // a flag set no other test uses: its own cache file
+    const caches = () => fs.readdirSync(path.join(root, 'dist/bundle')).filter((f) => f.endsWith('.cache'));
+    const before = new Set(caches());
+    const bad = path.join(root, 'test/fixtures/bad/05-mtu-string.yaml');
+    const first = scriptsLoaded([BIN, 'validate', bad], env);
+    expect(first.status).toBe(2);
+    const made = caches().filter((f) => !before.has(f));
+    expect(made).toEqual([expect.stringMatching(/^netcfg\.cjs\.validate\.[0-9a-f]{16}\.cache$/)]);
+    const cache = path.join(root, 'dist/bundle', made[0]!);
+    const written = fs.statSync(cache).mtimeMs;
+    expect(scriptsLoaded([BIN, 'validate', bad], env).stderr).toBe(first.stderr);
+    expect(fs.statSync(cache).mtimeMs).toBe(written); // accepted: not rewritten by a short run
+    fs.writeFileSync(cache, Buffer.alloc(4096, 7));
+    const corrupt = scriptsLoaded([BIN, 'validate', bad], env);
+    expect(corrupt.status).toBe(2);
+    expect(corrupt.stderr).toBe(first.stderr);
+    expect(corrupt.stderr).toContain('machine.network.interfaces[0].mtu');
+    expect(fs.readFileSync(cache).equals(Buffer.alloc(4096, 7))).toBe(false); // rejected by V8, rewritten
+    fs.rmSync(cache);
+  });
+
+  it('gives every bad config the same messages and exit code as the plain build', () => {
+    const files = ['bad', 'bad-documents'].flatMap((d) =>
+      fs
+        .readdirSync(path.join(root, 'test/fixtures', d))
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => path.join(root, 'test/fixtures', d, f)),
+    );
+    expect(files.length).toBeGreaterThan(50);
+    // one process per entry, `netcfg validate FILE` for every file, as main() runs it
+    const script = `
+      const { createRequire } = await import('node:module');
+      const fs = await import('node:fs');
+      const vm = await import('node:vm');
+      const path = await import('node:path');
+      // the bundle is a function expression, run as bin/netcfg.js runs it
+      const bundle = (file) => {
+        const module = { exports: {} };
+        vm.runInThisContext(fs.readFileSync(file, 'latin1'), { filename: file }).call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
+        return module.exports;
+      };
+      const { main } = process.argv[1].endsWith('.cjs') ? bundle(process.argv[1]) : await import(process.argv[1]);
+      const out = [];
+      for (const file of JSON.parse(process.argv[2])) {
+        const lines = [];
+        const code = await main(['validate', file], (s) => lines.push('out: ' + s), (s) => lines.push('err: ' + s));
+        out.push({ file, code, lines });
+      }
+      console.log(JSON.stringify(out));`;
+    const run = (entry: string) => JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script, path.join(root, entry), JSON.stringify(files)], { encoding: 'utf8', maxBuffer: 64 << 20 })) as Array<{ file: string; code: number; lines: string[] }>;
+    const bundled = run('dist/bundle/netcfg.cjs');
+    const plain = run('dist/cli/main.js');
+    expect(bundled.filter((r) => r.code === 2).length).toBe(files.length);
+    expect(bundled).toEqual(plain);
+  }, 120_000);
+});
