@@ -38,7 +38,16 @@ import { dhcp4Operator } from './operators/dhcp4/operator.js';
 import { dhcp6Operator } from './operators/dhcp6/operator.js';
 import { DiscoveryConfigController } from './controllers/cluster/discovery-config.js';
 import { NodeIdentityController } from './controllers/cluster/node-identity.js';
-import { LocalAffiliateController, type KubeSpanAffiliateSource } from './controllers/cluster/local-affiliate.js';
+import { LocalAffiliateController } from './controllers/cluster/local-affiliate.js';
+import { KubeSpanConfigController } from './controllers/kubespan/config.js';
+import { KubeSpanIdentityController } from './controllers/kubespan/identity.js';
+import { kubespanAffiliateSource } from './controllers/kubespan/affiliate.js';
+import { KubeSpanPeerSpecController } from './controllers/kubespan/peer-spec.js';
+import { KubeSpanManagerController } from './controllers/kubespan/manager.js';
+import { KubeSpanEndpointController } from './controllers/kubespan/endpoint.js';
+import { NftTableSpecController } from './controllers/spec/nftables-spec.js';
+import { NftTables, nftRunner } from './nftables/nft.js';
+import { KUBESPAN_PEER_RECONCILE_MS } from './kubespan/constants.js';
 import { DiscoveryServiceController, type DiscoveryOptions } from './controllers/cluster/discovery-service.js';
 import { AffiliateMergeController } from './controllers/cluster/affiliate-merge.js';
 import { MemberController } from './controllers/cluster/member.js';
@@ -82,6 +91,16 @@ export interface EngineOptions {
   extra?: Controller[];
   /** This node's identity file (STATE_DIR/SCOPE.node-identity.yaml); omitted: no NodeIdentity. */
   identityFile?: string | undefined;
+  /** This node's KubeSpan key file (STATE_DIR/SCOPE.kubespan-identity.yaml); omitted: no KubeSpanIdentity. */
+  kubespanIdentityFile?: string | undefined;
+  /** How often the daemon re-checks the nftables tables netcfg owns (default: the KubeSpan interval, 30 s). */
+  nftRecheckMs?: number | undefined;
+}
+
+/** The nftables tables netcfg owns, through `nft` in the namespace worked on (started only when there is a table to manage). */
+function nftController(options: Pick<EngineOptions, 'netns' | 'nftRecheckMs'>): NftTableSpecController {
+  let tables: NftTables | undefined;
+  return new NftTableSpecController(() => (tables ??= new NftTables(nftRunner(options.netns))), options.nftRecheckMs ?? KUBESPAN_PEER_RECONCILE_MS);
 }
 
 /**
@@ -153,7 +172,9 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(new OperatorConfigController());
   runtime.register(new TimeServerConfigController());
   runtime.register(new DiscoveryConfigController());
+  runtime.register(new KubeSpanConfigController());
   if (options.identityFile !== undefined) runtime.register(new NodeIdentityController(options.identityFile));
+  if (options.kubespanIdentityFile !== undefined) runtime.register(new KubeSpanIdentityController(options.kubespanIdentityFile));
   for (const c of mergeControllers()) runtime.register(c);
   runtime.register(new OperatorSpecController(operators(options.vip), { netns: options.netns, log: options.log }));
   // aliases before the links: config may name a link by the alias a LinkAliasConfig gives it
@@ -164,6 +185,7 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(new AddressSpecController(options.kernel, announcer));
   runtime.register(new RouteSpecController(options.kernel, routeStatuses));
   runtime.register(new RoutingRuleSpecController(options.kernel));
+  runtime.register(nftController(options));
   if (options.uts) runtime.register(new HostnameSpecController(options.uts));
   runtime.register(new ResolverSpecController());
   if (options.etc?.dir !== undefined) runtime.register(new EtcFileController(options.etc.dir, { inPlace: options.etc.inPlace }));
@@ -175,21 +197,24 @@ export function configRuntime(options: EngineOptions): Runtime {
 export interface DaemonControllerOptions {
   hostname: boolean;
   etcFiles: boolean;
-  /** Cluster discovery (clients start only when the config enables it). */
+  /** Cluster discovery and KubeSpan (clients start only when the config enables them). */
   discovery?: DiscoveryOptions;
-  /** This node's KubeSpan data for its affiliate (KubeSpan fills it). */
-  kubespan?: KubeSpanAffiliateSource;
+  /** KubeSpan's peer reconcile interval (Talos: 30 s). */
+  kubespanIntervalMs?: number | undefined;
 }
 
-/** What only the daemon runs besides the configuration: rule statuses, network readiness, cluster discovery. */
+/** What only the daemon runs besides the configuration: rule statuses, network readiness, cluster discovery and KubeSpan. */
 export function daemonControllers(kernel: Kernel, options: DaemonControllerOptions): Controller[] {
   const controllers: Controller[] = [new RoutingRuleStatusController(kernel), new NetworkStatusController(options)];
   if (options.discovery) {
     controllers.push(
-      new LocalAffiliateController(options.discovery.version, options.kubespan),
+      new LocalAffiliateController(options.discovery.version, kubespanAffiliateSource),
       new DiscoveryServiceController(options.discovery),
       new AffiliateMergeController(),
       new MemberController(),
+      new KubeSpanPeerSpecController(),
+      new KubeSpanManagerController(kernel, { intervalMs: options.kubespanIntervalMs, log: options.discovery.log }),
+      new KubeSpanEndpointController(),
     );
   }
   return controllers;
@@ -208,6 +233,7 @@ export async function undoAll(options: Omit<EngineOptions, 'mode'>): Promise<App
   runtime.register(new AddressSpecController(options.kernel));
   runtime.register(new RouteSpecController(options.kernel, routeStatuses));
   runtime.register(new RoutingRuleSpecController(options.kernel));
+  runtime.register(nftController(options));
   if (options.uts) runtime.register(new HostnameSpecController(options.uts));
   if (options.etc?.dir !== undefined) runtime.register(new EtcFileController(options.etc.dir, { inPlace: options.etc.inPlace }));
   loadState(runtime, options.state);

@@ -26,7 +26,7 @@ export async function applyAt(target: Target, state: StateFile, config: ConfigSe
   try {
     const etc = etcTargetFor(target.netns, target.etcDir);
     if (etc.skipped) out.warn(`note: ${etc.skipped}`);
-    const common = { kernel, log, dryRun, state, uts: kernelUts(target.netns, target.uts), etc, hardware: hardwareFor(target.netns, target.sysfsRoot) };
+    const common = { kernel, log, dryRun, state, netns: target.netns, uts: kernelUts(target.netns, target.uts), etc, hardware: hardwareFor(target.netns, target.sysfsRoot) };
     let result: ApplyResult;
     const progress = startProgress(() => kernel.progress, out.format);
     try {

@@ -29,6 +29,7 @@ export const OPTIONS = {
   watch: { type: 'boolean', short: 'w', default: false },
   namespace: { type: 'string' },
   'discovery-ttl': { type: 'string' },
+  'kubespan-interval': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false },
 } as const;
@@ -65,6 +66,7 @@ export const OPTION_INFO: Record<OptionName, { help: string; value?: ValueKind }
   watch: { help: 'keep printing changes' },
   namespace: { help: 'one of the kind’s namespaces', value: 'text' },
   'discovery-ttl': { help: 'affiliate TTL in the discovery service', value: 'text' },
+  'kubespan-interval': { help: 'KubeSpan peer reconcile interval (WireGuard poll; default 30s)', value: 'text' },
   help: { help: 'show help' },
   version: { help: 'show the version' },
 };
@@ -91,7 +93,7 @@ export const COMMANDS = {
   rollback: { help: 'restore the previous config', options: [...TARGET, 'expire', 'output'], outputs: ['text', 'json'] },
   get: { help: 'show resources', options: [...TARGET, 'output', 'config', 'watch', 'namespace'], outputs: ['table', 'yaml', 'json'], arg: 'kind' },
   status: { help: 'whether the network is ready', options: [...TARGET, 'output'], outputs: ['text', 'json'] },
-  daemon: { help: 'run in the foreground: apply, repair drift, DHCP, VIP, discovery', options: [...TARGET, 'config', 'discovery-ttl', 'etcd-endpoints', 'etcd-ca', 'etcd-cert', 'etcd-key', 'vip-lease-ttl'] },
+  daemon: { help: 'run in the foreground: apply, repair drift, DHCP, VIP, discovery', options: [...TARGET, 'config', 'discovery-ttl', 'kubespan-interval', 'etcd-endpoints', 'etcd-ca', 'etcd-cert', 'etcd-key', 'vip-lease-ttl'] },
   'reset-identity': { help: "forget this node's identity", options: TARGET },
   validate: { help: 'check FILE, report every problem; no kernel access', options: [], arg: 'file' },
   schema: { help: 'print the JSON Schema of the config', options: [] },

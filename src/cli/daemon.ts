@@ -50,6 +50,8 @@ export interface DaemonOptions extends DaemonTarget {
   version: string;
   /** --discovery-ttl: the affiliate TTL (a duration up to 30m). */
   discoveryTtl?: string | undefined;
+  /** --kubespan-interval: KubeSpan's peer reconcile interval (default 30s). */
+  kubespanInterval?: string | undefined;
   /** --etcd-endpoints, --etcd-ca/cert/key, --vip-lease-ttl. */
   vip?: VipFlags;
 }
@@ -58,6 +60,13 @@ function discoveryTtlMs(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const ms = parseDuration(text);
   if (ms === undefined || ms < 1000 || ms > 30 * 60_000) throw new UsageError('--discovery-ttl must be a duration from 1s to 30m');
+  return ms;
+}
+
+function kubespanIntervalMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < 100 || ms > 30_000) throw new UsageError('--kubespan-interval must be a duration from 100ms to 30s');
   return ms;
 }
 
@@ -81,11 +90,12 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     }
   }
   const ttlMs = discoveryTtlMs(o.discoveryTtl);
+  const kubespanMs = kubespanIntervalMs(o.kubespanInterval);
   const vip = vipFrom(o.vip);
   const log = logger(o.logLevel ?? 'info');
   const socket = socketFor(o);
   if (await connect(socket).then((s) => (s?.destroy(), s !== undefined))) throw new UsageError(`a netcfg daemon already serves ${socket}`);
-  const daemon = await Daemon.start({ ...o, configFile: o.config, socket, log, version: o.version, discoveryTtlMs: ttlMs, vip });
+  const daemon = await Daemon.start({ ...o, configFile: o.config, socket, log, version: o.version, discoveryTtlMs: ttlMs, kubespanIntervalMs: kubespanMs, vip });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'stopping');

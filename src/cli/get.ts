@@ -23,6 +23,7 @@ import { EXIT_OK, UsageError } from './usage.js';
 import { CLUSTER_NS, CT, type DiscoveryConfigSpec } from '../resources/cluster/types.js';
 import { KUBERNETES_REGISTRY_NOTE } from '../controllers/cluster/discovery-service.js';
 import { identityFile } from '../controllers/cluster/node-identity.js';
+import { kubespanIdentityFile } from '../controllers/kubespan/identity.js';
 
 export interface GetOptions extends Target {
   kind: string | undefined;
@@ -143,7 +144,7 @@ export async function runGet(o: GetOptions, print: (s: string) => void, warn: (s
         else config = configSet(await parseConfigText(state.configFile('applied'), text));
       }
       const state = stateFor(o);
-      runtime = configRuntime({ kernel, log, mode: 'oneshot', dryRun: true, uts: kernelUts(o.netns, o.uts), hardware: hardwareFor(o.netns, o.sysfsRoot), identityFile: identityFile(state.dir, state.scope) });
+      runtime = configRuntime({ kernel, log, mode: 'oneshot', dryRun: true, uts: kernelUts(o.netns, o.uts), hardware: hardwareFor(o.netns, o.sysfsRoot), identityFile: identityFile(state.dir, state.scope), kubespanIdentityFile: kubespanIdentityFile(state.dir, state.scope) });
       putConfig(runtime.store, config, CONFIG_OWNER);
       const cmdline = kernelCmdline(o.netns, o.cmdline, (await kernel.listLinks()).map((l) => l.name));
       if (cmdline) runtime.store.put(NS.config, T.Cmdline, CMDLINE_ID, cmdline, CONFIG_OWNER);

@@ -86,7 +86,7 @@ export async function main(argv: string[], print: (s: string) => void = (s) => p
       },
       daemon: async () => {
         extra(0);
-        return await (await import('./daemon.js')).runDaemon({ ...target, config: values.config, logLevel: values['log-level'], version: version(), discoveryTtl: values['discovery-ttl'], vip: vipFlags });
+        return await (await import('./daemon.js')).runDaemon({ ...target, config: values.config, logLevel: values['log-level'], version: version(), discoveryTtl: values['discovery-ttl'], kubespanInterval: values['kubespan-interval'], vip: vipFlags });
       },
       'reset-identity': async () => {
         extra(0);

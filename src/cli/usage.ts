@@ -21,6 +21,7 @@ Usage:
   netcfg get KIND [-o table|yaml|json] [--netns NAME] [-c FILE | --watch]
   netcfg daemon [-c FILE] [--netns NAME] [--state-dir DIR] [--socket PATH] [--discovery-ttl DUR]
                 [--etcd-endpoints URL,…] [--etcd-ca F --etcd-cert F --etcd-key F] [--vip-lease-ttl 3s]
+                [--kubespan-interval 30s]
   netcfg get affiliates|members|identities [-o table|yaml|json] [--watch] [--namespace NS]
   netcfg reset-identity [--netns NAME] [--state-dir DIR]
   netcfg discovery-server --addr HOST:PORT [--tls-cert F --tls-key F] [--redirect-endpoint H:P]

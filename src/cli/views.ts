@@ -14,7 +14,19 @@ import {
   type TimeServerSpec,
 } from '../resources/network/types.js';
 import type { Column } from './output.js';
-import { CLUSTER_NS, CT, type AffiliateSpec, type DiscoveryConfigSpec, type MemberSpec, type NodeIdentitySpec } from '../resources/cluster/types.js';
+import {
+  CLUSTER_NS,
+  CT,
+  type AffiliateSpec,
+  type DiscoveryConfigSpec,
+  type KubeSpanConfigSpec,
+  type KubeSpanEndpointSpec,
+  type KubeSpanIdentitySpec,
+  type KubeSpanPeerSpecSpec,
+  type KubeSpanPeerStatusSpec,
+  type MemberSpec,
+  type NodeIdentitySpec,
+} from '../resources/cluster/types.js';
 
 export interface ViewDefinition<S = never> {
   /**
@@ -240,6 +252,71 @@ const discoveryConfigs: ViewDefinition<DiscoveryConfigSpec> = {
   ],
 };
 
+const kubespanConfigs: ViewDefinition<KubeSpanConfigSpec> = {
+  source: 'config',
+  namespaces: [CLUSTER_NS.config],
+  type: CT.KubeSpanConfig,
+  displayType: 'KubeSpanConfig',
+  aliases: ['kubespanconfig', 'kubespanconfigs'],
+  columns: [
+    { header: 'ENABLED', value: (s) => s.enabled },
+    { header: 'FORCE ROUTING', value: (s) => s.forceRouting },
+    { header: 'MTU', value: (s) => s.mtu },
+  ],
+};
+
+/** This node's KubeSpan identity (the private key is redacted). */
+const kubespanIdentities: ViewDefinition<KubeSpanIdentitySpec> = {
+  source: 'config',
+  namespaces: [CLUSTER_NS.kubespan],
+  type: CT.KubeSpanIdentity,
+  displayType: 'KubeSpanIdentity',
+  aliases: ['kubespanidentity', 'kubespanidentities'],
+  columns: [
+    { header: 'ADDRESS', value: (s) => s.address },
+    { header: 'PUBLIC KEY', value: (s) => s.publicKey },
+  ],
+};
+
+const kubespanPeerSpecs: ViewDefinition<KubeSpanPeerSpecSpec> = {
+  source: 'daemon',
+  namespaces: [CLUSTER_NS.kubespan],
+  type: CT.KubeSpanPeerSpec,
+  displayType: 'KubeSpanPeerSpec',
+  aliases: ['kubespanpeerspec', 'kubespanpeerspecs'],
+  columns: [
+    { header: 'LABEL', value: (s) => s.label },
+    { header: 'ENDPOINTS', value: (s) => s.endpoints },
+  ],
+};
+
+const kubespanPeerStatuses: ViewDefinition<KubeSpanPeerStatusSpec> = {
+  source: 'daemon',
+  namespaces: [CLUSTER_NS.kubespan],
+  type: CT.KubeSpanPeerStatus,
+  displayType: 'KubeSpanPeerStatus',
+  aliases: ['kubespanpeerstatus', 'kubespanpeerstatuses'],
+  columns: [
+    { header: 'LABEL', value: (s) => s.label },
+    { header: 'ENDPOINT', value: (s) => s.endpoint },
+    { header: 'STATE', value: (s) => s.state },
+    { header: 'RX', value: (s) => s.receiveBytes },
+    { header: 'TX', value: (s) => s.transmitBytes },
+  ],
+};
+
+const kubespanEndpoints: ViewDefinition<KubeSpanEndpointSpec> = {
+  source: 'daemon',
+  namespaces: [CLUSTER_NS.kubespan],
+  type: CT.KubeSpanEndpoint,
+  displayType: 'KubeSpanEndpoint',
+  aliases: ['kubespanendpoint', 'kubespanendpoints'],
+  columns: [
+    { header: 'ENDPOINT', value: (s) => s.endpoint },
+    { header: 'AFFILIATE ID', value: (s) => s.affiliateId },
+  ],
+};
+
 /**
  * Spec kinds (use -o yaml for every field); both namespaces: each layer's
  * spec and the merged one, with the layer and what configured it (a document
@@ -295,6 +372,11 @@ export const VIEWS = [
   members,
   identities,
   discoveryConfigs,
+  kubespanConfigs,
+  kubespanIdentities,
+  kubespanPeerSpecs,
+  kubespanPeerStatuses,
+  kubespanEndpoints,
   operatorStatuses,
   vipStatuses,
   specView(T.TimeServerSpec, 'timeserverspec'),
@@ -304,6 +386,7 @@ export const VIEWS = [
   specView(T.RoutingRuleSpec, 'routingrulespec'),
   specView(T.HostnameSpec, 'hostnamespec'),
   specView(T.OperatorSpec, 'operatorspec'),
+  specView(T.NftTableSpec, 'nftablespec'),
   documents,
   aliases,
 ] as unknown as ReadonlyArray<ViewDefinition<unknown>>;

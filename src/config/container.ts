@@ -193,11 +193,16 @@ export class ConfigContainer {
     return this.one('KubeSpanEndpointsConfig')?.spec.extraAnnouncedEndpoints ?? [];
   }
 
-  /** The Talos kubespan.Config resource, produced only with a v1alpha1 document and a discovery identity (§1.4). */
+  /**
+   * The Talos kubespan.Config resource: the KubeSpan settings with the discovery
+   * identity. Talos produces it only with a v1alpha1 document (a config without
+   * one is incomplete for boot there); netcfg has no maintenance mode, so the
+   * documents alone are enough, as for discovery.
+   */
   kubeSpanConfig(): KubeSpanConfigSpec | undefined {
     const k = this.kubeSpan();
     const identity = this.discoveryIdentity();
-    if (!this.machine || !identity || !k) return undefined;
+    if (!identity || !k) return undefined;
     const { source: _, ...spec } = k;
     return { ...spec, extraEndpoints: this.kubeSpanEndpoints(), clusterId: identity.clusterId, sharedSecret: identity.clusterSecret };
   }

@@ -59,9 +59,6 @@ function machineNotes(config: MachineConfig): ConfigIssue[] {
     if (device.cidr !== undefined) out.push({ severity: 'warning', path: [...at, 'cidr'], message: '"cidr" is deprecated; use "addresses"' });
     if (device.dhcpOptions !== undefined && device.dhcp !== true) out.push({ severity: 'warning', path: [...at, 'dhcpOptions'], message: 'dhcpOptions has no effect without dhcp: true' });
   });
-  if (config.machine?.network?.kubespan?.enabled === true) {
-    out.push({ severity: 'warning', path: ['machine', 'network', 'kubespan'], message: 'KubeSpan is validated but not applied yet by this netcfg version' });
-  }
   return out;
 }
 
@@ -186,9 +183,6 @@ export function parseConfig(file: string, text: string): LoadedConfig {
       const first = notApplied.get(use.note);
       if (first) first.more++;
       else notApplied.set(use.note, { chunk, label, more: 0 });
-    }
-    if (valid && decoded.document.kind === 'KubeSpanConfig' && decoded.document.spec.enabled === true) {
-      at(chunk).issues.push({ severity: 'warning', document: label, path: ['enabled'], message: 'KubeSpan is validated but not applied yet by this netcfg version' });
     }
   }
   // what is validated but not applied: said once per feature, at its first document

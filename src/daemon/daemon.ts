@@ -24,6 +24,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { StateFile } from '../runtime/state-file.js';
 import type { PingResult, Request, ResetIdentityResult, WatchLine } from './protocol.js';
 import { identityFile, resetIdentity } from '../controllers/cluster/node-identity.js';
+import { kubespanIdentityFile } from '../controllers/kubespan/identity.js';
 import { netnsPath } from '../netlink/transport.js';
 import { CLUSTER_NS, CT, LOCAL_IDENTITY_ID, type NodeIdentitySpec } from '../resources/cluster/types.js';
 import { ControlServer, RequestFailure, type Handler } from './server.js';
@@ -38,6 +39,8 @@ export interface DaemonOptions extends Target {
   version: string;
   /** Affiliate TTL for cluster discovery (default 30 min; tests set it short). */
   discoveryTtlMs?: number | undefined;
+  /** KubeSpan's peer reconcile interval (default 30 s, as Talos; tests set it short). */
+  kubespanIntervalMs?: number | undefined;
   /** etcd endpoints, TLS and lease TTL for the VIP operators (default: local etcd, see operators/vip/options.ts). */
   vip?: VipOptions | undefined;
   /**
@@ -101,9 +104,12 @@ export class Daemon implements Handler {
         etc,
         vip: o.vip,
         identityFile: identityFile(state.dir, state.scope),
+        kubespanIdentityFile: kubespanIdentityFile(state.dir, state.scope),
+        nftRecheckMs: o.kubespanIntervalMs,
         extra: daemonControllers(kernel, {
           hostname: true,
           etcFiles: true,
+          kubespanIntervalMs: o.kubespanIntervalMs,
           discovery: {
             version: o.version,
             netnsPath: o.netns === undefined ? undefined : netnsPath(o.netns),

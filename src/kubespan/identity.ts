@@ -99,6 +99,15 @@ function checkKey(text: unknown, what: string, file: string): string {
  * file is rewritten only when it changed.
  */
 export function loadOrCreateIdentity(file: string, clusterId: string, mac: string): KubespanIdentity {
+  return identityFrom(file, clusterId, mac, true)!;
+}
+
+/** The identity kept in `file`, with the address for this cluster and MAC, without writing anything; undefined when there is no file. */
+export function loadIdentity(file: string, clusterId: string, mac: string): KubespanIdentity | undefined {
+  return identityFrom(file, clusterId, mac, false);
+}
+
+function identityFrom(file: string, clusterId: string, mac: string, create: boolean): KubespanIdentity | undefined {
   const { address, subnet } = kubespanAddress(clusterId, mac);
   let stored: { privateKey: string; publicKey: string } | undefined;
   let text: string | undefined;
@@ -119,8 +128,9 @@ export function loadOrCreateIdentity(file: string, clusterId: string, mac: strin
     const derived = publicKey(privateKey);
     if (d.publicKey !== undefined && d.publicKey !== '' && d.publicKey !== derived) throw new Error(`${file}: publicKey does not belong to privateKey`);
     stored = { privateKey, publicKey: derived };
-    if (d.address === address && d.subnet === subnet && d.publicKey === derived) return { address, subnet, ...stored };
+    if (!create || (d.address === address && d.subnet === subnet && d.publicKey === derived)) return { address, subnet, ...stored };
   }
+  if (!create) return undefined;
   const privateKey = stored?.privateKey ?? generatePrivateKey();
   const identity: KubespanIdentity = { address, subnet, privateKey, publicKey: stored?.publicKey ?? publicKey(privateKey) };
   writePrivate(file, YAML.stringify(identity));

@@ -33,7 +33,13 @@ export async function within(ms: number, check: () => boolean | Promise<boolean>
  * --etc-dir, or (via 'netns-exec') as `ip netns exec NS netcfg daemon` with
  * neither, as a user would run it inside the namespace.
  */
-export async function startDaemon(net: TestNet, configFile?: string, extra: string[] = [], options: { via?: 'netns' | 'netns-exec' } = {}): Promise<TestDaemon> {
+export async function startDaemon(
+  net: TestNet,
+  configFile?: string,
+  extra: string[] = [],
+  /** readyMs: how long it may take to be ready (default 20 s; the qemu lane's TCG is many times slower). */
+  options: { via?: 'netns' | 'netns-exec'; readyMs?: number } = {},
+): Promise<TestDaemon> {
   const args = ['--netns', net.ns, '--state-dir', net.stateDir, '--etc-dir', path.join(net.dir, 'etc')];
   const logFile = path.join(net.dir, `daemon-${Date.now()}.log`);
   const out = fs.openSync(logFile, 'a');
@@ -57,7 +63,12 @@ export async function startDaemon(net: TestNet, configFile?: string, extra: stri
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-  await within(20_000, () => exit !== undefined || log().some((l) => l.msg === 'netcfg daemon ready'), 'daemon ready');
+  try {
+    await within(options.readyMs ?? 20_000, () => exit !== undefined || log().some((l) => l.msg === 'netcfg daemon ready'), 'daemon ready');
+  } catch (err) {
+    const tail = fs.readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n');
+    throw new Error(`${(err as Error).message} (${net.ns}); its log ends:\n${tail}`);
+  }
   if (exit !== undefined) throw new Error(`daemon exited ${exit}:\n${fs.readFileSync(logFile, 'utf8')}`);
   return {
     process: child,

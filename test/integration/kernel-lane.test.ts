@@ -9,7 +9,19 @@ import { laneNicArgs } from '../vm/nics.js';
 import { runVm, type VmRun } from '../vm/vm.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const files = fs.readdirSync(path.join(root, 'test/kernel')).filter((f) => f.endsWith('.kernel.ts')).sort();
+const all = fs.readdirSync(path.join(root, 'test/kernel')).filter((f) => f.endsWith('.kernel.ts')).sort();
+/**
+ * NETCFG_LANE_FILES=kubespan,wireguard runs only the files whose names start with
+ * those words, for a quicker local iteration. CI runs every file: there the
+ * variable is an error, not a filter.
+ */
+const selection = (process.env.NETCFG_LANE_FILES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+if (selection.length > 0 && process.env.CI) throw new Error(`NETCFG_LANE_FILES=${process.env.NETCFG_LANE_FILES} under CI: the lane runs every file in CI`);
+const files = selection.length === 0 ? all : all.filter((f) => selection.some((s) => f.startsWith(s)));
+if (selection.length > 0) {
+  if (files.length === 0) throw new Error(`NETCFG_LANE_FILES=${process.env.NETCFG_LANE_FILES} names none of ${all.join(', ')}`);
+  console.warn(`real-kernel lane: NETCFG_LANE_FILES runs only ${files.join(', ')} (not ${all.filter((f) => !files.includes(f)).join(', ') || 'nothing'})`);
+}
 
 interface Report {
   testResults: Array<{ name: string; status: string; message?: string; assertionResults: Array<{ fullName: string; status: string; failureMessages: string[] }> }>;
@@ -23,7 +35,10 @@ describe('real-kernel lane (qemu)', () => {
   beforeAll(async () => {
     try {
       // NICs for test/kernel/names.kernel.ts (the other tests use namespaces of their own)
-      run = await runVm({ script: path.join(root, 'test/vm/guest-tests.sh'), timeoutMs: 25 * 60_000, qemuArgs: laneNicArgs() });
+      run = await runVm({
+        script: path.join(root, 'test/vm/guest-tests.sh'),
+        args: selection.length > 0 ? files.map((f) => `test/kernel/${f}`) : [],
+        timeoutMs: 25 * 60_000, qemuArgs: laneNicArgs() });
       const file = path.join(run.resultsDir, 'kernel-results.json');
       if (fs.existsSync(file)) report = JSON.parse(fs.readFileSync(file, 'utf8')) as Report;
     } catch (err) {

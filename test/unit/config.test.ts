@@ -89,12 +89,12 @@ cluster:
     expect(issues('machine: {network: {interfaces: [{interface: averyveryverylongname}]}}')[0]).toMatch(/longer than 15 bytes/);
   });
 
-  it('notes what is validated but not applied yet (KubeSpan), and nothing about DHCP or a VIP, which the daemon runs', () => {
+  it('notes nothing about KubeSpan, DHCP or a VIP, which the daemon runs', () => {
     const { notes } = parseConfig(
       'c.yaml',
       'machine:\n  type: controlplane\n  network:\n    hostname: h\n    kubespan: {enabled: true}\n    interfaces:\n      - interface: eth0\n        dhcp: true\n        vip: {ip: 192.0.2.5}\n        vlans: [{vlanId: 5, dhcp: true, vip: {ip: 198.51.100.5}}]\ncluster:\n  discovery: {enabled: true}\n  id: c\n  secret: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n',
     );
-    expect(notes.map((n) => formatIssue('c.yaml', n))).toEqual(['c.yaml:5:15: warning: machine.network.kubespan: KubeSpan is validated but not applied yet by this netcfg version']);
+    expect(notes.map((n) => formatIssue('c.yaml', n))).toEqual([]);
   });
 
   it('selector fields (driver, busPath, pciID, globs) are applied: no note for them', () => {

@@ -11,7 +11,19 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Logger } from '../../log.js';
-import { CLUSTER_NS, CT, LOCAL_IDENTITY_ID, RAW_SERVICE_PREFIX, type AffiliateSpec, type DiscoveredAddressSpec, type DiscoveryConfigSpec, type NodeIdentitySpec } from '../../resources/cluster/types.js';
+import {
+  CLUSTER_NS,
+  CT,
+  KUBESPAN_CONFIG_ID,
+  LOCAL_IDENTITY_ID,
+  RAW_SERVICE_PREFIX,
+  type AffiliateSpec,
+  type DiscoveredAddressSpec,
+  type DiscoveryConfigSpec,
+  type KubeSpanConfigSpec,
+  type KubeSpanEndpointSpec,
+  type NodeIdentitySpec,
+} from '../../resources/cluster/types.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { syncOutputs } from '../sync.js';
 import { DISCOVERY_CONFIG_ID } from './discovery-config.js';
@@ -42,12 +54,32 @@ interface Running {
   sent: string | undefined;
 }
 
+/**
+ * The endpoints KubeSpan found working for other affiliates, to report for
+ * them (Talos's "other endpoints"), only with harvestExtraEndpoints: one
+ * update per affiliate per refresh, which is why it is off by default.
+ */
+export function harvested(ctx: Pick<ReconcileContext, 'get' | 'list'>): Array<{ affiliateId: string; endpoints: string[] }> {
+  const config = ctx.get<KubeSpanConfigSpec>(CLUSTER_NS.config, CT.KubeSpanConfig, KUBESPAN_CONFIG_ID)?.spec;
+  if (!config?.enabled || !config.harvestExtraEndpoints) return [];
+  const byAffiliate = new Map<string, string[]>();
+  for (const r of ctx.list<KubeSpanEndpointSpec>(CLUSTER_NS.kubespan, CT.KubeSpanEndpoint)) {
+    const list = byAffiliate.get(r.spec.affiliateId) ?? [];
+    if (!list.includes(r.spec.endpoint)) list.push(r.spec.endpoint);
+    byAffiliate.set(r.spec.affiliateId, list);
+  }
+  return [...byAffiliate.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([affiliateId, endpoints]) => ({ affiliateId, endpoints: endpoints.sort() }));
+}
+
 export class DiscoveryServiceController implements Controller {
   readonly name = 'DiscoveryServiceController';
   readonly inputs = [
     { namespace: CLUSTER_NS.config, type: CT.DiscoveryConfig },
     { namespace: CLUSTER_NS.cluster, type: CT.NodeIdentity },
     { namespace: CLUSTER_NS.cluster, type: CT.Affiliate },
+    // harvested KubeSpan endpoints, reported for their affiliates (harvestExtraEndpoints)
+    { namespace: CLUSTER_NS.config, type: CT.KubeSpanConfig },
+    { namespace: CLUSTER_NS.kubespan, type: CT.KubeSpanEndpoint },
   ];
   readonly outputs = [
     { namespace: CLUSTER_NS.clusterRaw, type: CT.Affiliate, kind: 'exclusive' as const },
@@ -105,10 +137,16 @@ export class DiscoveryServiceController implements Controller {
           r.client.start();
           ctx.log.info({ discovery: service.name, endpoint: service.endpoint, insecure: service.insecure }, 'discovery client started');
         }
-        const text = local ? JSON.stringify(local) : undefined;
+        const others = harvested(ctx);
+        const text = local ? JSON.stringify([local, others]) : undefined;
         if (local && text !== r.sent) {
-          const pb = this.module!.affiliateToPb(local);
-          r.client.setLocalData(pb.affiliate, pb.endpoints);
+          const m = this.module!;
+          const pb = m.affiliateToPb(local);
+          r.client.setLocalData(
+            pb.affiliate,
+            pb.endpoints,
+            others.map((o) => ({ affiliateId: o.affiliateId, endpoints: o.endpoints.map(m.parseEndpoint) })),
+          );
           r.sent = text;
         }
       }

@@ -1,10 +1,11 @@
 // Per-type merge rules (Talos §2.4).
-import { addressId, routeId, routingRuleId } from '../../resources/network/ids.js';
+import { addressId, nftTableId, routeId, routingRuleId } from '../../resources/network/ids.js';
 import {
   T,
   type AddressSpec,
   type HostnameSpec,
   type LinkSpec,
+  type NftTableSpec,
   type OperatorSpec,
   type ResolverSpec,
   type RouteSpec,
@@ -56,6 +57,13 @@ export const routeRule: MergeRule<RouteSpec> = {
 export const routingRuleRule: MergeRule<RoutingRuleSpec> = {
   type: T.RoutingRuleSpec,
   id: routingRuleId,
+  merge: (_lower, higher) => higher,
+};
+
+/** nftables tables: one per family and name; the higher layer's whole table wins. */
+export const nftTableRule: MergeRule<NftTableSpec> = {
+  type: T.NftTableSpec,
+  id: nftTableId,
   merge: (_lower, higher) => higher,
 };
 
@@ -145,7 +153,7 @@ export const timeServerRule: MergeRule<TimeServerSpec> = {
   },
 };
 
-type AnySpec = LinkSpec | AddressSpec | RouteSpec | RoutingRuleSpec | HostnameSpec | ResolverSpec | OperatorSpec | TimeServerSpec;
+type AnySpec = LinkSpec | AddressSpec | RouteSpec | RoutingRuleSpec | HostnameSpec | ResolverSpec | OperatorSpec | TimeServerSpec | NftTableSpec;
 
 export function mergeControllers(): MergeController<AnySpec>[] {
   return [
@@ -157,5 +165,6 @@ export function mergeControllers(): MergeController<AnySpec>[] {
     new MergeController(resolverRule) as MergeController<AnySpec>,
     new MergeController(operatorRule) as MergeController<AnySpec>,
     new MergeController(timeServerRule) as MergeController<AnySpec>,
+    new MergeController(nftTableRule) as MergeController<AnySpec>,
   ];
 }

@@ -31,6 +31,14 @@ export const CT = {
   Member: 'Member',
   /** cluster/AddressStatus `service`: the public IP a discovery service saw (Hello client_ip). */
   AddressStatus: 'AddressStatus',
+  /** kubespan/KubeSpanIdentity `local`: this node's KubeSpan address and key pair. */
+  KubeSpanIdentity: 'KubeSpanIdentity',
+  /** kubespan/KubeSpanPeerSpec `<public key>`: a peer built from an affiliate. */
+  KubeSpanPeerSpec: 'KubeSpanPeerSpec',
+  /** kubespan/KubeSpanPeerStatus `<public key>`: how the peer is doing (the manager's). */
+  KubeSpanPeerStatus: 'KubeSpanPeerStatus',
+  /** kubespan/KubeSpanEndpoint `<public key>`: the endpoint WireGuard uses for a peer that is up. */
+  KubeSpanEndpoint: 'KubeSpanEndpoint',
 } as const;
 
 /** ID of this node's NodeIdentity. */
@@ -88,6 +96,57 @@ export interface KubeSpanConfigSpec {
   clusterId: string;
   /** Secret. */
   sharedSecret: string;
+}
+
+/** ID of the KubeSpan config and of this node's KubeSpan identity. */
+export const KUBESPAN_CONFIG_ID = 'kubespan';
+export const KUBESPAN_IDENTITY_ID = 'local';
+
+/** kubespan/KubeSpanIdentity `local` (Talos KubeSpanIdentity). */
+export interface KubeSpanIdentitySpec {
+  /** "<ULA>/128" */
+  address: string;
+  /** "<ULA prefix>/64" */
+  subnet: string;
+  /** Secret: redacted in get and logs. */
+  privateKey: string;
+  publicKey: string;
+}
+
+/** kubespan/KubeSpanPeerSpec `<public key>` (Talos KubeSpanPeerSpec, with the public key and the affiliate it came from). */
+export interface KubeSpanPeerSpecSpec {
+  publicKey: string;
+  /** The peer's KubeSpan address (bare). */
+  address: string;
+  /** Prefixes routed to the peer (overlaps with earlier peers removed). */
+  allowedIPs: string[];
+  /** ip:port, in the affiliate's order. */
+  endpoints: string[];
+  /** The peer's node name. */
+  label: string;
+  /** The affiliate (node ID) it came from. */
+  affiliateId: string;
+}
+
+/** kubespan/KubeSpanPeerStatus `<public key>` (Talos KubeSpanPeerStatus; times as RFC 3339, "" for never). */
+export interface KubeSpanPeerStatusSpec {
+  /** The endpoint as WireGuard reports it ("" when none). */
+  endpoint: string;
+  label: string;
+  state: 'unknown' | 'up' | 'down';
+  receiveBytes: number;
+  transmitBytes: number;
+  lastHandshakeTime: string;
+  /** The endpoint the manager last programmed. */
+  lastUsedEndpoint: string;
+  lastEndpointChange: string;
+}
+
+/** kubespan/KubeSpanEndpoint `<public key>` (Talos KubeSpanEndpoint): a working endpoint of an up peer. */
+export interface KubeSpanEndpointSpec {
+  /** ip:port as WireGuard sees it. */
+  endpoint: string;
+  affiliateId: string;
 }
 
 /** cluster/NodeIdentity `local`: 32 random bytes, base62 as Talos encodes them. */

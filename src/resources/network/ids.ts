@@ -25,3 +25,8 @@ export function routeId(r: Pick<RouteRecord, 'table' | 'family' | 'outLinkName' 
 export function routingRuleId(r: Pick<RoutingRuleRecord, 'family' | 'priority'>): string {
   return `${r.family}/${String(r.priority).padStart(5, '0')}`;
 }
+
+/** <family>/<name> of an nftables table. */
+export function nftTableId(t: { family: string; name: string }): string {
+  return `${t.family}/${t.name}`;
+}

@@ -2,6 +2,7 @@
 // (observed from the kernel), with Talos field names.
 import type { Family } from '../../net/ip.js';
 import type { OperState } from '../../netlink/rtnetlink/constants.js';
+import type { NftFamily, NftTableSpec as NftTableDescription } from '../../nftables/types.js';
 
 export const T = {
   LinkSpec: 'LinkSpec',
@@ -39,6 +40,10 @@ export const T = {
   LinkAliasSpec: 'LinkAliasSpec',
   /** An alias netcfg set on a link, and the one it had before (state). */
   AppliedAlias: 'AppliedAlias',
+  /** An nftables table netcfg owns whole (ID `<family>/<name>`; KubeSpan's). */
+  NftTableSpec: 'NftTableSpec',
+  /** An nftables table netcfg made (state, ID `<family>/<name>`), deleted again when its spec goes. */
+  AppliedNftTable: 'AppliedNftTable',
 } as const;
 
 /** Configuration layers, lowest priority first. */
@@ -420,6 +425,18 @@ export interface TimeServerSpec {
   useNTS?: boolean;
   layer: ConfigLayer;
   source?: string;
+}
+
+/** An nftables table netcfg owns whole: its sets and chains (src/nftables/types.ts), at a layer. */
+export interface NftTableSpec extends NftTableDescription {
+  layer: ConfigLayer;
+  source?: string;
+}
+
+/** An nftables table netcfg created: deleted (whole: the name is netcfg's) when its spec goes. */
+export interface AppliedNftTable {
+  family: NftFamily;
+  name: string;
 }
 
 /** network/LinkAliasSpec (ID: the link's kernel name): the alias a LinkAliasConfig gives it. */
