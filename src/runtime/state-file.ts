@@ -139,18 +139,7 @@ export class StateFile {
     if (data.version !== 2 || typeof data.kinds !== 'object' || data.kinds === null) {
       throw new Error(`${this.file}: unsupported state file format`);
     }
-    return Object.entries(data.kinds).map(([type, kind]) => ({
-      type,
-      owner: kind.owner,
-      items: kind.rows.map((row) => {
-        const spec: Record<string, unknown> = { ...kind.constants };
-        for (let i = 0; i < kind.fields.length; i++) {
-          const v = row[i + 1];
-          if (v !== null && v !== undefined) spec[kind.fields[i]!] = v;
-        }
-        return { id: String(row[0]), spec };
-      }),
-    }));
+    return Object.entries(data.kinds).map(([type, kind]) => ({ type, owner: kind.owner, items: rowsToItems(kind) }));
   }
 
   /**
@@ -237,6 +226,31 @@ function alive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * A kind's rows as resources: the constants, then the row's fields, in that
+ * order. Built with plain assignments in one fixed key order (2.5-3x faster
+ * than spreading the constants into each of 100k objects).
+ */
+function rowsToItems(kind: FileFormat['kinds'][string]): StoredKind['items'] {
+  const constantKeys = Object.keys(kind.constants);
+  const constantValues = constantKeys.map((k) => kind.constants[k]);
+  const { fields, rows } = kind;
+  // assignment (unlike spreading) would treat this key as the prototype; netcfg's specs never have it
+  if (constantKeys.includes('__proto__') || fields.includes('__proto__')) throw new Error('unsupported state file format: a field named __proto__');
+  const items = new Array<StoredKind['items'][number]>(rows.length);
+  for (let j = 0; j < rows.length; j++) {
+    const row = rows[j]!;
+    const spec: Record<string, unknown> = {};
+    for (let i = 0; i < constantKeys.length; i++) spec[constantKeys[i]!] = constantValues[i];
+    for (let i = 0; i < fields.length; i++) {
+      const v = row[i + 1];
+      if (v !== null && v !== undefined) spec[fields[i]!] = v;
+    }
+    items[j] = { id: String(row[0]), spec };
+  }
+  return items;
 }
 
 const VARIES = Symbol('varies');
