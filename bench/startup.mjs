@@ -10,11 +10,12 @@
 // namespace: the client (ncs-c) and its peer (ncs-s) are namespaces created
 // here, joined by a veth (so eth0 has carrier once it is up), and removed on
 // exit, on failure and on Ctrl-C.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findProcess, harness, median, now, readOr, rssMB, run, sleep, withTimeout } from './lib/harness.mjs';
 import { parseArgs } from 'node:util';
 
 const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '5' }, compare: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
@@ -23,10 +24,11 @@ if (opts.help) {
   process.exit(0);
 }
 const RUNS = Number(opts.runs);
-if (!Number.isInteger(RUNS) || RUNS < 1) die(`--runs wants a positive integer, not ${opts.runs}`);
 
 const CLIENT_NS = 'ncs-c';
 const SERVER_NS = 'ncs-s';
+const { tmp, die, start, stop, deleteNamespaces } = harness('startup', [CLIENT_NS, SERVER_NS]);
+if (!Number.isInteger(RUNS) || RUNS < 1) die(`--runs wants a positive integer, not ${opts.runs}`);
 const NETWORKD = '/lib/systemd/systemd-networkd';
 const RUN_TIMEOUT_MS = 20_000;
 const IDLE_MS = 2000;
@@ -39,100 +41,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin/netcfg.js');
 const otherBin = opts.compare === undefined ? undefined : path.resolve(opts.compare, 'bin/netcfg.js');
 if (otherBin !== undefined && !fs.existsSync(otherBin)) die(`--compare: no ${otherBin}`);
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-bench-startup-'));
 const hasNetworkd = fs.existsSync(NETWORKD) && spawnSync('id', ['systemd-network']).status === 0;
-
-// ---------------------------------------------------------------- housekeeping
-
-/** Every child still running; killed and reaped by cleanup() whatever happens. */
-const live = new Set();
-
-function die(msg) {
-  console.error(`bench/startup: ${msg}`);
-  process.exit(2);
-}
-
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function sleepSync(ms) {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-const now = () => performance.now();
-
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}: ${r.stderr?.trim() || r.error?.message}`);
-  return r.stdout;
-}
-
-function start(cmd, args, env) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  child.output = '';
-  const keep = (d) => (child.output = (child.output + d).slice(-4000));
-  child.stdout.setEncoding('utf8').on('data', keep);
-  child.stderr.setEncoding('utf8').on('data', keep);
-  child.exited = new Promise((resolve) => child.once('close', resolve));
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  child.once('error', (err) => (child.output += `\nspawn failed: ${err.message}`));
-  return child;
-}
-
-async function stop(child, graceMs = 5000, pids = [child.pid]) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  for (const pid of pids) signal(pid, 'SIGTERM');
-  const timer = setTimeout(() => pids.forEach((pid) => signal(pid, 'SIGKILL')), graceMs);
-  await child.exited;
-  clearTimeout(timer);
-}
-
-function signal(pid, sig) {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // already gone
-  }
-}
-
-function deleteNamespaces() {
-  for (const ns of [CLIENT_NS, SERVER_NS]) if (fs.existsSync(`/run/netns/${ns}`)) spawnSync('ip', ['netns', 'del', ns]);
-}
-
-function cleanup() {
-  for (const child of live) signal(child.pid, 'SIGTERM');
-  for (let i = 0; i < 50 && [...live].some((c) => isAlive(c.pid)); i++) sleepSync(20);
-  for (const child of live) signal(child.pid, 'SIGKILL');
-  deleteNamespaces();
-  fs.rmSync(tmp, { recursive: true, force: true });
-}
-
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
-  } catch {
-    return false;
-  }
-}
-
-process.once('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.once(sig, () => {
-    console.error(`\nbench/startup: ${sig}, cleaning up`);
-    process.exit(130);
-  });
-}
-
-function readOr(file) {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
 
 function preflight() {
   if (process.getuid?.() !== 0) die('needs root (it creates network namespaces)');
@@ -140,10 +49,7 @@ function preflight() {
     die('netcfg is not built: run `npm run build` (`npm ci` first on a fresh checkout)');
   }
   if (!hasNetworkd) console.log(`  (no ${NETWORKD} or no systemd-network user: netcfg's figures only)`);
-  for (const ns of [CLIENT_NS, SERVER_NS]) {
-    if (fs.existsSync(`/run/netns/${ns}`)) console.error(`bench/startup: removing namespace ${ns} left by an earlier run`);
-  }
-  deleteNamespaces();
+  deleteNamespaces(true);
 }
 
 // ---------------------------------------------------------------- topology
@@ -194,12 +100,6 @@ async function startMonitor() {
   run('ip', ['-n', CLIENT_NS, 'link', 'del', 'ncs-probe']);
   await withTimeout(sync, 5000, () => `ip monitor saw no probe: ${child.output}`);
   return child;
-}
-
-function withTimeout(promise, ms, message) {
-  let timer;
-  const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(message())), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Confirms in the kernel (not just from the monitor) that the config is in place. */
@@ -272,36 +172,6 @@ function startNetworkd() {
   return { child, t0, execAt, pid: () => findProcess(child.pid, 'systemd-network') };
 }
 
-function findProcess(pid, comm) {
-  const queue = [pid];
-  while (queue.length > 0) {
-    const p = queue.shift();
-    if (readOr(`/proc/${p}/comm`).trim() === comm) return p;
-    for (const task of safeReaddir(`/proc/${p}/task`)) {
-      queue.push(...readOr(`/proc/${p}/task/${task}/children`).split(' ').filter(Boolean).map(Number));
-    }
-  }
-  throw new Error(`no ${comm} process under pid ${pid}`);
-}
-
-function safeReaddir(dir) {
-  try {
-    return fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
-function rssMB(pid) {
-  const status = readOr(`/proc/${pid}/status`);
-  const field = (name) => {
-    const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
-    if (!m) throw new Error(`no ${name} for pid ${pid}`);
-    return Number(m[1]) / 1024;
-  };
-  return { total: field('VmRSS'), anon: field('RssAnon'), file: field('RssFile') };
-}
-
 // ---------------------------------------------------------------- one run
 
 async function measure(name, runDir) {
@@ -350,12 +220,6 @@ function timed(cmd, args) {
 }
 
 // ---------------------------------------------------------------- report
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
 
 const ms = (x) => `${x.toFixed(1).padStart(7)} ms`;
 

@@ -1,0 +1,155 @@
+// What bench/dhcp.mjs and bench/startup.mjs share: children tracked and killed
+// by pid whatever happens, the bench's namespaces and temporary directory
+// removed on exit or on a signal, and small /proc readers.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const now = () => performance.now();
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function sleepSync(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+export function run(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}: ${r.stderr?.trim() || r.error?.message}`);
+  return r.stdout;
+}
+
+export function readOr(file) {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function safeReaddir(dir) {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** The first process named `comm` in the tree under `pid` (threads' children included). */
+export function findProcess(pid, comm) {
+  const queue = [pid];
+  while (queue.length > 0) {
+    const p = queue.shift();
+    if (readOr(`/proc/${p}/comm`).trim() === comm) return p;
+    for (const task of safeReaddir(`/proc/${p}/task`)) {
+      queue.push(...readOr(`/proc/${p}/task/${task}/children`).split(' ').filter(Boolean).map(Number));
+    }
+  }
+  throw new Error(`no ${comm} process under pid ${pid}`);
+}
+
+/** Resident memory of a process in MB: total, anonymous and file-backed. */
+export function rssMB(pid) {
+  const status = readOr(`/proc/${pid}/status`);
+  const field = (name) => {
+    const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
+    if (!m) throw new Error(`no ${name} for pid ${pid}`);
+    return Number(m[1]) / 1024;
+  };
+  return { total: field('VmRSS'), anon: field('RssAnon'), file: field('RssFile') };
+}
+
+export function withTimeout(promise, ms, message) {
+  let timer;
+  const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(message())), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function signal(pid, sig) {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The housekeeping of one bench: `name` prefixes its messages; `namespaces` are
+ * deleted before a run (left by an earlier one) and at exit; `tmp` is its
+ * temporary directory, removed at exit. Every child started with `start` is
+ * killed by pid at exit, SIGINT, SIGTERM or SIGHUP.
+ */
+export function harness(name, namespaces) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `netcfg-bench-${name}-`));
+  /** Every child still running; killed and reaped by cleanup() whatever happens. */
+  const live = new Set();
+
+  function die(msg) {
+    console.error(`bench/${name}: ${msg}`);
+    process.exit(2);
+  }
+
+  function start(cmd, args, env) {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    child.output = '';
+    const keep = (d) => (child.output = (child.output + d).slice(-4000));
+    child.stdout.setEncoding('utf8').on('data', keep);
+    child.stderr.setEncoding('utf8').on('data', keep);
+    child.exited = new Promise((resolve) => child.once('close', resolve));
+    live.add(child);
+    child.once('exit', () => live.delete(child));
+    child.once('error', (err) => (child.output += `\nspawn failed: ${err.message}`));
+    return child;
+  }
+
+  async function stop(child, graceMs = 5000, pids = [child.pid]) {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    for (const pid of pids) signal(pid, 'SIGTERM');
+    const timer = setTimeout(() => pids.forEach((pid) => signal(pid, 'SIGKILL')), graceMs);
+    await child.exited;
+    clearTimeout(timer);
+  }
+
+  function deleteNamespaces(announce = false) {
+    for (const ns of namespaces) {
+      if (!fs.existsSync(`/run/netns/${ns}`)) continue;
+      if (announce) console.error(`bench/${name}: removing namespace ${ns} left by an earlier run`);
+      spawnSync('ip', ['netns', 'del', ns]);
+    }
+  }
+
+  function cleanup() {
+    for (const child of live) signal(child.pid, 'SIGTERM');
+    for (let i = 0; i < 50 && [...live].some((c) => isAlive(c.pid)); i++) sleepSync(20);
+    for (const child of live) signal(child.pid, 'SIGKILL');
+    deleteNamespaces();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+
+  process.once('exit', cleanup);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(sig, () => {
+      console.error(`\nbench/${name}: ${sig}, cleaning up`);
+      process.exit(130); // runs cleanup via 'exit'
+    });
+  }
+  return { tmp, die, start, stop, deleteNamespaces };
+}
