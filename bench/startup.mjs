@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findProcess, harness, median, now, readOr, rssMB, run, sleep, withTimeout } from './lib/harness.mjs';
+import { NETWORKD, harness, median, now, readOr, rssMB, run, sleep, withTimeout } from './lib/harness.mjs';
 import { parseArgs } from 'node:util';
 
 const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '5' }, compare: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
@@ -27,9 +27,8 @@ const RUNS = Number(opts.runs);
 
 const CLIENT_NS = 'ncs-c';
 const SERVER_NS = 'ncs-s';
-const { tmp, die, start, stop, deleteNamespaces } = harness('startup', [CLIENT_NS, SERVER_NS]);
+const { tmp, die, start, stop, deleteNamespaces, startNetworkd: networkd } = harness('startup', [CLIENT_NS, SERVER_NS]);
 if (!Number.isInteger(RUNS) || RUNS < 1) die(`--runs wants a positive integer, not ${opts.runs}`);
-const NETWORKD = '/lib/systemd/systemd-networkd';
 const RUN_TIMEOUT_MS = 20_000;
 const IDLE_MS = 2000;
 /** What both daemons are told to configure, and what the monitor waits for. */
@@ -150,26 +149,8 @@ function startNetcfg(dir, which = bin) {
 // state, a read-only /sys means "no udev", the files are world-readable because
 // networkd drops privileges). The shell prints "exec" just before exec'ing it.
 const NETWORK_FILE = `[Match]\\nName=eth0\\n[Network]\\nAddress=${ADDRESS}\\nGateway=${GATEWAY}\\n[Route]\\nDestination=${EXTRA_ROUTE}\\nGateway=${GATEWAY}\\n`;
-const NETWORKD_WRAPPER = [
-  'set -e',
-  'mount -t tmpfs -o mode=0755 tmpfs /run',
-  'mkdir -p -m 0755 /run/systemd/network',
-  'touch /run/systemd/container',
-  `printf '${NETWORK_FILE}' > /run/systemd/network/10-eth0.network`,
-  'chmod 0644 /run/systemd/network/10-eth0.network',
-  'mount -o remount,ro /sys',
-  'echo exec',
-  `exec ${NETWORKD}`,
-].join('\n');
-
 function startNetworkd() {
-  const t0 = now();
-  const child = start('ip', ['netns', 'exec', CLIENT_NS, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', NETWORKD_WRAPPER], {
-    SYSTEMD_LOG_TARGET: 'console',
-    SYSTEMD_LOG_LEVEL: 'info',
-  });
-  const execAt = new Promise((resolve) => child.stdout.on('data', (d) => d.includes('exec') && resolve(now())));
-  return { child, t0, execAt, pid: () => findProcess(child.pid, 'systemd-network') };
+  return networkd(CLIENT_NS, NETWORK_FILE);
 }
 
 // ---------------------------------------------------------------- one run

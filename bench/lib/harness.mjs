@@ -8,6 +8,8 @@ import path from 'node:path';
 
 export const now = () => performance.now();
 
+export const NETWORKD = '/lib/systemd/systemd-networkd';
+
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -151,5 +153,33 @@ export function harness(name, namespaces) {
       process.exit(130); // runs cleanup via 'exit'
     });
   }
-  return { tmp, die, start, stop, deleteNamespaces };
+  /**
+   * systemd-networkd in namespace `ns` with one .network file (text with \\n
+   * escapes, for printf), in a private mount namespace with its own /run and a
+   * read-only /sys (networkd's "no udev here"); see bench/dhcp.mjs for why each
+   * step is there. The shell prints "exec" just before exec'ing networkd, so the
+   * wrapper's own cost can be told apart.
+   */
+  function startNetworkd(ns, networkFile) {
+    const script = [
+      'set -e',
+      'mount -t tmpfs -o mode=0755 tmpfs /run',
+      'mkdir -p -m 0755 /run/systemd/network',
+      'touch /run/systemd/container',
+      `printf '${networkFile}' > /run/systemd/network/10-eth0.network`,
+      'chmod 0644 /run/systemd/network/10-eth0.network',
+      'mount -o remount,ro /sys',
+      'echo exec',
+      `exec ${NETWORKD}`,
+    ].join('\n');
+    const t0 = now();
+    const child = start('ip', ['netns', 'exec', ns, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', script], {
+      SYSTEMD_LOG_TARGET: 'console', // stderr (there is no journal in the private /run)
+      SYSTEMD_LOG_LEVEL: 'info',
+    });
+    const execAt = new Promise((resolve) => child.stdout.on('data', (d) => d.includes('exec') && resolve(now())));
+    return { child, t0, execAt, pid: () => findProcess(child.pid, 'systemd-network') };
+  }
+
+  return { tmp, die, start, stop, deleteNamespaces, startNetworkd };
 }
