@@ -10,37 +10,9 @@ import type { KeyValue, LeaseKeepAliveResponse, RangeRequest, TxnRequest, WatchR
 import { fields } from '../../src/operators/vip/etcd/wire.js';
 import { fenceMarginMs, vipOperator } from '../../src/operators/vip/operator.js';
 import { vipOptions } from '../../src/operators/vip/options.js';
-import type { SessionClock } from '../../src/operators/vip/session.js';
 import type { KernelView, OperatorContext } from '../../src/operators/operator.js';
 import type { AddressStatus } from '../../src/resources/network/types.js';
-
-class ManualClock implements SessionClock {
-  t = 10_000;
-  private timers: Array<{ at: number; fn: () => void; id: number }> = [];
-  private next = 1;
-  now = () => this.t;
-  wall = () => this.t;
-  setTimeout = (fn: () => void, ms: number) => {
-    const id = this.next++;
-    this.timers.push({ at: this.t + Math.max(0, ms), fn, id });
-    return id as unknown as NodeJS.Timeout;
-  };
-  clearTimeout = (t: NodeJS.Timeout) => {
-    this.timers = this.timers.filter((x) => x.id !== (t as unknown as number));
-  };
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at);
-      const first = this.timers[0];
-      if (!first || first.at > end) break;
-      this.timers.shift();
-      this.t = first.at;
-      first.fn();
-    }
-    this.t = end;
-  }
-}
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const header = (revision: bigint) => ({ clusterId: 1n, memberId: 1n, revision, raftTerm: 1n });
 const flush = () => new Promise((r) => setTimeout(r, 5));
@@ -162,7 +134,7 @@ function context(addresses: AddressStatus[], notified: { n: number }, listeners:
 describe('VIP operator (in-memory etcd, manual clock)', () => {
   it('holds the VIP while the lease is provably alive, fences at send time + TTL − margin, and resumes on a renewal', async () => {
     const etcd = new FakeEtcd();
-    const clock = new ManualClock();
+    const clock = new ManualClock(10_000);
     const notified = { n: 0 };
     const op = vipOperator(vipOptions({ leaseTtl: '2s' }, undefined, () => false), clock, async () => etcd.client())(context([], notified, new Set()));
     op.start();
@@ -194,7 +166,7 @@ describe('VIP operator (in-memory etcd, manual clock)', () => {
 
   it('on stop, revokes its lease only once the VIP has left the kernel', async () => {
     const etcd = new FakeEtcd();
-    const clock = new ManualClock();
+    const clock = new ManualClock(10_000);
     const addresses: AddressStatus[] = [{ address: '192.0.2.100/32', local: '192.0.2.100', broadcast: '', linkIndex: 2, linkName: 'eth0', family: 'inet4', scope: 'global', flags: 'permanent', priority: 0 }];
     const listeners = new Set<() => void>();
     const op = vipOperator(vipOptions({ leaseTtl: '2s' }, undefined, () => false), clock, async () => etcd.client())(context(addresses, { n: 0 }, listeners));
@@ -216,7 +188,7 @@ describe('VIP operator (in-memory etcd, manual clock)', () => {
 
   it('lets a leftover key of its own go and waits behind another node', async () => {
     const etcd = new FakeEtcd();
-    const clock = new ManualClock();
+    const clock = new ManualClock(10_000);
     // cp2 leads; an older key of cp1 (a previous run) is still there
     const other = await etcd.client().leaseGrant(2, 1000);
     await etcd.client().txn({ compare: [{ key: 'talos:v1:vip:election:192.0.2.100/aa', target: 'create', result: 0, createRevision: 0n }], success: [{ put: { key: 'talos:v1:vip:election:192.0.2.100/aa', value: 'cp2', lease: other.id } }], failure: [] }, 1000);

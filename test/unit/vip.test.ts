@@ -18,7 +18,7 @@ import {
 import { gratuitousArp, unsolicitedNeighborAdvertisement, announcement } from '../../src/net/announce.js';
 import { PacketAnnouncer } from '../../src/controllers/spec/announce.js';
 import { parseLeaseTtl, vipOptions, KUBEADM_ETCD_CLIENT } from '../../src/operators/vip/options.js';
-import { LeaseSession, type SessionClock } from '../../src/operators/vip/session.js';
+import { LeaseSession } from '../../src/operators/vip/session.js';
 import type { EtcdClient, StreamHandlers } from '../../src/operators/vip/etcd/client.js';
 import { EtcdError } from '../../src/operators/vip/etcd/client.js';
 import type { LeaseKeepAliveResponse } from '../../src/operators/vip/etcd/messages.js';
@@ -26,6 +26,7 @@ import { fenceMarginMs } from '../../src/operators/vip/operator.js';
 import { electionPrefix } from '../../src/operators/vip/election.js';
 import { isPrivateIP } from '../../src/operators/vip/platform/hcloud.js';
 import { silentLogger } from '../../src/log.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const hex = (b: Buffer) => b.toString('hex');
 
@@ -168,35 +169,6 @@ describe('daemon flags', () => {
   });
 });
 
-/** A clock whose time moves only when told; timers fire in order. */
-class ManualClock implements SessionClock {
-  t = 1000;
-  private timers: Array<{ at: number; fn: () => void; id: number }> = [];
-  private next = 1;
-  now = () => this.t;
-  wall = () => this.t;
-  setTimeout = (fn: () => void, ms: number) => {
-    const id = this.next++;
-    this.timers.push({ at: this.t + Math.max(0, ms), fn, id });
-    return id as unknown as NodeJS.Timeout;
-  };
-  clearTimeout = (t: NodeJS.Timeout) => {
-    this.timers = this.timers.filter((x) => x.id !== (t as unknown as number));
-  };
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at);
-      const first = this.timers[0];
-      if (!first || first.at > end) break;
-      this.timers.shift();
-      this.t = first.at;
-      first.fn();
-    }
-    this.t = end;
-  }
-}
-
 /** An etcd client with one lease: keepalive streams whose answers the test sends. */
 function fakeEtcd(ttl: number) {
   const streams: Array<{ handlers: StreamHandlers<LeaseKeepAliveResponse>; writes: number; cancelled: boolean }> = [];
@@ -216,7 +188,7 @@ function fakeEtcd(ttl: number) {
 
 describe('lease session', () => {
   it('counts a renewal from when it was sent, renews every TTL/3, and gives up two TTLs after the last proof', async () => {
-    const clock = new ManualClock();
+    const clock = new ManualClock(1000);
     const { client, streams, answer } = fakeEtcd(3);
     const session = await LeaseSession.grant(client, 3, clock);
     // granted at 1000: alive until 4000 at least
@@ -247,7 +219,7 @@ describe('lease session', () => {
   });
 
   it('ends at once when etcd says the lease is gone', async () => {
-    const clock = new ManualClock();
+    const clock = new ManualClock(1000);
     const { client, streams, answer } = fakeEtcd(2);
     const session = await LeaseSession.grant(client, 2, clock);
     const lost: string[] = [];
