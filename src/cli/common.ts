@@ -28,3 +28,15 @@ export function openKernel(netns: string | undefined, log?: Logger): RtnlClient 
 export function nodeName(netns: string | undefined): string {
   return netns ?? os.hostname();
 }
+
+/** Resolves on the first SIGTERM or SIGINT, logged once (long-running commands stop on it). */
+export function untilStopSignal(log: Logger): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

@@ -6,7 +6,7 @@ import { Daemon } from '../daemon/daemon.js';
 import { call, connect, DaemonError } from '../daemon/client.js';
 import { ConfigInvalidError } from '../config/issues.js';
 import { stateFor, type Target } from './report.js';
-import { logger } from './common.js';
+import { logger, untilStopSignal } from './common.js';
 import { EXIT_OK, UsageError } from './usage.js';
 import { checkNetns } from '../netns.js';
 import { parseDuration } from '../config/fields.js';
@@ -96,14 +96,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   const socket = socketFor(o);
   if (await connect(socket).then((s) => (s?.destroy(), s !== undefined))) throw new UsageError(`a netcfg daemon already serves ${socket}`);
   const daemon = await Daemon.start({ ...o, configFile: o.config, socket, log, version: o.version, discoveryTtlMs: ttlMs, kubespanIntervalMs: kubespanMs, vip });
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'stopping');
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  await untilStopSignal(log);
   await daemon.stop();
   return EXIT_OK;
 }

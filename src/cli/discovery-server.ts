@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { DISCOVERY_SERVER_OPTIONS } from './commands.js';
 import { parseDuration } from '../config/fields.js';
-import { logger } from './common.js';
+import { logger, untilStopSignal } from './common.js';
 import { EXIT_OK, UsageError } from './usage.js';
 
 function duration(flag: string, v: string | undefined, fallback: number): number {
@@ -53,14 +53,7 @@ export async function runDiscoveryServer(argv: string[]): Promise<number> {
     rateLimit: values['no-rate-limit'] ? false : { perSecond: 15, burst: 60 },
     log,
   });
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'stopping');
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  await untilStopSignal(log);
   await server.stop();
   log.info('discovery server stopped');
   return EXIT_OK;
