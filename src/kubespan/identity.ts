@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
+import jsYaml from 'js-yaml';
 import { formatIPv6, parseIP } from '../net/ip.js';
 import { generatePrivateKey, publicKey } from '../net/wgkey.js';
 import { parseHardwareAddr } from '../netlink/codec.js';
@@ -119,7 +119,7 @@ function identityFrom(file: string, clusterId: string, mac: string, create: bool
   if (text !== undefined) {
     let doc: unknown;
     try {
-      doc = YAML.parse(text);
+      doc = jsYaml.load(text);
     } catch (err) {
       throw new Error(`${file}: not a KubeSpan identity (${(err as Error).message.split('\n')[0]})`);
     }
@@ -133,7 +133,7 @@ function identityFrom(file: string, clusterId: string, mac: string, create: bool
   if (!create) return undefined;
   const privateKey = stored?.privateKey ?? generatePrivateKey();
   const identity: KubespanIdentity = { address, subnet, privateKey, publicKey: stored?.publicKey ?? publicKey(privateKey) };
-  writePrivate(file, YAML.stringify(identity));
+  writePrivate(file, jsYaml.dump(identity));
   return identity;
 }
 

@@ -10,11 +10,11 @@
 // needs no quoting of names, and `nft -j list table` answers in the same
 // object shapes, so checking the kernel against the description is one
 // comparison. A table that is already as described is not written at all.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { netnsPath } from '../netlink/transport.js';
+import { lazy } from '../util/lazy.js';
 import { canonical, canonicalSpec, removeCommands, replaceCommands, sameTable, type CanonicalTable } from './render.js';
 import type { NftFamily, NftTableSpec } from './types.js';
 
@@ -36,6 +36,9 @@ export class NftError extends Error {
   }
 }
 
+// loaded on first use: most hosts never run nft, and the module costs the daemon's start-up
+const childProcess = lazy<typeof import('node:child_process')>('node:child_process');
+
 /** Runs nft with arguments; rejects with NftError on failure. */
 export type NftRunner = (args: readonly string[]) => Promise<string>;
 
@@ -44,7 +47,7 @@ export function nftRunner(netns?: string, binary = 'nft'): NftRunner {
   const [cmd, prefix] = netns === undefined ? [binary, []] : ['nsenter', [`--net=${netnsPath(netns)}`, binary]];
   return (args) =>
     new Promise((resolve, reject) => {
-      const child = execFile(cmd, [...prefix, ...args], { maxBuffer: 256 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const child = childProcess().execFile(cmd, [...prefix, ...args], { maxBuffer: 256 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
         if (!err) {
           resolve(stdout);
           return;

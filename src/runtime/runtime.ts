@@ -23,8 +23,15 @@ export interface RuntimeOptions {
   log: Logger;
   mode: RuntimeMode;
   dryRun?: boolean;
-  /** Wake-up rate limit per controller (daemon default 10/s, burst 5). */
+  /**
+   * Wake-up rate limit per controller (daemon default 10/s, burst 5). It guards
+   * the steady state against event storms; it starts once the runtime first
+   * settled (or `rateGraceMs` after start, default 3 s), so the burst of events
+   * of the first convergence (links up, addresses, the kernel's own routes)
+   * does not hold back the passes that configure the host.
+   */
   rate?: { perSecond: number; burst: number };
+  rateGraceMs?: number;
   /** Retry policy for failed reconciles. */
   retry?: { baseMs: number; maxMs: number; maxAttempts: number };
   /** Saves the state namespace; called after passes that changed it. */
@@ -97,6 +104,9 @@ export class Runtime {
   private started = false;
   private stopped = false;
   private checkingIdle = false;
+  /** Daemon: the first convergence, before the rate limit applies (see RuntimeOptions.rate). */
+  private converging = false;
+  private convergeTimer: NodeJS.Timeout | undefined;
   /** One-shot: between two passes, while outside events are being quiesced. */
   private serialBusy = false;
   private readonly options: RuntimeOptions;
@@ -189,6 +199,18 @@ export class Runtime {
       await runner.controller.start?.(() => this.queue(runner));
     }
     for (const runner of this.runners) runner.queued = true;
+    if (this.runners.some((r) => r.bucket)) {
+      this.converging = true;
+      const converged = (): void => {
+        if (!this.converging) return;
+        this.converging = false;
+        clearTimeout(this.convergeTimer);
+        this.convergeTimer = undefined;
+      };
+      this.idleWaiters.push(converged);
+      this.convergeTimer = setTimeout(converged, this.options.rateGraceMs ?? 3000);
+      this.convergeTimer.unref();
+    }
     this.schedule();
   }
 
@@ -295,7 +317,7 @@ export class Runtime {
           continue;
         }
       }
-      if (r.bucket) {
+      if (r.bucket && !this.converging) {
         const wait = r.bucket.waitMs();
         if (wait > 0) {
           r.rateTimer ??= setTimeout(() => {
@@ -537,6 +559,7 @@ export class Runtime {
       if (r.requeueTimer) clearTimeout(r.requeueTimer);
       if (r.rateTimer) clearTimeout(r.rateTimer);
     }
+    clearTimeout(this.convergeTimer);
     for (const u of this.unwatch) u();
     // wait for passes still under way (they may be writing the kernel)
     while (this.runners.some((r) => r.running)) await new Promise((resolve) => setTimeout(resolve, 5));

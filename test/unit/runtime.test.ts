@@ -171,6 +171,70 @@ describe('Runtime', () => {
     expect(seen.at(-1)).toBe(19);
   });
 
+  it('daemon mode: the first convergence is not rate-limited; the steady state after it is', async () => {
+    // at 1 pass/s, burst 1, a reader woken 8 times would need 7 s; before the first settle it must not wait
+    const r = new Runtime({ log: silentLogger(), mode: 'daemon', rate: { perSecond: 1, burst: 1 } });
+    let release!: () => void;
+    const released = new Promise<void>((res) => (release = res));
+    // holds the first convergence open (as a first pass that is still writing the kernel)
+    r.register(new Recorder('slow', [], [], async (_ctx, self) => void (self.runs === 1 && (await released))));
+    const seen: number[] = [];
+    const reader = new Recorder('reader', [{ namespace: 'n', type: 'T' }], [], (ctx) => void seen.push(ctx.get<{ i: number }>('n', 'T', 'x')?.spec.i ?? -1));
+    r.register(reader);
+    await r.start();
+    for (let i = 1; i <= 8; i++) {
+      r.store.put('n', 'T', 'x', { i }, 'user');
+      await new Promise((res) => setTimeout(res, 15));
+    }
+    const converging = reader.runs;
+    release();
+    await r.settle();
+    expect(seen.at(-1)).toBe(8);
+    expect(converging).toBeGreaterThanOrEqual(6);
+    // settled: now the bucket (1 token, 1/s) holds back the reader
+    const before = reader.runs;
+    const burst = performance.now();
+    for (let i = 0; i < 5; i++) {
+      r.store.put('n', 'T', 'x', { i: 100 + i }, 'user');
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    await new Promise((res) => setTimeout(res, 150));
+    const throttledRuns = reader.runs - before;
+    const elapsedS = (performance.now() - burst) / 1000;
+    await r.stop();
+    expect(throttledRuns).toBeGreaterThanOrEqual(1);
+    expect(throttledRuns).toBeLessThanOrEqual(1 + Math.floor(elapsedS) + 1);
+    expect(throttledRuns).toBeLessThan(5);
+  });
+
+  it('daemon mode: the rate limit starts after rateGraceMs even if the runtime never settles', async () => {
+    const r = new Runtime({ log: silentLogger(), mode: 'daemon', rate: { perSecond: 2, burst: 1 }, rateGraceMs: 150 });
+    let release!: () => void;
+    const released = new Promise<void>((res) => (release = res));
+    // a first pass that never ends while the test runs: the runtime does not settle
+    r.register(new Recorder('stuck', [], [], async () => void (await released)));
+    const reader = new Recorder('reader', [{ namespace: 'n', type: 'T' }], [], () => {});
+    r.register(reader);
+    await r.start();
+    const started = performance.now();
+    let i = 0;
+    const runsAt = async (ms: number): Promise<number> => {
+      while (performance.now() - started < ms) {
+        r.store.put('n', 'T', 'x', { i: i++ }, 'user');
+        await new Promise((res) => setTimeout(res, 10));
+      }
+      return reader.runs;
+    };
+    const inGrace = await runsAt(120);
+    const graceOver = await runsAt(250);
+    const later = (await runsAt(1250)) - graceOver;
+    release();
+    await r.stop();
+    // in the grace period every wake-up gets a pass (~12); after it 2/s (1 s: 2, and a pass at each edge)
+    expect(inGrace).toBeGreaterThanOrEqual(8);
+    expect(later).toBeLessThanOrEqual(4);
+  });
+
   it('daemon mode: a slow pass of one controller does not delay another', async () => {
     const r = new Runtime({ log: silentLogger(), mode: 'daemon', rate: { perSecond: 1000, burst: 1000 } });
     const events: string[] = [];
