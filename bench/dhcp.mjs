@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NETWORKD, harness, median, now, readOr, rssMB, run, sleep, withTimeout } from './lib/harness.mjs';
+import { NETWORKD, harness, inheritedNote, median, now, readOr, rssMB, run, sleep, unitEnv, withTimeout } from './lib/harness.mjs';
 import { parseArgs } from 'node:util';
 
 const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '5' }, help: { type: 'boolean', short: 'h' } } });
@@ -155,7 +155,7 @@ function startNetcfg(dir) {
   fs.mkdirSync(path.join(dir, 'state'));
   fs.mkdirSync(path.join(dir, 'etc'));
   const t0 = now();
-  const child = start(process.execPath, [bin, 'daemon', '--netns', CLIENT_NS, '--state-dir', path.join(dir, 'state'), '--etc-dir', path.join(dir, 'etc'), '-c', config, '--log-level', 'warn'], UNIT_ENV);
+  const child = start(process.execPath, [bin, 'daemon', '--netns', CLIENT_NS, '--state-dir', path.join(dir, 'state'), '--etc-dir', path.join(dir, 'etc'), '-c', config, '--log-level', 'warn'], UNIT_ENV, { clean: true });
   return { child, t0, pid: () => child.pid };
 }
 
@@ -183,16 +183,12 @@ function startNetworkd() {
   return networkd(CLIENT_NS, NETWORK_FILE);
 }
 
-/** `pid` or its first descendant whose comm is `comm` (comm is cut at 15 chars). */
-/** The daemon runs with the environment of contrib/netcfg.service (NODE_OPTIONS), as installed. */
-const UNIT_ENV = Object.fromEntries(
-  [...readOr(path.join(root, 'contrib/netcfg.service')).matchAll(/^Environment=(\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
-);
+/** The daemon runs with the environment systemd gives contrib/netcfg.service (PATH, NODE_OPTIONS), as installed. */
+const UNIT_ENV = unitEnv(root);
 
-/** Resident memory in MB: all of it, anonymous (heap, malloc) and file-backed (mostly node's own binary). */
 /** What node itself holds, idle, with the unit's options: the floor under any node daemon. */
 async function nodeFloor() {
-  const child = start(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], UNIT_ENV);
+  const child = start(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], UNIT_ENV, { clean: true });
   await sleep(1000);
   const rss = rssMB(child.pid);
   await stop(child, 2000);
@@ -252,6 +248,8 @@ async function main() {
   const cpus = os.cpus();
   console.log(`dhcp: daemon start → DHCPv4 lease in the kernel (address + default route on eth0), ${RUNS} run${RUNS === 1 ? '' : 's'} each, fresh namespaces and DORA per run`);
   console.log(`  node ${process.version}, Linux ${os.release()}, ${cpus.length} CPUs (${cpus[0]?.model ?? '?'})`);
+  const inherited = inheritedNote();
+  console.log(`  daemons run with the unit's environment only: ${Object.entries(UNIT_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}${inherited ? `\n  (${inherited})` : ''}`);
   const dnsmasqVersion = versionOf(DNSMASQ, ['--version']).replace(/\s+Copyright.*/, '');
   console.log(`  server: ${dnsmasqVersion} with no-ping (else it waits ~3 s before each OFFER); networkd: ${versionOf(NETWORKD, ['--version'])}`);
 

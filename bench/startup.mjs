@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NETWORKD, harness, median, now, readOr, rssMB, run, sleep, withTimeout } from './lib/harness.mjs';
+import { NETWORKD, harness, inheritedNote, median, now, rssMB, run, sleep, unitEnv, withTimeout } from './lib/harness.mjs';
 import { parseArgs } from 'node:util';
 
 const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '5' }, compare: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
@@ -129,10 +129,8 @@ const NETCFG_CONFIG = [
   '',
 ].join('\n');
 
-/** The daemon runs with the environment of contrib/netcfg.service (NODE_OPTIONS), as installed. */
-const UNIT_ENV = Object.fromEntries(
-  [...readOr(path.join(root, 'contrib/netcfg.service')).matchAll(/^Environment=(\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
-);
+/** The daemon runs with the environment systemd gives contrib/netcfg.service (PATH, NODE_OPTIONS), as installed. */
+const UNIT_ENV = unitEnv(root);
 
 function startNetcfg(dir, which = bin) {
   const config = path.join(dir, 'static.yaml');
@@ -140,7 +138,7 @@ function startNetcfg(dir, which = bin) {
   fs.mkdirSync(path.join(dir, 'state'));
   fs.mkdirSync(path.join(dir, 'etc'));
   const t0 = now();
-  const child = start(process.execPath, [which, 'daemon', '--netns', CLIENT_NS, '--state-dir', path.join(dir, 'state'), '--etc-dir', path.join(dir, 'etc'), '-c', config, '--log-level', 'warn'], UNIT_ENV);
+  const child = start(process.execPath, [which, 'daemon', '--netns', CLIENT_NS, '--state-dir', path.join(dir, 'state'), '--etc-dir', path.join(dir, 'etc'), '-c', config, '--log-level', 'warn'], UNIT_ENV, { clean: true });
   return { child, t0, pid: () => child.pid };
 }
 
@@ -191,10 +189,10 @@ async function measure(name, runDir) {
   }
 }
 
-/** Wall time of one short command, from spawn to exit. */
-function timed(cmd, args) {
+/** Wall time of one short command, from spawn to exit; by default in this shell's environment, as a user types it. */
+function timed(cmd, args, env = process.env) {
   const t0 = now();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...UNIT_ENV } });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env });
   const ms = now() - t0;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return ms;
@@ -209,6 +207,8 @@ async function main() {
   const cpus = os.cpus();
   console.log(`startup: process start → static config in the kernel (${ADDRESS}, default route and ${EXTRA_ROUTE} via ${GATEWAY} on eth0), ${RUNS} run${RUNS === 1 ? '' : 's'} each, fresh namespaces per run`);
   console.log(`  node ${process.version}, Linux ${os.release()}, ${cpus.length} CPUs (${cpus[0]?.model ?? '?'}), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const inherited = inheritedNote();
+  console.log(`  daemons run with the unit's environment only: ${Object.entries(UNIT_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}${inherited ? `\n  (${inherited})` : ''}`);
   if (otherBin) console.log(`  compared: ${otherBin} ("compared" below)`);
   const names = ['netcfg', ...(otherBin ? ['compared'] : []), ...(hasNetworkd ? ['networkd'] : [])];
   const results = { netcfg: [], compared: [], networkd: [] };
@@ -240,17 +240,20 @@ async function main() {
   const versions = [];
   const otherVersions = [];
   const nodeE = [];
+  const nodeUnit = [];
   const networkdV = [];
   for (let i = 0; i < Math.max(RUNS, 5); i++) {
     versions.push(timed(process.execPath, [bin, '--version']));
     if (otherBin) otherVersions.push(timed(process.execPath, [otherBin, '--version']));
     nodeE.push(timed(process.execPath, ['-e', '0']));
+    nodeUnit.push(timed(process.execPath, ['-e', '0'], UNIT_ENV));
     if (hasNetworkd) networkdV.push(timed(NETWORKD, ['--version']));
   }
   const v = median(versions);
   console.log(`\n  \`netcfg --version\`       ${ms(v)} (median of ${versions.length}): ${v <= 60 ? 'within' : 'OVER'} the 60 ms target`);
   if (otherBin) console.log(`  compared \`--version\`     ${ms(median(otherVersions))}`);
   console.log(`  \`node -e 0\`               ${ms(median(nodeE))} (the floor under any node program)`);
+  console.log(`  \`node -e 0\`, unit's env   ${ms(median(nodeUnit))} (the floor under the daemon's figures above)`);
   if (hasNetworkd) console.log(`  \`systemd-networkd --version\` ${ms(median(networkdV))}`);
 }
 

@@ -94,6 +94,24 @@ function isAlive(pid) {
 }
 
 /**
+ * The environment systemd gives contrib/netcfg.service: PATH and the unit's
+ * Environment= lines (NODE_OPTIONS), nothing inherited from the shell that runs
+ * the bench. (Inheriting matters: NODE_EXTRA_CA_CERTS, set in some shells, makes
+ * every node process parse that CA bundle before any of its code runs.)
+ */
+export function unitEnv(root) {
+  const unit = readOr(path.join(root, 'contrib/netcfg.service'));
+  const env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }; // systemd's default for services
+  for (const m of unit.matchAll(/^Environment=(\w+)=(.*)$/gm)) env[m[1]] = m[2];
+  return env;
+}
+
+/** How the shell's environment differs from the unit's where it changes node's start, for the report. */
+export function inheritedNote() {
+  return process.env.NODE_EXTRA_CA_CERTS ? `this shell sets NODE_EXTRA_CA_CERTS (node loads it at every start): the daemons run without it, as under systemd; the CLI timings below keep it, as a user here gets them` : '';
+}
+
+/**
  * The housekeeping of one bench: `name` prefixes its messages; `namespaces` are
  * deleted before a run (left by an earlier one) and at exit; `tmp` is its
  * temporary directory, removed at exit. Every child started with `start` is
@@ -109,8 +127,9 @@ export function harness(name, namespaces) {
     process.exit(2);
   }
 
-  function start(cmd, args, env) {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  /** `env`: added to this process's environment; `{ clean: true }`: the whole environment instead. */
+  function start(cmd, args, env, { clean = false } = {}) {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: clean ? env : { ...process.env, ...env } });
     child.output = '';
     const keep = (d) => (child.output = (child.output + d).slice(-4000));
     child.stdout.setEncoding('utf8').on('data', keep);
