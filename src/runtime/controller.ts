@@ -52,8 +52,9 @@ export interface Controller {
   readonly inputs: readonly Input[];
   readonly outputs: readonly Output[];
   /**
-   * Controllers (by name) that must be idle — neither queued nor running — when
-   * this one starts a pass (daemon mode; one-shot runs in registration order).
+   * Controllers (by name) that must be idle — not running, no input changes
+   * queued — when this one starts a pass (daemon mode; one-shot runs in
+   * registration order). A re-check they asked for (requeueAfter) does not count.
    * E.g. routes after addresses after links, so a route through a gateway is not
    * sent before the address that reaches it.
    */

@@ -6,7 +6,8 @@
 // pass of one controller (100k routes) never delays another's. A controller
 // first runs once every other writer of its inputs has run once (so it starts
 // from complete specs and statuses), and never while a controller it names in
-// `after` is queued or running (routes after addresses after links).
+// `after` is running or has input changes queued (routes after addresses after
+// links); a re-check it asked for itself (requeueAfter) holds back nobody.
 // One-shot mode (apply) runs one pass at a time in registration order, with
 // the outside world quiesced between passes (kernel events of one pass reach
 // the status controllers before the next pass starts): a plan is deterministic.
@@ -25,10 +26,11 @@ export interface RuntimeOptions {
   dryRun?: boolean;
   /**
    * Wake-up rate limit per controller (daemon default 10/s, burst 5). It guards
-   * the steady state against event storms; it starts once the runtime first
-   * settled (or `rateGraceMs` after start, default 3 s), so the burst of events
-   * of the first convergence (links up, addresses, the kernel's own routes)
-   * does not hold back the passes that configure the host.
+   * the steady state against event storms; it starts `rateGraceMs` after start
+   * (default 3 s), so that the bursts of events of a booting host (links up, the
+   * kernel's own routes, a DHCP lease and what it brings) do not hold back the
+   * passes that configure it. Wake-ups still coalesce meanwhile: a controller
+   * never runs twice at once, and those of one burst make one more pass.
    */
   rate?: { perSecond: number; burst: number };
   rateGraceMs?: number;
@@ -65,6 +67,12 @@ interface Runner {
   pending: Set<string>;
   /** Daemon: outside events are being quiesced before it may start (it has `after` controllers). */
   quiescing: boolean;
+  /**
+   * Queued only by its own requeueAfter (a re-check of what it wrote, or a later
+   * look): that holds back no controller that runs after it; an input change or a
+   * retry does.
+   */
+  recheckOnly: boolean;
   /** Daemon: quiesced since it last became ready to start. */
   quiesced: boolean;
 }
@@ -104,9 +112,9 @@ export class Runtime {
   private started = false;
   private stopped = false;
   private checkingIdle = false;
-  /** Daemon: the first convergence, before the rate limit applies (see RuntimeOptions.rate). */
-  private converging = false;
-  private convergeTimer: NodeJS.Timeout | undefined;
+  /** Daemon: the start-up grace, before the rate limit applies (see RuntimeOptions.rate). */
+  private inGrace = false;
+  private graceTimer: NodeJS.Timeout | undefined;
   /** One-shot: between two passes, while outside events are being quiesced. */
   private serialBusy = false;
   private readonly options: RuntimeOptions;
@@ -152,6 +160,7 @@ export class Runtime {
       pending: new Set(),
       quiescing: false,
       quiesced: false,
+      recheckOnly: false,
     };
     for (const out of controller.outputs) {
       const k = key(out.namespace, out.type);
@@ -199,17 +208,14 @@ export class Runtime {
       await runner.controller.start?.(() => this.queue(runner));
     }
     for (const runner of this.runners) runner.queued = true;
-    if (this.runners.some((r) => r.bucket)) {
-      this.converging = true;
-      const converged = (): void => {
-        if (!this.converging) return;
-        this.converging = false;
-        clearTimeout(this.convergeTimer);
-        this.convergeTimer = undefined;
-      };
-      this.idleWaiters.push(converged);
-      this.convergeTimer = setTimeout(converged, this.options.rateGraceMs ?? 3000);
-      this.convergeTimer.unref();
+    const grace = this.options.rateGraceMs ?? 3000;
+    if (grace > 0 && this.runners.some((r) => r.bucket)) {
+      this.inGrace = true;
+      this.graceTimer = setTimeout(() => {
+        this.inGrace = false;
+        this.graceTimer = undefined;
+      }, grace);
+      this.graceTimer.unref();
     }
     this.schedule();
   }
@@ -280,7 +286,9 @@ export class Runtime {
     }
   }
 
-  private queue(runner: Runner): void {
+  private queue(runner: Runner, recheck = false): void {
+    if (!recheck) runner.recheckOnly = false;
+    else if (!runner.queued) runner.recheckOnly = true;
     if (this.stopped || !this.started) {
       runner.queued = true;
       return;
@@ -300,7 +308,7 @@ export class Runtime {
       if (!r.queued || r.running) continue;
       if (!serial) {
         if (!r.writersOfInputs.every((w) => w.ranOnce)) continue;
-        if (r.after.some((a) => a.queued || a.running || a.quiescing)) continue;
+        if (r.after.some((a) => (a.queued && !a.recheckOnly) || a.running || a.quiescing)) continue;
         if (r.after.length > 0 && this.options.quiesce && !r.quiesced) {
           // kernel events of what the controllers it runs after just did: delivered first (they may wake them again)
           if (!r.quiescing) {
@@ -317,7 +325,7 @@ export class Runtime {
           continue;
         }
       }
-      if (r.bucket && !this.converging) {
+      if (r.bucket && !this.inGrace) {
         const wait = r.bucket.waitMs();
         if (wait > 0) {
           r.rateTimer ??= setTimeout(() => {
@@ -329,6 +337,7 @@ export class Runtime {
         r.bucket.take();
       }
       r.queued = false;
+      r.recheckOnly = false;
       r.quiesced = false;
       void this.runOnce(r);
       if (serial) return;
@@ -504,7 +513,7 @@ export class Runtime {
         if (runner.requeueTimer) clearTimeout(runner.requeueTimer);
         runner.requeueTimer = setTimeout(() => {
           runner.requeueTimer = undefined;
-          this.queue(runner);
+          this.queue(runner, true);
         }, Math.max(0, ms));
       },
       flushState: () => this.persistIfDirty(),
@@ -559,7 +568,7 @@ export class Runtime {
       if (r.requeueTimer) clearTimeout(r.requeueTimer);
       if (r.rateTimer) clearTimeout(r.rateTimer);
     }
-    clearTimeout(this.convergeTimer);
+    clearTimeout(this.graceTimer);
     for (const u of this.unwatch) u();
     // wait for passes still under way (they may be writing the kernel)
     while (this.runners.some((r) => r.running)) await new Promise((resolve) => setTimeout(resolve, 5));

@@ -184,7 +184,8 @@ export class AddressSpecController implements Controller {
       return;
     }
     for (const intent of intents) intent();
-    await ctx.flushState();
+    // before any kernel write (none: nothing to wait for, not even another controller's save)
+    if (ops.length > 0) await ctx.flushState();
     const first = ops.length;
     await runOperations(this.kernel, ops);
     if (ops.length > first) await runOperations(this.kernel, ops.slice(first));
