@@ -184,7 +184,7 @@ export class AddressSpecController implements Controller {
       return;
     }
     for (const intent of intents) intent();
-    // before any kernel write (none: nothing to wait for, not even another controller's save)
+    // the records reach the state file before the kernel writes; with none, nothing to wait for (not even another controller's save)
     if (ops.length > 0) await ctx.flushState();
     const first = ops.length;
     await runOperations(this.kernel, ops);
