@@ -18,7 +18,7 @@ import { NS, type Resource } from '../../resources/resource.js';
 import { T, type AppliedLink, type LinkSpec, type WireguardSpec } from '../../resources/network/types.js';
 import { ReconcileErrors, type Controller, type ReconcileContext } from '../../runtime/controller.js';
 import { LinkIndex, type Kernel } from '../kernel.js';
-import { runOperations } from '../outcomes.js';
+import { runOperations, type Operation } from '../outcomes.js';
 import { finishUndo, hold, keep, partition } from './applied.js';
 import { bondAttributes, bondDifferences, bondModeName, bridgeData, joinEndpoint, splitEndpoint, vlanData, vrfData, wireguardDelta } from './link-kinds.js';
 import { compareText } from '../../util/compare.js';
@@ -234,6 +234,8 @@ export class LinkSpecController implements Controller {
     if (created && !ctx.dryRun) await relist();
 
     // 3. settings of every link, masters before their members
+    /** d. up, MTU and multicast of every link: sent together once the loop is done. */
+    const settings: Operation[] = [];
     for (const r of ordered) {
       const spec = r.spec;
       const id = r.metadata.id;
@@ -371,13 +373,31 @@ export class LinkSpecController implements Controller {
         });
       }
       if (Object.keys(change).length > 0) {
-        await writeAhead();
-        if (!(await run([setLinkRequest(now.index, now.name, change)]))) continue;
-        // a member's "down → up" after (re)joining its master is part of that change, not news
-        if (!masterChanged || change.mtu !== undefined) ctx.changes.record({ action: 'change', kind: 'link', id, detail: describe(now, change) });
+        // written ahead with the others below: one state save and one batch for every link's up/MTU change
+        recordLink();
+        const detail = describe(now, change);
+        settings.push({
+          requests: [setLinkRequest(now.index, now.name, change)],
+          ok: () => {
+            // a member's "down → up" after (re)joining its master is part of that change, not news
+            if (!masterChanged || change.mtu !== undefined) ctx.changes.record({ action: 'change', kind: 'link', id, detail });
+            for (const f of forget) f();
+            recordLink();
+          },
+          failed: (err) => errors.push(err),
+        });
+        continue;
       }
       for (const f of forget) f();
       recordLink();
+    }
+    // d, for every link at once, in link order (a parent's MTU before its VLAN's): the records first
+    if (settings.length > 0) {
+      if (ctx.dryRun) for (const op of settings) op.ok();
+      else {
+        await ctx.flushState();
+        await runOperations(this.kernel, settings);
+      }
     }
     if (errors.length > 0) throw new ReconcileErrors(errors);
   }
