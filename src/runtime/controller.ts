@@ -41,7 +41,11 @@ export interface ReconcileContext {
   removeFinalizer(namespace: string, type: string, id: string): void;
   /** Run again after `ms` even if no input changes (e.g. a link that is not there yet). */
   requeueAfter(ms: number): void;
-  /** Persists the state namespace now (before making kernel changes it records). */
+  /**
+   * Resolves once this controller's state records are on disk (before making kernel
+   * changes it records); with none unsaved, at once: it never waits for a save of
+   * other controllers' records alone.
+   */
   flushState(): Promise<void>;
   /** Lets other controllers run (a long pass calls it every few thousand items). */
   yield(): Promise<void>;

@@ -73,6 +73,10 @@ interface Runner {
    * retry does.
    */
   recheckOnly: boolean;
+  /** It changed the state namespace since the last save began (a flush must save). */
+  unsaved: boolean;
+  /** The save that holds its latest changes, while it runs (a flush waits for it, and for no other). */
+  inSave: Promise<void> | undefined;
   /** Daemon: quiesced since it last became ready to start. */
   quiesced: boolean;
 }
@@ -161,6 +165,8 @@ export class Runtime {
       quiescing: false,
       quiesced: false,
       recheckOnly: false,
+      unsaved: false,
+      inSave: undefined,
     };
     for (const out of controller.outputs) {
       const k = key(out.namespace, out.type);
@@ -452,7 +458,10 @@ export class Runtime {
     const store = this.store;
     const done = (namespace: string): void => {
       this.activeWriter = undefined;
-      if (namespace === NS.state && store.lastWriteChanged) this.stateDirty = true;
+      if (namespace === NS.state && store.lastWriteChanged) {
+        this.stateDirty = true;
+        runner.unsaved = true;
+      }
     };
     const write = <R>(ns: string, fn: () => R): R => {
       this.activeWriter = runner;
@@ -516,7 +525,11 @@ export class Runtime {
           this.queue(runner, true);
         }, Math.max(0, ms));
       },
-      flushState: () => this.persistIfDirty(),
+      // only this controller's own records must be on disk: it never waits for a save of others' alone
+      flushState: async () => {
+        if (runner.unsaved) await this.persistIfDirty();
+        else if (runner.inSave) await runner.inSave;
+      },
       yield: () => new Promise<void>((resolve) => setImmediate(resolve)),
     };
   }
@@ -528,10 +541,17 @@ export class Runtime {
     this.stateDirty = false;
     const resources: Resource[] = [];
     for (const type of this.store.kindsIn(NS.state)) resources.push(...this.store.list(NS.state, type));
+    const holders = this.runners.filter((r) => r.unsaved);
     const saving = this.options.persist(resources);
-    this.persisting = saving.finally(() => {
+    const persisting = saving.finally(() => {
       this.persisting = undefined;
+      for (const r of holders) if (r.inSave === persisting) r.inSave = undefined;
     });
+    this.persisting = persisting;
+    for (const r of holders) {
+      r.unsaved = false;
+      r.inSave = persisting;
+    }
     try {
       await this.persisting;
     } finally {

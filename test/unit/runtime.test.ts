@@ -370,6 +370,58 @@ describe('Runtime', () => {
     expect(saved).toEqual([2]);
   });
 
+  it('flushState waits for the save of its own records, never for a save of others\' alone', async () => {
+    const saves: Array<() => void> = [];
+    const r = new Runtime({ log: silentLogger(), mode: 'daemon', rate: { perSecond: 1000, burst: 1000 }, persist: () => new Promise<void>((res) => saves.push(res)) });
+    const events: string[] = [];
+    // "a" writes a record and flushes: its save is held until the test lets it finish
+    const a = new Recorder('a', [{ namespace: 'n', type: 'GoA' }], [{ namespace: 'state', type: 'A', kind: 'exclusive' }], async (ctx) => {
+      if (!ctx.get('n', 'GoA', 'x')) return;
+      ctx.put('state', 'A', 'x', { v: 1 });
+      await ctx.flushState();
+      events.push('a flushed');
+    });
+    // "b" has written nothing since its last save: its flush does not wait for "a"'s save
+    const b = new Recorder('b', [{ namespace: 'n', type: 'GoB' }], [{ namespace: 'state', type: 'B', kind: 'exclusive' }], async (ctx) => {
+      if (!ctx.get('n', 'GoB', 'x')) return;
+      await ctx.flushState();
+      events.push('b flushed');
+      if (ctx.get<{ write: boolean }>('n', 'GoB', 'x')?.spec.write) {
+        ctx.put('state', 'B', 'x', { v: 1 });
+        await ctx.flushState();
+        events.push('b flushed its own');
+      }
+    });
+    r.register(a);
+    r.register(b);
+    await r.start();
+    await r.settle();
+    const until = async (cond: () => boolean) => {
+      const t0 = performance.now();
+      while (!cond() && performance.now() - t0 < 1000) await new Promise((res) => setTimeout(res, 2));
+    };
+    r.store.put('n', 'GoA', 'x', {}, 'user');
+    await until(() => saves.length === 1);
+    expect(saves).toHaveLength(1);
+    r.store.put('n', 'GoB', 'x', { write: false }, 'user');
+    await until(() => events.includes('b flushed'));
+    expect(events).toEqual(['b flushed']);
+    // with a record of its own, it waits for "a"'s save to end, then for its own
+    r.store.put('n', 'GoB', 'x', { write: true }, 'user');
+    await until(() => events.length === 2);
+    await new Promise((res) => setTimeout(res, 30));
+    expect(events).toEqual(['b flushed', 'b flushed']);
+    saves[0]!();
+    await until(() => saves.length === 2);
+    expect(events).toContain('a flushed');
+    expect(events).not.toContain('b flushed its own');
+    saves[1]!();
+    await until(() => events.includes('b flushed its own'));
+    expect(events.at(-1)).toBe('b flushed its own');
+    await r.settle();
+    await r.stop();
+  });
+
   it('dry-run never persists', async () => {
     const saved: number[] = [];
     const r = new Runtime({ log: silentLogger(), mode: 'oneshot', dryRun: true, persist: async (resources) => void saved.push(resources.length) });

@@ -184,8 +184,7 @@ export class AddressSpecController implements Controller {
       return;
     }
     for (const intent of intents) intent();
-    // the records reach the state file before the kernel writes; with none, nothing to wait for (not even another controller's save)
-    if (ops.length > 0) await ctx.flushState();
+    await ctx.flushState();
     const first = ops.length;
     await runOperations(this.kernel, ops);
     if (ops.length > first) await runOperations(this.kernel, ops.slice(first));
