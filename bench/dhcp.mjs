@@ -13,19 +13,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NETWORKD, harness, inheritedNote, median, now, readOr, rssMB, run, sleep, unitEnv, withTimeout } from './lib/harness.mjs';
-import { parseArgs } from 'node:util';
+import { NETWORKD, benchOptions, createVethNamespaces, describeUnitEnv, harness, median, now, readOr, rssMB, run, sleep, unitEnv } from './lib/harness.mjs';
 
-const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '5' }, help: { type: 'boolean', short: 'h' } } });
-if (opts.help) {
-  console.log('usage: node bench/dhcp.mjs [--runs N]   (root; after npm run build)');
-  process.exit(0);
-}
+const opts = benchOptions('usage: node bench/dhcp.mjs [--runs N]   (root; after npm run build)');
 const RUNS = Number(opts.runs);
 
 const CLIENT_NS = 'ncb-c';
 const SERVER_NS = 'ncb-s';
-const { tmp, die, start, stop, deleteNamespaces, startNetworkd: networkd } = harness('dhcp', [CLIENT_NS, SERVER_NS]);
+const { tmp, die, start, stop, deleteNamespaces, requireRootAndBuild, startNetworkd: networkd, startMonitor: ipMonitor, startNetcfgDaemon, untilSeen, idleFigures } = harness('dhcp', [CLIENT_NS, SERVER_NS]);
 if (!Number.isInteger(RUNS) || RUNS < 1) die(`--runs wants a positive integer, not ${opts.runs}`);
 const DNSMASQ = '/usr/sbin/dnsmasq';
 const RUN_TIMEOUT_MS = 20_000;
@@ -37,10 +32,7 @@ const bin = path.join(root, 'bin/netcfg.js');
 // ---------------------------------------------------------------- preflight
 
 function preflight() {
-  if (process.getuid?.() !== 0) die('needs root (it creates network namespaces)');
-  if (!fs.existsSync(path.join(root, 'dist/cli/main.js')) || !fs.existsSync(path.join(root, 'build/Release/netcfg_native.node'))) {
-    die('netcfg is not built: run `npm run build` (`npm ci` first on a fresh checkout)');
-  }
+  requireRootAndBuild(root);
   for (const f of [DNSMASQ, NETWORKD]) if (!fs.existsSync(f)) die(`${f} is missing (apt-get install ${f.includes('dnsmasq') ? 'dnsmasq-base' : 'systemd'})`);
   // networkd drops privileges to this user when started as root; without it it refuses to start.
   if (spawnSync('id', ['systemd-network']).status !== 0) die('user systemd-network does not exist (it comes with the systemd package); systemd-networkd needs it');
@@ -56,11 +48,7 @@ function versionOf(cmd, args) {
 
 /** ncb-c: eth0 (down, unconfigured: the daemon's job) ⟷ ncb-s: p0 192.0.2.1/24, up. */
 function createNamespaces() {
-  run('ip', ['netns', 'add', CLIENT_NS]);
-  run('ip', ['netns', 'add', SERVER_NS]);
-  run('ip', ['-n', CLIENT_NS, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'p0', 'netns', SERVER_NS]);
-  run('ip', ['-n', SERVER_NS, 'address', 'add', '192.0.2.1/24', 'dev', 'p0']);
-  run('ip', ['-n', SERVER_NS, 'link', 'set', 'p0', 'up']);
+  createVethNamespaces(CLIENT_NS, SERVER_NS, '192.0.2.1/24');
 }
 
 /** dnsmasq as DHCP server only, in the server namespace, with its own lease file. */
@@ -106,35 +94,16 @@ async function startDnsmasq(dir) {
  * eth0 and of the first default route via 192.0.2.1 on eth0 (both must be there).
  */
 async function startMonitor() {
-  const child = start('ip', ['-n', CLIENT_NS, '-o', 'monitor', 'link', 'address', 'route']);
-  let buf = '';
-  let synced;
-  const sync = new Promise((resolve) => (synced = resolve));
   const seen = { addr: undefined, route: undefined, ip: undefined };
   let leased;
-  child.lease = new Promise((resolve) => (leased = resolve));
-  child.stdout.on('data', (chunk) => {
-    const t = now();
-    buf += chunk;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl).replace(/^\[[A-Z]+\]\s*/, '');
-      buf = buf.slice(nl + 1);
-      if (line.startsWith('Deleted')) {
-        if (line.includes('ncb-probe')) synced();
-        continue;
-      }
-      const addr = /^\d+:\s+eth0\s+inet (192\.0\.2\.\d+)\/24 .*scope global/.exec(line);
-      if (addr && seen.addr === undefined) [seen.addr, seen.ip] = [t, addr[1]];
-      if (/^default via 192\.0\.2\.1 dev eth0\b/.test(line) && seen.route === undefined) seen.route = t;
-      if (seen.addr !== undefined && seen.route !== undefined) leased({ ...seen });
-    }
+  const lease = new Promise((resolve) => (leased = resolve));
+  const child = await ipMonitor(CLIENT_NS, 'ncb-probe', (line, t) => {
+    const addr = /^\d+:\s+eth0\s+inet (192\.0\.2\.\d+)\/24 .*scope global/.exec(line);
+    if (addr && seen.addr === undefined) [seen.addr, seen.ip] = [t, addr[1]];
+    if (/^default via 192\.0\.2\.1 dev eth0\b/.test(line) && seen.route === undefined) seen.route = t;
+    if (seen.addr !== undefined && seen.route !== undefined) leased({ ...seen });
   });
-  // Monitor is subscribed once it reports a change: add and delete a probe link
-  // (in the bench's own client namespace) and wait for the deletion to show.
-  run('ip', ['-n', CLIENT_NS, 'link', 'add', 'ncb-probe', 'type', 'veth', 'peer', 'name', 'ncb-probe1']);
-  run('ip', ['-n', CLIENT_NS, 'link', 'del', 'ncb-probe']);
-  await withTimeout(sync, 5000, () => `ip monitor saw no probe: ${child.output}`);
+  child.lease = lease;
   return child;
 }
 
@@ -150,13 +119,7 @@ function checkKernel(ip) {
 // ---------------------------------------------------------------- the two clients
 
 function startNetcfg(dir) {
-  const config = path.join(dir, 'dhcp.yaml');
-  fs.writeFileSync(config, 'machine:\n  network:\n    interfaces:\n      - interface: eth0\n        dhcp: true\n');
-  fs.mkdirSync(path.join(dir, 'state'));
-  fs.mkdirSync(path.join(dir, 'etc'));
-  const t0 = now();
-  const child = start(process.execPath, [bin, 'daemon', '--netns', CLIENT_NS, '--state-dir', path.join(dir, 'state'), '--etc-dir', path.join(dir, 'etc'), '-c', config, '--log-level', 'warn'], UNIT_ENV, { clean: true });
-  return { child, t0, pid: () => child.pid };
+  return startNetcfgDaemon(bin, CLIENT_NS, dir, 'machine:\n  network:\n    interfaces:\n      - interface: eth0\n        dhcp: true\n', UNIT_ENV);
 }
 
 // systemd-networkd has no "other namespace" option and reads/writes /run, so it
@@ -209,25 +172,9 @@ async function measure(name, runDir) {
     children.push(monitor);
 
     daemon = name === 'netcfg' ? startNetcfg(runDir) : startNetworkd();
-    const died = daemon.child.exited.then((code) => {
-      throw new Error(`${name} exited (${code ?? daemon.child.signalCode}) before the lease`);
-    });
-    died.catch(() => {}); // only matters through the race below
-    const lease = await withTimeout(Promise.race([monitor.lease, died]), RUN_TIMEOUT_MS, () => `no lease within ${RUN_TIMEOUT_MS / 1000} s`);
+    const lease = await untilSeen(name, daemon, monitor.lease, RUN_TIMEOUT_MS, 'leased');
     checkKernel(lease.ip);
-
-    await sleep(IDLE_MS);
-    if (daemon.child.exitCode !== null) throw new Error(`${name} exited after the lease`);
-    const pid = daemon.pid();
-    const result = {
-      ms: Math.max(lease.addr, lease.route) - daemon.t0,
-      addrMs: lease.addr - daemon.t0,
-      ip: lease.ip,
-      rss: rssMB(pid),
-      execMs: daemon.execAt ? (await daemon.execAt) - daemon.t0 : undefined,
-    };
-    await stop(daemon.child, 5000, pid === daemon.child.pid ? [pid] : [pid, daemon.child.pid]);
-    return result;
+    return { ms: Math.max(lease.addr, lease.route) - daemon.t0, addrMs: lease.addr - daemon.t0, ip: lease.ip, ...(await idleFigures(name, daemon, IDLE_MS)) };
   } catch (err) {
     const dnsmasqLog = children[0] ? readOr(children[0].log).split('\n').slice(-15).join('\n') : '';
     err.message += `\n--- ${name} output (tail) ---\n${daemon?.child.output ?? ''}\n--- dnsmasq log (tail) ---\n${dnsmasqLog}`;
@@ -248,8 +195,7 @@ async function main() {
   const cpus = os.cpus();
   console.log(`dhcp: daemon start → DHCPv4 lease in the kernel (address + default route on eth0), ${RUNS} run${RUNS === 1 ? '' : 's'} each, fresh namespaces and DORA per run`);
   console.log(`  node ${process.version}, Linux ${os.release()}, ${cpus.length} CPUs (${cpus[0]?.model ?? '?'})`);
-  const inherited = inheritedNote();
-  console.log(`  daemons run with the unit's environment only: ${Object.entries(UNIT_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}${inherited ? `\n  (${inherited})` : ''}`);
+  console.log(describeUnitEnv(UNIT_ENV));
   const dnsmasqVersion = versionOf(DNSMASQ, ['--version']).replace(/\s+Copyright.*/, '');
   console.log(`  server: ${dnsmasqVersion} with no-ping (else it waits ~3 s before each OFFER); networkd: ${versionOf(NETWORKD, ['--version'])}`);
 

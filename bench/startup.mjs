@@ -15,19 +15,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NETWORKD, harness, inheritedNote, median, now, rssMB, run, sleep, unitEnv, withTimeout } from './lib/harness.mjs';
-import { parseArgs } from 'node:util';
+import { NETWORKD, benchOptions, createVethNamespaces, describeUnitEnv, harness, median, now, run, unitEnv } from './lib/harness.mjs';
 
-const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '5' }, compare: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-if (opts.help) {
-  console.log('usage: node bench/startup.mjs [--runs N] [--compare OTHER_CHECKOUT]   (root; after npm run build)');
-  process.exit(0);
-}
+const opts = benchOptions('usage: node bench/startup.mjs [--runs N] [--compare OTHER_CHECKOUT]   (root; after npm run build)', { compare: { type: 'string' } });
 const RUNS = Number(opts.runs);
 
 const CLIENT_NS = 'ncs-c';
 const SERVER_NS = 'ncs-s';
-const { tmp, die, start, stop, deleteNamespaces, startNetworkd: networkd } = harness('startup', [CLIENT_NS, SERVER_NS]);
+const { tmp, die, stop, deleteNamespaces, requireRootAndBuild, startNetworkd: networkd, startMonitor: ipMonitor, startNetcfgDaemon, untilSeen, idleFigures } = harness('startup', [CLIENT_NS, SERVER_NS]);
 if (!Number.isInteger(RUNS) || RUNS < 1) die(`--runs wants a positive integer, not ${opts.runs}`);
 const RUN_TIMEOUT_MS = 20_000;
 const IDLE_MS = 2000;
@@ -43,10 +38,7 @@ if (otherBin !== undefined && !fs.existsSync(otherBin)) die(`--compare: no ${oth
 const hasNetworkd = fs.existsSync(NETWORKD) && spawnSync('id', ['systemd-network']).status === 0;
 
 function preflight() {
-  if (process.getuid?.() !== 0) die('needs root (it creates network namespaces)');
-  if (!fs.existsSync(path.join(root, 'dist/cli/main.js')) || !fs.existsSync(path.join(root, 'build/Release/netcfg_native.node'))) {
-    die('netcfg is not built: run `npm run build` (`npm ci` first on a fresh checkout)');
-  }
+  requireRootAndBuild(root);
   if (!hasNetworkd) console.log(`  (no ${NETWORKD} or no systemd-network user: netcfg's figures only)`);
   deleteNamespaces(true);
 }
@@ -55,11 +47,7 @@ function preflight() {
 
 /** ncs-c: eth0 (down, unconfigured: the daemon's job) ⟷ ncs-s: p0 192.0.2.1/24, up. */
 function createNamespaces() {
-  run('ip', ['netns', 'add', CLIENT_NS]);
-  run('ip', ['netns', 'add', SERVER_NS]);
-  run('ip', ['-n', CLIENT_NS, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'p0', 'netns', SERVER_NS]);
-  run('ip', ['-n', SERVER_NS, 'address', 'add', `${GATEWAY}/24`, 'dev', 'p0']);
-  run('ip', ['-n', SERVER_NS, 'link', 'set', 'p0', 'up']);
+  createVethNamespaces(CLIENT_NS, SERVER_NS, `${GATEWAY}/24`);
 }
 
 /**
@@ -68,36 +56,19 @@ function createNamespaces() {
  * via the gateway, the extra route via the gateway.
  */
 async function startMonitor() {
-  const child = start('ip', ['-n', CLIENT_NS, '-o', 'monitor', 'link', 'address', 'route']);
-  let buf = '';
-  let synced;
-  const sync = new Promise((resolve) => (synced = resolve));
   const seen = { addr: undefined, def: undefined, extra: undefined };
   let done;
-  child.configured = new Promise((resolve) => (done = resolve));
+  const configured = new Promise((resolve) => (done = resolve));
   const addrRe = new RegExp(`^\\d+:\\s+eth0\\s+inet ${ADDRESS.replace(/\./g, '\\.')} .*scope global`);
   const defRe = new RegExp(`^default via ${GATEWAY.replace(/\./g, '\\.')} dev eth0\\b`);
   const extraRe = new RegExp(`^${EXTRA_ROUTE.replace(/\./g, '\\.')} via ${GATEWAY.replace(/\./g, '\\.')} dev eth0\\b`);
-  child.stdout.on('data', (chunk) => {
-    const t = now();
-    buf += chunk;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl).replace(/^\[[A-Z]+\]\s*/, '');
-      buf = buf.slice(nl + 1);
-      if (line.startsWith('Deleted')) {
-        if (line.includes('ncs-probe')) synced();
-        continue;
-      }
-      if (seen.addr === undefined && addrRe.test(line)) seen.addr = t;
-      if (seen.def === undefined && defRe.test(line)) seen.def = t;
-      if (seen.extra === undefined && extraRe.test(line)) seen.extra = t;
-      if (seen.addr !== undefined && seen.def !== undefined && seen.extra !== undefined) done({ ...seen });
-    }
+  const child = await ipMonitor(CLIENT_NS, 'ncs-probe', (line, t) => {
+    if (seen.addr === undefined && addrRe.test(line)) seen.addr = t;
+    if (seen.def === undefined && defRe.test(line)) seen.def = t;
+    if (seen.extra === undefined && extraRe.test(line)) seen.extra = t;
+    if (seen.addr !== undefined && seen.def !== undefined && seen.extra !== undefined) done({ ...seen });
   });
-  run('ip', ['-n', CLIENT_NS, 'link', 'add', 'ncs-probe', 'type', 'veth', 'peer', 'name', 'ncs-probe1']);
-  run('ip', ['-n', CLIENT_NS, 'link', 'del', 'ncs-probe']);
-  await withTimeout(sync, 5000, () => `ip monitor saw no probe: ${child.output}`);
+  child.configured = configured;
   return child;
 }
 
@@ -133,13 +104,7 @@ const NETCFG_CONFIG = [
 const UNIT_ENV = unitEnv(root);
 
 function startNetcfg(dir, which = bin) {
-  const config = path.join(dir, 'static.yaml');
-  fs.writeFileSync(config, NETCFG_CONFIG);
-  fs.mkdirSync(path.join(dir, 'state'));
-  fs.mkdirSync(path.join(dir, 'etc'));
-  const t0 = now();
-  const child = start(process.execPath, [which, 'daemon', '--netns', CLIENT_NS, '--state-dir', path.join(dir, 'state'), '--etc-dir', path.join(dir, 'etc'), '-c', config, '--log-level', 'warn'], UNIT_ENV, { clean: true });
-  return { child, t0, pid: () => child.pid };
+  return startNetcfgDaemon(which, CLIENT_NS, dir, NETCFG_CONFIG, UNIT_ENV);
 }
 
 // systemd-networkd runs inside ncs-c in a private mount namespace, exactly as in
@@ -162,23 +127,9 @@ async function measure(name, runDir) {
     const monitor = await startMonitor();
     children.push(monitor);
     daemon = name === 'netcfg' ? startNetcfg(runDir) : name === 'compared' ? startNetcfg(runDir, otherBin) : startNetworkd();
-    const died = daemon.child.exited.then((code) => {
-      throw new Error(`${name} exited (${code ?? daemon.child.signalCode}) before configuring eth0`);
-    });
-    died.catch(() => {});
-    const seen = await withTimeout(Promise.race([monitor.configured, died]), RUN_TIMEOUT_MS, () => `not configured within ${RUN_TIMEOUT_MS / 1000} s`);
+    const seen = await untilSeen(name, daemon, monitor.configured, RUN_TIMEOUT_MS, 'configured');
     checkKernel();
-    await sleep(IDLE_MS);
-    if (daemon.child.exitCode !== null) throw new Error(`${name} exited after configuring eth0`);
-    const pid = daemon.pid();
-    const result = {
-      ms: Math.max(seen.addr, seen.def, seen.extra) - daemon.t0,
-      addrMs: seen.addr - daemon.t0,
-      rss: rssMB(pid),
-      execMs: daemon.execAt ? (await daemon.execAt) - daemon.t0 : undefined,
-    };
-    await stop(daemon.child, 5000, pid === daemon.child.pid ? [pid] : [pid, daemon.child.pid]);
-    return result;
+    return { ms: Math.max(seen.addr, seen.def, seen.extra) - daemon.t0, addrMs: seen.addr - daemon.t0, ...(await idleFigures(name, daemon, IDLE_MS)) };
   } catch (err) {
     err.message += `\n--- ${name} output (tail) ---\n${daemon?.child.output ?? ''}`;
     throw err;
@@ -207,8 +158,7 @@ async function main() {
   const cpus = os.cpus();
   console.log(`startup: process start → static config in the kernel (${ADDRESS}, default route and ${EXTRA_ROUTE} via ${GATEWAY} on eth0), ${RUNS} run${RUNS === 1 ? '' : 's'} each, fresh namespaces per run`);
   console.log(`  node ${process.version}, Linux ${os.release()}, ${cpus.length} CPUs (${cpus[0]?.model ?? '?'}), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  const inherited = inheritedNote();
-  console.log(`  daemons run with the unit's environment only: ${Object.entries(UNIT_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}${inherited ? `\n  (${inherited})` : ''}`);
+  console.log(describeUnitEnv(UNIT_ENV));
   if (otherBin) console.log(`  compared: ${otherBin} ("compared" below)`);
   const names = ['netcfg', ...(otherBin ? ['compared'] : []), ...(hasNetworkd ? ['networkd'] : [])];
   const results = { netcfg: [], compared: [], networkd: [] };

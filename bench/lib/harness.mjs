@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 
 export const now = () => performance.now();
 
@@ -106,9 +107,33 @@ export function unitEnv(root) {
   return env;
 }
 
-/** How the shell's environment differs from the unit's where it changes node's start, for the report. */
-export function inheritedNote() {
-  return process.env.NODE_EXTRA_CA_CERTS ? `this shell sets NODE_EXTRA_CA_CERTS (node loads it at every start): the daemons run without it, as under systemd; the CLI timings below keep it, as a user here gets them` : '';
+/** The report's line on the daemons' environment, and how the shell's differs where it changes node's start. */
+export function describeUnitEnv(env) {
+  const line = `  daemons run with the unit's environment only: ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+  if (!process.env.NODE_EXTRA_CA_CERTS) return line;
+  return `${line}\n  (this shell sets NODE_EXTRA_CA_CERTS (node loads it at every start): the daemons run without it, as under systemd; the CLI timings below keep it, as a user here gets them)`;
+}
+
+/**
+ * The options of a bench that compares daemons run after run: `--runs N` (default
+ * 5), `--help` (prints `usage` and exits) and `extra` (parseArgs options).
+ */
+export function benchOptions(usage, extra = {}) {
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, help: { type: 'boolean', short: 'h' }, ...extra } });
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  return values;
+}
+
+/** The two namespaces of the daemon benches: CLIENT: eth0 (down, unconfigured: the daemon's job) ⟷ SERVER: p0 `serverCidr`, up. */
+export function createVethNamespaces(client, server, serverCidr) {
+  run('ip', ['netns', 'add', client]);
+  run('ip', ['netns', 'add', server]);
+  run('ip', ['-n', client, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'p0', 'netns', server]);
+  run('ip', ['-n', server, 'address', 'add', serverCidr, 'dev', 'p0']);
+  run('ip', ['-n', server, 'link', 'set', 'p0', 'up']);
 }
 
 /**
@@ -200,5 +225,78 @@ export function harness(name, namespaces) {
     return { child, t0, execAt, pid: () => findProcess(child.pid, 'systemd-network') };
   }
 
-  return { tmp, die, start, stop, deleteNamespaces, startNetworkd };
+  /**
+   * What one daemon run waits for: `seen` (the monitor's promise), unless the
+   * daemon (`{ child }` from startNetcfgDaemon or startNetworkd) exits first or
+   * `timeoutMs` passes. `what`: the awaited state, for the messages.
+   */
+  function untilSeen(name, daemon, seen, timeoutMs, what) {
+    const died = daemon.child.exited.then((code) => {
+      throw new Error(`${name} exited (${code ?? daemon.child.signalCode}) before ${what}`);
+    });
+    died.catch(() => {}); // only matters through the race
+    return withTimeout(Promise.race([seen, died]), timeoutMs, () => `not ${what} within ${timeoutMs / 1000} s`);
+  }
+
+  /** After `idleMs` more, the daemon's resident memory and the time its wrapper exec'd it (networkd); then stops it. */
+  async function idleFigures(name, daemon, idleMs) {
+    await sleep(idleMs);
+    if (daemon.child.exitCode !== null) throw new Error(`${name} exited after it had configured eth0`);
+    const pid = daemon.pid();
+    const figures = { rss: rssMB(pid), execMs: daemon.execAt ? (await daemon.execAt) - daemon.t0 : undefined };
+    await stop(daemon.child, 5000, pid === daemon.child.pid ? [pid] : [pid, daemon.child.pid]);
+    return figures;
+  }
+
+  /** Dies unless this runs as root and `root` (the checkout) is built. */
+  function requireRootAndBuild(root) {
+    if (process.getuid?.() !== 0) die('needs root (it creates network namespaces)');
+    if (!fs.existsSync(path.join(root, 'dist/cli/main.js')) || !fs.existsSync(path.join(root, 'build/Release/netcfg_native.node'))) {
+      die('netcfg is not built: run `npm run build` (`npm ci` first on a fresh checkout)');
+    }
+  }
+
+  /**
+   * `ip monitor` of links, addresses and routes in `ns`, subscribed when this
+   * resolves: a probe link (`probe`, created and deleted in `ns`) has been seen
+   * going. `onLine(line, t)` gets every other line, without its [TAG], with the
+   * time it arrived.
+   */
+  async function startMonitor(ns, probe, onLine) {
+    const child = start('ip', ['-n', ns, '-o', 'monitor', 'link', 'address', 'route']);
+    let buf = '';
+    let synced;
+    const sync = new Promise((resolve) => (synced = resolve));
+    child.stdout.on('data', (chunk) => {
+      const t = now();
+      buf += chunk;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).replace(/^\[[A-Z]+\]\s*/, '');
+        buf = buf.slice(nl + 1);
+        if (line.startsWith('Deleted')) {
+          if (line.includes(probe)) synced();
+          continue;
+        }
+        onLine(line, t);
+      }
+    });
+    run('ip', ['-n', ns, 'link', 'add', probe, 'type', 'veth', 'peer', 'name', `${probe}1`]);
+    run('ip', ['-n', ns, 'link', 'del', probe]);
+    await withTimeout(sync, 5000, () => `ip monitor saw no probe: ${child.output}`);
+    return child;
+  }
+
+  /** `netcfg daemon` for namespace `ns` with `configText`, its state and etc under `dir`, in `env` alone (see unitEnv). */
+  function startNetcfgDaemon(bin, ns, dir, configText, env) {
+    const config = path.join(dir, 'config.yaml');
+    fs.writeFileSync(config, configText);
+    fs.mkdirSync(path.join(dir, 'state'));
+    fs.mkdirSync(path.join(dir, 'etc'));
+    const t0 = now();
+    const child = start(process.execPath, [bin, 'daemon', '--netns', ns, '--state-dir', path.join(dir, 'state'), '--etc-dir', path.join(dir, 'etc'), '-c', config, '--log-level', 'warn'], env, { clean: true });
+    return { child, t0, pid: () => child.pid };
+  }
+
+  return { tmp, die, start, stop, deleteNamespaces, requireRootAndBuild, startNetworkd, startMonitor, startNetcfgDaemon, untilSeen, idleFigures };
 }
