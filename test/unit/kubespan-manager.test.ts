@@ -41,29 +41,9 @@ import {
 import { NS } from '../../src/resources/resource.js';
 import { T, type LinkSpec, type NftTableSpec } from '../../src/resources/network/types.js';
 import { Runtime } from '../../src/runtime/runtime.js';
+import { CLUSTER_ID, IDENTITY as identity, PRIVATE, SECRET, kubespanConfig as config } from '../helpers/kubespan.js';
 
-const CLUSTER_ID = '8XuV9TZHW08DOk3bVxQjH9ih_TBKjnh-j44tsCLSBzo=';
-const SECRET = 'dAmFcyNmDXusqnTSkPJrsgLJ38W8oEEXGZKM0x6Orpc=';
 const key = (i: number) => Buffer.alloc(32, i).toString('base64');
-const PRIVATE = 'gNoasoKOJzl+/B+uXhvsBVxv81OcVLrlcmQ5jQwZO08=';
-
-function config(over: Partial<KubeSpanConfigSpec> = {}): KubeSpanConfigSpec {
-  return {
-    enabled: true,
-    forceRouting: true,
-    advertiseKubernetesNetworks: false,
-    harvestExtraEndpoints: false,
-    mtu: 1420,
-    endpointFilters: [],
-    excludeAdvertisedNetworks: [],
-    extraEndpoints: [],
-    clusterId: CLUSTER_ID,
-    sharedSecret: SECRET,
-    ...over,
-  };
-}
-
-const identity: KubeSpanIdentitySpec = { address: 'fd7f:175a:b97c:5602:42:acff:fe11:2/128', subnet: 'fd7f:175a:b97c:5602::/64', privateKey: PRIVATE, publicKey: publicKey(PRIVATE) };
 
 function peer(i: number, over: Partial<KubeSpanPeerSpecSpec> = {}): KubeSpanPeerSpecSpec {
   return { publicKey: key(i), address: `fd7f:175a:b97c:5602::${i}`, allowedIPs: [`192.0.2.${i}/32`, `fd7f:175a:b97c:5602::${i}/128`], endpoints: [`192.0.2.${i}:51820`], label: `node-${i}`, affiliateId: `id${i}`, ...over };

@@ -12,28 +12,13 @@ import { plain } from '../../src/daemon/daemon.js';
 import { KubeSpanManagerController } from '../../src/controllers/kubespan/manager.js';
 import type { Kernel } from '../../src/controllers/kernel.js';
 import { mergeControllers } from '../../src/controllers/merge/rules.js';
-import { publicKey } from '../../src/net/wgkey.js';
-import { CLUSTER_NS, CT, type KubeSpanConfigSpec, type KubeSpanIdentitySpec, type KubeSpanPeerSpecSpec } from '../../src/resources/cluster/types.js';
+import { CLUSTER_NS, CT, type KubeSpanPeerSpecSpec } from '../../src/resources/cluster/types.js';
 import type { Resource } from '../../src/resources/resource.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import type { Logger } from '../../src/log.js';
+import { IDENTITY as identity, PRIVATE, SECRET, kubespanConfig } from '../helpers/kubespan.js';
 
-const PRIVATE = 'gNoasoKOJzl+/B+uXhvsBVxv81OcVLrlcmQ5jQwZO08=';
-const SECRET = 'dAmFcyNmDXusqnTSkPJrsgLJ38W8oEEXGZKM0x6Orpc=';
-const PSK_SOURCE = SECRET;
-const identity: KubeSpanIdentitySpec = { address: 'fd7f:175a:b97c:5602:42:acff:fe11:2/128', subnet: 'fd7f:175a:b97c:5602::/64', privateKey: PRIVATE, publicKey: publicKey(PRIVATE) };
-const config: KubeSpanConfigSpec = {
-  enabled: true,
-  forceRouting: true,
-  advertiseKubernetesNetworks: false,
-  harvestExtraEndpoints: false,
-  mtu: 1420,
-  endpointFilters: [],
-  excludeAdvertisedNetworks: [],
-  extraEndpoints: [],
-  clusterId: '8XuV9TZHW08DOk3bVxQjH9ih_TBKjnh-j44tsCLSBzo=',
-  sharedSecret: PSK_SOURCE,
-};
+const config = kubespanConfig();
 const peer: KubeSpanPeerSpecSpec = { publicKey: Buffer.alloc(32, 2).toString('base64'), address: 'fd7f:175a:b97c:5602::2', allowedIPs: ['192.0.2.2/32'], endpoints: ['192.0.2.2:51820'], label: 'node-2', affiliateId: 'id2' };
 
 describe('KubeSpan secrets', () => {
