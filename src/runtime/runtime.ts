@@ -117,7 +117,6 @@ export class Runtime {
   private stopped = false;
   private checkingIdle = false;
   /** Daemon: the start-up grace, before the rate limit applies (see RuntimeOptions.rate). */
-  private inGrace = false;
   private graceTimer: NodeJS.Timeout | undefined;
   /** One-shot: between two passes, while outside events are being quiesced. */
   private serialBusy = false;
@@ -216,9 +215,7 @@ export class Runtime {
     for (const runner of this.runners) runner.queued = true;
     const grace = this.options.rateGraceMs ?? 3000;
     if (grace > 0 && this.runners.some((r) => r.bucket)) {
-      this.inGrace = true;
       this.graceTimer = setTimeout(() => {
-        this.inGrace = false;
         this.graceTimer = undefined;
       }, grace);
       this.graceTimer.unref();
@@ -331,7 +328,7 @@ export class Runtime {
           continue;
         }
       }
-      if (r.bucket && !this.inGrace) {
+      if (r.bucket && this.graceTimer === undefined) {
         const wait = r.bucket.waitMs();
         if (wait > 0) {
           r.rateTimer ??= setTimeout(() => {
@@ -589,6 +586,7 @@ export class Runtime {
       if (r.rateTimer) clearTimeout(r.rateTimer);
     }
     clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
     for (const u of this.unwatch) u();
     // wait for passes still under way (they may be writing the kernel)
     while (this.runners.some((r) => r.running)) await new Promise((resolve) => setTimeout(resolve, 5));
