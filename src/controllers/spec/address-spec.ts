@@ -184,7 +184,8 @@ export class AddressSpecController implements Controller {
       return;
     }
     for (const intent of intents) intent();
-    await ctx.flushState();
+    // written ahead of the kernel writes, when there are some
+    if (ops.length > 0) await ctx.flushState();
     const first = ops.length;
     await runOperations(this.kernel, ops);
     if (ops.length > first) await runOperations(this.kernel, ops.slice(first));

@@ -443,7 +443,7 @@ export class RouteSpecController implements Controller {
     }
     // record intent first: a crash after the kernel change still leaves netcfg knowing the route is its own
     for (const op of ordered) if (op.next) keep(ctx, T.AppliedRoute, op.id, op.next);
-    await ctx.flushState();
+    if (ordered.length > 0) await ctx.flushState();
     await runOperations(this.kernel, ordered);
     await this.resolveConflicts(pass, links);
     await runOperations(this.kernel, pass.followUps);

@@ -228,7 +228,7 @@ export class RoutingRuleSpecController implements Controller {
     }
     // record intent first: a crash after the kernel change still leaves netcfg knowing the rule is its own
     for (const op of pass.ops) if (op.next) keep(ctx, T.AppliedRoutingRule, op.id, op.next);
-    await ctx.flushState();
+    if (pass.ops.length > 0) await ctx.flushState();
     // removals first, in one batch with the additions
     const ordered = [...pass.ops.filter((o) => o.action === 'remove'), ...pass.ops.filter((o) => o.action !== 'remove')];
     await runOperations(this.kernel, ordered);
