@@ -111,10 +111,10 @@ function nftController(options: Pick<EngineOptions, 'netns' | 'nftRecheckMs'>): 
  * routes (drift), filtered to what netcfg manages.
  */
 function registerStatuses(runtime: Runtime, options: Pick<EngineOptions, 'kernel' | 'log' | 'hardware'>, mode: RuntimeMode, events: { watch: KernelWatch | undefined }): RouteStatusController {
+  // registered by the caller, after the merge controllers (see RouteStatusController.after)
   const routes = new RouteStatusController(options.kernel, { daemon: mode === 'daemon' });
   runtime.register(new LinkStatusController(options.kernel, options.hardware));
   runtime.register(new AddressStatusController(options.kernel));
-  runtime.register(routes);
   const kernel = options.kernel;
   if (!kernel.watch) return routes;
   const watcher = { watch: kernel.watch.bind(kernel) };
@@ -176,6 +176,8 @@ export function configRuntime(options: EngineOptions): Runtime {
   if (options.identityFile !== undefined) runtime.register(new NodeIdentityController(options.identityFile));
   if (options.kubespanIdentityFile !== undefined) runtime.register(new KubeSpanIdentityController(options.kubespanIdentityFile));
   for (const c of mergeControllers()) runtime.register(c);
+  // one-shot runs go in registration order: the route statuses once the route specs are merged
+  runtime.register(routeStatuses);
   runtime.register(new OperatorSpecController(operators(options.vip), { netns: options.netns, log: options.log }));
   // aliases before the links: config may name a link by the alias a LinkAliasConfig gives it
   runtime.register(new LinkAliasSpecController(options.kernel));
@@ -228,6 +230,7 @@ export async function undoAll(options: Omit<EngineOptions, 'mode'>): Promise<App
   const events: { watch: KernelWatch | undefined } = { watch: undefined };
   const runtime = newRuntime(options, 'oneshot', events);
   const routeStatuses = registerStatuses(runtime, options, 'oneshot', events);
+  runtime.register(routeStatuses);
   runtime.register(new LinkAliasSpecController(options.kernel));
   runtime.register(new LinkSpecController(options.kernel));
   runtime.register(new AddressSpecController(options.kernel));

@@ -22,7 +22,13 @@ export interface Kernel {
   watch?(options: KernelWatchOptions): KernelEvents;
   listLinks(): Promise<LinkMessage[]>;
   listAddresses(family?: Family): Promise<AddressMessage[]>;
+  /**
+   * Routes, filtered by the kernel. With `map`, each route is handed to it as it
+   * is decoded and only what it returns (not undefined) is kept: a 100k-route
+   * table is never held as messages.
+   */
   listRoutes(filter?: RouteDumpFilter): Promise<RouteMessage[]>;
+  listRoutes<T>(filter: RouteDumpFilter, map: (r: RouteMessage) => T | undefined): Promise<T[]>;
   /** The FIB entry a lookup of `address` would use, through the rules (RTM_F_FIB_MATCH); undefined when none. */
   lookupRoute?(family: Family, address: string): Promise<RouteMessage | undefined>;
   /** Routing rules of one family, or of both. */

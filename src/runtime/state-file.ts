@@ -191,20 +191,34 @@ export class StateFile {
   }
 
   async save(resources: readonly Resource[]): Promise<void> {
-    const kinds: FileFormat['kinds'] = {};
     const byType = new Map<string, Resource[]>();
     for (const r of resources) {
       const list = byType.get(r.metadata.type);
       if (list) list.push(r);
       else byType.set(r.metadata.type, [r]);
     }
-    for (const [type, list] of byType) kinds[type] = table(list);
-    const data: FileFormat = { version: 2, scope: this.scope, updated: new Date().toISOString(), kinds };
     await fsp.mkdir(this.dir, { recursive: true, mode: 0o700 });
     const tmp = `${this.file}.${process.pid}.tmp`;
     const handle = await fsp.open(tmp, 'w', 0o600);
     try {
-      await handle.writeFile(JSON.stringify(data));
+      // the same text as JSON.stringify of the whole FileFormat, written a few
+      // thousand rows at a time: 100k routes never exist as rows all at once
+      const head = { version: 2, scope: this.scope, updated: new Date().toISOString() };
+      let text = `${JSON.stringify(head).slice(0, -1)},"kinds":{`;
+      let firstKind = true;
+      for (const [type, list] of byType) {
+        const { rows: _, ...kind } = table(list, 0, 0);
+        text += `${firstKind ? '' : ','}${JSON.stringify(type)}:${JSON.stringify(kind).slice(0, -1)},"rows":[`;
+        firstKind = false;
+        for (let i = 0; i < list.length; i += SAVE_CHUNK) {
+          const rows = JSON.stringify(table(list, i, Math.min(list.length, i + SAVE_CHUNK), kind.fields).rows);
+          text += i === 0 ? rows.slice(1, -1) : `,${rows.slice(1, -1)}`;
+          await handle.write(text);
+          text = '';
+        }
+        text += ']}';
+      }
+      await handle.write(`${text}}}`);
       await handle.sync();
     } finally {
       await handle.close();
@@ -255,8 +269,30 @@ function rowsToItems(kind: FileFormat['kinds'][string]): StoredKind['items'] {
 
 const VARIES = Symbol('varies');
 
-/** One kind as constants + rows (see FileFormat). */
-function table(list: readonly Resource[]): FileFormat['kinds'][string] {
+/** Rows serialised and written at a time. */
+const SAVE_CHUNK = 4096;
+
+/**
+ * One kind as constants + rows (see FileFormat): the rows of list[from, to),
+ * with the row fields given, or found (with the constants) from the whole list.
+ */
+function table(list: readonly Resource[], from = 0, to = list.length, rowFields?: string[]): FileFormat['kinds'][string] {
+  const constants: Record<string, unknown> = {};
+  const fields = rowFields ?? splitFields(list, constants);
+  const rows = new Array<unknown[]>(to - from);
+  for (let i = from; i < to; i++) {
+    const r = list[i]!;
+    const spec = r.spec as Record<string, unknown>;
+    const row = new Array<unknown>(fields.length + 1);
+    row[0] = r.metadata.id;
+    for (let j = 0; j < fields.length; j++) row[j + 1] = spec[fields[j]!] ?? null;
+    rows[i - from] = row;
+  }
+  return { owner: list[0]!.metadata.owner, constants, fields, rows };
+}
+
+/** Fills `constants` with the fields every resource has with one value, and returns the others. */
+function splitFields(list: readonly Resource[], constants: Record<string, unknown>): string[] {
   const first = new Map<string, unknown>();
   const present = new Map<string, number>();
   for (const r of list) {
@@ -270,20 +306,11 @@ function table(list: readonly Resource[]): FileFormat['kinds'][string] {
       else if (seen !== VARIES && seen !== value) first.set(field, VARIES);
     }
   }
-  const constants: Record<string, unknown> = {};
   const fields: string[] = [];
   for (const [field, value] of first) {
     // a constant must be present in every resource, or it would be added to those without it
     if (value !== VARIES && present.get(field) === list.length) constants[field] = value;
     else fields.push(field);
   }
-  const rows = new Array<unknown[]>(list.length);
-  for (let i = 0; i < list.length; i++) {
-    const r = list[i]!;
-    const spec = r.spec as Record<string, unknown>;
-    const row: unknown[] = [r.metadata.id];
-    for (const field of fields) row.push(spec[field] ?? null);
-    rows[i] = row;
-  }
-  return { owner: list[0]!.metadata.owner, constants, fields, rows };
+  return fields;
 }

@@ -81,8 +81,10 @@ export class FakeKernel implements Kernel {
   }
 
   /** Dumps filter by table, family and protocol, as the kernel does with strict checking. */
-  async listRoutes(filter: RouteDumpFilter = {}): Promise<RouteMessage[]> {
-    return this.routes
+  async listRoutes(filter?: RouteDumpFilter): Promise<RouteMessage[]>;
+  async listRoutes<T>(filter: RouteDumpFilter, map: (r: RouteMessage) => T | undefined): Promise<T[]>;
+  async listRoutes<T>(filter: RouteDumpFilter = {}, map?: (r: RouteMessage) => T | undefined): Promise<Array<T | RouteMessage>> {
+    const routes = this.routes
       .filter(
         (r) =>
           (filter.table === undefined || r.table === filter.table) &&
@@ -91,6 +93,13 @@ export class FakeKernel implements Kernel {
           (filter.oif === undefined || r.oif === filter.oif),
       )
       .map((r) => ({ ...r }));
+    if (!map) return routes;
+    const out: T[] = [];
+    for (const r of routes) {
+      const v = map(r);
+      if (v !== undefined) out.push(v);
+    }
+    return out;
   }
 
   /** RTM_F_FIB_MATCH: the longest prefix in main that holds the address, lowest metric first. */

@@ -13,7 +13,7 @@
 // Written for bulk: 100k routes are planned as plain objects (no closures per
 // route) and sent in pipelined segments.
 import type { Request } from '../../netlink/connection.js';
-import { AddRouteRequest, DeleteRouteRequest, type RouteParams } from '../../netlink/rtnetlink/route.js';
+import { LazyAddRouteRequest, LazyDeleteRouteRequest, type RouteParams } from '../../netlink/rtnetlink/route.js';
 import { NS } from '../../resources/resource.js';
 import { RouteProtocol, RouteType, Scope, routeTableNumber } from '../../resources/network/enums.js';
 import { RT_SCOPE_UNIVERSE, RTN_UNICAST, RTPROT_STATIC } from '../../netlink/rtnetlink/constants.js';
@@ -71,13 +71,20 @@ function params(r: RouteRecord, oif: number | undefined): RouteParams {
   return p;
 }
 
-/** Requests that describe themselves with the record (built only if an error needs it). */
-class AddRoute extends AddRouteRequest {
+/**
+ * Requests that keep only the record and the out-interface: the netlink
+ * parameters are built as each is sent, and the text only if an error needs it.
+ */
+class AddRoute extends LazyAddRouteRequest {
   constructor(
     readonly record: RouteRecord,
-    oif: number | undefined,
+    readonly oif: number | undefined,
   ) {
-    super(params(record, oif));
+    super();
+  }
+
+  routeParams(): RouteParams {
+    return params(this.record, this.oif);
   }
 
   override describe(): string {
@@ -85,12 +92,16 @@ class AddRoute extends AddRouteRequest {
   }
 }
 
-class DeleteRoute extends DeleteRouteRequest {
+class DeleteRoute extends LazyDeleteRouteRequest {
   constructor(
     readonly record: RouteRecord,
-    oif: number | undefined,
+    readonly oif: number | undefined,
   ) {
-    super(params(record, oif));
+    super();
+  }
+
+  routeParams(): RouteParams {
+    return params(this.record, this.oif);
   }
 
   override describe(): string {
@@ -102,26 +113,6 @@ function restoreRequest(r: RouteRecord, oif: number | undefined): Request {
   const req = new AddRoute(r, oif);
   req.okErrors = ['EEXIST'];
   return req;
-}
-
-/** A route change whose text is built only when shown (it keeps the route, not the requests). */
-class RouteChange implements Change {
-  readonly kind = 'route';
-  constructor(
-    readonly action: ChangeAction,
-    readonly id: string,
-    private readonly shown: RouteRecord | undefined,
-    private readonly diff: string,
-  ) {}
-
-  get detail(): string {
-    if (!this.shown) return '';
-    return this.diff ? `${describeRoute(this.shown)}: ${this.diff}` : describeRoute(this.shown);
-  }
-
-  toJSON(): Change {
-    return { action: this.action, kind: this.kind, id: this.id, detail: this.detail };
-  }
 }
 
 /** Kernel numbers of a record's enums, computed once per record. */
@@ -174,10 +165,10 @@ class Written {
     const out = new Map<string, KernelRoute | undefined>();
     for (const req of this.done) {
       if (req instanceof AddRoute) {
-        const r = writtenRoute(req.record, req.params.oif);
+        const r = writtenRoute(req.record, req.oif);
         out.set(routeIdentity(r), r);
       } else if (req instanceof DeleteRoute) {
-        out.set(routeIdentity(writtenRoute(req.record, req.params.oif)), undefined);
+        out.set(routeIdentity(writtenRoute(req.record, req.oif)), undefined);
       }
     }
     return out;
@@ -215,28 +206,73 @@ function inBatchOrder(ops: readonly RouteOp[]): RouteOp[] {
   const buckets: RouteOp[][] = [[], [], [], []];
   for (const op of ops) {
     const viaGateway = (op.shown?.gateway ?? '') !== '';
-    buckets[op.kind === 'undo' ? (viaGateway ? 0 : 1) : viaGateway ? 3 : 2]!.push(op);
+    buckets[op.plan === 'undo' ? (viaGateway ? 0 : 1) : viaGateway ? 3 : 2]!.push(op);
   }
   return buckets.flat();
 }
 
-/** One planned change; callbacks dispatch to the pass that planned it. */
-class RouteOp implements Operation {
+/** What only a replace or an undo has: what differed, the route that was there and its out-interface, or a teardown. */
+interface OpDetail {
+  diff?: string;
+  have?: RouteRecord;
+  haveOif?: number;
+  tearingDown?: boolean;
+}
+
+/**
+ * One planned change, and once done the change recorded (a bulk apply holds
+ * 100k of these: an add keeps no more than its request and records). Its text
+ * is built only when shown; callbacks dispatch to the pass that planned it.
+ */
+class RouteOp implements Operation, Change {
   constructor(
     readonly pass: Pass,
-    readonly kind: OpKind,
+    readonly plan: OpKind,
     readonly id: string,
     readonly requests: Request[],
     readonly next: AppliedRoute | undefined,
     readonly previous: AppliedRoute | undefined,
-    /** The route shown to the user, and what differed (for a replace). */
-    readonly shown: RouteRecord | undefined,
-    readonly diff: string,
-    readonly tearingDown = false,
-    /** For a replace: the route that was there, and its out-interface. */
-    readonly have?: RouteRecord,
-    readonly haveOif?: number,
+    private readonly extra?: OpDetail,
   ) {}
+
+  get kind(): 'route' {
+    return 'route';
+  }
+
+  get action(): ChangeAction {
+    return this.plan === 'undo' ? 'remove' : this.plan === 'add' ? 'add' : 'change';
+  }
+
+  /** The route shown to the user: the one wanted, or the one removed. */
+  get shown(): RouteRecord | undefined {
+    return this.next ?? this.previous;
+  }
+
+  get diff(): string {
+    return this.extra?.diff ?? '';
+  }
+
+  get have(): RouteRecord | undefined {
+    return this.extra?.have;
+  }
+
+  get haveOif(): number | undefined {
+    return this.extra?.haveOif;
+  }
+
+  get tearingDown(): boolean {
+    return this.extra?.tearingDown ?? false;
+  }
+
+  get detail(): string {
+    const shown = this.shown;
+    if (!shown) return '';
+    return this.diff ? `${describeRoute(shown)}: ${this.diff}` : describeRoute(shown);
+  }
+
+  toJSON(): Change {
+    return { action: this.action, kind: this.kind, id: this.id, detail: this.detail };
+  }
 
   ok(): void {
     this.pass.ok(this);
@@ -260,21 +296,20 @@ class Pass {
 
   ok(op: RouteOp): void {
     const { ctx } = this;
-    const action = op.kind === 'undo' ? 'remove' : op.kind === 'add' ? 'add' : 'change';
-    ctx.changes.record(new RouteChange(action, op.id, op.shown, op.diff));
+    ctx.changes.record(op);
     if (!ctx.dryRun) this.written?.record(op.requests);
-    if (op.kind === 'undo') finishUndo(ctx, T.RouteSpec, T.AppliedRoute, op.id, op.tearingDown);
+    if (op.plan === 'undo') finishUndo(ctx, T.RouteSpec, T.AppliedRoute, op.id, op.tearingDown);
   }
 
   failed(op: RouteOp, error: Error, succeeded: number): void {
-    if (op.kind === 'add' && isNetlinkErrno(error, 'EEXIST') && op.next) {
+    if (op.plan === 'add' && isNetlinkErrno(error, 'EEXIST') && op.next) {
       this.conflicts.push({ op, error });
       return;
     }
     this.errors.push(error);
-    if (op.kind === 'undo') return;
+    if (op.plan === 'undo') return;
     // the old route is gone but the new one was refused: put the old one back
-    if (op.kind === 'replace' && succeeded >= 1 && op.have) {
+    if (op.plan === 'replace' && succeeded >= 1 && op.have) {
       this.followUps.push({ requests: [restoreRequest(op.have, op.haveOif)], ok: () => {}, failed: (e) => this.errors.push(e) });
     }
     if (op.previous) keep(this.ctx, T.AppliedRoute, op.id, op.previous);
@@ -294,8 +329,8 @@ function conflictOp(pass: Pass, op: RouteOp, found: KernelRoute, links: StatusLi
   const replaced = ours ? prev.replaced : have;
   const { replaced: _, ...rest } = op.next!;
   const next: AppliedRoute = replaced ? { ...rest, replaced } : rest;
-  const oif = next.outLinkName === '' ? undefined : (op.requests[0] as AddRoute).params.oif;
-  return new RouteOp(pass, 'replace', op.id, [new DeleteRoute(have, found.oif), new AddRoute(next, oif)], next, op.previous, next, differences(next, have, true).join(', '), false, have, found.oif);
+  const oif = next.outLinkName === '' ? undefined : (op.requests[0] as AddRoute).oif;
+  return new RouteOp(pass, 'replace', op.id, [new DeleteRoute(have, found.oif), new AddRoute(next, oif)], next, op.previous, { diff: differences(next, have, true).join(', '), have, haveOif: found.oif });
 }
 
 export class RouteSpecController implements Controller {
@@ -330,7 +365,7 @@ export class RouteSpecController implements Controller {
     const retries: RouteOp[] = [];
     for (const { op, error } of pass.conflicts) {
       const rec = op.next!;
-      const oif = rec.outLinkName === '' ? undefined : (op.requests[0] as AddRoute).params.oif;
+      const oif = rec.outLinkName === '' ? undefined : (op.requests[0] as AddRoute).oif;
       // the table (filtered in the kernel); for IPv6 only through the route's interface, which is part of
       // its identity there: an IPv4 route of the same identity may go through any interface
       const candidates = await this.kernel.listRoutes({ family: rec.family, table: routeTableNumber(rec.table), ...(oif !== undefined && rec.family === 'inet6' ? { oif } : {}) });
@@ -381,7 +416,7 @@ export class RouteSpecController implements Controller {
         }
       }
       if (requests.length === 0) finishUndo(ctx, T.RouteSpec, T.AppliedRoute, id, tearingDown);
-      else pass.ops.push(new RouteOp(pass, 'undo', id, requests, undefined, rec, rec, '', tearingDown));
+      else pass.ops.push(new RouteOp(pass, 'undo', id, requests, undefined, rec, tearingDown ? { tearingDown } : undefined));
     }
 
     for (const r of running) {
@@ -405,7 +440,7 @@ export class RouteSpecController implements Controller {
       if (!current) {
         next.created = true;
         if (previous?.replaced) next.replaced = previous.replaced;
-        pass.ops.push(new RouteOp(pass, 'add', id, [new AddRoute(next, oif)], next, previous, next, ''));
+        pass.ops.push(new RouteOp(pass, 'add', id, [new AddRoute(next, oif)], next, previous));
         continue;
       }
       if (same(next, w, current, oif)) {
@@ -417,21 +452,7 @@ export class RouteSpecController implements Controller {
       next.created = true;
       const replaced = previous?.created === true ? previous.replaced : have;
       if (replaced) next.replaced = replaced;
-      pass.ops.push(
-        new RouteOp(
-          pass,
-          'replace',
-          id,
-          [new DeleteRoute(have, current.oif), new AddRoute(next, oif)],
-          next,
-          previous,
-          next,
-          diff.join(', '),
-          false,
-          have,
-          current.oif,
-        ),
-      );
+      pass.ops.push(new RouteOp(pass, 'replace', id, [new DeleteRoute(have, current.oif), new AddRoute(next, oif)], next, previous, { diff: diff.join(', '), have, haveOif: current.oif }));
     }
 
     // the kernel takes a batch in order: a route through a gateway goes after the

@@ -23,18 +23,29 @@ export interface KernelRoute {
   mtu: number;
 }
 
+/** Gateways and sources repeat across many routes: one string each, not one per route decoded. */
+const shared = new Map<string, string>();
+
+function sharedText(s: string): string {
+  const known = shared.get(s);
+  if (known !== undefined) return known;
+  if (shared.size < 4096) shared.set(s, s);
+  return s;
+}
+
 export function kernelRoute(r: RouteMessage): KernelRoute {
+  const gateway = r.gateway ?? r.nextHops?.[0]?.gateway;
   return {
     family: r.family,
     dst: r.dst !== undefined && r.dstLen > 0 ? `${r.dst}/${r.dstLen}` : '',
     table: r.table,
     priority: r.priority,
-    gateway: r.gateway ?? r.nextHops?.[0]?.gateway ?? '',
+    gateway: gateway === undefined ? '' : sharedText(gateway),
     oif: r.oif ?? 0,
     scope: r.scope,
     type: r.type,
     protocol: r.protocol,
-    src: r.prefsrc ?? '',
+    src: r.prefsrc === undefined ? '' : sharedText(r.prefsrc),
     mtu: r.mtu ?? 0,
   };
 }

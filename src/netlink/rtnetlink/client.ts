@@ -71,8 +71,14 @@ export class RtnlClient {
     return this.conn.dump(dumpAddressesRequest(family), (m) => (m.type === RTM_NEWADDR ? decodeAddress(m) : undefined));
   }
 
-  listRoutes(filter: RouteDumpFilter = {}): Promise<RouteMessage[]> {
-    return this.conn.dump(dumpRoutesRequest(filter), (m) => (m.type === RTM_NEWROUTE ? decodeRoute(m) : undefined));
+  listRoutes(filter?: RouteDumpFilter): Promise<RouteMessage[]>;
+  listRoutes<T>(filter: RouteDumpFilter, map: (r: RouteMessage) => T | undefined): Promise<T[]>;
+  listRoutes<T>(filter: RouteDumpFilter = {}, map?: (r: RouteMessage) => T | undefined): Promise<Array<T | RouteMessage>> {
+    return this.conn.dump(dumpRoutesRequest(filter), (m) => {
+      if (m.type !== RTM_NEWROUTE) return undefined;
+      const r = decodeRoute(m);
+      return r && map ? map(r) : r;
+    });
   }
 
   /** The FIB entry a lookup of `address` would use (through the rules); undefined when none matches. */

@@ -336,6 +336,75 @@ export class DeleteRouteRequest implements Request {
   }
 }
 
+/**
+ * RTM_NEWROUTE (create, exclusive) or RTM_DELROUTE whose parameters are built
+ * as it is encoded, from whatever the subclass keeps: a bulk apply holds 100k
+ * of these. The constant fields live on the prototype.
+ */
+abstract class RouteWrite implements Request {
+  declare okErrors?: readonly string[];
+
+  /** The route's netlink parameters (built when the request is encoded or described). */
+  abstract routeParams(): RouteParams;
+
+  get write(): boolean {
+    return true;
+  }
+
+  get headerLength(): number {
+    return RTMSG_LEN;
+  }
+
+  abstract get type(): number;
+
+  abstract encode(w: NlWriter): void;
+
+  abstract describe(): string;
+
+  attributeName(t: number): string | undefined {
+    return ROUTE_ATTR_NAMES[t];
+  }
+}
+
+export abstract class LazyAddRouteRequest extends RouteWrite {
+  get type(): number {
+    return RTM_NEWROUTE;
+  }
+
+  get flags(): number {
+    return NLM_F_CREATE | NLM_F_EXCL;
+  }
+
+  encode(w: NlWriter): void {
+    encodeRoute(w, this.routeParams(), false);
+  }
+
+  describe(): string {
+    return `add ${labelOf(this.routeParams())}`;
+  }
+}
+
+const DELETE_OK_ERRORS: readonly string[] = Object.freeze(['ESRCH', 'ENOENT']);
+
+export abstract class LazyDeleteRouteRequest extends RouteWrite {
+  constructor() {
+    super();
+    this.okErrors = DELETE_OK_ERRORS;
+  }
+
+  get type(): number {
+    return RTM_DELROUTE;
+  }
+
+  encode(w: NlWriter): void {
+    encodeRoute(w, this.routeParams(), true);
+  }
+
+  describe(): string {
+    return `delete ${labelOf(this.routeParams())}`;
+  }
+}
+
 export function addRouteRequest(p: RouteParams, replace = false): AddRouteRequest {
   return new AddRouteRequest(p, replace);
 }
