@@ -4,23 +4,32 @@ import type { Request } from '../netlink/connection.js';
 import type { Kernel } from './kernel.js';
 
 export interface Operation {
-  requests: Request[];
+  /** Read once per run (an operation may build them then: a bulk plan holds no requests). */
+  readonly requests: readonly Request[];
   /** All requests succeeded. */
   ok(): void;
   /** The first failing request's error, and how many requests before it succeeded. */
   failed(error: Error, succeeded: number): void;
 }
 
+/** One batch (the connection pipelines it, and progress displays see its whole size from the start). */
 export async function runOperations(kernel: Kernel, ops: readonly Operation[]): Promise<void> {
   if (ops.length === 0) return;
   const requests: Request[] = [];
-  for (const op of ops) requests.push(...op.requests);
+  const counts = new Array<number>(ops.length);
+  for (let k = 0; k < ops.length; k++) {
+    const own = ops[k]!.requests;
+    counts[k] = own.length;
+    for (const r of own) requests.push(r);
+  }
   const outcomes = await kernel.execAll(requests);
   let i = 0;
-  for (const op of ops) {
+  for (let k = 0; k < ops.length; k++) {
+    const op = ops[k]!;
+    const count = counts[k]!;
     let failure: Error | undefined;
     let succeeded = 0;
-    for (let j = 0; j < op.requests.length; j++) {
+    for (let j = 0; j < count; j++) {
       const outcome = outcomes[i + j];
       if (!outcome) continue;
       if (outcome.ok) {
@@ -29,7 +38,7 @@ export async function runOperations(kernel: Kernel, ops: readonly Operation[]): 
         failure = outcome.error;
       }
     }
-    i += op.requests.length;
+    i += count;
     if (failure) op.failed(failure, succeeded);
     else op.ok();
   }

@@ -147,7 +147,7 @@ function writtenRoute(rec: RouteRecord, oif: number | undefined): KernelRoute {
  */
 class Written {
   private generation = -1;
-  private done: Request[] = [];
+  private done: RouteOp[] = [];
 
   /** Starts afresh when the statuses have been listed again since. */
   sync(generation: number): void {
@@ -156,14 +156,14 @@ class Written {
     this.done = [];
   }
 
-  record(requests: readonly Request[]): void {
-    for (const r of requests) this.done.push(r);
+  record(op: RouteOp): void {
+    this.done.push(op);
   }
 
   /** Identity → the route there now (added), or undefined (deleted), in the order written. */
   overlay(): Map<string, KernelRoute | undefined> {
     const out = new Map<string, KernelRoute | undefined>();
-    for (const req of this.done) {
+    for (const req of this.done.flatMap((op) => op.requests)) {
       if (req instanceof AddRoute) {
         const r = writtenRoute(req.record, req.oif);
         out.set(routeIdentity(r), r);
@@ -225,15 +225,29 @@ interface OpDetail {
  * is built only when shown; callbacks dispatch to the pass that planned it.
  */
 class RouteOp implements Operation, Change {
+  /**
+   * `requests`: for an add, the out-interface (a number): the request is built
+   * when the op is run. Other ops keep their requests.
+   */
   constructor(
     readonly pass: Pass,
     readonly plan: OpKind,
     readonly id: string,
-    readonly requests: Request[],
+    private readonly sends: Request[] | number | undefined,
     readonly next: AppliedRoute | undefined,
     readonly previous: AppliedRoute | undefined,
     private readonly extra?: OpDetail,
   ) {}
+
+  get requests(): Request[] {
+    const sends = this.sends;
+    return typeof sends === 'object' ? sends : [new AddRoute(this.next!, sends)];
+  }
+
+  /** The out-interface an add goes through. */
+  get oif(): number | undefined {
+    return typeof this.sends === 'object' ? (this.sends.find((r) => r instanceof AddRoute) as AddRoute | undefined)?.oif : this.sends;
+  }
 
   get kind(): 'route' {
     return 'route';
@@ -297,7 +311,7 @@ class Pass {
   ok(op: RouteOp): void {
     const { ctx } = this;
     ctx.changes.record(op);
-    if (!ctx.dryRun) this.written?.record(op.requests);
+    if (!ctx.dryRun) this.written?.record(op);
     if (op.plan === 'undo') finishUndo(ctx, T.RouteSpec, T.AppliedRoute, op.id, op.tearingDown);
   }
 
@@ -329,7 +343,7 @@ function conflictOp(pass: Pass, op: RouteOp, found: KernelRoute, links: StatusLi
   const replaced = ours ? prev.replaced : have;
   const { replaced: _, ...rest } = op.next!;
   const next: AppliedRoute = replaced ? { ...rest, replaced } : rest;
-  const oif = next.outLinkName === '' ? undefined : (op.requests[0] as AddRoute).oif;
+  const oif = next.outLinkName === '' ? undefined : op.oif;
   return new RouteOp(pass, 'replace', op.id, [new DeleteRoute(have, found.oif), new AddRoute(next, oif)], next, op.previous, { diff: differences(next, have, true).join(', '), have, haveOif: found.oif });
 }
 
@@ -365,7 +379,7 @@ export class RouteSpecController implements Controller {
     const retries: RouteOp[] = [];
     for (const { op, error } of pass.conflicts) {
       const rec = op.next!;
-      const oif = rec.outLinkName === '' ? undefined : (op.requests[0] as AddRoute).oif;
+      const oif = rec.outLinkName === '' ? undefined : op.oif;
       // the table (filtered in the kernel); for IPv6 only through the route's interface, which is part of
       // its identity there: an IPv4 route of the same identity may go through any interface
       const candidates = await this.kernel.listRoutes({ family: rec.family, table: routeTableNumber(rec.table), ...(oif !== undefined && rec.family === 'inet6' ? { oif } : {}) });
@@ -440,7 +454,7 @@ export class RouteSpecController implements Controller {
       if (!current) {
         next.created = true;
         if (previous?.replaced) next.replaced = previous.replaced;
-        pass.ops.push(new RouteOp(pass, 'add', id, [new AddRoute(next, oif)], next, previous));
+        pass.ops.push(new RouteOp(pass, 'add', id, oif, next, previous));
         continue;
       }
       if (same(next, w, current, oif)) {
