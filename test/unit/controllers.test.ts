@@ -53,6 +53,23 @@ describe('apply against the in-memory kernel', () => {
     expect(second.writes).toBe(0);
   });
 
+  it('a re-apply lists the routes of a managed table once, although its records from the state file name the table too', async () => {
+    const k = new FakeKernel();
+    k.addLink('lo');
+    k.addLink('eth0');
+    const state = new MemoryState();
+    await apply(k, state, base);
+    const listed: string[] = [];
+    const list = k.listRoutes.bind(k);
+    k.listRoutes = ((filter, map) => {
+      listed.push(`table ${filter?.table} protocol ${filter?.protocol}`);
+      return map ? list(filter ?? {}, map) : list(filter);
+    }) as FakeKernel['listRoutes'];
+    const second = await apply(k, state, base);
+    expect(second.writes).toBe(0);
+    expect(listed).toEqual(['table 254 protocol 4']);
+  });
+
   it('sends a link route before the route through its off-subnet gateway, and removes them in reverse', async () => {
     const k = new FakeKernel();
     k.addLink('eth0');

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateFile } from '../../src/runtime/state-file.js';
+import type { Resource } from '../../src/resources/resource.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -34,5 +35,31 @@ describe('StateFile lock', () => {
     } finally {
       state.unlock();
     }
+  });
+});
+
+describe('StateFile save', () => {
+  it('writes many records a chunk at a time as one JSON document, and loads them back as they were', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-state-'));
+    dirs.push(dir);
+    const state = new StateFile(dir, 'netns-x');
+    const record = (type: string, id: string, spec: Record<string, unknown>): Resource => ({ metadata: { namespace: 'state', type, id, version: 1, phase: 'running', owner: 'o', finalizers: [], created: 0, updated: 0 }, spec }) as unknown as Resource;
+    const routes = Array.from({ length: 10_000 }, (_, i) => record('AppliedRoute', `r${i}`, { dst: `10.0.${i >> 8}.${i & 255}/32`, gateway: '192.0.2.1', created: i % 3 === 0, ...(i === 7 ? { replaced: { dst: 'x' } } : {}) }));
+    const links = [record('AppliedLink', 'eth0', { mtu: 1500 }), record('AppliedLink', 'eth1', { mtu: 9000, up: true })];
+    await state.save([...routes, ...links]);
+    const text = fs.readFileSync(state.file, 'utf8');
+    const data = JSON.parse(text) as { version: number; scope: string; kinds: Record<string, { constants: Record<string, unknown>; fields: string[]; rows: unknown[][] }> };
+    expect(data.version).toBe(2);
+    expect(data.scope).toBe('netns-x');
+    expect(Object.keys(data.kinds)).toEqual(['AppliedRoute', 'AppliedLink']);
+    expect(data.kinds.AppliedRoute!.constants).toEqual({ gateway: '192.0.2.1' });
+    expect(data.kinds.AppliedRoute!.rows).toHaveLength(10_000);
+    const loaded = state.load();
+    expect(loaded.map((k) => [k.type, k.owner, k.items.length])).toEqual([
+      ['AppliedRoute', 'o', 10_000],
+      ['AppliedLink', 'o', 2],
+    ]);
+    expect(loaded[0]!.items.map((i) => ({ id: i.id, spec: i.spec }))).toEqual(routes.map((r) => ({ id: r.metadata.id, spec: r.spec })));
+    expect(loaded[1]!.items.map((i) => i.spec)).toEqual([{ mtu: 1500 }, { mtu: 9000, up: true }]);
   });
 });
