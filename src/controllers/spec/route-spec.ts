@@ -221,13 +221,13 @@ interface OpDetail {
 
 /**
  * One planned change, and once done the change recorded (a bulk apply holds
- * 100k of these: an add keeps no more than its request and records). Its text
- * is built only when shown; callbacks dispatch to the pass that planned it.
+ * 100k of these: an add keeps only its records and out-interface). Its text is
+ * built only when shown; callbacks dispatch to the pass that planned it.
  */
 class RouteOp implements Operation, Change {
   /**
-   * `requests`: for an add, the out-interface (a number): the request is built
-   * when the op is run. Other ops keep their requests.
+   * `sends`: an add's out-interface (undefined: none), its request built each
+   * time the op is run; the requests themselves for the other ops.
    */
   constructor(
     readonly pass: Pass,
