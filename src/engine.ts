@@ -111,7 +111,7 @@ function nftController(options: Pick<EngineOptions, 'netns' | 'nftRecheckMs'>): 
  * routes (drift), filtered to what netcfg manages.
  */
 function registerStatuses(runtime: Runtime, options: Pick<EngineOptions, 'kernel' | 'log' | 'hardware'>, mode: RuntimeMode, events: { watch: KernelWatch | undefined }): RouteStatusController {
-  // registered by the caller, after the merge controllers (see RouteStatusController.after)
+  // registered by the caller, after the merge controllers
   const routes = new RouteStatusController(options.kernel, { daemon: mode === 'daemon' });
   runtime.register(new LinkStatusController(options.kernel, options.hardware));
   runtime.register(new AddressStatusController(options.kernel));
@@ -176,7 +176,10 @@ export function configRuntime(options: EngineOptions): Runtime {
   if (options.identityFile !== undefined) runtime.register(new NodeIdentityController(options.identityFile));
   if (options.kubespanIdentityFile !== undefined) runtime.register(new KubeSpanIdentityController(options.kubespanIdentityFile));
   for (const c of mergeControllers()) runtime.register(c);
-  // one-shot runs go in registration order: the route statuses once the route specs are merged
+  // The route statuses once the route specs are merged: netcfg's records from the state file name the
+  // same tables, and a pass before would list them twice (at 100k routes, 0.3 s and a second index held
+  // at once). One-shot runs go in registration order; the daemon runs a controller only once every
+  // writer of its inputs (here the RouteSpec merge) has run.
   runtime.register(routeStatuses);
   runtime.register(new OperatorSpecController(operators(options.vip), { netns: options.netns, log: options.log }));
   // aliases before the links: config may name a link by the alias a LinkAliasConfig gives it

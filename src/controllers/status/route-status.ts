@@ -82,13 +82,6 @@ export class RouteStatusController implements Controller {
     { namespace: NS.state, type: T.AppliedRoute, passive: true },
   ];
   readonly outputs = [{ namespace: NS.network, type: T.RouteStatus, kind: 'exclusive' as const }];
-  /**
-   * The merged specs first: netcfg's records from the state file name the same
-   * tables, and a pass before the config's specs are merged would list them
-   * twice (at 100k routes, 0.3 s and a second index held at once). One-shot
-   * runs go in registration order: the engine registers it after the merges.
-   */
-  readonly after = ['RouteSpecMergeController'];
   /** What the last pass covered: the kernel watch lets through only events about it. */
   managed = new ManagedRoutes();
   /** The routes the last pass saw, for the route spec controller. */
