@@ -108,7 +108,9 @@ function nftController(options: Pick<EngineOptions, 'netns' | 'nftRecheckMs'>): 
  * addresses and routes; the spec controllers and operators read their
  * statuses) and the kernel watch that wakes them. One-shot runs watch links and
  * addresses (what a pass changes, the next pass sees); the daemon also watches
- * routes (drift), filtered to what netcfg manages.
+ * routes (drift), filtered to what netcfg manages. Registers the link and
+ * address statuses; the route statuses it returns are the caller's to register,
+ * after the RouteSpec merge (see configRuntime).
  */
 function registerStatuses(runtime: Runtime, options: Pick<EngineOptions, 'kernel' | 'log' | 'hardware'>, mode: RuntimeMode, events: { watch: KernelWatch | undefined }): RouteStatusController {
   // registered by the caller, after the merge controllers

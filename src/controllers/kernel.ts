@@ -25,7 +25,8 @@ export interface Kernel {
   /**
    * Routes, filtered by the kernel. With `map`, each route is handed to it as it
    * is decoded and only what it returns (not undefined) is kept: a 100k-route
-   * table is never held as messages.
+   * table is never held as messages. `map` must have no side effects: a dump
+   * the kernel interrupts is retried whole.
    */
   listRoutes(filter?: RouteDumpFilter): Promise<RouteMessage[]>;
   listRoutes<T>(filter: RouteDumpFilter, map: (r: RouteMessage) => T | undefined): Promise<T[]>;

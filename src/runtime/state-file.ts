@@ -213,12 +213,12 @@ export class StateFile {
         for (let i = 0; i < list.length; i += SAVE_CHUNK) {
           const rows = JSON.stringify(table(list, i, Math.min(list.length, i + SAVE_CHUNK), kind.fields).rows);
           text += i === 0 ? rows.slice(1, -1) : `,${rows.slice(1, -1)}`;
-          await handle.write(text);
+          await handle.writeFile(text); // from the current position, all of it
           text = '';
         }
         text += ']}';
       }
-      await handle.write(`${text}}}`);
+      await handle.writeFile(`${text}}}`);
       await handle.sync();
     } finally {
       await handle.close();

@@ -80,10 +80,23 @@ export class FakeKernel implements Kernel {
     return this.addresses.filter((a) => family === undefined || a.family === family).map((a) => ({ ...a }));
   }
 
+  /**
+   * Set, the next route dump is interrupted as the kernel does when a table
+   * changes under it: `map` sees the routes, this runs (the change), and the
+   * dump starts over (what the first attempt returned is dropped).
+   */
+  interruptNextRouteDump: (() => void) | undefined;
+
   /** Dumps filter by table, family and protocol, as the kernel does with strict checking. */
   async listRoutes(filter?: RouteDumpFilter): Promise<RouteMessage[]>;
   async listRoutes<T>(filter: RouteDumpFilter, map: (r: RouteMessage) => T | undefined): Promise<T[]>;
   async listRoutes<T>(filter: RouteDumpFilter = {}, map?: (r: RouteMessage) => T | undefined): Promise<Array<T | RouteMessage>> {
+    const change = this.interruptNextRouteDump;
+    if (change && map) {
+      this.interruptNextRouteDump = undefined;
+      for (const r of this.routes) map({ ...r });
+      change();
+    }
     const routes = this.routes
       .filter(
         (r) =>

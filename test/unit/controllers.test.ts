@@ -70,6 +70,23 @@ describe('apply against the in-memory kernel', () => {
     expect(listed).toEqual(['table 254 protocol 4']);
   });
 
+  it('a route deleted while the kernel lists the table (an interrupted dump, retried) is put back', async () => {
+    const k = new FakeKernel();
+    k.addLink('lo');
+    k.addLink('eth0');
+    const state = new MemoryState();
+    await apply(k, state, base);
+    const shown = () => k.routes.map((r) => `${r.dst ?? 'default'}/${r.dstLen}`).sort();
+    expect(shown()).toEqual(['198.51.100.0/24', 'default/0']);
+    k.interruptNextRouteDump = () => {
+      k.routes = k.routes.filter((r) => r.dst !== '198.51.100.0');
+    };
+    const second = await apply(k, state, base);
+    expect(k.interruptNextRouteDump).toBeUndefined();
+    expect(second.changes.summary()).toBe('1 added, 0 changed, 0 removed');
+    expect(shown()).toEqual(['198.51.100.0/24', 'default/0']);
+  });
+
   it('sends a link route before the route through its off-subnet gateway, and removes them in reverse', async () => {
     const k = new FakeKernel();
     k.addLink('eth0');

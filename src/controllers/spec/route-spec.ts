@@ -142,8 +142,8 @@ function writtenRoute(rec: RouteRecord, oif: number | undefined): KernelRoute {
  * What this controller wrote since the route statuses were last listed: a
  * one-shot run lists them once (no route events), so a retry pass must not
  * take its own adds for missing routes; the daemon's statuses catch up through
- * events, and the overlay is dropped at their next pass. The requests are kept
- * as they are: the routes are built only if another pass needs them.
+ * events, and the overlay is dropped at their next pass. The ops are kept as
+ * they are: the routes are built only if another pass needs them.
  */
 class Written {
   private generation = -1;
@@ -163,12 +163,19 @@ class Written {
   /** Identity → the route there now (added), or undefined (deleted), in the order written. */
   overlay(): Map<string, KernelRoute | undefined> {
     const out = new Map<string, KernelRoute | undefined>();
-    for (const req of this.done.flatMap((op) => op.requests)) {
-      if (req instanceof AddRoute) {
-        const r = writtenRoute(req.record, req.oif);
-        out.set(routeIdentity(r), r);
-      } else if (req instanceof DeleteRoute) {
-        out.set(routeIdentity(writtenRoute(req.record, req.oif)), undefined);
+    const added = (record: RouteRecord, oif: number | undefined) => {
+      const r = writtenRoute(record, oif);
+      out.set(routeIdentity(r), r);
+    };
+    for (const op of this.done) {
+      // an add's request is built only when sent: its record and interface are the op's
+      if (op.plan === 'add') {
+        added(op.next!, op.oif);
+        continue;
+      }
+      for (const req of op.requests) {
+        if (req instanceof AddRoute) added(req.record, req.oif);
+        else if (req instanceof DeleteRoute) out.set(routeIdentity(writtenRoute(req.record, req.oif)), undefined);
       }
     }
     return out;

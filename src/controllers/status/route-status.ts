@@ -21,23 +21,27 @@ import { RT_TABLE_MAIN, RTPROT_STATIC } from '../../netlink/rtnetlink/constants.
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import type { Kernel, RouteEventHeader } from '../kernel.js';
 import { syncOutputs } from '../sync.js';
-import { KernelRoutes, kernelRoute } from './kernel-routes.js';
+import { KernelRoutes, kernelRoute, type KernelRoute } from './kernel-routes.js';
 
 export function routeStatus(r: RouteMessage, linkName: (index: number) => string): RouteStatus {
+  return statusOf(kernelRoute(r), linkName);
+}
+
+function statusOf(k: KernelRoute, linkName: (index: number) => string): RouteStatus {
   return {
-    family: r.family,
-    dst: r.dst !== undefined && r.dstLen > 0 ? `${r.dst}/${r.dstLen}` : '',
-    src: r.prefsrc ?? '',
-    gateway: r.gateway ?? r.nextHops?.[0]?.gateway ?? '',
-    outLinkIndex: r.oif ?? 0,
-    outLinkName: r.oif !== undefined ? linkName(r.oif) : '',
-    table: RoutingTable.name(r.table),
-    priority: r.priority,
-    scope: Scope.name(r.scope),
-    type: RouteType.name(r.type),
+    family: k.family,
+    dst: k.dst,
+    src: k.src,
+    gateway: k.gateway,
+    outLinkIndex: k.oif,
+    outLinkName: k.oif !== 0 ? linkName(k.oif) : '',
+    table: RoutingTable.name(k.table),
+    priority: k.priority,
+    scope: Scope.name(k.scope),
+    type: RouteType.name(k.type),
     flags: '',
-    protocol: RouteProtocol.name(r.protocol),
-    mtu: r.mtu ?? 0,
+    protocol: RouteProtocol.name(k.protocol),
+    mtu: k.mtu,
   };
 }
 
@@ -115,21 +119,28 @@ export class RouteStatusController implements Controller {
     const linkName = (index: number) => names.get(index) ?? '';
     const desired = new Map<string, RouteStatus>();
     const routes = new KernelRoutes();
-    const keep = (r: RouteMessage): undefined => {
-      if (r.type === 0) return;
-      routes.add(kernelRoute(r));
+    const keep = (k: KernelRoute) => {
+      routes.add(k);
       if (!daemon) return;
-      const status = routeStatus(r, linkName);
+      const status = statusOf(k, linkName);
       desired.set(routeId(status), status);
     };
-    // each route is indexed as it is decoded: none is held as a message
+    // each route is decoded straight into its KernelRoute (none is held as a message); a dump the
+    // kernel interrupts is retried whole, so the index is built from what the dump returns
+    const asKernelRoute = (r: RouteMessage) => (r.type === 0 ? undefined : kernelRoute(r));
+    let n = 0;
     for (const [table, protocols] of managed.protocols) {
-      for (const protocol of protocols) await this.kernel.listRoutes({ table, protocol }, keep);
+      for (const protocol of protocols) {
+        for (const k of await this.kernel.listRoutes({ table, protocol }, asKernelRoute)) {
+          keep(k);
+          if (++n % 5000 === 0) await ctx.yield();
+        }
+      }
     }
     if (daemon && this.kernel.lookupRoute) {
       for (const [family, address] of [['inet4', '0.0.0.0'], ['inet6', '::']] as Array<[Family, string]>) {
         const r = await this.kernel.lookupRoute(family, address);
-        if (r && r.dstLen === 0) keep(r);
+        if (r && r.dstLen === 0 && r.type !== 0) keep(kernelRoute(r));
       }
     }
     this.routes = routes;

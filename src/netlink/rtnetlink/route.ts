@@ -315,27 +315,6 @@ export class AddRouteRequest implements Request {
   }
 }
 
-export class DeleteRouteRequest implements Request {
-  readonly type = RTM_DELROUTE;
-  readonly write = true;
-  readonly headerLength = RTMSG_LEN;
-  readonly okErrors: readonly string[] = ['ESRCH', 'ENOENT'];
-
-  constructor(readonly params: RouteParams) {}
-
-  encode(w: NlWriter): void {
-    encodeRoute(w, this.params, true);
-  }
-
-  describe(): string {
-    return `delete ${labelOf(this.params)}`;
-  }
-
-  attributeName(t: number): string | undefined {
-    return ROUTE_ATTR_NAMES[t];
-  }
-}
-
 /**
  * RTM_NEWROUTE (create, exclusive) or RTM_DELROUTE whose parameters are built
  * as it is encoded, from whatever the subclass keeps: a bulk apply holds 100k
@@ -359,6 +338,7 @@ abstract class RouteWrite implements Request {
 
   abstract encode(w: NlWriter): void;
 
+  /** What the request does, for errors (the subclass knows the route best). */
   abstract describe(): string;
 
   attributeName(t: number): string | undefined {
@@ -378,10 +358,6 @@ export abstract class LazyAddRouteRequest extends RouteWrite {
   encode(w: NlWriter): void {
     encodeRoute(w, this.routeParams(), false);
   }
-
-  describe(): string {
-    return `add ${labelOf(this.routeParams())}`;
-  }
 }
 
 const DELETE_OK_ERRORS: readonly string[] = Object.freeze(['ESRCH', 'ENOENT']);
@@ -398,10 +374,6 @@ export abstract class LazyDeleteRouteRequest extends RouteWrite {
 
   encode(w: NlWriter): void {
     encodeRoute(w, this.routeParams(), true);
-  }
-
-  describe(): string {
-    return `delete ${labelOf(this.routeParams())}`;
   }
 }
 
