@@ -37,7 +37,8 @@ export function kernelRoute(r: RouteMessage): KernelRoute {
   const gateway = r.gateway ?? r.nextHops?.[0]?.gateway;
   return {
     family: r.family,
-    dst: r.dst !== undefined && r.dstLen > 0 ? `${r.dst}/${r.dstLen}` : '',
+    // join builds one flat string; `+` makes a cons string of 13+ characters (two more objects per route held)
+    dst: r.dst !== undefined && r.dstLen > 0 ? [r.dst, r.dstLen].join('/') : '',
     table: r.table,
     priority: r.priority,
     gateway: gateway === undefined ? '' : sharedText(gateway),
