@@ -40,17 +40,27 @@ export class ConflictError extends Error {
 
 const NO_FINALIZERS: readonly string[] = Object.freeze([]);
 
+/**
+ * What the resources of one kind written by one owner share, and the store's
+ * time origin: times are kept as milliseconds since it, which fit in a small
+ * integer (a plain number in the object) for 24 days, instead of a boxed one.
+ */
+interface Origin {
+  readonly namespace: string;
+  readonly type: string;
+  readonly owner: string;
+  readonly epoch: number;
+}
+
 class StoredResource<S = unknown> implements Resource<S>, Metadata {
   constructor(
-    readonly namespace: string,
-    readonly type: string,
+    private readonly origin: Origin,
     readonly id: string,
     readonly version: number,
     readonly phase: Phase,
-    readonly owner: string,
     readonly finalizers: readonly string[],
-    readonly created: number,
-    readonly updated: number,
+    private readonly createdSince: number,
+    private readonly updatedSince: number,
     readonly spec: S,
   ) {}
 
@@ -58,27 +68,41 @@ class StoredResource<S = unknown> implements Resource<S>, Metadata {
     return this;
   }
 
-  /** A copy with some metadata changed (and optionally a new spec). */
-  with(changes: { version: number; phase?: Phase; finalizers?: readonly string[]; updated?: number }, spec: S = this.spec): StoredResource<S> {
-    return new StoredResource(
-      this.namespace,
-      this.type,
-      this.id,
-      changes.version,
-      changes.phase ?? this.phase,
-      this.owner,
-      changes.finalizers ?? this.finalizers,
-      this.created,
-      changes.updated ?? this.updated,
-      spec,
-    );
+  get namespace(): string {
+    return this.origin.namespace;
+  }
+
+  get type(): string {
+    return this.origin.type;
+  }
+
+  get owner(): string {
+    return this.origin.owner;
+  }
+
+  get created(): number {
+    return this.origin.epoch + this.createdSince;
+  }
+
+  get updated(): number {
+    return this.origin.epoch + this.updatedSince;
+  }
+
+  /** A copy with some metadata changed (and optionally a new spec); `updated` in ms since the epoch. */
+  with(changes: { version: number; phase?: Phase; finalizers?: readonly string[]; updatedSince?: number }, spec: S = this.spec): StoredResource<S> {
+    return new StoredResource(this.origin, this.id, changes.version, changes.phase ?? this.phase, changes.finalizers ?? this.finalizers, this.createdSince, changes.updatedSince ?? this.updatedSince, spec);
   }
 }
 
-/** The resources of one (namespace, type) and who watches them. */
+/**
+ * The resources of one (namespace, type), who watches them, and one Origin per
+ * owner (bulk kinds hold several hundred thousand resources: each keeps only
+ * what is its own).
+ */
 interface Kind {
   items: Map<string, StoredResource>;
   watchers: Set<Watcher>;
+  origins: Map<string, Origin>;
 }
 
 export class Store {
@@ -86,9 +110,22 @@ export class Store {
   lastWriteChanged = false;
   private readonly namespaces = new Map<string, Map<string, Kind>>();
   private readonly now: () => number;
+  private readonly epoch: number;
 
   constructor(now: () => number = Date.now) {
     this.now = now;
+    this.epoch = now();
+  }
+
+  /** Now, in milliseconds since the store's epoch. */
+  private since(): number {
+    return this.now() - this.epoch;
+  }
+
+  private origin(k: Kind, namespace: string, type: string, owner: string): Origin {
+    let o = k.origins.get(owner);
+    if (!o) k.origins.set(owner, (o = { namespace, type, owner, epoch: this.epoch }));
+    return o;
   }
 
   private kind(namespace: string, type: string): Kind {
@@ -99,7 +136,7 @@ export class Store {
     }
     let k = types.get(type);
     if (!k) {
-      k = { items: new Map(), watchers: new Set() };
+      k = { items: new Map(), watchers: new Set(), origins: new Map() };
       types.set(type, k);
     }
     return k;
@@ -152,10 +189,10 @@ export class Store {
         throw new ConflictError({ namespace, type, id }, expectedVersion, existing.version);
       }
       if (existing.phase === 'running' && deepEqual(existing.spec, spec)) return existing;
-      return this.write(k, existing, existing.with({ version: existing.version + 1, phase: 'running', updated: this.now() }, spec)) as StoredResource<S>;
+      return this.write(k, existing, existing.with({ version: existing.version + 1, phase: 'running', updatedSince: this.since() }, spec)) as StoredResource<S>;
     }
-    const t = this.now();
-    return this.write(k, undefined, new StoredResource(namespace, type, id, 1, 'running', owner, NO_FINALIZERS, t, t, spec)) as StoredResource<S>;
+    const t = this.since();
+    return this.write(k, undefined, new StoredResource(this.origin(k, namespace, type, owner), id, 1, 'running', NO_FINALIZERS, t, t, spec)) as StoredResource<S>;
   }
 
   /**
@@ -168,7 +205,7 @@ export class Store {
     const existing = k.items.get(id);
     if (!existing) return true;
     if (existing.owner !== owner) throw new OwnershipError({ namespace, type, id }, existing.owner, owner);
-    if (existing.phase !== 'tearingDown') this.write(k, existing, existing.with({ version: existing.version + 1, phase: 'tearingDown', updated: this.now() }));
+    if (existing.phase !== 'tearingDown') this.write(k, existing, existing.with({ version: existing.version + 1, phase: 'tearingDown', updatedSince: this.since() }));
     return existing.finalizers.length === 0;
   }
 

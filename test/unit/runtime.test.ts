@@ -19,6 +19,23 @@ describe('Store', () => {
     expect(events).toEqual(['created', 'updated']);
   });
 
+  it('keeps metadata: namespace, type and owner per resource, created once, updated on each change (epoch milliseconds)', () => {
+    let now = 1_764_600_000_000; // 2025-12-01, as Date.now() gives it
+    const s = new Store(() => now);
+    now += 5;
+    s.put('ns', 'T', 'x', { n: 1 }, 'c1');
+    s.put('ns', 'T', 'y', { n: 1 }, 'c2');
+    now += 2_000_000_000; // 23 days on
+    s.put('ns', 'T', 'x', { n: 2 }, 'c1');
+    now += 1_000_000_000; // past 2^31 ms since the store began
+    s.teardown('ns', 'T', 'y', 'c2');
+    const [x, y] = [s.get('ns', 'T', 'x')!.metadata, s.get('ns', 'T', 'y')!.metadata];
+    expect([x.namespace, x.type, x.id, x.owner, x.version, x.phase]).toEqual(['ns', 'T', 'x', 'c1', 2, 'running']);
+    expect([x.created, x.updated]).toEqual([1_764_600_000_005, 1_766_600_000_005]);
+    expect([y.owner, y.phase, y.created, y.updated]).toEqual(['c2', 'tearingDown', 1_764_600_000_005, 1_767_600_000_005]);
+    expect(new Date(y.updated).toISOString()).toBe('2026-01-05T08:00:00.005Z');
+  });
+
   it('lets only the owner write or destroy', () => {
     const s = new Store();
     s.put('ns', 'T', 'x', {}, 'c1');
