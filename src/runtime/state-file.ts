@@ -207,11 +207,13 @@ export class StateFile {
       let text = `${JSON.stringify(head).slice(0, -1)},"kinds":{`;
       let firstKind = true;
       for (const [type, list] of byType) {
-        const { rows: _, ...kind } = table(list, 0, 0);
-        text += `${firstKind ? '' : ','}${JSON.stringify(type)}:${JSON.stringify(kind).slice(0, -1)},"rows":[`;
+        const constants: Record<string, unknown> = {};
+        const fields = splitFields(list, constants);
+        const kindHead: Omit<FileFormat['kinds'][string], 'rows'> = { owner: list[0]!.metadata.owner, constants, fields };
+        text += `${firstKind ? '' : ','}${JSON.stringify(type)}:${JSON.stringify(kindHead).slice(0, -1)},"rows":[`;
         firstKind = false;
         for (let i = 0; i < list.length; i += SAVE_CHUNK) {
-          const rows = JSON.stringify(table(list, i, Math.min(list.length, i + SAVE_CHUNK), kind.fields).rows);
+          const rows = JSON.stringify(rowsOf(list, i, Math.min(list.length, i + SAVE_CHUNK), fields));
           text += i === 0 ? rows.slice(1, -1) : `,${rows.slice(1, -1)}`;
           await handle.writeFile(text); // from the current position, all of it
           text = '';
@@ -272,13 +274,8 @@ const VARIES = Symbol('varies');
 /** Rows serialised and written at a time. */
 const SAVE_CHUNK = 4096;
 
-/**
- * One kind as constants + rows (see FileFormat): the rows of list[from, to),
- * with the row fields given, or found (with the constants) from the whole list.
- */
-function table(list: readonly Resource[], from = 0, to = list.length, rowFields?: string[]): FileFormat['kinds'][string] {
-  const constants: Record<string, unknown> = {};
-  const fields = rowFields ?? splitFields(list, constants);
+/** The rows of list[from, to) (see FileFormat): the ID, then each of `fields` (null when absent). */
+function rowsOf(list: readonly Resource[], from: number, to: number, fields: readonly string[]): unknown[][] {
   const rows = new Array<unknown[]>(to - from);
   for (let i = from; i < to; i++) {
     const r = list[i]!;
@@ -288,7 +285,7 @@ function table(list: readonly Resource[], from = 0, to = list.length, rowFields?
     for (let j = 0; j < fields.length; j++) row[j + 1] = spec[fields[j]!] ?? null;
     rows[i - from] = row;
   }
-  return { owner: list[0]!.metadata.owner, constants, fields, rows };
+  return rows;
 }
 
 /** Fills `constants` with the fields every resource has with one value, and returns the others. */

@@ -34,6 +34,16 @@ async function apply(kernel: FakeKernel, state: MemoryState, yaml: string, dryRu
   return { ...result, writes: kernel.writes - before };
 }
 
+/** lo and eth0, with the base config applied once. */
+async function appliedBase() {
+  const k = new FakeKernel();
+  k.addLink('lo');
+  k.addLink('eth0');
+  const state = new MemoryState();
+  await apply(k, state, base);
+  return { k, state };
+}
+
 describe('apply against the in-memory kernel', () => {
   it('applies links, addresses and routes, then does nothing the second time', async () => {
     const k = new FakeKernel();
@@ -54,11 +64,7 @@ describe('apply against the in-memory kernel', () => {
   });
 
   it('a re-apply lists the routes of a managed table once, although its records from the state file name the table too', async () => {
-    const k = new FakeKernel();
-    k.addLink('lo');
-    k.addLink('eth0');
-    const state = new MemoryState();
-    await apply(k, state, base);
+    const { k, state } = await appliedBase();
     const listed: string[] = [];
     const list = k.listRoutes.bind(k);
     k.listRoutes = ((filter, map) => {
@@ -71,11 +77,7 @@ describe('apply against the in-memory kernel', () => {
   });
 
   it('a route deleted while the kernel lists the table (an interrupted dump, retried) is put back', async () => {
-    const k = new FakeKernel();
-    k.addLink('lo');
-    k.addLink('eth0');
-    const state = new MemoryState();
-    await apply(k, state, base);
+    const { k, state } = await appliedBase();
     const shown = () => k.routes.map((r) => `${r.dst ?? 'default'}/${r.dstLen}`).sort();
     expect(shown()).toEqual(['198.51.100.0/24', 'default/0']);
     k.interruptNextRouteDump = () => {

@@ -251,9 +251,9 @@ class RouteOp implements Operation, Change {
     return typeof sends === 'object' ? sends : [new AddRoute(this.next!, sends)];
   }
 
-  /** The out-interface an add goes through. */
+  /** The out-interface an add goes through (only adds are asked: a refused add is what conflicts). */
   get oif(): number | undefined {
-    return typeof this.sends === 'object' ? (this.sends.find((r) => r instanceof AddRoute) as AddRoute | undefined)?.oif : this.sends;
+    return typeof this.sends === 'object' ? undefined : this.sends;
   }
 
   get kind(): 'route' {

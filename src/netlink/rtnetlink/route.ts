@@ -287,38 +287,10 @@ function encodeRoute(w: NlWriter, p: RouteParams, forDelete: boolean): void {
   }
 }
 
-/** RTM_NEWROUTE (create; exclusive unless `replace`). A class: bulk applies build 100k of these. */
-export class AddRouteRequest implements Request {
-  readonly type = RTM_NEWROUTE;
-  readonly write = true;
-  readonly headerLength = RTMSG_LEN;
-  readonly flags: number;
-  okErrors?: readonly string[];
-
-  constructor(
-    readonly params: RouteParams,
-    replace = false,
-  ) {
-    this.flags = NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
-  }
-
-  encode(w: NlWriter): void {
-    encodeRoute(w, this.params, false);
-  }
-
-  describe(): string {
-    return `add ${labelOf(this.params)}`;
-  }
-
-  attributeName(t: number): string | undefined {
-    return ROUTE_ATTR_NAMES[t];
-  }
-}
-
 /**
- * RTM_NEWROUTE (create, exclusive) or RTM_DELROUTE whose parameters are built
- * as it is encoded, from whatever the subclass keeps: a bulk apply holds 100k
- * of these. The constant fields live on the prototype.
+ * RTM_NEWROUTE or RTM_DELROUTE whose parameters come from the subclass when it
+ * is encoded: a bulk apply holds 100k of these, each keeping only what it needs
+ * to build them. The constant fields live on the prototype.
  */
 abstract class RouteWrite implements Request {
   declare okErrors?: readonly string[];
@@ -336,7 +308,9 @@ abstract class RouteWrite implements Request {
 
   abstract get type(): number;
 
-  abstract encode(w: NlWriter): void;
+  encode(w: NlWriter): void {
+    encodeRoute(w, this.routeParams(), this.type === RTM_DELROUTE);
+  }
 
   /** What the request does, for errors (the subclass knows the route best). */
   abstract describe(): string;
@@ -346,6 +320,32 @@ abstract class RouteWrite implements Request {
   }
 }
 
+/** RTM_NEWROUTE (create; exclusive unless `replace`) of the parameters given. */
+export class AddRouteRequest extends RouteWrite {
+  readonly flags: number;
+
+  constructor(
+    readonly params: RouteParams,
+    replace = false,
+  ) {
+    super();
+    this.flags = NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
+  }
+
+  get type(): number {
+    return RTM_NEWROUTE;
+  }
+
+  routeParams(): RouteParams {
+    return this.params;
+  }
+
+  describe(): string {
+    return `add ${labelOf(this.params)}`;
+  }
+}
+
+/** RTM_NEWROUTE (create, exclusive) whose parameters the subclass builds when it is sent. */
 export abstract class LazyAddRouteRequest extends RouteWrite {
   get type(): number {
     return RTM_NEWROUTE;
@@ -353,10 +353,6 @@ export abstract class LazyAddRouteRequest extends RouteWrite {
 
   get flags(): number {
     return NLM_F_CREATE | NLM_F_EXCL;
-  }
-
-  encode(w: NlWriter): void {
-    encodeRoute(w, this.routeParams(), false);
   }
 }
 
@@ -370,10 +366,6 @@ export abstract class LazyDeleteRouteRequest extends RouteWrite {
 
   get type(): number {
     return RTM_DELROUTE;
-  }
-
-  encode(w: NlWriter): void {
-    encodeRoute(w, this.routeParams(), true);
   }
 }
 
