@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles the compiled CLI (dist/cli/main.js, from tsc) and the packages it
 // imports into one CommonJS file, dist/bundle/netcfg.cjs, which bin/netcfg.js
-// runs through vm.Script with a V8 code cache (see there). Node's ES module
+// (itself CommonJS) runs through vm.Script with a V8 code cache (see there). Node's ES module
 // loader costs more than the code it loads when it opens the ~240 compiled
 // modules and their packages' files one by one; one script, compiled from a
 // cache, starts several times faster. Lazily imported parts (gen, get, the

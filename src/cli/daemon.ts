@@ -1,9 +1,9 @@
 // netcfg daemon: the long-running netcfg for one network namespace, and how the
 // other commands find it (its control socket) and hand their work to it.
+import fs from 'node:fs';
 import path from 'node:path';
 import type net from 'node:net';
 import { Daemon } from '../daemon/daemon.js';
-import { call, connect, DaemonError } from '../daemon/client.js';
 import { ConfigInvalidError } from '../config/issues.js';
 import { stateFor, type Target } from './report.js';
 import { logger, untilStopSignal } from './common.js';
@@ -24,13 +24,17 @@ export function socketFor(t: DaemonTarget): string {
   return path.join(state.dir, `${state.scope}.sock`);
 }
 
+/** The client side of the control socket (node:net), loaded when first used: the daemon needs it only if a socket file is already there. */
+const client = () => import('../daemon/client.js');
+
 /** A connection to the daemon serving this target, if one runs. */
 export async function daemonFor(t: DaemonTarget): Promise<net.Socket | undefined> {
-  return connect(socketFor(t));
+  return (await client()).connect(socketFor(t));
 }
 
 /** Calls the daemon; its errors become the CLI's (config errors with their positions, exit 2). */
-export async function callDaemon<T>(socket: net.Socket, req: Parameters<typeof call>[1]): Promise<T> {
+export async function callDaemon<T>(socket: net.Socket, req: Parameters<typeof import('../daemon/client.js').call>[1]): Promise<T> {
+  const { call, DaemonError } = await client();
   try {
     return await call<T>(socket, req);
   } catch (err) {
@@ -94,7 +98,8 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   const vip = vipFrom(o.vip);
   const log = logger(o.logLevel ?? 'info');
   const socket = socketFor(o);
-  if (await connect(socket).then((s) => (s?.destroy(), s !== undefined))) throw new UsageError(`a netcfg daemon already serves ${socket}`);
+  // no socket file, no daemon (connect would say so too, after loading node:net)
+  if (fs.existsSync(socket) && (await (await client()).connect(socket).then((s) => (s?.destroy(), s !== undefined)))) throw new UsageError(`a netcfg daemon already serves ${socket}`);
   const daemon = await Daemon.start({ ...o, configFile: o.config, socket, log, version: o.version, discoveryTtlMs: ttlMs, kubespanIntervalMs: kubespanMs, vip });
   await untilStopSignal(log);
   await daemon.stop();

@@ -22,12 +22,12 @@ import { T } from '../resources/network/types.js';
 import type { Change } from '../runtime/changes.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { StateFile } from '../runtime/state-file.js';
-import type { PingResult, Request, ResetIdentityResult, WatchLine } from './protocol.js';
+import { RequestFailure, type Handler, type PingResult, type Request, type ResetIdentityResult, type WatchLine } from './protocol.js';
 import { identityFile, resetIdentity } from '../controllers/cluster/node-identity.js';
 import { kubespanIdentityFile } from '../controllers/kubespan/identity.js';
 import { netnsPath } from '../netlink/transport.js';
 import { CLUSTER_NS, CT, LOCAL_IDENTITY_ID, type NodeIdentitySpec } from '../resources/cluster/types.js';
-import { ControlServer, RequestFailure, type Handler } from './server.js';
+import type { ControlServer } from './server.js';
 import { redact } from '../redact.js';
 import type { VipOptions } from '../operators/vip/options.js';
 
@@ -132,6 +132,8 @@ export class Daemon implements Handler {
         state.writeConfig('applied', text);
       }
       daemon.resumeTry();
+      // the control socket (node:net) after the first apply: nothing on a booting host waits for it
+      const { ControlServer } = await import('./server.js');
       daemon.server = await ControlServer.listen(o.socket, daemon, o.log);
       o.log.info({ socket: o.socket, netns: o.netns ?? null, pid: process.pid }, 'netcfg daemon ready');
       return daemon;

@@ -61,3 +61,21 @@ export class LineReader {
     }
   }
 }
+
+/** What serves the requests the control socket reads (the daemon). */
+export interface Handler {
+  /** Answers a request (throwing a RequestFailure answers with an error). */
+  request(req: Exclude<Request, { op: 'watch' }>): Promise<unknown>;
+  /** Starts a watch: `send` for each line; returns the function that stops it. */
+  watch(req: Extract<Request, { op: 'watch' }>, send: (line: WatchLine) => void): () => void;
+}
+
+export class RequestFailure extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    readonly issues?: { file: string; issues: readonly ConfigIssue[] },
+  ) {
+    super(message);
+  }
+}

@@ -2,26 +2,8 @@
 // can connect), one JSON request per line.
 import fs from 'node:fs';
 import net from 'node:net';
-import type { ConfigIssue } from '../config/issues.js';
 import type { Logger } from '../log.js';
-import { LineReader, type Request, type Response, type WatchLine } from './protocol.js';
-
-export interface Handler {
-  /** Answers a request (throwing a RequestFailure answers with an error). */
-  request(req: Exclude<Request, { op: 'watch' }>): Promise<unknown>;
-  /** Starts a watch: `send` for each line; returns the function that stops it. */
-  watch(req: Extract<Request, { op: 'watch' }>, send: (line: WatchLine) => void): () => void;
-}
-
-export class RequestFailure extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-    readonly issues?: { file: string; issues: readonly ConfigIssue[] },
-  ) {
-    super(message);
-  }
-}
+import { LineReader, RequestFailure, type Handler, type Request, type Response, type WatchLine } from './protocol.js';
 
 export class ControlServer {
   private readonly connections = new Set<net.Socket>();

@@ -1,7 +1,8 @@
 // bin/netcfg.js runs the commands on the bundled CLI (dist/bundle/netcfg.cjs,
 // made by scripts/bundle.mjs after tsc, compiled from a V8 code cache) unless
-// NETCFG_ENTRY=dist asks for the plain build; --version and --help always run
-// on the plain build (a few small modules). Both must behave the same:
+// NETCFG_ENTRY=dist asks for the plain build; --help always runs on the plain
+// build (a few small modules), and `netcfg --version` alone is answered by
+// bin/netcfg.js without either. Both must behave the same:
 // daemon-dist.test.ts and demo-dist.test.ts run the daemon and demo tests on the
 // plain build (the originals run the bundle); this file checks which code each
 // entry really runs, that the bundled daemon keeps the gRPC clients lazy, that
@@ -52,11 +53,24 @@ describe('the bundled entry point', () => {
     expect(plain.urls.some((u) => u.endsWith('/dist/cli/main.js'))).toBe(true);
     expect(plain.urls.filter(inBundle)).toEqual([]);
     expect(bundled.stdout).toBe(plain.stdout);
-    // --version runs no command: the plain build's main alone
+    // `netcfg --version` alone is answered by bin/netcfg.js itself: no CLI module loads
+    const pkgVersion = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
     const version = scriptsLoaded([BIN, '--version']);
     expect(version.status).toBe(0);
-    expect(version.urls.filter(inBundle)).toEqual([]);
-    expect(version.stdout.trim()).toBe((JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version);
+    expect(version.urls.filter((u) => u.includes('/dist/'))).toEqual([]);
+    expect(version.stdout).toBe(`${pkgVersion}\n`);
+    // the CLI's own answer is the same (--version among other arguments, and the plain build)
+    for (const [args, env] of [[['--version', '--log-level', 'warn'], {}], [['--version'], { NETCFG_ENTRY: 'dist' }]] as const) {
+      const r = scriptsLoaded([BIN, ...args], env);
+      expect(r.status).toBe(0);
+      expect(r.urls.some((u) => u.endsWith('/dist/cli/main.js'))).toBe(true);
+      expect(r.stdout).toBe(version.stdout);
+    }
+    // --help runs no command either: the plain build's main alone
+    const help = scriptsLoaded([BIN, '--help']);
+    expect(help.status).toBe(0);
+    expect(help.urls.filter(inBundle)).toEqual([]);
+    expect(help.stdout).toMatch(/^netcfg: /);
   });
 
   it('runs a daemon that loads no gRPC or protobuf code unless discovery is enabled', async () => {
