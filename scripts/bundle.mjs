@@ -35,6 +35,52 @@ const zodEnglishOnly = {
     b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(args.path)};`, resolveDir: path.dirname(args.path) }));
   },
 };
+/**
+ * Modules that pino and sonic-boom load at their own start, for code netcfg
+ * never or rarely runs: thread-stream (pino.transport(), which netcfg does not
+ * use), node:worker_threads (pino asks whether it runs on the main thread, for
+ * asynchronous destinations; netcfg's are synchronous), ~3.4 ms together, and
+ * node:assert (sonic-boom checks one thing with it when a destination closes).
+ * In the bundle each is loaded on first use.
+ */
+const lazyDependencies = {
+  name: 'lazy-dependencies',
+  setup(b) {
+    const stands = [
+      { importer: /[\\/]node_modules[\\/]pino[\\/]lib[\\/]transport\.js$/, module: 'thread-stream', contents: (real) => `let T;module.exports=function ThreadStream(...a){T??=require(${JSON.stringify(real)});return new T(...a)};` },
+      { importer: /[\\/]node_modules[\\/]sonic-boom[\\/]index\.js$/, module: 'assert', contents: () => 'module.exports=function assert(...a){return require("node:assert")(...a)};' },
+    ];
+    const used = new Set();
+    for (const stand of stands) {
+      b.onResolve({ filter: new RegExp(`^${stand.module}$`) }, async (args) => {
+        if (!stand.importer.test(args.importer) || args.pluginData?.real) return undefined;
+        used.add(stand.module);
+        const real = stand.module === 'assert' ? 'node:assert' : (await b.resolve(stand.module, { resolveDir: args.resolveDir, kind: 'require-call', pluginData: { real: true } })).path;
+        return { path: stand.module, namespace: 'lazy-dependency', pluginData: { contents: stand.contents(real), resolveDir: args.resolveDir } };
+      });
+    }
+    b.onLoad({ filter: /.*/, namespace: 'lazy-dependency' }, (args) => ({ contents: args.pluginData.contents, resolveDir: args.pluginData.resolveDir, loader: 'js' }));
+    // pino/lib/tools.js reads worker_threads' isMainThread at its start, for asynchronous destinations only
+    // (netcfg's are synchronous): read on first use instead
+    b.onLoad({ filter: /[\\/]node_modules[\\/]pino[\\/]lib[\\/]tools\.js$/ }, (args) => {
+      const edits = [
+        ["const { isMainThread } = require('worker_threads')", 'let isMainThreadValue; const isMainThread = () => (isMainThreadValue ??= require(\'worker_threads\').isMainThread)'],
+        ['if (!opts.sync && isMainThread) {', 'if (!opts.sync && isMainThread()) {'],
+      ];
+      let code = fs.readFileSync(args.path, 'utf8');
+      for (const [from, to] of edits) {
+        if (code.split(from).length !== 2) throw new Error(`bundle: ${args.path} no longer has \`${from}\` once (lazy-dependencies)`);
+        code = code.replace(from, to);
+      }
+      used.add('worker_threads');
+      return { contents: code, loader: 'js' };
+    });
+    b.onEnd(() => {
+      if (!used.has('worker_threads')) throw new Error('bundle: pino/lib/tools.js was not bundled (lazy-dependencies)');
+      for (const stand of stands) if (!used.has(stand.module)) throw new Error(`bundle: ${stand.module} is no longer required where scripts/bundle.mjs expects it (lazy-dependencies)`);
+    });
+  },
+};
 fs.rmSync(outdir, { recursive: true, force: true });
 
 const out = path.join(outdir, 'netcfg.cjs');
@@ -57,7 +103,7 @@ await build({
   // names stay as they are (readable stack traces)
   minifyWhitespace: true,
   charset: 'ascii',
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, lazyDependencies],
   logLevel: 'warning',
 });
 

@@ -1,11 +1,26 @@
 // Structured logging (pino) to stderr. Secrets are redacted wherever they appear
 // in a log object, at any depth (src/redact.ts has the one list of secret fields).
-import { isatty } from 'node:tty';
+import fs from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { lazy } from './util/lazy.js';
 import { redact } from './redact.js';
 
 const pinoPretty = lazy<typeof import('pino-pretty')>('pino-pretty');
+const tty = lazy<typeof import('node:tty')>('node:tty');
+
+/**
+ * Whether `fd` is a terminal. Only a character device can be one: a pipe, a
+ * socket or a file (the daemon's stderr under systemd) is told apart without
+ * node:tty, which loads node:net and the streams with it (~4 ms of a start).
+ */
+export function isTerminal(fd: number): boolean {
+  try {
+    if (!fs.fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return tty().isatty(fd);
+}
 
 export type { Logger };
 
@@ -16,7 +31,7 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
  * A logger writing to `destination` (stderr): JSON lines, or human-readable
  * lines when `pretty` (default: when the destination is a terminal).
  */
-export function createLogger(level: LogLevel = 'warn', destination: number = 2, pretty = isatty(destination)): Logger {
+export function createLogger(level: LogLevel = 'warn', destination: number = 2, pretty = isTerminal(destination)): Logger {
   const options = {
     level,
     base: undefined,
@@ -24,7 +39,9 @@ export function createLogger(level: LogLevel = 'warn', destination: number = 2, 
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (pretty) return redactingChildren(pino(options, pinoPretty().PinoPretty({ destination, sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })));
-  return redactingChildren(pino(options, pino.destination({ fd: destination, sync: true })));
+  // `dest`, not `fd`: pino reads process.stdout.fd as the default of `dest` otherwise, and process.stdout is a
+  // socket stream under systemd (it loads node:net)
+  return redactingChildren(pino(options, pino.destination({ dest: destination, sync: true })));
 }
 
 /**

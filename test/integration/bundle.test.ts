@@ -24,11 +24,11 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-bundle-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** Every script URL node compiled in the processes that wrote V8 coverage to `dir` (node does on exit). */
-function coverageUrls(dir: string): string[] {
+function coverageUrls(dir: string, builtins = false): string[] {
   return fs
     .readdirSync(dir)
     .flatMap((f) => (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { result: Array<{ url: string }> }).result.map((s) => s.url))
-    .filter((u) => u.startsWith('file:'));
+    .filter((u) => u.startsWith('file:') || (builtins && u.startsWith('node:')));
 }
 
 function scriptsLoaded(args: string[], env: Record<string, string> = {}): { urls: string[]; stdout: string; stderr: string; status: number | null } {
@@ -75,7 +75,7 @@ describe('the bundled entry point', () => {
 
   it('runs a daemon that loads no gRPC or protobuf code unless discovery is enabled', async () => {
     const grpc = (u: string) => u.includes('/@grpc/') || u.includes('/protobufjs/');
-    const daemonUrls = async (config: string): Promise<string[]> => {
+    const daemonUrls = async (config: string, builtins = false): Promise<string[]> => {
       const net = createTestNet();
       const file = path.join(net.dir, 'machine.yaml');
       fs.writeFileSync(file, config);
@@ -87,11 +87,22 @@ describe('the bundled entry point', () => {
       } finally {
         delete process.env.NODE_V8_COVERAGE;
       }
-      return coverageUrls(dir);
+      return coverageUrls(dir, builtins);
     };
-    const plain = await daemonUrls('machine:\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.10/24]\n');
+    const staticConfig = 'machine:\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.10/24]\n';
+    const plain = await daemonUrls(staticConfig, true);
     expect(plain.some((u) => u.endsWith('/dist/bundle/netcfg.cjs'))).toBe(true);
     expect(plain.filter(grpc)).toEqual([]);
+    // nor node modules only pino's transports, a terminal, sonic-boom's close check or a WireGuard host name need
+    const unneeded = (u: string) => ['node:worker_threads', 'node:tty', 'node:assert', 'node:dns/promises'].includes(u);
+    expect(plain.filter(unneeded)).toEqual([]);
+    // (the plain build, where pino loads as published, does load node:worker_threads)
+    process.env.NETCFG_ENTRY = 'dist';
+    try {
+      expect((await daemonUrls(staticConfig, true)).filter(unneeded)).toContain('node:worker_threads');
+    } finally {
+      delete process.env.NETCFG_ENTRY;
+    }
     // the check can fail: with discovery enabled the same daemon loads them
     const id = randomBytes(32).toString('base64');
     const discovery = await daemonUrls(

@@ -4,7 +4,6 @@
 // created them: a link of the same name that netcfg did not create is never
 // touched. Physical links get up/MTU and their bond or bridge master; when
 // their spec goes away, what netcfg changed is put back.
-import dns from 'node:dns/promises';
 import { IFF_MULTICAST, IFF_UP } from '../../netlink/rtnetlink/constants.js';
 import type { VethData } from '../../netlink/rtnetlink/drivers/veth.js';
 import type { VrfData } from '../../netlink/rtnetlink/drivers/vrf.js';
@@ -22,6 +21,10 @@ import { runOperations, type Operation } from '../outcomes.js';
 import { finishUndo, hold, keep, partition } from './applied.js';
 import { bondAttributes, bondDifferences, bondModeName, bridgeData, joinEndpoint, splitEndpoint, vlanData, vrfData, wireguardDelta } from './link-kinds.js';
 import { compareText } from '../../util/compare.js';
+import { lazy } from '../../util/lazy.js';
+
+/** node:dns, loaded when a WireGuard peer's endpoint first names a host (most hosts never do). */
+const dns = lazy<typeof import('node:dns/promises')>('node:dns/promises');
 
 function isUp(link: LinkMessage): boolean {
   return (link.flags & IFF_UP) !== 0;
@@ -96,7 +99,7 @@ async function resolveEndpoints(spec: WireguardSpec): Promise<WireguardSpec> {
     spec.peers.map(async (p) => {
       const e = splitEndpoint(p.endpoint);
       if (!e || ipFamily(e.host)) return p;
-      const { address } = await dns.lookup(e.host);
+      const { address } = await dns().lookup(e.host);
       return { ...p, endpoint: joinEndpoint(address, e.port) };
     }),
   );
