@@ -3,20 +3,24 @@
 // installing the same link settings, address and routes, each in a fresh
 // network namespace (the two alternate, run after run); then times a re-apply
 // and counts its netlink writes. Peak RSS and CPU time of each process come
-// from GNU time.
+// from GNU time. Then the same config handed by `netcfg apply` to a running
+// `netcfg daemon` (started as contrib/netcfg.service does, with the link and
+// address only): the apply's wall time, the daemon's CPU and its peak RSS.
 //   node bench/routes.mjs [N=100000] [runs=3]
 // Needs root, /usr/bin/time and a build (npm run build). Prints medians side by
 // side with the targets of issue 10 (first apply ≤ 1.5× ip -batch, re-apply ≤
 // 1.0×, peak RSS ≤ 150 MB).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unitEnv } from './lib/harness.mjs';
 
 const N = Number(process.argv[2] ?? 100000);
 const RUNS = Number(process.argv[3] ?? 3);
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/netcfg.js');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = path.join(root, 'bin/netcfg.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-bench-'));
 
 function dst(i) {
@@ -30,6 +34,8 @@ for (let i = 0; i < N; i++) {
   batch += `route add ${dst(i)}/32 via 192.0.2.1 dev eth0 proto static metric 1024\n`;
 }
 const configFile = path.join(dir, 'routes.yaml');
+const daemonConfig = path.join(dir, 'daemon.yaml');
+fs.writeFileSync(daemonConfig, 'version: v1alpha1\nmachine:\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.2/24]\n');
 const batchFile = path.join(dir, 'routes.batch');
 fs.writeFileSync(configFile, yaml);
 fs.writeFileSync(batchFile, batch);
@@ -69,8 +75,46 @@ function countRoutes(ns) {
   return execFileSync('ip', ['-n', ns, 'route', 'show', 'proto', 'static'], { encoding: 'utf8', maxBuffer: 1 << 28 }).split('\n').filter(Boolean).length;
 }
 
+/** The daemon started for a run, stopped (by pid) on exit whatever happens. */
+let daemon;
+process.on('exit', () => daemon?.kill('SIGKILL'));
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+
+/** utime + stime of a process (`/proc/PID/stat`), in seconds. */
+function cpuOf(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** `netcfg apply` handed to a daemon running in `ns`: the apply's wall time, the daemon's CPU for it and its peak RSS. */
+async function viaDaemon(ns, stateDir) {
+  const etcDir = path.join(stateDir, 'etc');
+  fs.mkdirSync(etcDir, { recursive: true });
+  daemon = spawn(process.execPath, [bin, 'daemon', '--netns', ns, '--state-dir', stateDir, '--etc-dir', etcDir, '-c', daemonConfig, '--log-level', 'warn'], { env: unitEnv(root), stdio: 'ignore' });
+  const socket = path.join(stateDir, `netns-${ns}.sock`);
+  for (const until = Date.now() + 20_000; !fs.existsSync(socket); ) {
+    if (Date.now() > until || daemon.exitCode !== null) throw new Error(`netcfg daemon did not start in ${ns}`);
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  const cpu0 = cpuOf(daemon.pid);
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [bin, 'apply', '--netns', ns, '--state-dir', stateDir, '--etc-dir', etcDir, '-o', 'json', configFile], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`netcfg apply (through the daemon) exited ${r.status}\n${r.stderr?.slice(-2000)}`);
+  if (JSON.parse(r.stdout).summary.netlinkWrites < N) throw new Error('the daemon reported fewer writes than routes');
+  const cpu = cpuOf(daemon.pid) - cpu0;
+  const rssMB = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${daemon.pid}/status`, 'utf8'))[1]) / 1024;
+  if (countRoutes(ns) !== N) throw new Error('the daemon did not install every route');
+  const stopped = new Promise((res) => daemon.once('exit', res));
+  daemon.kill('SIGTERM');
+  await stopped;
+  daemon = undefined;
+  return { ms, cpu, rssMB };
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const results = { ipBatch: [], netcfg: [], reapply: [], reapplyWrites: [], rss: [], reRss: [], cpu: [], reCpu: [], ipCpu: [] };
+const results = { ipBatch: [], netcfg: [], reapply: [], reapplyWrites: [], rss: [], reRss: [], cpu: [], reCpu: [], ipCpu: [], daemon: [], daemonCpu: [], daemonRss: [] };
 
 for (let run = 0; run < RUNS; run++) {
   let ns = netns();
@@ -98,6 +142,15 @@ for (let run = 0; run < RUNS; run++) {
   } finally {
     dropNetns(ns);
   }
+  ns = netns();
+  try {
+    const d = await viaDaemon(ns, path.join(dir, `daemon${run}`));
+    results.daemon.push(d.ms);
+    results.daemonCpu.push(d.cpu);
+    results.daemonRss.push(d.rssMB);
+  } finally {
+    dropNetns(ns);
+  }
 }
 fs.rmSync(dir, { recursive: true, force: true });
 
@@ -109,6 +162,7 @@ console.log(`routes: ${N} /32 via a gateway, ${RUNS} runs each, medians (node ${
 console.log(`  ip -batch          ${ip.toFixed(0).padStart(7)} ms   cpu ${median(results.ipCpu).toFixed(2)} s          (runs: ${runs(results.ipBatch)})`);
 console.log(`  netcfg apply       ${nc.toFixed(0).padStart(7)} ms   cpu ${median(results.cpu).toFixed(2)} s   peak RSS ${median(results.rss).toFixed(0)} MB   (runs: ${runs(results.netcfg)})`);
 console.log(`  netcfg re-apply    ${re.toFixed(0).padStart(7)} ms   cpu ${median(results.reCpu).toFixed(2)} s   peak RSS ${median(results.reRss).toFixed(0)} MB   netlink writes: ${results.reapplyWrites.join(', ')}`);
+console.log(`  apply via daemon   ${median(results.daemon).toFixed(0).padStart(7)} ms   daemon cpu ${median(results.daemonCpu).toFixed(2)} s, peak RSS ${median(results.daemonRss).toFixed(0)} MB   (runs: ${runs(results.daemon)})`);
 console.log(`  first apply / ip   ${(nc / ip).toFixed(2).padStart(7)}   (target ≤ 1.50)`);
 console.log(`  re-apply / ip      ${(re / ip).toFixed(2).padStart(7)}   (target ≤ 1.00)`);
 console.log(`  peak RSS           ${Math.max(median(results.rss), median(results.reRss)).toFixed(0).padStart(7)} MB (target ≤ 150)`);
