@@ -2,6 +2,7 @@
 // Shared by the CLI and the daemon (which sends reports over its socket).
 import { stateScope } from './netns.js';
 import type { ApplyResult } from './engine.js';
+import type { ConfigIssue } from './config/issues.js';
 import type { Change } from './runtime/changes.js';
 import { ReconcileErrors } from './runtime/controller.js';
 import { DEFAULT_STATE_DIR, StateFile } from './runtime/state-file.js';
@@ -48,6 +49,11 @@ export interface ApplyReport {
   summary: { added: number; changed: number; removed: number; netlinkWrites: number };
   /** Extra lines for humans (e.g. how to confirm a tried config). */
   notes?: string[];
+  /**
+   * The daemon's: the config's warnings and notes from its validation (the CLI
+   * prints them as it prints its own, to stderr; not part of the report).
+   */
+  configNotes?: ConfigIssue[];
 }
 
 export function buildReport(result: ApplyResult, netlinkWrites: number, dryRun: boolean): ApplyReport {

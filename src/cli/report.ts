@@ -21,7 +21,7 @@ export function outputFormat(output: string | undefined): 'text' | 'json' {
 /** Prints a report and returns the exit code. */
 export function printReport(r: ApplyReport, out: Output, verb = 'apply'): number {
   if (out.format === 'json') {
-    const { notes: _, ...rest } = r;
+    const { notes: _, configNotes: __, ...rest } = r;
     out.print(JSON.stringify(rest, null, 2));
   } else {
     r.changes.slice(0, PRINT_LIMIT).forEach((c) => out.print(changeLine(c)));

@@ -249,14 +249,18 @@ export async function parseConfigText(file: string, text: string): Promise<Loade
 }
 
 /** Reads and validates a config file; the text is kept (the daemon and `apply --try` store it). */
-export async function loadConfig(file: string): Promise<LoadedConfig & { text: string }> {
-  let text: string;
+/** A config file's text; a file that cannot be read is a config error (exit 2), as a bad config is. */
+export function readConfigText(file: string): string {
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file, 'utf8');
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new ConfigInvalidError(file, [{ severity: 'error', path: [], message: `cannot read the file: ${e.code ?? e.message}` }]);
   }
+}
+
+export async function loadConfig(file: string): Promise<LoadedConfig & { text: string }> {
+  const text = readConfigText(file);
   return { text, ...(await parseConfigText(file, text)) };
 }
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { EMPTY_CONFIG, configSet, loadConfig, parseConfig, parseConfigText, type ConfigSet } from '../config/load.js';
 import { loadDocumentSupport, mayHaveDocuments } from '../config/documents/support.js';
 import { putConfig } from '../controllers/config/documents.js';
-import { ConfigInvalidError } from '../config/issues.js';
+import { ConfigInvalidError, type ConfigIssue } from '../config/issues.js';
 import { buildReport, stateFor, type ApplyReport, type Target } from '../report.js';
 import { openNetnsKernel } from '../netns.js';
 import { CMDLINE_ID } from '../controllers/config/cmdline.js';
@@ -186,8 +186,14 @@ export class Daemon implements Handler {
   }
 
   private parse(file: string, text: string): ConfigSet {
+    return this.validate(file, text).config;
+  }
+
+  /** The config set, and the validation's warnings and notes (for the report); bad input is a request failure with its issues. */
+  private validate(file: string, text: string): { config: ConfigSet; notes: ConfigIssue[] } {
     try {
-      return configSet(parseConfig(file, text));
+      const loaded = parseConfig(file, text);
+      return { config: configSet(loaded), notes: loaded.notes };
     } catch (err) {
       if (err instanceof ConfigInvalidError) throw new RequestFailure(`${file}: invalid configuration`, 2, { file: err.file, issues: err.issues });
       throw err;
@@ -206,10 +212,11 @@ export class Daemon implements Handler {
 
   private async apply(file: string, text: string, dryRun: boolean, tryMs: number | undefined): Promise<ApplyReport> {
     if (mayHaveDocuments(text)) await loadDocumentSupport();
-    const config = this.parse(file, text);
-    if (dryRun) return this.plan(config);
+    const { config, notes } = this.validate(file, text);
+    const withNotes = (report: ApplyReport): ApplyReport => (notes.length > 0 ? { ...report, configNotes: notes } : report);
+    if (dryRun) return withNotes(await this.plan(config));
     if (this.state.readTry()) throw new RequestFailure('an `apply --try` is waiting for confirmation: run `netcfg confirm` or `netcfg rollback` first', 2);
-    const report = await this.put(config);
+    const report = withNotes(await this.put(config));
     if (tryMs !== undefined) {
       this.state.writeConfig('pending', text);
       this.state.writeTry({ token: crypto.randomBytes(8).toString('hex'), deadline: Date.now() + tryMs, watcherPid: process.pid });

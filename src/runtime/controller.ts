@@ -63,6 +63,14 @@ export interface Controller {
    * sent before the address that reaches it.
    */
   readonly after?: readonly string[];
+  /**
+   * Controllers (by name) whose running pass this one waits out before it starts
+   * one (daemon mode), with no other condition: e.g. the route statuses do not
+   * re-list the routes the route controller is in the middle of writing (100k
+   * of them: its own events would wake them again and again); they re-list once
+   * it is done.
+   */
+  readonly waitsOut?: readonly string[];
   reconcile(ctx: ReconcileContext): Promise<void>;
   /** Called once when the runtime starts (e.g. to subscribe to kernel events). */
   start?(wake: () => void): void | Promise<void>;

@@ -67,6 +67,8 @@ interface Runner {
   writersOfInputs: Runner[];
   /** Controllers that must be idle when it starts (Controller.after). */
   after: Runner[];
+  /** Controllers whose running pass it waits out (Controller.waitsOut). */
+  waitsOut: Runner[];
   failures: number;
   lastError: Error | undefined;
   bucket: TokenBucket | undefined;
@@ -169,6 +171,7 @@ export class Runtime {
       ranOnce: false,
       writersOfInputs: [],
       after: [],
+      waitsOut: [],
       failures: 0,
       lastError: undefined,
       bucket: rate ? new TokenBucket(rate.perSecond, rate.burst) : undefined,
@@ -218,6 +221,7 @@ export class Runtime {
       }
       runner.writersOfInputs = [...deps];
       runner.after = (runner.controller.after ?? []).map((n) => this.byName.get(n)).filter((r): r is Runner => r !== undefined);
+      runner.waitsOut = (runner.controller.waitsOut ?? []).map((n) => this.byName.get(n)).filter((r): r is Runner => r !== undefined);
     }
     this.breakCycles();
     const kinds = new Set<string>([...this.readers.keys(), ...this.writers.keys()]);
@@ -332,6 +336,7 @@ export class Runtime {
       if (!r.queued || r.running) continue;
       if (!serial) {
         if (!r.writersOfInputs.every((w) => w.ranOnce)) continue;
+        if (r.waitsOut.some((w) => w.running)) continue;
         if (r.after.some((a) => (a.queued && !a.recheckOnly) || a.running || a.quiescing)) continue;
         if (r.after.length > 0 && this.options.quiesce && !r.quiesced) {
           // kernel events of what the controllers it runs after just did: delivered first (they may wake them again)

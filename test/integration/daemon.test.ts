@@ -57,6 +57,20 @@ describe('netcfg daemon', () => {
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/bad\.yaml:5:\d+: error: machine\.network\.interfaces\[0\]\.addresses\[0\]/);
     expect(globals(net, 'eth0')).toEqual(['192.0.2.11/24']);
+    // the daemon validates what it is handed: the messages and exit code are those of a run without a
+    // daemon (a dry run in a fresh state directory, which validates the same way), file named as given;
+    // warnings and notes come with the report
+    const alone = ['--netns', net.ns, '--state-dir', fs.mkdtempSync(`${net.dir}/alone-`), '--etc-dir', net.dir];
+    const unreadable = await netcfg(['apply', ...d.args, `${net.dir}/missing.yaml`]);
+    expect(unreadable.exitCode).toBe(2);
+    expect(unreadable.stderr).toBe((await netcfg(['apply', '--dry-run', ...alone, `${net.dir}/missing.yaml`])).stderr);
+    expect(bad.stderr).toBe((await netcfg(['apply', '--dry-run', ...alone, net.file('bad.yaml', config('192.0.2.300/24'))])).stderr);
+    const noted = net.file('noted.yaml', `machine:\n  type: join\n  kubelet: {}\n${config('192.0.2.11/24').replace(/^machine:\n/, '')}`);
+    const withNotes = await netcfg(['apply', ...d.args, noted]);
+    expect(withNotes.exitCode, withNotes.stderr).toBe(0);
+    expect(withNotes.stderr).toContain('machine type "join" is deprecated');
+    expect(withNotes.stderr).toBe((await netcfg(['apply', '--dry-run', ...alone, noted])).stderr);
+    expect(JSON.parse((await netcfg(['apply', '-o', 'json', ...d.args, noted])).stdout)).not.toHaveProperty('configNotes');
 
     // get answers from the daemon's live statuses
     const got = await netcfg(['get', 'addresses', '-o', 'json', ...d.args]);

@@ -299,6 +299,45 @@ describe('Runtime', () => {
     expect(coalesced.inputLatency).toBeLessThan(40);
   });
 
+  it('daemon mode: a controller waits out the running pass of those it names in waitsOut, and runs once it ends', async () => {
+    const run = async (waitsOut: string[]) => {
+      const r = new Runtime({ log: silentLogger(), mode: 'daemon', rate: { perSecond: 1000, burst: 1000 }, outsideCoalesce: 0 });
+      const events: string[] = [];
+      let release!: () => void;
+      const writer = new Recorder('writer', [{ namespace: 'n', type: 'Spec' }], [], async (ctx) => {
+        if (!ctx.get('n', 'Spec', 'x')) return;
+        events.push('writer started');
+        await new Promise<void>((res) => (release = res));
+        events.push('writer done');
+      });
+      const status = Object.assign(
+        new Recorder('status', [], [], () => void events.push('status')),
+        { waitsOut },
+      );
+      r.register(writer);
+      r.register(status);
+      await r.start();
+      await r.settle();
+      events.length = 0;
+      r.store.put('n', 'Spec', 'x', {}, 'user');
+      await new Promise((res) => setTimeout(res, 20));
+      r.wake('status'); // the writer's own kernel events, say
+      r.wake('status');
+      await new Promise((res) => setTimeout(res, 30));
+      const whileWriting = [...events];
+      release();
+      await r.settle();
+      await r.stop();
+      return { whileWriting, events };
+    };
+    const waiting = await run(['writer']);
+    expect(waiting.whileWriting).toEqual(['writer started']);
+    expect(waiting.events).toEqual(['writer started', 'writer done', 'status']);
+    // without it, the status pass runs in the middle of the writer's
+    const plain = await run([]);
+    expect(plain.whileWriting).toEqual(['writer started', 'status']);
+  });
+
   it('daemon mode: a slow pass of one controller does not delay another', async () => {
     const r = new Runtime({ log: silentLogger(), mode: 'daemon', rate: { perSecond: 1000, burst: 1000 } });
     const events: string[] = [];

@@ -57,8 +57,15 @@ export class ManagedRoutes {
   readonly protocols = new Map<number, Set<number>>();
   readonly destinations = new Map<number, Set<string>>();
 
-  /** `withDestinations`: keep the destinations too (the daemon filters route events by them). */
-  constructor(private readonly withDestinations = true) {}
+  /**
+   * `withDestinations`: keep the destinations too (the daemon filters route
+   * events by them); `canonical` is how a destination is made canonical (the
+   * route statuses pass a memo of it: the same specs come back pass after pass).
+   */
+  constructor(
+    private readonly withDestinations = true,
+    private readonly canonical: (dst: string) => string = canonicalDst,
+  ) {}
 
   add(r: Pick<RouteRecord, 'table' | 'protocol' | 'dst'>): void {
     const table = routeTableNumber(r.table);
@@ -68,7 +75,7 @@ export class ManagedRoutes {
     if (!this.withDestinations) return;
     let dsts = this.destinations.get(table);
     if (!dsts) this.destinations.set(table, (dsts = new Set<string>()));
-    dsts.add(canonicalDst(r.dst));
+    dsts.add(this.canonical(r.dst));
   }
 
   /** Whether a route event could concern netcfg: its table and destination are netcfg's. */
@@ -86,12 +93,20 @@ export class RouteStatusController implements Controller {
     { namespace: NS.state, type: T.AppliedRoute, passive: true },
   ];
   readonly outputs = [{ namespace: NS.network, type: T.RouteStatus, kind: 'exclusive' as const }];
+  /** (daemon) Not while the route controller writes: its own routes' events would wake a re-list per batch. */
+  readonly waitsOut: readonly string[];
   /** What the last pass covered: the kernel watch lets through only events about it. */
   managed = new ManagedRoutes();
   /** The routes the last pass saw, for the route spec controller. */
   routes = new KernelRoutes();
   /** Completed passes: the route controller trusts its own recent writes until the next one. */
   generation = 0;
+  /**
+   * canonicalDst of the destinations of the last passes: a pass reads every
+   * route spec and record (200k destinations at 100k routes, ~150 ms to parse
+   * and format again), and they are the same strings from pass to pass.
+   */
+  private readonly canonicalDsts = new Map<string, string>();
 
   /**
    * `daemon`: also look up the default route of each family (connectivity
@@ -101,13 +116,25 @@ export class RouteStatusController implements Controller {
   constructor(
     private readonly kernel: Kernel,
     private readonly options: { daemon: boolean } = { daemon: false },
-  ) {}
+  ) {
+    this.waitsOut = options.daemon ? ['RouteSpecController'] : [];
+  }
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const daemon = this.options.daemon;
-    const managed = new ManagedRoutes(daemon);
-    for (const r of ctx.list<RouteSpec>(NS.network, T.RouteSpec)) managed.add(r.spec);
-    for (const r of ctx.list<AppliedRoute>(NS.state, T.AppliedRoute)) {
+    const specs = ctx.list<RouteSpec>(NS.network, T.RouteSpec);
+    const records = ctx.list<AppliedRoute>(NS.state, T.AppliedRoute);
+    const memo = this.canonicalDsts;
+    // what no spec or record names any longer goes, at the latest when the memo outgrows them
+    if (memo.size > 2 * (specs.length + records.length) + 1024) memo.clear();
+    const canonical = (dst: string) => {
+      let c = memo.get(dst);
+      if (c === undefined) memo.set(dst, (c = canonicalDst(dst)));
+      return c;
+    };
+    const managed = new ManagedRoutes(daemon, canonical);
+    for (const r of specs) managed.add(r.spec);
+    for (const r of records) {
       managed.add(r.spec);
       if (r.spec.replaced) managed.add(r.spec.replaced);
     }
