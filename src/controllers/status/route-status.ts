@@ -57,15 +57,8 @@ export class ManagedRoutes {
   readonly protocols = new Map<number, Set<number>>();
   readonly destinations = new Map<number, Set<string>>();
 
-  /**
-   * `withDestinations`: keep the destinations too (the daemon filters route
-   * events by them); `canonical` is how a destination is made canonical (the
-   * route statuses pass a memo of it: the same specs come back pass after pass).
-   */
-  constructor(
-    private readonly withDestinations = true,
-    private readonly canonical: (dst: string) => string = canonicalDst,
-  ) {}
+  /** `withDestinations`: keep the destinations too (the daemon filters route events by them). */
+  constructor(private readonly withDestinations = true) {}
 
   add(r: Pick<RouteRecord, 'table' | 'protocol' | 'dst'>): void {
     const table = routeTableNumber(r.table);
@@ -75,7 +68,7 @@ export class ManagedRoutes {
     if (!this.withDestinations) return;
     let dsts = this.destinations.get(table);
     if (!dsts) this.destinations.set(table, (dsts = new Set<string>()));
-    dsts.add(this.canonical(r.dst));
+    dsts.add(canonicalDst(r.dst));
   }
 
   /** Whether a route event could concern netcfg: its table and destination are netcfg's. */
@@ -101,12 +94,6 @@ export class RouteStatusController implements Controller {
   routes = new KernelRoutes();
   /** Completed passes: the route controller trusts its own recent writes until the next one. */
   generation = 0;
-  /**
-   * canonicalDst of the destinations of the last passes: a pass reads every
-   * route spec and record (200k destinations at 100k routes, ~150 ms to parse
-   * and format again), and they are the same strings from pass to pass.
-   */
-  private readonly canonicalDsts = new Map<string, string>();
 
   /**
    * `daemon`: also look up the default route of each family (connectivity
@@ -122,19 +109,9 @@ export class RouteStatusController implements Controller {
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const daemon = this.options.daemon;
-    const specs = ctx.list<RouteSpec>(NS.network, T.RouteSpec);
-    const records = ctx.list<AppliedRoute>(NS.state, T.AppliedRoute);
-    const memo = this.canonicalDsts;
-    // what no spec or record names any longer goes, at the latest when the memo outgrows them
-    if (memo.size > 2 * (specs.length + records.length) + 1024) memo.clear();
-    const canonical = (dst: string) => {
-      let c = memo.get(dst);
-      if (c === undefined) memo.set(dst, (c = canonicalDst(dst)));
-      return c;
-    };
-    const managed = new ManagedRoutes(daemon, canonical);
-    for (const r of specs) managed.add(r.spec);
-    for (const r of records) {
+    const managed = new ManagedRoutes(daemon);
+    for (const r of ctx.list<RouteSpec>(NS.network, T.RouteSpec)) managed.add(r.spec);
+    for (const r of ctx.list<AppliedRoute>(NS.state, T.AppliedRoute)) {
       managed.add(r.spec);
       if (r.spec.replaced) managed.add(r.spec.replaced);
     }
