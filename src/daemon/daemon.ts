@@ -223,8 +223,7 @@ export class Daemon implements Handler {
       this.armTry(tryMs);
       report.notes = [`try: run \`netcfg confirm\` within ${Math.round(tryMs / 1000)}s to keep this config; otherwise the daemon rolls it back`];
     } else {
-      this.state.writeConfig('previous', this.state.readConfig('applied'));
-      this.state.writeConfig('applied', text);
+      this.state.applyConfig(text);
     }
     this.o.log.info({ file, ...report.summary, errors: report.errors.length }, 'config applied');
     return report;

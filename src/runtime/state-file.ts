@@ -7,7 +7,7 @@ import type { Resource } from '../resources/resource.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/netcfg';
 
-export type ConfigGeneration = 'applied' | 'previous' | 'pending';
+export type ConfigGeneration = 'applied' | 'previous' | 'pending' | 'staged';
 
 /** An `apply --try` waiting for `netcfg confirm`. */
 export interface TryMarker {
@@ -144,7 +144,10 @@ export class StateFile {
 
   /**
    * Config history for rollback: `applied` is the config in effect, `previous`
-   * the one before it, `pending` one being tried (apply --try) until confirmed.
+   * the one before it, `pending` one being tried (apply --try) until confirmed;
+   * `staged`, a config a one-shot apply is applying (on disk, not in its
+   * memory; one left by a killed apply is replaced by the next, never read back
+   * by anything else).
    */
   configFile(which: ConfigGeneration): string {
     return path.join(this.dir, `${this.scope}.${which}.yaml`);
@@ -169,6 +172,26 @@ export class StateFile {
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, text, { mode: 0o600 });
     fs.renameSync(tmp, file);
+  }
+
+  /**
+   * The config in effect becomes `previous`, and `text` (or, without it, the
+   * staged config) becomes `applied`. `previous` is a copy of the file: the old
+   * text is never read into memory (6.7 MB at 100k routes, at the end of an
+   * apply, when memory is at its highest). Each file is replaced atomically.
+   */
+  applyConfig(text?: string): void {
+    const applied = this.configFile('applied');
+    const previous = this.configFile('previous');
+    if (fs.existsSync(applied)) {
+      const tmp = `${previous}.${process.pid}.tmp`;
+      fs.copyFileSync(applied, tmp);
+      fs.renameSync(tmp, previous);
+    } else {
+      fs.rmSync(previous, { force: true });
+    }
+    if (text !== undefined) this.writeConfig('applied', text);
+    else fs.renameSync(this.configFile('staged'), applied);
   }
 
   /** The marker of an `apply --try` waiting for confirmation. */

@@ -63,3 +63,27 @@ describe('StateFile save', () => {
     expect(loaded[1]!.items.map((i) => i.spec)).toEqual([{ mtu: 1500 }, { mtu: 9000, up: true }]);
   });
 });
+
+describe('StateFile configs', () => {
+  it('applyConfig: the applied config becomes previous (the same bytes, 0600) and the new one, given or staged, applied', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-state-'));
+    dirs.push(dir);
+    const state = new StateFile(dir, 'netns-x');
+    const mode = (which: 'applied' | 'previous') => (fs.statSync(state.configFile(which)).mode & 0o777).toString(8);
+    // nothing applied yet: no previous
+    state.writeConfig('previous', 'stale: true\n');
+    state.applyConfig('one: 1\n');
+    expect(state.readConfig('applied')).toBe('one: 1\n');
+    expect(state.readConfig('previous')).toBeUndefined();
+    // staged (a one-shot apply): moved into place, nothing staged is left
+    state.writeConfig('staged', 'two: 2 # ünïcode\n');
+    state.applyConfig();
+    expect(state.readConfig('applied')).toBe('two: 2 # ünïcode\n');
+    expect(state.readConfig('previous')).toBe('one: 1\n');
+    expect(state.readConfig('staged')).toBeUndefined();
+    state.applyConfig('three: 3\n');
+    expect(state.readConfig('previous')).toBe('two: 2 # ünïcode\n');
+    expect([mode('applied'), mode('previous')]).toEqual(['600', '600']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['netns-x.applied.yaml', 'netns-x.previous.yaml']);
+  });
+});
