@@ -248,7 +248,6 @@ export async function parseConfigText(file: string, text: string): Promise<Loade
   return parseConfig(file, text);
 }
 
-/** Reads and validates a config file; the text is kept (the daemon and `apply --try` store it). */
 /** A config file's text; a file that cannot be read is a config error (exit 2), as a bad config is. */
 export function readConfigText(file: string): string {
   try {
@@ -259,6 +258,7 @@ export function readConfigText(file: string): string {
   }
 }
 
+/** Reads and validates a config file; the text is kept (the daemon stores it). */
 export async function loadConfig(file: string): Promise<LoadedConfig & { text: string }> {
   const text = readConfigText(file);
   return { text, ...(await parseConfigText(file, text)) };

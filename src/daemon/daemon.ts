@@ -127,10 +127,7 @@ export class Daemon implements Handler {
       if (cmdline) runtime.store.put(NS.config, T.Cmdline, CMDLINE_ID, cmdline, CONFIG_OWNER);
       await runtime.start();
       await runtime.settle();
-      if (o.configFile !== undefined && text !== state.readConfig('applied')) {
-        state.writeConfig('previous', state.readConfig('applied'));
-        state.writeConfig('applied', text);
-      }
+      if (o.configFile !== undefined && text !== undefined && text !== state.readConfig('applied')) state.applyConfig(text);
       daemon.resumeTry();
       // the control socket (node:net) after the first apply: nothing on a booting host waits for it
       const { ControlServer } = await import('./server.js');
