@@ -84,6 +84,21 @@ class Recorder implements Controller {
   }
 }
 
+/**
+ * A controller reading n/`type` whose pass, once n/`type`/x exists, records
+ * "`name` started" and holds until `release()`, then records "`name` done".
+ */
+function heldPass(name: string, type: string, events: string[]): { controller: Recorder; release: () => void } {
+  let release: () => void = () => {};
+  const controller = new Recorder(name, [{ namespace: 'n', type }], [], async (ctx) => {
+    if (!ctx.get('n', type, 'x')) return;
+    events.push(`${name} started`);
+    await new Promise<void>((res) => (release = res));
+    events.push(`${name} done`);
+  });
+  return { controller, release: () => release() };
+}
+
 describe('Runtime', () => {
   it('rejects two exclusive writers of one type', () => {
     const r = new Runtime({ log: silentLogger(), mode: 'oneshot' });
@@ -303,13 +318,7 @@ describe('Runtime', () => {
     const run = async (waitsOut: string[]) => {
       const r = new Runtime({ log: silentLogger(), mode: 'daemon', rate: { perSecond: 1000, burst: 1000 }, outsideCoalesce: 0 });
       const events: string[] = [];
-      let release!: () => void;
-      const writer = new Recorder('writer', [{ namespace: 'n', type: 'Spec' }], [], async (ctx) => {
-        if (!ctx.get('n', 'Spec', 'x')) return;
-        events.push('writer started');
-        await new Promise<void>((res) => (release = res));
-        events.push('writer done');
-      });
+      const { controller: writer, release } = heldPass('writer', 'Spec', events);
       const status = Object.assign(
         new Recorder('status', [], [], () => void events.push('status')),
         { waitsOut },
@@ -341,13 +350,7 @@ describe('Runtime', () => {
   it('daemon mode: a slow pass of one controller does not delay another', async () => {
     const r = new Runtime({ log: silentLogger(), mode: 'daemon', rate: { perSecond: 1000, burst: 1000 } });
     const events: string[] = [];
-    let release!: () => void;
-    const slow = new Recorder('slow', [{ namespace: 'n', type: 'Big' }], [], async (ctx) => {
-      if (!ctx.get('n', 'Big', 'x')) return;
-      events.push('slow started');
-      await new Promise<void>((res) => (release = res));
-      events.push('slow done');
-    });
+    const { controller: slow, release } = heldPass('slow', 'Big', events);
     const fast = new Recorder('fast', [{ namespace: 'n', type: 'Small' }], [{ namespace: 'n', type: 'Out', kind: 'exclusive' }], (ctx) => {
       const v = ctx.get<{ v: number }>('n', 'Small', 'x')?.spec.v;
       if (v !== undefined) {
