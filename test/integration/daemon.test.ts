@@ -113,6 +113,23 @@ describe('netcfg daemon', () => {
     expect(repairs.map((l) => String(l.id))).not.toContain('eth0/192.0.2.99/24');
   });
 
+  it('a bulk apply through the daemon: every route in the kernel, and drift among them repaired within a second', async () => {
+    const net = createTestNet();
+    const d = await startDaemon(net, net.file('a.yaml', config('192.0.2.10/24')));
+    const n = 3000;
+    const dst = (i: number) => `10.${(i >> 8) & 255}.${i & 255}.0/24`;
+    const bulk = Array.from({ length: n }, (_, i) => `          - network: ${dst(i)}\n            gateway: 192.0.2.1\n`).join('');
+    const r = await netcfg(['apply', '-o', 'json', ...d.args, net.file('bulk.yaml', config('192.0.2.10/24') + bulk)]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as Json).summary).toMatchObject({ added: n, removed: 0 });
+    const kernelRoutes = () => new Set(routes(net));
+    expect([...kernelRoutes()].filter((x) => x.startsWith('10.')).length).toBe(n);
+    // a deleted route among them comes back (the route statuses re-list them all, and wait out no one)
+    net.ip('route', 'del', dst(1234));
+    const ms = await within(1000, () => kernelRoutes().has(`${dst(1234)} 192.0.2.1`), 'route among 3000 repaired');
+    expect(ms).toBeLessThan(1000);
+  });
+
   it('configures a link that appears after start (hot-plug), and reports it as pending until then', async () => {
     const net = createTestNet();
     const file = net.file('a.yaml', `${config('192.0.2.10/24')}      - interface: late0\n        addresses: [10.77.0.1/24]\n        mtu: 1400\n`);
