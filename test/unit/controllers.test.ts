@@ -2,13 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { configSet, parseConfig } from '../../src/config/load.js';
 import { applyOnce, configRuntime } from '../../src/engine.js';
-import { NS } from '../../src/resources/resource.js';
+import { NS, type Resource } from '../../src/resources/resource.js';
 import { T } from '../../src/resources/network/types.js';
 import { silentLogger } from '../../src/log.js';
 import { IFF_UP } from '../../src/netlink/rtnetlink/constants.js';
 import type { StateFile } from '../../src/runtime/state-file.js';
 import { MemoryState } from '../helpers/memory-state.js';
 import { FakeKernel } from '../helpers/fake-kernel.js';
+import { listingHolds } from '../../src/controllers/status/route-status.js';
 
 function config(yaml: string) {
   return configSet(parseConfig('test.yaml', yaml));
@@ -74,6 +75,33 @@ describe('apply against the in-memory kernel', () => {
     const second = await apply(k, state, base);
     expect(second.writes).toBe(0);
     expect(listed).toEqual(['table 254 protocol 4']);
+  });
+
+  it('a first apply lists a managed table once, although its link comes up between the route statuses\' passes', async () => {
+    const k = new FakeKernel();
+    k.addLink('lo');
+    k.addLink('eth0');
+    const listed: string[] = [];
+    const list = k.listRoutes.bind(k);
+    k.listRoutes = ((filter, map) => {
+      listed.push(`table ${filter?.table} protocol ${filter?.protocol}`);
+      return map ? list(filter ?? {}, map) : list(filter);
+    }) as FakeKernel['listRoutes'];
+    const first = await apply(k, new MemoryState(), base);
+    expect(first.failures).toEqual([]);
+    expect(k.routes).toHaveLength(2);
+    expect(listed).toEqual(['table 254 protocol 4']);
+  });
+
+  it('listingHolds: the same specs and records, and no link that was up gone down or away', () => {
+    const spec = { metadata: { id: 'a' } } as unknown as Resource;
+    const record = { metadata: { id: 'b' } } as unknown as Resource;
+    const before = { specs: [spec], records: [record], up: new Set([1, 2]) };
+    expect(listingHolds(undefined, before)).toBe(false);
+    expect(listingHolds(before, { specs: [spec], records: [record], up: new Set([1, 2, 3]) })).toBe(true); // a link came up
+    expect(listingHolds(before, { specs: [spec], records: [record], up: new Set([1]) })).toBe(false); // one went down or away
+    expect(listingHolds(before, { specs: [{ ...spec } as Resource], records: [record], up: new Set([1, 2]) })).toBe(false); // a spec changed
+    expect(listingHolds(before, { specs: [spec], records: [], up: new Set([1, 2]) })).toBe(false); // a record went
   });
 
   it('a route deleted while the kernel lists the table (an interrupted dump, retried) is put back', async () => {

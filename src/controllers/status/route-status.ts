@@ -13,7 +13,7 @@
 // them). `netcfg get routes` shows every route, streamed straight from the kernel.
 import { parsePrefix, formatBytes, type Family } from '../../net/ip.js';
 import type { RouteMessage } from '../../netlink/rtnetlink/route.js';
-import { NS } from '../../resources/resource.js';
+import { NS, type Resource } from '../../resources/resource.js';
 import { RouteProtocol, RouteType, RoutingTable, Scope, routeTableNumber } from '../../resources/network/enums.js';
 import { routeId } from '../../resources/network/ids.js';
 import { T, type AppliedRoute, type LinkStatus, type RouteRecord, type RouteSpec, type RouteStatus } from '../../resources/network/types.js';
@@ -77,6 +77,35 @@ export class ManagedRoutes {
   }
 }
 
+/** What a one-shot pass listed the routes for: the specs and records (as stored), and the links that were up. */
+export interface ListedFor {
+  specs: readonly Resource[];
+  records: readonly Resource[];
+  /** ifindex of every link with IFF_UP. */
+  up: ReadonlySet<number>;
+}
+
+/**
+ * Whether the routes listed for `before` are still those of `now` (one-shot runs,
+ * which watch no route events: their own writes are the only route changes
+ * there). True when the specs and records are the same stored resources, and no
+ * link that was up went down or away: the kernel drops routes with a link going
+ * down (IPv4) or away, never with one coming up.
+ */
+export function listingHolds(before: ListedFor | undefined, now: ListedFor): boolean {
+  if (!before) return false;
+  const same = (a: readonly Resource[], b: readonly Resource[]) => a.length === b.length && a.every((r, i) => r === b[i]);
+  if (!same(before.specs, now.specs) || !same(before.records, now.records)) return false;
+  for (const index of before.up) if (!now.up.has(index)) return false;
+  return true;
+}
+
+function upLinks(ctx: ReconcileContext): Set<number> {
+  const up = new Set<number>();
+  for (const l of ctx.list<LinkStatus>(NS.network, T.LinkStatus)) if (l.spec.flags.split(',').includes('UP')) up.add(l.spec.index);
+  return up;
+}
+
 export class RouteStatusController implements Controller {
   readonly name = 'RouteStatusController';
   readonly inputs = [
@@ -107,11 +136,25 @@ export class RouteStatusController implements Controller {
     this.waitsOut = options.daemon ? ['RouteSpecController'] : [];
   }
 
+  /** One-shot: what the last listing was for (see listingHolds). */
+  private listedFor: ListedFor | undefined;
+
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const daemon = this.options.daemon;
+    const specs = ctx.list<RouteSpec>(NS.network, T.RouteSpec);
+    const records = ctx.list<AppliedRoute>(NS.state, T.AppliedRoute);
+    if (!daemon) {
+      // woken because a link came up (the links are an input): the index holds, and the listing is a walk of
+      // each managed table (~100 ms beside a routing daemon's 500k routes in main). The generation stays:
+      // the route controller still trusts its own writes.
+      const now = { specs, records, up: upLinks(ctx) };
+      const holds = listingHolds(this.listedFor, now);
+      this.listedFor = now;
+      if (holds) return;
+    }
     const managed = new ManagedRoutes(daemon);
-    for (const r of ctx.list<RouteSpec>(NS.network, T.RouteSpec)) managed.add(r.spec);
-    for (const r of ctx.list<AppliedRoute>(NS.state, T.AppliedRoute)) {
+    for (const r of specs) managed.add(r.spec);
+    for (const r of records) {
       managed.add(r.spec);
       if (r.spec.replaced) managed.add(r.spec.replaced);
     }
