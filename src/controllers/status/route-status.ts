@@ -143,15 +143,11 @@ export class RouteStatusController implements Controller {
     const daemon = this.options.daemon;
     const specs = ctx.list<RouteSpec>(NS.network, T.RouteSpec);
     const records = ctx.list<AppliedRoute>(NS.state, T.AppliedRoute);
-    if (!daemon) {
-      // woken because a link came up (the links are an input): the index holds, and the listing is a walk of
-      // each managed table (~100 ms beside a routing daemon's 500k routes in main). The generation stays:
-      // the route controller still trusts its own writes.
-      const now = { specs, records, up: upLinks(ctx) };
-      const holds = listingHolds(this.listedFor, now);
-      this.listedFor = now;
-      if (holds) return;
-    }
+    // one-shot, woken because a link came up (the links are an input): the index holds, and a listing is a
+    // walk of each managed table (~100 ms beside a routing daemon's 500k routes in main). The generation
+    // stays: the route controller still trusts its own writes.
+    const listingFor: ListedFor | undefined = daemon ? undefined : { specs, records, up: upLinks(ctx) };
+    if (listingFor && listingHolds(this.listedFor, listingFor)) return;
     const managed = new ManagedRoutes(daemon);
     for (const r of specs) managed.add(r.spec);
     for (const r of records) {
@@ -191,6 +187,8 @@ export class RouteStatusController implements Controller {
       }
     }
     this.routes = routes;
+    // only a listing that completed counts (a failed one is retried in full)
+    this.listedFor = listingFor;
     if (daemon) syncOutputs(ctx, this.name, NS.network, T.RouteStatus, desired);
     this.generation++;
   }
