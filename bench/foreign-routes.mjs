@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cpuSeconds, rssMB } from './lib/harness.mjs';
 
 const { values } = parseArgs({ options: { routes: { type: 'string', default: '1000000' }, seconds: { type: 'string', default: '60' } } });
 const N = Number(values.routes);
@@ -31,7 +32,6 @@ const heavy = `ncfr${process.pid}`;
 const idle = `ncfi${process.pid}`;
 const namespaces = [heavy, `${heavy}r`, idle, `${idle}r`];
 const children = new Set();
-const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 
 function cleanup() {
   for (const c of children) {
@@ -139,11 +139,7 @@ function ipBatchApply(ns) {
 
 /** /proc figures of a process: RSS (kB) and CPU time (s). */
 function proc(pid) {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { rss, cpu: (Number(f[11]) + Number(f[12])) / TICKS };
+  return { rss: rssMB(pid).total * 1024, cpu: cpuSeconds(pid) };
 }
 
 async function startDaemon(ns, stateDir) {

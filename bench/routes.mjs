@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { unitEnv } from './lib/harness.mjs';
+import { cpuSeconds, rssMB, unitEnv } from './lib/harness.mjs';
 
 const N = Number(process.argv[2] ?? 100000);
 const RUNS = Number(process.argv[3] ?? 3);
@@ -79,14 +79,6 @@ function countRoutes(ns) {
 let daemon;
 process.on('exit', () => daemon?.kill('SIGKILL'));
 
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
-
-/** utime + stime of a process (`/proc/PID/stat`), in seconds. */
-function cpuOf(pid) {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
 /** `netcfg apply` handed to a daemon running in `ns`: the apply's wall time, the daemon's CPU for it and its peak RSS. */
 async function viaDaemon(ns, stateDir) {
   const etcDir = path.join(stateDir, 'etc');
@@ -97,20 +89,20 @@ async function viaDaemon(ns, stateDir) {
     if (Date.now() > until || daemon.exitCode !== null) throw new Error(`netcfg daemon did not start in ${ns}`);
     await new Promise((res) => setTimeout(res, 20));
   }
-  const cpu0 = cpuOf(daemon.pid);
+  const cpu0 = cpuSeconds(daemon.pid);
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [bin, 'apply', '--netns', ns, '--state-dir', stateDir, '--etc-dir', etcDir, '-o', 'json', configFile], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`netcfg apply (through the daemon) exited ${r.status}\n${r.stderr?.slice(-2000)}`);
   if (JSON.parse(r.stdout).summary.netlinkWrites < N) throw new Error('the daemon reported fewer writes than routes');
-  const cpu = cpuOf(daemon.pid) - cpu0;
-  const rssMB = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${daemon.pid}/status`, 'utf8'))[1]) / 1024;
+  const cpu = cpuSeconds(daemon.pid) - cpu0;
+  const { peak } = rssMB(daemon.pid);
   if (countRoutes(ns) !== N) throw new Error('the daemon did not install every route');
   const stopped = new Promise((res) => daemon.once('exit', res));
   daemon.kill('SIGTERM');
   await stopped;
   daemon = undefined;
-  return { ms, cpu, rssMB };
+  return { ms, cpu, rssMB: peak };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -54,7 +54,7 @@ export function findProcess(pid, comm) {
   throw new Error(`no ${comm} process under pid ${pid}`);
 }
 
-/** Resident memory of a process in MB: total, anonymous and file-backed. */
+/** Resident memory of a process in MB: total, anonymous and file-backed, and its peak so far. */
 export function rssMB(pid) {
   const status = readOr(`/proc/${pid}/status`);
   const field = (name) => {
@@ -62,7 +62,17 @@ export function rssMB(pid) {
     if (!m) throw new Error(`no ${name} for pid ${pid}`);
     return Number(m[1]) / 1024;
   };
-  return { total: field('VmRSS'), anon: field('RssAnon'), file: field('RssFile') };
+  return { total: field('VmRSS'), anon: field('RssAnon'), file: field('RssFile'), peak: field('VmHWM') };
+}
+
+let clockTicks;
+
+/** CPU time of a process so far (user + system, `/proc/PID/stat`), in seconds. */
+export function cpuSeconds(pid) {
+  clockTicks ??= Number(run('getconf', ['CLK_TCK']));
+  const stat = readOr(`/proc/${pid}/stat`);
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / clockTicks;
 }
 
 export function withTimeout(promise, ms, message) {
