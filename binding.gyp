@@ -7,6 +7,7 @@
         "native/datagram_socket.cc",
         "native/ethtool.cc",
         "native/errors.cc",
+        "native/memory.cc",
         "native/netns.cc",
         "native/poll.cc",
         "native/netlink_socket.cc",

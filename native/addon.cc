@@ -3,6 +3,7 @@
 
 #include "datagram_socket.h"
 #include "ethtool.h"
+#include "memory.h"
 #include "netlink_socket.h"
 #include "stream_socket.h"
 #include "uts.h"
@@ -15,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   netcfg::DatagramSocket::Init(env, exports);
   netcfg::InitEthtool(env, exports);
   netcfg::InitStreamSocket(env, exports);
+  netcfg::InitMemory(env, exports);
   return exports;
 }
 

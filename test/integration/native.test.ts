@@ -55,6 +55,37 @@ describe('native netlink socket', () => {
     expect(out.collected).toBe(100);
   });
 
+  it('once loaded, freed blocks from 1 MiB up go back to the system: a freed 8 MiB block does not make glibc keep later ones', () => {
+    const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist');
+    // a child frees one 8 MiB buffer (glibc, left alone, then serves blocks up to 8 MiB from its heap), then
+    // allocates twelve of 1.5 MiB, and reports how much the heap ([heap] in smaps) grew
+    const script = (load: boolean) => `
+      import fs from 'node:fs';
+      const { native } = await import(${JSON.stringify(`${dist}/native/index.js`)});
+      if (${load}) native();
+      const heapKB = () => {
+        let name = '', kb = 0;
+        for (const line of fs.readFileSync('/proc/self/smaps', 'utf8').split('\\n')) {
+          const m = /^[0-9a-f]+-[0-9a-f]+ \\S+ \\S+ \\S+ \\S+\\s*(.*)$/.exec(line);
+          if (m) name = m[1];
+          else if (name === '[heap]' && line.startsWith('Rss:')) kb += Number(line.split(/\\s+/)[1]);
+        }
+        return kb;
+      };
+      let big = Buffer.allocUnsafeSlow(8 << 20);
+      big.fill(1);
+      big = undefined;
+      for (let i = 0; i < 3; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); }
+      const before = heapKB();
+      const kept = [];
+      for (let i = 0; i < 12; i++) kept.push(Buffer.allocUnsafeSlow(1536 << 10).fill(2));
+      console.log(JSON.stringify({ grewMB: (heapKB() - before) / 1024, kept: kept.length }));
+    `;
+    const run = (load: boolean) => (JSON.parse(execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script(load)], { encoding: 'utf8' })) as { grewMB: number }).grewMB;
+    expect(run(false)).toBeGreaterThan(12); // glibc's own behaviour: what the addon turns off
+    expect(run(true)).toBeLessThan(2);
+  });
+
   it('reports a missing namespace with errno and code', () => {
     expect(() => new NativeTransport(NETLINK_ROUTE, { netns: 'netcfg-no-such-namespace' })).toThrow(
       expect.objectContaining({ code: 'ENOENT', syscall: 'open(netns)' }) as Error,
