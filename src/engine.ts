@@ -129,7 +129,7 @@ function registerStatuses(runtime: Runtime, options: Pick<EngineOptions, 'kernel
         // once, before its route pass: it makes the only changes there)
         link: ['LinkNameController', 'LinkStatusController', ...(mode === 'daemon' ? ['RouteStatusController'] : [])],
         address: ['AddressStatusController', ...(mode === 'daemon' ? ['RouteStatusController'] : [])],
-        ...(mode === 'daemon' ? { route: ['RouteStatusController'], rule: ['RoutingRuleStatusController', 'RoutingRuleSpecController'] } : {}),
+        ...(mode === 'daemon' ? { route: ['RouteStatusController'], rule: ['RoutingRuleStatusController'] } : {}),
       },
       (name) => runtime.wake(name),
       options.log,
@@ -183,6 +183,8 @@ export function configRuntime(options: EngineOptions): Runtime {
   // at once). One-shot runs go in registration order; the daemon runs a controller only once every
   // writer of its inputs (here the RouteSpec merge) has run.
   runtime.register(routeStatuses);
+  const ruleStatuses = new RoutingRuleStatusController(options.kernel, { onlyWhenManaged: options.mode === 'oneshot' });
+  runtime.register(ruleStatuses);
   runtime.register(new OperatorSpecController(operators(options.vip), { netns: options.netns, log: options.log }));
   // aliases before the links: config may name a link by the alias a LinkAliasConfig gives it
   runtime.register(new LinkAliasSpecController(options.kernel));
@@ -191,7 +193,7 @@ export function configRuntime(options: EngineOptions): Runtime {
   const announcer = options.mode === 'daemon' && !options.dryRun ? new PacketAnnouncer(packetSender(options.netns === undefined ? undefined : netnsPath(options.netns)), options.log) : undefined;
   runtime.register(new AddressSpecController(options.kernel, announcer));
   runtime.register(new RouteSpecController(options.kernel, routeStatuses));
-  runtime.register(new RoutingRuleSpecController(options.kernel));
+  runtime.register(new RoutingRuleSpecController(options.kernel, ruleStatuses));
   runtime.register(nftController(options));
   if (options.uts) runtime.register(new HostnameSpecController(options.uts));
   runtime.register(new ResolverSpecController());
@@ -210,9 +212,9 @@ export interface DaemonControllerOptions {
   kubespanIntervalMs?: number | undefined;
 }
 
-/** What only the daemon runs besides the configuration: rule statuses, network readiness, cluster discovery and KubeSpan. */
+/** What only the daemon runs besides the configuration: network readiness, cluster discovery and KubeSpan. */
 export function daemonControllers(kernel: Kernel, options: DaemonControllerOptions): Controller[] {
-  const controllers: Controller[] = [new RoutingRuleStatusController(kernel), new NetworkStatusController(options)];
+  const controllers: Controller[] = [new NetworkStatusController(options)];
   if (options.discovery) {
     controllers.push(
       new LocalAffiliateController(options.discovery.version, kubespanAffiliateSource),
@@ -236,11 +238,13 @@ export async function undoAll(options: Omit<EngineOptions, 'mode'>): Promise<App
   const runtime = newRuntime(options, 'oneshot', events);
   const routeStatuses = registerStatuses(runtime, options, 'oneshot', events);
   runtime.register(routeStatuses);
+  const ruleStatuses = new RoutingRuleStatusController(options.kernel, { onlyWhenManaged: true });
+  runtime.register(ruleStatuses);
   runtime.register(new LinkAliasSpecController(options.kernel));
   runtime.register(new LinkSpecController(options.kernel));
   runtime.register(new AddressSpecController(options.kernel));
   runtime.register(new RouteSpecController(options.kernel, routeStatuses));
-  runtime.register(new RoutingRuleSpecController(options.kernel));
+  runtime.register(new RoutingRuleSpecController(options.kernel, ruleStatuses));
   runtime.register(nftController(options));
   if (options.uts) runtime.register(new HostnameSpecController(options.uts));
   if (options.etc?.dir !== undefined) runtime.register(new EtcFileController(options.etc.dir, { inPlace: options.etc.inPlace }));

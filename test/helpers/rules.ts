@@ -1,9 +1,10 @@
-// Runs the routing rule merge and spec controllers once over layered specs (no
-// configuration producer exists for them yet; KubeSpan writes its own layer).
+// Runs the routing rule merge, status and spec controllers once over layered
+// specs, as a one-shot apply does (KubeSpan writes its own layer).
 import type { Kernel } from '../../src/controllers/kernel.js';
 import { MergeController } from '../../src/controllers/merge/merge.js';
 import { routingRuleRule } from '../../src/controllers/merge/rules.js';
 import { RoutingRuleSpecController } from '../../src/controllers/spec/rule-spec.js';
+import { RoutingRuleStatusController } from '../../src/controllers/status/rule-status.js';
 import { silentLogger } from '../../src/log.js';
 import { layeredId, routingRuleId } from '../../src/resources/network/ids.js';
 import { T, type RoutingRuleSpec } from '../../src/resources/network/types.js';
@@ -38,7 +39,9 @@ export interface RuleRun {
 export async function runRules(kernel: Kernel, state: MemoryState, specs: readonly RoutingRuleSpec[], options: { dryRun?: boolean } = {}): Promise<RuleRun> {
   const runtime = new Runtime({ log: silentLogger(), mode: 'oneshot', dryRun: options.dryRun ?? false, persist: (r) => state.save(r) });
   runtime.register(new MergeController(routingRuleRule));
-  runtime.register(new RoutingRuleSpecController(kernel));
+  const statuses = new RoutingRuleStatusController(kernel, { onlyWhenManaged: true });
+  runtime.register(statuses);
+  runtime.register(new RoutingRuleSpecController(kernel, statuses));
   for (const kind of state.load()) for (const item of kind.items) runtime.store.put(NS.state, kind.type, item.id, item.spec, kind.owner);
   for (const s of specs) runtime.store.put(NS.networkConfig, T.RoutingRuleSpec, layeredId(s.layer, routingRuleId(s)), s, 'test');
   await runtime.start();

@@ -113,6 +113,25 @@ describe('netcfg daemon', () => {
     expect(repairs.map((l) => String(l.id))).not.toContain('eth0/192.0.2.99/24');
   });
 
+  it('repairs rule drift within a second through the rule statuses: a deleted rule comes back; a foreign one stays', async () => {
+    const net = createTestNet();
+    const rule = (prio: number) => net.json<Json[]>('-4', 'rule', 'show').filter((r) => r.priority === prio).map((r) => `${r.src}${r.srclen ? `/${r.srclen}` : ''} ${r.table} ${r.protocol ?? ''}`.trim());
+    const file = net.file('r.yaml', `${config('192.0.2.10/24')}---\napiVersion: v1alpha1\nkind: RoutingRuleConfig\nname: "1000"\nsrc: 10.0.0.0/8\ntable: "100"\n`);
+    const d = await startDaemon(net, file);
+    await within(1000, () => rule(1000).includes('10.0.0.0/8 100 static'), 'rule applied');
+    net.ip('rule', 'del', 'priority', '1000', 'from', '10.0.0.0/8', 'lookup', '100');
+    const ms = await within(1000, () => rule(1000).includes('10.0.0.0/8 100 static'), 'rule repaired');
+    expect(ms).toBeLessThan(1000);
+    net.ip('rule', 'add', 'priority', '1000', 'from', '172.16.0.0/12', 'lookup', '50', 'proto', 'boot');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(rule(1000).sort()).toEqual(['10.0.0.0/8 100 static', '172.16.0.0/12 50 boot']);
+    const repairs = d.log().filter((l) => l.msg === 'kernel change' && l.kind === 'rule');
+    expect(repairs.map((l) => `${String(l.action)} ${String(l.id)}`)).toEqual(['add inet4/01000', 'add inet4/01000']);
+    // the daemon's rule statuses (what the repair read) show both
+    const got = parseJsonStream<{ metadata: { id: string }; spec: Json }>((await netcfg(['get', 'routingrules', '-o', 'json', ...d.args])).stdout);
+    expect(got.filter((r) => r.spec.priority === 1000).map((r) => `${r.spec.src} ${r.spec.table}`).sort()).toEqual(['10.0.0.0/8 100', '172.16.0.0/12 50']);
+  });
+
   it('a bulk apply through the daemon: every route in the kernel, and drift among them repaired within a second', async () => {
     const net = createTestNet();
     const d = await startDaemon(net, net.file('a.yaml', config('192.0.2.10/24')));

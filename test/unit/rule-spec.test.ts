@@ -7,8 +7,13 @@ import { FR_ACT_TO_TBL, RTPROT_BOOT, RTPROT_STATIC } from '../../src/netlink/rtn
 import type { RuleMessage } from '../../src/netlink/rtnetlink/rule.js';
 import { NS } from '../../src/resources/resource.js';
 import { T, type AppliedRoutingRule, type RoutingRuleSpec } from '../../src/resources/network/types.js';
-import { routingRuleId } from '../../src/resources/network/ids.js';
-import { ruleMessage, ruleRecord } from '../../src/controllers/spec/rule-spec.js';
+import { layeredId, routingRuleId } from '../../src/resources/network/ids.js';
+import { RoutingRuleSpecController, ruleMessage, ruleRecord } from '../../src/controllers/spec/rule-spec.js';
+import { RoutingRuleStatusController } from '../../src/controllers/status/rule-status.js';
+import { MergeController } from '../../src/controllers/merge/merge.js';
+import { routingRuleRule } from '../../src/controllers/merge/rules.js';
+import { silentLogger } from '../../src/log.js';
+import { Runtime } from '../../src/runtime/runtime.js';
 import { FakeKernel } from '../helpers/fake-kernel.js';
 import { MemoryState } from '../helpers/memory-state.js';
 import { kubespanRules, ruleSpec, runRules } from '../helpers/rules.js';
@@ -154,5 +159,74 @@ describe('routing rule specs that cannot be applied', () => {
       'routing rule inet4/00013: invalid prefix "10.0.0.0/33" in a routing rule',
     ]);
     expect(k.writes).toBe(0);
+  });
+});
+
+describe('the kernel rules through the rule statuses', () => {
+  /** Counts the rule listings asked of `k` from now on. */
+  function countListings(k: FakeKernel): { n: number } {
+    const count = { n: 0 };
+    const list = k.listRules.bind(k);
+    k.listRules = (family) => {
+      count.n++;
+      return list(family);
+    };
+    return count;
+  }
+
+  it('a one-shot run lists the rules once (the statuses), and not at all with no rule to apply or undo', async () => {
+    const k = new FakeKernel();
+    const state = new MemoryState();
+    const listings = countListings(k);
+    expect((await runRules(k, state, [])).failures).toEqual([]);
+    expect(listings.n).toBe(0);
+    expect((await runRules(k, state, kubespanRules())).failures).toEqual([]);
+    expect(listings.n).toBe(1);
+    const writes = k.writes;
+    await runRules(k, state, kubespanRules());
+    expect([listings.n, k.writes]).toEqual([2, writes]);
+    // the specs gone: the records say what to undo
+    const undo = await runRules(k, state, []);
+    expect(undo.changes.map((c) => `${c.action} ${c.id}`)).toEqual(['remove inet4/32500', 'remove inet6/32500']);
+    expect([listings.n, k.rules.length]).toEqual([3, 0]);
+  });
+
+  it('a later pass of the same run takes its own writes as done (not listed since): nothing is added twice', async () => {
+    const k = new FakeKernel();
+    const state = new MemoryState();
+    const listings = countListings(k);
+    const runtime = new Runtime({ log: silentLogger(), mode: 'oneshot', persist: (r) => state.save(r) });
+    const statuses = new RoutingRuleStatusController(k, { onlyWhenManaged: true });
+    runtime.register(new MergeController(routingRuleRule));
+    runtime.register(statuses);
+    runtime.register(new RoutingRuleSpecController(k, statuses));
+    const put = (s: RoutingRuleSpec) => runtime.store.put(NS.networkConfig, T.RoutingRuleSpec, layeredId(s.layer, routingRuleId(s)), s, 'test');
+    put(ruleSpec({ family: 'inet4', priority: 1000, table: '100' }));
+    await runtime.start();
+    await runtime.settle();
+    put(ruleSpec({ family: 'inet4', priority: 2000, table: '200' }));
+    await runtime.settle();
+    await runtime.stop();
+    expect(runtime.failures()).toEqual([]);
+    expect(k.rules.map((r) => `${r.priority} ${r.table}`)).toEqual(['1000 100', '2000 200']);
+    expect(listings.n).toBe(1);
+    expect(runtime.changes.changes.map((c) => `${c.action} ${c.id}`)).toEqual(['add inet4/01000', 'add inet4/02000']);
+  });
+
+  it('rules never listed are never acted on: after a failed listing, a re-apply waits for the statuses and writes nothing', async () => {
+    const k = new FakeKernel();
+    const state = new MemoryState();
+    await runRules(k, state, kubespanRules());
+    const writes = k.writes;
+    const list = k.listRules.bind(k);
+    let calls = 0;
+    k.listRules = (family) => (++calls === 1 ? Promise.reject(new Error('dump interrupted once too often')) : list(family));
+    const r = await runRules(k, state, kubespanRules());
+    expect(r.failures).toEqual([]);
+    expect(calls).toBe(2);
+    // on an empty listing, netcfg's own rules would have looked gone, and been added again
+    expect(r.changes).toEqual([]);
+    expect(k.writes).toBe(writes);
+    expect(k.rules.map((x) => `${x.family} ${x.priority}`)).toEqual(['inet4 32500', 'inet6 32500']);
   });
 });

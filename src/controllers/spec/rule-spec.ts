@@ -122,17 +122,64 @@ function recordOf(s: RoutingRuleSpec): RoutingRuleRecord {
   };
 }
 
+/** What the rule spec controller reads of the rule statuses: the rules of their last listing, and how many listings completed. */
+export interface RuleListing {
+  readonly generation: number;
+  readonly rules: readonly RuleMessage[];
+}
+
+/** A rule write: the rule added, or the (listed) rule deleted. */
+interface RuleWrite {
+  add: boolean;
+  rule: RuleMessage;
+}
+
+/**
+ * The rules this controller wrote since the rule statuses last listed them: a
+ * one-shot run lists them once (no rule events), so a later pass must not take
+ * its own adds for missing rules; the daemon's statuses catch up through events,
+ * and the overlay is dropped at their next listing.
+ */
+class WrittenRules {
+  private generation = -1;
+  private writes: RuleWrite[] = [];
+
+  /** Starts afresh when the statuses have listed the rules again since. */
+  sync(generation: number): void {
+    if (generation === this.generation) return;
+    this.generation = generation;
+    this.writes = [];
+  }
+
+  record(writes: readonly RuleWrite[]): void {
+    this.writes.push(...writes);
+  }
+
+  /** The kernel rule matching `want`: the latest write of one, else the listed one (unless deleted since). */
+  find(listed: readonly RuleMessage[], want: RuleMessage): RuleMessage | undefined {
+    for (let i = this.writes.length - 1; i >= 0; i--) {
+      const w = this.writes[i]!;
+      if (matches(w.rule, want)) return w.add ? w.rule : undefined;
+    }
+    return listed.find((k) => matches(k, want));
+  }
+}
+
 class RuleOp implements Operation {
+  readonly requests: Request[];
+
   constructor(
     readonly pass: Pass,
     readonly action: ChangeAction,
     readonly id: string,
-    readonly requests: Request[],
+    readonly writes: RuleWrite[],
     readonly detail: string,
     readonly next: AppliedRoutingRule | undefined,
     readonly previous: AppliedRoutingRule | undefined,
     readonly tearingDown = false,
-  ) {}
+  ) {
+    this.requests = writes.map((w) => (w.add ? new AddRuleRequest(w.rule) : new DeleteRuleRequest(w.rule)));
+  }
 
   ok(): void {
     this.pass.ok(this);
@@ -148,9 +195,13 @@ class Pass {
   readonly errors: Error[] = [];
   readonly terminal: Error[] = [];
 
-  constructor(readonly ctx: ReconcileContext) {}
+  constructor(
+    readonly ctx: ReconcileContext,
+    private readonly written: WrittenRules,
+  ) {}
 
   ok(op: RuleOp): void {
+    this.written.record(op.writes);
     this.ctx.changes.record({ action: op.action, kind: 'rule', id: op.id, detail: op.detail });
     if (op.action === 'remove') finishUndo(this.ctx, T.RoutingRuleSpec, T.AppliedRoutingRule, op.id, op.tearingDown);
   }
@@ -170,22 +221,35 @@ class Pass {
 
 export class RoutingRuleSpecController implements Controller {
   readonly name = 'RoutingRuleSpecController';
-  readonly inputs = [{ namespace: NS.network, type: T.RoutingRuleSpec }];
+  // the kernel's rules through the rule statuses (woken when they change: drift, a rule event in the daemon)
+  readonly inputs = [
+    { namespace: NS.network, type: T.RoutingRuleSpec },
+    { namespace: NS.network, type: T.RoutingRuleStatus },
+  ];
   readonly outputs = [{ namespace: NS.state, type: T.AppliedRoutingRule, kind: 'exclusive' as const }];
+  readonly after = ['RoutingRuleStatusController'];
+  private readonly written = new WrittenRules();
 
-  constructor(private readonly kernel: Kernel) {}
+  /** `statuses`: the rule status controller (the rules it listed, and its listing count). */
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly statuses: RuleListing,
+  ) {}
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const { running, undo, record } = partition<RoutingRuleSpec, AppliedRoutingRule>(ctx, T.RoutingRuleSpec, T.AppliedRoutingRule);
     if (running.length === 0 && undo.length === 0) return;
-    const kernel = await this.kernel.listRules();
-    const find = (w: RuleMessage) => kernel.find((k) => matches(k, w));
-    const pass = new Pass(ctx);
+    // never against rules not listed yet (a failed listing is retried by the statuses; this pass, by the runtime)
+    if (this.statuses.generation === 0) throw new Error('the routing rules have not been listed yet');
+    this.written.sync(this.statuses.generation);
+    const listed = this.statuses.rules;
+    const find = (w: RuleMessage) => this.written.find(listed, w);
+    const pass = new Pass(ctx, this.written);
 
     for (const { id, record: rec, tearingDown } of undo) {
       const current = rec?.created ? find(ruleMessage(rec)) : undefined;
       if (!rec || !current) finishUndo(ctx, T.RoutingRuleSpec, T.AppliedRoutingRule, id, tearingDown);
-      else pass.ops.push(new RuleOp(pass, 'remove', id, [new DeleteRuleRequest(current)], describeRule(current), undefined, rec, tearingDown));
+      else pass.ops.push(new RuleOp(pass, 'remove', id, [{ add: false, rule: current }], describeRule(current), undefined, rec, tearingDown));
     }
 
     for (const r of running) {
@@ -204,21 +268,21 @@ export class RoutingRuleSpecController implements Controller {
       const current = find(want);
       if (previous && sameRecord(previous, next)) {
         if (current) continue; // in place (netcfg's, or found there and left alone)
-        pass.ops.push(new RuleOp(pass, 'add', id, [new AddRuleRequest(want)], describeRule(want), { ...next, created: true }, previous));
+        pass.ops.push(new RuleOp(pass, 'add', id, [{ add: true, rule: want }], describeRule(want), { ...next, created: true }, previous));
         continue;
       }
       // new, or changed: netcfg's previous rule goes (exactly that rule), the wanted one comes unless it is there
-      const requests: Request[] = [];
+      const writes: RuleWrite[] = [];
       const stale = previous?.created ? find(ruleMessage(previous)) : undefined;
-      if (stale) requests.push(new DeleteRuleRequest(stale));
-      if (!current) requests.push(new AddRuleRequest(want));
-      if (requests.length === 0) {
+      if (stale) writes.push({ add: false, rule: stale });
+      if (!current) writes.push({ add: true, rule: want });
+      if (writes.length === 0) {
         keep(ctx, T.AppliedRoutingRule, id, next); // someone else's identical rule: left alone on removal
         continue;
       }
       const action: ChangeAction = previous ? 'change' : 'add';
       const detail = stale && current ? `${describeRule(stale)} (an identical rule was already there)` : describeRule(want);
-      pass.ops.push(new RuleOp(pass, action, id, requests, detail, { ...next, created: !current }, previous));
+      pass.ops.push(new RuleOp(pass, action, id, writes, detail, { ...next, created: !current }, previous));
     }
 
     if (ctx.dryRun) {
