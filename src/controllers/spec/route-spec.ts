@@ -408,6 +408,9 @@ export class RouteSpecController implements Controller {
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const { running, undo, record } = partition<RouteSpec, AppliedRoute>(ctx, T.RouteSpec, T.AppliedRoute);
+    // never against routes not listed yet: after a failed listing, netcfg's own routes would look gone, and every
+    // one of them be sent again (and refused, and looked up one table dump each); the statuses retry the listing
+    if (this.statuses.generation === 0 && (running.length > 0 || undo.length > 0)) throw new Error('the routes have not been listed yet');
     const links = new StatusLinks(ctx.list<LinkStatus>(NS.network, T.LinkStatus).map((r) => ({ ...r.spec, name: r.metadata.id })));
     const kernel = this.statuses.routes;
     const written = this.written;
