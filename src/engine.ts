@@ -104,21 +104,25 @@ function nftController(options: Pick<EngineOptions, 'netns' | 'nftRecheckMs'>): 
 }
 
 /**
- * The status controllers (the only ones that read the kernel's links,
- * addresses and routes; the spec controllers and operators read their
- * statuses) and the kernel watch that wakes them. One-shot runs watch links and
+ * The status controllers (the spec controllers and operators read the
+ * kernel's links, addresses, routes and rules through them; the link
+ * controllers list links themselves only to read back what they wrote, and the
+ * name controller, which renames before any status is taken) and the kernel
+ * watch that wakes them. One-shot runs watch links and
  * addresses (what a pass changes, the next pass sees); the daemon also watches
  * routes (drift), filtered to what netcfg manages. Registers the link and
- * address statuses; the route statuses it returns are the caller's to register,
- * after the RouteSpec merge (see configRuntime).
+ * address statuses, and returns the link statuses (the link spec controllers
+ * read their listing) and the route statuses, which are the caller's to
+ * register, after the RouteSpec merge (see configRuntime).
  */
-function registerStatuses(runtime: Runtime, options: Pick<EngineOptions, 'kernel' | 'log' | 'hardware'>, mode: RuntimeMode, events: { watch: KernelWatch | undefined }): RouteStatusController {
+function registerStatuses(runtime: Runtime, options: Pick<EngineOptions, 'kernel' | 'log' | 'hardware'>, mode: RuntimeMode, events: { watch: KernelWatch | undefined }): { routes: RouteStatusController; links: LinkStatusController } {
   // registered by the caller, after the merge controllers
   const routes = new RouteStatusController(options.kernel, { daemon: mode === 'daemon' });
-  runtime.register(new LinkStatusController(options.kernel, options.hardware));
+  const links = new LinkStatusController(options.kernel, options.hardware);
+  runtime.register(links);
   runtime.register(new AddressStatusController(options.kernel));
   const kernel = options.kernel;
-  if (!kernel.watch) return routes;
+  if (!kernel.watch) return { routes, links };
   const watcher = { watch: kernel.watch.bind(kernel) };
   runtime.onStart(() => {
     events.watch = new KernelWatch(
@@ -137,7 +141,7 @@ function registerStatuses(runtime: Runtime, options: Pick<EngineOptions, 'kernel
     );
   });
   runtime.onStop(() => events.watch?.close());
-  return routes;
+  return { routes, links };
 }
 
 function newRuntime(options: Pick<EngineOptions, 'log' | 'dryRun' | 'state'>, mode: RuntimeMode, events: { watch: KernelWatch | undefined }): Runtime {
@@ -162,7 +166,7 @@ export function configRuntime(options: EngineOptions): Runtime {
   const runtime = newRuntime(options, options.mode, events);
   // renames first: statuses, selectors and specs see the final names
   runtime.register(new LinkNameController(options.kernel, options.hardware));
-  const routeStatuses = registerStatuses(runtime, options, options.mode, events);
+  const { routes: routeStatuses, links: linkStatuses } = registerStatuses(runtime, options, options.mode, events);
   runtime.register(new LinkAliasConfigController());
   runtime.register(new DeviceConfigController());
   runtime.register(new LinkConfigController());
@@ -187,8 +191,8 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(ruleStatuses);
   runtime.register(new OperatorSpecController(operators(options.vip), { netns: options.netns, log: options.log }));
   // aliases before the links: config may name a link by the alias a LinkAliasConfig gives it
-  runtime.register(new LinkAliasSpecController(options.kernel));
-  runtime.register(new LinkSpecController(options.kernel));
+  runtime.register(new LinkAliasSpecController(options.kernel, linkStatuses));
+  runtime.register(new LinkSpecController(options.kernel, linkStatuses));
   // addresses that moved here (a VIP) are announced, by the daemon only
   const announcer = options.mode === 'daemon' && !options.dryRun ? new PacketAnnouncer(packetSender(options.netns === undefined ? undefined : netnsPath(options.netns)), options.log) : undefined;
   runtime.register(new AddressSpecController(options.kernel, announcer));
@@ -236,12 +240,12 @@ export function daemonControllers(kernel: Kernel, options: DaemonControllerOptio
 export async function undoAll(options: Omit<EngineOptions, 'mode'>): Promise<ApplyResult> {
   const events: { watch: KernelWatch | undefined } = { watch: undefined };
   const runtime = newRuntime(options, 'oneshot', events);
-  const routeStatuses = registerStatuses(runtime, options, 'oneshot', events);
+  const { routes: routeStatuses, links: linkStatuses } = registerStatuses(runtime, options, 'oneshot', events);
   runtime.register(routeStatuses);
   const ruleStatuses = new RoutingRuleStatusController(options.kernel, { onlyWhenManaged: true });
   runtime.register(ruleStatuses);
-  runtime.register(new LinkAliasSpecController(options.kernel));
-  runtime.register(new LinkSpecController(options.kernel));
+  runtime.register(new LinkAliasSpecController(options.kernel, linkStatuses));
+  runtime.register(new LinkSpecController(options.kernel, linkStatuses));
   runtime.register(new AddressSpecController(options.kernel));
   runtime.register(new RouteSpecController(options.kernel, routeStatuses));
   runtime.register(new RoutingRuleSpecController(options.kernel, ruleStatuses));

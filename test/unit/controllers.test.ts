@@ -83,6 +83,23 @@ describe('apply against the in-memory kernel', () => {
     expect(listed).toEqual(['table 254 protocol 4']);
   });
 
+  it('the link controller reads the links the link statuses listed, and lists them itself only after its own writes', async () => {
+    const k = new FakeKernel();
+    k.addLink('lo');
+    k.addLink('eth0');
+    let listings = 0;
+    const list = k.listLinks.bind(k);
+    k.listLinks = () => (listings++, list());
+    const state = new MemoryState();
+    // the statuses list at start and once more after the links were set up (their events): the link
+    // controller, woken by those statuses, reads them (it listed twice more of its own before)
+    expect((await apply(k, state, base)).failures).toEqual([]);
+    expect(listings).toBe(2);
+    listings = 0;
+    expect((await apply(k, state, base)).writes).toBe(0);
+    expect(listings).toBe(1);
+  });
+
   it('a first apply lists a managed table once, although its link comes up between the route statuses\' passes', async () => {
     const k = new FakeKernel();
     k.addLink('lo');

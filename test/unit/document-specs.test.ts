@@ -185,4 +185,29 @@ describe('LinkAliasConfig through to the kernel (in-memory)', () => {
     expect(eth1.mtu).toBe(1500);
     expect(kernel.addresses.filter((a) => a.index === eth1.index)).toEqual([]);
   });
+
+  it('(daemon) a link that appears later gets its alias and the config that names it by that alias; an alias changed by hand comes back', async () => {
+    const kernel = new FakeKernel();
+    kernel.addLink('lo', { type: 772 });
+    kernel.addLink('eth0', { permanentAddr: '52:54:00:00:00:01', hardwareAddr: '52:54:00:00:00:01' });
+    const runtime = configRuntime({ kernel, log: silentLogger(), mode: 'daemon' });
+    const yaml = [doc('LinkAliasConfig', 'name: uplink\nselector:\n  match: mac(link.permanent_addr) == "52:54:00:00:00:02"\n'), doc('LinkConfig', 'name: uplink\nmtu: 9000\n')].join('---\n');
+    putConfig(runtime.store, configSet(parseConfig('c.yaml', yaml)), CONFIG_OWNER);
+    try {
+      await runtime.start();
+      await runtime.settle();
+      const eth1 = kernel.addLink('eth1', { permanentAddr: '52:54:00:00:00:02', hardwareAddr: '52:54:00:00:00:02' });
+      kernel.changed('link');
+      for (let i = 0; i < 100 && !(eth1.alias === 'uplink' && eth1.mtu === 9000); i++) await new Promise((r) => setTimeout(r, 20));
+      expect([eth1.alias, eth1.mtu]).toEqual(['uplink', 9000]);
+      expect(kernel.links.find((l) => l.name === 'eth0')!.alias).toBeUndefined();
+      // drift: the alias changed by hand comes back (the alias controller reads the link statuses)
+      eth1.alias = 'by-hand';
+      kernel.changed('link');
+      for (let i = 0; i < 100 && eth1.alias !== 'uplink'; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(eth1.alias).toBe('uplink');
+    } finally {
+      await runtime.stop();
+    }
+  });
 });

@@ -6,30 +6,41 @@ import { setLinkRequest } from '../../netlink/rtnetlink/link.js';
 import { NS } from '../../resources/resource.js';
 import { T, type AppliedAddress, type AppliedAlias, type AppliedLink, type AppliedRoute, type LinkAliasSpec } from '../../resources/network/types.js';
 import { ReconcileErrors, type Controller, type ReconcileContext } from '../../runtime/controller.js';
-import { LinkIndex, type Kernel } from '../kernel.js';
+import { LinkReads, type Kernel, type LinkListing } from '../kernel.js';
 import { runOperations } from '../outcomes.js';
 import { finishUndo, hold, keep, partition } from './applied.js';
 
 export class LinkAliasSpecController implements Controller {
   readonly name = 'LinkAliasSpecController';
   // what netcfg applied to links by name: an alias is taken back only once nothing applied through it remains
+  // the links through their statuses (woken when they change: a link that appears gets its alias)
   readonly inputs = [
     { namespace: NS.network, type: T.LinkAliasSpec },
+    { namespace: NS.network, type: T.LinkStatus },
     { namespace: NS.state, type: T.AppliedLink },
     { namespace: NS.state, type: T.AppliedAddress },
     { namespace: NS.state, type: T.AppliedRoute },
   ];
   readonly outputs = [{ namespace: NS.state, type: T.AppliedAlias, kind: 'exclusive' as const }];
+  readonly after = ['LinkStatusController'];
+  private readonly reads: LinkReads;
 
-  constructor(private readonly kernel: Kernel) {}
+  /** `statuses`: the link status controller (its listing of the links). */
+  constructor(
+    private readonly kernel: Kernel,
+    statuses: LinkListing,
+  ) {
+    this.reads = new LinkReads(kernel, statuses);
+  }
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const { running, undo, record } = partition<LinkAliasSpec, AppliedAlias>(ctx, T.LinkAliasSpec, T.AppliedAlias);
     if (running.length === 0 && undo.length === 0) return;
-    const links = new LinkIndex(await this.kernel.listLinks());
+    const links = await this.reads.links();
     const errors: Error[] = [];
     const setAlias = async (index: number, name: string, alias: string): Promise<boolean> => {
       if (ctx.dryRun) return true;
+      this.reads.wrote();
       let ok = true;
       await runOperations(this.kernel, [{ requests: [setLinkRequest(index, name, { alias })], ok: () => {}, failed: (err) => ((ok = false), errors.push(err)) }]);
       return ok;

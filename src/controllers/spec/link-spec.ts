@@ -16,7 +16,7 @@ import { ipFamily } from '../../net/ip.js';
 import { NS, type Resource } from '../../resources/resource.js';
 import { T, type AppliedLink, type LinkSpec, type WireguardSpec } from '../../resources/network/types.js';
 import { ReconcileErrors, type Controller, type ReconcileContext } from '../../runtime/controller.js';
-import { LinkIndex, type Kernel } from '../kernel.js';
+import { LinkIndex, LinkReads, type Kernel, type LinkListing } from '../kernel.js';
 import { runOperations, type Operation } from '../outcomes.js';
 import { finishUndo, hold, keep, partition } from './applied.js';
 import { bondAttributes, bondDifferences, bondModeName, bridgeData, joinEndpoint, splitEndpoint, vlanData, vrfData, wireguardDelta } from './link-kinds.js';
@@ -109,27 +109,38 @@ async function resolveEndpoints(spec: WireguardSpec): Promise<WireguardSpec> {
 export class LinkSpecController implements Controller {
   readonly name = 'LinkSpecController';
   // AppliedAlias: a link got the alias config names it by
-  // woken by link changes through the statuses (a link that appears, drift); it lists the
-  // links itself, since it reads its own writes back within one pass (a bond before its members)
+  // woken by link changes through the statuses (a link that appears, drift), and reads the links
+  // there; it lists them itself only to read its own writes back within a pass (a bond before its
+  // members), or when it wrote since the statuses last listed them
   readonly inputs = [
     { namespace: NS.network, type: T.LinkSpec },
     { namespace: NS.network, type: T.LinkStatus },
     { namespace: NS.state, type: T.AppliedAlias },
   ];
   readonly outputs = [{ namespace: NS.state, type: T.AppliedLink, kind: 'exclusive' as const }];
+  readonly after = ['LinkStatusController'];
+  private readonly reads: LinkReads;
 
-  constructor(private readonly kernel: Kernel) {}
+  /** `statuses`: the link status controller (its listing of the links). */
+  constructor(
+    private readonly kernel: Kernel,
+    statuses: LinkListing,
+  ) {
+    this.reads = new LinkReads(kernel, statuses);
+  }
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const { running, undo, record } = partition<LinkSpec, AppliedLink>(ctx, T.LinkSpec, T.AppliedLink);
     const errors: Error[] = [];
-    let links = new LinkIndex(await this.kernel.listLinks());
+    let links = await this.reads.links();
+    /** Its own writes, read back within the pass. */
     const relist = async () => {
       links = new LinkIndex(await this.kernel.listLinks());
     };
     /** Runs requests in order, stopping at the first failure; true when all succeeded. */
     const run = async (requests: Request[]): Promise<boolean> => {
       if (ctx.dryRun || requests.length === 0) return true;
+      this.reads.wrote();
       let ok = true;
       await runOperations(this.kernel, [{ requests, ok: () => {}, failed: (err) => ((ok = false), errors.push(err)) }]);
       return ok;
@@ -399,6 +410,7 @@ export class LinkSpecController implements Controller {
       if (ctx.dryRun) for (const op of settings) op.ok();
       else {
         await ctx.flushState();
+        this.reads.wrote();
         await runOperations(this.kernel, settings);
       }
     }

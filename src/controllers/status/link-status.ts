@@ -11,7 +11,7 @@ import { NS } from '../../resources/resource.js';
 import { LinkType, linkFlagsText } from '../../resources/network/enums.js';
 import { T, type LinkStatus, type WireguardStatus } from '../../resources/network/types.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
-import type { Kernel } from '../kernel.js';
+import { LinkIndex, type Kernel, type LinkListing } from '../kernel.js';
 import { bondStatus } from '../spec/link-kinds.js';
 import { syncOutputs } from '../sync.js';
 
@@ -72,12 +72,18 @@ export function wireguardStatus(d: WgDevice): WireguardStatus {
   };
 }
 
-export class LinkStatusController implements Controller {
+export class LinkStatusController implements Controller, LinkListing {
   readonly name = 'LinkStatusController';
   readonly inputs = [];
   readonly outputs = [{ namespace: NS.network, type: T.LinkStatus, kind: 'exclusive' as const }];
   /** Statuses with the final names (renames first). */
   readonly after = ['LinkNameController'];
+  /** Not while the link and alias controllers write: a listing in their middle would miss what they wrote after it. */
+  readonly waitsOut = ['LinkSpecController', 'LinkAliasSpecController'];
+  /** The links of the last listing, whole (kind data included): the link spec controllers read the kernel's links here. */
+  links = new LinkIndex([]);
+  /** Completed listings. */
+  generation = 0;
   /** Hardware facts by `ifindex/name`: a device's facts do not change while it keeps its index and name. */
   private hardwareCache = new Map<string, HardwareFacts>();
   private toldSysfsSkipped = false;
@@ -103,7 +109,8 @@ export class LinkStatusController implements Controller {
     }
     const desired = new Map<string, LinkStatus>();
     const cache = new Map<string, HardwareFacts>();
-    for (const l of await this.kernel.listLinks()) {
+    const links = await this.kernel.listLinks();
+    for (const l of links) {
       const status = linkStatus(l);
       const hw = this.hardwareOf(l, ctx, cache);
       if (hw !== undefined) Object.assign(status, hw);
@@ -120,7 +127,9 @@ export class LinkStatusController implements Controller {
       desired.set(l.name, status);
     }
     this.hardwareCache = cache;
+    this.links = new LinkIndex(links);
     syncOutputs(ctx, this.name, NS.network, T.LinkStatus, desired);
+    this.generation++;
   }
 }
 
