@@ -17,7 +17,7 @@ import { HostnameSpecController, type Uts } from './controllers/spec/hostname-sp
 import { ResolverSpecController } from './controllers/spec/resolver-spec.js';
 import { EtcFileController } from './controllers/files/etc-files.js';
 import type { CmdlineNetwork } from './config/cmdline.js';
-import type { Kernel } from './controllers/kernel.js';
+import { LinkReads, type Kernel } from './controllers/kernel.js';
 import { KernelWatch } from './controllers/watch.js';
 import { mergeControllers } from './controllers/merge/rules.js';
 import { AddressSpecController } from './controllers/spec/address-spec.js';
@@ -191,8 +191,8 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(ruleStatuses);
   runtime.register(new OperatorSpecController(operators(options.vip), { netns: options.netns, log: options.log }));
   // aliases before the links: config may name a link by the alias a LinkAliasConfig gives it
-  runtime.register(new LinkAliasSpecController(options.kernel, linkStatuses));
-  runtime.register(new LinkSpecController(options.kernel, linkStatuses));
+  runtime.register(new LinkAliasSpecController(options.kernel, new LinkReads(options.kernel, linkStatuses)));
+  runtime.register(new LinkSpecController(options.kernel, new LinkReads(options.kernel, linkStatuses)));
   // addresses that moved here (a VIP) are announced, by the daemon only
   const announcer = options.mode === 'daemon' && !options.dryRun ? new PacketAnnouncer(packetSender(options.netns === undefined ? undefined : netnsPath(options.netns)), options.log) : undefined;
   runtime.register(new AddressSpecController(options.kernel, announcer));
@@ -244,8 +244,8 @@ export async function undoAll(options: Omit<EngineOptions, 'mode'>): Promise<App
   runtime.register(routeStatuses);
   const ruleStatuses = new RoutingRuleStatusController(options.kernel, { onlyWhenManaged: true });
   runtime.register(ruleStatuses);
-  runtime.register(new LinkAliasSpecController(options.kernel, linkStatuses));
-  runtime.register(new LinkSpecController(options.kernel, linkStatuses));
+  runtime.register(new LinkAliasSpecController(options.kernel, new LinkReads(options.kernel, linkStatuses)));
+  runtime.register(new LinkSpecController(options.kernel, new LinkReads(options.kernel, linkStatuses)));
   runtime.register(new AddressSpecController(options.kernel));
   runtime.register(new RouteSpecController(options.kernel, routeStatuses));
   runtime.register(new RoutingRuleSpecController(options.kernel, ruleStatuses));

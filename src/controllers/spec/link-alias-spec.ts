@@ -6,7 +6,7 @@ import { setLinkRequest } from '../../netlink/rtnetlink/link.js';
 import { NS } from '../../resources/resource.js';
 import { T, type AppliedAddress, type AppliedAlias, type AppliedLink, type AppliedRoute, type LinkAliasSpec } from '../../resources/network/types.js';
 import { ReconcileErrors, type Controller, type ReconcileContext } from '../../runtime/controller.js';
-import { LinkReads, type Kernel, type LinkListing } from '../kernel.js';
+import type { Kernel, LinkReads } from '../kernel.js';
 import { runOperations } from '../outcomes.js';
 import { finishUndo, hold, keep, partition } from './applied.js';
 
@@ -23,15 +23,12 @@ export class LinkAliasSpecController implements Controller {
   ];
   readonly outputs = [{ namespace: NS.state, type: T.AppliedAlias, kind: 'exclusive' as const }];
   readonly after = ['LinkStatusController'];
-  private readonly reads: LinkReads;
 
-  /** `statuses`: the link status controller (its listing of the links). */
+  /** `reads`: the links as the link statuses listed them (its own, for this controller alone). */
   constructor(
     private readonly kernel: Kernel,
-    statuses: LinkListing,
-  ) {
-    this.reads = new LinkReads(kernel, statuses);
-  }
+    private readonly reads: LinkReads,
+  ) {}
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const { running, undo, record } = partition<LinkAliasSpec, AppliedAlias>(ctx, T.LinkAliasSpec, T.AppliedAlias);

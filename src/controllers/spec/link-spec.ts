@@ -16,7 +16,7 @@ import { ipFamily } from '../../net/ip.js';
 import { NS, type Resource } from '../../resources/resource.js';
 import { T, type AppliedLink, type LinkSpec, type WireguardSpec } from '../../resources/network/types.js';
 import { ReconcileErrors, type Controller, type ReconcileContext } from '../../runtime/controller.js';
-import { LinkIndex, LinkReads, type Kernel, type LinkListing } from '../kernel.js';
+import { LinkIndex, type Kernel, type LinkReads } from '../kernel.js';
 import { runOperations, type Operation } from '../outcomes.js';
 import { finishUndo, hold, keep, partition } from './applied.js';
 import { bondAttributes, bondDifferences, bondModeName, bridgeData, joinEndpoint, splitEndpoint, vlanData, vrfData, wireguardDelta } from './link-kinds.js';
@@ -119,15 +119,12 @@ export class LinkSpecController implements Controller {
   ];
   readonly outputs = [{ namespace: NS.state, type: T.AppliedLink, kind: 'exclusive' as const }];
   readonly after = ['LinkStatusController'];
-  private readonly reads: LinkReads;
 
-  /** `statuses`: the link status controller (its listing of the links). */
+  /** `reads`: the links as the link statuses listed them (its own, for this controller alone). */
   constructor(
     private readonly kernel: Kernel,
-    statuses: LinkListing,
-  ) {
-    this.reads = new LinkReads(kernel, statuses);
-  }
+    private readonly reads: LinkReads,
+  ) {}
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const { running, undo, record } = partition<LinkSpec, AppliedLink>(ctx, T.LinkSpec, T.AppliedLink);
