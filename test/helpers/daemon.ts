@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
 import { BIN, netcfg } from './cli.js';
+import { readJsonLog } from './json-stream.js';
 import type { TestNet } from './netns.js';
 
 export interface TestDaemon {
@@ -57,12 +58,7 @@ export async function startDaemon(
     }
   });
   const socket = path.join(net.stateDir, `netns-${net.ns}.sock`);
-  const log = () =>
-    fs
-      .readFileSync(logFile, 'utf8')
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const log = () => readJsonLog(logFile);
   try {
     await within(options.readyMs ?? 20_000, () => exit !== undefined || log().some((l) => l.msg === 'netcfg daemon ready'), 'daemon ready');
   } catch (err) {

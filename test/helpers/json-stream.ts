@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 // `netcfg get -o json` prints one JSON object per resource (as talosctl does); this splits the stream.
 export function parseJsonStream<T = Record<string, unknown>>(text: string): T[] {
   const out: T[] = [];
@@ -19,4 +20,17 @@ export function parseJsonStream<T = Record<string, unknown>>(text: string): T[] 
     }
   }
   return out;
+}
+
+/**
+ * The JSON lines (pino) a running process has written to `file` so far: whole
+ * lines only, since the last one may be half written when the file is read.
+ */
+export function readJsonLog(file: string): Array<Record<string, unknown>> {
+  const text = fs.readFileSync(file, 'utf8');
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RtnlClient } from '../../src/netlink/rtnetlink/client.js';
 import { addressOf } from '../../src/netlink/rtnetlink/address.js';
+import { readJsonLog } from './json-stream.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'bin/netcfg.js');
@@ -273,11 +274,7 @@ export class VipLab {
   }
 
   daemonLog(node: LabNode): Array<Record<string, unknown>> {
-    return fs
-      .readFileSync(path.join(node.dir, 'daemon.log'), 'utf8')
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    return readJsonLog(path.join(node.dir, 'daemon.log'));
   }
 
   /** `netcfg CMD … -o json` against node's daemon. */
