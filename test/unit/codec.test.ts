@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AttrReader, NlWriter, formatHardwareAddr } from '../../src/netlink/codec.js';
+import { AttrReader, NlWriter, formatHardwareAddr, readS32, readU16, readU32 } from '../../src/netlink/codec.js';
 import { NLA_F_NESTED, NLMSG_DONE, NLMSG_ERROR, NLM_F_ACK_TLVS, NLM_F_CAPPED } from '../../src/netlink/constants.js';
 import { NetlinkDecodeError } from '../../src/netlink/errors.js';
 import { parseErrorPayload, parseMessages } from '../../src/netlink/message.js';
@@ -143,5 +143,26 @@ describe('decoding bytes recorded from the kernel', () => {
     // rtm_table carries RT_TABLE_COMPAT when the table does not fit in 8 bits
     expect(w.toBuffer()[16 + 4]).toBe(252);
     expect(RT_SCOPE_LINK).toBe(253);
+  });
+});
+
+describe('host-order integers', () => {
+  it('read what Buffer reads, at every offset of random bytes, and refuse to read past either end', () => {
+    const buf = Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 97 + 13) & 0xff));
+    buf.writeUInt32LE(0xffffffff, 8);
+    buf.writeInt32LE(-2, 16);
+    for (let off = 0; off + 4 <= buf.length; off++) {
+      expect(readU16(buf, off)).toBe(buf.readUInt16LE(off));
+      expect(readU32(buf, off)).toBe(buf.readUInt32LE(off));
+      expect(readS32(buf, off)).toBe(buf.readInt32LE(off));
+    }
+    expect(readU32(buf, 8)).toBe(0xffffffff);
+    expect(readS32(buf, 16)).toBe(-2);
+    // a plain Uint8Array (a view into a larger buffer) too
+    const view = new Uint8Array(buf.buffer, buf.byteOffset + 8, 8);
+    expect(readU32(view, 0)).toBe(0xffffffff);
+    expect(() => readU16(buf, 63)).toThrow(RangeError);
+    expect(() => readU32(buf, 61)).toThrow(RangeError);
+    expect(() => readS32(buf, -1)).toThrow(RangeError);
   });
 });
