@@ -116,7 +116,7 @@ if (code.split(grpcImport).length !== 2) throw new Error(`bundle: expected one $
 code = code.replace(grpcImport, 'Promise.resolve().then(()=>require("@grpc/grpc-js"))');
 // Node's built-in modules, imported as ES modules, are wrapped by esbuild's
 // __toESM: a new object with a getter for each of the module's exports (node:fs
-// has ~100), made for each of the ~80 imports of one at start (~6 ms of the
+// has ~100), made for each of the ~70 imports of one at start (~6 ms of the
 // daemon's start, measured). An object that inherits them gives the same values
 // to both forms the bundle reads them in (`m.default.x`, `(0, m.x)`).
 const builtinImport = /__toESM\(require\("(node:[\w/]+)"\)(?:,1)?\)/g;

@@ -17,7 +17,8 @@ import { HostnameSpecController, type Uts } from './controllers/spec/hostname-sp
 import { ResolverSpecController } from './controllers/spec/resolver-spec.js';
 import { EtcFileController } from './controllers/files/etc-files.js';
 import type { CmdlineNetwork } from './config/cmdline.js';
-import { LinkReads, type Kernel } from './controllers/kernel.js';
+import type { Kernel } from './controllers/kernel.js';
+import { LinkReads } from './controllers/spec/own-writes.js';
 import { KernelWatch } from './controllers/watch.js';
 import { mergeControllers } from './controllers/merge/rules.js';
 import { AddressSpecController } from './controllers/spec/address-spec.js';

@@ -62,31 +62,3 @@ export interface LinkListing {
   readonly generation: number;
   readonly links: LinkIndex;
 }
-
-/**
- * The kernel's links for a controller that writes links: the statuses' listing,
- * unless it wrote since that listing completed (the statuses never list while it
- * runs, nor it while they do), or there is none yet; then its own. `wrote()`
- * after a pass's writes.
- */
-export class LinkReads {
-  private wroteAt = -1;
-
-  constructor(
-    private readonly kernel: Kernel,
-    private readonly statuses: LinkListing,
-  ) {}
-
-  /** Whether the statuses' listing is newer than this controller's last writes. */
-  get fresh(): boolean {
-    return this.statuses.generation > 0 && this.statuses.generation > this.wroteAt;
-  }
-
-  async links(): Promise<LinkIndex> {
-    return this.fresh ? this.statuses.links : new LinkIndex(await this.kernel.listLinks());
-  }
-
-  wrote(): void {
-    this.wroteAt = this.statuses.generation;
-  }
-}

@@ -6,7 +6,8 @@ import { setLinkRequest } from '../../netlink/rtnetlink/link.js';
 import { NS } from '../../resources/resource.js';
 import { T, type AppliedAddress, type AppliedAlias, type AppliedLink, type AppliedRoute, type LinkAliasSpec } from '../../resources/network/types.js';
 import { ReconcileErrors, type Controller, type ReconcileContext } from '../../runtime/controller.js';
-import type { Kernel, LinkReads } from '../kernel.js';
+import type { Kernel } from '../kernel.js';
+import type { LinkReads } from './own-writes.js';
 import { runOperations } from '../outcomes.js';
 import { finishUndo, hold, keep, partition } from './applied.js';
 

@@ -26,6 +26,7 @@ import type { Kernel } from '../kernel.js';
 import { StatusLinks } from '../link-resolver.js';
 import { runOperations, type Operation } from '../outcomes.js';
 import { finishUndo, forget, hold, keep, partition } from './applied.js';
+import { OwnWrites } from './own-writes.js';
 
 const IPV6_DEFAULT_METRIC = 1024;
 
@@ -139,27 +140,11 @@ function writtenRoute(rec: RouteRecord, oif: number | undefined): KernelRoute {
 }
 
 /**
- * What this controller wrote since the route statuses were last listed: a
- * one-shot run lists them once (no route events), so a retry pass must not
- * take its own adds for missing routes; the daemon's statuses catch up through
- * events, and the overlay is dropped at their next pass. The ops are kept as
- * they are: the routes are built only if another pass needs them.
+ * What this controller wrote since the route statuses were last listed (see
+ * OwnWrites). The ops are kept as they are: the routes are built only if another
+ * pass needs them.
  */
-class Written {
-  private generation = -1;
-  private done: RouteOp[] = [];
-
-  /** Starts afresh when the statuses have been listed again since. */
-  sync(generation: number): void {
-    if (generation === this.generation) return;
-    this.generation = generation;
-    this.done = [];
-  }
-
-  record(op: RouteOp): void {
-    this.done.push(op);
-  }
-
+class Written extends OwnWrites<RouteOp> {
   /** Identity → the route there now (added), or undefined (deleted), in the order written. */
   overlay(): Map<string, KernelRoute | undefined> {
     const out = new Map<string, KernelRoute | undefined>();
@@ -167,7 +152,7 @@ class Written {
       const r = writtenRoute(record, oif);
       out.set(routeIdentity(r), r);
     };
-    for (const op of this.done) {
+    for (const op of this.writes) {
       // an add's request is built only when sent: its record and interface are the op's
       if (op.plan === 'add') {
         added(op.next!, op.oif);

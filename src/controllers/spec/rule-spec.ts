@@ -19,6 +19,7 @@ import { ReconcileErrors, TerminalError, type Controller, type ReconcileContext 
 import type { Kernel } from '../kernel.js';
 import { runOperations, type Operation } from '../outcomes.js';
 import { finishUndo, forget, hold, keep, partition } from './applied.js';
+import { OwnWrites } from './own-writes.js';
 
 const RULE_SPEC_ACTIONS = [FR_ACT_TO_TBL, FR_ACT_BLACKHOLE, FR_ACT_UNREACHABLE, FR_ACT_PROHIBIT];
 
@@ -134,27 +135,8 @@ interface RuleWrite {
   rule: RuleMessage;
 }
 
-/**
- * The rules this controller wrote since the rule statuses last listed them: a
- * one-shot run lists them once (no rule events), so a later pass must not take
- * its own adds for missing rules; the daemon's statuses catch up through events,
- * and the overlay is dropped at their next listing.
- */
-class WrittenRules {
-  private generation = -1;
-  private writes: RuleWrite[] = [];
-
-  /** Starts afresh when the statuses have listed the rules again since. */
-  sync(generation: number): void {
-    if (generation === this.generation) return;
-    this.generation = generation;
-    this.writes = [];
-  }
-
-  record(writes: readonly RuleWrite[]): void {
-    this.writes.push(...writes);
-  }
-
+/** The rules this controller wrote since the rule statuses last listed them (see OwnWrites). */
+class WrittenRules extends OwnWrites<RuleWrite> {
   /** The kernel rule matching `want`: the latest write of one, else the listed one (unless deleted since). */
   find(listed: readonly RuleMessage[], want: RuleMessage): RuleMessage | undefined {
     for (let i = this.writes.length - 1; i >= 0; i--) {
@@ -201,7 +183,7 @@ class Pass {
   ) {}
 
   ok(op: RuleOp): void {
-    this.written.record(op.writes);
+    this.written.record(...op.writes);
     this.ctx.changes.record({ action: op.action, kind: 'rule', id: op.id, detail: op.detail });
     if (op.action === 'remove') finishUndo(this.ctx, T.RoutingRuleSpec, T.AppliedRoutingRule, op.id, op.tearingDown);
   }
