@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/datagram_socket.cc",
         "native/ethtool.cc",
+        "native/file_memory.cc",
         "native/errors.cc",
         "native/memory.cc",
         "native/netns.cc",

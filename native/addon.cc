@@ -3,6 +3,7 @@
 
 #include "datagram_socket.h"
 #include "ethtool.h"
+#include "file_memory.h"
 #include "memory.h"
 #include "netlink_socket.h"
 #include "stream_socket.h"
@@ -17,6 +18,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   netcfg::InitEthtool(env, exports);
   netcfg::InitStreamSocket(env, exports);
   netcfg::InitMemory(env, exports);
+  netcfg::InitFileMemory(env, exports);
   return exports;
 }
 

@@ -1,5 +1,7 @@
 // The native socket and the codec against the real kernel.
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -84,6 +86,45 @@ describe('native netlink socket', () => {
     const run = (load: boolean) => (JSON.parse(execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script(load)], { encoding: 'utf8' })) as { grewMB: number }).grewMB;
     expect(run(false)).toBeGreaterThan(12); // glibc's own behaviour: what the addon turns off
     expect(run(true)).toBeLessThan(2);
+  });
+
+  it('reads a file into memory of its own, as a latin1 string or a Buffer, byte for byte (what bin/netcfg.js loads the bundle with)', () => {
+    const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-native-read-'));
+    try {
+      const script = `
+        const fs = require('node:fs');
+        const addon = require(${JSON.stringify(path.join(dist, '../build/Release/netcfg_native.node'))});
+        const dir = ${JSON.stringify(dir)};
+        const bytes = Buffer.alloc(3 * 4096 + 17);
+        for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7) & 0xff;
+        fs.writeFileSync(dir + '/bytes', bytes);
+        fs.writeFileSync(dir + '/empty', '');
+        const out = {};
+        out.latin1 = addon.readLatin1External(dir + '/bytes') === bytes.toString('latin1');
+        out.buffer = addon.readBufferPopulated(dir + '/bytes').equals(bytes);
+        out.emptyString = addon.readLatin1External(dir + '/empty');
+        out.emptyBuffer = addon.readBufferPopulated(dir + '/empty').length;
+        // the bundle itself, as bin/netcfg.js reads it
+        out.bundle = addon.readLatin1External(${JSON.stringify(path.join(dist, 'bundle/netcfg.cjs'))}) === fs.readFileSync(${JSON.stringify(path.join(dist, 'bundle/netcfg.cjs'))}, 'latin1');
+        try { addon.readBufferPopulated(dir + '/missing'); } catch (e) { out.missing = { message: e.message, errno: e.errno, syscall: e.syscall }; }
+        try { addon.readLatin1External(dir); } catch (e) { out.directory = { errno: e.errno, syscall: e.syscall }; }
+        // the mappings are released with the values: many reads do not add up
+        const before = process.memoryUsage().rss;
+        for (let i = 0; i < 200; i++) addon.readBufferPopulated(dir + '/bytes');
+        for (let i = 0; i < 5; i++) globalThis.gc();
+        out.grewKB = Math.round((process.memoryUsage().rss - before) / 1024);
+        console.log(JSON.stringify(out));
+      `;
+      const out = JSON.parse(execFileSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' })) as Record<string, unknown>;
+      expect(out).toMatchObject({ latin1: true, buffer: true, emptyString: '', emptyBuffer: 0, bundle: true });
+      expect(out.missing).toEqual({ message: `open ${dir}/missing: No such file or directory`, errno: 2, syscall: 'open' });
+      expect(out.directory).toEqual({ errno: 21, syscall: 'read' });
+      // 200 reads of 16 KiB kept would be 3.2 MB
+      expect(out.grewKB).toBeLessThan(1500);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a missing namespace with errno and code', () => {
