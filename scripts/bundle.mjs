@@ -95,7 +95,7 @@ await build({
   external: ['@grpc/grpc-js', 'protobufjs', 'protobufjs/*', 'yaml', 'pino-pretty'],
   // the sources are ES modules: strict, and import.meta.url is the bundle's own URL
   // (dist/bundle/ is as deep as dist/cli/, so the paths resolved against it hold)
-  banner: { js: '"use strict";var __netcfgMetaUrl=require("node:url").pathToFileURL(__filename).href;var __nodeModule=(m)=>({__proto__:m,default:m});' },
+  banner: { js: '"use strict";var __netcfgMetaUrl=require("node:url").pathToFileURL(__filename).href;var __nodeModule=(m)=>({__proto__:m,default:m});var __lazyNodeModule=(id)=>{let m;const load=()=>(m??=require(id));return new Proxy({},{get:(_,k)=>(k==="default"?load():load()[k]),has:(_,k)=>k==="default"||k in load()})};' },
   define: { 'import.meta.url': '__netcfgMetaUrl' },
   legalComments: 'none',
   // no comments and no indentation: plain ASCII, so that V8 keeps the source
@@ -119,10 +119,21 @@ code = code.replace(grpcImport, 'Promise.resolve().then(()=>require("@grpc/grpc-
 // has ~100), made for each of the ~70 imports of one at start (~6 ms of the
 // daemon's start, measured). An object that inherits them gives the same values
 // to both forms the bundle reads them in (`m.default.x`, `(0, m.x)`).
+//
+// Some of them cost more to load than netcfg's use of them at start is worth:
+// node:crypto alone loads 36 of node's internal modules (~6 ms), and nothing
+// but a command that hashes or draws random bytes needs it; node:fs/promises
+// (12, with readline's), node:child_process (35), node:net, node:tls,
+// node:http. Those are imported as a proxy that loads the module on first
+// use: `netcfg validate` 174.7 -> 158.9 ms (median of 25, alternated).
+const LAZY_BUILTINS = new Set(['node:crypto', 'node:fs/promises', 'node:net', 'node:tls', 'node:http', 'node:dns/promises', 'node:child_process']);
 const builtinImport = /__toESM\(require\("(node:[\w/]+)"\)(?:,1)?\)/g;
 const builtinImports = code.match(builtinImport)?.length ?? 0;
 if (builtinImports < 20) throw new Error(`bundle: expected esbuild's __toESM(require("node:…"),1) for the built-in modules, found ${builtinImports}`);
-code = code.replace(builtinImport, (_, name) => `__nodeModule(require(${JSON.stringify(name)}))`);
+code = code.replace(builtinImport, (_, name) => (LAZY_BUILTINS.has(name) ? `__lazyNodeModule(${JSON.stringify(name)})` : `__nodeModule(require(${JSON.stringify(name)}))`));
+// named imports only: esbuild assigns the module itself (`import_node_crypto2=require("node:crypto")`)
+code = code.replace(/(import_node_\w+=)require\("(node:[\w/]+)"\)/g, (all, assign, name) => (LAZY_BUILTINS.has(name) ? `${assign}__lazyNodeModule(${JSON.stringify(name)})` : all));
+if (!code.includes('__lazyNodeModule("node:crypto")')) throw new Error('bundle: node:crypto is no longer imported where scripts/bundle.mjs makes it lazy (LAZY_BUILTINS)');
 const left = /[^\w$.]import\(/.exec(code);
 if (left) throw new Error(`bundle: a dynamic import() is left in ${out}: …${code.slice(left.index - 40, left.index + 60)}…`);
 if (/[^\x00-\x7f]/.test(code)) throw new Error(`bundle: ${out} is not plain ASCII`);

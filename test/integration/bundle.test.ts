@@ -31,10 +31,10 @@ function coverageUrls(dir: string, builtins = false): string[] {
     .filter((u) => u.startsWith('file:') || (builtins && u.startsWith('node:')));
 }
 
-function scriptsLoaded(args: string[], env: Record<string, string> = {}): { urls: string[]; stdout: string; stderr: string; status: number | null } {
+function scriptsLoaded(args: string[], env: Record<string, string> = {}, builtins = false): { urls: string[]; stdout: string; stderr: string; status: number | null } {
   const dir = fs.mkdtempSync(path.join(tmp, 'cov-'));
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, NETCFG_ENTRY: '', ...env, NODE_V8_COVERAGE: dir } });
-  return { urls: coverageUrls(dir), stdout: r.stdout, stderr: r.stderr, status: r.status };
+  return { urls: coverageUrls(dir, builtins), stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
 const inBundle = (u: string) => u.includes('/dist/bundle/');
@@ -53,6 +53,17 @@ describe('the bundled entry point', () => {
     expect(plain.urls.some((u) => u.endsWith('/dist/cli/main.js'))).toBe(true);
     expect(plain.urls.filter(inBundle)).toEqual([]);
     expect(bundled.stdout).toBe(plain.stdout);
+    // node's heavier built-in modules load on first use in the bundle (scripts/bundle.mjs, LAZY_BUILTINS):
+    // validate uses none of them (node:net is lazy too, but node loads it itself for a stdout that is a
+    // pipe, as here); the plain build's ES module imports load node:fs/promises, and a command that uses
+    // node:crypto loads it on its first call
+    const heavy = (u: string) => ['node:crypto', 'node:fs/promises', 'node:child_process'].includes(u);
+    expect(scriptsLoaded([BIN, 'validate', file], {}, true).urls.filter(heavy)).toEqual([]);
+    expect(scriptsLoaded([BIN, 'validate', file], { NETCFG_ENTRY: 'dist' }, true).urls.filter(heavy)).toEqual(['node:fs/promises']);
+    const wgkey = scriptsLoaded([BIN, 'gen', 'wgkey'], {}, true);
+    expect(wgkey.status).toBe(0);
+    expect(wgkey.stdout).toMatch(/^[A-Za-z0-9+/]{43}=\n$/);
+    expect(wgkey.urls.filter(heavy)).toEqual(['node:crypto']);
     // `netcfg --version` alone is answered by bin/netcfg.js itself: no CLI module loads
     const pkgVersion = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
     const version = scriptsLoaded([BIN, '--version']);
