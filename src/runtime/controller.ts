@@ -71,6 +71,15 @@ export interface Controller {
    * it is done.
    */
   readonly waitsOut?: readonly string[];
+  /**
+   * It configures the host's network itself: writes links, addresses, routes or
+   * rules, or starts the DHCP clients. In a daemon, the controllers that neither
+   * such a controller nor anything it reads, runs after or waits out depends on
+   * (hostname, resolv.conf, cluster discovery, KubeSpan, readiness…) start their
+   * first pass once all of these have run and gone idle (RuntimeOptions.bootMs):
+   * at boot, the network comes first.
+   */
+  readonly bootPath?: boolean;
   reconcile(ctx: ReconcileContext): Promise<void>;
   /** Called once when the runtime starts (e.g. to subscribe to kernel events). */
   start?(wake: () => void): void | Promise<void>;

@@ -44,6 +44,12 @@ export interface RuntimeOptions {
    * wait. 0 turns it off.
    */
   outsideCoalesce?: number;
+  /**
+   * Daemon: how long at most the controllers off the boot path wait for their
+   * first pass while those on it configure the network (Controller.bootPath;
+   * default 1000 ms: a first pass of 100k routes does not hold back discovery).
+   */
+  bootMs?: number;
   /** Retry policy for failed reconciles. */
   retry?: { baseMs: number; maxMs: number; maxAttempts: number };
   /** Saves the state namespace; called after passes that changed it. */
@@ -96,6 +102,8 @@ interface Runner {
   /** performance.now() before which an outside-only wake-up waits: the end of its last pass plus a multiple of its duration. */
   coalesceUntil: number;
   coalesceTimer: NodeJS.Timeout | undefined;
+  /** A controller with bootPath, or one that such a controller depends on (reads, runs after, waits out). */
+  onBootPath: boolean;
 }
 
 function key(namespace: string, type: string): string {
@@ -135,6 +143,12 @@ export class Runtime {
   private checkingIdle = false;
   /** Daemon: the start-up grace, before the rate limit applies (see RuntimeOptions.rate). */
   private graceTimer: NodeJS.Timeout | undefined;
+  /**
+   * Daemon, at start: the controllers on the boot path have not all run and gone
+   * idle yet; the others wait for their first pass (Controller.bootPath).
+   */
+  private booting = false;
+  private bootTimer: NodeJS.Timeout | undefined;
   /** One-shot: between two passes, while outside events are being quiesced. */
   private serialBusy = false;
   private readonly options: RuntimeOptions;
@@ -187,6 +201,7 @@ export class Runtime {
       outsideOnly: false,
       coalesceUntil: 0,
       coalesceTimer: undefined,
+      onBootPath: false,
     };
     for (const out of controller.outputs) {
       const k = key(out.namespace, out.type);
@@ -223,6 +238,7 @@ export class Runtime {
       runner.after = (runner.controller.after ?? []).map((n) => this.byName.get(n)).filter((r): r is Runner => r !== undefined);
       runner.waitsOut = (runner.controller.waitsOut ?? []).map((n) => this.byName.get(n)).filter((r): r is Runner => r !== undefined);
     }
+    this.markBootPath();
     this.breakCycles();
     const kinds = new Set<string>([...this.readers.keys(), ...this.writers.keys()]);
     for (const k of kinds) {
@@ -242,7 +258,41 @@ export class Runtime {
       }, grace);
       this.graceTimer.unref();
     }
+    if (this.booting) {
+      this.bootTimer = setTimeout(() => this.endBoot(true), this.options.bootMs ?? 1000);
+      this.bootTimer.unref();
+    }
     this.schedule();
+  }
+
+  /**
+   * Daemon: marks the controllers with bootPath and every controller they depend
+   * on, directly or not; the rest wait for their first pass until those are done
+   * (`booting`). Nothing waits when no controller has bootPath.
+   */
+  private markBootPath(): void {
+    if (this.mode !== 'daemon') return;
+    const pending = this.runners.filter((r) => r.controller.bootPath === true);
+    if (pending.length === 0) return;
+    for (const r of pending) r.onBootPath = true;
+    while (pending.length > 0) {
+      const r = pending.pop()!;
+      for (const d of [...r.writersOfInputs, ...r.after, ...r.waitsOut]) {
+        if (d.onBootPath) continue;
+        d.onBootPath = true;
+        pending.push(d);
+      }
+    }
+    this.booting = this.runners.some((r) => !r.onBootPath);
+  }
+
+  /** The boot path has run and gone idle (or its time is up): every controller may start now. */
+  private endBoot(schedule: boolean): void {
+    if (!this.booting) return;
+    this.booting = false;
+    clearTimeout(this.bootTimer);
+    this.bootTimer = undefined;
+    if (schedule) this.schedule();
   }
 
   /**
@@ -332,9 +382,11 @@ export class Runtime {
     if (this.stopped) return;
     const serial = this.mode === 'oneshot';
     if (serial && (this.serialBusy || this.runners.some((r) => r.running))) return;
+    if (this.booting && this.runners.every((r) => !r.onBootPath || (r.ranOnce && !r.queued && !r.running && !r.quiescing))) this.endBoot(false);
     for (const r of this.runners) {
       if (!r.queued || r.running) continue;
       if (!serial) {
+        if (this.booting && !r.onBootPath && !r.ranOnce) continue;
         if (!r.writersOfInputs.every((w) => w.ranOnce)) continue;
         if (r.waitsOut.some((w) => w.running)) continue;
         if (r.after.some((a) => (a.queued && !a.recheckOnly) || a.running || a.quiescing)) continue;
@@ -628,6 +680,8 @@ export class Runtime {
     }
     clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
+    clearTimeout(this.bootTimer);
+    this.bootTimer = undefined;
     for (const u of this.unwatch) u();
     // wait for passes still under way (they may be writing the kernel)
     while (this.runners.some((r) => r.running)) await new Promise((resolve) => setTimeout(resolve, 5));

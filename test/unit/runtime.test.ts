@@ -412,6 +412,46 @@ describe('Runtime', () => {
     await r.stop();
   });
 
+  it('daemon mode: at start, controllers off the boot path wait for their first pass until those on it have run and gone idle', async () => {
+    const run = async (options: { bootPath: boolean; bootMs?: number }) => {
+      const r = new Runtime({ log: silentLogger(), mode: 'daemon', rate: { perSecond: 1000, burst: 1000 }, bootMs: options.bootMs ?? 5000 });
+      const order: string[] = [];
+      let release!: () => void;
+      // registered first: what the boot path reads is on it too (it is not held back)
+      r.register(new Recorder('config', [], [{ namespace: 'n', type: 'Spec', kind: 'exclusive' }], (ctx) => {
+        order.push('config');
+        ctx.put('n', 'Spec', 'x', {});
+      }));
+      r.register(new Recorder('hostname', [], [], () => void order.push('hostname')));
+      const kernel = Object.assign(
+        new Recorder('kernel', [{ namespace: 'n', type: 'Spec' }], [], async () => {
+          order.push('kernel started');
+          await new Promise<void>((res) => (release = res));
+          order.push('kernel done');
+        }),
+        { bootPath: options.bootPath },
+      );
+      r.register(kernel);
+      r.register(new Recorder('discovery', [], [], () => void order.push('discovery')));
+      await r.start();
+      await new Promise((res) => setTimeout(res, 40));
+      const whileBooting = [...order];
+      release();
+      await r.settle();
+      await r.stop();
+      return { whileBooting, order };
+    };
+    const boot = await run({ bootPath: true });
+    expect(boot.whileBooting).toEqual(['config', 'kernel started']);
+    expect(boot.order).toEqual(['config', 'kernel started', 'kernel done', 'hostname', 'discovery']);
+    // without a boot path, all start at once
+    const plain = await run({ bootPath: false });
+    expect(plain.whileBooting).toEqual(['config', 'hostname', 'discovery', 'kernel started']);
+    // a boot path that takes longer than bootMs holds nobody back after that
+    const slow = await run({ bootPath: true, bootMs: 15 });
+    expect(slow.whileBooting).toEqual(['config', 'kernel started', 'hostname', 'discovery']);
+  });
+
   it('what a controller reported as pending is withdrawn at its next pass', async () => {
     const r = new Runtime({ log: silentLogger(), mode: 'daemon', rate: { perSecond: 1000, burst: 1000 } });
     r.register(

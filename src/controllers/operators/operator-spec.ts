@@ -57,6 +57,7 @@ const RESTART = { baseMs: 1000, maxMs: 30_000 };
 
 export class OperatorSpecController implements Controller {
   readonly name = 'OperatorSpecController';
+  readonly bootPath = true;
   readonly inputs = [
     { namespace: NS.network, type: T.OperatorSpec },
     { namespace: NS.network, type: T.LinkStatus },

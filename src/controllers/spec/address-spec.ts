@@ -57,6 +57,7 @@ function deleteRequest(r: AddressRecord, index: number): Request {
 
 export class AddressSpecController implements Controller {
   readonly name = 'AddressSpecController';
+  readonly bootPath = true;
   // AppliedAlias: a link got the alias config names it by
   readonly inputs = [
     { namespace: NS.network, type: T.AddressSpec },

@@ -13,6 +13,7 @@ import { finishUndo, hold, keep, partition } from './applied.js';
 
 export class LinkAliasSpecController implements Controller {
   readonly name = 'LinkAliasSpecController';
+  readonly bootPath = true;
   // what netcfg applied to links by name: an alias is taken back only once nothing applied through it remains
   // the links through their statuses (woken when they change: a link that appears gets its alias)
   readonly inputs = [

@@ -19,6 +19,7 @@ import { isPhysical, planNames, type NamePlan } from './link-name-plan.js';
 
 export class LinkNameController implements Controller {
   readonly name = 'LinkNameController';
+  readonly bootPath = true;
   readonly inputs = [CmdlineInput];
   readonly outputs = [{ namespace: NS.state, type: T.AppliedRename, kind: 'exclusive' as const }];
   private toldWhy = false;

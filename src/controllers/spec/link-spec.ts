@@ -109,6 +109,7 @@ async function resolveEndpoints(spec: WireguardSpec): Promise<WireguardSpec> {
 
 export class LinkSpecController implements Controller {
   readonly name = 'LinkSpecController';
+  readonly bootPath = true;
   // AppliedAlias: a link got the alias config names it by
   // woken by link changes through the statuses (a link that appears, drift), and reads the links
   // there; it lists them itself only to read its own writes back within a pass (a bond before its

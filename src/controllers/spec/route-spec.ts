@@ -341,6 +341,7 @@ function conflictOp(pass: Pass, op: RouteOp, found: KernelRoute, links: StatusLi
 
 export class RouteSpecController implements Controller {
   readonly name = 'RouteSpecController';
+  readonly bootPath = true;
   // AppliedAlias: a link got the alias config names it by
   readonly inputs = [
     { namespace: NS.network, type: T.RouteSpec },

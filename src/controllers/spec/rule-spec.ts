@@ -203,6 +203,7 @@ class Pass {
 
 export class RoutingRuleSpecController implements Controller {
   readonly name = 'RoutingRuleSpecController';
+  readonly bootPath = true;
   // the kernel's rules through the rule statuses (woken when they change: drift, a rule event in the daemon)
   readonly inputs = [
     { namespace: NS.network, type: T.RoutingRuleSpec },
