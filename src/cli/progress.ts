@@ -3,6 +3,7 @@
 // done/total and the rate; erased when the run ends, before the report. Never in
 // `-o json`, never when stderr is not a terminal.
 import type { WriteProgress } from '../netlink/connection.js';
+import { monotonicMs } from '../util/clock.js';
 
 /** Writes queued before the line appears: small plans finish before it would be read. */
 export const PROGRESS_MIN_WRITES = 1000;
@@ -36,14 +37,14 @@ export function startProgress(progress: () => WriteProgress, format: 'text' | 'j
   if (format !== 'text' || stream.isTTY !== true) return { stop: () => {} };
   const { queued, done } = progress();
   const start = { queued, done };
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   let shown = false;
   const draw = (): void => {
     const now = progress();
     const p = { queued: now.queued - start.queued, done: now.done - start.done };
     if (!shown && p.queued < PROGRESS_MIN_WRITES) return;
     shown = true;
-    stream.write(`\r\x1b[K${progressText(p, performance.now() - t0)}`);
+    stream.write(`\r\x1b[K${progressText(p, monotonicMs() - t0)}`);
   };
   const timer = setInterval(draw, INTERVAL_MS);
   timer.unref();

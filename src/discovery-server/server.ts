@@ -23,6 +23,7 @@ import { Metrics, serveMetrics } from './metrics.js';
 import { loadSnapshot, writeSnapshot } from './snapshot.js';
 import { State, StateError, validateClusterId, type Cluster, type Notification } from './state.js';
 import { WatchQueue } from './watch.js';
+import { monotonicMs } from '../util/clock.js';
 
 export interface ServerOptions extends ClientIPOptions {
   /** host:port to listen on (gRPC, h2c and TLS). */
@@ -101,11 +102,11 @@ export class DiscoveryServer {
   private load(): void {
     const file = this.o.snapshotPath;
     if (!file || !fs.existsSync(file)) return;
-    const started = performance.now();
+    const started = monotonicMs();
     try {
       const stats = loadSnapshot(fs.readFileSync(file), this.state, Date.now());
       this.metrics.inc('discovery_storage_operations_total', { operation: 'load', status: 'success' });
-      this.log.info({ ...stats, ms: Math.round(performance.now() - started) }, 'snapshot loaded');
+      this.log.info({ ...stats, ms: Math.round(monotonicMs() - started) }, 'snapshot loaded');
     } catch (err) {
       this.metrics.inc('discovery_storage_operations_total', { operation: 'load', status: 'error' });
       this.log.warn({ file, err: (err as Error).message }, 'snapshot not loaded');
@@ -116,10 +117,10 @@ export class DiscoveryServer {
   save(): void {
     const file = this.o.snapshotPath;
     if (!file) return;
-    const started = performance.now();
+    const started = monotonicMs();
     try {
       const stats = writeSnapshot(file, this.state, Date.now());
-      const seconds = (performance.now() - started) / 1000;
+      const seconds = (monotonicMs() - started) / 1000;
       this.metrics.inc('discovery_storage_operations_total', { operation: 'save', status: 'success' });
       this.metrics.set('discovery_storage_last_snapshot_size_bytes', stats.bytes, { operation: 'save' });
       this.metrics.set('discovery_storage_last_operation_affiliates', stats.affiliates, { operation: 'save' });

@@ -1,4 +1,6 @@
 // Time for the protocol clients, injected so tests can run them on a fake clock.
+import { monotonicMs } from '../util/clock.js';
+
 export interface Clock {
   /** Milliseconds. */
   now(): number;
@@ -11,8 +13,8 @@ const timers = {
   clearTimeout: (t: unknown): void => clearTimeout(t as ReturnType<typeof setTimeout>),
 };
 
-/** Monotonic (performance.now(): unaffected by wall-clock changes). */
-export const monotonicClock: Clock = { now: () => performance.now(), ...timers };
+/** Monotonic (monotonicMs(): unaffected by wall-clock changes). */
+export const monotonicClock: Clock = { now: monotonicMs, ...timers };
 
 /** Wall clock (Date.now()): for times that are compared with other processes' or saved. */
 export const wallClock: Clock = { now: () => Date.now(), ...timers };

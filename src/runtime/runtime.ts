@@ -17,6 +17,7 @@ import { Store, type WatchEventType } from '../resources/store.js';
 import { ChangeLog, type Change, type ChangeRecorder } from './changes.js';
 import { TerminalError, type Controller, type ReconcileContext } from './controller.js';
 import { TokenBucket, backoffMs } from './trigger.js';
+import { monotonicMs } from '../util/clock.js';
 
 export type RuntimeMode = 'oneshot' | 'daemon';
 
@@ -99,7 +100,7 @@ interface Runner {
   quiesced: boolean;
   /** Queued by outside events (`wake`) alone: it may wait for `coalesceUntil` (RuntimeOptions.outsideCoalesce). */
   outsideOnly: boolean;
-  /** performance.now() before which an outside-only wake-up waits: the end of its last pass plus a multiple of its duration. */
+  /** monotonicMs() before which an outside-only wake-up waits: the end of its last pass plus a multiple of its duration. */
   coalesceUntil: number;
   coalesceTimer: NodeJS.Timeout | undefined;
   /** A controller with bootPath, or one that such a controller depends on (reads, runs after, waits out). */
@@ -407,7 +408,7 @@ export class Runtime {
         }
       }
       if (r.outsideOnly && r.coalesceUntil > 0) {
-        const wait = r.coalesceUntil - performance.now();
+        const wait = r.coalesceUntil - monotonicMs();
         if (wait >= 1) {
           r.coalesceTimer ??= setTimeout(() => {
             r.coalesceTimer = undefined;
@@ -480,13 +481,13 @@ export class Runtime {
     for (const id of runner.pending) this.changes.pending.delete(id);
     runner.pending.clear();
     const ctx = this.context(runner);
-    const started = performance.now();
+    const started = monotonicMs();
     try {
       await runner.controller.reconcile(ctx);
       if (runner.failures > 0) runner.log.info({ after: runner.failures }, 'reconcile recovered');
       runner.failures = 0;
       runner.lastError = undefined;
-      runner.log.debug({ ms: Math.round(performance.now() - started) }, 'reconciled');
+      runner.log.debug({ ms: Math.round(monotonicMs() - started) }, 'reconciled');
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       runner.lastError = error;
@@ -496,7 +497,7 @@ export class Runtime {
       runner.running = false;
       runner.ranOnce = true;
       const coalesce = this.mode === 'daemon' ? (this.options.outsideCoalesce ?? 2) : 0;
-      const ended = performance.now();
+      const ended = monotonicMs();
       runner.coalesceUntil = coalesce > 0 ? ended + (ended - started) * coalesce : 0;
     }
     await this.persistIfDirty();

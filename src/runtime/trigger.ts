@@ -1,5 +1,7 @@
 // A token bucket: `perSecond` tokens per second, at most `burst` saved up.
 // Used to rate-limit reconcile wake-ups (Talos: 10 events/s, burst 5).
+import { monotonicMs } from '../util/clock.js';
+
 export class TokenBucket {
   private tokens: number;
   private last: number;
@@ -7,7 +9,7 @@ export class TokenBucket {
   constructor(
     private readonly perSecond: number,
     private readonly burst: number,
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = monotonicMs,
   ) {
     this.tokens = burst;
     this.last = now();

@@ -5,6 +5,7 @@ import { leaseSpecs } from './lease-specs.js';
 import { SocketTransport } from './socket-transport.js';
 import { systemClock } from './transport.js';
 import { NO_SPECS, type Operator, type OperatorContext, type OperatorSpecs } from '../operator.js';
+import { monotonicMs } from '../../util/clock.js';
 
 export function dhcp4Operator(ctx: OperatorContext): Operator {
   const options = ctx.spec.dhcp4 ?? { routeMetric: 0, skipHostnameRequest: false, clientIdentifier: 'none' as const };
@@ -39,7 +40,7 @@ export function dhcp4Operator(ctx: OperatorContext): Operator {
       client.stop();
       transport.close();
     },
-    expiresAt: () => (lease ? Date.now() + (lease.acquired + lease.leaseTime * 1000 - performance.now()) : undefined),
+    expiresAt: () => (lease ? Date.now() + (lease.acquired + lease.leaseTime * 1000 - monotonicMs()) : undefined),
     specs: (): OperatorSpecs => {
       if (!lease) return NO_SPECS;
       const s = leaseSpecs(lease, { linkName: ctx.link.name, routeMetric: options.routeMetric, skipHostnameRequest: options.skipHostnameRequest, skipRoutes: options.skipRoutes === true });

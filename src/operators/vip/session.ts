@@ -5,10 +5,11 @@
 // before s + t. The VIP owner fences itself on that bound (operator.ts).
 import type { EtcdClient, EtcdStream } from './etcd/client.js';
 import { EtcdError } from './etcd/client.js';
+import { monotonicMs } from '../../util/clock.js';
 
 const GRPC_NOT_FOUND = 5;
 
-/** Monotonic milliseconds (performance.now()), the clock every bound here uses. */
+/** Monotonic milliseconds (monotonicMs()), the clock every bound here uses. */
 export type MonoMs = number;
 
 export interface SessionEvents {
@@ -26,7 +27,7 @@ export interface SessionClock {
 }
 
 export const realClock: SessionClock = {
-  now: () => performance.now(),
+  now: monotonicMs,
   wall: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms)),
   clearTimeout: (t) => clearTimeout(t),
