@@ -1,8 +1,8 @@
 // The state directory: what netcfg applied (the "state" namespace), one JSON
 // file per network namespace, written atomically, guarded by a lock file.
 import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
+import * as fsa from '../util/fs-async.js';
 import type { Resource } from '../resources/resource.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/netcfg';
@@ -220,9 +220,9 @@ export class StateFile {
       if (list) list.push(r);
       else byType.set(r.metadata.type, [r]);
     }
-    await fsp.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await fsa.mkdir(this.dir, 0o700);
     const tmp = `${this.file}.${process.pid}.tmp`;
-    const handle = await fsp.open(tmp, 'w', 0o600);
+    const fd = await fsa.open(tmp, 'w', 0o600);
     try {
       // the same text as JSON.stringify of the whole FileFormat, written a few
       // thousand rows at a time: 100k routes never exist as rows all at once
@@ -238,22 +238,22 @@ export class StateFile {
         for (let i = 0; i < list.length; i += SAVE_CHUNK) {
           const rows = JSON.stringify(rowsOf(list, i, Math.min(list.length, i + SAVE_CHUNK), fields));
           text += i === 0 ? rows.slice(1, -1) : `,${rows.slice(1, -1)}`;
-          await handle.writeFile(text); // from the current position, all of it
+          await fsa.writeAll(fd, text);
           text = '';
         }
         text += ']}';
       }
-      await handle.writeFile(`${text}}}`);
-      await handle.sync();
+      await fsa.writeAll(fd, `${text}}}`);
+      await fsa.fsync(fd);
     } finally {
-      await handle.close();
+      await fsa.close(fd);
     }
-    await fsp.rename(tmp, this.file);
-    const dirHandle = await fsp.open(this.dir, 'r');
+    await fsa.rename(tmp, this.file);
+    const dirFd = await fsa.open(this.dir, 'r');
     try {
-      await dirHandle.sync();
+      await fsa.fsync(dirFd);
     } finally {
-      await dirHandle.close();
+      await fsa.close(dirFd);
     }
   }
 }
