@@ -8,14 +8,24 @@ import { redact } from './redact.js';
 const pinoPretty = lazy<typeof import('pino-pretty')>('pino-pretty');
 const tty = lazy<typeof import('node:tty')>('node:tty');
 
+/** Linux's memory devices (/dev/null, /dev/zero, /dev/full, /dev/kmsg…): character devices, never terminals. */
+const MEMORY_DEVICES_MAJOR = 1;
+
+/** The major number of a Linux device number (glibc's gnu_dev_major). */
+function major(rdev: number): number {
+  return Number(((BigInt(rdev) >> 8n) & 0xfffn) | ((BigInt(rdev) >> 32n) & ~0xfffn));
+}
+
 /**
  * Whether `fd` is a terminal. Only a character device can be one: a pipe, a
- * socket or a file (the daemon's stderr under systemd) is told apart without
- * node:tty, which loads node:net and the streams with it (~4 ms of a start).
+ * socket or a file (the daemon's stderr under systemd), and /dev/null (a
+ * service's StandardError=null, `2>/dev/null`) are told apart without
+ * node:tty, which loads node:net and the streams with it (~5 ms of a start).
  */
 export function isTerminal(fd: number): boolean {
   try {
-    if (!fs.fstatSync(fd).isCharacterDevice()) return false;
+    const st = fs.fstatSync(fd);
+    if (!st.isCharacterDevice() || major(st.rdev) === MEMORY_DEVICES_MAJOR) return false;
   } catch {
     return false;
   }
@@ -23,7 +33,6 @@ export function isTerminal(fd: number): boolean {
 }
 
 export type { Logger };
-
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
