@@ -11,6 +11,7 @@
         "native/memory.cc",
         "native/netns.cc",
         "native/poll.cc",
+        "native/random.cc",
         "native/netlink_socket.cc",
         "native/stream_socket.cc",
         "native/uts.cc"

@@ -6,6 +6,7 @@
 #include "file_memory.h"
 #include "memory.h"
 #include "netlink_socket.h"
+#include "random.h"
 #include "stream_socket.h"
 #include "uts.h"
 
@@ -19,6 +20,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   netcfg::InitStreamSocket(env, exports);
   netcfg::InitMemory(env, exports);
   netcfg::InitFileMemory(env, exports);
+  netcfg::InitRandom(env, exports);
   return exports;
 }
 

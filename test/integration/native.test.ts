@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { newNodeId } from '../../src/controllers/cluster/node-identity.js';
+import { native } from '../../src/native/index.js';
 import { NETLINK_GENERIC, NETLINK_ROUTE } from '../../src/netlink/constants.js';
 import { NetlinkConnection } from '../../src/netlink/connection.js';
 import { NetlinkError } from '../../src/netlink/errors.js';
@@ -125,6 +127,24 @@ describe('native netlink socket', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('gives random bytes from getrandom(2): as many as asked, different every time, a clear error past 64 KiB', () => {
+    const addon = native();
+    const a = addon.getRandom(32);
+    const b = addon.getRandom(32);
+    expect(a.length).toBe(32);
+    expect(a.equals(b)).toBe(false);
+    expect(addon.getRandom(0).length).toBe(0);
+    expect(addon.getRandom(65536).length).toBe(65536);
+    // not all zero, and every byte value shows up in 64 KiB
+    expect(new Set(addon.getRandom(65536)).size).toBe(256);
+    expect(() => addon.getRandom(65537)).toThrow(/integer from 0 to 65536/);
+    expect(() => addon.getRandom(1.5)).toThrow(/integer from 0 to 65536/);
+    // what a new node identity is made of: 32 bytes, base62
+    const ids = new Set(Array.from({ length: 20 }, () => newNodeId()));
+    expect(ids.size).toBe(20);
+    for (const id of ids) expect(id).toMatch(/^[0-9A-Za-z]{40,44}$/);
   });
 
   it('reports a missing namespace with errno and code', () => {
