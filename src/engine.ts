@@ -155,10 +155,26 @@ function newRuntime(options: Pick<EngineOptions, 'log' | 'dryRun' | 'state'>, mo
   });
 }
 
-function loadState(runtime: Runtime, state: StateFile | undefined): void {
-  for (const kind of state?.load() ?? []) {
+/**
+ * Records of kernel objects (and of the hostname set in the kernel): none of
+ * these outlive a reboot. A state file saved in an earlier boot still lists
+ * them; kept, they would make netcfg take an object someone else made since
+ * (the same address, route or link name) for its own, and remove it. Files and
+ * DHCP leases outlive a reboot: those records stay.
+ */
+const RECORDS_OF_ONE_BOOT: ReadonlySet<string> = new Set([T.AppliedLink, T.AppliedRename, T.AppliedAlias, T.AppliedAddress, T.AppliedRoute, T.AppliedRoutingRule, T.AppliedNftTable, T.AppliedHostname]);
+
+function loadState(runtime: Runtime, state: StateFile | undefined, log: Logger): void {
+  const kinds = state?.load() ?? [];
+  let dropped = 0;
+  for (const kind of kinds) {
+    if (state!.savedInEarlierBoot && RECORDS_OF_ONE_BOOT.has(kind.type)) {
+      dropped += kind.items.length;
+      continue;
+    }
     for (const item of kind.items) runtime.store.put(NS.state, kind.type, item.id, item.spec, kind.owner);
   }
+  if (dropped > 0) log.info({ file: state!.file, records: dropped }, 'state saved in an earlier boot: its records of kernel objects are dropped (they went with that boot)');
 }
 
 /** A runtime with every configuration, merge, status and spec controller, and persisted state loaded. */
@@ -204,7 +220,7 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(new ResolverSpecController());
   if (options.etc?.dir !== undefined) runtime.register(new EtcFileController(options.etc.dir, { inPlace: options.etc.inPlace }));
   for (const c of options.extra ?? []) runtime.register(c);
-  loadState(runtime, options.state);
+  loadState(runtime, options.state, options.log);
   return runtime;
 }
 
@@ -253,7 +269,7 @@ export async function undoAll(options: Omit<EngineOptions, 'mode'>): Promise<App
   runtime.register(nftController(options));
   if (options.uts) runtime.register(new HostnameSpecController(options.uts));
   if (options.etc?.dir !== undefined) runtime.register(new EtcFileController(options.etc.dir, { inPlace: options.etc.inPlace }));
-  loadState(runtime, options.state);
+  loadState(runtime, options.state, options.log);
   await runtime.start();
   await runtime.settle();
   await runtime.stop();

@@ -34,6 +34,8 @@ interface FileFormat {
   version: 2;
   scope: string;
   updated: string;
+  /** The boot it was saved in (/proc/sys/kernel/random/boot_id); files from before it was kept have none. */
+  boot?: string;
   kinds: Record<string, { owner: string; constants: Record<string, unknown>; fields: string[]; rows: unknown[][] }>;
 }
 
@@ -41,6 +43,20 @@ export interface StoredKind {
   type: string;
   owner: string;
   items: Array<{ id: string; spec: unknown }>;
+}
+
+let bootIdCache: string | null | undefined;
+
+/** This boot's ID (a random UUID the kernel makes at every boot); undefined when it cannot be read. */
+export function currentBootId(): string | undefined {
+  if (bootIdCache === undefined) {
+    try {
+      bootIdCache = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null;
+    } catch {
+      bootIdCache = null;
+    }
+  }
+  return bootIdCache ?? undefined;
 }
 
 export class StateLockedError extends Error {
@@ -54,6 +70,11 @@ export class StateFile {
   readonly file: string;
   private readonly lockFile: string;
   private locked = false;
+  /**
+   * Set by load(): the file was saved in an earlier boot (its boot ID is not
+   * this one). What it records of kernel objects went with that boot.
+   */
+  savedInEarlierBoot = false;
 
   constructor(
     readonly dir: string,
@@ -139,6 +160,8 @@ export class StateFile {
     if (data.version !== 2 || typeof data.kinds !== 'object' || data.kinds === null) {
       throw new Error(`${this.file}: unsupported state file format`);
     }
+    const boot = currentBootId();
+    this.savedInEarlierBoot = typeof data.boot === 'string' && boot !== undefined && data.boot !== boot;
     return Object.entries(data.kinds).map(([type, kind]) => ({ type, owner: kind.owner, items: rowsToItems(kind) }));
   }
 
@@ -226,7 +249,8 @@ export class StateFile {
     try {
       // the same text as JSON.stringify of the whole FileFormat, written a few
       // thousand rows at a time: 100k routes never exist as rows all at once
-      const head = { version: 2, scope: this.scope, updated: new Date().toISOString() };
+      const boot = currentBootId();
+      const head = { version: 2, scope: this.scope, updated: new Date().toISOString(), ...(boot !== undefined ? { boot } : {}) };
       let text = `${JSON.stringify(head).slice(0, -1)},"kinds":{`;
       let firstKind = true;
       for (const [type, list] of byType) {

@@ -1,4 +1,6 @@
 // netcfg apply on a real kernel, each test in fresh namespaces, checked with ip -j.
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyJson, netcfg } from '../helpers/cli.js';
 import { createTestNet } from '../helpers/netns.js';
@@ -122,6 +124,35 @@ describe('netcfg apply (real kernel)', () => {
     const [link] = net.json('link', 'show', 'eth0');
     expect(link).toMatchObject({ mtu: 1500 }); // MTU restored; the link stays up: it was up before netcfg
     expect(link!.flags).toContain('UP');
+  });
+
+  it('after a reboot, the records of an earlier boot claim nothing: an address someone added since is left alone', async () => {
+    const run = async (reboot: boolean) => {
+      const net = createTestNet();
+      const withAddress = net.file('a.yaml', 'machine:\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.10/24, 192.0.2.50/24]\n');
+      await applyJson(net, withAddress);
+      const stateFile = path.join(net.stateDir, `netns-${net.ns}.json`);
+      if (reboot) {
+        // the same state file, as the next boot finds it (the kernel's objects went with the old boot;
+        // 192.0.2.50/24, still there, now stands for one someone else added after the reboot)
+        const data = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as Record<string, unknown>;
+        expect(data.boot).toBe(fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+        fs.writeFileSync(stateFile, JSON.stringify({ ...data, boot: '00000000-0000-4000-8000-000000000000' }));
+      }
+      const result = await applyJson(net, net.file('b.yaml', 'machine:\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.10/24]\n'));
+      const addrs = (net.json('addr', 'show', 'eth0')[0]!.addr_info as Json[]).map((a) => `${a.local}/${a.prefixlen}`);
+      return { changes: result.changes.map((c) => `${c.action} ${c.kind} ${c.id}`), addrs, boot: (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as Record<string, unknown>).boot };
+    };
+    // the same boot: 192.0.2.50/24 is netcfg's, and goes
+    const sameBoot = await run(false);
+    expect(sameBoot.changes).toContain('remove address eth0/192.0.2.50/24');
+    expect(sameBoot.addrs).not.toContain('192.0.2.50/24');
+    // after a reboot: not netcfg's any more
+    const rebooted = await run(true);
+    expect(rebooted.changes.filter((c) => c.startsWith('remove'))).toEqual([]);
+    expect(rebooted.addrs).toEqual(expect.arrayContaining(['192.0.2.10/24', '192.0.2.50/24']));
+    // and the file is this boot's again
+    expect(rebooted.boot).toBe(fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
   });
 
   it('works through --netns and through ip netns exec, sharing state', async () => {

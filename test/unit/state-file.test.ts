@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StateFile } from '../../src/runtime/state-file.js';
+import { StateFile, currentBootId } from '../../src/runtime/state-file.js';
 import type { Resource } from '../../src/resources/resource.js';
 
 const dirs: string[] = [];
@@ -61,6 +61,28 @@ describe('StateFile save', () => {
     ]);
     expect(loaded[0]!.items.map((i) => ({ id: i.id, spec: i.spec }))).toEqual(routes.map((r) => ({ id: r.metadata.id, spec: r.spec })));
     expect(loaded[1]!.items.map((i) => i.spec)).toEqual([{ mtu: 1500 }, { mtu: 9000, up: true }]);
+  });
+});
+
+describe('StateFile boot', () => {
+  it('records the boot it was saved in, and load() tells a file of an earlier boot (none recorded: the same boot)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-state-'));
+    dirs.push(dir);
+    const state = new StateFile(dir, 'netns-x');
+    await state.save([]);
+    const boot = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const data = JSON.parse(fs.readFileSync(state.file, 'utf8')) as Record<string, unknown>;
+    expect(data.boot).toBe(boot);
+    expect(currentBootId()).toBe(boot);
+    state.load();
+    expect(state.savedInEarlierBoot).toBe(false);
+    fs.writeFileSync(state.file, JSON.stringify({ ...data, boot: '00000000-0000-4000-8000-000000000000' }));
+    state.load();
+    expect(state.savedInEarlierBoot).toBe(true);
+    const { boot: _, ...older } = data;
+    fs.writeFileSync(state.file, JSON.stringify(older));
+    state.load();
+    expect(state.savedInEarlierBoot).toBe(false);
   });
 });
 
