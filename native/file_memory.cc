@@ -130,36 +130,40 @@ bool PathArgument(napi_env env, napi_callback_info info, const char* usage, std:
   return true;
 }
 
-// readLatin1External(path): the file's bytes as a latin1 string that points into its mapping.
-napi_value ReadLatin1External(napi_env env, napi_callback_info info) {
+// The file named by the first argument, read into a mapping of its own; nullptr once an error is thrown.
+Mapping* ReadArgumentFile(napi_env env, napi_callback_info info, const char* usage) {
   std::string file;
-  if (!PathArgument(env, info, "readLatin1External(path: string)", &file)) return nullptr;
+  if (!PathArgument(env, info, usage, &file)) return nullptr;
   Mapping m;
   const char* failed = "";
-  if (!ReadPopulated(file, &m, &failed)) return ThrowErrno(env, failed, file, errno);
-  Mapping* owned = new Mapping(m);
+  if (!ReadPopulated(file, &m, &failed)) {
+    ThrowErrno(env, failed, file, errno);
+    return nullptr;
+  }
+  return new Mapping(m);
+}
+
+// readLatin1External(path): the file's bytes as a latin1 string that points into its mapping.
+napi_value ReadLatin1External(napi_env env, napi_callback_info info) {
+  Mapping* owned = ReadArgumentFile(env, info, "readLatin1External(path: string)");
+  if (owned == nullptr) return nullptr;
   napi_value result;
+  // copied: a short string is copied into the heap, and the finalizer has run already
   bool copied = false;
-  if (node_api_create_external_string_latin1(env, static_cast<char*>(m.base), m.size, Unmap, owned, &result, &copied) != napi_ok) {
+  if (node_api_create_external_string_latin1(env, static_cast<char*>(owned->base), owned->size, Unmap, owned, &result, &copied) != napi_ok) {
     Unmap(nullptr, nullptr, owned);
     napi_throw_error(env, nullptr, "readLatin1External: V8 made no string");
     return nullptr;
   }
-  // a short string is copied into the heap, and the finalizer has run already
-  (void)copied;
   return result;
 }
 
 // readBufferPopulated(path): the file's bytes as a Buffer over its mapping.
 napi_value ReadBufferPopulated(napi_env env, napi_callback_info info) {
-  std::string file;
-  if (!PathArgument(env, info, "readBufferPopulated(path: string)", &file)) return nullptr;
-  Mapping m;
-  const char* failed = "";
-  if (!ReadPopulated(file, &m, &failed)) return ThrowErrno(env, failed, file, errno);
-  Mapping* owned = new Mapping(m);
+  Mapping* owned = ReadArgumentFile(env, info, "readBufferPopulated(path: string)");
+  if (owned == nullptr) return nullptr;
   napi_value result;
-  if (napi_create_external_buffer(env, m.size, m.base, Unmap, owned, &result) != napi_ok) {
+  if (napi_create_external_buffer(env, owned->size, owned->base, Unmap, owned, &result) != napi_ok) {
     Unmap(nullptr, nullptr, owned);
     napi_throw_error(env, nullptr, "readBufferPopulated: no Buffer made");
     return nullptr;

@@ -7,7 +7,9 @@
 // first runs once every other writer of its inputs has run once (so it starts
 // from complete specs and statuses), and never while a controller it names in
 // `after` is running or has input changes queued (routes after addresses after
-// links); a re-check it asked for itself (requeueAfter) holds back nobody.
+// links); a re-check it asked for itself (requeueAfter) holds back nobody. At
+// a daemon's start the controllers that configure the network (bootPath) and
+// what they depend on run first; the others' first passes follow.
 // One-shot mode (apply) runs one pass at a time in registration order, with
 // the outside world quiesced between passes (kernel events of one pass reach
 // the status controllers before the next pass starts): a plan is deterministic.
