@@ -11,9 +11,9 @@ const tty = lazy<typeof import('node:tty')>('node:tty');
 /** Linux's memory devices (/dev/null, /dev/zero, /dev/full, /dev/kmsg…): character devices, never terminals. */
 const MEMORY_DEVICES_MAJOR = 1;
 
-/** The major number of a Linux device number (glibc's gnu_dev_major). */
+/** The major number of a Linux device number (glibc's gnu_dev_major: bits 8-19, and from bit 44 up). */
 function major(rdev: number): number {
-  return Number(((BigInt(rdev) >> 8n) & 0xfffn) | ((BigInt(rdev) >> 32n) & ~0xfffn));
+  return ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
 }
 
 /**

@@ -3,17 +3,15 @@
 // node's modules (readline's among them), ~2.5 ms measured, and the first
 // state save of every apply and daemon start is on the way to the network.
 import fs from 'node:fs';
+import { promisify } from 'node:util';
 
-function done<T>(resolve: (v: T) => void, reject: (e: Error) => void): (err: NodeJS.ErrnoException | null, value: T) => void {
-  return (err, value) => (err ? reject(err) : resolve(value));
-}
+export const open = promisify(fs.open);
+export const fsync = promisify(fs.fsync);
+export const close = promisify(fs.close);
+export const rename = promisify(fs.rename);
 
 export function mkdir(dir: string, mode: number): Promise<void> {
   return new Promise((resolve, reject) => fs.mkdir(dir, { recursive: true, mode }, (err) => (err ? reject(err) : resolve())));
-}
-
-export function open(file: string, flags: string, mode?: number): Promise<number> {
-  return new Promise((resolve, reject) => fs.open(file, flags, mode, done(resolve, reject)));
 }
 
 /** Writes all of `text` (UTF-8) at the file's current position. */
@@ -26,16 +24,4 @@ export function writeAll(fd: number, text: string): Promise<void> {
     };
     next(0);
   });
-}
-
-export function fsync(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
-}
-
-export function close(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.close(fd, (err) => (err ? reject(err) : resolve())));
-}
-
-export function rename(from: string, to: string): Promise<void> {
-  return new Promise((resolve, reject) => fs.rename(from, to, (err) => (err ? reject(err) : resolve())));
 }

@@ -1,5 +1,6 @@
-import fs from 'node:fs';
 // `netcfg get -o json` prints one JSON object per resource (as talosctl does); this splits the stream.
+import fs from 'node:fs';
+
 export function parseJsonStream<T = Record<string, unknown>>(text: string): T[] {
   const out: T[] = [];
   let depth = 0;
