@@ -89,12 +89,17 @@ describe('DHCPv4 with dnsmasq', () => {
     await within(15_000, () => globals(net).length > 0, 'a DHCPv4 address');
     const leased = globals(net)[0]!.local as string;
     expect(await first.stop()).toBe(0);
+    // what the server hears from here on is the restarted daemon's (the first daemon's DISCOVER has been seen
+    // twice in dnsmasq's log, with one xid, within a second: that is not what this test is about)
+    const before = server.log().length;
     const second = await startDaemon(net, file);
-    await within(10_000, () => (server.log().match(/DHCPACK\(peer0\)/g) ?? []).length >= 2, 'second ACK');
+    await within(10_000, () => /DHCPACK\(peer0\)/.test(server.log().slice(before)), 'second ACK');
     expect(globals(net).map((a) => a.local)).toEqual([leased]);
     expect(second.log().filter((l) => l.msg === 'kernel change' && l.action === 'remove')).toEqual([]);
     // INIT-REBOOT: a REQUEST for the old address, no DISCOVER
-    expect(server.log().match(/DHCPDISCOVER/g)).toHaveLength(1);
+    const heard = server.log().slice(before);
+    expect(heard).toMatch(new RegExp(`DHCPREQUEST\\(peer0\\) ${leased.replace(/\./g, '\\.')} `));
+    expect(heard).not.toMatch(/DHCPDISCOVER/);
   });
 
   it('a one-shot apply reports DHCP as pending on the daemon and changes nothing for it', async () => {
