@@ -25,6 +25,7 @@ import { AddressSpecController } from './controllers/spec/address-spec.js';
 import { LinkSpecController } from './controllers/spec/link-spec.js';
 import { RouteSpecController } from './controllers/spec/route-spec.js';
 import { RoutingRuleConfigController } from './controllers/config/rule-config.js';
+import { FirewallConfigController } from './controllers/config/firewall-config.js';
 import { RoutingRuleSpecController } from './controllers/spec/rule-spec.js';
 import { RoutingRuleStatusController } from './controllers/status/rule-status.js';
 import { AddressStatusController } from './controllers/status/address-status.js';
@@ -196,6 +197,7 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(new TimeServerConfigController());
   runtime.register(new DiscoveryConfigController());
   runtime.register(new KubeSpanConfigController());
+  runtime.register(new FirewallConfigController());
   if (options.identityFile !== undefined) runtime.register(new NodeIdentityController(options.identityFile));
   if (options.kubespanIdentityFile !== undefined) runtime.register(new KubeSpanIdentityController(options.kubespanIdentityFile));
   for (const c of mergeControllers()) runtime.register(c);

@@ -10,6 +10,15 @@ export type NftCommand = { [verb: string]: { [object: string]: Json } };
 
 const u32 = (v: number) => v >>> 0;
 
+/** A port ("53") or an inclusive range ("8000-9000"), as nft lists it: a single port is a number. */
+function portElement(text: string): Json {
+  const m = /^([0-9]+)(?:-([0-9]+))?$/.exec(text);
+  if (!m) throw new Error(`nftables set element "${text}" is not a port or a port range`);
+  const lo = Number(m[1]);
+  const hi = m[2] === undefined ? lo : Number(m[2]);
+  return lo === hi ? lo : { range: [lo, hi] };
+}
+
 function element(text: string): Json {
   const p = parseIPOrPrefix(text);
   if (!p) throw new Error(`nftables set element "${text}" is not an address or prefix`);
@@ -19,6 +28,11 @@ function element(text: string): Json {
 
 function flags(list: readonly string[]): Json {
   return list.length === 1 ? list[0]! : [...list];
+}
+
+/** One value, or an anonymous set of several. */
+function oneOrSet(list: readonly string[]): Json {
+  return list.length === 1 ? list[0]! : { set: [...list] };
 }
 
 function statement(s: NftStatement): Json {
@@ -32,8 +46,24 @@ function statement(s: NftStatement): Json {
         return { match: { op: '==', left: { payload: { protocol: s.protocol, field: 'daddr' } }, right: `@${s.set}` } };
       case 'tcp flags':
         return { match: { op: '==', left: { '&': [{ payload: { protocol: 'tcp', field: 'flags' } }, flags(s.mask)] }, right: flags(s.value) } };
+      case 'iifname':
+        return { match: { op: '==', left: { meta: { key: 'iifname' } }, right: oneOrSet(s.names) } };
+      case 'saddr':
+        return { match: { op: s.negate ? '!=' : '==', left: { payload: { protocol: s.protocol, field: 'saddr' } }, right: `@${s.set}` } };
+      case 'port':
+        return { match: { op: '==', left: { payload: { protocol: s.protocol, field: s.field } }, right: 'set' in s ? `@${s.set}` : s.port } };
+      case 'l4proto':
+        return { match: { op: '==', left: { meta: { key: 'l4proto' } }, right: oneOrSet(s.protocols) } };
+      case 'ct state':
+        // nft lists one state as a bit test ("in"), several as a set
+        return s.states.length === 1 ? { match: { op: 'in', left: { ct: { key: 'state' } }, right: s.states[0]! } } : { match: { op: '==', left: { ct: { key: 'state' } }, right: { set: [...s.states] } } };
+      case 'icmp type':
+        return { match: { op: '==', left: { payload: { protocol: s.protocol, field: 'type' } }, right: oneOrSet(s.types) } };
+      case 'local daddr':
+        return { match: { op: '==', left: { fib: { result: 'type', flags: ['daddr'] } }, right: 'local' } };
     }
   }
+  if ('limit' in s) return { limit: { rate: s.limit.perSecond, burst: 5, per: 'second' } };
   if ('setMark' in s) {
     const { clear, set } = s.setMark;
     // nft lists (mark & m) ^ x with x inside the cleared bits as (mark & (m | x)) | x
@@ -45,7 +75,7 @@ function statement(s: NftStatement): Json {
 
 function setObject(t: NftTableSpec, s: NftSet): Json {
   const o: { [key: string]: Json } = { family: t.family, table: t.name, name: s.name, type: s.type, flags: ['interval'] };
-  if (s.elements.length > 0) o.elem = s.elements.map(element);
+  if (s.elements.length > 0) o.elem = s.elements.map(s.type === 'inet_service' ? portElement : element);
   return o;
 }
 
@@ -111,6 +141,17 @@ function stable(v: Json): string {
   return JSON.stringify(v);
 }
 
+/** The members of anonymous sets in order (nft lists `iifname { "lo", "kubespan" }` in an order of its own). */
+function sortedSets(v: Json): Json {
+  if (Array.isArray(v)) return v.map(sortedSets);
+  if (v && typeof v === 'object') {
+    const out: { [key: string]: Json } = {};
+    for (const [k, x] of Object.entries(v)) out[k] = k === 'set' && Array.isArray(x) ? x.map(sortedSets).sort((a, b) => (stable(a) < stable(b) ? -1 : stable(a) > stable(b) ? 1 : 0)) : sortedSets(x);
+    return out;
+  }
+  return v;
+}
+
 /** Canonical form of `nft -j list table` output, or of our own commands (the same object shapes). */
 export function canonical(items: ReadonlyArray<{ [object: string]: Json }>): CanonicalTable {
   const out: CanonicalTable = { sets: {}, chains: {} };
@@ -126,7 +167,7 @@ export function canonical(items: ReadonlyArray<{ [object: string]: Json }>): Can
       const c = chain(String(value.name));
       for (const k of ['type', 'hook', 'prio', 'policy'] as const) if (value[k] !== undefined) c[k] = value[k]!;
     } else if (kind === 'rule') {
-      chain(String(value.chain)).rules.push(stable(value.expr ?? null));
+      chain(String(value.chain)).rules.push(stable(sortedSets(value.expr ?? null)));
     }
   }
   return out;

@@ -6,10 +6,17 @@ export type TcpFlag = 'fin' | 'syn' | 'rst' | 'psh' | 'ack' | 'urg' | 'ecn' | 'c
 
 export interface NftSet {
   name: string;
-  type: 'ipv4_addr' | 'ipv6_addr';
-  /** Prefixes or addresses; they must not overlap (pass them through IPSet first). */
+  type: 'ipv4_addr' | 'ipv6_addr' | 'inet_service';
+  /**
+   * Prefixes or addresses (pass them through IPSet first: they must not
+   * overlap); for inet_service, ports ("53") and inclusive ranges ("8000-9000")
+   * that do not overlap either.
+   */
   elements: readonly string[];
 }
+
+export type CtState = 'established' | 'related' | 'invalid' | 'new';
+export type L4Protocol = 'tcp' | 'udp' | 'icmp' | 'ipv6-icmp';
 
 export interface NftBaseChain {
   type: 'filter' | 'route' | 'nat';
@@ -25,8 +32,25 @@ export type NftStatement =
   | { match: 'mark'; mask: number; value: number }
   /** oifname "name" */
   | { match: 'oifname'; name: string }
+  /** iifname { "a", "b" } */
+  | { match: 'iifname'; names: readonly string[] }
   /** ip daddr @set / ip6 daddr @set */
   | { match: 'daddr'; protocol: 'ip' | 'ip6'; set: string }
+  /** ip saddr @set / ip6 saddr @set, or (negate) the sources not in it */
+  | { match: 'saddr'; protocol: 'ip' | 'ip6'; set: string; negate?: boolean }
+  /** tcp dport @set, udp sport 547, ...: a named set of ports or one port */
+  | { match: 'port'; protocol: 'tcp' | 'udp'; field: 'sport' | 'dport'; set: string }
+  | { match: 'port'; protocol: 'tcp' | 'udp'; field: 'sport' | 'dport'; port: number }
+  /** meta l4proto { tcp, udp } */
+  | { match: 'l4proto'; protocols: readonly L4Protocol[] }
+  /** ct state { established, related } */
+  | { match: 'ct state'; states: readonly CtState[] }
+  /** icmp type { timestamp-request, ... } / icmpv6 type { nd-neighbor-solicit, ... } */
+  | { match: 'icmp type'; protocol: 'icmp' | 'icmpv6'; types: readonly string[] }
+  /** fib daddr type local: addressed to one of this host's own addresses */
+  | { match: 'local daddr' }
+  /** limit rate N/second (burst 5 packets, nft's default) */
+  | { limit: { perSecond: number } }
   /** tcp flags & (mask) == value, e.g. SYN without RST */
   | { match: 'tcp flags'; mask: readonly TcpFlag[]; value: readonly TcpFlag[] }
   /** meta mark set (mark & ~clear) | set */

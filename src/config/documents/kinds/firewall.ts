@@ -1,4 +1,5 @@
-// NetworkRuleConfig and NetworkDefaultActionConfig: the ingress firewall (talos-multidoc.md §3.19).
+// NetworkRuleConfig and NetworkDefaultActionConfig: the ingress firewall (talos-multidoc.md §3.19;
+// applied by controllers/config/firewall-config.ts).
 import { z } from 'zod';
 import { nameField } from '../common.js';
 import { defineKind, documentSchema } from '../definition.js';
@@ -36,8 +37,6 @@ export const NetworkDefaultActionConfigSchema = documentSchema('NetworkDefaultAc
 export type NetworkRuleConfigSpec = z.infer<typeof NetworkRuleConfigSchema>;
 export type NetworkDefaultActionConfigSpec = z.infer<typeof NetworkDefaultActionConfigSchema>;
 
-const note = 'the ingress firewall is validated but not applied yet by this netcfg version';
-
 export const networkRuleConfig = defineKind<NetworkRuleConfigSpec>({
   kind: 'NetworkRuleConfig',
   schema: NetworkRuleConfigSchema,
@@ -60,7 +59,7 @@ export const networkRuleConfig = defineKind<NetworkRuleConfigSpec>({
     }
     return [];
   },
-  use: { applied: false, note },
+  use: { applied: true },
 });
 
-export const networkDefaultActionConfig = defineKind<NetworkDefaultActionConfigSpec>({ kind: 'NetworkDefaultActionConfig', schema: NetworkDefaultActionConfigSchema, use: { applied: false, note } });
+export const networkDefaultActionConfig = defineKind<NetworkDefaultActionConfigSpec>({ kind: 'NetworkDefaultActionConfig', schema: NetworkDefaultActionConfigSchema, use: { applied: true } });

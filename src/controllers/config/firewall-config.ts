@@ -1,0 +1,43 @@
+// NetworkRuleConfig and NetworkDefaultActionConfig documents → the ingress
+// firewall's nftables table at the configuration layer (talos-multidoc.md §3.19;
+// the chains are described in src/nftables/firewall.ts). No table while the
+// default action is accept and there is no rule; the table netcfg made goes
+// when the documents go.
+import { NS } from '../../resources/resource.js';
+import { layeredId, nftTableId } from '../../resources/network/ids.js';
+import { T, type NftTableSpec } from '../../resources/network/types.js';
+import type { Controller, ReconcileContext } from '../../runtime/controller.js';
+import { firewallRuleset, type FirewallRule } from '../../nftables/firewall.js';
+import { syncOutputs } from '../sync.js';
+import { DocumentsInput, configContainer } from './documents.js';
+import { MachineConfigInput } from './machine-config.js';
+
+export class FirewallConfigController implements Controller {
+  readonly name = 'FirewallConfigController';
+  readonly inputs = [MachineConfigInput, DocumentsInput];
+  readonly outputs = [{ namespace: NS.networkConfig, type: T.NftTableSpec, kind: 'shared' as const }];
+
+  async reconcile(ctx: ReconcileContext): Promise<void> {
+    const config = configContainer(ctx);
+    const defaultAction = config.ofKind('NetworkDefaultActionConfig')[0]?.spec.ingress ?? 'accept';
+    const rules: FirewallRule[] = [];
+    for (const d of config.ofKind('NetworkRuleConfig')) {
+      const protocol = d.spec.portSelector?.protocol;
+      // Talos takes a rule without a protocol as protocol 0, which no packet has
+      if (protocol === undefined) {
+        ctx.log.warn({ rule: d.spec.name }, 'firewall rule without portSelector.protocol: it matches no traffic');
+        continue;
+      }
+      rules.push({
+        name: d.spec.name ?? '',
+        protocol,
+        ports: d.spec.portSelector?.ports ?? [],
+        ingress: (d.spec.ingress ?? []).flatMap((i) => (i.subnet ? [{ subnet: i.subnet, except: i.except }] : [])),
+      });
+    }
+    const desired = new Map<string, NftTableSpec>();
+    const table = firewallRuleset({ defaultAction, rules });
+    if (table) desired.set(layeredId('configuration', nftTableId(table)), { ...table, layer: 'configuration' });
+    syncOutputs(ctx, this.name, NS.networkConfig, T.NftTableSpec, desired);
+  }
+}

@@ -1,0 +1,70 @@
+// The ingress firewall's table as netcfg describes it (the kernel side is in
+// test/integration/firewall.test.ts): when there is one, what each rule's sets
+// hold, and which verdict each mode gives.
+import { describe, expect, it } from 'vitest';
+import { firewallRuleset, type FirewallRule } from '../../src/nftables/firewall.js';
+import { tableCommands } from '../../src/nftables/render.js';
+import type { NftRule, NftTableSpec } from '../../src/nftables/types.js';
+
+const web: FirewallRule = { name: 'web', protocol: 'tcp', ports: [[53, 53], [8000, 9000]], ingress: [{ subnet: '10.0.0.0/24', except: '10.0.0.0/25' }, { subnet: '10.0.1.0/24' }, { subnet: '2001:db8::/64' }] };
+
+const chain = (t: NftTableSpec, name: string): readonly NftRule[] => t.chains.find((c) => c.name === name)!.rules;
+const verdicts = (rules: readonly NftRule[]) => rules.map((r) => r[r.length - 1]);
+
+describe('firewallRuleset', () => {
+  it('makes no table while everything is accepted and there is no rule', () => {
+    expect(firewallRuleset({ defaultAction: 'accept', rules: [] })).toBeUndefined();
+    expect(firewallRuleset({ defaultAction: 'block', rules: [] })).toBeDefined();
+  });
+
+  it('takes each except from its own subnet only, one set per family, and the ports as ranges', () => {
+    const t = firewallRuleset({ defaultAction: 'block', rules: [web] })!;
+    expect(t.sets).toEqual([
+      { name: 'rule0_ports', type: 'inet_service', elements: ['53', '8000-9000'] },
+      { name: 'rule0_v4', type: 'ipv4_addr', elements: ['10.0.0.128/25', '10.0.1.0/24'] },
+      { name: 'rule0_v6', type: 'ipv6_addr', elements: ['2001:db8::/64'] },
+    ]);
+    // nft's JSON: a single port is a number, a range a pair
+    const elems = tableCommands(t).flatMap((c) => (c.add?.set ? [(c.add.set as { elem?: unknown }).elem] : []));
+    expect(elems[0]).toEqual([53, { range: [8000, 9000] }]);
+  });
+
+  it('block: drops by default and accepts the rule’s sources; accept: drops the others', () => {
+    const block = firewallRuleset({ defaultAction: 'block', rules: [web] })!;
+    expect(block.chains.map((c) => [c.name, c.base?.hook, c.base?.priority, c.base?.policy])).toEqual([
+      ['ingress', 'input', -140, 'drop'],
+      ['prerouting', 'prerouting', -110, 'accept'],
+    ]);
+    const ingress = chain(block, 'ingress');
+    expect(ingress.slice(-2)).toEqual([
+      [{ match: 'saddr', protocol: 'ip', set: 'rule0_v4' }, { match: 'port', protocol: 'tcp', field: 'dport', set: 'rule0_ports' }, { verdict: 'accept' }],
+      [{ match: 'saddr', protocol: 'ip6', set: 'rule0_v6' }, { match: 'port', protocol: 'tcp', field: 'dport', set: 'rule0_ports' }, { verdict: 'accept' }],
+    ]);
+    // new TCP/UDP connections to the host's addresses that no rule let in are dropped before any DNAT
+    expect(chain(block, 'prerouting').at(-1)).toEqual([{ match: 'local daddr' }, { match: 'ct state', states: ['new'] }, { match: 'l4proto', protocols: ['tcp', 'udp'] }, { verdict: 'drop' }]);
+
+    const accept = firewallRuleset({ defaultAction: 'accept', rules: [web] })!;
+    expect(accept.chains[0]!.base!.policy).toBe('accept');
+    expect(chain(accept, 'ingress').slice(-2).map((r) => [r[0], r[2]])).toEqual([
+      [{ match: 'saddr', protocol: 'ip', set: 'rule0_v4', negate: true }, { verdict: 'drop' }],
+      [{ match: 'saddr', protocol: 'ip6', set: 'rule0_v6', negate: true }, { verdict: 'drop' }],
+    ]);
+    // no ICMP allowances outside block mode: nothing is dropped there to begin with
+    expect(verdicts(chain(accept, 'ingress'))).toEqual([{ verdict: 'accept' }, { verdict: 'accept' }, { verdict: 'drop' }, { verdict: 'drop' }, { verdict: 'drop' }]);
+  });
+
+  it('keeps IPv6 neighbour discovery and DHCPv6 replies out of the ICMP rate limit in block mode', () => {
+    const ingress = chain(firewallRuleset({ defaultAction: 'block', rules: [] })!, 'ingress');
+    const nd = ingress.findIndex((r) => r.some((s) => 'match' in s && s.match === 'icmp type' && s.protocol === 'icmpv6'));
+    const limited = ingress.findIndex((r) => r.some((s) => 'limit' in s));
+    expect(nd).toBeGreaterThan(-1);
+    expect(nd).toBeLessThan(limited);
+    expect(ingress).toContainEqual([{ match: 'port', protocol: 'udp', field: 'sport', port: 547 }, { match: 'port', protocol: 'udp', field: 'dport', port: 546 }, { verdict: 'accept' }]);
+  });
+
+  it('matches ICMP rules by protocol in their own family, and a rule without sources in neither', () => {
+    const t = firewallRuleset({ defaultAction: 'block', rules: [{ name: 'ping', protocol: 'icmp', ports: [[0, 0]], ingress: [] }] })!;
+    expect(t.sets).toEqual([{ name: 'rule0_v4', type: 'ipv4_addr', elements: [] }]);
+    expect(chain(t, 'ingress').at(-1)).toEqual([{ match: 'saddr', protocol: 'ip', set: 'rule0_v4' }, { match: 'l4proto', protocols: ['icmp'] }, { verdict: 'accept' }]);
+  });
+});
