@@ -26,6 +26,9 @@ import { LinkSpecController } from './controllers/spec/link-spec.js';
 import { RouteSpecController } from './controllers/spec/route-spec.js';
 import { RoutingRuleConfigController } from './controllers/config/rule-config.js';
 import { FirewallConfigController } from './controllers/config/firewall-config.js';
+import { EthernetConfigController } from './controllers/config/ethernet-config.js';
+import { EthernetSpecController } from './controllers/spec/ethernet-spec.js';
+import { EthtoolClient } from './netlink/ethtool.js';
 import { RoutingRuleSpecController } from './controllers/spec/rule-spec.js';
 import { RoutingRuleStatusController } from './controllers/status/rule-status.js';
 import { AddressStatusController } from './controllers/status/address-status.js';
@@ -105,6 +108,16 @@ function nftController(options: Pick<EngineOptions, 'netns' | 'nftRecheckMs'>): 
   return new NftTableSpecController(() => (tables ??= new NftTables(nftRunner(options.netns))), options.nftRecheckMs ?? KUBESPAN_PEER_RECONCILE_MS);
 }
 
+/** Links' ethtool settings, through the ethtool netlink family in the namespace worked on (opened only when a link has some). */
+function ethernetController(runtime: Runtime, options: Pick<EngineOptions, 'netns'>): EthernetSpecController {
+  let client: EthtoolClient | undefined;
+  runtime.onStop(() => {
+    client?.close();
+    client = undefined;
+  });
+  return new EthernetSpecController(() => (client ??= EthtoolClient.open(options.netns)));
+}
+
 /**
  * The status controllers (the spec controllers and operators read the
  * kernel's links, addresses, routes and rules through them; the link
@@ -163,7 +176,7 @@ function newRuntime(options: Pick<EngineOptions, 'log' | 'dryRun' | 'state'>, mo
  * (the same address, route or link name) for its own, and remove it. Files and
  * DHCP leases outlive a reboot: those records stay.
  */
-const RECORDS_OF_ONE_BOOT: ReadonlySet<string> = new Set([T.AppliedLink, T.AppliedRename, T.AppliedAlias, T.AppliedAddress, T.AppliedRoute, T.AppliedRoutingRule, T.AppliedNftTable, T.AppliedHostname]);
+const RECORDS_OF_ONE_BOOT: ReadonlySet<string> = new Set([T.AppliedLink, T.AppliedRename, T.AppliedAlias, T.AppliedAddress, T.AppliedRoute, T.AppliedRoutingRule, T.AppliedNftTable, T.AppliedHostname, T.AppliedEthernet]);
 
 function loadState(runtime: Runtime, state: StateFile | undefined, log: Logger): void {
   const kinds = state?.load() ?? [];
@@ -198,6 +211,7 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(new DiscoveryConfigController());
   runtime.register(new KubeSpanConfigController());
   runtime.register(new FirewallConfigController());
+  runtime.register(new EthernetConfigController());
   if (options.identityFile !== undefined) runtime.register(new NodeIdentityController(options.identityFile));
   if (options.kubespanIdentityFile !== undefined) runtime.register(new KubeSpanIdentityController(options.kubespanIdentityFile));
   for (const c of mergeControllers()) runtime.register(c);
@@ -218,6 +232,7 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(new RouteSpecController(options.kernel, routeStatuses));
   runtime.register(new RoutingRuleSpecController(options.kernel, ruleStatuses));
   runtime.register(nftController(options));
+  runtime.register(ethernetController(runtime, options));
   if (options.uts) runtime.register(new HostnameSpecController(options.uts));
   runtime.register(new ResolverSpecController());
   if (options.etc?.dir !== undefined) runtime.register(new EtcFileController(options.etc.dir, { inPlace: options.etc.inPlace }));
@@ -269,6 +284,7 @@ export async function undoAll(options: Omit<EngineOptions, 'mode'>): Promise<App
   runtime.register(new RouteSpecController(options.kernel, routeStatuses));
   runtime.register(new RoutingRuleSpecController(options.kernel, ruleStatuses));
   runtime.register(nftController(options));
+  runtime.register(ethernetController(runtime, options));
   if (options.uts) runtime.register(new HostnameSpecController(options.uts));
   if (options.etc?.dir !== undefined) runtime.register(new EtcFileController(options.etc.dir, { inPlace: options.etc.inPlace }));
   loadState(runtime, options.state, options.log);

@@ -1,6 +1,6 @@
 // The record of kernel changes a run made (or, in dry-run, would make).
 export type ChangeAction = 'add' | 'change' | 'remove';
-export type ObjectKind = 'link' | 'address' | 'route' | 'rule' | 'hostname' | 'file' | 'wireguard' | 'nftables';
+export type ObjectKind = 'link' | 'address' | 'route' | 'rule' | 'hostname' | 'file' | 'wireguard' | 'nftables' | 'ethernet';
 
 export interface Change {
   readonly action: ChangeAction;

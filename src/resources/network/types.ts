@@ -3,6 +3,7 @@
 import type { Family } from '../../net/ip.js';
 import type { OperState } from '../../netlink/rtnetlink/constants.js';
 import type { NftFamily, NftTableSpec as NftTableDescription } from '../../nftables/types.js';
+import type { ChannelName, RingName, WolMode } from '../../netlink/ethtool.js';
 
 export const T = {
   LinkSpec: 'LinkSpec',
@@ -44,6 +45,10 @@ export const T = {
   NftTableSpec: 'NftTableSpec',
   /** An nftables table netcfg made (state, ID `<family>/<name>`), deleted again when its spec goes. */
   AppliedNftTable: 'AppliedNftTable',
+  /** network/EthernetSpec (ID: the link's kernel name): ethtool settings from an EthernetConfig. */
+  EthernetSpec: 'EthernetSpec',
+  /** What netcfg changed of a link's ethtool settings, as it was before (state, ID: the link's name). */
+  AppliedEthernet: 'AppliedEthernet',
 } as const;
 
 /** Configuration layers, lowest priority first. */
@@ -487,4 +492,27 @@ export interface OperatorSpecs {
 export interface OperatorLease extends OperatorSpecs {
   /** Wall-clock ms when the lease ends. */
   expiresAt: number;
+}
+
+/** network/EthernetSpec: a link's ethtool settings (talos-multidoc.md §3.16). */
+export interface EthernetSpec {
+  /** The link's kernel name (used literally, as Talos does). */
+  name: string;
+  /** Kernel feature names (ethtool -K), on or off. */
+  features: Record<string, boolean>;
+  /** Ring parameters (ethtool -G); the flags as 0/1, tcp-data-split as 1 (off) or 2 (on). */
+  rings: Partial<Record<RingName, number>>;
+  /** Channel counts (ethtool -L). */
+  channels: Partial<Record<ChannelName, number>>;
+  /** Wake-on-LAN modes; absent: left as they are, []: off. */
+  wakeOnLan?: WolMode[];
+}
+
+/** What netcfg changed of a link's ethtool settings, with the values they had before (put back when the spec goes). */
+export interface AppliedEthernet {
+  name: string;
+  features: Record<string, boolean>;
+  rings: Partial<Record<RingName, number>>;
+  channels: Partial<Record<ChannelName, number>>;
+  wakeOnLan?: WolMode[];
 }

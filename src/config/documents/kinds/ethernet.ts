@@ -1,4 +1,5 @@
-// EthernetConfig: ethtool settings of a link: rings, features, channels, Wake-on-LAN (talos-multidoc.md §3.16).
+// EthernetConfig: ethtool settings of a link: rings, features, channels, Wake-on-LAN (talos-multidoc.md §3.16;
+// applied by controllers/spec/ethernet-spec.ts).
 import { z } from 'zod';
 import { nameField } from '../common.js';
 import { defineKind, documentSchema } from '../definition.js';
@@ -41,5 +42,5 @@ export const ethernetConfig = defineKind<EthernetConfigSpec>({
   kind: 'EthernetConfig',
   schema: EthernetConfigSchema,
   validate: (d) => (d.name === undefined || d.name === '' ? [{ path: ['name'], message: 'name is required' }] : []),
-  use: { applied: false, note: 'ethtool settings are validated but not applied yet by this netcfg version' },
+  use: { applied: true },
 });

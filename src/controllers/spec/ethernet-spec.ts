@@ -1,0 +1,184 @@
+// EthernetSpecController: makes a link's ethtool settings match its
+// EthernetSpec, in Talos' order (rings, features, channels, Wake-on-LAN),
+// through the kernel's ethtool netlink interface. Each pass reads the settings
+// first and writes only what differs. A link that is not there yet is waited
+// for; one that comes back (a re-created device) gets its settings again.
+//
+// Beyond Talos, which never undoes them: netcfg records the value each setting
+// had before it first changed it, and puts those back when the spec goes. A
+// feature the kernel does not turn as asked (fixed, or held by another one) is
+// an error of the pass, retried like any other.
+import { NS } from '../../resources/resource.js';
+import { T, type AppliedEthernet, type EthernetSpec, type LinkStatus } from '../../resources/network/types.js';
+import type { Change } from '../../runtime/changes.js';
+import { ReconcileErrors, type Controller, type ReconcileContext } from '../../runtime/controller.js';
+import type { ChannelName, EthtoolClient, RingName, WolMode } from '../../netlink/ethtool.js';
+import { finishUndo, hold, keep, partition } from './applied.js';
+
+type Numbers<K extends string> = Partial<Record<K, number>>;
+
+/** The entries of `want` that `have` does not hold. */
+function differing<K extends string>(want: Numbers<K>, have: Numbers<K>): Numbers<K> {
+  const out: Numbers<K> = {};
+  for (const [k, v] of Object.entries(want) as Array<[K, number]>) if (have[k] !== v) out[k] = v;
+  return out;
+}
+
+const isEmpty = (o: object) => Object.keys(o).length === 0;
+const sameModes = (a: ReadonlySet<WolMode>, b: readonly WolMode[]) => a.size === b.length && b.every((m) => a.has(m));
+const text = (o: Record<string, number | boolean>) =>
+  Object.entries(o)
+    .map(([k, v]) => `${k} ${typeof v === 'boolean' ? (v ? 'on' : 'off') : v}`)
+    .join(', ');
+
+/** The settings one pass changes, the values they had, and what to tell the user. */
+interface Step {
+  detail: string;
+  apply: () => Promise<void>;
+}
+
+export class EthernetSpecController implements Controller {
+  readonly name = 'EthernetSpecController';
+  readonly inputs = [
+    { namespace: NS.network, type: T.EthernetSpec },
+    // a link that appears (or comes back) gets its settings
+    { namespace: NS.network, type: T.LinkStatus },
+  ];
+  readonly outputs = [{ namespace: NS.state, type: T.AppliedEthernet, kind: 'exclusive' as const }];
+  readonly after = ['LinkSpecController', 'LinkStatusController'];
+
+  /** `ethtool`: the ethtool client in the namespace worked on (made on first use). */
+  constructor(private readonly ethtool: () => EthtoolClient) {}
+
+  async reconcile(ctx: ReconcileContext): Promise<void> {
+    const { running, undo, record } = partition<EthernetSpec, AppliedEthernet>(ctx, T.EthernetSpec, T.AppliedEthernet);
+    if (running.length === 0 && undo.length === 0) return;
+    const links = new Set(ctx.list<LinkStatus>(NS.network, T.LinkStatus).map((l) => l.metadata.id));
+    const errors: Error[] = [];
+    const change = (c: Change) => ctx.changes.record(c);
+
+    for (const { id, record: rec, tearingDown } of undo) {
+      // the link is gone, and its settings with it
+      if (rec && links.has(rec.name)) {
+        try {
+          const detail = await this.restore(ctx, rec);
+          if (detail) change({ action: 'change', kind: 'ethernet', id, detail: `put back ${detail}` });
+        } catch (err) {
+          errors.push(err as Error);
+          continue;
+        }
+      }
+      finishUndo(ctx, T.EthernetSpec, T.AppliedEthernet, id, tearingDown);
+    }
+
+    for (const r of running) {
+      const spec = r.spec;
+      hold(ctx, this.name, T.EthernetSpec, r);
+      if (!links.has(spec.name)) {
+        ctx.changes.wait(`ethernet/${spec.name}`, `ethernet ${spec.name}: link ${spec.name} is not present`);
+        continue;
+      }
+      try {
+        await this.apply(ctx, r.metadata.id, spec, record(r.metadata.id));
+      } catch (err) {
+        errors.push(err as Error);
+      }
+    }
+    if (errors.length > 0) throw new ReconcileErrors(errors);
+  }
+
+  /** Reads the link's settings, records the old value of each it is about to change (intent first), then changes them. */
+  private async apply(ctx: ReconcileContext, id: string, spec: EthernetSpec, rec: AppliedEthernet | undefined): Promise<void> {
+    const ethtool = this.ethtool();
+    const name = spec.name;
+    const was: AppliedEthernet = { name, features: { ...rec?.features }, rings: { ...rec?.rings }, channels: { ...rec?.channels }, ...(rec?.wakeOnLan ? { wakeOnLan: rec.wakeOnLan } : {}) };
+    const steps: Step[] = [];
+    if (!isEmpty(spec.rings)) {
+      const have = await ethtool.rings(name);
+      const set = differing<RingName>(spec.rings, have);
+      for (const k of Object.keys(set) as RingName[]) if (was.rings[k] === undefined && have[k] !== undefined) was.rings[k] = have[k];
+      if (!isEmpty(set)) steps.push({ detail: `rings ${text(set)}`, apply: () => ethtool.setRings(name, set) });
+    }
+    const features = Object.entries(spec.features);
+    if (features.length > 0) {
+      const have = await ethtool.features(name);
+      const set = new Map(features.filter(([f, on]) => have.active.has(f) !== on));
+      for (const [f] of set) if (was.features[f] === undefined) was.features[f] = have.active.has(f);
+      if (set.size > 0) {
+        steps.push({
+          detail: `features ${text(Object.fromEntries(set))}`,
+          apply: async () => {
+            await ethtool.setFeatures(name, set);
+            // the kernel takes a wish it cannot grant (a fixed feature, one held by another) without an error
+            const now = await ethtool.features(name);
+            const refused = [...set].filter(([f, on]) => now.active.has(f) !== on);
+            if (refused.length > 0) throw new Error(`ethernet ${name}: the kernel did not turn ${refused.map(([f, on]) => `${f} ${on ? 'on' : 'off'}`).join(', ')}${refused.some(([f]) => !now.changeable.has(f)) ? ' (not changeable on this device)' : ''}`);
+          },
+        });
+      }
+    }
+    if (!isEmpty(spec.channels)) {
+      const have = await ethtool.channels(name);
+      const set = differing<ChannelName>(spec.channels, have);
+      for (const k of Object.keys(set) as ChannelName[]) if (was.channels[k] === undefined && have[k] !== undefined) was.channels[k] = have[k];
+      if (!isEmpty(set)) steps.push({ detail: `channels ${text(set)}`, apply: () => ethtool.setChannels(name, set) });
+    }
+    if (spec.wakeOnLan !== undefined) {
+      const have = await ethtool.wol(name);
+      const want = spec.wakeOnLan;
+      if (!sameModes(have, want)) {
+        was.wakeOnLan ??= [...have];
+        steps.push({ detail: `Wake-on-LAN ${want.length === 0 ? 'off' : want.join(', ')}`, apply: () => ethtool.setWol(name, new Set(want)) });
+      }
+    }
+    if (steps.length === 0) {
+      // as wanted; a first pass still records the link as configured by netcfg (nothing to put back)
+      if (!rec) keep(ctx, T.AppliedEthernet, id, was);
+      return;
+    }
+    const detail = steps.map((s) => s.detail).join('; ');
+    if (ctx.dryRun) {
+      ctx.changes.record({ action: 'change', kind: 'ethernet', id, detail });
+      return;
+    }
+    keep(ctx, T.AppliedEthernet, id, was);
+    await ctx.flushState();
+    for (const s of steps) await s.apply();
+    ctx.changes.record({ action: 'change', kind: 'ethernet', id, detail });
+  }
+
+  /** Puts back what the record says netcfg changed; returns what it did ('' when all was as recorded already). */
+  private async restore(ctx: ReconcileContext, rec: AppliedEthernet): Promise<string> {
+    const ethtool = this.ethtool();
+    const name = rec.name;
+    const done: string[] = [];
+    if (!isEmpty(rec.rings)) {
+      const set = differing<RingName>(rec.rings, await ethtool.rings(name));
+      if (!isEmpty(set)) {
+        if (!ctx.dryRun) await ethtool.setRings(name, set);
+        done.push(`rings ${text(set)}`);
+      }
+    }
+    const features = Object.entries(rec.features);
+    if (features.length > 0) {
+      const have = await ethtool.features(name);
+      const set = new Map(features.filter(([f, on]) => have.active.has(f) !== on));
+      if (set.size > 0) {
+        if (!ctx.dryRun) await ethtool.setFeatures(name, set);
+        done.push(`features ${text(Object.fromEntries(set))}`);
+      }
+    }
+    if (!isEmpty(rec.channels)) {
+      const set = differing<ChannelName>(rec.channels, await ethtool.channels(name));
+      if (!isEmpty(set)) {
+        if (!ctx.dryRun) await ethtool.setChannels(name, set);
+        done.push(`channels ${text(set)}`);
+      }
+    }
+    if (rec.wakeOnLan !== undefined && !sameModes(await ethtool.wol(name), rec.wakeOnLan)) {
+      if (!ctx.dryRun) await ethtool.setWol(name, new Set(rec.wakeOnLan));
+      done.push(`Wake-on-LAN ${rec.wakeOnLan.length === 0 ? 'off' : rec.wakeOnLan.join(', ')}`);
+    }
+    return done.join('; ');
+  }
+}

@@ -1,0 +1,209 @@
+// ethtool over generic netlink (family "ethtool", include/uapi/linux/ethtool_netlink.h):
+// features, ring sizes, channel counts and Wake-on-LAN of one link, read and
+// written by name. Bitsets are sent and read in the verbose form (bits by
+// name), so no string set has to be fetched first.
+import type { NlWriter } from './codec.js';
+import type { AttrReader } from './codec.js';
+import { GenlClient, genlAttributes, genlRequest, type GenlFamily } from './genetlink.js';
+import type { NlMessage } from './message.js';
+
+const MSG = { WOL_GET: 9, WOL_SET: 10, FEATURES_GET: 11, FEATURES_SET: 12, RINGS_GET: 15, RINGS_SET: 16, CHANNELS_GET: 17, CHANNELS_SET: 18 } as const;
+const HEADER_DEV_NAME = 2;
+/** Every message's first attribute is its header (ETHTOOL_A_*_HEADER = 1). */
+const A_HEADER = 1;
+const BITSET_NOMASK = 1;
+const BITSET_BITS = 3;
+const BITSET_BITS_BIT = 1;
+const BIT_NAME = 2;
+const BIT_VALUE = 3;
+const FEATURES_HW = 2;
+const FEATURES_WANTED = 3;
+const FEATURES_ACTIVE = 4;
+const FEATURES_NOCHANGE = 5;
+const WOL_MODES = 2;
+
+/** Ring parameters netcfg sets (ETHTOOL_A_RINGS_*), by their ethtool -G names. */
+export const RING_ATTRS = { rx: 6, 'rx-mini': 7, 'rx-jumbo': 8, tx: 9, 'rx-buf-len': 10, 'tcp-data-split': 11, 'cqe-size': 12, 'tx-push': 13, 'rx-push': 14, 'tx-push-buf-len': 15 } as const;
+export type RingName = keyof typeof RING_ATTRS;
+/** The u8 ring attributes (the others are u32). */
+const RING_U8: ReadonlySet<number> = new Set([RING_ATTRS['tcp-data-split'], RING_ATTRS['tx-push'], RING_ATTRS['rx-push']]);
+
+/** Channel counts (ETHTOOL_A_CHANNELS_*_COUNT), by their ethtool -L names. */
+export const CHANNEL_ATTRS = { rx: 6, tx: 7, other: 8, combined: 9 } as const;
+export type ChannelName = keyof typeof CHANNEL_ATTRS;
+
+/** Wake-on-LAN modes: the kernel's bit names (ethtool's wol_mode_names), by Talos' names. */
+export const WOL_BITS = { phy: 'phy', unicast: 'ucast', multicast: 'mcast', broadcast: 'bcast', magic: 'magic', magicsecure: 'magicsecure', filter: 'filter' } as const;
+export type WolMode = keyof typeof WOL_BITS;
+
+export interface EthtoolFeatures {
+  /** Features the driver lets change. */
+  changeable: ReadonlySet<string>;
+  /** Features on now. */
+  active: ReadonlySet<string>;
+  /** Features asked for (they may wait on others). */
+  wanted: ReadonlySet<string>;
+}
+
+function header(w: NlWriter, name: string): void {
+  const h = w.beginNested(A_HEADER);
+  w.attrString(HEADER_DEV_NAME, name);
+  w.endNested(h);
+}
+
+/** A verbose bitset: only the named bits, each on or off (the others are left as they are). */
+function writeBits(w: NlWriter, type: number, bits: ReadonlyMap<string, boolean>, nomask = false): void {
+  const set = w.beginNested(type);
+  if (nomask) w.attrFlag(BITSET_NOMASK);
+  const list = w.beginNested(BITSET_BITS);
+  for (const [name, on] of bits) {
+    const bit = w.beginNested(BITSET_BITS_BIT);
+    w.attrString(BIT_NAME, name);
+    if (on) w.attrFlag(BIT_VALUE);
+    w.endNested(bit);
+  }
+  w.endNested(list);
+  w.endNested(set);
+}
+
+/** The bits set in a verbose bitset (with a mask: those with a value flag; without: every bit listed). */
+function readBits(r: AttrReader): Set<string> {
+  let nomask = false;
+  const named: Array<{ name: string; on: boolean }> = [];
+  while (r.next()) {
+    if (r.type === BITSET_NOMASK) nomask = true;
+    else if (r.type === BITSET_BITS) {
+      const bits = r.nested();
+      while (bits.next()) {
+        if (bits.type !== BITSET_BITS_BIT) continue;
+        const bit = bits.nested();
+        let name = '';
+        let on = false;
+        while (bit.next()) {
+          if (bit.type === BIT_NAME) name = bit.string();
+          else if (bit.type === BIT_VALUE) on = true;
+        }
+        named.push({ name, on });
+      }
+    }
+  }
+  return new Set(named.filter((b) => nomask || b.on).map((b) => b.name));
+}
+
+/** u32/u8 attributes of a reply by type. */
+function numbers(m: NlMessage, u8: ReadonlySet<number> = new Set()): Map<number, number> {
+  const out = new Map<number, number>();
+  const r = genlAttributes(m);
+  while (r.next()) if (r.type !== A_HEADER) out.set(r.type, u8.has(r.type) ? r.u8() : r.u32());
+  return out;
+}
+
+export class EthtoolClient {
+  constructor(readonly genl: GenlClient) {}
+
+  static open(netnsPath?: string): EthtoolClient {
+    return new EthtoolClient(GenlClient.open(netnsPath === undefined ? {} : { netns: netnsPath }));
+  }
+
+  private async family(): Promise<GenlFamily> {
+    const f = await this.genl.family('ethtool');
+    if (!f) throw new Error('the kernel has no ethtool netlink interface (generic netlink family "ethtool" is missing)');
+    return f;
+  }
+
+  private async get<T>(cmd: number, name: string, what: string, decode: (m: NlMessage) => T): Promise<T> {
+    const family = await this.family();
+    const r = await this.genl.conn.query(genlRequest(family, cmd, false, (w) => header(w, name), () => `read ${what} of ${name}`), decode);
+    if (r === undefined) throw new Error(`no ${what} of ${name} in the kernel's reply`);
+    return r;
+  }
+
+  private async set(cmd: number, name: string, what: string, encode: (w: NlWriter) => void): Promise<void> {
+    const family = await this.family();
+    await this.genl.conn.exec(
+      genlRequest(
+        family,
+        cmd,
+        true,
+        (w) => {
+          header(w, name);
+          encode(w);
+        },
+        () => `set ${what} of ${name}`,
+      ),
+    );
+  }
+
+  features(name: string): Promise<EthtoolFeatures> {
+    return this.get(MSG.FEATURES_GET, name, 'the features', (m) => {
+      const sets = new Map<number, Set<string>>();
+      const r = genlAttributes(m);
+      while (r.next()) if (r.type === FEATURES_HW || r.type === FEATURES_WANTED || r.type === FEATURES_ACTIVE || r.type === FEATURES_NOCHANGE) sets.set(r.type, readBits(r.nested()));
+      const nochange = sets.get(FEATURES_NOCHANGE) ?? new Set();
+      const changeable = new Set([...(sets.get(FEATURES_HW) ?? [])].filter((f) => !nochange.has(f)));
+      return { changeable, active: sets.get(FEATURES_ACTIVE) ?? new Set(), wanted: sets.get(FEATURES_WANTED) ?? new Set() };
+    });
+  }
+
+  /** Asks for features on or off by the kernel's names (ethtool -K); the rest stay as they are. */
+  setFeatures(name: string, wanted: ReadonlyMap<string, boolean>): Promise<void> {
+    return this.set(MSG.FEATURES_SET, name, `features ${[...wanted].map(([f, on]) => `${f} ${on ? 'on' : 'off'}`).join(', ')}`, (w) => writeBits(w, FEATURES_WANTED, wanted));
+  }
+
+  /** The ring parameters the driver reports, by name (absent: not reported). */
+  rings(name: string): Promise<Partial<Record<RingName, number>>> {
+    return this.get(MSG.RINGS_GET, name, 'the ring sizes', (m) => {
+      const n = numbers(m, RING_U8);
+      const out: Partial<Record<RingName, number>> = {};
+      for (const [ring, attr] of Object.entries(RING_ATTRS) as Array<[RingName, number]>) if (n.has(attr)) out[ring] = n.get(attr)!;
+      return out;
+    });
+  }
+
+  setRings(name: string, rings: Partial<Record<RingName, number>>): Promise<void> {
+    const list = Object.entries(rings) as Array<[RingName, number]>;
+    return this.set(MSG.RINGS_SET, name, `rings ${list.map(([k, v]) => `${k} ${v}`).join(', ')}`, (w) => {
+      for (const [ring, v] of list) {
+        const attr = RING_ATTRS[ring];
+        if (RING_U8.has(attr)) w.attrU8(attr, v);
+        else w.attrU32(attr, v);
+      }
+    });
+  }
+
+  channels(name: string): Promise<Partial<Record<ChannelName, number>>> {
+    return this.get(MSG.CHANNELS_GET, name, 'the channels', (m) => {
+      const n = numbers(m);
+      const out: Partial<Record<ChannelName, number>> = {};
+      for (const [ch, attr] of Object.entries(CHANNEL_ATTRS) as Array<[ChannelName, number]>) if (n.has(attr)) out[ch] = n.get(attr)!;
+      return out;
+    });
+  }
+
+  setChannels(name: string, channels: Partial<Record<ChannelName, number>>): Promise<void> {
+    const list = Object.entries(channels) as Array<[ChannelName, number]>;
+    return this.set(MSG.CHANNELS_SET, name, `channels ${list.map(([k, v]) => `${k} ${v}`).join(', ')}`, (w) => {
+      for (const [ch, v] of list) w.attrU32(CHANNEL_ATTRS[ch], v);
+    });
+  }
+
+  /** Wake-on-LAN modes on now, by Talos' names. */
+  wol(name: string): Promise<Set<WolMode>> {
+    return this.get(MSG.WOL_GET, name, 'Wake-on-LAN', (m) => {
+      const r = genlAttributes(m);
+      let bits = new Set<string>();
+      while (r.next()) if (r.type === WOL_MODES) bits = readBits(r.nested());
+      return new Set((Object.entries(WOL_BITS) as Array<[WolMode, string]>).filter(([, bit]) => bits.has(bit)).map(([mode]) => mode));
+    });
+  }
+
+  /** Exactly these Wake-on-LAN modes (none: off). */
+  setWol(name: string, modes: ReadonlySet<WolMode>): Promise<void> {
+    const bits = new Map<string, boolean>([...modes].map((m) => [WOL_BITS[m], true]));
+    return this.set(MSG.WOL_SET, name, `Wake-on-LAN ${modes.size === 0 ? 'off' : [...modes].join(', ')}`, (w) => writeBits(w, WOL_MODES, bits, true));
+  }
+
+  close(): void {
+    this.genl.close();
+  }
+}
