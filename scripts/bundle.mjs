@@ -124,9 +124,9 @@ code = code.replace(grpcImport, 'Promise.resolve().then(()=>require("@grpc/grpc-
 // node:crypto alone loads 36 of node's internal modules (~6 ms), and nothing
 // but a command that hashes or draws random bytes needs it; node:fs/promises
 // (12, with readline's), node:child_process (35), node:net, node:tls,
-// node:http. Those are imported as a proxy that loads the module on first
+// node:http, node:https. Those are imported as a proxy that loads the module on first
 // use: `netcfg validate` 174.7 -> 158.9 ms (median of 25, alternated).
-const LAZY_BUILTINS = new Set(['node:crypto', 'node:fs/promises', 'node:net', 'node:tls', 'node:http', 'node:dns/promises', 'node:child_process']);
+const LAZY_BUILTINS = new Set(['node:crypto', 'node:fs/promises', 'node:net', 'node:tls', 'node:http', 'node:https', 'node:dns/promises', 'node:child_process']);
 const builtinImport = /__toESM\(require\("(node:[\w/]+)"\)(?:,1)?\)/g;
 const builtinImports = code.match(builtinImport)?.length ?? 0;
 if (builtinImports < 20) throw new Error(`bundle: expected esbuild's __toESM(require("node:…"),1) for the built-in modules, found ${builtinImports}`);

@@ -29,6 +29,9 @@ import { FirewallConfigController } from './controllers/config/firewall-config.j
 import { EthernetConfigController } from './controllers/config/ethernet-config.js';
 import { EthernetSpecController } from './controllers/spec/ethernet-spec.js';
 import { EthtoolClient } from './netlink/ethtool.js';
+import { ProbeConfigController } from './controllers/config/probe-config.js';
+import { ProbeStatusController } from './controllers/status/probe-status.js';
+import { probeOnce } from './operators/probe/probe.js';
 import { RoutingRuleSpecController } from './controllers/spec/rule-spec.js';
 import { RoutingRuleStatusController } from './controllers/status/rule-status.js';
 import { AddressStatusController } from './controllers/status/address-status.js';
@@ -212,6 +215,7 @@ export function configRuntime(options: EngineOptions): Runtime {
   runtime.register(new KubeSpanConfigController());
   runtime.register(new FirewallConfigController());
   runtime.register(new EthernetConfigController());
+  runtime.register(new ProbeConfigController());
   if (options.identityFile !== undefined) runtime.register(new NodeIdentityController(options.identityFile));
   if (options.kubespanIdentityFile !== undefined) runtime.register(new KubeSpanIdentityController(options.kubespanIdentityFile));
   for (const c of mergeControllers()) runtime.register(c);
@@ -248,11 +252,13 @@ export interface DaemonControllerOptions {
   discovery?: DiscoveryOptions;
   /** KubeSpan's peer reconcile interval (Talos: 30 s). */
   kubespanIntervalMs?: number | undefined;
+  /** Where connectivity probes connect from (/run/netns/NAME); undefined: the process's own namespace. */
+  netnsPath?: string | undefined;
 }
 
-/** What only the daemon runs besides the configuration: network readiness, cluster discovery and KubeSpan. */
+/** What only the daemon runs besides the configuration: connectivity probes, network readiness, cluster discovery and KubeSpan. */
 export function daemonControllers(kernel: Kernel, options: DaemonControllerOptions): Controller[] {
-  const controllers: Controller[] = [new NetworkStatusController(options)];
+  const controllers: Controller[] = [new ProbeStatusController((spec) => probeOnce(spec, options.netnsPath)), new NetworkStatusController(options)];
   if (options.discovery) {
     controllers.push(
       new LocalAffiliateController(options.discovery.version, kubespanAffiliateSource),

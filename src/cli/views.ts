@@ -6,6 +6,8 @@ import {
   type HostnameStatus,
   type LinkStatus,
   type NetworkStatus,
+  type EthernetSpec,
+  type ProbeStatus,
   type OperatorStatus,
   type ResolverSpec,
   type ResolverStatus,
@@ -148,6 +150,32 @@ const networkStatus: ViewDefinition<NetworkStatus> = {
     { header: 'CONNECTIVITY', value: (s) => s.connectivityReady },
     { header: 'HOSTNAME', value: (s) => s.hostnameReady },
     { header: 'ETC', value: (s) => s.etcFilesReady },
+  ],
+};
+
+const probeStatuses: ViewDefinition<ProbeStatus> = {
+  source: 'daemon',
+  namespaces: [NS.network],
+  type: T.ProbeStatus,
+  displayType: 'ProbeStatus',
+  aliases: ['probestatus', 'probestatuses', 'probe', 'probes'],
+  columns: [
+    { header: 'SUCCESS', value: (s) => s.success },
+    { header: 'LAST ERROR', value: (s) => s.lastError },
+  ],
+};
+
+const ethernetSpecs: ViewDefinition<EthernetSpec> = {
+  source: 'config',
+  namespaces: [NS.network],
+  type: T.EthernetSpec,
+  displayType: 'EthernetSpec',
+  aliases: ['ethernetspec', 'ethernetspecs', 'ethernet'],
+  columns: [
+    { header: 'FEATURES', value: (s) => Object.entries(s.features).map(([f, on]) => `${f}=${on ? 'on' : 'off'}`) },
+    { header: 'RINGS', value: (s) => Object.entries(s.rings).map(([k, v]) => `${k}=${v}`) },
+    { header: 'CHANNELS', value: (s) => Object.entries(s.channels).map(([k, v]) => `${k}=${v}`) },
+    { header: 'WOL', value: (s) => s.wakeOnLan ?? '' },
   ],
 };
 
@@ -379,6 +407,9 @@ export const VIEWS = [
   kubespanEndpoints,
   operatorStatuses,
   vipStatuses,
+  probeStatuses,
+  ethernetSpecs,
+  specView(T.ProbeSpec, 'probespec'),
   specView(T.TimeServerSpec, 'timeserverspec'),
   specView(T.LinkSpec, 'linkspec'),
   specView(T.AddressSpec, 'addressspec'),

@@ -109,6 +109,7 @@ export class Daemon implements Handler {
         extra: daemonControllers(kernel, {
           hostname: true,
           etcFiles: true,
+          netnsPath: o.netns === undefined ? undefined : netnsPath(o.netns),
           kubespanIntervalMs: o.kubespanIntervalMs,
           discovery: {
             version: o.version,

@@ -19,6 +19,21 @@ function issues(yaml: string): string[] {
   }
 }
 
+describe('kinds validated but not applied', () => {
+  it('are said once, at the first document; the firewall, EthernetConfig and the probes are applied and say nothing', () => {
+    const bgp = (name: string, asn: number) => `apiVersion: v1alpha1\nkind: BGPInstanceConfig\nname: ${name}\nlocalASN: ${asn}\nneighbors:\n  - address: 10.5.0.1\n    peerASN: 65000\n`;
+    expect(issues(`${bgp('a', 65001)}---\n${bgp('b', 65002)}`)).toEqual(['c.yaml:1:1: warning: BGPInstanceConfig/a: BGP instances are validated but not run yet by this netcfg version (this document and 1 more)']);
+    const applied = [
+      'apiVersion: v1alpha1\nkind: NetworkDefaultActionConfig\ningress: block\n',
+      'apiVersion: v1alpha1\nkind: NetworkRuleConfig\nname: ssh\nportSelector:\n  ports: [22]\n  protocol: tcp\ningress:\n  - subnet: 192.0.2.0/24\n',
+      'apiVersion: v1alpha1\nkind: EthernetConfig\nname: eth0\nchannels:\n  combined: 2\n',
+      'apiVersion: v1alpha1\nkind: TCPProbeConfig\nname: gw\nendpoint: 192.0.2.1:22\n',
+      'apiVersion: v1alpha1\nkind: HTTPProbeConfig\nname: web\nurl: http://192.0.2.1/\n',
+    ];
+    expect(issues(applied.join('---\n'))).toEqual([]);
+  });
+});
+
 describe('the document stream', () => {
   it('a file of documents alone is a config (no v1alpha1 document needed)', () => {
     const loaded = parseConfig('c.yaml', '---\napiVersion: v1alpha1\nkind: HostnameConfig\nhostname: node-1\n---\n# nothing here\n---\napiVersion: v1alpha1\nkind: LinkConfig\nname: eth0\n');

@@ -1,5 +1,5 @@
 // Per-type merge rules (Talos §2.4).
-import { addressId, nftTableId, routeId, routingRuleId } from '../../resources/network/ids.js';
+import { addressId, nftTableId, probeId, routeId, routingRuleId } from '../../resources/network/ids.js';
 import {
   T,
   type AddressSpec,
@@ -7,6 +7,7 @@ import {
   type LinkSpec,
   type NftTableSpec,
   type OperatorSpec,
+  type ProbeSpec,
   type ResolverSpec,
   type RouteSpec,
   type RoutingRuleSpec,
@@ -64,6 +65,13 @@ export const routingRuleRule: MergeRule<RoutingRuleSpec> = {
 export const nftTableRule: MergeRule<NftTableSpec> = {
   type: T.NftTableSpec,
   id: nftTableId,
+  merge: (_lower, higher) => higher,
+};
+
+/** Probes: one per target; the higher layer wins (Talos ProbeMergeController). */
+export const probeRule: MergeRule<ProbeSpec> = {
+  type: T.ProbeSpec,
+  id: probeId,
   merge: (_lower, higher) => higher,
 };
 
@@ -153,7 +161,7 @@ export const timeServerRule: MergeRule<TimeServerSpec> = {
   },
 };
 
-type AnySpec = LinkSpec | AddressSpec | RouteSpec | RoutingRuleSpec | HostnameSpec | ResolverSpec | OperatorSpec | TimeServerSpec | NftTableSpec;
+type AnySpec = LinkSpec | AddressSpec | RouteSpec | RoutingRuleSpec | HostnameSpec | ResolverSpec | OperatorSpec | TimeServerSpec | NftTableSpec | ProbeSpec;
 
 export function mergeControllers(): MergeController<AnySpec>[] {
   return [
@@ -166,5 +174,6 @@ export function mergeControllers(): MergeController<AnySpec>[] {
     new MergeController(operatorRule) as MergeController<AnySpec>,
     new MergeController(timeServerRule) as MergeController<AnySpec>,
     new MergeController(nftTableRule) as MergeController<AnySpec>,
+    new MergeController(probeRule) as MergeController<AnySpec>,
   ];
 }

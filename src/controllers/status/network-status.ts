@@ -1,8 +1,9 @@
 // NetworkStatusController: whether the node's network is ready (Talos §7.5):
-// an address, a default route, a hostname, and the etc files handled.
+// an address, connectivity (every probe succeeds when there are probes, a
+// default route otherwise), a hostname, and the etc files handled.
 import { isSpecialIP, parsePrefix } from '../../net/ip.js';
 import { NS } from '../../resources/resource.js';
-import { T, type AddressStatus, type LinkStatus, type NetworkStatus, type RouteStatus } from '../../resources/network/types.js';
+import { T, type AddressStatus, type LinkStatus, type NetworkStatus, type ProbeStatus, type RouteStatus } from '../../resources/network/types.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { linkUp } from './link-status.js';
 
@@ -23,6 +24,8 @@ export class NetworkStatusController implements Controller {
     { namespace: NS.network, type: T.LinkStatus },
     { namespace: NS.network, type: T.HostnameStatus },
     { namespace: NS.network, type: T.EtcFileStatus },
+    { namespace: NS.network, type: T.ProbeSpec },
+    { namespace: NS.network, type: T.ProbeStatus },
   ];
   readonly outputs = [{ namespace: NS.network, type: T.NetworkStatus, kind: 'exclusive' as const }];
 
@@ -34,7 +37,11 @@ export class NetworkStatusController implements Controller {
     const addressReady = ctx
       .list<AddressStatus>(NS.network, T.AddressStatus)
       .some((r) => r.spec.scope === 'global' && !isSpecialAddress(r.spec.address) && isUp(links.get(r.spec.linkName)));
-    const connectivityReady = ctx.list<RouteStatus>(NS.network, T.RouteStatus).some((r) => r.spec.dst === '' && r.spec.type === 'unicast');
+    const probes = ctx.list(NS.network, T.ProbeSpec).filter((r) => r.metadata.phase === 'running');
+    const connectivityReady =
+      probes.length > 0
+        ? probes.every((p) => ctx.get<ProbeStatus>(NS.network, T.ProbeStatus, p.metadata.id)?.spec.success === true)
+        : ctx.list<RouteStatus>(NS.network, T.RouteStatus).some((r) => r.spec.dst === '' && r.spec.type === 'unicast');
     const hostnameReady = !this.options.hostname || ctx.count(NS.network, T.HostnameStatus) > 0;
     const etcFilesReady = !this.options.etcFiles || ctx.count(NS.network, T.EtcFileStatus) >= 2;
     ctx.put(NS.network, T.NetworkStatus, NETWORK_STATUS_ID, { addressReady, connectivityReady, hostnameReady, etcFilesReady } satisfies NetworkStatus);

@@ -35,7 +35,8 @@ async function resolve(host: string): Promise<{ address: string; family: 4 | 6 }
   return { address: r.address, family: r.family === 6 ? 6 : 4 };
 }
 
-function connectTcp(host: string, port: number, o: DialOptions): Promise<net.Socket> {
+/** A TCP connection to host:port made from the namespace (when given), or a timeout error. */
+export function connectTcp(host: string, port: number, o: Pick<DialOptions, 'netnsPath' | 'timeoutMs'>): Promise<net.Socket> {
   return resolve(host).then(
     ({ address, family }) =>
       new Promise<net.Socket>((ok, fail) => {

@@ -30,3 +30,10 @@ export function routingRuleId(r: Pick<RoutingRuleRecord, 'family' | 'priority'>)
 export function nftTableId(t: { family: string; name: string }): string {
   return `${t.family}/${t.name}`;
 }
+
+/** A probe's ID: tcp:<endpoint>, or http:<url> without user information (Talos). */
+export function probeId(p: { tcp?: { endpoint: string } | undefined; http?: { url: string } | undefined }): string {
+  if (p.tcp) return `tcp:${p.tcp.endpoint}`;
+  const url = p.http?.url ?? '';
+  return `http:${url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#@]*@/, '$1')}`;
+}

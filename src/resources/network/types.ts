@@ -49,6 +49,10 @@ export const T = {
   EthernetSpec: 'EthernetSpec',
   /** What netcfg changed of a link's ethtool settings, as it was before (state, ID: the link's name). */
   AppliedEthernet: 'AppliedEthernet',
+  /** A connectivity probe (ID `tcp:<endpoint>` or `http:<url>`): network-config per layer, network merged. */
+  ProbeSpec: 'ProbeSpec',
+  /** network/ProbeStatus (the ProbeSpec's ID): its last outcome. */
+  ProbeStatus: 'ProbeStatus',
 } as const;
 
 /** Configuration layers, lowest priority first. */
@@ -515,4 +519,25 @@ export interface AppliedEthernet {
   rings: Partial<Record<RingName, number>>;
   channels: Partial<Record<ChannelName, number>>;
   wakeOnLan?: WolMode[];
+}
+
+/** A connectivity probe (talos-multidoc.md §3.20): one of tcp or http. */
+export interface ProbeSpec {
+  /** Between attempts, ms. */
+  interval: number;
+  /** Consecutive failures, after a success, before the probe counts as failed. */
+  failureThreshold: number;
+  /** Per attempt, ms. */
+  timeout: number;
+  tcp?: { endpoint: string };
+  http?: { url: string };
+  layer: ConfigLayer;
+  source?: string;
+}
+
+/** A probe's last outcome (made on its first result). */
+export interface ProbeStatus {
+  success: boolean;
+  /** Why the last attempt that counted failed ('' after a success). */
+  lastError: string;
 }

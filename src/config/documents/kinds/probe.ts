@@ -1,4 +1,5 @@
-// TCPProbeConfig and HTTPProbeConfig: connectivity probes (talos-multidoc.md §3.20).
+// TCPProbeConfig and HTTPProbeConfig: connectivity probes (talos-multidoc.md §3.20; run by the
+// daemon, controllers/status/probe-status.ts).
 import { z } from 'zod';
 import { nameField } from '../common.js';
 import { defineKind, documentSchema } from '../definition.js';
@@ -29,8 +30,6 @@ function common(d: TCPProbeConfigSpec | HTTPProbeConfigSpec, label: string): Pro
   return out;
 }
 
-const note = 'connectivity probes are validated but not applied yet by this netcfg version';
-
 export const tcpProbeConfig = defineKind<TCPProbeConfigSpec>({
   kind: 'TCPProbeConfig',
   schema: TCPProbeConfigSchema,
@@ -39,7 +38,7 @@ export const tcpProbeConfig = defineKind<TCPProbeConfigSpec>({
     if (d.endpoint === undefined || d.endpoint === '') out.push({ path: [], message: 'TCP probe endpoint is required' });
     return out;
   },
-  use: { applied: false, note },
+  use: { applied: true },
 });
 
 export const httpProbeConfig = defineKind<HTTPProbeConfigSpec>({
@@ -56,5 +55,5 @@ export const httpProbeConfig = defineKind<HTTPProbeConfigSpec>({
     }
     return out;
   },
-  use: { applied: false, note },
+  use: { applied: true },
 });

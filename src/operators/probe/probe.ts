@@ -1,0 +1,69 @@
+// One attempt of a connectivity probe (talos-multidoc.md §3.20), from the
+// namespace netcfg configures: TCP connects to host:port and closes; HTTP sends
+// GET and counts 2xx and 3xx as success (a redirect is not followed). Either
+// resolves when the probe succeeded and throws why it did not.
+import http from 'node:http';
+import https from 'node:https';
+import type net from 'node:net';
+import tls from 'node:tls';
+import { connectTcp } from '../discovery/dialer.js';
+import type { ProbeSpec } from '../../resources/network/types.js';
+
+/** host:port, [v6]:port. */
+export function splitEndpoint(endpoint: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):([0-9]+)$/.exec(endpoint);
+  const port = Number(m?.[3]);
+  if (!m || !(port > 0 && port < 65536)) throw new Error(`"${endpoint}" is not host:port`);
+  return { host: m[1] ?? m[2]!, port };
+}
+
+async function tcp(endpoint: string, o: { netnsPath: string | undefined; timeoutMs: number }): Promise<void> {
+  const { host, port } = splitEndpoint(endpoint);
+  const socket = await connectTcp(host, port, o);
+  socket.destroy();
+}
+
+function get(url: URL, socket: net.Socket, deadline: number): Promise<number> {
+  return new Promise((ok, fail) => {
+    const secure = url.protocol === 'https:';
+    const stream = secure ? tls.connect({ socket, servername: url.hostname.replace(/^\[|\]$/g, '') }) : socket;
+    const request = (secure ? https : http).request({
+      method: 'GET',
+      host: url.hostname,
+      port: url.port,
+      path: `${url.pathname}${url.search}`,
+      headers: { 'User-Agent': 'netcfg-probe' },
+      createConnection: () => stream,
+      ...(url.username !== '' ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` } : {}),
+    });
+    const timer = setTimeout(() => request.destroy(new Error(`no answer from ${url.host} in time`)), Math.max(0, deadline - Date.now()));
+    request.once('response', (res) => {
+      clearTimeout(timer);
+      res.resume();
+      socket.destroy();
+      ok(res.statusCode ?? 0);
+    });
+    request.once('error', (err) => {
+      clearTimeout(timer);
+      socket.destroy();
+      fail(err);
+    });
+    request.end();
+  });
+}
+
+async function httpProbe(text: string, o: { netnsPath: string | undefined; timeoutMs: number }): Promise<void> {
+  const deadline = Date.now() + o.timeoutMs;
+  const url = new URL(text);
+  const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  const socket = await connectTcp(url.hostname.replace(/^\[|\]$/g, ''), port, o);
+  const status = await get(url, socket, deadline);
+  if (status < 200 || status >= 400) throw new Error(`HTTP status ${status}`);
+}
+
+export function probeOnce(spec: Pick<ProbeSpec, 'tcp' | 'http' | 'timeout'>, netnsPath: string | undefined): Promise<void> {
+  const o = { netnsPath, timeoutMs: spec.timeout };
+  if (spec.tcp) return tcp(spec.tcp.endpoint, o);
+  if (spec.http) return httpProbe(spec.http.url, o);
+  return Promise.reject(new Error('a probe with neither tcp nor http'));
+}
