@@ -94,6 +94,18 @@ describe('EthernetSpecController', () => {
     expect(state.items(T.AppliedEthernet)).toEqual([]);
   });
 
+  it('puts back a setting the spec no longer names, and keeps the others it changed', async () => {
+    const dev = new FakeEthtool();
+    const state = new MemoryState();
+    await run(dev, state, [spec({ features: { 'rx-gro': true }, channels: { combined: 4 }, wakeOnLan: ['magic'] })]);
+    dev.calls = [];
+    const r = await run(dev, state, [spec({ features: { 'rx-gro': true } })]);
+    expect(dev.calls).toEqual(['channels {"combined":8}', 'wol ']);
+    expect(r.changes).toEqual(['channels combined 8; Wake-on-LAN off']);
+    expect(state.items<AppliedEthernet>(T.AppliedEthernet)[0]!.spec).toEqual({ name: 'eth0', features: { 'rx-gro': false }, rings: {}, channels: {} });
+    expect(dev.active.has('rx-gro')).toBe(true);
+  });
+
   it('fails a pass when the kernel does not turn a feature as asked', async () => {
     const dev = new FakeEthtool();
     const r = await run(dev, new MemoryState(), [spec({ features: { 'rx-checksum': false } })]);

@@ -13,6 +13,7 @@ import { T, type AppliedEthernet, type EthernetSpec, type LinkStatus } from '../
 import type { Change } from '../../runtime/changes.js';
 import { ReconcileErrors, type Controller, type ReconcileContext } from '../../runtime/controller.js';
 import type { ChannelName, EthtoolClient, RingName, WolMode } from '../../netlink/ethtool.js';
+import { deepEqual } from '../../util/equal.js';
 import { finishUndo, hold, keep, partition } from './applied.js';
 
 type Numbers<K extends string> = Partial<Record<K, number>>;
@@ -25,6 +26,16 @@ function differing<K extends string>(want: Numbers<K>, have: Numbers<K>): Number
 }
 
 const isEmpty = (o: object) => Object.keys(o).length === 0;
+
+/** The recorded entries whose key the spec names (those netcfg still changes)... */
+function named<V>(recorded: Partial<Record<string, V>> | undefined, spec: object): Record<string, V> {
+  return Object.fromEntries(Object.entries(recorded ?? {}).filter(([k]) => k in spec)) as Record<string, V>;
+}
+
+/** ...and those it no longer names: their recorded values are to be put back. */
+function unnamed<V>(recorded: Partial<Record<string, V>> | undefined, spec: object): Record<string, V> {
+  return Object.fromEntries(Object.entries(recorded ?? {}).filter(([k]) => !(k in spec))) as Record<string, V>;
+}
 const sameModes = (a: ReadonlySet<WolMode>, b: readonly WolMode[]) => a.size === b.length && b.every((m) => a.has(m));
 const text = (o: Record<string, number | boolean>) =>
   Object.entries(o)
@@ -87,23 +98,40 @@ export class EthernetSpecController implements Controller {
     if (errors.length > 0) throw new ReconcileErrors(errors);
   }
 
-  /** Reads the link's settings, records the old value of each it is about to change (intent first), then changes them. */
-  private async apply(ctx: ReconcileContext, id: string, spec: EthernetSpec, rec: AppliedEthernet | undefined): Promise<void> {
+  /**
+   * Reads the link's settings, records the old value of each it is about to
+   * change (intent first), then changes them. A setting netcfg changed that the
+   * spec no longer names is put back as recorded, and leaves the record.
+   */
+  private async apply(ctx: ReconcileContext, id: string, wanted: EthernetSpec, rec: AppliedEthernet | undefined): Promise<void> {
     const ethtool = this.ethtool();
-    const name = spec.name;
-    const was: AppliedEthernet = { name, features: { ...rec?.features }, rings: { ...rec?.rings }, channels: { ...rec?.channels }, ...(rec?.wakeOnLan ? { wakeOnLan: rec.wakeOnLan } : {}) };
+    const name = wanted.name;
+    const spec: EthernetSpec = {
+      name,
+      rings: { ...unnamed(rec?.rings, wanted.rings), ...wanted.rings },
+      features: { ...unnamed(rec?.features, wanted.features), ...wanted.features },
+      channels: { ...unnamed(rec?.channels, wanted.channels), ...wanted.channels },
+      ...(wanted.wakeOnLan !== undefined ? { wakeOnLan: wanted.wakeOnLan } : rec?.wakeOnLan !== undefined ? { wakeOnLan: rec.wakeOnLan } : {}),
+    };
+    const was: AppliedEthernet = {
+      name,
+      features: named(rec?.features, wanted.features),
+      rings: named(rec?.rings, wanted.rings),
+      channels: named(rec?.channels, wanted.channels),
+      ...(rec?.wakeOnLan !== undefined && wanted.wakeOnLan !== undefined ? { wakeOnLan: rec.wakeOnLan } : {}),
+    };
     const steps: Step[] = [];
     if (!isEmpty(spec.rings)) {
       const have = await ethtool.rings(name);
       const set = differing<RingName>(spec.rings, have);
-      for (const k of Object.keys(set) as RingName[]) if (was.rings[k] === undefined && have[k] !== undefined) was.rings[k] = have[k];
+      for (const k of Object.keys(set) as RingName[]) if (k in wanted.rings && was.rings[k] === undefined && have[k] !== undefined) was.rings[k] = have[k];
       if (!isEmpty(set)) steps.push({ detail: `rings ${text(set)}`, apply: () => ethtool.setRings(name, set) });
     }
     const features = Object.entries(spec.features);
     if (features.length > 0) {
       const have = await ethtool.features(name);
       const set = new Map(features.filter(([f, on]) => have.active.has(f) !== on));
-      for (const [f] of set) if (was.features[f] === undefined) was.features[f] = have.active.has(f);
+      for (const [f] of set) if (f in wanted.features && was.features[f] === undefined) was.features[f] = have.active.has(f);
       if (set.size > 0) {
         steps.push({
           detail: `features ${text(Object.fromEntries(set))}`,
@@ -120,20 +148,20 @@ export class EthernetSpecController implements Controller {
     if (!isEmpty(spec.channels)) {
       const have = await ethtool.channels(name);
       const set = differing<ChannelName>(spec.channels, have);
-      for (const k of Object.keys(set) as ChannelName[]) if (was.channels[k] === undefined && have[k] !== undefined) was.channels[k] = have[k];
+      for (const k of Object.keys(set) as ChannelName[]) if (k in wanted.channels && was.channels[k] === undefined && have[k] !== undefined) was.channels[k] = have[k];
       if (!isEmpty(set)) steps.push({ detail: `channels ${text(set)}`, apply: () => ethtool.setChannels(name, set) });
     }
     if (spec.wakeOnLan !== undefined) {
       const have = await ethtool.wol(name);
       const want = spec.wakeOnLan;
       if (!sameModes(have, want)) {
-        was.wakeOnLan ??= [...have];
+        if (wanted.wakeOnLan !== undefined) was.wakeOnLan ??= [...have];
         steps.push({ detail: `Wake-on-LAN ${want.length === 0 ? 'off' : want.join(', ')}`, apply: () => ethtool.setWol(name, new Set(want)) });
       }
     }
     if (steps.length === 0) {
       // as wanted; a first pass still records the link as configured by netcfg (nothing to put back)
-      if (!rec) keep(ctx, T.AppliedEthernet, id, was);
+      if (!rec || !deepEqual(rec, was)) keep(ctx, T.AppliedEthernet, id, was);
       return;
     }
     const detail = steps.map((s) => s.detail).join('; ');
