@@ -4,8 +4,10 @@
 // excepted one, to a listed port and to another. The table is left as it is on a
 // re-apply, goes with the documents, and no other table is ever touched.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { applyJson } from '../helpers/cli.js';
+import { applyJson, netcfg } from '../helpers/cli.js';
 import { within } from '../helpers/daemon.js';
 import { createTestNet, type TestNet } from '../helpers/netns.js';
 
@@ -85,6 +87,20 @@ describe('ingress firewall', () => {
     const again = await applyJson(net, file);
     expect(again.changes).toEqual([]);
     expect(nft(net, 'list', 'tables')).toMatch(/table inet theirs/);
+  });
+
+  it('a block config that locks the operator out, tried and not confirmed, is rolled back: the table goes', async () => {
+    const net = createTestNet();
+    await applyJson(net, net.file('host.yaml', HOST));
+    listen(net, [8080, 8081]);
+    await ready(net);
+    // "ssh" on 8081 is missing from the rules
+    const tried = await netcfg(['apply', '--try', '--timeout', '2s', '--netns', net.ns, '--state-dir', net.stateDir, '--etc-dir', `${net.dir}/etc`, net.file('block.yaml', HOST + action('block') + rule('8080', '  - subnet: 192.0.2.0/24\n'))]);
+    expect(tried.exitCode, tried.stderr).toBe(0);
+    expect(reach(net, '192.0.2.1', '192.0.2.10', 8081)).toBe('blocked');
+    await within(10_000, () => !fs.existsSync(path.join(net.stateDir, `netns-${net.ns}.try.json`)), 'the rollback');
+    expect(nft(net, 'list', 'tables')).not.toMatch(/netcfg_firewall/);
+    expect(reach(net, '192.0.2.1', '192.0.2.10', 8081)).toBe('open');
   });
 
   it('accept: non-matching sources lose the rule’s ports only; the table goes with the documents', async () => {
