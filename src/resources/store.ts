@@ -41,6 +41,19 @@ export class ConflictError extends Error {
 const NO_FINALIZERS: readonly string[] = Object.freeze([]);
 
 /**
+ * The one-finalizer lists, one frozen array per finalizer: a daemon holds a
+ * finalizer on every spec it applied (100k routes: 100k equal arrays, ~5 MB).
+ */
+const ONE_FINALIZER = new Map<string, readonly string[]>();
+
+function withFinalizer(list: readonly string[], finalizer: string): readonly string[] {
+  if (list.length > 0) return [...list, finalizer];
+  let one = ONE_FINALIZER.get(finalizer);
+  if (!one) ONE_FINALIZER.set(finalizer, (one = Object.freeze([finalizer])));
+  return one;
+}
+
+/**
  * What the resources of one kind written by one owner share, and the store's
  * time origin: times are kept as milliseconds since it, which fit in a small
  * integer (a plain number in the object) for 24 days, instead of a boxed one.
@@ -227,7 +240,7 @@ export class Store {
     const k = this.kind(namespace, type);
     const existing = k.items.get(id);
     if (!existing || existing.finalizers.includes(finalizer)) return;
-    this.write(k, existing, existing.with({ version: existing.version + 1, finalizers: [...existing.finalizers, finalizer] }));
+    this.write(k, existing, existing.with({ version: existing.version + 1, finalizers: withFinalizer(existing.finalizers, finalizer) }));
   }
 
   removeFinalizer(namespace: string, type: string, id: string, finalizer: string): void {
@@ -235,6 +248,7 @@ export class Store {
     const k = this.kind(namespace, type);
     const existing = k.items.get(id);
     if (!existing || !existing.finalizers.includes(finalizer)) return;
-    this.write(k, existing, existing.with({ version: existing.version + 1, finalizers: existing.finalizers.filter((f) => f !== finalizer) }));
+    const rest = existing.finalizers.filter((f) => f !== finalizer);
+    this.write(k, existing, existing.with({ version: existing.version + 1, finalizers: rest.length === 0 ? NO_FINALIZERS : rest }));
   }
 }
