@@ -90,11 +90,11 @@ function readBits(r: AttrReader): Set<string> {
   return new Set(named.filter((b) => nomask || b.on).map((b) => b.name));
 }
 
-/** u32/u8 attributes of a reply by type. */
-function numbers(m: NlMessage, u8: ReadonlySet<number> = new Set()): Map<number, number> {
+/** The attributes `wanted` of a reply (u32, or u8 for those in `u8`); newer kernels add others, left unread. */
+function numbers(m: NlMessage, wanted: ReadonlySet<number>, u8: ReadonlySet<number> = new Set()): Map<number, number> {
   const out = new Map<number, number>();
   const r = genlAttributes(m);
-  while (r.next()) if (r.type !== A_HEADER) out.set(r.type, u8.has(r.type) ? r.u8() : r.u32());
+  while (r.next()) if (wanted.has(r.type)) out.set(r.type, u8.has(r.type) ? r.u8() : r.u32());
   return out;
 }
 
@@ -153,7 +153,7 @@ export class EthtoolClient {
   /** The ring parameters the driver reports, by name (absent: not reported). */
   rings(name: string): Promise<Partial<Record<RingName, number>>> {
     return this.get(MSG.RINGS_GET, name, 'the ring sizes', (m) => {
-      const n = numbers(m, RING_U8);
+      const n = numbers(m, new Set(Object.values(RING_ATTRS)), RING_U8);
       const out: Partial<Record<RingName, number>> = {};
       for (const [ring, attr] of Object.entries(RING_ATTRS) as Array<[RingName, number]>) if (n.has(attr)) out[ring] = n.get(attr)!;
       return out;
@@ -173,7 +173,7 @@ export class EthtoolClient {
 
   channels(name: string): Promise<Partial<Record<ChannelName, number>>> {
     return this.get(MSG.CHANNELS_GET, name, 'the channels', (m) => {
-      const n = numbers(m);
+      const n = numbers(m, new Set(Object.values(CHANNEL_ATTRS)));
       const out: Partial<Record<ChannelName, number>> = {};
       for (const [ch, attr] of Object.entries(CHANNEL_ATTRS) as Array<[ChannelName, number]>) if (n.has(attr)) out[ch] = n.get(attr)!;
       return out;

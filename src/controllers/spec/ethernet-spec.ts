@@ -42,7 +42,7 @@ const text = (o: Record<string, number | boolean>) =>
     .map(([k, v]) => `${k} ${typeof v === 'boolean' ? (v ? 'on' : 'off') : v}`)
     .join(', ');
 
-/** The settings one pass changes, the values they had, and what to tell the user. */
+/** One change a pass makes: what to tell the user, and how to make it. */
 interface Step {
   detail: string;
   apply: () => Promise<void>;

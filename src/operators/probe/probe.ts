@@ -7,6 +7,7 @@ import https from 'node:https';
 import type net from 'node:net';
 import tls from 'node:tls';
 import { connectTcp } from '../discovery/dialer.js';
+import { parseIP } from '../../net/ip.js';
 import type { ProbeSpec } from '../../resources/network/types.js';
 
 /** host:port, [v6]:port. */
@@ -26,7 +27,9 @@ async function tcp(endpoint: string, o: { netnsPath: string | undefined; timeout
 function get(url: URL, socket: net.Socket, deadline: number): Promise<number> {
   return new Promise((ok, fail) => {
     const secure = url.protocol === 'https:';
-    const stream = secure ? tls.connect({ socket, servername: url.hostname.replace(/^\[|\]$/g, '') }) : socket;
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    // SNI names a host, never an address
+    const stream = secure ? tls.connect({ socket, ...(parseIP(host) ? {} : { servername: host }) }) : socket;
     const request = (secure ? https : http).request({
       method: 'GET',
       host: url.hostname,

@@ -512,14 +512,12 @@ export interface EthernetSpec {
   wakeOnLan?: WolMode[];
 }
 
-/** What netcfg changed of a link's ethtool settings, with the values they had before (put back when the spec goes). */
-export interface AppliedEthernet {
-  name: string;
-  features: Record<string, boolean>;
-  rings: Partial<Record<RingName, number>>;
-  channels: Partial<Record<ChannelName, number>>;
-  wakeOnLan?: WolMode[];
-}
+/**
+ * What netcfg changed of a link's ethtool settings: the same fields as the
+ * spec, holding the values they had before netcfg first changed them (put back
+ * when the spec, or that setting, goes).
+ */
+export type AppliedEthernet = EthernetSpec;
 
 /** A connectivity probe (talos-multidoc.md §3.20): one of tcp or http. */
 export interface ProbeSpec {
