@@ -3,8 +3,8 @@
 //
 //  ingress (filter, input, priority mangle+10, policy accept — drop in block mode):
 //    iifname { lo, siderolink, kubespan } → accept
-//    ct state { established, related } → accept;  ct state invalid → drop
-//    block mode: ICMP timestamp and address-mask → drop; IPv6 neighbour
+//    block mode: ct state { established, related } → accept; ct state invalid
+//      → drop; ICMP timestamp and address-mask → drop; IPv6 neighbour
 //      discovery (NS, NA, RA) and DHCPv6 replies (udp 547 → 546) → accept;
 //      ICMP and ICMPv6 → accept at 5 packets/s
 //    each rule, in config order: block mode ⇒ its sources to its ports → accept;
@@ -95,11 +95,13 @@ export function firewallRuleset(input: FirewallInput): NftTableSpec | undefined 
   if (!block && input.rules.length === 0) return undefined;
   const trusted: NftRule = [{ match: 'iifname', names: FIREWALL_TRUSTED_LINKS }, accept];
   const sets: NftSet[] = [];
-  const ingress: NftRule[] = [trusted, [{ match: 'ct state', states: ['established', 'related'] }, accept], [{ match: 'ct state', states: ['invalid'] }, drop]];
+  const ingress: NftRule[] = [trusted];
   const prerouting: NftRule[] = [trusted];
   if (block) {
     const limited = (p: L4Protocol): NftRule => [{ match: 'l4proto', protocols: [p] }, { limit: { perSecond: 5 } }, accept];
     ingress.push(
+      [{ match: 'ct state', states: ['established', 'related'] }, accept],
+      [{ match: 'ct state', states: ['invalid'] }, drop],
       [{ match: 'icmp type', protocol: 'icmp', types: ['timestamp-request', 'timestamp-reply', 'address-mask-request', 'address-mask-reply'] }, drop],
       [{ match: 'icmp type', protocol: 'icmpv6', types: ['nd-router-advert', 'nd-neighbor-solicit', 'nd-neighbor-advert'] }, accept],
       [{ match: 'port', protocol: 'udp', field: 'sport', port: 547 }, { match: 'port', protocol: 'udp', field: 'dport', port: 546 }, accept],
