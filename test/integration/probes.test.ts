@@ -30,7 +30,7 @@ ${extra}`;
 /** In the router namespace: TCP on 7000 (accepts and closes), HTTP on 7001 (/ok → 200, anything else → 404). */
 function servers(net: TestNet): void {
   const script = `const net = require('node:net'); const http = require('node:http');
-net.createServer((s) => s.end()).listen(7000, '192.0.2.1');
+net.createServer((s) => { s.on('error', () => {}); s.end(); }).listen(7000, '192.0.2.1');
 http.createServer((q, r) => { r.statusCode = q.url === '/ok' ? 200 : 404; r.end(); }).listen(7001, '192.0.2.1');`;
   const child = spawn('ip', ['netns', 'exec', net.router, process.execPath, '-e', script], { stdio: 'ignore' });
   onTestFinished(() => {
@@ -55,7 +55,9 @@ describe('connectivity probes', () => {
     servers(net);
     const config = HOST + probe('TCPProbeConfig', 'tcp-up', '192.0.2.1:7000') + probe('HTTPProbeConfig', 'http-ok', 'http://192.0.2.1:7001/ok') + probe('HTTPProbeConfig', 'http-404', 'http://192.0.2.1:7001/missing') + probe('TCPProbeConfig', 'closed', '192.0.2.1:7002', 'failureThreshold: 2\n');
     const d = await startDaemon(net, net.file('c.yaml', config));
-    await within(10_000, async () => Object.keys(await statuses(d)).length === 4, 'four probe statuses');
+    // the servers start beside the daemon: the first attempts may find them not listening yet
+    const settled = (s: Record<string, ProbeStatus>) => s['tcp:192.0.2.1:7000']?.success === true && s['http:http://192.0.2.1:7001/ok']?.success === true && Object.keys(s).length === 4;
+    await within(10_000, async () => settled(await statuses(d)), 'four probe statuses, the reachable ones successful');
     const s = await statuses(d);
     expect(s['tcp:192.0.2.1:7000']).toEqual({ success: true, lastError: '' });
     expect(s['http:http://192.0.2.1:7001/ok']).toEqual({ success: true, lastError: '' });

@@ -21,6 +21,7 @@ export function splitEndpoint(endpoint: string): { host: string; port: number } 
 async function tcp(endpoint: string, o: { netnsPath: string | undefined; timeoutMs: number }): Promise<void> {
   const { host, port } = splitEndpoint(endpoint);
   const socket = await connectTcp(host, port, o);
+  // an orderly close: a reset would make the service log an error for every probe
   socket.destroy();
 }
 
