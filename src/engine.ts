@@ -258,7 +258,7 @@ export interface DaemonControllerOptions {
 
 /** What only the daemon runs besides the configuration: connectivity probes, network readiness, cluster discovery and KubeSpan. */
 export function daemonControllers(kernel: Kernel, options: DaemonControllerOptions): Controller[] {
-  const controllers: Controller[] = [new ProbeStatusController((spec) => probeOnce(spec, options.netnsPath)), new NetworkStatusController(options)];
+  const controllers: Controller[] = [new ProbeStatusController((spec, proxy) => probeOnce(spec, options.netnsPath, proxy)), new NetworkStatusController(options)];
   if (options.discovery) {
     controllers.push(
       new LocalAffiliateController(options.discovery.version, kubespanAffiliateSource),

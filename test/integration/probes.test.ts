@@ -1,7 +1,8 @@
 // Connectivity probes (TCPProbeConfig, HTTPProbeConfig) run by the daemon from
 // the namespace it configures, against real servers in the router namespace:
 // what `netcfg get probestatus` shows, and network readiness following them.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { call, connect } from '../../src/daemon/client.js';
 import type { Resource } from '../../src/resources/resource.js';
@@ -49,6 +50,21 @@ async function statuses(d: TestDaemon): Promise<Record<string, ProbeStatus>> {
   }
 }
 
+/** tinyproxy on 192.0.2.1:8888 in the router namespace, for this test's host only; stopped by pid. */
+function tinyproxy(net: TestNet): { output: () => string } {
+  fs.chmodSync(net.dir, 0o755);
+  const conf = net.file('tinyproxy.conf', ['User nobody', 'Group nogroup', 'Port 8888', 'Listen 192.0.2.1', 'Timeout 60', 'LogLevel Info', 'Allow 192.0.2.10', 'MaxClients 10', ''].join('\n'));
+  fs.chmodSync(conf, 0o644);
+  const child = spawn('ip', ['netns', 'exec', net.router, 'tinyproxy', '-d', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  onTestFinished(() => {
+    child.kill('SIGKILL');
+  });
+  return { output: () => out };
+}
+
 describe('connectivity probes', () => {
   it('the daemon probes TCP and HTTP targets, and connectivity is ready only while every probe succeeds', async () => {
     const net = createTestNet();
@@ -76,5 +92,25 @@ describe('connectivity probes', () => {
     expect(applied.exitCode, applied.stderr).toBe(0);
     await within(5000, async () => ((await daemonStatus(d)).status as { connectivityReady?: boolean }).connectivityReady === true, 'connectivity ready');
     expect(Object.keys(await statuses(d)).sort()).toEqual(['http:http://192.0.2.1:7001/ok', 'tcp:192.0.2.1:7000']);
+  });
+
+  it('an HTTP probe goes through the machine’s proxy (machine.env http_proxy); a TCP probe does not', async () => {
+    const net = createTestNet();
+    // the target: on the router's loopback, where only the proxy beside it reaches
+    execFileSync('ip', ['-n', net.router, 'addr', 'add', '198.51.100.7/32', 'dev', 'lo']);
+    execFileSync('ip', ['-n', net.router, 'link', 'set', 'lo', 'up']);
+    const script = `require('node:http').createServer((q, r) => { r.statusCode = 200; r.end(); }).listen(7001, '198.51.100.7');`;
+    const server = spawn('ip', ['netns', 'exec', net.router, process.execPath, '-e', script], { stdio: 'ignore' });
+    onTestFinished(() => {
+      server.kill('SIGKILL');
+    });
+    const proxy = tinyproxy(net);
+    const config = HOST.replace('machine:\n', 'machine:\n  env:\n    http_proxy: "http://192.0.2.1:8888"\n') + probe('HTTPProbeConfig', 'behind', 'http://198.51.100.7:7001/') + probe('TCPProbeConfig', 'direct', '198.51.100.7:7001');
+    const d = await startDaemon(net, net.file('c.yaml', config));
+    await within(10_000, async () => (await statuses(d))['http:http://198.51.100.7:7001/']?.success === true, 'the HTTP probe through the proxy');
+    const s = await statuses(d);
+    expect(s['tcp:198.51.100.7:7001']?.success).toBe(false);
+    expect(s['tcp:198.51.100.7:7001']?.lastError).toMatch(/ENETUNREACH|EHOSTUNREACH|timed out/);
+    expect(proxy.output()).toMatch(/GET http:\/\/198\.51\.100\.7:7001\//);
   });
 });

@@ -1,5 +1,8 @@
 // ProbeStatusController (daemon): runs each merged ProbeSpec in the background
 // and publishes its outcome as a ProbeStatus, as Talos' probe controller does.
+// HTTP probes go through the machine's proxy settings (machine.env, and
+// talos.environment= on the kernel command line), which the DiscoveryConfig
+// carries; TCP probes connect directly, as in Talos.
 // The first attempt is made at once, then one every `interval`. A success
 // counts at once. A failure counts once `failureThreshold` failures have come
 // in a row; before that the last status stands. There is no status before the
@@ -7,12 +10,19 @@
 // task reports its outcome, then wakes this controller, which writes it.
 import { NS } from '../../resources/resource.js';
 import { T, type ProbeSpec, type ProbeStatus } from '../../resources/network/types.js';
+import { CLUSTER_NS, CT, type DiscoveryConfigSpec } from '../../resources/cluster/types.js';
+import { DISCOVERY_CONFIG_ID } from '../cluster/discovery-config.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { deepEqual } from '../../util/equal.js';
 import { syncOutputs } from '../sync.js';
 
+/** The machine's proxy settings (http_proxy, https_proxy, no_proxy). */
+export type ProbeProxy = DiscoveryConfigSpec['proxy'];
+
+const NO_PROXY: ProbeProxy = { httpsProxy: '', httpProxy: '', noProxy: '' };
+
 /** One attempt: resolves on success, throws why not. */
-export type Prober = (spec: ProbeSpec) => Promise<void>;
+export type Prober = (spec: ProbeSpec, proxy: ProbeProxy) => Promise<void>;
 
 /** The timers a probe task uses (a fake clock in tests). */
 export interface ProbeClock {
@@ -33,7 +43,7 @@ class ProbeTask {
 
   constructor(
     readonly spec: ProbeSpec,
-    private readonly probe: Prober,
+    private readonly probe: (spec: ProbeSpec) => Promise<void>,
     private readonly clock: ProbeClock,
     private readonly changed: () => void,
   ) {
@@ -67,11 +77,16 @@ class ProbeTask {
 
 export class ProbeStatusController implements Controller {
   readonly name = 'ProbeStatusController';
-  readonly inputs = [{ namespace: NS.network, type: T.ProbeSpec }];
+  readonly inputs = [
+    { namespace: NS.network, type: T.ProbeSpec },
+    { namespace: CLUSTER_NS.config, type: CT.DiscoveryConfig },
+  ];
   readonly outputs = [{ namespace: NS.network, type: T.ProbeStatus, kind: 'exclusive' as const }];
 
   private readonly tasks = new Map<string, ProbeTask>();
   private wake: () => void = () => {};
+  /** Read by every attempt: a change applies from the next one. */
+  private proxy: ProbeProxy = NO_PROXY;
 
   constructor(
     private readonly probe: Prober,
@@ -88,6 +103,7 @@ export class ProbeStatusController implements Controller {
   }
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
+    this.proxy = ctx.get<DiscoveryConfigSpec>(CLUSTER_NS.config, CT.DiscoveryConfig, DISCOVERY_CONFIG_ID)?.spec.proxy ?? NO_PROXY;
     const specs = new Map(
       ctx
         .list<ProbeSpec>(NS.network, T.ProbeSpec)
@@ -100,7 +116,8 @@ export class ProbeStatusController implements Controller {
       task.stop();
       this.tasks.delete(id);
     }
-    for (const [id, spec] of specs) if (!this.tasks.has(id)) this.tasks.set(id, new ProbeTask(spec, this.probe, this.clock, () => this.wake()));
+    const attempt = (spec: ProbeSpec) => this.probe(spec, this.proxy);
+    for (const [id, spec] of specs) if (!this.tasks.has(id)) this.tasks.set(id, new ProbeTask(spec, attempt, this.clock, () => this.wake()));
     const desired = new Map<string, ProbeStatus>();
     for (const [id, task] of this.tasks) if (task.status) desired.set(id, task.status);
     syncOutputs(ctx, this.name, NS.network, T.ProbeStatus, desired);
