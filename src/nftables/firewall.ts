@@ -6,7 +6,8 @@
 //    block mode: ct state { established, related } → accept; ct state invalid
 //      → drop; ICMP timestamp and address-mask → drop; IPv6 neighbour
 //      discovery (NS, NA, RA) and DHCPv6 replies (udp 547 → 546) → accept;
-//      ICMP and ICMPv6 → accept at 5 packets/s
+//      ICMP and ICMPv6 → accept at 5 packets/s; from the Kubernetes pod and
+//      service subnets to them → accept (when the config names them)
 //    each rule, in config order: block mode ⇒ its sources to its ports → accept;
 //      accept mode ⇒ any other source to its ports → drop
 //  prerouting (filter, prerouting, priority dstnat-10, policy accept): the same
@@ -47,6 +48,8 @@ export interface FirewallRule {
 export interface FirewallInput {
   defaultAction: 'accept' | 'block';
   rules: readonly FirewallRule[];
+  /** cluster.network's pod and service subnets: traffic between them passes in block mode (native-routing CNIs). */
+  kubernetes?: readonly string[];
 }
 
 const accept: NftStatement = { verdict: 'accept' };
@@ -108,6 +111,16 @@ export function firewallRuleset(input: FirewallInput): NftTableSpec | undefined 
       limited('icmp'),
       limited('ipv6-icmp'),
     );
+    const kubernetes = IPSet.of(input.kubernetes ?? []);
+    for (const [protocol, type, family, name] of [
+      ['ip', 'ipv4_addr', 'inet4', 'kubernetes_v4'],
+      ['ip6', 'ipv6_addr', 'inet6', 'kubernetes_v6'],
+    ] as const) {
+      const elements = kubernetes.prefixes(family);
+      if (elements.length === 0) continue;
+      sets.push({ name, type, elements });
+      ingress.push([{ match: 'saddr', protocol, set: name }, { match: 'daddr', protocol, set: name }, accept]);
+    }
   }
   const verdict = block ? accept : drop;
   const fresh: NftStatement[] = [{ match: 'local daddr' }, { match: 'ct state', states: ['new'] }];

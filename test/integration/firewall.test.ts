@@ -17,6 +17,12 @@ machine:
     interfaces:
       - interface: eth0
         addresses: [192.0.2.10/24, 2001:db8::10/64]
+cluster:
+  network:
+    cni:
+      name: none
+    podSubnets: [10.244.0.0/16]
+    serviceSubnets: [10.96.0.0/12]
 `;
 
 const rule = (ports: string, ingress: string) => `---
@@ -83,6 +89,9 @@ describe('ingress firewall', () => {
     expect(spawnSync('ip', ['netns', 'exec', net.router, 'ping', '-c', '1', '-W', '1', '192.0.2.10']).status).toBe(0);
     expect(spawnSync('ip', ['netns', 'exec', net.ns, 'ping', '-c', '1', '-W', '1', '192.0.2.1']).status).toBe(0);
 
+    // block mode lets the Kubernetes pod and service subnets talk to each other, as in Talos
+    expect(nft(net, 'list', 'chain', 'inet', 'netcfg_firewall', 'ingress')).toMatch(/ip saddr @kubernetes_v4 ip daddr @kubernetes_v4 accept/);
+    expect(nft(net, 'list', 'set', 'inet', 'netcfg_firewall', 'kubernetes_v4')).toMatch(/elements = \{ 10\.96\.0\.0\/12, 10\.244\.0\.0\/16 \}/);
     // as configured: a second apply changes nothing
     const again = await applyJson(net, file);
     expect(again.changes).toEqual([]);

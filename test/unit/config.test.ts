@@ -38,6 +38,13 @@ cluster:
     expect(notes.map((n) => formatIssue('c.yaml', n))).toEqual(['c.yaml: info: sections netcfg does not use (ignored): machine.token, machine.install, cluster.controlPlane']);
   });
 
+  it('reads cluster.network’s pod and service subnets (the firewall uses them) and ignores its other keys', () => {
+    const { config, notes } = parseConfig('c.yaml', 'cluster:\n  network:\n    dnsDomain: cluster.local\n    cni: {name: none}\n    podSubnets: [10.244.0.0/16]\n    serviceSubnets: [10.96.0.0/12]\n');
+    expect(config.cluster?.network).toMatchObject({ podSubnets: ['10.244.0.0/16'], serviceSubnets: ['10.96.0.0/12'] });
+    expect(notes).toEqual([]);
+    expect(issues('cluster:\n  network:\n    podSubnets: [10.244.0.0]\n')).toEqual(['c.yaml:3:18: error: cluster.network.podSubnets[0]: invalid pod subnet "10.244.0.0": expected CIDR form, e.g. 10.0.0.0/8 or 2001:db8::/32']);
+  });
+
   it('reports every error at once with file:line:col and the YAML path', () => {
     expect(
       issues(`machine:

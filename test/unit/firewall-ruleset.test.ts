@@ -53,6 +53,20 @@ describe('firewallRuleset', () => {
     expect(verdicts(chain(accept, 'ingress'))).toEqual([{ verdict: 'accept' }, { verdict: 'drop' }, { verdict: 'drop' }]);
   });
 
+  it('lets the Kubernetes pod and service subnets talk to each other in block mode only', () => {
+    const kubernetes = ['10.244.0.0/16', '10.96.0.0/12', 'fd00:10:244::/56'];
+    const block = firewallRuleset({ defaultAction: 'block', rules: [], kubernetes })!;
+    expect(block.sets).toEqual([
+      { name: 'kubernetes_v4', type: 'ipv4_addr', elements: ['10.96.0.0/12', '10.244.0.0/16'] },
+      { name: 'kubernetes_v6', type: 'ipv6_addr', elements: ['fd00:10:244::/56'] },
+    ]);
+    expect(chain(block, 'ingress').filter((r) => r.some((s) => 'match' in s && s.match === 'daddr'))).toEqual([
+      [{ match: 'saddr', protocol: 'ip', set: 'kubernetes_v4' }, { match: 'daddr', protocol: 'ip', set: 'kubernetes_v4' }, { verdict: 'accept' }],
+      [{ match: 'saddr', protocol: 'ip6', set: 'kubernetes_v6' }, { match: 'daddr', protocol: 'ip6', set: 'kubernetes_v6' }, { verdict: 'accept' }],
+    ]);
+    expect(firewallRuleset({ defaultAction: 'accept', rules: [web], kubernetes })!.sets.map((s) => s.name)).toEqual(['rule0_ports', 'rule0_v4', 'rule0_v6']);
+  });
+
   it('keeps IPv6 neighbour discovery and DHCPv6 replies out of the ICMP rate limit in block mode', () => {
     const ingress = chain(firewallRuleset({ defaultAction: 'block', rules: [] })!, 'ingress');
     const nd = ingress.findIndex((r) => r.some((s) => 'match' in s && s.match === 'icmp type' && s.protocol === 'icmpv6'));

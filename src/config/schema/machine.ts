@@ -1,9 +1,10 @@
 // The parts of a v1alpha1 machine config around machine.network: machine.type,
-// machine.env and cluster.id/secret/discovery. Every other Talos section is
+// machine.env, cluster.id/secret/discovery and cluster.network's pod and service
+// subnets (for the ingress firewall). Every other Talos section is
 // known by name (accepted, ignored with one informational line); anything else
 // is an unknown key.
 import { z } from 'zod';
-import { bool, expected, int, list, oneOf, str } from '../fields.js';
+import { bool, cidr, expected, int, list, oneOf, str } from '../fields.js';
 import { NetworkSchema } from './network.js';
 
 /** Talos machine.* keys netcfg does not use. */
@@ -37,7 +38,6 @@ export const UNUSED_MACHINE_KEYS = [
 export const UNUSED_CLUSTER_KEYS = [
   'controlPlane',
   'clusterName',
-  'network',
   'token',
   'aescbcEncryptionSecret',
   'secretboxEncryptionSecret',
@@ -114,6 +114,13 @@ export const ClusterSchema = z.strictObject({
     .optional(),
   secret: clusterSecret.optional(),
   discovery: DiscoverySchema.optional(),
+  network: z
+    .looseObject({
+      podSubnets: list(cidr('pod subnet'), 'a list of subnets').optional(),
+      serviceSubnets: list(cidr('service subnet'), 'a list of subnets').optional(),
+    })
+    .optional()
+    .describe("Kubernetes' pod and service subnets: in block mode the ingress firewall accepts traffic between them, as Talos does. The other keys (cni, dnsDomain) are ignored."),
   ...ignored(UNUSED_CLUSTER_KEYS),
 });
 

@@ -10,7 +10,7 @@ import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { firewallRuleset, type FirewallRule } from '../../nftables/firewall.js';
 import { syncOutputs } from '../sync.js';
 import { DocumentsInput, configContainer } from './documents.js';
-import { MachineConfigInput } from './machine-config.js';
+import { MachineConfigInput, machineConfig } from './machine-config.js';
 
 export class FirewallConfigController implements Controller {
   readonly name = 'FirewallConfigController';
@@ -35,8 +35,10 @@ export class FirewallConfigController implements Controller {
         ingress: (d.spec.ingress ?? []).flatMap((i) => (i.subnet ? [{ subnet: i.subnet, except: i.except }] : [])),
       });
     }
+    const network = machineConfig(ctx)?.cluster?.network;
+    const kubernetes = [...(network?.podSubnets ?? []), ...(network?.serviceSubnets ?? [])];
     const desired = new Map<string, NftTableSpec>();
-    const table = firewallRuleset({ defaultAction, rules });
+    const table = firewallRuleset({ defaultAction, rules, kubernetes });
     if (table) desired.set(layeredId('configuration', nftTableId(table)), { ...table, layer: 'configuration' });
     syncOutputs(ctx, this.name, NS.networkConfig, T.NftTableSpec, desired);
   }
