@@ -25,12 +25,14 @@ const WOL_MODES = 2;
 /** Ring parameters netcfg sets (ETHTOOL_A_RINGS_*), by their ethtool -G names. */
 export const RING_ATTRS = { rx: 6, 'rx-mini': 7, 'rx-jumbo': 8, tx: 9, 'rx-buf-len': 10, 'tcp-data-split': 11, 'cqe-size': 12, 'tx-push': 13, 'rx-push': 14, 'tx-push-buf-len': 15 } as const;
 export type RingName = keyof typeof RING_ATTRS;
+const RING_ATTR_SET: ReadonlySet<number> = new Set(Object.values(RING_ATTRS));
 /** The u8 ring attributes (the others are u32). */
 const RING_U8: ReadonlySet<number> = new Set([RING_ATTRS['tcp-data-split'], RING_ATTRS['tx-push'], RING_ATTRS['rx-push']]);
 
 /** Channel counts (ETHTOOL_A_CHANNELS_*_COUNT), by their ethtool -L names. */
 export const CHANNEL_ATTRS = { rx: 6, tx: 7, other: 8, combined: 9 } as const;
 export type ChannelName = keyof typeof CHANNEL_ATTRS;
+const CHANNEL_ATTR_SET: ReadonlySet<number> = new Set(Object.values(CHANNEL_ATTRS));
 
 /** Wake-on-LAN modes: the kernel's bit names (ethtool's wol_mode_names), by Talos' names. */
 export const WOL_BITS = { phy: 'phy', unicast: 'ucast', multicast: 'mcast', broadcast: 'bcast', magic: 'magic', magicsecure: 'magicsecure', filter: 'filter' } as const;
@@ -101,8 +103,9 @@ function numbers(m: NlMessage, wanted: ReadonlySet<number>, u8: ReadonlySet<numb
 export class EthtoolClient {
   constructor(readonly genl: GenlClient) {}
 
-  static open(netnsPath?: string): EthtoolClient {
-    return new EthtoolClient(GenlClient.open(netnsPath === undefined ? {} : { netns: netnsPath }));
+  /** `netns`: a name under /run/netns or a path (undefined: this process's namespace). */
+  static open(netns?: string): EthtoolClient {
+    return new EthtoolClient(GenlClient.open(netns === undefined ? {} : { netns }));
   }
 
   private async family(): Promise<GenlFamily> {
@@ -153,7 +156,7 @@ export class EthtoolClient {
   /** The ring parameters the driver reports, by name (absent: not reported). */
   rings(name: string): Promise<Partial<Record<RingName, number>>> {
     return this.get(MSG.RINGS_GET, name, 'the ring sizes', (m) => {
-      const n = numbers(m, new Set(Object.values(RING_ATTRS)), RING_U8);
+      const n = numbers(m, RING_ATTR_SET, RING_U8);
       const out: Partial<Record<RingName, number>> = {};
       for (const [ring, attr] of Object.entries(RING_ATTRS) as Array<[RingName, number]>) if (n.has(attr)) out[ring] = n.get(attr)!;
       return out;
@@ -173,7 +176,7 @@ export class EthtoolClient {
 
   channels(name: string): Promise<Partial<Record<ChannelName, number>>> {
     return this.get(MSG.CHANNELS_GET, name, 'the channels', (m) => {
-      const n = numbers(m, new Set(Object.values(CHANNEL_ATTRS)));
+      const n = numbers(m, CHANNEL_ATTR_SET);
       const out: Partial<Record<ChannelName, number>> = {};
       for (const [ch, attr] of Object.entries(CHANNEL_ATTRS) as Array<[ChannelName, number]>) if (n.has(attr)) out[ch] = n.get(attr)!;
       return out;

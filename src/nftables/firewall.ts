@@ -52,6 +52,12 @@ export interface FirewallInput {
   kubernetes?: readonly string[];
 }
 
+/** Per address family: nft's payload protocol, set type, netcfg's family, set name suffix. */
+const FAMILIES = [
+  ['ip', 'ipv4_addr', 'inet4', 'v4'],
+  ['ip6', 'ipv6_addr', 'inet6', 'v6'],
+] as const;
+
 const accept: NftStatement = { verdict: 'accept' };
 const drop: NftStatement = { verdict: 'drop' };
 
@@ -76,14 +82,10 @@ function ruleMatches(rule: FirewallRule, index: number, sets: NftSet[], block: b
   const ports = `rule${index}_ports`;
   const transport = rule.protocol === 'tcp' || rule.protocol === 'udp' ? rule.protocol : undefined;
   if (transport) sets.push({ name: ports, type: 'inet_service', elements: rule.ports.map(portText) });
-  const families: Array<['ip' | 'ip6', 'ipv4_addr' | 'ipv6_addr', 'inet4' | 'inet6']> = [
-    ['ip', 'ipv4_addr', 'inet4'],
-    ['ip6', 'ipv6_addr', 'inet6'],
-  ];
-  for (const [protocol, type, family] of families) {
+  for (const [protocol, type, family, suffix] of FAMILIES) {
     // ICMP is IPv4's, ICMPv6 IPv6's
     if ((rule.protocol === 'icmp' && protocol === 'ip6') || (rule.protocol === 'icmpv6' && protocol === 'ip')) continue;
-    const name = `rule${index}_${protocol === 'ip' ? 'v4' : 'v6'}`;
+    const name = `rule${index}_${suffix}`;
     sets.push({ name, type, elements: allowed.prefixes(family) });
     const from: NftStatement = { match: 'saddr', protocol, set: name, ...(block ? {} : { negate: true }) };
     const what: NftStatement = transport ? { match: 'port', protocol: transport, field: 'dport', set: ports } : { match: 'l4proto', protocols: [rule.protocol === 'icmp' ? 'icmp' : 'ipv6-icmp'] };
@@ -112,10 +114,8 @@ export function firewallRuleset(input: FirewallInput): NftTableSpec | undefined 
       limited('ipv6-icmp'),
     );
     const kubernetes = IPSet.of(input.kubernetes ?? []);
-    for (const [protocol, type, family, name] of [
-      ['ip', 'ipv4_addr', 'inet4', 'kubernetes_v4'],
-      ['ip6', 'ipv6_addr', 'inet6', 'kubernetes_v6'],
-    ] as const) {
+    for (const [protocol, type, family, suffix] of FAMILIES) {
+      const name = `kubernetes_${suffix}`;
       const elements = kubernetes.prefixes(family);
       if (elements.length === 0) continue;
       sets.push({ name, type, elements });

@@ -48,6 +48,57 @@ interface Step {
   apply: () => Promise<void>;
 }
 
+/**
+ * What it takes to bring a link's settings to `target` (read first; only what
+ * differs), and the values those settings have now. With `checkFeatures`, a
+ * feature the kernel does not turn as asked fails its step.
+ */
+async function plan(ethtool: EthtoolClient, target: EthernetSpec, checkFeatures: boolean): Promise<{ steps: Step[]; before: AppliedEthernet }> {
+  const name = target.name;
+  const steps: Step[] = [];
+  const before: AppliedEthernet = { name, features: {}, rings: {}, channels: {} };
+  if (!isEmpty(target.rings)) {
+    const have = await ethtool.rings(name);
+    const set = differing<RingName>(target.rings, have);
+    for (const k of Object.keys(set) as RingName[]) if (have[k] !== undefined) before.rings[k] = have[k];
+    if (!isEmpty(set)) steps.push({ detail: `rings ${text(set)}`, apply: () => ethtool.setRings(name, set) });
+  }
+  const features = Object.entries(target.features);
+  if (features.length > 0) {
+    const have = await ethtool.features(name);
+    const set = new Map(features.filter(([f, on]) => have.active.has(f) !== on));
+    for (const [f] of set) before.features[f] = have.active.has(f);
+    if (set.size > 0) {
+      steps.push({
+        detail: `features ${text(Object.fromEntries(set))}`,
+        apply: async () => {
+          await ethtool.setFeatures(name, set);
+          if (!checkFeatures) return;
+          // the kernel takes a wish it cannot grant (a fixed feature, one held by another) without an error
+          const now = await ethtool.features(name);
+          const refused = [...set].filter(([f, on]) => now.active.has(f) !== on);
+          if (refused.length > 0) throw new Error(`ethernet ${name}: the kernel did not turn ${refused.map(([f, on]) => `${f} ${on ? 'on' : 'off'}`).join(', ')}${refused.some(([f]) => !now.changeable.has(f)) ? ' (not changeable on this device)' : ''}`);
+        },
+      });
+    }
+  }
+  if (!isEmpty(target.channels)) {
+    const have = await ethtool.channels(name);
+    const set = differing<ChannelName>(target.channels, have);
+    for (const k of Object.keys(set) as ChannelName[]) if (have[k] !== undefined) before.channels[k] = have[k];
+    if (!isEmpty(set)) steps.push({ detail: `channels ${text(set)}`, apply: () => ethtool.setChannels(name, set) });
+  }
+  const want = target.wakeOnLan;
+  if (want !== undefined) {
+    const have = await ethtool.wol(name);
+    if (!sameModes(have, want)) {
+      before.wakeOnLan = [...have];
+      steps.push({ detail: `Wake-on-LAN ${want.length === 0 ? 'off' : want.join(', ')}`, apply: () => ethtool.setWol(name, new Set(want)) });
+    }
+  }
+  return { steps, before };
+}
+
 export class EthernetSpecController implements Controller {
   readonly name = 'EthernetSpecController';
   readonly inputs = [
@@ -104,61 +155,24 @@ export class EthernetSpecController implements Controller {
    * spec no longer names is put back as recorded, and leaves the record.
    */
   private async apply(ctx: ReconcileContext, id: string, wanted: EthernetSpec, rec: AppliedEthernet | undefined): Promise<void> {
-    const ethtool = this.ethtool();
     const name = wanted.name;
-    const spec: EthernetSpec = {
+    const target: EthernetSpec = {
       name,
       rings: { ...unnamed(rec?.rings, wanted.rings), ...wanted.rings },
       features: { ...unnamed(rec?.features, wanted.features), ...wanted.features },
       channels: { ...unnamed(rec?.channels, wanted.channels), ...wanted.channels },
       ...(wanted.wakeOnLan !== undefined ? { wakeOnLan: wanted.wakeOnLan } : rec?.wakeOnLan !== undefined ? { wakeOnLan: rec.wakeOnLan } : {}),
     };
+    const { steps, before } = await plan(this.ethtool(), target, true);
+    // the first value netcfg replaced of each setting the spec names
     const was: AppliedEthernet = {
       name,
-      features: named(rec?.features, wanted.features),
-      rings: named(rec?.rings, wanted.rings),
-      channels: named(rec?.channels, wanted.channels),
-      ...(rec?.wakeOnLan !== undefined && wanted.wakeOnLan !== undefined ? { wakeOnLan: rec.wakeOnLan } : {}),
+      features: { ...named(before.features, wanted.features), ...named(rec?.features, wanted.features) },
+      rings: { ...named(before.rings, wanted.rings), ...named(rec?.rings, wanted.rings) },
+      channels: { ...named(before.channels, wanted.channels), ...named(rec?.channels, wanted.channels) },
     };
-    const steps: Step[] = [];
-    if (!isEmpty(spec.rings)) {
-      const have = await ethtool.rings(name);
-      const set = differing<RingName>(spec.rings, have);
-      for (const k of Object.keys(set) as RingName[]) if (k in wanted.rings && was.rings[k] === undefined && have[k] !== undefined) was.rings[k] = have[k];
-      if (!isEmpty(set)) steps.push({ detail: `rings ${text(set)}`, apply: () => ethtool.setRings(name, set) });
-    }
-    const features = Object.entries(spec.features);
-    if (features.length > 0) {
-      const have = await ethtool.features(name);
-      const set = new Map(features.filter(([f, on]) => have.active.has(f) !== on));
-      for (const [f] of set) if (f in wanted.features && was.features[f] === undefined) was.features[f] = have.active.has(f);
-      if (set.size > 0) {
-        steps.push({
-          detail: `features ${text(Object.fromEntries(set))}`,
-          apply: async () => {
-            await ethtool.setFeatures(name, set);
-            // the kernel takes a wish it cannot grant (a fixed feature, one held by another) without an error
-            const now = await ethtool.features(name);
-            const refused = [...set].filter(([f, on]) => now.active.has(f) !== on);
-            if (refused.length > 0) throw new Error(`ethernet ${name}: the kernel did not turn ${refused.map(([f, on]) => `${f} ${on ? 'on' : 'off'}`).join(', ')}${refused.some(([f]) => !now.changeable.has(f)) ? ' (not changeable on this device)' : ''}`);
-          },
-        });
-      }
-    }
-    if (!isEmpty(spec.channels)) {
-      const have = await ethtool.channels(name);
-      const set = differing<ChannelName>(spec.channels, have);
-      for (const k of Object.keys(set) as ChannelName[]) if (k in wanted.channels && was.channels[k] === undefined && have[k] !== undefined) was.channels[k] = have[k];
-      if (!isEmpty(set)) steps.push({ detail: `channels ${text(set)}`, apply: () => ethtool.setChannels(name, set) });
-    }
-    if (spec.wakeOnLan !== undefined) {
-      const have = await ethtool.wol(name);
-      const want = spec.wakeOnLan;
-      if (!sameModes(have, want)) {
-        if (wanted.wakeOnLan !== undefined) was.wakeOnLan ??= [...have];
-        steps.push({ detail: `Wake-on-LAN ${want.length === 0 ? 'off' : want.join(', ')}`, apply: () => ethtool.setWol(name, new Set(want)) });
-      }
-    }
+    const wol = wanted.wakeOnLan !== undefined ? (rec?.wakeOnLan ?? before.wakeOnLan) : undefined;
+    if (wol !== undefined) was.wakeOnLan = wol;
     if (steps.length === 0) {
       // as wanted; a first pass still records the link as configured by netcfg (nothing to put back)
       if (!rec || !deepEqual(rec, was)) keep(ctx, T.AppliedEthernet, id, was);
@@ -177,36 +191,8 @@ export class EthernetSpecController implements Controller {
 
   /** Puts back what the record says netcfg changed; returns what it did ('' when all was as recorded already). */
   private async restore(ctx: ReconcileContext, rec: AppliedEthernet): Promise<string> {
-    const ethtool = this.ethtool();
-    const name = rec.name;
-    const done: string[] = [];
-    if (!isEmpty(rec.rings)) {
-      const set = differing<RingName>(rec.rings, await ethtool.rings(name));
-      if (!isEmpty(set)) {
-        if (!ctx.dryRun) await ethtool.setRings(name, set);
-        done.push(`rings ${text(set)}`);
-      }
-    }
-    const features = Object.entries(rec.features);
-    if (features.length > 0) {
-      const have = await ethtool.features(name);
-      const set = new Map(features.filter(([f, on]) => have.active.has(f) !== on));
-      if (set.size > 0) {
-        if (!ctx.dryRun) await ethtool.setFeatures(name, set);
-        done.push(`features ${text(Object.fromEntries(set))}`);
-      }
-    }
-    if (!isEmpty(rec.channels)) {
-      const set = differing<ChannelName>(rec.channels, await ethtool.channels(name));
-      if (!isEmpty(set)) {
-        if (!ctx.dryRun) await ethtool.setChannels(name, set);
-        done.push(`channels ${text(set)}`);
-      }
-    }
-    if (rec.wakeOnLan !== undefined && !sameModes(await ethtool.wol(name), rec.wakeOnLan)) {
-      if (!ctx.dryRun) await ethtool.setWol(name, new Set(rec.wakeOnLan));
-      done.push(`Wake-on-LAN ${rec.wakeOnLan.length === 0 ? 'off' : rec.wakeOnLan.join(', ')}`);
-    }
-    return done.join('; ');
+    const { steps } = await plan(this.ethtool(), rec, false);
+    if (!ctx.dryRun) for (const s of steps) await s.apply();
+    return steps.map((s) => s.detail).join('; ');
   }
 }

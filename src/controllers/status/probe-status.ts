@@ -14,6 +14,7 @@ import { CLUSTER_NS, CT, type DiscoveryConfigSpec } from '../../resources/cluste
 import { DISCOVERY_CONFIG_ID } from '../cluster/discovery-config.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { deepEqual } from '../../util/equal.js';
+import { monotonicClock, type Clock } from '../../operators/clock.js';
 import { syncOutputs } from '../sync.js';
 
 /** The machine's proxy settings (http_proxy, https_proxy, no_proxy). */
@@ -25,15 +26,7 @@ const NO_PROXY: ProbeProxy = { httpsProxy: '', httpProxy: '', noProxy: '' };
 export type Prober = (spec: ProbeSpec, proxy: ProbeProxy) => Promise<void>;
 
 /** The timers a probe task uses (a fake clock in tests). */
-export interface ProbeClock {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const systemClock: ProbeClock = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+export type ProbeClock = Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 
 class ProbeTask {
   status: ProbeStatus | undefined;
@@ -90,7 +83,7 @@ export class ProbeStatusController implements Controller {
 
   constructor(
     private readonly probe: Prober,
-    private readonly clock: ProbeClock = systemClock,
+    private readonly clock: ProbeClock = monotonicClock,
   ) {}
 
   start(wake: () => void): void {
