@@ -5,7 +5,7 @@
 //   node scripts/record-fixtures.mjs [--only NAME,NAME…]
 // Fixtures of link kinds this kernel lacks (bond, vlan, dummy, wireguard) are
 // skipped with a note: record those in the real-kernel VM (test/vm) with
-// scripts/record-fixtures-vm.sh as the VM's script (runVm({ script })), then
+// scripts/record-fixtures-vm.sh as the VM's script (runVm({ script, keepResults: true })), then
 // copy them from the results directory (--out DIR writes there instead).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -39,8 +39,8 @@ describe('real-kernel lane (qemu)', () => {
         script: path.join(root, 'test/vm/guest-tests.sh'),
         args: selection.length > 0 ? files.map((f) => `test/kernel/${f}`) : [],
         timeoutMs: 25 * 60_000, qemuArgs: laneNicArgs() });
-      const file = path.join(run.resultsDir, 'kernel-results.json');
-      if (fs.existsSync(file)) report = JSON.parse(fs.readFileSync(file, 'utf8')) as Report;
+      const file = run.results.get('kernel-results.json');
+      if (file) report = JSON.parse(file.toString('utf8')) as Report;
     } catch (err) {
       failure = err as Error;
     }

@@ -121,7 +121,9 @@ export interface VmRun {
   output: string;
   /** The serial console (kernel and init messages). */
   console: string;
-  /** The results share (host side): files the script wrote under /tmp/results. */
+  /** The files the script wrote under /tmp/results, by name (top level only). */
+  results: ReadonlyMap<string, Buffer>;
+  /** Where they stay on the host when `keepResults` was asked for; else removed, with the rest of the VM's files. */
   resultsDir: string;
   ms: number;
 }
@@ -137,6 +139,8 @@ export interface VmOptions {
   memoryMb?: number;
   /** A directory the guest must see as on the host even under /tmp or /run (default: this checkout). */
   checkout?: string;
+  /** Leave the results directory on the host (e.g. fixtures to copy); the initramfs goes either way. */
+  keepResults?: boolean;
 }
 
 /** Boots the VM, runs the script, returns when the guest powers off (or the timeout kills it). */
@@ -176,7 +180,12 @@ export async function runVm(options: VmOptions): Promise<VmRun> {
   const timer = setTimeout(() => qemu.kill('SIGKILL'), options.timeoutMs);
   await new Promise<void>((resolve) => qemu.on('exit', () => resolve()));
   clearTimeout(timer);
-  const read = (f: string) => (fs.existsSync(path.join(resultsDir, f)) ? fs.readFileSync(path.join(resultsDir, f), 'utf8') : '');
+  const results = new Map<string, Buffer>();
+  for (const f of fs.readdirSync(resultsDir, { withFileTypes: true })) if (f.isFile()) results.set(f.name, fs.readFileSync(path.join(resultsDir, f.name)));
+  // every run leaves nothing behind (the initramfs alone is ~13 MB), unless asked to keep the results
+  if (options.keepResults) fs.rmSync(initrd, { force: true });
+  else fs.rmSync(dir, { recursive: true, force: true });
+  const read = (f: string) => results.get(f)?.toString('utf8') ?? '';
   const code = read('exit-code').trim();
-  return { exitCode: code === '' ? undefined : Number(code), output: read('console.log'), console: consoleText, resultsDir, ms: Date.now() - started };
+  return { exitCode: code === '' ? undefined : Number(code), output: read('console.log'), console: consoleText, results, resultsDir, ms: Date.now() - started };
 }
