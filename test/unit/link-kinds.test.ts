@@ -382,7 +382,7 @@ describe('wireguardDelta: device settings', () => {
     expect(delta?.change).toEqual({
       privateKey: PRIVATE_NEW,
       listenPort: 51111,
-      peers: [{ publicKey: PEER_A, presharedKey: '', endpoint: '192.0.2.1:51820', persistentKeepalive: 5, replaceAllowedIPs: true, allowedIPs: ['10.1.0.1/32'] }],
+      peers: [{ publicKey: PEER_A, presharedKey: '', endpoint: '192.0.2.1:51820', persistentKeepalive: 5, allowedIPs: ['10.1.0.1/32'] }],
     });
     expect(delta?.summary).toEqual(['private key', 'listen port 0 → 51111', `+peer ${PEER_A.slice(0, 8)}…`]);
   });
@@ -393,20 +393,29 @@ describe('wireguardDelta: peers', () => {
     const p = peerSpec({ publicKey: PEER_B, endpoint: '198.51.100.7:51111', persistentKeepaliveIntervalMs: 25_000, allowedIPs: ['10.9.0.0/16'] });
     const delta = wireguardDelta(wgSpec({ peers: [p] }), wgDevice());
     expect(delta?.change).toEqual({
-      peers: [{ publicKey: PEER_B, presharedKey: '', endpoint: '198.51.100.7:51111', persistentKeepalive: 25, replaceAllowedIPs: true, allowedIPs: ['10.9.0.0/16'] }],
+      peers: [{ publicKey: PEER_B, presharedKey: '', endpoint: '198.51.100.7:51111', persistentKeepalive: 25, allowedIPs: ['10.9.0.0/16'] }],
     });
     expect(delta?.summary).toEqual([`+peer ${PEER_B.slice(0, 8)}…`]);
   });
 
-  it('replaces a peer whose allowed IPs changed ("~peer"), masked to the network and deduplicated', () => {
+  it('replaces the allowed IPs of a peer that lost some ("~peer"), masked to the network and deduplicated', () => {
     const want = wgSpec({ peers: [peerSpec({ allowedIPs: ['10.2.0.0/16', '10.1.0.5/24', '10.1.0.0/24', '10.1.0.9/24'] })] });
-    const delta = wireguardDelta(want, wgDevice({ peers: [wgPeer({ allowedIPs: ['10.1.0.0/24'] })] }));
+    const delta = wireguardDelta(want, wgDevice({ peers: [wgPeer({ allowedIPs: ['10.1.0.0/24', '10.3.0.0/16'] })] }));
     expect(delta?.summary).toEqual([`~peer ${PEER_A.slice(0, 8)}…`]);
     const peers = delta?.change.peers ?? [];
     expect(peers).toHaveLength(1);
     expect(peers[0]?.replaceAllowedIPs).toBe(true);
     expect(peers[0]?.remove).toBeUndefined();
     expect([...(peers[0]?.allowedIPs ?? [])].sort()).toEqual(['10.1.0.0/24', '10.2.0.0/16']);
+  });
+
+  it('only adds the new allowed IPs when none go: the kernel never drops the ones the peer keeps', () => {
+    // with "replace", the kernel removes every allowed IP of the peer before it adds the list back, and a packet to
+    // the peer in between finds no peer: a KubeSpan peer gaining a node address must not lose traffic
+    const want = wgSpec({ peers: [peerSpec({ allowedIPs: ['10.2.0.0/16', '10.1.0.5/24'] })] });
+    const delta = wireguardDelta(want, wgDevice({ peers: [wgPeer({ allowedIPs: ['10.1.0.0/24'] })] }));
+    expect(delta?.change.peers).toEqual([{ publicKey: PEER_A, presharedKey: '', endpoint: '192.0.2.1:51820', persistentKeepalive: 0, allowedIPs: ['10.2.0.0/16'] }]);
+    expect(delta?.summary).toEqual([`~peer ${PEER_A.slice(0, 8)}…`]);
   });
 
   it('masks allowed IPs before comparing: 10.1.0.5/24 equals the kernel\'s 10.1.0.0/24', () => {
@@ -450,7 +459,10 @@ describe('wireguardDelta: peers', () => {
     const want = wgSpec({ peers: [peerSpec({ endpoint: '192.0.2.99:51820' })] });
     const delta = wireguardDelta(want, wgDevice({ peers: [wgPeer({ endpoint: '192.0.2.1:51820' })] }));
     expect(delta?.summary).toEqual([`~peer ${PEER_A.slice(0, 8)}…`]);
-    expect(delta?.change.peers?.[0]).toMatchObject({ publicKey: PEER_A, endpoint: '192.0.2.99:51820', replaceAllowedIPs: true });
+    expect(delta?.change.peers?.[0]).toMatchObject({ publicKey: PEER_A, endpoint: '192.0.2.99:51820' });
+    // a new endpoint leaves the allowed IPs alone
+    expect(delta?.change.peers?.[0]?.replaceAllowedIPs).toBeUndefined();
+    expect(delta?.change.peers?.[0]?.allowedIPs).toBeUndefined();
   });
 
   it('compares IPv6 endpoints in the kernel\'s [ip]:port form', () => {
@@ -501,9 +513,10 @@ describe('wireguardDelta: peers', () => {
     expect(disable?.change.peers?.[0]?.persistentKeepalive).toBe(0);
   });
 
-  it('replaces a peer whose preshared key changed, without naming the key', () => {
+  it('sets a changed preshared key, without naming the key', () => {
     const delta = wireguardDelta(wgSpec({ peers: [peerSpec({ presharedKey: PSK })] }), wgDevice({ peers: [wgPeer({ presharedKey: '' })] }));
-    expect(delta?.change.peers?.[0]).toMatchObject({ publicKey: PEER_A, presharedKey: PSK, replaceAllowedIPs: true });
+    expect(delta?.change.peers?.[0]).toMatchObject({ publicKey: PEER_A, presharedKey: PSK });
+    expect(delta?.change.peers?.[0]?.replaceAllowedIPs).toBeUndefined();
     expect(delta?.summary).toEqual([`~peer ${PEER_A.slice(0, 8)}…`]);
     expectNoSecrets(delta?.summary ?? [], [PSK]);
   });

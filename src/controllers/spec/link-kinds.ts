@@ -153,7 +153,8 @@ function compactPeerSummary(summary: string[]): string[] {
  * The WireGuard change that makes `have` what `want` asks (Talos §3.4.3):
  * listen port 0 and an empty peer endpoint mean "don't care" (the endpoint
  * WireGuard roamed to is kept); missing peers are added, extra ones removed,
- * changed ones replaced with their allowed IPs. Endpoints must be ip:port here
+ * changed ones updated: their allowed IPs replaced only when some must go.
+ * Endpoints must be ip:port here
  * (names are resolved by the caller). Undefined when nothing differs.
  */
 export function wireguardDelta(want: WireguardSpec, have: WgDevice): { change: WgChange; summary: string[] } | undefined {
@@ -178,20 +179,25 @@ export function wireguardDelta(want: WireguardSpec, have: WgDevice): { change: W
     const h = current.get(p.publicKey);
     const allowed = [...new Set(p.allowedIPs.map(masked))].sort();
     const keepalive = Math.round(p.persistentKeepaliveIntervalMs / 1000);
+    const have = new Set(h?.allowedIPs ?? []);
+    const added = allowed.filter((ip) => !have.has(ip));
+    // the kernel drops a peer's allowed IPs before it adds the new ones when asked to replace them, and packets to
+    // the peer sent in between are lost: replace only when some must go, add when only some are new, else leave them
+    const removes = have.size + added.length > allowed.length;
     const same =
       h !== undefined &&
       h.presharedKey === p.presharedKey &&
       (p.endpoint === '' || canonicalEndpoint(h.endpoint) === canonicalEndpoint(p.endpoint)) &&
       h.persistentKeepalive === keepalive &&
-      JSON.stringify([...h.allowedIPs].sort()) === JSON.stringify(allowed);
+      added.length === 0 &&
+      !removes;
     if (same) continue;
     peers.push({
       publicKey: p.publicKey,
       presharedKey: p.presharedKey,
       ...(p.endpoint !== '' ? { endpoint: p.endpoint } : {}),
       persistentKeepalive: keepalive,
-      replaceAllowedIPs: true,
-      allowedIPs: allowed,
+      ...(removes ? { replaceAllowedIPs: true, allowedIPs: allowed } : added.length > 0 ? { allowedIPs: added } : {}),
     });
     summary.push(`${h ? '~' : '+'}peer ${p.publicKey.slice(0, 8)}…`);
   }
