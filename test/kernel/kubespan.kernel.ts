@@ -136,6 +136,25 @@ async function statuses(n: Node): Promise<Map<string, Json>> {
   return new Map((await get(n, 'kubespanpeerstatuses')).map((r) => [r.spec.label as string, { id: r.metadata.id, ...r.spec }]));
 }
 
+/** What a user would look at when a ping between two nodes fails: ping itself, both ends' WireGuard, route and statuses, and the daemons' last words. */
+async function why(n: Node, o: Node, ip: string): Promise<string> {
+  const run = (ns: string, ...args: string[]) => {
+    try {
+      return inNs(ns, ...args);
+    } catch (err) {
+      return `${args.join(' ')}: ${(err as Error).message}`;
+    }
+  };
+  const lines = [`at ${new Date().toISOString()}`, run(n.net.ns, 'ping', '-c', '3', '-i', '0.2', '-W', '2', ip), run(n.net.ns, 'ip', 'route', 'get', ip)];
+  for (const x of [n, o]) {
+    lines.push(`--- ${x.tag}: wg show kubespan dump`, run(x.net.ns, 'wg', 'show', 'kubespan', 'dump'));
+    lines.push(`--- ${x.tag}: statuses`, JSON.stringify([...(await statuses(x)).values()]));
+    const log = x.daemon!.log().filter((l) => /KubeSpan|kubespan|link|wireguard|nft/i.test(String(l.msg)));
+    lines.push(`--- ${x.tag}: last daemon lines`, ...log.slice(-15).map((l) => JSON.stringify(l)));
+  }
+  return lines.join('\n');
+}
+
 interface WgPeer {
   publicKey: string;
   endpoint: string;
@@ -239,7 +258,7 @@ describe('KubeSpan', () => {
     took('mesh up');
 
     // every node pings every other node's KubeSpan address
-    for (const n of mesh) for (const o of mesh) if (o !== n) expect(pings(n.net.ns, ula(o)), `${n.tag} → ${o.tag} ${ula(o)}`).toBe(true);
+    for (const n of mesh) for (const o of mesh) if (o !== n && !pings(n.net.ns, ula(o))) expect.fail(`${n.tag} → ${o.tag} ${ula(o)} did not answer:\n${await why(n, o, ula(o))}`);
 
     took('pings');
     // the spec's routing: rule, table 180, link, address
