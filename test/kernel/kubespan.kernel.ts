@@ -30,6 +30,7 @@ import { startDaemon, within, type TestDaemon } from '../helpers/daemon.js';
 import { parseJsonStream } from '../helpers/json-stream.js';
 import { createLan, outputContains, type Lan } from '../helpers/lan.js';
 import type { TestNet } from '../helpers/netns.js';
+import { echoes } from '../helpers/ping.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -43,13 +44,8 @@ const SLOW = 3;
 const execFileAsync = promisify(execFile);
 const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const inNs = (ns: string, ...args: string[]) => sh('ip', ['netns', 'exec', ns, ...args]);
-const pings = (ns: string, ip: string, count = 2) => {
-  try {
-    return inNs(ns, 'ping', '-c', String(count), '-i', '0.2', '-W', '2', ip).includes(`${count} received`);
-  } catch {
-    return false;
-  }
-};
+/** Every echo comes back (each waited for on its own: see test/helpers/ping.ts). */
+const pings = (ns: string, ip: string, count = 2) => echoes(ns, ip, count) === count;
 
 interface Node {
   tag: string;
@@ -145,7 +141,7 @@ async function why(n: Node, o: Node, ip: string): Promise<string> {
       return `${args.join(' ')}: ${(err as Error).message}`;
     }
   };
-  const lines = [`at ${new Date().toISOString()}`, run(n.net.ns, 'ping', '-c', '3', '-i', '0.2', '-W', '2', ip), run(n.net.ns, 'ip', 'route', 'get', ip)];
+  const lines = [`at ${new Date().toISOString()}`, run(n.net.ns, 'ping', '-c', '3', '-i', '0.2', '-W', '5', ip), run(n.net.ns, 'ip', 'route', 'get', ip)];
   for (const x of [n, o]) {
     lines.push(`--- ${x.tag}: wg show kubespan dump`, run(x.net.ns, 'wg', 'show', 'kubespan', 'dump'));
     lines.push(`--- ${x.tag}: statuses`, JSON.stringify([...(await statuses(x)).values()]));
