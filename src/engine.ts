@@ -31,6 +31,7 @@ import { EthernetSpecController } from './controllers/spec/ethernet-spec.js';
 import { EthtoolClient } from './netlink/ethtool.js';
 import { ProbeConfigController } from './controllers/config/probe-config.js';
 import { ProbeStatusController } from './controllers/status/probe-status.js';
+import { HostDNSController } from './controllers/status/host-dns.js';
 import { probeOnce } from './operators/probe/probe.js';
 import { RoutingRuleSpecController } from './controllers/spec/rule-spec.js';
 import { RoutingRuleStatusController } from './controllers/status/rule-status.js';
@@ -252,13 +253,18 @@ export interface DaemonControllerOptions {
   discovery?: DiscoveryOptions;
   /** KubeSpan's peer reconcile interval (Talos: 30 s). */
   kubespanIntervalMs?: number | undefined;
-  /** Where connectivity probes connect from (/run/netns/NAME); undefined: the process's own namespace. */
+  /** Where connectivity probes connect from and host DNS listens (/run/netns/NAME); undefined: the process's own namespace. */
   netnsPath?: string | undefined;
+  log: Logger;
 }
 
 /** What only the daemon runs besides the configuration: connectivity probes, network readiness, cluster discovery and KubeSpan. */
 export function daemonControllers(kernel: Kernel, options: DaemonControllerOptions): Controller[] {
-  const controllers: Controller[] = [new ProbeStatusController((spec, proxy) => probeOnce(spec, options.netnsPath, proxy)), new NetworkStatusController(options)];
+  const controllers: Controller[] = [
+    new ProbeStatusController((spec, proxy) => probeOnce(spec, options.netnsPath, proxy)),
+    new NetworkStatusController(options),
+    new HostDNSController({ netnsPath: options.netnsPath, log: options.log }),
+  ];
   if (options.discovery) {
     controllers.push(
       new LocalAffiliateController(options.discovery.version, kubespanAffiliateSource),

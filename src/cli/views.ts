@@ -8,6 +8,7 @@ import {
   type NetworkStatus,
   type EthernetSpec,
   type ProbeStatus,
+  type HostDNSStatus,
   type OperatorStatus,
   type ResolverSpec,
   type ResolverStatus,
@@ -162,6 +163,19 @@ const probeStatuses: ViewDefinition<ProbeStatus> = {
   columns: [
     { header: 'SUCCESS', value: (s) => s.success },
     { header: 'LAST ERROR', value: (s) => s.lastError },
+  ],
+};
+
+const hostDNSStatuses: ViewDefinition<HostDNSStatus> = {
+  source: 'daemon',
+  namespaces: [NS.network],
+  type: T.HostDNSStatus,
+  displayType: 'HostDNSStatus',
+  aliases: ['hostdnsstatus', 'hostdnsstatuses', 'hostdns'],
+  columns: [
+    { header: 'LISTENING', value: (s) => s.listening },
+    { header: 'UPSTREAMS', value: (s) => s.upstreams },
+    { header: 'ERROR', value: (s) => s.error },
   ],
 };
 
@@ -408,6 +422,7 @@ export const VIEWS = [
   operatorStatuses,
   vipStatuses,
   probeStatuses,
+  hostDNSStatuses,
   ethernetSpecs,
   specView(T.ProbeSpec, 'probespec'),
   specView(T.TimeServerSpec, 'timeserverspec'),

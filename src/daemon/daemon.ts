@@ -110,6 +110,7 @@ export class Daemon implements Handler {
           hostname: true,
           etcFiles: true,
           netnsPath: o.netns === undefined ? undefined : netnsPath(o.netns),
+          log: o.log,
           kubespanIntervalMs: o.kubespanIntervalMs,
           discovery: {
             version: o.version,

@@ -82,6 +82,8 @@ interface NativeModule {
   namesIn(utsPath: string): [string, string];
   /** A new unconnected, non-blocking TCP socket (its fd) that belongs to the network namespace at `netnsPath`. */
   tcpSocketIn(netnsPath: string, family: 4 | 6): number;
+  /** A non-blocking TCP socket (its fd) in the namespace at `netnsPath`, bound to address:port and listening. */
+  tcpListenerIn(netnsPath: string, address: string, port: number, backlog: number): number;
   /** `length` (at most 65536) bytes from getrandom(2), the kernel's CSPRNG. */
   getRandom(length: number): Buffer;
   /** Fixes glibc's mmap and trim thresholds (bytes), which it otherwise raises to the largest block freed; true when taken. */

@@ -17,7 +17,9 @@ import {
   type HostnameStatus,
   type ResolverSpec,
   type ResolverStatus,
+  type HostDNSStatus,
 } from '../../resources/network/types.js';
+import { HOST_DNS_ADDRESS, HOST_DNS_STATUS_ID } from '../status/host-dns-id.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { MachineConfigInput } from '../config/machine-config.js';
 import { DocumentsInput, configContainer } from '../config/documents.js';
@@ -45,6 +47,7 @@ export class EtcFileController implements Controller {
     DocumentsInput,
     { namespace: NS.network, type: T.ResolverStatus },
     { namespace: NS.network, type: T.ResolverSpec },
+    { namespace: NS.network, type: T.HostDNSStatus },
     { namespace: NS.network, type: T.HostnameStatus },
     { namespace: NS.network, type: T.HostnameSpec },
     { namespace: NS.network, type: T.AddressSpec },
@@ -65,7 +68,11 @@ export class EtcFileController implements Controller {
     const wanted = new Map<string, string>();
     const resolver = ctx.get<ResolverSpec>(NS.network, T.ResolverSpec, 'resolvers');
     const resolverStatus = ctx.get<ResolverStatus>(NS.network, T.ResolverStatus, 'resolvers')?.spec;
-    if (resolver && resolver.metadata.phase === 'running' && resolver.spec.layer !== 'default' && resolverStatus) {
+    // host DNS (the daemon's) listening on 127.0.0.53: the host asks it, and it asks the resolvers (Talos §7.3)
+    const hostDNS = ctx.get<HostDNSStatus>(NS.network, T.HostDNSStatus, HOST_DNS_STATUS_ID)?.spec;
+    if (hostDNS?.listening.includes(HOST_DNS_ADDRESS)) {
+      wanted.set('resolv.conf', renderResolvConf({ dnsServers: [HOST_DNS_ADDRESS], searchDomains: resolverStatus?.searchDomains ?? [] }));
+    } else if (resolver && resolver.metadata.phase === 'running' && resolver.spec.layer !== 'default' && resolverStatus) {
       wanted.set('resolv.conf', renderResolvConf(resolverStatus));
     }
     // machine.network.extraHostEntries first, then every StaticHostConfig

@@ -1,29 +1,7 @@
-// What the discovery client trusts over TLS: Node's bundled roots, the system CA
-// bundle (so roots an administrator installed count, as they do for Talos), and
-// PEM that machine.files appends to the CA bundle path (the corporate MITM proxy
-// recipe): read as extra roots, never written to a system file.
-import fs from 'node:fs';
+// The discovery client's TLS credentials, over the roots src/net/trust.ts names.
 import tls from 'node:tls';
 import { ChannelCredentials } from '@grpc/grpc-js';
-
-/** Where distributions keep the system bundle (Debian/Ubuntu, Fedora/RHEL, Alpine/Arch, Talos). */
-export const SYSTEM_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem', '/etc/ssl/certs/ca-certificates'];
-
-function systemBundle(): string {
-  for (const file of SYSTEM_BUNDLES) {
-    try {
-      return fs.readFileSync(file, 'utf8');
-    } catch {
-      // next
-    }
-  }
-  return '';
-}
-
-/** Root certificates in PEM: Node's, the system's, then the extra ones. */
-export function trustRoots(extraPem: string): string[] {
-  return [...tls.rootCertificates, systemBundle(), extraPem].filter((p) => p.includes('-----BEGIN CERTIFICATE-----'));
-}
+import { trustRoots } from '../../net/trust.js';
 
 /** TLS credentials that verify the server as `host` (the channel itself points at a local unix socket). */
 export function tlsCredentials(host: string, extraPem: string): ChannelCredentials {

@@ -53,6 +53,8 @@ export const T = {
   ProbeSpec: 'ProbeSpec',
   /** network/ProbeStatus (the ProbeSpec's ID): its last outcome. */
   ProbeStatus: 'ProbeStatus',
+  /** network/HostDNSStatus `hostdns` (daemon): where the local caching resolver listens and whom it asks. */
+  HostDNSStatus: 'HostDNSStatus',
 } as const;
 
 /** Configuration layers, lowest priority first. */
@@ -534,6 +536,16 @@ export interface ProbeSpec {
 }
 
 /** A probe's last outcome (made on its first result). */
+/** The local caching resolver (ResolverConfig hostDNS, Talos' host DNS) as the daemon runs it. */
+export interface HostDNSStatus {
+  /** address (UDP and TCP port 53) it listens on. */
+  listening: string[];
+  /** The upstream servers in the order they are asked ("1.1.1.1", "1.1.1.1 (DoT cloudflare-dns.com)"). */
+  upstreams: string[];
+  /** Why an address could not be listened on ("" when none). */
+  error: string;
+}
+
 export interface ProbeStatus {
   success: boolean;
   /** Why the last attempt that counted failed ('' after a success). */

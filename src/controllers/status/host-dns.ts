@@ -1,0 +1,131 @@
+// HostDNSController (daemon): runs host DNS, Talos' local caching resolver,
+// while the config enables it (ResolverConfig hostDNS.enabled, or v1alpha1
+// machine.features.hostDNS.enabled). It listens on 127.0.0.53 port 53 (UDP and
+// TCP) in the namespace netcfg configures, asks the resolvers netcfg merged
+// (plain DNS, DoT and DoH alike) and answers the static host names itself.
+// Queries are served by the server's own tasks; a reconcile only hands it new
+// settings. HostDNSStatus says where it listens; the resolv.conf writer points
+// the host at it only then.
+import { NS } from '../../resources/resource.js';
+import { T, type AddressSpec, type HostDNSStatus, type HostnameStatus, type HostnameSpec, type NameServerSpec, type OperatorSpec, type ResolverStatus } from '../../resources/network/types.js';
+import { CLUSTER_NS, CT, type DiscoveryConfigSpec } from '../../resources/cluster/types.js';
+import { DISCOVERY_CONFIG_ID } from '../cluster/discovery-config.js';
+import type { Controller, ReconcileContext } from '../../runtime/controller.js';
+import { MachineConfigInput } from '../config/machine-config.js';
+import { DocumentsInput, configContainer } from '../config/documents.js';
+import { nodeAddress } from '../files/etc-files.js';
+import { trustRoots } from '../../net/trust.js';
+import type { HostDnsServer, HostDnsTable } from '../../operators/hostdns/server.js';
+import { upstreamLabel } from '../../operators/hostdns/label.js';
+import type { Logger } from '../../log.js';
+import { syncOutputs } from '../sync.js';
+import { HOST_DNS_ADDRESS, HOST_DNS_STATUS_ID } from './host-dns-id.js';
+
+
+/** The resolvers in the order the merge gave them, each with its protocol; never host DNS itself. */
+export function upstreamsOf(status: ResolverStatus | undefined): NameServerSpec[] {
+  if (!status) return [];
+  const encrypted = new Map((status.encrypted ?? []).map((e) => [e.addr, e]));
+  return status.dnsServers.filter((addr) => addr !== HOST_DNS_ADDRESS).map((addr) => encrypted.get(addr) ?? { addr, protocol: 'Do53', tlsServerName: '' });
+}
+
+/** Names host DNS answers itself: the static hosts, then the node's own names (lower-cased, no trailing dot). */
+export function hostTable(entries: ReadonlyArray<{ ip: string; aliases: readonly string[] }>, hostname: HostnameStatus | undefined, address: string | undefined): Map<string, string[]> {
+  const hosts = new Map<string, string[]>();
+  const add = (name: string, ip: string) => {
+    const key = name.toLowerCase().replace(/\.$/, '');
+    if (key === '') return;
+    const list = hosts.get(key) ?? [];
+    if (!list.includes(ip)) list.push(ip);
+    hosts.set(key, list);
+  };
+  for (const e of entries) for (const a of e.aliases) add(a, e.ip);
+  if (hostname && hostname.hostname !== '' && address) {
+    add(hostname.hostname, address);
+    if (hostname.domainname) add(`${hostname.hostname}.${hostname.domainname}`, address);
+  }
+  return hosts;
+}
+
+/** The names /etc/hosts gives the node: the configured ones (also where netcfg may not set them), else the kernel's. */
+function configuredHostname(ctx: ReconcileContext): HostnameStatus | undefined {
+  const spec = ctx.get<HostnameSpec>(NS.network, T.HostnameSpec, 'hostname');
+  if (spec && spec.metadata.phase === 'running') return { hostname: spec.spec.hostname, domainname: spec.spec.domainname };
+  return ctx.get<HostnameStatus>(NS.network, T.HostnameStatus, 'hostname')?.spec;
+}
+
+export interface HostDNSOptions {
+  /** /run/netns/NAME; undefined: the process's own namespace. */
+  netnsPath: string | undefined;
+  log: Logger;
+}
+
+export class HostDNSController implements Controller {
+  readonly name = 'HostDNSController';
+  readonly inputs = [
+    MachineConfigInput,
+    DocumentsInput,
+    { namespace: NS.network, type: T.ResolverStatus },
+    { namespace: NS.network, type: T.HostnameStatus },
+    { namespace: NS.network, type: T.HostnameSpec },
+    { namespace: NS.network, type: T.AddressSpec },
+    { namespace: NS.network, type: T.OperatorSpec },
+    { namespace: CLUSTER_NS.config, type: CT.DiscoveryConfig },
+  ];
+  readonly outputs = [{ namespace: NS.network, type: T.HostDNSStatus, kind: 'exclusive' as const }];
+
+  private server: HostDnsServer | undefined;
+  private ca = '';
+  private error = '';
+
+  constructor(private readonly options: HostDNSOptions) {}
+
+  stop(): void {
+    this.server?.close();
+    this.server = undefined;
+  }
+
+  async reconcile(ctx: ReconcileContext): Promise<void> {
+    const config = configContainer(ctx);
+    if (config.hostDNS()?.enabled !== true) {
+      if (this.server) ctx.log.info({ address: HOST_DNS_ADDRESS }, 'host DNS stopped');
+      this.stop();
+      syncOutputs(ctx, this.name, NS.network, T.HostDNSStatus, new Map());
+      return;
+    }
+    // the roots DoT and DoH servers must chain to: a change (machine.files) starts afresh
+    const ca = ctx.get<DiscoveryConfigSpec>(CLUSTER_NS.config, CT.DiscoveryConfig, DISCOVERY_CONFIG_ID)?.spec.extraCAs ?? '';
+    if (this.server && ca !== this.ca) this.stop();
+    if (!this.server) {
+      const { HostDnsServer } = await import('../../operators/hostdns/server.js');
+      this.ca = ca;
+      this.server = new HostDnsServer(this.options.log, this.options.netnsPath, trustRoots(ca));
+    }
+    const server = this.server;
+    if (!server.addresses.includes(HOST_DNS_ADDRESS)) {
+      try {
+        // a bind on the loopback: no network I/O
+        await server.listen(HOST_DNS_ADDRESS);
+        this.error = '';
+        ctx.log.info({ address: HOST_DNS_ADDRESS, port: 53 }, 'host DNS listening');
+      } catch (err) {
+        const why = `${HOST_DNS_ADDRESS}: ${(err as Error).message}`;
+        if (why !== this.error) ctx.log.warn({ err: (err as Error).message, address: HOST_DNS_ADDRESS }, 'host DNS cannot listen; resolv.conf keeps naming the resolvers themselves');
+        this.error = why;
+      }
+    }
+    const vips = new Set(ctx.list<OperatorSpec>(NS.network, T.OperatorSpec).flatMap((r) => (r.spec.vip ? [r.spec.vip.ip] : [])));
+    const addresses = ctx
+      .list<AddressSpec>(NS.network, T.AddressSpec)
+      .filter((r) => r.metadata.phase === 'running' && !vips.has(r.spec.address.slice(0, r.spec.address.lastIndexOf('/'))))
+      .map((r) => r.spec);
+    const table: HostDnsTable = {
+      upstreams: upstreamsOf(ctx.get<ResolverStatus>(NS.network, T.ResolverStatus, 'resolvers')?.spec),
+      hosts: hostTable(config.staticHosts(), configuredHostname(ctx), nodeAddress(addresses)),
+    };
+    server.update(table);
+    const status: HostDNSStatus = { listening: server.addresses, upstreams: table.upstreams.map(upstreamLabel), error: this.error };
+    syncOutputs(ctx, this.name, NS.network, T.HostDNSStatus, new Map([[HOST_DNS_STATUS_ID, status]]));
+  }
+}
+

@@ -1,0 +1,213 @@
+// Host DNS (Talos' local caching resolver): listens on UDP and TCP port 53 of
+// the given addresses (127.0.0.53, and the addresses pods reach it on), in the
+// namespace netcfg configures. A query goes, in Talos' order, to:
+//  1. the static hosts (machine.network.extraHostEntries, StaticHostConfig and
+//     the node's own names): an authoritative A/AAAA answer, TTL 10 s;
+//  2. the cache;
+//  3. the upstream servers in order: one that fails, or answers SERVFAIL or
+//     REFUSED, passes the query on to the next; a truncated UDP answer is asked
+//     again over TCP. Nothing answers: SERVFAIL.
+// A UDP answer larger than the asker takes is sent truncated (ask over TCP).
+import net from 'node:net';
+import type { Logger } from '../../log.js';
+import { native, type NativeDatagramSocket, type UdpSource } from '../../native/index.js';
+import { parseIP } from '../../net/ip.js';
+import type { NameServerSpec } from '../../resources/network/types.js';
+import { DnsCache } from './cache.js';
+import { upstreamLabel } from './label.js';
+import { Upstreams, type UpstreamOptions } from './upstream.js';
+import {
+  addressReply,
+  CLASS_IN,
+  errorReply,
+  parseAnswer,
+  parseQuery,
+  RCODE_FORMERR,
+  RCODE_REFUSED,
+  RCODE_SERVFAIL,
+  truncatedReply,
+  TYPE_A,
+  TYPE_AAAA,
+  type Query,
+} from './wire.js';
+
+export const HOST_DNS_PORT = 53;
+/** Talos' requestTimeout: the whole of one query, all upstreams included. */
+const REQUEST_TIMEOUT_MS = 4500;
+/** Each upstream's share (a dead first server leaves time for the second). */
+const UPSTREAM_TIMEOUT_MS = 2000;
+const STATIC_TTL = 10;
+const TCP_IDLE_MS = 10_000;
+
+export interface HostDnsTable {
+  /** The upstream servers, in the order they are asked. */
+  upstreams: NameServerSpec[];
+  /** Names answered here: lower-cased name without the trailing dot → addresses. */
+  hosts: ReadonlyMap<string, string[]>;
+}
+
+interface Listener {
+  address: string;
+  close(): void;
+}
+
+export class HostDnsServer {
+  private table: HostDnsTable = { upstreams: [], hosts: new Map() };
+  private readonly cache: DnsCache;
+  private upstreams: Upstreams;
+  private readonly listeners = new Map<string, Listener[]>();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly netnsPath: string | undefined,
+    private readonly ca: string[],
+    now: () => number = Date.now,
+  ) {
+    this.cache = new DnsCache(now);
+    this.upstreams = new Upstreams(this.upstreamOptions());
+  }
+
+  private upstreamOptions(): UpstreamOptions {
+    return { netnsPath: this.netnsPath, ca: this.ca, timeoutMs: UPSTREAM_TIMEOUT_MS };
+  }
+
+  /** New upstreams drop the cache and every open upstream connection; new hosts take effect at once. */
+  update(table: HostDnsTable): void {
+    if (JSON.stringify(table.upstreams) !== JSON.stringify(this.table.upstreams)) {
+      this.cache.clear();
+      this.upstreams.close();
+      this.upstreams = new Upstreams(this.upstreamOptions());
+    }
+    this.table = table;
+  }
+
+  /** The addresses it listens on. */
+  get addresses(): string[] {
+    return [...this.listeners.keys()];
+  }
+
+  /** Listens on UDP and TCP port 53 of `address`; throws (EADDRINUSE, EADDRNOTAVAIL…) when it cannot. */
+  async listen(address: string, port = HOST_DNS_PORT): Promise<void> {
+    if (this.listeners.has(address)) return;
+    const udp = this.listenUdp(address, port);
+    try {
+      const tcp = await this.listenTcp(address, port);
+      this.listeners.set(address, [udp, tcp]);
+    } catch (err) {
+      udp.close();
+      throw err;
+    }
+  }
+
+  /** Stops listening on `address`. */
+  unlisten(address: string): void {
+    for (const l of this.listeners.get(address) ?? []) l.close();
+    this.listeners.delete(address);
+  }
+
+  close(): void {
+    for (const address of this.addresses) this.unlisten(address);
+    this.upstreams.close();
+    this.cache.clear();
+  }
+
+  private listenUdp(address: string, port: number): Listener {
+    const kind = parseIP(address)?.family === 'inet6' ? 'udp6' : 'udp4';
+    const socket: NativeDatagramSocket = new (native().DatagramSocket)({ kind, ...(this.netnsPath ? { netns: this.netnsPath } : {}), address, port }, (err, data, from) => {
+      if (err || !data || !from) return;
+      const to = from as UdpSource;
+      void this.answer(data, 'udp').then((reply) => {
+        if (!reply) return;
+        try {
+          socket.send(reply, { address: to.address, port: to.port });
+        } catch (e) {
+          this.log.debug({ err: (e as Error).message, to: to.address }, 'host DNS: could not send an answer');
+        }
+      });
+    });
+    return { address, close: () => socket.close() };
+  }
+
+  private listenTcp(address: string, port: number): Promise<Listener> {
+    const server = net.createServer((conn) => this.serveTcp(conn));
+    return new Promise((ok, fail) => {
+      server.once('error', fail);
+      const done = () => {
+        server.removeListener('error', fail);
+        server.on('error', (err) => this.log.warn({ err: err.message, address }, 'host DNS: TCP listener failed'));
+        ok({ address, close: () => server.close() });
+      };
+      if (this.netnsPath) server.listen({ fd: native().tcpListenerIn(this.netnsPath, address, port, 128) }, done);
+      else server.listen({ host: address, port, exclusive: true }, done);
+    });
+  }
+
+  private serveTcp(conn: net.Socket): void {
+    let buffered: Buffer = Buffer.alloc(0);
+    conn.setTimeout(TCP_IDLE_MS, () => conn.destroy());
+    conn.on('error', () => conn.destroy());
+    conn.on('data', (chunk: Buffer) => {
+      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
+        const msg = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
+        buffered = buffered.subarray(2 + msg.length);
+        void this.answer(Buffer.from(msg), 'tcp').then((reply) => {
+          if (reply && !conn.destroyed) conn.write(Buffer.concat([Buffer.from([reply.length >> 8, reply.length & 0xff]), reply]));
+        });
+      }
+    });
+  }
+
+  /** The answer to one message (undefined: not even a header to answer). */
+  async answer(msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
+    let query: Query;
+    try {
+      query = parseQuery(msg);
+    } catch {
+      if (msg.length < 12 || msg[2]! & 0x80) return undefined;
+      const reply = Buffer.from(msg.subarray(0, 12));
+      reply.writeUInt16BE(0x8000 | (msg.readUInt16BE(2) & 0x7900) | RCODE_FORMERR, 2);
+      reply.fill(0, 4);
+      return reply;
+    }
+    const reply = this.fromHosts(query) ?? this.cache.get(query) ?? (await this.forward(query, transport));
+    return transport === 'udp' && reply.length > query.udpSize ? truncatedReply(query, reply) : reply;
+  }
+
+  private fromHosts(q: Query): Buffer | undefined {
+    if (q.question.class !== CLASS_IN || (q.question.type !== TYPE_A && q.question.type !== TYPE_AAAA)) return undefined;
+    const addresses = this.table.hosts.get(q.question.name.replace(/\.$/, ''));
+    if (!addresses) return undefined;
+    const family = q.question.type === TYPE_A ? 'inet4' : 'inet6';
+    const bytes = addresses.map((a) => parseIP(a)).flatMap((ip) => (ip && ip.family === family ? [Buffer.from(ip.bytes)] : []));
+    // a name known here without an address of the asked family goes on upstream, as in Talos
+    return bytes.length > 0 ? addressReply(q, bytes, STATIC_TTL) : undefined;
+  }
+
+  private async forward(q: Query, transport: 'udp' | 'tcp'): Promise<Buffer> {
+    const started = Date.now();
+    let last: Buffer | undefined;
+    for (const server of this.table.upstreams) {
+      // what is left of the request's time must hold one more upstream's try
+      if (Date.now() - started > REQUEST_TIMEOUT_MS - UPSTREAM_TIMEOUT_MS) break;
+      try {
+        // the asker's message as it came (its EDNS options and flags included); the upstream gets its own ID
+        let answer = await this.upstreams.exchange(server, q.message, transport === 'tcp' && server.protocol === 'Do53');
+        let a = parseAnswer(answer);
+        if (a.truncated && server.protocol === 'Do53' && transport === 'udp') {
+          answer = await this.upstreams.exchange(server, q.message, true);
+          a = parseAnswer(answer);
+        }
+        if (a.rcode === RCODE_SERVFAIL || a.rcode === RCODE_REFUSED) {
+          last = answer;
+          continue;
+        }
+        this.cache.put(q, answer);
+        return answer;
+      } catch (err) {
+        this.log.debug({ upstream: upstreamLabel(server), question: q.question.name, err: (err as Error).message }, 'host DNS: upstream failed');
+      }
+    }
+    return last ?? errorReply(q, RCODE_SERVFAIL);
+  }
+}

@@ -1,0 +1,287 @@
+// Host DNS's upstream servers: plain DNS (UDP, and TCP when the answer is
+// truncated), DNS over TLS (RFC 7858, port 853) and DNS over HTTPS (RFC 8484,
+// POST https://<tlsServerName>/dns-query over HTTP/2, port 443), all reached
+// from the namespace netcfg configures. The server's address is dialled; the
+// TLS server name is the one its certificate must carry, as in Talos. Each
+// query to a server gets an ID of its own (and, over UDP, a socket with a
+// fresh source port); the asker's ID is put back on the answer.
+import crypto from 'node:crypto';
+import http2 from 'node:http2';
+import type net from 'node:net';
+import tls from 'node:tls';
+import { native, type NativeDatagramSocket, type UdpSource } from '../../native/index.js';
+import { parseIP } from '../../net/ip.js';
+import { connectTcp } from '../discovery/dialer.js';
+import type { NameServerSpec } from '../../resources/network/types.js';
+import { upstreamLabel } from './label.js';
+import { parseAnswer, withId } from './wire.js';
+
+export interface UpstreamOptions {
+  /** /run/netns/NAME, or undefined for the process's own namespace. */
+  netnsPath: string | undefined;
+  /** Root certificates (PEM) a DoT or DoH server's certificate must chain to. */
+  ca: string[];
+  timeoutMs: number;
+}
+
+
+const newId = () => crypto.randomInt(0, 0x10000);
+
+/** The same IP address, however it is written ("::ffff:…" and "::1" spellings included). */
+function sameAddress(a: string, b: string): boolean {
+  const x = parseIP(a);
+  const y = parseIP(b);
+  return x !== undefined && y !== undefined && Buffer.from(x.bytes).equals(Buffer.from(y.bytes));
+}
+
+/** `answer` answers `query` (same ID and question), else throws. */
+function matches(query: Buffer, answer: Buffer): void {
+  if (answer.readUInt16BE(0) !== query.readUInt16BE(0)) throw new Error('answer with another ID');
+  const q = parseAnswer(answer).question;
+  const end = query.indexOf(0, 12);
+  const name = query.subarray(12, end + 1);
+  if (q && answer.subarray(12, 12 + name.length).toString('latin1').toLowerCase() !== name.toString('latin1').toLowerCase()) throw new Error('answer to another question');
+}
+
+function deadline<T>(ms: number, what: string, work: (settle: { ok: (v: T) => void; fail: (e: Error) => void; onEnd: (f: () => void) => void }) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const ends: Array<() => void> = [];
+    let done = false;
+    const finish = (f: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      for (const e of ends) e();
+      f();
+    };
+    const timer = setTimeout(() => finish(() => reject(new Error(`${what}: no answer within ${ms} ms`))), ms);
+    work({ ok: (v) => finish(() => resolve(v)), fail: (e) => finish(() => reject(e)), onEnd: (f) => ends.push(f) });
+  });
+}
+
+/** One query over UDP from a socket of its own. */
+function udpExchange(addr: string, port: number, query: Buffer, o: UpstreamOptions): Promise<Buffer> {
+  const family = parseIP(addr)?.family === 'inet6' ? 'udp6' : 'udp4';
+  return deadline<Buffer>(o.timeoutMs, `${addr}:${port} (udp)`, ({ ok, fail, onEnd }) => {
+    let socket: NativeDatagramSocket;
+    try {
+      socket = new (native().DatagramSocket)({ kind: family, ...(o.netnsPath ? { netns: o.netnsPath } : {}), port: 0 }, (err, data, from) => {
+        if (err) return fail(new Error(`${addr}:${port} (udp): ${err.message}`));
+        const src = from as UdpSource | undefined;
+        if (!data || !src || src.port !== port || !sameAddress(src.address, addr)) return;
+        try {
+          matches(query, data);
+        } catch {
+          return; // not ours: keep waiting (an off-path guess must match port, ID and question)
+        }
+        ok(data);
+      });
+    } catch (err) {
+      return fail(err as Error);
+    }
+    onEnd(() => socket.close());
+    try {
+      socket.send(query, { address: addr, port });
+    } catch (err) {
+      fail(new Error(`${addr}:${port} (udp): ${(err as Error).message}`));
+    }
+  });
+}
+
+/** Reads length-prefixed DNS messages (RFC 1035 §4.2.2) from a stream, calling `onMessage` for each. */
+function frames(stream: net.Socket | tls.TLSSocket, onMessage: (msg: Buffer) => void): void {
+  let buffered: Buffer = Buffer.alloc(0);
+  stream.on('data', (chunk: Buffer) => {
+    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
+      const len = buffered.readUInt16BE(0);
+      onMessage(buffered.subarray(2, 2 + len));
+      buffered = buffered.subarray(2 + len);
+    }
+  });
+}
+
+const framed = (query: Buffer) => Buffer.concat([Buffer.from([query.length >> 8, query.length & 0xff]), query]);
+
+/** One query over a TCP connection of its own (plain DNS after a truncated UDP answer). */
+function tcpExchange(addr: string, port: number, query: Buffer, o: UpstreamOptions): Promise<Buffer> {
+  return deadline<Buffer>(o.timeoutMs, `${addr}:${port} (tcp)`, ({ ok, fail, onEnd }) => {
+    connectTcp(addr, port, o).then((socket) => {
+      onEnd(() => socket.destroy());
+      socket.on('error', (err) => fail(new Error(`${addr}:${port} (tcp): ${err.message}`)));
+      socket.on('close', () => fail(new Error(`${addr}:${port} (tcp): closed before answering`)));
+      frames(socket, (msg) => {
+        try {
+          matches(query, msg);
+          ok(Buffer.from(msg));
+        } catch {
+          // not the answer: wait for it
+        }
+      });
+      socket.write(framed(query));
+    }, fail);
+  });
+}
+
+/** A TLS connection to a DoT server, shared by the queries sent while it is open (matched by ID). */
+class DotConnection {
+  private readonly pending = new Map<number, { query: Buffer; ok: (b: Buffer) => void; fail: (e: Error) => void }>();
+  private idle: NodeJS.Timeout | undefined;
+  closed = false;
+
+  private constructor(private readonly socket: tls.TLSSocket, private readonly label: string) {
+    frames(socket, (msg) => {
+      const id = msg.length >= 2 ? msg.readUInt16BE(0) : -1;
+      const p = this.pending.get(id);
+      if (!p) return;
+      try {
+        matches(p.query, msg);
+      } catch {
+        return;
+      }
+      this.pending.delete(id);
+      p.ok(Buffer.from(msg));
+      this.armIdle();
+    });
+    const end = (why: string) => {
+      this.closed = true;
+      clearTimeout(this.idle);
+      for (const p of this.pending.values()) p.fail(new Error(`${label}: ${why}`));
+      this.pending.clear();
+    };
+    socket.on('error', (err) => end(err.message));
+    socket.on('close', () => end('connection closed'));
+  }
+
+  static open(s: NameServerSpec, o: UpstreamOptions): Promise<DotConnection> {
+    const label = upstreamLabel(s);
+    return deadline<DotConnection>(o.timeoutMs, label, ({ ok, fail, onEnd }) => {
+      connectTcp(s.addr, 853, o).then((tcp) => {
+        const socket = tls.connect({ socket: tcp, servername: s.tlsServerName, ca: o.ca, ALPNProtocols: ['dot'], minVersion: 'TLSv1.2' });
+        const onError = (err: Error) => {
+          socket.destroy();
+          fail(new Error(`${label}: ${err.message}`));
+        };
+        socket.once('error', onError);
+        onEnd(() => socket.removeListener('error', onError));
+        socket.once('secureConnect', () => ok(new DotConnection(socket, label)));
+      }, fail);
+    });
+  }
+
+  exchange(query: Buffer, timeoutMs: number): Promise<Buffer> {
+    clearTimeout(this.idle);
+    return deadline<Buffer>(timeoutMs, this.label, ({ ok, fail, onEnd }) => {
+      let id = newId();
+      while (this.pending.has(id)) id = newId();
+      const q = withId(query, id);
+      this.pending.set(id, { query: q, ok, fail });
+      onEnd(() => this.pending.delete(id));
+      this.socket.write(framed(q));
+    });
+  }
+
+  private armIdle(): void {
+    clearTimeout(this.idle);
+    // servers close idle connections after some seconds; netcfg lets go first
+    if (this.pending.size === 0) this.idle = setTimeout(() => this.close(), 10_000);
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.idle);
+    this.socket.destroy();
+  }
+}
+
+/** The upstreams' connections (DoT sockets, DoH HTTP/2 sessions), kept between queries. */
+export class Upstreams {
+  private readonly dot = new Map<string, Promise<DotConnection>>();
+  private readonly doh = new Map<string, http2.ClientHttp2Session>();
+
+  constructor(private readonly o: UpstreamOptions) {}
+
+  /** Sends `query` to `server` and returns its answer with the query's ID. `tcp`: plain DNS over TCP. */
+  async exchange(server: NameServerSpec, query: Buffer, tcp = false): Promise<Buffer> {
+    const id = query.readUInt16BE(0);
+    if (server.protocol === 'DoT') return withId(await this.dotExchange(server, query), id);
+    if (server.protocol === 'DoH') return withId(await this.dohExchange(server, query), id);
+    const q = withId(query, newId());
+    return withId(tcp ? await tcpExchange(server.addr, 53, q, this.o) : await udpExchange(server.addr, 53, q, this.o), id);
+  }
+
+  private async dotExchange(server: NameServerSpec, query: Buffer): Promise<Buffer> {
+    const key = `${server.addr}|${server.tlsServerName}`;
+    let open = this.dot.get(key);
+    if (open) {
+      const c = await open.catch(() => undefined);
+      if (!c || c.closed) open = undefined;
+    }
+    if (!open) {
+      open = DotConnection.open(server, this.o);
+      this.dot.set(key, open);
+      open.catch(() => this.dot.delete(key));
+    }
+    return (await open).exchange(query, this.o.timeoutMs);
+  }
+
+  private async session(server: NameServerSpec): Promise<http2.ClientHttp2Session> {
+    const key = `${server.addr}|${server.tlsServerName}`;
+    const have = this.doh.get(key);
+    if (have && !have.closed && !have.destroyed) return have;
+    const tcp = await connectTcp(server.addr, 443, this.o);
+    const label = upstreamLabel(server);
+    const session = http2.connect(`https://${server.tlsServerName}`, {
+      createConnection: () => tls.connect({ socket: tcp, servername: server.tlsServerName, ca: this.o.ca, ALPNProtocols: ['h2'], minVersion: 'TLSv1.2' }),
+    });
+    session.on('error', () => session.destroy());
+    session.on('close', () => {
+      if (this.doh.get(key) === session) this.doh.delete(key);
+    });
+    session.on('goaway', () => session.close());
+    // an idle session does not keep the daemon's event loop busy
+    session.unref();
+    this.doh.set(key, session);
+    await deadline<void>(this.o.timeoutMs, label, ({ ok, fail }) => {
+      session.once('connect', () => ok());
+      session.once('error', (err) => fail(new Error(`${label}: ${err.message}`)));
+    });
+    return session;
+  }
+
+  private async dohExchange(server: NameServerSpec, query: Buffer): Promise<Buffer> {
+    const session = await this.session(server);
+    const label = upstreamLabel(server);
+    // RFC 8484 §4.1: ID 0, so that HTTP caches can share answers
+    const body = withId(query, 0);
+    return deadline<Buffer>(this.o.timeoutMs, label, ({ ok, fail, onEnd }) => {
+      const req = session.request({ ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message', accept: 'application/dns-message', 'content-length': body.length });
+      onEnd(() => {
+        if (!req.closed) req.close(http2.constants.NGHTTP2_CANCEL);
+      });
+      const chunks: Buffer[] = [];
+      let status = 0;
+      req.on('response', (headers) => (status = Number(headers[':status'])));
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('error', (err) => fail(new Error(`${label}: ${err.message}`)));
+      req.on('end', () => {
+        if (status !== 200) return fail(new Error(`${label}: HTTP ${status}`));
+        const answer = Buffer.concat(chunks);
+        try {
+          matches(body, answer);
+        } catch (err) {
+          return fail(new Error(`${label}: ${(err as Error).message}`));
+        }
+        ok(answer);
+      });
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    for (const c of this.dot.values()) c.then((x) => x.close(), () => undefined);
+    this.dot.clear();
+    for (const s of this.doh.values()) s.destroy();
+    this.doh.clear();
+  }
+}

@@ -1,0 +1,247 @@
+// Host DNS (ResolverConfig hostDNS, Talos' local caching resolver) run by the
+// daemon in the namespace it configures, against real upstream servers: unbound
+// in the router namespace, one instance per protocol (plain DNS on 192.0.2.1,
+// DNS over TLS on 192.0.2.2, DNS over HTTPS on 192.0.2.3), each saying who it
+// is in a TXT record. Checked the way a user checks: kdig against 127.0.0.53,
+// resolv.conf, `netcfg get hostdns`, and the queries unbound logged.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { call, connect } from '../../src/daemon/client.js';
+import type { Resource } from '../../src/resources/resource.js';
+import type { HostDNSStatus } from '../../src/resources/network/types.js';
+import { netcfg } from '../helpers/cli.js';
+import { startDaemon, within, type TestDaemon } from '../helpers/daemon.js';
+import { createTestNet, type TestNet } from '../helpers/netns.js';
+
+const DO53 = '192.0.2.1';
+const DOT = '192.0.2.2';
+const DOH = '192.0.2.3';
+
+/** A test CA and a certificate for dns.test, in the router's directory. */
+function pki(dir: string): { ca: string; cert: string; key: string } {
+  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=netcfg test CA');
+  run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'dns.key', '-out', 'dns.csr', '-subj', '/CN=dns.test');
+  fs.writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=DNS:dns.test\n');
+  run('x509', '-req', '-in', 'dns.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'dns.pem', '-days', '1', '-extfile', 'ext.cnf');
+  return { ca: fs.readFileSync(path.join(dir, 'ca.pem'), 'utf8'), cert: path.join(dir, 'dns.pem'), key: path.join(dir, 'dns.key') };
+}
+
+interface Unbound {
+  /** The queries it logged ("www.test. A IN"), in order, once its log has been read (after `heard()`). */
+  queries(): string[];
+  /** Lets the event loop read what unbound logged meanwhile (kdig runs synchronously). */
+  heard(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** unbound in the router namespace on `address`, speaking `protocol`, answering for test. (stopped by pid). */
+async function unbound(net: TestNet, address: string, protocol: 'Do53' | 'DoT' | 'DoH', tls: { cert: string; key: string }): Promise<Unbound> {
+  const port = protocol === 'Do53' ? 53 : protocol === 'DoT' ? 853 : 443;
+  const conf = net.file(
+    `unbound-${protocol}.conf`,
+    [
+      'server:',
+      `  interface: ${address}@${port}`,
+      ...(protocol === 'DoT' ? [`  tls-port: ${port}`] : protocol === 'DoH' ? [`  https-port: ${port}`] : []),
+      ...(protocol === 'Do53' ? [] : [`  tls-service-key: ${tls.key}`, `  tls-service-pem: ${tls.cert}`]),
+      '  access-control: 0.0.0.0/0 allow',
+      '  username: ""',
+      '  chroot: ""',
+      `  directory: "${net.dir}"`,
+      '  pidfile: ""',
+      '  use-syslog: no',
+      '  verbosity: 1',
+      '  log-queries: yes',
+      '  module-config: "iterator"',
+      '  num-threads: 1',
+      '  local-zone: "test." static',
+      '  local-data: "www.test. 300 IN A 198.51.100.7"',
+      '  local-data: "www.test. 300 IN AAAA 2001:db8::7"',
+      `  local-data: "who.test. 300 IN TXT ${protocol}"`,
+      // more than a 512-byte UDP answer holds: the asker must come back over TCP
+      ...Array.from({ length: 40 }, (_, i) => `  local-data: "big.test. 300 IN TXT \\"${'x'.repeat(40)}${i}\\""`),
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('ip', ['netns', 'exec', net.router, 'unbound', '-d', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  let exited = false;
+  const gone = new Promise<void>((resolve) => child.on('exit', () => ((exited = true), resolve())));
+  const stop = async () => {
+    if (!exited) child.kill('SIGKILL');
+    await gone;
+  };
+  onTestFinished(stop);
+  await within(10_000, () => out.includes('start of service') || exited, `unbound (${protocol}) started`);
+  if (exited) throw new Error(`unbound (${protocol}) exited:\n${out}`);
+  return { queries: () => [...out.matchAll(/info: \S+ (\S+ \S+ IN)$/gm)].map((m) => m[1]!), heard: () => new Promise((r) => setTimeout(r, 300)), stop };
+}
+
+/** The router's end of the link, with the three servers' addresses. */
+function router(net: TestNet): void {
+  for (const a of [DOT, DOH]) execFileSync('ip', ['-n', net.router, 'addr', 'add', `${a}/24`, 'dev', 'peer0']);
+}
+
+/** kdig from the test namespace; `args` are kdig's. Returns its output. */
+function kdig(net: TestNet, ...args: string[]): string {
+  return execFileSync('ip', ['netns', 'exec', net.ns, 'kdig', '+timeout=3', '+retry=0', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function status(d: TestDaemon): Promise<HostDNSStatus | undefined> {
+  const s = await connect(d.socket);
+  if (!s) throw new Error('no daemon');
+  try {
+    const list = await call<Resource<HostDNSStatus>[]>(s, { op: 'get', namespaces: ['network'], type: 'HostDNSStatus' });
+    return list[0]?.spec;
+  } finally {
+    s.end();
+  }
+}
+
+const host = (extra = '') => `version: v1alpha1
+machine:
+  network:
+    hostname: node-1
+    interfaces:
+      - interface: eth0
+        addresses: [192.0.2.10/24]
+${extra}`;
+
+const resolver = (nameservers: string) => `---
+apiVersion: v1alpha1
+kind: ResolverConfig
+nameservers:
+${nameservers}
+hostDNS:
+  enabled: true
+searchDomains:
+  domains: [example.org]
+`;
+
+const caFile = (ca: string) => `  files:
+    - content: |
+${ca
+  .trimEnd()
+  .split('\n')
+  .map((l) => `        ${l}`)
+  .join('\n')}
+      permissions: 0644
+      path: /etc/ssl/certs/ca-certificates
+      op: append
+`;
+
+const txt = (out: string) => out.trim().replace(/"/g, '');
+
+describe('host DNS', () => {
+  it('answers on 127.0.0.53 over UDP and TCP from the static hosts, the cache and a plain-DNS upstream; resolv.conf names it', async () => {
+    const net = createTestNet();
+    router(net);
+    const keys = pki(net.dir);
+    const plain = await unbound(net, DO53, 'Do53', keys);
+    const config =
+      host(`    extraHostEntries:
+      - ip: 10.5.0.2
+        aliases: [db.internal]
+`) +
+      resolver(`  - address: ${DO53}`) +
+      `---
+apiVersion: v1alpha1
+kind: StaticHostConfig
+name: 2001:db8::2
+hostnames: [db.internal]
+`;
+    const d = await startDaemon(net, net.file('c.yaml', config));
+    await within(10_000, async () => (await status(d))?.listening.includes('127.0.0.53') === true, 'host DNS listening');
+    expect(await status(d)).toEqual({ listening: ['127.0.0.53'], upstreams: [DO53], error: '' });
+    const resolvConf = path.join(net.dir, 'etc', 'resolv.conf');
+    await within(5_000, () => fs.existsSync(resolvConf) && fs.readFileSync(resolvConf, 'utf8').startsWith('nameserver 127.0.0.53'), 'resolv.conf names host DNS');
+    expect(fs.readFileSync(resolvConf, 'utf8')).toBe('nameserver 127.0.0.53\n\nsearch example.org\n');
+
+    // forwarded, over UDP and TCP
+    expect(kdig(net, '@127.0.0.53', 'www.test', 'A', '+short').trim()).toBe('198.51.100.7');
+    expect(kdig(net, '@127.0.0.53', '+tcp', 'www.test', 'AAAA', '+short').trim()).toBe('2001:db8::7');
+    expect(txt(kdig(net, '@127.0.0.53', 'who.test', 'TXT', '+short'))).toBe('Do53');
+    // cached: asked again, unbound hears nothing more, and the TTL has not grown
+    await plain.heard();
+    expect(plain.queries().filter((q) => q === 'www.test. A IN').length).toBe(1);
+    const again = kdig(net, '@127.0.0.53', 'www.test', 'A', '+noall', '+answer');
+    expect(again).toMatch(/^www\.test\.\s+(\d+)\s+IN\s+A\s+198\.51\.100\.7$/m);
+    expect(Number(/^www\.test\.\s+(\d+)/m.exec(again)![1])).toBeLessThanOrEqual(300);
+    await plain.heard();
+    expect(plain.queries().filter((q) => q === 'www.test. A IN').length).toBe(1);
+    // a name nobody has: NXDOMAIN, as the upstream said
+    expect(kdig(net, '@127.0.0.53', 'nope.test', 'A')).toMatch(/status: NXDOMAIN/);
+    // a large answer: truncated over UDP (kdig retries over TCP by itself unless told not to), whole over TCP
+    expect(kdig(net, '@127.0.0.53', '+ignore', '+bufsize=0', 'big.test', 'TXT')).toMatch(/Flags: qr(?: \w+)* tc/);
+    expect(kdig(net, '@127.0.0.53', '+tcp', 'big.test', 'TXT', '+short').trim().split('\n')).toHaveLength(40);
+
+    // the static hosts: both files' entries, answered here with the authoritative flag; upstream never asked
+    const a = kdig(net, '@127.0.0.53', 'DB.internal', 'A');
+    expect(a).toMatch(/Flags: qr aa rd ra/);
+    expect(a).toMatch(/^db\.internal\.\s+10\s+IN\s+A\s+10\.5\.0\.2$/im);
+    expect(kdig(net, '@127.0.0.53', 'db.internal', 'AAAA', '+short').trim()).toBe('2001:db8::2');
+    // the node's own name, with its address
+    expect(kdig(net, '@127.0.0.53', 'node-1', 'A', '+short').trim()).toBe('192.0.2.10');
+    await plain.heard();
+    expect(plain.queries().some((q) => q.includes('internal') || q.includes('node-1'))).toBe(false);
+
+    // the table view
+    const r = await netcfg(['get', 'hostdns', ...d.args]);
+    expect(r.stdout).toMatch(/LISTENING\s+UPSTREAMS\s+ERROR/);
+    expect(r.stdout).toMatch(/HostDNSStatus\s+hostdns\s+\d+\s+\["127\.0\.0\.53"\]\s+\["192\.0\.2\.1"\]\s*$/m);
+
+    // host DNS switched off: the listener goes, and resolv.conf names the resolver itself again
+    const off = net.file('off.yaml', config.replace('hostDNS:\n  enabled: true\n', ''));
+    const applied = await netcfg(['apply', ...d.args, off]);
+    expect(applied.exitCode, applied.stderr).toBe(0);
+    await within(5_000, async () => (await status(d)) === undefined, 'no host DNS status');
+    expect(fs.readFileSync(resolvConf, 'utf8')).toBe(`nameserver ${DO53}\n\nsearch example.org\n`);
+    expect(() => kdig(net, '@127.0.0.53', 'www.test', 'A')).toThrow();
+  }, 60_000);
+
+  it('asks DoT first, then DoH when DoT is gone, trusting the CA that machine.files appends; an untrusted server gets nothing', async () => {
+    const net = createTestNet();
+    router(net);
+    const keys = pki(net.dir);
+    const dot = await unbound(net, DOT, 'DoT', keys);
+    const doh = await unbound(net, DOH, 'DoH', keys);
+    const nameservers = `  - address: ${DOT}
+    protocol: DoT
+    tlsServerName: dns.test
+  - address: ${DOH}
+    protocol: DoH
+    tlsServerName: dns.test`;
+    const file = net.file('c.yaml', host(caFile(keys.ca)) + resolver(nameservers));
+    const d = await startDaemon(net, file);
+    await within(10_000, async () => (await status(d))?.listening.includes('127.0.0.53') === true, 'host DNS listening');
+    expect((await status(d))?.upstreams).toEqual([`${DOT} (DoT dns.test)`, `${DOH} (DoH dns.test)`]);
+    // resolv.conf has no use for DoT or DoH servers: it names host DNS
+    expect(fs.readFileSync(path.join(net.dir, 'etc', 'resolv.conf'), 'utf8')).toBe('nameserver 127.0.0.53\n\nsearch example.org\n');
+
+    expect(txt(kdig(net, '@127.0.0.53', 'who.test', 'TXT', '+short'))).toBe('DoT');
+    await dot.heard();
+    expect(dot.queries()).toContain('who.test. TXT IN');
+    expect(kdig(net, '@127.0.0.53', 'www.test', 'A', '+short').trim()).toBe('198.51.100.7');
+
+    // DoT gone: the next question goes on to DoH
+    await dot.stop();
+    expect(kdig(net, '@127.0.0.53', 'www.test', 'AAAA', '+short').trim()).toBe('2001:db8::7');
+    await doh.heard();
+    expect(doh.queries()).toContain('www.test. AAAA IN');
+
+    // without the CA, neither server is trusted: SERVFAIL, and DoH never saw the question
+    const untrusted = net.file('untrusted.yaml', host() + resolver(nameservers));
+    await doh.heard();
+    const before = doh.queries().length;
+    const r = await netcfg(['apply', ...d.args, untrusted]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(kdig(net, '@127.0.0.53', 'untrusted.test', 'A')).toMatch(/status: SERVFAIL/);
+    await doh.heard();
+    expect(doh.queries().length).toBe(before);
+  }, 60_000);
+});
