@@ -12,6 +12,8 @@ import { ConfigInvalidError, type ConfigIssue } from '../config/issues.js';
 import { buildReport, stateFor, type ApplyReport, type Target } from '../report.js';
 import { openNetnsKernel } from '../netns.js';
 import { CMDLINE_ID } from '../controllers/config/cmdline.js';
+import { HOST_DNS_STATUS_ID } from '../controllers/status/host-dns-id.js';
+import { ConfigContainer } from '../config/container.js';
 import { CONFIG_OWNER, configRuntime, daemonControllers } from '../engine.js';
 import { etcTargetFor, kernelCmdline, kernelUts } from '../host.js';
 import { hardwareFor } from '../hw/hardware.js';
@@ -238,6 +240,9 @@ export class Daemon implements Handler {
         if ((r.spec as { layer?: string }).layer === 'operator') runtime.store.put(NS.networkConfig, type, r.metadata.id, r.spec, r.metadata.owner);
       }
     }
+    // host DNS runs here, not in the plan: while the new config keeps it, resolv.conf stays pointed at it
+    const hostDNS = this.runtime.store.get(NS.network, T.HostDNSStatus, HOST_DNS_STATUS_ID);
+    if (hostDNS && new ConfigContainer(config.machine, config.documents).hostDNS()?.enabled === true) runtime.store.put(NS.network, T.HostDNSStatus, HOST_DNS_STATUS_ID, hostDNS.spec, hostDNS.metadata.owner);
     putConfig(runtime.store, config, CONFIG_OWNER);
     const writes = this.kernel.stats.writes;
     await runtime.start();

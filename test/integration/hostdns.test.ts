@@ -204,6 +204,34 @@ hostnames: [db.internal]
     expect(() => kdig(net, '@127.0.0.53', 'www.test', 'A')).toThrow();
   }, 60_000);
 
+  it('forwardKubeDNSToHost: the service addresses go on lo, one per pod-subnet family, and host DNS answers there too', async () => {
+    const net = createTestNet();
+    const keys = pki(net.dir);
+    await unbound(net, DO53, 'Do53', keys);
+    const cluster = `cluster:
+  network:
+    podSubnets: [10.244.0.0/16, fd00:10:244::/56]
+`;
+    const forwarding = resolver(`  - address: ${DO53}`).replace('  enabled: true\n', '  enabled: true\n  forwardKubeDNSToHost: true\n');
+    const d = await startDaemon(net, net.file('c.yaml', host() + cluster + forwarding));
+    const service = ['127.0.0.53', '169.254.116.108', 'fd54:616c:6f73:0:204f:5320:444e:531'];
+    await within(10_000, async () => (await status(d))?.listening.length === 3, 'host DNS on three addresses');
+    expect((await status(d))?.listening.sort()).toEqual([...service].sort());
+    const lo = net.json<Array<{ addr_info: Array<{ local: string; prefixlen: number; scope: string }> }>>('addr', 'show', 'lo')[0]!.addr_info;
+    expect(lo.filter((a) => a.local !== '127.0.0.1' && a.local !== '::1').map((a) => `${a.local}/${a.prefixlen} ${a.scope}`).sort()).toEqual(['169.254.116.108/32 host', 'fd54:616c:6f73:0:204f:5320:444e:531/128 global']);
+    // nothing left to do: the daemon's plan for the same config changes nothing (resolv.conf stays on host DNS)
+    const again = await netcfg(['apply', '--dry-run', ...d.args, net.file('same.yaml', host() + cluster + forwarding)]);
+    expect(again.stdout, again.stderr).toMatch(/would apply 0 added, 0 changed, 0 removed/);
+    for (const at of service) expect(kdig(net, `@${at}`, 'www.test', 'A', '+short').trim(), at).toBe('198.51.100.7');
+
+    // off again: the addresses go, host DNS stays on 127.0.0.53
+    const applied = await netcfg(['apply', ...d.args, net.file('plain.yaml', host() + cluster + resolver(`  - address: ${DO53}`))]);
+    expect(applied.exitCode, applied.stderr).toBe(0);
+    await within(5_000, async () => (await status(d))?.listening.length === 1, 'host DNS on 127.0.0.53 only');
+    expect(net.ip('addr', 'show', 'lo')).not.toMatch(/169\.254\.116\.108|fd54:/);
+    expect(kdig(net, '@127.0.0.53', 'www.test', 'A', '+short').trim()).toBe('198.51.100.7');
+  }, 60_000);
+
   it('asks DoT first, then DoH when DoT is gone, trusting the CA that machine.files appends; an untrusted server gets nothing', async () => {
     const net = createTestNet();
     router(net);

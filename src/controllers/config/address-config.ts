@@ -77,6 +77,25 @@ export class AddressConfigController implements Controller {
         desired.set(layeredId('configuration', addressId(spec)), spec);
       }
     }
+    // host DNS for pods (hostDNS.forwardKubeDNSToHost): its service address on lo, per pod-subnet family (Talos)
+    const hostDNS = configContainer(ctx).hostDNS();
+    if (hostDNS?.enabled === true && hostDNS.forwardKubeDNSToHost) {
+      for (const address of hostDNSServiceAddresses(config?.cluster?.network?.podSubnets ?? [])) {
+        const prefix = parsePrefix(address)!;
+        // scope host, as Talos asks; the kernel gives an IPv6 address the scope of its kind (global), so that is asked for it
+        add({ address, linkName: 'lo', family: prefix.family, scope: prefix.family === 'inet4' ? 'host' : 'global', flags: 'permanent', announceWithARP: false, priority: 0, layer: 'operator', source: 'hostDNS' });
+      }
+    }
     syncOutputs(ctx, this.name, NS.networkConfig, T.AddressSpec, desired);
   }
 }
+
+/** Where pods reach host DNS (Talos' service addresses): one per family of the pod subnets (IPv4 when none are given, as Talos' default is). */
+export function hostDNSServiceAddresses(podSubnets: readonly string[]): string[] {
+  const families = new Set(podSubnets.map((s) => parsePrefix(s)?.family));
+  if (podSubnets.length === 0) families.add('inet4');
+  return [...(families.has('inet4') ? [HOST_DNS_SERVICE_V4] : []), ...(families.has('inet6') ? [HOST_DNS_SERVICE_V6] : [])];
+}
+export const HOST_DNS_SERVICE_V4 = '169.254.116.108/32';
+/** fd54:616c:6f73::204f:5320:444e:531 as the kernel writes it (one zero group is not shortened). */
+export const HOST_DNS_SERVICE_V6 = 'fd54:616c:6f73:0:204f:5320:444e:531/128';

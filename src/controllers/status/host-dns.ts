@@ -7,11 +7,12 @@
 // settings. HostDNSStatus says where it listens; the resolv.conf writer points
 // the host at it only then.
 import { NS } from '../../resources/resource.js';
-import { T, type AddressSpec, type HostDNSStatus, type HostnameStatus, type HostnameSpec, type NameServerSpec, type OperatorSpec, type ResolverStatus } from '../../resources/network/types.js';
+import { T, type AddressSpec, type HostDNSStatus, type HostnameStatus, type HostnameSpec, type AddressStatus, type NameServerSpec, type OperatorSpec, type ResolverStatus } from '../../resources/network/types.js';
 import { CLUSTER_NS, CT, type DiscoveryConfigSpec } from '../../resources/cluster/types.js';
 import { DISCOVERY_CONFIG_ID } from '../cluster/discovery-config.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
-import { MachineConfigInput } from '../config/machine-config.js';
+import { MachineConfigInput, machineConfig } from '../config/machine-config.js';
+import { hostDNSServiceAddresses } from '../config/address-config.js';
 import { DocumentsInput, configContainer } from '../config/documents.js';
 import { nodeAddress } from '../files/etc-files.js';
 import { trustRoots } from '../../net/trust.js';
@@ -22,11 +23,11 @@ import { syncOutputs } from '../sync.js';
 import { HOST_DNS_ADDRESS, HOST_DNS_STATUS_ID } from './host-dns-id.js';
 
 
-/** The resolvers in the order the merge gave them, each with its protocol; never host DNS itself. */
-export function upstreamsOf(status: ResolverStatus | undefined): NameServerSpec[] {
+/** The resolvers in the order the merge gave them, each with its protocol; never host DNS itself (`own`). */
+export function upstreamsOf(status: ResolverStatus | undefined, own: readonly string[]): NameServerSpec[] {
   if (!status) return [];
   const encrypted = new Map((status.encrypted ?? []).map((e) => [e.addr, e]));
-  return status.dnsServers.filter((addr) => addr !== HOST_DNS_ADDRESS).map((addr) => encrypted.get(addr) ?? { addr, protocol: 'Do53', tlsServerName: '' });
+  return status.dnsServers.filter((addr) => !own.includes(addr)).map((addr) => encrypted.get(addr) ?? { addr, protocol: 'Do53', tlsServerName: '' });
 }
 
 /** Names host DNS answers itself: the static hosts, then the node's own names (lower-cased, no trailing dot). */
@@ -69,6 +70,7 @@ export class HostDNSController implements Controller {
     { namespace: NS.network, type: T.HostnameStatus },
     { namespace: NS.network, type: T.HostnameSpec },
     { namespace: NS.network, type: T.AddressSpec },
+    { namespace: NS.network, type: T.AddressStatus },
     { namespace: NS.network, type: T.OperatorSpec },
     { namespace: CLUSTER_NS.config, type: CT.DiscoveryConfig },
   ];
@@ -102,25 +104,34 @@ export class HostDNSController implements Controller {
       this.server = new HostDnsServer(this.options.log, this.options.netnsPath, trustRoots(ca));
     }
     const server = this.server;
-    if (!server.addresses.includes(HOST_DNS_ADDRESS)) {
+    // 127.0.0.53, and where pods reach it (forwardKubeDNSToHost) once that address is on lo
+    const setting = config.hostDNS()!;
+    const wanted = [HOST_DNS_ADDRESS, ...(setting.forwardKubeDNSToHost ? hostDNSServiceAddresses(machineConfig(ctx)?.cluster?.network?.podSubnets ?? []).map((a) => a.slice(0, a.lastIndexOf('/'))) : [])];
+    const present = new Set(ctx.list<AddressStatus>(NS.network, T.AddressStatus).map((r) => r.spec.address.slice(0, r.spec.address.lastIndexOf('/'))));
+    for (const address of server.addresses) if (!wanted.includes(address)) server.unlisten(address);
+    const errors: string[] = [];
+    for (const address of wanted) {
+      if (server.addresses.includes(address)) continue;
+      // a service address is listened on once it is on lo (its AddressStatus wakes this controller)
+      if (address !== HOST_DNS_ADDRESS && !present.has(address)) continue;
       try {
-        // a bind on the loopback: no network I/O
-        await server.listen(HOST_DNS_ADDRESS);
-        this.error = '';
-        ctx.log.info({ address: HOST_DNS_ADDRESS, port: 53 }, 'host DNS listening');
+        // a bind on this host's own address: no network I/O
+        await server.listen(address);
+        ctx.log.info({ address, port: 53 }, 'host DNS listening');
       } catch (err) {
-        const why = `${HOST_DNS_ADDRESS}: ${(err as Error).message}`;
-        if (why !== this.error) ctx.log.warn({ err: (err as Error).message, address: HOST_DNS_ADDRESS }, 'host DNS cannot listen; resolv.conf keeps naming the resolvers themselves');
-        this.error = why;
+        errors.push(`${address}: ${(err as Error).message}`);
       }
     }
+    const error = errors.join('; ');
+    if (error !== '' && error !== this.error) ctx.log.warn({ err: error }, 'host DNS cannot listen everywhere; resolv.conf names host DNS only while it listens on 127.0.0.53');
+    this.error = error;
     const vips = new Set(ctx.list<OperatorSpec>(NS.network, T.OperatorSpec).flatMap((r) => (r.spec.vip ? [r.spec.vip.ip] : [])));
     const addresses = ctx
       .list<AddressSpec>(NS.network, T.AddressSpec)
       .filter((r) => r.metadata.phase === 'running' && !vips.has(r.spec.address.slice(0, r.spec.address.lastIndexOf('/'))))
       .map((r) => r.spec);
     const table: HostDnsTable = {
-      upstreams: upstreamsOf(ctx.get<ResolverStatus>(NS.network, T.ResolverStatus, 'resolvers')?.spec),
+      upstreams: upstreamsOf(ctx.get<ResolverStatus>(NS.network, T.ResolverStatus, 'resolvers')?.spec, wanted),
       hosts: hostTable(config.staticHosts(), configuredHostname(ctx), nodeAddress(addresses)),
     };
     server.update(table);
