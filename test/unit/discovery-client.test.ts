@@ -85,7 +85,8 @@ it('refills a restarted, empty server and reconnects an aborted watch to a fresh
   await s.stop();
   cleanups.pop();
   s = await server(port);
-  await within(10_000, () => s.state.cluster('unit-cluster').affiliates.size === 2, 'both re-registered');
+  // registering and watching again are separate calls: wait for both, else the watch below may not be there yet
+  await within(10_000, () => s.state.cluster('unit-cluster').affiliates.size === 2 && s.state.cluster('unit-cluster').subscribers.size === 2, 'both re-registered and watching');
   expect(hostnames(a.c)).toEqual(['b']);
   // the server drops a's watch as it would a watcher that cannot keep up
   const cluster = s.state.cluster('unit-cluster');
