@@ -112,7 +112,16 @@ describe('cluster discovery', () => {
     const secret = random32();
     const tag = crypto.randomBytes(3).toString('hex');
     const nodes = ['a', 'b', 'c'].map((x, i) =>
-      node(lan, { tag: x, hostname: `node-${x}-${tag}`, addresses: [`192.0.2.${11 + i}/24`, `198.51.100.${11 + i}/32`], type: i === 0 ? 'controlplane' : 'worker', clusterId, secret }),
+      node(lan, {
+        tag: x,
+        hostname: `node-${x}-${tag}`,
+        addresses: [`192.0.2.${11 + i}/24`, `198.51.100.${11 + i}/32`],
+        type: i === 0 ? 'controlplane' : 'worker',
+        clusterId,
+        secret,
+        // a runs host DNS with the members' names (Talos' resolveMemberNames)
+        ...(i === 0 ? { machine: '  features:\n    hostDNS:\n      enabled: true\n      resolveMemberNames: true\n' } : {}),
+      }),
     );
     const spawned = Date.now();
     await Promise.all(nodes.map((n) => start(n)));
@@ -137,6 +146,12 @@ describe('cluster discovery', () => {
         if (i === 0) expect(m.spec.controlPlane).toEqual({ apiServerPort: 6443 });
         expect(m.spec.nodeId).toBe(identities.get(other));
       }
+    }
+    // a's host DNS answers the other members' names with their addresses
+    for (const [i, other] of nodes.entries()) {
+      if (i === 0) continue;
+      const answer = execFileSync('ip', ['netns', 'exec', nodes[0]!.net.ns, 'kdig', '+timeout=3', '+retry=0', '@127.0.0.53', other.spec.hostname, 'A', '+short'], { encoding: 'utf8' });
+      expect(answer.trim().split('\n').sort(), other.spec.hostname).toEqual([`192.0.2.${11 + i}`, `198.51.100.${11 + i}`]);
     }
     const table = await netcfg(['get', 'members', ...nodes[0]!.daemon!.args]);
     expect(table.stdout.split('\n')[0]).toMatch(/^NODE\s+NAMESPACE\s+TYPE\s+ID\s+VERSION\s+HOSTNAME\s+MACHINE TYPE\s+OS\s+ADDRESSES$/);

@@ -8,14 +8,13 @@
 // the host at it only then.
 import { NS } from '../../resources/resource.js';
 import { T, type AddressSpec, type HostDNSStatus, type HostnameStatus, type HostnameSpec, type AddressStatus, type NameServerSpec, type OperatorSpec, type ResolverStatus } from '../../resources/network/types.js';
-import { CLUSTER_NS, CT, type DiscoveryConfigSpec } from '../../resources/cluster/types.js';
+import { CLUSTER_NS, CT, type DiscoveryConfigSpec, type MemberSpec } from '../../resources/cluster/types.js';
 import { DISCOVERY_CONFIG_ID } from '../cluster/discovery-config.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { MachineConfigInput, machineConfig } from '../config/machine-config.js';
 import { hostDNSServiceAddresses } from '../config/address-config.js';
 import { DocumentsInput, configContainer } from '../config/documents.js';
 import { nodeAddress } from '../files/etc-files.js';
-import { trustRoots } from '../../net/trust.js';
 import type { HostDnsServer, HostDnsTable } from '../../operators/hostdns/server.js';
 import { upstreamLabel } from '../../operators/hostdns/label.js';
 import type { Logger } from '../../log.js';
@@ -48,6 +47,17 @@ export function hostTable(entries: ReadonlyArray<{ ip: string; aliases: readonly
   return hosts;
 }
 
+/** Member hostnames (lower-cased, no trailing dot) → their addresses, as Talos' node handler answers them. */
+export function memberTable(members: ReadonlyArray<Pick<MemberSpec, 'hostname' | 'addresses'>>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const m of members) {
+    const name = m.hostname.toLowerCase().replace(/\.$/, '');
+    if (name === '' || m.addresses.length === 0) continue;
+    out.set(name, [...new Set([...(out.get(name) ?? []), ...m.addresses.map((a) => a.replace(/\/\d+$/, ''))])]);
+  }
+  return out;
+}
+
 /** The names /etc/hosts gives the node: the configured ones (also where netcfg may not set them), else the kernel's. */
 function configuredHostname(ctx: ReconcileContext): HostnameStatus | undefined {
   const spec = ctx.get<HostnameSpec>(NS.network, T.HostnameSpec, 'hostname');
@@ -73,6 +83,7 @@ export class HostDNSController implements Controller {
     { namespace: NS.network, type: T.AddressStatus },
     { namespace: NS.network, type: T.OperatorSpec },
     { namespace: CLUSTER_NS.config, type: CT.DiscoveryConfig },
+    { namespace: CLUSTER_NS.cluster, type: CT.Member },
   ];
   readonly outputs = [{ namespace: NS.network, type: T.HostDNSStatus, kind: 'exclusive' as const }];
 
@@ -101,7 +112,7 @@ export class HostDNSController implements Controller {
     if (!this.server) {
       const { HostDnsServer } = await import('../../operators/hostdns/server.js');
       this.ca = ca;
-      this.server = new HostDnsServer(this.options.log, this.options.netnsPath, trustRoots(ca));
+      this.server = new HostDnsServer(this.options.log, this.options.netnsPath, ca);
     }
     const server = this.server;
     // 127.0.0.53, and where pods reach it (forwardKubeDNSToHost) once that address is on lo
@@ -134,6 +145,11 @@ export class HostDNSController implements Controller {
       upstreams: upstreamsOf(ctx.get<ResolverStatus>(NS.network, T.ResolverStatus, 'resolvers')?.spec, wanted),
       hosts: hostTable(config.staticHosts(), configuredHostname(ctx), nodeAddress(addresses)),
     };
+    // resolveMemberNames: the cluster's members (from discovery) by hostname, after the static hosts
+    if (setting.resolveMemberNames) {
+      const hosts = table.hosts as Map<string, string[]>;
+      for (const [name, ips] of memberTable(ctx.list<MemberSpec>(CLUSTER_NS.cluster, CT.Member).map((r) => r.spec))) if (!hosts.has(name)) hosts.set(name, ips);
+    }
     server.update(table);
     const status: HostDNSStatus = { listening: server.addresses, upstreams: table.upstreams.map(upstreamLabel), error: this.error };
     syncOutputs(ctx, this.name, NS.network, T.HostDNSStatus, new Map([[HOST_DNS_STATUS_ID, status]]));

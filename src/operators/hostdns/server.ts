@@ -12,6 +12,7 @@ import net from 'node:net';
 import type { Logger } from '../../log.js';
 import { native, type NativeDatagramSocket, type UdpSource } from '../../native/index.js';
 import { parseIP } from '../../net/ip.js';
+import { trustRoots } from '../../net/trust.js';
 import type { NameServerSpec } from '../../resources/network/types.js';
 import { DnsCache } from './cache.js';
 import { upstreamLabel } from './label.js';
@@ -56,13 +57,16 @@ export class HostDnsServer {
   private readonly cache: DnsCache;
   private upstreams: Upstreams;
   private readonly listeners = new Map<string, Listener[]>();
+  private readonly ca: string[];
 
   constructor(
     private readonly log: Logger,
     private readonly netnsPath: string | undefined,
-    private readonly ca: string[],
+    /** PEM that machine.files appends to the CA bundle: trusted besides Node's and the system's roots. */
+    extraCAs: string,
     now: () => number = Date.now,
   ) {
+    this.ca = trustRoots(extraCAs);
     this.cache = new DnsCache(now);
     this.upstreams = new Upstreams(this.upstreamOptions());
   }
