@@ -14,6 +14,7 @@ import { BIN, netcfg } from '../helpers/cli.js';
 import { startDaemon, within, type TestDaemon } from '../helpers/daemon.js';
 import { parseJsonStream } from '../helpers/json-stream.js';
 import { createLan, outputContains, type Lan, type LanProcess } from '../helpers/lan.js';
+import { caBundleFiles } from '../helpers/machine-files.js';
 import type { TestNet } from '../helpers/netns.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -254,17 +255,7 @@ describe('cluster discovery', () => {
     const srv = startServer(lan, server, ['--addr', `${SERVER}:3443`, '--tls-cert', path.join(server.dir, 'srv.pem'), '--tls-key', path.join(server.dir, 'srv.key')]);
     await outputContains(srv, 'discovery server listening');
     const ca = fs.readFileSync(path.join(server.dir, 'ca.pem'), 'utf8');
-    const files = `  files:
-    - content: |
-${ca
-  .trimEnd()
-  .split('\n')
-  .map((l) => `        ${l}`)
-  .join('\n')}
-      permissions: 0644
-      path: /etc/ssl/certs/ca-certificates
-      op: append
-`;
+    const files = caBundleFiles(ca);
     const clusterId = random32();
     const secret = random32();
     const https = `https://${SERVER}:3443/`;

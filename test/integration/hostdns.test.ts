@@ -14,6 +14,7 @@ import type { HostDNSStatus } from '../../src/resources/network/types.js';
 import { netcfg } from '../helpers/cli.js';
 import { startDaemon, within, type TestDaemon } from '../helpers/daemon.js';
 import { createTestNet, type TestNet } from '../helpers/netns.js';
+import { caBundleFiles } from '../helpers/machine-files.js';
 
 const DO53 = '192.0.2.1';
 const DOT = '192.0.2.2';
@@ -123,17 +124,6 @@ searchDomains:
   domains: [example.org]
 `;
 
-const caFile = (ca: string) => `  files:
-    - content: |
-${ca
-  .trimEnd()
-  .split('\n')
-  .map((l) => `        ${l}`)
-  .join('\n')}
-      permissions: 0644
-      path: /etc/ssl/certs/ca-certificates
-      op: append
-`;
 
 const txt = (out: string) => out.trim().replace(/"/g, '');
 
@@ -174,6 +164,11 @@ hostnames: [db.internal]
     expect(Number(/^www\.test\.\s+(\d+)/m.exec(again)![1])).toBeLessThanOrEqual(300);
     await plain.heard();
     expect(plain.queries().filter((q) => q === 'www.test. A IN').length).toBe(1);
+    // garbage does not stop it: a short message, a response, random bytes; it still answers
+    execFileSync('ip', ['netns', 'exec', net.ns, process.execPath, '-e', `const s = require('node:dgram').createSocket('udp4');
+const msgs = [Buffer.from([1, 2, 3]), Buffer.from('8001818000010000000000000377777704746573740000010001', 'hex'), require('node:crypto').randomBytes(200)];
+let n = 0; for (const m of msgs) s.send(m, 53, '127.0.0.53', () => { if (++n === msgs.length) s.close(); });`]);
+    expect(kdig(net, '@127.0.0.53', 'www.test', 'A', '+short').trim()).toBe('198.51.100.7');
     // a name nobody has: NXDOMAIN, as the upstream said
     expect(kdig(net, '@127.0.0.53', 'nope.test', 'A')).toMatch(/status: NXDOMAIN/);
     // a large answer: truncated over UDP (kdig retries over TCP by itself unless told not to), whole over TCP
@@ -244,7 +239,7 @@ hostnames: [db.internal]
   - address: ${DOH}
     protocol: DoH
     tlsServerName: dns.test`;
-    const file = net.file('c.yaml', host(caFile(keys.ca)) + resolver(nameservers));
+    const file = net.file('c.yaml', host(caBundleFiles(keys.ca)) + resolver(nameservers));
     const d = await startDaemon(net, file);
     await within(10_000, async () => (await status(d))?.listening.includes('127.0.0.53') === true, 'host DNS listening');
     expect((await status(d))?.upstreams).toEqual([`${DOT} (DoT dns.test)`, `${DOH} (DoH dns.test)`]);

@@ -1,7 +1,7 @@
 // Host DNS's message handling and cache, on messages built byte by byte.
 import { describe, expect, it } from 'vitest';
 import { DnsCache } from '../../src/operators/hostdns/cache.js';
-import { addressReply, encodeQuery, errorReply, parseAnswer, parseQuery, truncatedReply, RCODE_SERVFAIL, TYPE_A } from '../../src/operators/hostdns/wire.js';
+import { addressReply, encodeQuery, errorReply, parseAnswer, parseQuery, sameQuestion, truncatedReply, RCODE_SERVFAIL, TYPE_A, TYPE_AAAA } from '../../src/operators/hostdns/wire.js';
 
 /** An answer to `query` with A records of the given TTLs (name as a pointer to the question), and an OPT record. */
 function answer(query: Buffer, ttls: number[], rcode = 0, soaMinimum?: number): Buffer {
@@ -34,6 +34,23 @@ describe('host DNS messages', () => {
     const edns = Buffer.concat([encodeQuery(1, 'a.test', TYPE_A), Buffer.from([0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 0])]);
     edns.writeUInt16BE(1, 10);
     expect(parseQuery(edns)).toMatchObject({ udpSize: 1232, do: true });
+  });
+
+  it('keeps a dot inside a label apart from a label boundary: one label "www.test" is not the name www.test', () => {
+    const oneLabel = Buffer.concat([encodeQuery(3, 'x', TYPE_A).subarray(0, 12), Buffer.from([8]), Buffer.from('www.test'), Buffer.from([0, 0, 1, 0, 1])]);
+    const q = parseQuery(oneLabel);
+    expect(q.question.name).toBe('www\\.test');
+    expect(q.question.name).not.toBe(parseQuery(encodeQuery(3, 'www.test', TYPE_A)).question.name);
+    expect(sameQuestion(oneLabel, encodeQuery(3, 'www.test', TYPE_A))).toBe(false);
+  });
+
+  it('matches questions by name (ASCII case aside), type and class', () => {
+    expect(sameQuestion(encodeQuery(1, 'WWW.Test', TYPE_A), encodeQuery(2, 'www.test', TYPE_A))).toBe(true);
+    expect(sameQuestion(encodeQuery(1, 'www.test', TYPE_A), encodeQuery(1, 'www.test', TYPE_AAAA))).toBe(false);
+    expect(sameQuestion(encodeQuery(1, 'www.test', TYPE_A), encodeQuery(1, 'www.tesu', TYPE_A))).toBe(false);
+    const none = encodeQuery(1, 'www.test', TYPE_A);
+    none.writeUInt16BE(0, 4);
+    expect(sameQuestion(encodeQuery(1, 'www.test', TYPE_A), none)).toBe(false);
   });
 
   it('refuses what is not one standard query', () => {
@@ -71,7 +88,7 @@ describe('host DNS messages', () => {
 });
 
 describe('host DNS cache', () => {
-  it('answers with the asker’s ID and the TTLs that are left, until the smallest runs out', () => {
+  it('answers with the asker’s ID and the TTL that is left, until the smallest runs out', () => {
     let now = 1_000_000;
     const cache = new DnsCache(() => now);
     const q = parseQuery(encodeQuery(1, 'a.test', TYPE_A));
@@ -79,7 +96,8 @@ describe('host DNS cache', () => {
     now += 20_500;
     const hit = cache.get(parseQuery(encodeQuery(42, 'A.TEST', TYPE_A)))!;
     expect(hit.readUInt16BE(0)).toBe(42);
-    expect(parseAnswer(hit).ttls.map((t) => t.ttl)).toEqual([280, 40]);
+    // no record outlives the entry (kept by its smallest TTL), as CoreDNS' cache answers
+    expect(parseAnswer(hit).ttls.map((t) => t.ttl)).toEqual([40, 40]);
     now += 40_000;
     expect(cache.get(q)).toBeUndefined();
   });
@@ -99,6 +117,34 @@ describe('host DNS cache', () => {
     tc.writeUInt16BE(tc.readUInt16BE(2) | 0x0200, 2);
     cache.put(q, tc);
     expect(cache.get(q)).toBeUndefined();
+  });
+
+  it('keeps a question without recursion desired apart (an empty answer to it is no answer to the others)', () => {
+    const cache = new DnsCache(() => 0);
+    const norec = encodeQuery(1, 'a.test', TYPE_A);
+    norec.writeUInt16BE(0, 2);
+    cache.put(parseQuery(norec), answer(encodeQuery(1, 'a.test', TYPE_A), []));
+    expect(cache.get(parseQuery(norec))).toBeDefined();
+    expect(cache.get(parseQuery(encodeQuery(1, 'a.test', TYPE_A)))).toBeUndefined();
+  });
+
+  it('takes any TTL an upstream sends (up to 2^32 - 1) without failing, and caps what it hands out', () => {
+    let now = 0;
+    const cache = new DnsCache(() => now);
+    const q = parseQuery(encodeQuery(1, 'a.test', TYPE_A));
+    cache.put(q, answer(encodeQuery(1, 'a.test', TYPE_A), [0xffffffff]));
+    now += 2000;
+    expect(parseAnswer(cache.get(q)!).ttls[0]!.ttl).toBe(3600 - 2);
+  });
+
+  it('caps the bytes it holds: the oldest answers go first', () => {
+    const ask = (name: string) => parseQuery(encodeQuery(1, name, TYPE_A));
+    const one = answer(encodeQuery(1, 'a.test', TYPE_A), [300]).length;
+    const cache = new DnsCache(() => 0, 100, one * 2);
+    for (const n of ['a.test', 'b.test', 'c.test']) cache.put(ask(n), answer(encodeQuery(1, n, TYPE_A), [300]));
+    expect(cache.size).toBe(2);
+    expect(cache.get(ask('a.test'))).toBeUndefined();
+    expect(cache.get(ask('c.test'))).toBeDefined();
   });
 
   it('keeps a DNSSEC-OK question apart, and drops the least recently used when full', () => {

@@ -39,6 +39,21 @@ export function nodeAddress(specs: ReadonlyArray<AddressSpec>): string | undefin
     .sort((a, b) => compareText(a.link, b.link) || compareText(a.ip, b.ip))[0]?.ip;
 }
 
+/**
+ * The node's own entry in /etc/hosts (and host DNS): the configured names (also where netcfg may not set them:
+ * another namespace's hosts file still names it so), else the kernel's, and its first configured address; a shared
+ * VIP is never the node's own address (the entry would change on every failover).
+ */
+export function nodeNames(ctx: ReconcileContext): { hostname: HostnameStatus | undefined; address: string | undefined } {
+  const spec = ctx.get<HostnameSpec>(NS.network, T.HostnameSpec, 'hostname');
+  const hostname = spec && spec.metadata.phase === 'running' ? { hostname: spec.spec.hostname, domainname: spec.spec.domainname } : ctx.get<HostnameStatus>(NS.network, T.HostnameStatus, 'hostname')?.spec;
+  const vips = new Set(ctx.list<OperatorSpec>(NS.network, T.OperatorSpec).flatMap((r) => (r.spec.vip ? [r.spec.vip.ip] : [])));
+  const addresses = ctx
+    .list<AddressSpec>(NS.network, T.AddressSpec)
+    .filter((r) => r.metadata.phase === 'running' && !vips.has(r.spec.address.slice(0, r.spec.address.lastIndexOf('/'))))
+    .map((r) => r.spec);
+  return { hostname, address: nodeAddress(addresses) };
+}
 
 export class EtcFileController implements Controller {
   readonly name = 'EtcFileController';
@@ -81,18 +96,8 @@ export class EtcFileController implements Controller {
       .map((e) => ({ ip: e.ip, aliases: e.aliases }));
     const hostnameSpec = ctx.get<HostnameSpec>(NS.network, T.HostnameSpec, 'hostname');
     if ((hostnameSpec && hostnameSpec.metadata.phase === 'running') || extra.length > 0) {
-      // the configured names (also where netcfg may not set them: another namespace's hosts file still names it so)
-      const hostname: HostnameStatus | undefined =
-        hostnameSpec && hostnameSpec.metadata.phase === 'running'
-          ? { hostname: hostnameSpec.spec.hostname, domainname: hostnameSpec.spec.domainname }
-          : ctx.get<HostnameStatus>(NS.network, T.HostnameStatus, 'hostname')?.spec;
-      // a shared VIP is never the node's own address (hosts would change on every failover)
-      const vips = new Set(ctx.list<OperatorSpec>(NS.network, T.OperatorSpec).flatMap((r) => (r.spec.vip ? [r.spec.vip.ip] : [])));
-      const addresses = ctx
-        .list<AddressSpec>(NS.network, T.AddressSpec)
-        .filter((r) => r.metadata.phase === 'running' && !vips.has(r.spec.address.slice(0, r.spec.address.lastIndexOf('/'))))
-        .map((r) => r.spec);
-      wanted.set('hosts', renderHosts(hostname, nodeAddress(addresses), extra));
+      const node = nodeNames(ctx);
+      wanted.set('hosts', renderHosts(node.hostname, node.address, extra));
     }
 
     for (const name of ['resolv.conf', 'hosts']) {

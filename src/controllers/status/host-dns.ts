@@ -7,14 +7,14 @@
 // settings. HostDNSStatus says where it listens; the resolv.conf writer points
 // the host at it only then.
 import { NS } from '../../resources/resource.js';
-import { T, type AddressSpec, type HostDNSStatus, type HostnameStatus, type HostnameSpec, type AddressStatus, type NameServerSpec, type OperatorSpec, type ResolverStatus } from '../../resources/network/types.js';
+import { T, type HostDNSStatus, type HostnameStatus, type AddressStatus, type NameServerSpec, type ResolverStatus } from '../../resources/network/types.js';
 import { CLUSTER_NS, CT, type DiscoveryConfigSpec, type MemberSpec } from '../../resources/cluster/types.js';
 import { DISCOVERY_CONFIG_ID } from '../cluster/discovery-config.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { MachineConfigInput, machineConfig } from '../config/machine-config.js';
 import { hostDNSServiceAddresses } from '../config/address-config.js';
 import { DocumentsInput, configContainer } from '../config/documents.js';
-import { nodeAddress } from '../files/etc-files.js';
+import { nodeNames } from '../files/etc-files.js';
 import type { HostDnsServer, HostDnsTable } from '../../operators/hostdns/server.js';
 import { upstreamLabel } from '../../operators/hostdns/label.js';
 import type { Logger } from '../../log.js';
@@ -58,12 +58,8 @@ export function memberTable(members: ReadonlyArray<Pick<MemberSpec, 'hostname' |
   return out;
 }
 
-/** The names /etc/hosts gives the node: the configured ones (also where netcfg may not set them), else the kernel's. */
-function configuredHostname(ctx: ReconcileContext): HostnameStatus | undefined {
-  const spec = ctx.get<HostnameSpec>(NS.network, T.HostnameSpec, 'hostname');
-  if (spec && spec.metadata.phase === 'running') return { hostname: spec.spec.hostname, domainname: spec.spec.domainname };
-  return ctx.get<HostnameStatus>(NS.network, T.HostnameStatus, 'hostname')?.spec;
-}
+/** How soon a failed listen is tried again. */
+const LISTEN_RETRY_MS = 5000;
 
 export interface HostDNSOptions {
   /** /run/netns/NAME; undefined: the process's own namespace. */
@@ -90,10 +86,18 @@ export class HostDNSController implements Controller {
   private server: HostDnsServer | undefined;
   private ca = '';
   private error = '';
+  private wake: () => void = () => {};
+  private retry: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: HostDNSOptions) {}
 
+  start(wake: () => void): void {
+    this.wake = wake;
+  }
+
   stop(): void {
+    clearTimeout(this.retry);
+    this.retry = undefined;
     this.server?.close();
     this.server = undefined;
   }
@@ -136,14 +140,13 @@ export class HostDNSController implements Controller {
     const error = errors.join('; ');
     if (error !== '' && error !== this.error) ctx.log.warn({ err: error }, 'host DNS cannot listen everywhere; resolv.conf names host DNS only while it listens on 127.0.0.53');
     this.error = error;
-    const vips = new Set(ctx.list<OperatorSpec>(NS.network, T.OperatorSpec).flatMap((r) => (r.spec.vip ? [r.spec.vip.ip] : [])));
-    const addresses = ctx
-      .list<AddressSpec>(NS.network, T.AddressSpec)
-      .filter((r) => r.metadata.phase === 'running' && !vips.has(r.spec.address.slice(0, r.spec.address.lastIndexOf('/'))))
-      .map((r) => r.spec);
+    // an address that was busy (another resolver stopping) is tried again, not only when an input changes
+    clearTimeout(this.retry);
+    this.retry = error !== '' ? setTimeout(() => this.wake(), LISTEN_RETRY_MS) : undefined;
+    const node = nodeNames(ctx);
     const table: HostDnsTable = {
       upstreams: upstreamsOf(ctx.get<ResolverStatus>(NS.network, T.ResolverStatus, 'resolvers')?.spec, wanted),
-      hosts: hostTable(config.staticHosts(), configuredHostname(ctx), nodeAddress(addresses)),
+      hosts: hostTable(config.staticHosts(), node.hostname, node.address),
     };
     // resolveMemberNames: the cluster's members (from discovery) by hostname, after the static hosts
     if (setting.resolveMemberNames) {

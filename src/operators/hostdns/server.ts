@@ -13,6 +13,7 @@ import type { Logger } from '../../log.js';
 import { native, type NativeDatagramSocket, type UdpSource } from '../../native/index.js';
 import { parseIP } from '../../net/ip.js';
 import { trustRoots } from '../../net/trust.js';
+import { monotonicMs } from '../../util/clock.js';
 import type { NameServerSpec } from '../../resources/network/types.js';
 import { DnsCache } from './cache.js';
 import { upstreamLabel } from './label.js';
@@ -39,6 +40,8 @@ const REQUEST_TIMEOUT_MS = 4500;
 const UPSTREAM_TIMEOUT_MS = 2000;
 const STATIC_TTL = 10;
 const TCP_IDLE_MS = 10_000;
+/** Questions being forwarded at once (CoreDNS forward's max_concurrent): beyond, SERVFAIL at once. */
+export const MAX_IN_FLIGHT = 1000;
 
 export interface HostDnsTable {
   /** The upstream servers, in the order they are asked. */
@@ -57,6 +60,7 @@ export class HostDnsServer {
   private readonly cache: DnsCache;
   private upstreams: Upstreams;
   private readonly listeners = new Map<string, Listener[]>();
+  private inFlight = 0;
   private readonly ca: string[];
 
   constructor(
@@ -64,7 +68,7 @@ export class HostDnsServer {
     private readonly netnsPath: string | undefined,
     /** PEM that machine.files appends to the CA bundle: trusted besides Node's and the system's roots. */
     extraCAs: string,
-    now: () => number = Date.now,
+    now: () => number = monotonicMs,
   ) {
     this.ca = trustRoots(extraCAs);
     this.cache = new DnsCache(now);
@@ -127,19 +131,30 @@ export class HostDnsServer {
         } catch (e) {
           this.log.debug({ err: (e as Error).message, to: to.address }, 'host DNS: could not send an answer');
         }
-      });
+      }, (e: unknown) => this.log.warn({ err: (e as Error).message }, 'host DNS: a question failed'));
     });
     return { address, close: () => socket.close() };
   }
 
   private listenTcp(address: string, port: number): Promise<Listener> {
-    const server = net.createServer((conn) => this.serveTcp(conn));
+    const connections = new Set<net.Socket>();
+    const server = net.createServer((conn) => {
+      connections.add(conn);
+      conn.on('close', () => connections.delete(conn));
+      this.serveTcp(conn);
+    });
     return new Promise((ok, fail) => {
       server.once('error', fail);
       const done = () => {
         server.removeListener('error', fail);
         server.on('error', (err) => this.log.warn({ err: err.message, address }, 'host DNS: TCP listener failed'));
-        ok({ address, close: () => server.close() });
+        ok({
+          address,
+          close: () => {
+            server.close();
+            for (const c of connections) c.destroy();
+          },
+        });
       };
       if (this.netnsPath) server.listen({ fd: native().tcpListenerIn(this.netnsPath, address, port, 128) }, done);
       else server.listen({ host: address, port, exclusive: true }, done);
@@ -155,9 +170,12 @@ export class HostDnsServer {
       while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
         const msg = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
         buffered = buffered.subarray(2 + msg.length);
-        void this.answer(Buffer.from(msg), 'tcp').then((reply) => {
-          if (reply && !conn.destroyed) conn.write(Buffer.concat([Buffer.from([reply.length >> 8, reply.length & 0xff]), reply]));
-        });
+        void this.answer(Buffer.from(msg), 'tcp').then(
+          (reply) => {
+            if (reply && !conn.destroyed) conn.write(Buffer.concat([Buffer.from([reply.length >> 8, reply.length & 0xff]), reply]));
+          },
+          (e: unknown) => this.log.warn({ err: (e as Error).message }, 'host DNS: a question failed'),
+        );
       }
     });
   }
@@ -174,7 +192,19 @@ export class HostDnsServer {
       reply.fill(0, 4);
       return reply;
     }
-    const reply = this.fromHosts(query) ?? this.cache.get(query) ?? (await this.forward(query, transport));
+    let reply = this.fromHosts(query) ?? this.cache.get(query);
+    if (!reply) {
+      if (this.inFlight >= MAX_IN_FLIGHT) return errorReply(query, RCODE_SERVFAIL);
+      this.inFlight++;
+      try {
+        reply = await this.forward(query, transport);
+      } catch (err) {
+        this.log.debug({ question: query.question.name, err: (err as Error).message }, 'host DNS: no answer');
+        reply = errorReply(query, RCODE_SERVFAIL);
+      } finally {
+        this.inFlight--;
+      }
+    }
     return transport === 'udp' && reply.length > query.udpSize ? truncatedReply(query, reply) : reply;
   }
 
@@ -192,14 +222,15 @@ export class HostDnsServer {
     const started = Date.now();
     let last: Buffer | undefined;
     for (const server of this.table.upstreams) {
-      // what is left of the request's time must hold one more upstream's try
-      if (Date.now() - started > REQUEST_TIMEOUT_MS - UPSTREAM_TIMEOUT_MS) break;
+      // each upstream gets its share of what is left of the question's time
+      const left = () => REQUEST_TIMEOUT_MS - (Date.now() - started);
+      if (left() < 100) break;
       try {
         // the asker's message as it came (its EDNS options and flags included); the upstream gets its own ID
-        let answer = await this.upstreams.exchange(server, q.message, transport === 'tcp' && server.protocol === 'Do53');
+        let answer = await this.upstreams.exchange(server, q.message, transport === 'tcp' && server.protocol === 'Do53', left());
         let a = parseAnswer(answer);
-        if (a.truncated && server.protocol === 'Do53' && transport === 'udp') {
-          answer = await this.upstreams.exchange(server, q.message, true);
+        if (a.truncated && server.protocol === 'Do53' && transport === 'udp' && left() >= 100) {
+          answer = await this.upstreams.exchange(server, q.message, true, left());
           a = parseAnswer(answer);
         }
         if (a.rcode === RCODE_SERVFAIL || a.rcode === RCODE_REFUSED) {

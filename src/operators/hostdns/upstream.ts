@@ -14,7 +14,7 @@ import { parseIP } from '../../net/ip.js';
 import { connectTcp } from '../discovery/dialer.js';
 import type { NameServerSpec } from '../../resources/network/types.js';
 import { upstreamLabel } from './label.js';
-import { parseAnswer, withId } from './wire.js';
+import { sameQuestion, withId } from './wire.js';
 
 export interface UpstreamOptions {
   /** /run/netns/NAME, or undefined for the process's own namespace. */
@@ -34,16 +34,22 @@ function sameAddress(a: string, b: string): boolean {
   return x !== undefined && y !== undefined && Buffer.from(x.bytes).equals(Buffer.from(y.bytes));
 }
 
-/** `answer` answers `query` (same ID and question), else throws. */
+/** `answer` answers `query`: the same ID and the same single question (name, type, class); else throws. */
 function matches(query: Buffer, answer: Buffer): void {
-  if (answer.readUInt16BE(0) !== query.readUInt16BE(0)) throw new Error('answer with another ID');
-  const q = parseAnswer(answer).question;
-  const end = query.indexOf(0, 12);
-  const name = query.subarray(12, end + 1);
-  if (q && answer.subarray(12, 12 + name.length).toString('latin1').toLowerCase() !== name.toString('latin1').toLowerCase()) throw new Error('answer to another question');
+  if (answer.length < 12 || answer.readUInt16BE(0) !== query.readUInt16BE(0)) throw new Error('answer with another ID');
+  if (!sameQuestion(query, answer)) throw new Error('answer to another question');
 }
 
-function deadline<T>(ms: number, what: string, work: (settle: { ok: (v: T) => void; fail: (e: Error) => void; onEnd: (f: () => void) => void }) => void): Promise<T> {
+interface Settle<T> {
+  ok: (v: T) => void;
+  fail: (e: Error) => void;
+  /** Runs `f` when the work ends (at once when it already has). */
+  onEnd: (f: () => void) => void;
+  /** The work has ended (answered, failed or timed out). */
+  ended: () => boolean;
+}
+
+function deadline<T>(ms: number, what: string, work: (settle: Settle<T>) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const ends: Array<() => void> = [];
     let done = false;
@@ -54,15 +60,20 @@ function deadline<T>(ms: number, what: string, work: (settle: { ok: (v: T) => vo
       for (const e of ends) e();
       f();
     };
-    const timer = setTimeout(() => finish(() => reject(new Error(`${what}: no answer within ${ms} ms`))), ms);
-    work({ ok: (v) => finish(() => resolve(v)), fail: (e) => finish(() => reject(e)), onEnd: (f) => ends.push(f) });
+    const timer = setTimeout(() => finish(() => reject(new Error(`${what}: no answer within ${ms} ms`))), Math.max(0, ms));
+    work({
+      ok: (v) => finish(() => resolve(v)),
+      fail: (e) => finish(() => reject(e)),
+      onEnd: (f) => (done ? f() : ends.push(f)),
+      ended: () => done,
+    });
   });
 }
 
 /** One query over UDP from a socket of its own. */
-function udpExchange(addr: string, port: number, query: Buffer, o: UpstreamOptions): Promise<Buffer> {
+function udpExchange(addr: string, port: number, query: Buffer, o: UpstreamOptions, timeoutMs: number): Promise<Buffer> {
   const family = parseIP(addr)?.family === 'inet6' ? 'udp6' : 'udp4';
-  return deadline<Buffer>(o.timeoutMs, `${addr}:${port} (udp)`, ({ ok, fail, onEnd }) => {
+  return deadline<Buffer>(timeoutMs, `${addr}:${port} (udp)`, ({ ok, fail, onEnd }) => {
     let socket: NativeDatagramSocket;
     try {
       socket = new (native().DatagramSocket)({ kind: family, ...(o.netnsPath ? { netns: o.netnsPath } : {}), port: 0 }, (err, data, from) => {
@@ -104,9 +115,9 @@ function frames(stream: net.Socket | tls.TLSSocket, onMessage: (msg: Buffer) => 
 const framed = (query: Buffer) => Buffer.concat([Buffer.from([query.length >> 8, query.length & 0xff]), query]);
 
 /** One query over a TCP connection of its own (plain DNS after a truncated UDP answer). */
-function tcpExchange(addr: string, port: number, query: Buffer, o: UpstreamOptions): Promise<Buffer> {
-  return deadline<Buffer>(o.timeoutMs, `${addr}:${port} (tcp)`, ({ ok, fail, onEnd }) => {
-    connectTcp(addr, port, o).then((socket) => {
+function tcpExchange(addr: string, port: number, query: Buffer, o: UpstreamOptions, timeoutMs: number): Promise<Buffer> {
+  return deadline<Buffer>(timeoutMs, `${addr}:${port} (tcp)`, ({ ok, fail, onEnd }) => {
+    connectTcp(addr, port, { netnsPath: o.netnsPath, timeoutMs }).then((socket) => {
       onEnd(() => socket.destroy());
       socket.on('error', (err) => fail(new Error(`${addr}:${port} (tcp): ${err.message}`)));
       socket.on('close', () => fail(new Error(`${addr}:${port} (tcp): closed before answering`)));
@@ -153,18 +164,23 @@ class DotConnection {
     socket.on('close', () => end('connection closed'));
   }
 
-  static open(s: NameServerSpec, o: UpstreamOptions): Promise<DotConnection> {
+  static open(s: NameServerSpec, o: UpstreamOptions, timeoutMs: number): Promise<DotConnection> {
     const label = upstreamLabel(s);
-    return deadline<DotConnection>(o.timeoutMs, label, ({ ok, fail, onEnd }) => {
-      connectTcp(s.addr, 853, o).then((tcp) => {
+    return deadline<DotConnection>(timeoutMs, label, ({ ok, fail, onEnd, ended }) => {
+      connectTcp(s.addr, 853, { netnsPath: o.netnsPath, timeoutMs }).then((tcp) => {
+        if (ended()) return void tcp.destroy();
         const socket = tls.connect({ socket: tcp, servername: s.tlsServerName, ca: o.ca, ALPNProtocols: ['dot'], minVersion: 'TLSv1.2' });
-        const onError = (err: Error) => {
-          socket.destroy();
-          fail(new Error(`${label}: ${err.message}`));
-        };
-        socket.once('error', onError);
-        onEnd(() => socket.removeListener('error', onError));
-        socket.once('secureConnect', () => ok(new DotConnection(socket, label)));
+        let handedOver = false;
+        // stays: an error after the deadline (a reset mid-handshake) must find a listener, or it would end the daemon
+        socket.on('error', (err) => fail(new Error(`${label}: ${err.message}`)));
+        socket.once('secureConnect', () => {
+          if (ended()) return;
+          handedOver = true;
+          ok(new DotConnection(socket, label));
+        });
+        onEnd(() => {
+          if (!handedOver) socket.destroy();
+        });
       }, fail);
     });
   }
@@ -198,19 +214,26 @@ class DotConnection {
 export class Upstreams {
   private readonly dot = new Map<string, Promise<DotConnection>>();
   private readonly doh = new Map<string, http2.ClientHttp2Session>();
+  private closed = false;
 
   constructor(private readonly o: UpstreamOptions) {}
 
-  /** Sends `query` to `server` and returns its answer with the query's ID. `tcp`: plain DNS over TCP. */
-  async exchange(server: NameServerSpec, query: Buffer, tcp = false): Promise<Buffer> {
+  /**
+   * Sends `query` to `server` and returns its answer with the query's ID, within `timeoutMs` (at most the
+   * options' own): connecting, TLS and the exchange included. `tcp`: plain DNS over TCP.
+   */
+  async exchange(server: NameServerSpec, query: Buffer, tcp: boolean, timeoutMs: number): Promise<Buffer> {
+    if (this.closed) throw new Error('host DNS stopped');
     const id = query.readUInt16BE(0);
-    if (server.protocol === 'DoT') return withId(await this.dotExchange(server, query), id);
-    if (server.protocol === 'DoH') return withId(await this.dohExchange(server, query), id);
+    const until = Date.now() + Math.min(timeoutMs, this.o.timeoutMs);
+    const left = () => until - Date.now();
+    if (server.protocol === 'DoT') return withId(await this.dotExchange(server, query, left), id);
+    if (server.protocol === 'DoH') return withId(await this.dohExchange(server, query, left), id);
     const q = withId(query, newId());
-    return withId(tcp ? await tcpExchange(server.addr, 53, q, this.o) : await udpExchange(server.addr, 53, q, this.o), id);
+    return withId(tcp ? await tcpExchange(server.addr, 53, q, this.o, left()) : await udpExchange(server.addr, 53, q, this.o, left()), id);
   }
 
-  private async dotExchange(server: NameServerSpec, query: Buffer): Promise<Buffer> {
+  private async dotExchange(server: NameServerSpec, query: Buffer, left: () => number): Promise<Buffer> {
     const key = `${server.addr}|${server.tlsServerName}`;
     let open = this.dot.get(key);
     if (open) {
@@ -218,18 +241,31 @@ export class Upstreams {
       if (!c || c.closed) open = undefined;
     }
     if (!open) {
-      open = DotConnection.open(server, this.o);
-      this.dot.set(key, open);
-      open.catch(() => this.dot.delete(key));
+      const opening = DotConnection.open(server, this.o, left());
+      open = opening;
+      this.dot.set(key, opening);
+      opening.then(
+        (c) => {
+          // opened after host DNS stopped: nobody will use or close it
+          if (this.closed) c.close();
+        },
+        () => {
+          if (this.dot.get(key) === opening) this.dot.delete(key);
+        },
+      );
     }
-    return (await open).exchange(query, this.o.timeoutMs);
+    return (await open).exchange(query, left());
   }
 
-  private async session(server: NameServerSpec): Promise<http2.ClientHttp2Session> {
+  private async session(server: NameServerSpec, left: () => number): Promise<http2.ClientHttp2Session> {
     const key = `${server.addr}|${server.tlsServerName}`;
     const have = this.doh.get(key);
     if (have && !have.closed && !have.destroyed) return have;
-    const tcp = await connectTcp(server.addr, 443, this.o);
+    const tcp = await connectTcp(server.addr, 443, { netnsPath: this.o.netnsPath, timeoutMs: left() });
+    if (this.closed) {
+      tcp.destroy();
+      throw new Error('host DNS stopped');
+    }
     const label = upstreamLabel(server);
     const session = http2.connect(`https://${server.tlsServerName}`, {
       createConnection: () => tls.connect({ socket: tcp, servername: server.tlsServerName, ca: this.o.ca, ALPNProtocols: ['h2'], minVersion: 'TLSv1.2' }),
@@ -242,27 +278,39 @@ export class Upstreams {
     // an idle session does not keep the daemon's event loop busy
     session.unref();
     this.doh.set(key, session);
-    await deadline<void>(this.o.timeoutMs, label, ({ ok, fail }) => {
-      session.once('connect', () => ok());
-      session.once('error', (err) => fail(new Error(`${label}: ${err.message}`)));
-    });
+    try {
+      await deadline<void>(left(), label, ({ ok, fail }) => {
+        session.once('connect', () => ok());
+        session.once('error', (err) => fail(new Error(`${label}: ${err.message}`)));
+      });
+    } catch (err) {
+      // never connected (TLS refused, or no answer): not kept for the next question
+      session.destroy();
+      throw err;
+    }
     return session;
   }
 
-  private async dohExchange(server: NameServerSpec, query: Buffer): Promise<Buffer> {
-    const session = await this.session(server);
+  private async dohExchange(server: NameServerSpec, query: Buffer, left: () => number): Promise<Buffer> {
+    const session = await this.session(server, left);
     const label = upstreamLabel(server);
     // RFC 8484 §4.1: ID 0, so that HTTP caches can share answers
     const body = withId(query, 0);
-    return deadline<Buffer>(this.o.timeoutMs, label, ({ ok, fail, onEnd }) => {
+    return deadline<Buffer>(left(), label, ({ ok, fail, onEnd }) => {
       const req = session.request({ ':method': 'POST', ':path': '/dns-query', 'content-type': 'application/dns-message', accept: 'application/dns-message', 'content-length': body.length });
       onEnd(() => {
         if (!req.closed) req.close(http2.constants.NGHTTP2_CANCEL);
       });
       const chunks: Buffer[] = [];
+      let size = 0;
       let status = 0;
       req.on('response', (headers) => (status = Number(headers[':status'])));
-      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        // a DNS message is at most 64 KiB
+        if (size > 65535) return fail(new Error(`${label}: answer larger than a DNS message`));
+        chunks.push(c);
+      });
       req.on('error', (err) => fail(new Error(`${label}: ${err.message}`)));
       req.on('end', () => {
         if (status !== 200) return fail(new Error(`${label}: HTTP ${status}`));
@@ -279,6 +327,7 @@ export class Upstreams {
   }
 
   close(): void {
+    this.closed = true;
     for (const c of this.dot.values()) c.then((x) => x.close(), () => undefined);
     this.dot.clear();
     for (const s of this.doh.values()) s.destroy();

@@ -17,7 +17,7 @@ export const RCODE_REFUSED = 5;
 const HEADER = 12;
 
 export interface Question {
-  /** Lower-cased, without the trailing dot ("" for the root). */
+  /** Lower-cased (ASCII), without the trailing dot ("" for the root); a dot or backslash inside a label escaped. */
   name: string;
   type: number;
   class: number;
@@ -54,20 +54,47 @@ function skipName(msg: Buffer, at: number): number {
   throw new Error('name too long');
 }
 
-/** Reads an uncompressed name (a question's), lower-cased. */
+/** ASCII letters only lower-cased (RFC 4343): other bytes stay as they are. */
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+/**
+ * Reads an uncompressed name (a question's), lower-cased, in presentation form:
+ * a dot or backslash inside a label is escaped ("a\\.b" is one label), so two
+ * different names never read the same.
+ */
 function readQuestionName(msg: Buffer, at: number): { name: string; end: number } {
   const labels: string[] = [];
   let total = 0;
   for (;;) {
     if (at >= msg.length) throw new Error('question name runs past the message');
     const len = msg[at]!;
-    if (len === 0) return { name: labels.join('.').toLowerCase(), end: at + 1 };
+    if (len === 0) return { name: asciiLower(labels.join('.')), end: at + 1 };
     if ((len & 0xc0) !== 0) throw new Error('compressed question name');
     total += len + 1;
     if (total > 255 || at + 1 + len > msg.length) throw new Error('question name too long');
-    labels.push(msg.toString('latin1', at + 1, at + 1 + len));
+    labels.push(msg.toString('latin1', at + 1, at + 1 + len).replace(/[.\\]/g, (c) => `\\${c}`));
     at += 1 + len;
   }
+}
+
+/** The question section of a message with exactly one question (name, type, class), else undefined. */
+function questionSection(msg: Buffer): Buffer | undefined {
+  if (msg.length < HEADER || msg.readUInt16BE(4) !== 1) return undefined;
+  try {
+    const { end } = readQuestionName(msg, HEADER);
+    return end + 4 <= msg.length ? msg.subarray(HEADER, end + 4) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Both messages carry the same single question: name (ASCII case aside), type and class. */
+export function sameQuestion(a: Buffer, b: Buffer): boolean {
+  const x = questionSection(a);
+  const y = questionSection(b);
+  return x !== undefined && y !== undefined && x.length === y.length && asciiLower(x.toString('latin1')) === asciiLower(y.toString('latin1'));
 }
 
 /** A query: exactly one question, opcode QUERY, QR clear. Throws what is wrong with anything else. */
