@@ -21,7 +21,6 @@ import type { Logger } from '../../log.js';
 import { syncOutputs } from '../sync.js';
 import { HOST_DNS_ADDRESS, HOST_DNS_STATUS_ID } from './host-dns-id.js';
 
-
 /** The resolvers in the order the merge gave them, each with its protocol; never host DNS itself (`own`). */
 export function upstreamsOf(status: ResolverStatus | undefined, own: readonly string[]): NameServerSpec[] {
   if (!status) return [];

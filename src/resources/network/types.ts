@@ -538,7 +538,7 @@ export interface ProbeSpec {
 /** A probe's last outcome (made on its first result). */
 /** The local caching resolver (ResolverConfig hostDNS, Talos' host DNS) as the daemon runs it. */
 export interface HostDNSStatus {
-  /** address (UDP and TCP port 53) it listens on. */
+  /** The addresses it listens on (UDP and TCP port 53). */
   listening: string[];
   /** The upstream servers in the order they are asked ("1.1.1.1", "1.1.1.1 (DoT cloudflare-dns.com)"). */
   upstreams: string[];
