@@ -1,7 +1,18 @@
 // Host DNS's message handling and cache, on messages built byte by byte.
 import { describe, expect, it } from 'vitest';
 import { DnsCache } from '../../src/operators/hostdns/cache.js';
-import { addressReply, encodeQuery, errorReply, parseAnswer, parseQuery, sameQuestion, truncatedReply, RCODE_SERVFAIL, TYPE_A, TYPE_AAAA } from '../../src/operators/hostdns/wire.js';
+import { addressReply, CLASS_IN, errorReply, parseAnswer, parseQuery, sameQuestion, truncatedReply, RCODE_SERVFAIL, TYPE_A, TYPE_AAAA } from '../../src/operators/hostdns/wire.js';
+
+/** A query for `name` and `type` (recursion desired). */
+function encodeQuery(id: number, name: string, type: number): Buffer {
+  const labels = name.replace(/\.$/, '').split('.').filter((l) => l !== '');
+  const q = Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0, type >> 8, type & 0xff, 0, CLASS_IN])]);
+  const h = Buffer.alloc(12);
+  h.writeUInt16BE(id, 0);
+  h.writeUInt16BE(0x0100, 2);
+  h.writeUInt16BE(1, 4);
+  return Buffer.concat([h, q]);
+}
 
 /** An answer to `query` with A records of the given TTLs (name as a pointer to the question), and an OPT record. */
 function answer(query: Buffer, ttls: number[], rcode = 0, soaMinimum?: number): Buffer {

@@ -28,33 +28,30 @@ export function upstreamsOf(status: ResolverStatus | undefined, own: readonly st
   return status.dnsServers.filter((addr) => !own.includes(addr)).map((addr) => encrypted.get(addr) ?? { addr, protocol: 'Do53', tlsServerName: '' });
 }
 
-/** Names host DNS answers itself: the static hosts, then the node's own names (lower-cased, no trailing dot). */
-export function hostTable(entries: ReadonlyArray<{ ip: string; aliases: readonly string[] }>, hostname: HostnameStatus | undefined, address: string | undefined): Map<string, string[]> {
+/**
+ * Names host DNS answers itself (lower-cased, no trailing dot): the static hosts, the node's own names, then the
+ * cluster's members (resolveMemberNames) under names nothing before them took.
+ */
+export function hostTable(
+  entries: ReadonlyArray<{ ip: string; aliases: readonly string[] }>,
+  hostname: HostnameStatus | undefined,
+  address: string | undefined,
+  members: ReadonlyArray<Pick<MemberSpec, 'hostname' | 'addresses'>> = [],
+): Map<string, string[]> {
   const hosts = new Map<string, string[]>();
-  const add = (name: string, ip: string) => {
+  const add = (name: string, ips: readonly string[]) => {
     const key = name.toLowerCase().replace(/\.$/, '');
-    if (key === '') return;
-    const list = hosts.get(key) ?? [];
-    if (!list.includes(ip)) list.push(ip);
-    hosts.set(key, list);
+    if (key === '' || ips.length === 0) return;
+    hosts.set(key, [...new Set([...(hosts.get(key) ?? []), ...ips])]);
   };
-  for (const e of entries) for (const a of e.aliases) add(a, e.ip);
+  for (const e of entries) for (const a of e.aliases) add(a, [e.ip]);
   if (hostname && hostname.hostname !== '' && address) {
-    add(hostname.hostname, address);
-    if (hostname.domainname) add(`${hostname.hostname}.${hostname.domainname}`, address);
+    add(hostname.hostname, [address]);
+    if (hostname.domainname) add(`${hostname.hostname}.${hostname.domainname}`, [address]);
   }
+  const taken = new Set(hosts.keys());
+  for (const m of members) if (!taken.has(m.hostname.toLowerCase().replace(/\.$/, ''))) add(m.hostname, m.addresses);
   return hosts;
-}
-
-/** Member hostnames (lower-cased, no trailing dot) → their addresses, as Talos' node handler answers them. */
-export function memberTable(members: ReadonlyArray<Pick<MemberSpec, 'hostname' | 'addresses'>>): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const m of members) {
-    const name = m.hostname.toLowerCase().replace(/\.$/, '');
-    if (name === '' || m.addresses.length === 0) continue;
-    out.set(name, [...new Set([...(out.get(name) ?? []), ...m.addresses.map((a) => a.replace(/\/\d+$/, ''))])]);
-  }
-  return out;
 }
 
 /** How soon a failed listen is tried again. */
@@ -103,7 +100,8 @@ export class HostDNSController implements Controller {
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const config = configContainer(ctx);
-    if (config.hostDNS()?.enabled !== true) {
+    const setting = config.hostDNS();
+    if (setting?.enabled !== true) {
       if (this.server) ctx.log.info({ address: HOST_DNS_ADDRESS }, 'host DNS stopped');
       this.stop();
       syncOutputs(ctx, this.name, NS.network, T.HostDNSStatus, new Map());
@@ -119,7 +117,6 @@ export class HostDNSController implements Controller {
     }
     const server = this.server;
     // 127.0.0.53, and where pods reach it (forwardKubeDNSToHost) once that address is on lo
-    const setting = config.hostDNS()!;
     const wanted = [HOST_DNS_ADDRESS, ...(setting.forwardKubeDNSToHost ? hostDNSServiceAddresses(machineConfig(ctx)?.cluster?.network?.podSubnets ?? []).map((a) => a.slice(0, a.lastIndexOf('/'))) : [])];
     const present = new Set(ctx.list<AddressStatus>(NS.network, T.AddressStatus).map((r) => r.spec.address.slice(0, r.spec.address.lastIndexOf('/'))));
     for (const address of server.addresses) if (!wanted.includes(address)) server.unlisten(address);
@@ -143,15 +140,11 @@ export class HostDNSController implements Controller {
     clearTimeout(this.retry);
     this.retry = error !== '' ? setTimeout(() => this.wake(), LISTEN_RETRY_MS) : undefined;
     const node = nodeNames(ctx);
+    const members = setting.resolveMemberNames ? ctx.list<MemberSpec>(CLUSTER_NS.cluster, CT.Member).map((r) => r.spec) : [];
     const table: HostDnsTable = {
       upstreams: upstreamsOf(ctx.get<ResolverStatus>(NS.network, T.ResolverStatus, 'resolvers')?.spec, wanted),
-      hosts: hostTable(config.staticHosts(), node.hostname, node.address),
+      hosts: hostTable(config.staticHosts(), node.hostname, node.address, members),
     };
-    // resolveMemberNames: the cluster's members (from discovery) by hostname, after the static hosts
-    if (setting.resolveMemberNames) {
-      const hosts = table.hosts as Map<string, string[]>;
-      for (const [name, ips] of memberTable(ctx.list<MemberSpec>(CLUSTER_NS.cluster, CT.Member).map((r) => r.spec))) if (!hosts.has(name)) hosts.set(name, ips);
-    }
     server.update(table);
     const status: HostDNSStatus = { listening: server.addresses, upstreams: table.upstreams.map(upstreamLabel), error: this.error };
     syncOutputs(ctx, this.name, NS.network, T.HostDNSStatus, new Map([[HOST_DNS_STATUS_ID, status]]));

@@ -11,7 +11,7 @@
 import net from 'node:net';
 import type { Logger } from '../../log.js';
 import { native, type NativeDatagramSocket, type UdpSource } from '../../native/index.js';
-import { parseIP } from '../../net/ip.js';
+import { ipFamily, parseIP } from '../../net/ip.js';
 import { trustRoots } from '../../net/trust.js';
 import { monotonicMs } from '../../util/clock.js';
 import type { NameServerSpec } from '../../resources/network/types.js';
@@ -22,8 +22,10 @@ import {
   addressReply,
   CLASS_IN,
   errorReply,
+  frame,
   parseAnswer,
   parseQuery,
+  readFrames,
   RCODE_FORMERR,
   RCODE_REFUSED,
   RCODE_SERVFAIL,
@@ -120,7 +122,7 @@ export class HostDnsServer {
   }
 
   private listenUdp(address: string, port: number): Listener {
-    const kind = parseIP(address)?.family === 'inet6' ? 'udp6' : 'udp4';
+    const kind = ipFamily(address) === 'inet6' ? 'udp6' : 'udp4';
     const socket: NativeDatagramSocket = new (native().DatagramSocket)({ kind, ...(this.netnsPath ? { netns: this.netnsPath } : {}), address, port }, (err, data, from) => {
       if (err || !data || !from) return;
       const to = from as UdpSource;
@@ -162,21 +164,15 @@ export class HostDnsServer {
   }
 
   private serveTcp(conn: net.Socket): void {
-    let buffered: Buffer = Buffer.alloc(0);
     conn.setTimeout(TCP_IDLE_MS, () => conn.destroy());
     conn.on('error', () => conn.destroy());
-    conn.on('data', (chunk: Buffer) => {
-      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
-        const msg = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
-        buffered = buffered.subarray(2 + msg.length);
-        void this.answer(Buffer.from(msg), 'tcp').then(
-          (reply) => {
-            if (reply && !conn.destroyed) conn.write(Buffer.concat([Buffer.from([reply.length >> 8, reply.length & 0xff]), reply]));
-          },
-          (e: unknown) => this.log.warn({ err: (e as Error).message }, 'host DNS: a question failed'),
-        );
-      }
+    readFrames(conn, (msg) => {
+      void this.answer(msg, 'tcp').then(
+        (reply) => {
+          if (reply && !conn.destroyed) conn.write(frame(reply));
+        },
+        (e: unknown) => this.log.warn({ err: (e as Error).message }, 'host DNS: a question failed'),
+      );
     });
   }
 

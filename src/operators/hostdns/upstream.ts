@@ -7,14 +7,13 @@
 // fresh source port); the asker's ID is put back on the answer.
 import crypto from 'node:crypto';
 import http2 from 'node:http2';
-import type net from 'node:net';
 import tls from 'node:tls';
 import { native, type NativeDatagramSocket, type UdpSource } from '../../native/index.js';
-import { parseIP } from '../../net/ip.js';
+import { canonicalIP, ipFamily } from '../../net/ip.js';
 import { connectTcp } from '../discovery/dialer.js';
 import type { NameServerSpec } from '../../resources/network/types.js';
 import { upstreamLabel } from './label.js';
-import { sameQuestion, withId } from './wire.js';
+import { frame, readFrames, sameQuestion, withId } from './wire.js';
 
 export interface UpstreamOptions {
   /** /run/netns/NAME, or undefined for the process's own namespace. */
@@ -26,13 +25,6 @@ export interface UpstreamOptions {
 
 
 const newId = () => crypto.randomInt(0, 0x10000);
-
-/** The same IP address, however it is written ("::ffff:…" and "::1" spellings included). */
-function sameAddress(a: string, b: string): boolean {
-  const x = parseIP(a);
-  const y = parseIP(b);
-  return x !== undefined && y !== undefined && Buffer.from(x.bytes).equals(Buffer.from(y.bytes));
-}
 
 /** `answer` answers `query`: the same ID and the same single question (name, type, class); else throws. */
 function matches(query: Buffer, answer: Buffer): void {
@@ -72,14 +64,15 @@ function deadline<T>(ms: number, what: string, work: (settle: Settle<T>) => void
 
 /** One query over UDP from a socket of its own. */
 function udpExchange(addr: string, port: number, query: Buffer, o: UpstreamOptions, timeoutMs: number): Promise<Buffer> {
-  const family = parseIP(addr)?.family === 'inet6' ? 'udp6' : 'udp4';
+  const family = ipFamily(addr) === 'inet6' ? 'udp6' : 'udp4';
+  const server = canonicalIP(addr);
   return deadline<Buffer>(timeoutMs, `${addr}:${port} (udp)`, ({ ok, fail, onEnd }) => {
     let socket: NativeDatagramSocket;
     try {
       socket = new (native().DatagramSocket)({ kind: family, ...(o.netnsPath ? { netns: o.netnsPath } : {}), port: 0 }, (err, data, from) => {
         if (err) return fail(new Error(`${addr}:${port} (udp): ${err.message}`));
         const src = from as UdpSource | undefined;
-        if (!data || !src || src.port !== port || !sameAddress(src.address, addr)) return;
+        if (!data || !src || src.port !== port || canonicalIP(src.address) !== server) return;
         try {
           matches(query, data);
         } catch {
@@ -99,21 +92,6 @@ function udpExchange(addr: string, port: number, query: Buffer, o: UpstreamOptio
   });
 }
 
-/** Reads length-prefixed DNS messages (RFC 1035 §4.2.2) from a stream, calling `onMessage` for each. */
-function frames(stream: net.Socket | tls.TLSSocket, onMessage: (msg: Buffer) => void): void {
-  let buffered: Buffer = Buffer.alloc(0);
-  stream.on('data', (chunk: Buffer) => {
-    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-    while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
-      const len = buffered.readUInt16BE(0);
-      onMessage(buffered.subarray(2, 2 + len));
-      buffered = buffered.subarray(2 + len);
-    }
-  });
-}
-
-const framed = (query: Buffer) => Buffer.concat([Buffer.from([query.length >> 8, query.length & 0xff]), query]);
-
 /** One query over a TCP connection of its own (plain DNS after a truncated UDP answer). */
 function tcpExchange(addr: string, port: number, query: Buffer, o: UpstreamOptions, timeoutMs: number): Promise<Buffer> {
   return deadline<Buffer>(timeoutMs, `${addr}:${port} (tcp)`, ({ ok, fail, onEnd }) => {
@@ -121,15 +99,15 @@ function tcpExchange(addr: string, port: number, query: Buffer, o: UpstreamOptio
       onEnd(() => socket.destroy());
       socket.on('error', (err) => fail(new Error(`${addr}:${port} (tcp): ${err.message}`)));
       socket.on('close', () => fail(new Error(`${addr}:${port} (tcp): closed before answering`)));
-      frames(socket, (msg) => {
+      readFrames(socket, (msg) => {
         try {
           matches(query, msg);
-          ok(Buffer.from(msg));
+          ok(msg);
         } catch {
           // not the answer: wait for it
         }
       });
-      socket.write(framed(query));
+      socket.write(frame(query));
     }, fail);
   });
 }
@@ -141,7 +119,7 @@ class DotConnection {
   closed = false;
 
   private constructor(private readonly socket: tls.TLSSocket, private readonly label: string) {
-    frames(socket, (msg) => {
+    readFrames(socket, (msg) => {
       const id = msg.length >= 2 ? msg.readUInt16BE(0) : -1;
       const p = this.pending.get(id);
       if (!p) return;
@@ -151,7 +129,7 @@ class DotConnection {
         return;
       }
       this.pending.delete(id);
-      p.ok(Buffer.from(msg));
+      p.ok(msg);
       this.armIdle();
     });
     const end = (why: string) => {
@@ -193,7 +171,7 @@ class DotConnection {
       const q = withId(query, id);
       this.pending.set(id, { query: q, ok, fail });
       onEnd(() => this.pending.delete(id));
-      this.socket.write(framed(q));
+      this.socket.write(frame(q));
     });
   }
 

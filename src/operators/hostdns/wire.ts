@@ -217,13 +217,20 @@ export function addressReply(query: Query, addresses: ReadonlyArray<Buffer>, ttl
   return Buffer.concat([header(query, 0x0400, [1, records.length, 0, 0]), query.questionBytes, ...records]);
 }
 
-/** A query for `name` and `type` (recursion desired). */
-export function encodeQuery(id: number, name: string, type: number): Buffer {
-  const labels = name.replace(/\.$/, '').split('.').filter((l) => l !== '');
-  const q = Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0, type >> 8, type & 0xff, 0, CLASS_IN])]);
-  const h = Buffer.alloc(HEADER);
-  h.writeUInt16BE(id, 0);
-  h.writeUInt16BE(0x0100, 2);
-  h.writeUInt16BE(1, 4);
-  return Buffer.concat([h, q]);
+/** A message as DNS over TCP (and TLS) carries it: after its length in two bytes (RFC 1035 §4.2.2). */
+export function frame(msg: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([msg.length >> 8, msg.length & 0xff]), msg]);
+}
+
+/** Calls `onMessage` with each length-prefixed message that arrives on `stream`. */
+export function readFrames(stream: { on(event: 'data', f: (chunk: Buffer) => void): unknown }, onMessage: (msg: Buffer) => void): void {
+  let buffered: Buffer = Buffer.alloc(0);
+  stream.on('data', (chunk: Buffer) => {
+    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
+      const len = buffered.readUInt16BE(0);
+      onMessage(Buffer.from(buffered.subarray(2, 2 + len)));
+      buffered = buffered.subarray(2 + len);
+    }
+  });
 }
