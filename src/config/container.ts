@@ -61,6 +61,17 @@ export interface StaticHostEntry {
   source: string;
 }
 
+/** Kubernetes' subnets (Talos' ClusterNetwork: PodCIDRs, ServiceCIDRs). */
+export interface KubernetesNetwork {
+  podSubnets: string[];
+  serviceSubnets: string[];
+  source: string;
+}
+
+/** Talos' defaults when the v1alpha1 cluster section sets no subnets (constants.DefaultIPv4PodNet, DefaultIPv4ServiceNet). */
+export const DEFAULT_POD_SUBNET = '10.244.0.0/16';
+export const DEFAULT_SERVICE_SUBNET = '10.96.0.0/12';
+
 export interface DiscoveryIdentity {
   clusterId: string;
   clusterSecret: string;
@@ -169,6 +180,21 @@ export class ConfigContainer {
     if ((cluster?.id ?? '') !== '' || (cluster?.secret ?? '') !== '') return { clusterId: cluster?.id ?? '', clusterSecret: cluster?.secret ?? '', source: 'v1alpha1' };
     const doc = this.one('DiscoveryIdentityConfig');
     return doc ? { clusterId: doc.spec.clusterID ?? '', clusterSecret: doc.spec.clusterSecret ?? '', source: doc.id } : undefined;
+  }
+
+  /**
+   * Kubernetes' subnets: the KubeNetworkConfig, else the v1alpha1 cluster
+   * section's network with Talos' defaults for what it leaves out; none
+   * without either (a config for a host outside any cluster).
+   */
+  kubernetesNetwork(): KubernetesNetwork | undefined {
+    const doc = this.one('KubeNetworkConfig');
+    if (doc) return { podSubnets: doc.spec.podSubnets ?? [], serviceSubnets: doc.spec.serviceSubnets ?? [], source: doc.id };
+    const cluster = this.machine?.cluster;
+    if (!cluster) return undefined;
+    const pods = cluster.network?.podSubnets ?? [];
+    const services = cluster.network?.serviceSubnets ?? [];
+    return { podSubnets: pods.length > 0 ? pods : [DEFAULT_POD_SUBNET], serviceSubnets: services.length > 0 ? services : [DEFAULT_SERVICE_SUBNET], source: 'v1alpha1' };
   }
 
   /** NetworkKubeSpanConfig: the KubeSpanConfig, else v1alpha1 machine.network.kubespan. */

@@ -6,14 +6,17 @@
 //    block mode: ct state { established, related } → accept; ct state invalid
 //      → drop; ICMP timestamp and address-mask → drop; IPv6 neighbour
 //      discovery (NS, NA, RA) and DHCPv6 replies (udp 547 → 546) → accept;
-//      ICMP and ICMPv6 → accept at 5 packets/s; from the Kubernetes pod and
-//      service subnets to them → accept (when the config names them)
+//      ICMP and ICMPv6 → accept at 5 packets/s; with forwardKubeDNSToHost,
+//      DNS (udp and tcp 53) from the Kubernetes pod and service subnets to host
+//      DNS' service addresses → accept; from those subnets to them → accept
+//      (when the config has a cluster: KubeNetworkConfig or v1alpha1 cluster)
 //    each rule, in config order: block mode ⇒ its sources to its ports → accept;
 //      accept mode ⇒ any other source to its ports → drop
 //  prerouting (filter, prerouting, priority dstnat-10, policy accept): the same
 //    per-rule matches for new connections to this host's own addresses (before a
 //    DNAT, e.g. a Kubernetes NodePort, takes them past the input hook); in block
-//    mode the other new TCP and UDP connections to them → drop.
+//    mode host DNS from the Kubernetes subnets (as in ingress) → accept, and the
+//    other new TCP and UDP connections to them → drop.
 //
 // A rule's sources are its subnets less their `except` ranges (one set per
 // family); a rule without sources matches none, so its ports are closed to
@@ -48,8 +51,10 @@ export interface FirewallRule {
 export interface FirewallInput {
   defaultAction: 'accept' | 'block';
   rules: readonly FirewallRule[];
-  /** cluster.network's pod and service subnets: traffic between them passes in block mode (native-routing CNIs). */
+  /** Kubernetes' pod and service subnets: traffic between them passes in block mode (native-routing CNIs). */
   kubernetes?: readonly string[];
+  /** Host DNS' service addresses (hostDNS.forwardKubeDNSToHost): DNS to them from the Kubernetes subnets passes in block mode. */
+  hostDNS?: readonly string[];
 }
 
 /** Per address family: nft's payload protocol, set type, netcfg's family, set name suffix. */
@@ -114,11 +119,23 @@ export function firewallRuleset(input: FirewallInput): NftTableSpec | undefined 
       limited('ipv6-icmp'),
     );
     const kubernetes = IPSet.of(input.kubernetes ?? []);
+    const hostDNS = IPSet.of(input.hostDNS ?? []);
     for (const [protocol, type, family, suffix] of FAMILIES) {
       const name = `kubernetes_${suffix}`;
       const elements = kubernetes.prefixes(family);
       if (elements.length === 0) continue;
       sets.push({ name, type, elements });
+      const dns = hostDNS.prefixes(family);
+      if (dns.length > 0) {
+        const dnsSet = `host_dns_${suffix}`;
+        sets.push({ name: dnsSet, type, elements: dns });
+        // in prerouting too: the service addresses are local, and block mode drops new connections to those there
+        for (const transport of ['udp', 'tcp'] as const) {
+          const dnsRule: NftRule = [{ match: 'saddr', protocol, set: name }, { match: 'daddr', protocol, set: dnsSet }, { match: 'port', protocol: transport, field: 'dport', port: 53 }, accept];
+          ingress.push(dnsRule);
+          prerouting.push(dnsRule);
+        }
+      }
       ingress.push([{ match: 'saddr', protocol, set: name }, { match: 'daddr', protocol, set: name }, accept]);
     }
   }

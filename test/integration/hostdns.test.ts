@@ -227,6 +227,46 @@ let n = 0; for (const m of msgs) s.send(m, 53, '127.0.0.53', () => { if (++n ===
     expect(kdig(net, '@127.0.0.53', 'www.test', 'A', '+short').trim()).toBe('198.51.100.7');
   }, 60_000);
 
+  it('forwardKubeDNSToHost behind a block-mode firewall: pods (KubeNetworkConfig subnets) reach host DNS, others do not', async () => {
+    const net = createTestNet();
+    const keys = pki(net.dir);
+    await unbound(net, DO53, 'Do53', keys);
+    // a "pod" in the router namespace: 10.244.0.5, which reaches host DNS' service address through the host's eth0
+    const POD = '10.244.0.5';
+    execFileSync('ip', ['-n', net.router, 'addr', 'add', `${POD}/32`, 'dev', 'peer0']);
+    execFileSync('ip', ['-n', net.router, 'route', 'add', '169.254.116.108/32', 'via', '192.0.2.10']);
+    const config = `version: v1alpha1
+machine:
+  network:
+    interfaces:
+      - interface: eth0
+        addresses: [192.0.2.10/24]
+        routes:
+          - network: 10.244.0.0/16
+            gateway: 192.0.2.1
+---
+apiVersion: v1alpha1
+kind: KubeNetworkConfig
+podSubnets: [10.244.0.0/16]
+serviceSubnets: [10.96.0.0/12]
+---
+apiVersion: v1alpha1
+kind: NetworkDefaultActionConfig
+ingress: block
+${resolver(`  - address: ${DO53}`).replace('  enabled: true\n', '  enabled: true\n  forwardKubeDNSToHost: true\n')}`;
+    const d = await startDaemon(net, net.file('c.yaml', config));
+    await within(10_000, async () => (await status(d))?.listening.includes('169.254.116.108') === true, 'host DNS on the service address');
+    const ask = (source: string, ...args: string[]) =>
+      execFileSync('ip', ['netns', 'exec', net.router, 'kdig', '+timeout=2', '+retry=0', '-b', source, '@169.254.116.108', ...args, 'www.test', 'A', '+short'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    expect(ask(POD)).toBe('198.51.100.7');
+    expect(ask(POD, '+tcp')).toBe('198.51.100.7');
+    // the router's own address is no pod: the firewall drops its question
+    expect(() => ask('192.0.2.1')).toThrow();
+    const table = execFileSync('ip', ['netns', 'exec', net.ns, 'nft', 'list', 'table', 'inet', 'netcfg_firewall'], { encoding: 'utf8' });
+    expect(table).toMatch(/set kubernetes_v4 \{[^}]*elements = \{ 10\.96\.0\.0\/12, 10\.244\.0\.0\/16 \}/s);
+    expect(table).toMatch(/set host_dns_v4 \{[^}]*elements = \{ 169\.254\.116\.108 \}/s);
+  }, 60_000);
+
   it('asks DoT first, then DoH when DoT is gone, trusting the CA that machine.files appends; an untrusted server gets nothing', async () => {
     const net = createTestNet();
     router(net);

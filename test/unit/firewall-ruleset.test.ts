@@ -67,6 +67,30 @@ describe('firewallRuleset', () => {
     expect(firewallRuleset({ defaultAction: 'accept', rules: [web], kubernetes })!.sets.map((s) => s.name)).toEqual(['rule0_ports', 'rule0_v4', 'rule0_v6']);
   });
 
+  it('lets pods reach host DNS on its service addresses (forwardKubeDNSToHost) in block mode, in ingress and before prerouting’s drop', () => {
+    const kubernetes = ['10.244.0.0/16', '10.96.0.0/12'];
+    const hostDNS = ['169.254.116.108/32', 'fd54:616c:6f73:0:204f:5320:444e:531/128'];
+    const block = firewallRuleset({ defaultAction: 'block', rules: [], kubernetes, hostDNS })!;
+    // IPv6's service address has no IPv6 Kubernetes source to match: no set, no rule
+    expect(block.sets.map((s) => [s.name, s.elements])).toEqual([
+      ['kubernetes_v4', ['10.96.0.0/12', '10.244.0.0/16']],
+      ['host_dns_v4', ['169.254.116.108/32']],
+    ]);
+    const dns = (transport: 'udp' | 'tcp'): NftRule => [
+      { match: 'saddr', protocol: 'ip', set: 'kubernetes_v4' },
+      { match: 'daddr', protocol: 'ip', set: 'host_dns_v4' },
+      { match: 'port', protocol: transport, field: 'dport', port: 53 },
+      { verdict: 'accept' },
+    ];
+    const ingress = chain(block, 'ingress');
+    expect(ingress.slice(-3)).toEqual([dns('udp'), dns('tcp'), [{ match: 'saddr', protocol: 'ip', set: 'kubernetes_v4' }, { match: 'daddr', protocol: 'ip', set: 'kubernetes_v4' }, { verdict: 'accept' }]]);
+    const prerouting = chain(block, 'prerouting');
+    expect(prerouting.slice(1, 3)).toEqual([dns('udp'), dns('tcp')]);
+    expect(prerouting.at(-1)!.at(-1)).toEqual({ verdict: 'drop' });
+    // accept mode: nothing to open
+    expect(firewallRuleset({ defaultAction: 'accept', rules: [web], kubernetes, hostDNS })!.sets.map((s) => s.name)).toEqual(['rule0_ports', 'rule0_v4', 'rule0_v6']);
+  });
+
   it('keeps IPv6 neighbour discovery and DHCPv6 replies out of the ICMP rate limit in block mode', () => {
     const ingress = chain(firewallRuleset({ defaultAction: 'block', rules: [] })!, 'ingress');
     const nd = ingress.findIndex((r) => r.some((s) => 'match' in s && s.match === 'icmp type' && s.protocol === 'icmpv6'));

@@ -30,7 +30,7 @@ export const NAMED_KINDS = new Set([
   'DiscoveryServiceConfig',
 ]);
 
-/** Kinds netcfg reads (network configuration, discovery, KubeSpan, SideroLink). */
+/** Kinds netcfg reads (network configuration, discovery, KubeSpan, SideroLink, Kubernetes' subnets). */
 export const KNOWN_KINDS = [
   'LinkConfig',
   'LinkAliasConfig',
@@ -61,6 +61,7 @@ export const KNOWN_KINDS = [
   'KubeSpanEndpointsConfig',
   'DiscoveryServiceConfig',
   'DiscoveryIdentityConfig',
+  'KubeNetworkConfig',
   'SideroLinkConfig',
 ] as const;
 
@@ -99,7 +100,6 @@ export const OTHER_TALOS_KINDS = [
   'KubeClusterConfig',
   'KubeNodeConfig',
   'KubeletConfig',
-  'KubeNetworkConfig',
   'KubeAPIServerCAConfig',
   'KubePrismConfig',
   'KubeAggregatorCAConfig',

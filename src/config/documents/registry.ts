@@ -11,6 +11,7 @@ import { dummyLinkConfig, type DummyLinkConfigSpec } from './kinds/dummy.js';
 import { ethernetConfig, type EthernetConfigSpec } from './kinds/ethernet.js';
 import { networkDefaultActionConfig, networkRuleConfig, type NetworkDefaultActionConfigSpec, type NetworkRuleConfigSpec } from './kinds/firewall.js';
 import { hostnameConfig, type HostnameConfigSpec } from './kinds/hostname.js';
+import { kubeNetworkConfig, type KubeNetworkConfigSpec } from './kinds/kube-network.js';
 import { kubeSpanConfig, kubeSpanEndpointsConfig, type KubeSpanConfigSpec, type KubeSpanEndpointsConfigSpec } from './kinds/kubespan.js';
 import { linkAliasConfig, type LinkAliasConfigSpec } from './kinds/link-alias.js';
 import { linkConfig, type LinkConfigSpec } from './kinds/link.js';
@@ -57,6 +58,7 @@ export interface DocumentSpecs {
   KubeSpanEndpointsConfig: KubeSpanEndpointsConfigSpec;
   DiscoveryServiceConfig: DiscoveryServiceConfigSpec;
   DiscoveryIdentityConfig: DiscoveryIdentityConfigSpec;
+  KubeNetworkConfig: KubeNetworkConfigSpec;
   SideroLinkConfig: SideroLinkConfigSpec;
 }
 
@@ -90,6 +92,7 @@ export const KIND_DEFINITIONS: { readonly [K in KnownKind]: KindDefinition<Docum
   KubeSpanEndpointsConfig: kubeSpanEndpointsConfig,
   DiscoveryServiceConfig: discoveryServiceConfig,
   DiscoveryIdentityConfig: discoveryIdentityConfig,
+  KubeNetworkConfig: kubeNetworkConfig,
   SideroLinkConfig: sideroLinkConfig,
 };
 

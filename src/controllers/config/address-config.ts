@@ -80,7 +80,7 @@ export class AddressConfigController implements Controller {
     // host DNS for pods (hostDNS.forwardKubeDNSToHost): its service address on lo, per pod-subnet family (Talos)
     const hostDNS = configContainer(ctx).hostDNS();
     if (hostDNS?.enabled === true && hostDNS.forwardKubeDNSToHost) {
-      for (const address of hostDNSServiceAddresses(config?.cluster?.network?.podSubnets ?? [])) {
+      for (const address of hostDNSServiceAddresses(configContainer(ctx).kubernetesNetwork()?.podSubnets ?? [])) {
         const prefix = parsePrefix(address)!;
         // scope host, as Talos asks; the kernel gives an IPv6 address the scope of its kind (global), so that is asked for it
         add({ address, linkName: 'lo', family: prefix.family, scope: prefix.family === 'inet4' ? 'host' : 'global', flags: 'permanent', announceWithARP: false, priority: 0, layer: 'operator', source: 'hostDNS' });

@@ -2,7 +2,8 @@
 // firewall's nftables table at the configuration layer (talos-multidoc.md §3.19;
 // the chains are described in src/nftables/firewall.ts). No table while the
 // default action is accept and there is no rule; the table netcfg made goes
-// when the documents go.
+// when the documents go. Kubernetes' subnets (KubeNetworkConfig, else v1alpha1
+// cluster.network) and host DNS' service addresses open what Talos opens.
 import { NS } from '../../resources/resource.js';
 import { layeredId, nftTableId } from '../../resources/network/ids.js';
 import { T, type NftTableSpec } from '../../resources/network/types.js';
@@ -10,7 +11,9 @@ import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { firewallRuleset, type FirewallRule } from '../../nftables/firewall.js';
 import { syncOutputs } from '../sync.js';
 import { DocumentsInput, configContainer } from './documents.js';
-import { MachineConfigInput, machineConfig } from './machine-config.js';
+import { MachineConfigInput } from './machine-config.js';
+import { HOST_DNS_SERVICE_V4, HOST_DNS_SERVICE_V6 } from './address-config.js';
+import { prefixFamily } from '../../net/ip.js';
 
 export class FirewallConfigController implements Controller {
   readonly name = 'FirewallConfigController';
@@ -35,10 +38,14 @@ export class FirewallConfigController implements Controller {
         ingress: (d.spec.ingress ?? []).flatMap((i) => (i.subnet ? [{ subnet: i.subnet, except: i.except }] : [])),
       });
     }
-    const network = machineConfig(ctx)?.cluster?.network;
-    const kubernetes = [...(network?.podSubnets ?? []), ...(network?.serviceSubnets ?? [])];
+    const network = config.kubernetesNetwork();
+    const kubernetes = network ? [...network.podSubnets, ...network.serviceSubnets] : [];
+    // Talos: IPv4's service address always, IPv6's too with an IPv6 pod subnet
+    const hostDNS = config.hostDNS();
+    const v6Pods = network?.podSubnets.some((s) => prefixFamily(s) === 'inet6') === true;
+    const dnsTargets = hostDNS?.enabled === true && hostDNS.forwardKubeDNSToHost ? [HOST_DNS_SERVICE_V4, ...(v6Pods ? [HOST_DNS_SERVICE_V6] : [])] : [];
     const desired = new Map<string, NftTableSpec>();
-    const table = firewallRuleset({ defaultAction, rules, kubernetes });
+    const table = firewallRuleset({ defaultAction, rules, kubernetes, hostDNS: dnsTargets });
     if (table) desired.set(layeredId('configuration', nftTableId(table)), { ...table, layer: 'configuration' });
     syncOutputs(ctx, this.name, NS.networkConfig, T.NftTableSpec, desired);
   }

@@ -11,7 +11,7 @@ import { T, type HostDNSStatus, type HostnameStatus, type AddressStatus, type Na
 import { CLUSTER_NS, CT, type DiscoveryConfigSpec, type MemberSpec } from '../../resources/cluster/types.js';
 import { DISCOVERY_CONFIG_ID } from '../cluster/discovery-config.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
-import { MachineConfigInput, machineConfig } from '../config/machine-config.js';
+import { MachineConfigInput } from '../config/machine-config.js';
 import { hostDNSServiceAddresses } from '../config/address-config.js';
 import { DocumentsInput, configContainer } from '../config/documents.js';
 import { nodeNames } from '../files/etc-files.js';
@@ -117,7 +117,7 @@ export class HostDNSController implements Controller {
     }
     const server = this.server;
     // 127.0.0.53, and where pods reach it (forwardKubeDNSToHost) once that address is on lo
-    const wanted = [HOST_DNS_ADDRESS, ...(setting.forwardKubeDNSToHost ? hostDNSServiceAddresses(machineConfig(ctx)?.cluster?.network?.podSubnets ?? []).map((a) => a.slice(0, a.lastIndexOf('/'))) : [])];
+    const wanted = [HOST_DNS_ADDRESS, ...(setting.forwardKubeDNSToHost ? hostDNSServiceAddresses(config.kubernetesNetwork()?.podSubnets ?? []).map((a) => a.slice(0, a.lastIndexOf('/'))) : [])];
     const present = new Set(ctx.list<AddressStatus>(NS.network, T.AddressStatus).map((r) => r.spec.address.slice(0, r.spec.address.lastIndexOf('/'))));
     for (const address of server.addresses) if (!wanted.includes(address)) server.unlisten(address);
     const errors: string[] = [];
