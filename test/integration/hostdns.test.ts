@@ -307,4 +307,51 @@ ${resolver(`  - address: ${DO53}`).replace('  enabled: true\n', '  enabled: true
     await doh.heard();
     expect(doh.queries().length).toBe(before);
   }, 60_000);
+
+  it('DoH goes through https_proxy (machine.env): a CONNECT to <tlsServerName>:443 that the proxy resolves', async () => {
+    const net = createTestNet();
+    const keys = pki(net.dir);
+    // the DoH server on an address the host has no route to: only the proxy reaches it
+    const BEHIND = '198.18.0.3';
+    execFileSync('ip', ['-n', net.router, 'addr', 'add', `${BEHIND}/32`, 'dev', 'peer0']);
+    // the proxy reaches it inside the router namespace: through that namespace's loopback
+    execFileSync('ip', ['-n', net.router, 'link', 'set', 'lo', 'up']);
+    const doh = await unbound(net, BEHIND, 'DoH', keys);
+    // tinyproxy on 192.0.2.1:8888, knowing dns.test from a hosts file of its own (a private mount namespace)
+    fs.chmodSync(net.dir, 0o755);
+    // (the host's address too: tinyproxy looks its clients up, and the machine's DNS is out of the namespace's reach)
+    const hosts = net.file('proxy-hosts', `127.0.0.1 localhost\n${BEHIND} dns.test\n192.0.2.10 node-1\n`);
+    const conf = net.file('tinyproxy.conf', ['User nobody', 'Group nogroup', 'Port 8888', 'Listen 192.0.2.1', 'Timeout 60', 'LogLevel Connect', 'Allow 192.0.2.10', 'ConnectPort 443', 'MaxClients 10', ''].join('\n'));
+    for (const f of [hosts, conf]) fs.chmodSync(f, 0o644);
+    const proxy = spawn('ip', ['netns', 'exec', net.router, 'unshare', '-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec tinyproxy -d -c "$1"', hosts, conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    proxy.stdout.on('data', (b: Buffer) => (log += b.toString()));
+    proxy.stderr.on('data', (b: Buffer) => (log += b.toString()));
+    onTestFinished(() => {
+      proxy.kill('SIGKILL');
+    });
+    await within(10_000, () => log.includes('Reloading config file finished') || proxy.exitCode !== null, 'tinyproxy started');
+    expect(proxy.exitCode, log).toBeNull();
+
+    const env = (vars: string) => `  env:\n${vars}`;
+    const nameservers = `  - address: ${BEHIND}
+    protocol: DoH
+    tlsServerName: dns.test`;
+    const viaProxy = host(caBundleFiles(keys.ca) + env('    https_proxy: http://192.0.2.1:8888\n')) + resolver(nameservers);
+    const d = await startDaemon(net, net.file('c.yaml', viaProxy));
+    await within(10_000, async () => (await status(d))?.listening.includes('127.0.0.53') === true, 'host DNS listening');
+    expect(txt(kdig(net, '@127.0.0.53', 'who.test', 'TXT', '+short'))).toBe('DoH');
+    // (kdig ran synchronously: the proxy's log is read once the event loop turns)
+    await within(3_000, () => /CONNECT dns\.test:443/.test(log), 'tinyproxy logged a CONNECT to dns.test:443');
+
+    // no_proxy names the server: DoH dials its address directly, which the host cannot reach
+    const direct = host(caBundleFiles(keys.ca) + env('    https_proxy: http://192.0.2.1:8888\n    no_proxy: dns.test\n')) + resolver(nameservers);
+    const r = await netcfg(['apply', ...d.args, net.file('direct.yaml', direct)]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    await doh.heard();
+    const before = doh.queries().length;
+    expect(kdig(net, '@127.0.0.53', 'other.test', 'A')).toMatch(/status: SERVFAIL/);
+    await doh.heard();
+    expect(doh.queries().length).toBe(before);
+  }, 60_000);
 });

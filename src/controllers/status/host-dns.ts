@@ -21,6 +21,8 @@ import type { Logger } from '../../log.js';
 import { syncOutputs } from '../sync.js';
 import { HOST_DNS_ADDRESS, HOST_DNS_STATUS_ID } from './host-dns-id.js';
 
+const NO_PROXY = { httpsProxy: '', httpProxy: '', noProxy: '' };
+
 /** The resolvers in the order the merge gave them, each with its protocol; never host DNS itself (`own`). */
 export function upstreamsOf(status: ResolverStatus | undefined, own: readonly string[]): NameServerSpec[] {
   if (!status) return [];
@@ -80,7 +82,7 @@ export class HostDNSController implements Controller {
   readonly outputs = [{ namespace: NS.network, type: T.HostDNSStatus, kind: 'exclusive' as const }];
 
   private server: HostDnsServer | undefined;
-  private ca = '';
+  private trust = '';
   private error = '';
   private wake: () => void = () => {};
   private retry: NodeJS.Timeout | undefined;
@@ -107,13 +109,17 @@ export class HostDNSController implements Controller {
       syncOutputs(ctx, this.name, NS.network, T.HostDNSStatus, new Map());
       return;
     }
-    // the roots DoT and DoH servers must chain to: a change (machine.files) starts afresh
-    const ca = ctx.get<DiscoveryConfigSpec>(CLUSTER_NS.config, CT.DiscoveryConfig, DISCOVERY_CONFIG_ID)?.spec.extraCAs ?? '';
-    if (this.server && ca !== this.ca) this.stop();
+    // the roots DoT and DoH servers must chain to (machine.files) and the proxy DoH goes through (machine.env,
+    // talos.environment=): a change starts afresh
+    const discovery = ctx.get<DiscoveryConfigSpec>(CLUSTER_NS.config, CT.DiscoveryConfig, DISCOVERY_CONFIG_ID)?.spec;
+    const ca = discovery?.extraCAs ?? '';
+    const proxy = discovery?.proxy ?? NO_PROXY;
+    const trust = JSON.stringify([ca, proxy]);
+    if (this.server && trust !== this.trust) this.stop();
     if (!this.server) {
       const { HostDnsServer } = await import('../../operators/hostdns/server.js');
-      this.ca = ca;
-      this.server = new HostDnsServer(this.options.log, this.options.netnsPath, ca);
+      this.trust = trust;
+      this.server = new HostDnsServer(this.options.log, this.options.netnsPath, ca, proxy);
     }
     const server = this.server;
     // 127.0.0.53, and where pods reach it (forwardKubeDNSToHost) once that address is on lo

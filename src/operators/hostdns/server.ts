@@ -18,6 +18,7 @@ import type { NameServerSpec } from '../../resources/network/types.js';
 import { DnsCache } from './cache.js';
 import { upstreamLabel } from './label.js';
 import { Upstreams, type UpstreamOptions } from './upstream.js';
+import type { ProxyEnv } from '../discovery/proxy.js';
 import {
   addressReply,
   CLASS_IN,
@@ -70,6 +71,8 @@ export class HostDnsServer {
     private readonly netnsPath: string | undefined,
     /** PEM that machine.files appends to the CA bundle: trusted besides Node's and the system's roots. */
     extraCAs: string,
+    /** The machine's proxy settings: DoH goes through https_proxy, as in Talos. */
+    private readonly proxy: ProxyEnv = { httpsProxy: '', httpProxy: '', noProxy: '' },
     now: () => number = monotonicMs,
   ) {
     this.ca = trustRoots(extraCAs);
@@ -78,7 +81,7 @@ export class HostDnsServer {
   }
 
   private upstreamOptions(): UpstreamOptions {
-    return { netnsPath: this.netnsPath, ca: this.ca, timeoutMs: UPSTREAM_TIMEOUT_MS };
+    return { netnsPath: this.netnsPath, ca: this.ca, proxy: this.proxy, timeoutMs: UPSTREAM_TIMEOUT_MS };
   }
 
   /** New upstreams drop the cache and every open upstream connection; new hosts take effect at once. */

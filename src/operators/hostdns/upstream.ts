@@ -4,13 +4,16 @@
 // from the namespace netcfg configures. The server's address is dialled; the
 // TLS server name is the one its certificate must carry, as in Talos. Each
 // query to a server gets an ID of its own (and, over UDP, a socket with a
-// fresh source port); the asker's ID is put back on the answer.
+// fresh source port); the asker's ID is put back on the answer. DoH alone goes
+// through the machine's https_proxy, as Talos' DoH client does.
 import crypto from 'node:crypto';
 import http2 from 'node:http2';
+import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import { native, type NativeDatagramSocket, type UdpSource } from '../../native/index.js';
 import { canonicalIP, ipFamily } from '../../net/ip.js';
-import { connectTcp } from '../discovery/dialer.js';
+import { connectTcp, dial } from '../discovery/dialer.js';
+import { proxyFor, type ProxyEnv } from '../discovery/proxy.js';
 import type { NameServerSpec } from '../../resources/network/types.js';
 import { upstreamLabel } from './label.js';
 import { frame, readFrames, sameQuestion, withId } from './wire.js';
@@ -20,6 +23,8 @@ export interface UpstreamOptions {
   netnsPath: string | undefined;
   /** Root certificates (PEM) a DoT or DoH server's certificate must chain to. */
   ca: string[];
+  /** DoH goes through https_proxy (no_proxy honoured) as Talos' does; DoT and plain DNS never do. */
+  proxy: ProxyEnv;
   timeoutMs: number;
 }
 
@@ -235,11 +240,22 @@ export class Upstreams {
     return (await open).exchange(query, left());
   }
 
+  /**
+   * The TCP connection a DoH session runs on: to the server's address, or, when https_proxy applies to
+   * https://<tlsServerName>/, a CONNECT tunnel to <tlsServerName>:443 (the proxy resolves the name, as Go's
+   * transport in Talos asks it to).
+   */
+  private dohConnection(server: NameServerSpec, timeoutMs: number): Promise<Socket> {
+    const o = { netnsPath: this.o.netnsPath, timeoutMs };
+    if (!proxyFor(this.o.proxy, server.tlsServerName, 443, true)) return connectTcp(server.addr, 443, o);
+    return dial({ endpoint: `${server.tlsServerName}:443`, host: server.tlsServerName, port: 443, insecure: false }, { ...o, proxy: this.o.proxy });
+  }
+
   private async session(server: NameServerSpec, left: () => number): Promise<http2.ClientHttp2Session> {
     const key = `${server.addr}|${server.tlsServerName}`;
     const have = this.doh.get(key);
     if (have && !have.closed && !have.destroyed) return have;
-    const tcp = await connectTcp(server.addr, 443, { netnsPath: this.o.netnsPath, timeoutMs: left() });
+    const tcp = await this.dohConnection(server, left());
     if (this.closed) {
       tcp.destroy();
       throw new Error('host DNS stopped');
