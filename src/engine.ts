@@ -37,6 +37,7 @@ import { RoutingRuleSpecController } from './controllers/spec/rule-spec.js';
 import { RoutingRuleStatusController } from './controllers/status/rule-status.js';
 import { AddressStatusController } from './controllers/status/address-status.js';
 import { LinkStatusController } from './controllers/status/link-status.js';
+import { EthernetStatusController } from './controllers/status/ethernet-status.js';
 import { LinkNameController } from './controllers/spec/link-name.js';
 import type { HardwareSource } from './hw/hardware.js';
 import { RouteStatusController } from './controllers/status/route-status.js';
@@ -150,7 +151,7 @@ function registerStatuses(runtime: Runtime, options: Pick<EngineOptions, 'kernel
         // IPv4 drops routes through a link or an address that goes away without telling anyone (no RTM_DELROUTE):
         // the daemon re-lists route statuses on link and address events too (a one-shot run lists them
         // once, before its route pass: it makes the only changes there)
-        link: ['LinkNameController', 'LinkStatusController', ...(mode === 'daemon' ? ['RouteStatusController'] : [])],
+        link: ['LinkNameController', 'LinkStatusController', ...(mode === 'daemon' ? ['RouteStatusController', 'EthernetStatusController'] : [])],
         address: ['AddressStatusController', ...(mode === 'daemon' ? ['RouteStatusController'] : [])],
         ...(mode === 'daemon' ? { route: ['RouteStatusController'], rule: ['RoutingRuleStatusController'] } : {}),
       },
@@ -264,6 +265,7 @@ export function daemonControllers(kernel: Kernel, options: DaemonControllerOptio
     new ProbeStatusController((spec, proxy) => probeOnce(spec, options.netnsPath, proxy)),
     new NetworkStatusController(options),
     new HostDNSController({ netnsPath: options.netnsPath, log: options.log }),
+    new EthernetStatusController(() => EthtoolClient.open(options.netnsPath)),
   ];
   if (options.discovery) {
     controllers.push(
@@ -306,12 +308,16 @@ export async function undoAll(options: Omit<EngineOptions, 'mode'>): Promise<App
   return { changes: runtime.changes, failures: runtime.failures() };
 }
 
-/** A runtime that only observes the kernel's links, addresses and rules (`netcfg get`; routes are streamed). */
-export function statusRuntime(kernel: Kernel, log: Logger, hardware?: HardwareSource): Runtime {
+/**
+ * A runtime that only observes the kernel's links, addresses and rules (`netcfg get`; routes are streamed),
+ * and with `ethtool` (its namespace: a name, a path, or undefined for this process's), what ethtool reports of the links.
+ */
+export function statusRuntime(kernel: Kernel, log: Logger, hardware?: HardwareSource, ethtool?: { netns: string | undefined }): Runtime {
   const runtime = new Runtime({ log, mode: 'oneshot' });
   runtime.register(new LinkStatusController(kernel, hardware));
   runtime.register(new AddressStatusController(kernel));
   runtime.register(new RoutingRuleStatusController(kernel));
+  if (ethtool) runtime.register(new EthernetStatusController(() => EthtoolClient.open(ethtool.netns)));
   return runtime;
 }
 

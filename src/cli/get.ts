@@ -130,7 +130,7 @@ export async function runGet(o: GetOptions, print: (s: string) => void, warn: (s
   try {
     let runtime: Runtime;
     if (view.source === 'kernel') {
-      runtime = statusRuntime(kernel, log, hardwareFor(o.netns, o.sysfsRoot));
+      runtime = statusRuntime(kernel, log, hardwareFor(o.netns, o.sysfsRoot), view.type === T.EthernetStatus ? { netns: o.netns } : undefined);
     } else {
       let config: ConfigSet = EMPTY_CONFIG;
       if (o.config !== undefined) {

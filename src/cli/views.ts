@@ -8,6 +8,7 @@ import {
   type NetworkStatus,
   type EthernetSpec,
   type ProbeStatus,
+  type EthernetStatus,
   type HostDNSStatus,
   type OperatorStatus,
   type ResolverSpec,
@@ -176,6 +177,18 @@ const hostDNSStatuses: ViewDefinition<HostDNSStatus> = {
     { header: 'LISTENING', value: (s) => s.listening },
     { header: 'UPSTREAMS', value: (s) => s.upstreams },
     { header: 'ERROR', value: (s) => s.error },
+  ],
+};
+
+const ethernetStatuses: ViewDefinition<EthernetStatus> = {
+  source: 'kernel',
+  namespaces: [NS.network],
+  type: T.EthernetStatus,
+  displayType: 'EthernetStatus',
+  aliases: ['ethtool', 'ethernetstatus', 'ethernetstatuses'],
+  columns: [
+    { header: 'LINK', value: (s) => s.linkState ?? '' },
+    { header: 'SPEED', value: (s) => s.speedMbit ?? '' },
   ],
 };
 
@@ -422,6 +435,7 @@ export const VIEWS = [
   operatorStatuses,
   vipStatuses,
   probeStatuses,
+  ethernetStatuses,
   hostDNSStatuses,
   ethernetSpecs,
   specView(T.ProbeSpec, 'probespec'),

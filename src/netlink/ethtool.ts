@@ -1,13 +1,14 @@
 // ethtool over generic netlink (family "ethtool", include/uapi/linux/ethtool_netlink.h):
 // features, ring sizes, channel counts and Wake-on-LAN of one link, read and
-// written by name. Bitsets are sent and read in the verbose form (bits by
-// name), so no string set has to be fetched first.
+// written by name; its port, link modes and link state, read. Bitsets are sent
+// and read in the verbose form (bits by name), so no string set has to be
+// fetched first.
 import type { NlWriter } from './codec.js';
 import type { AttrReader } from './codec.js';
 import { GenlClient, genlAttributes, genlRequest, type GenlFamily } from './genetlink.js';
 import type { NlMessage } from './message.js';
 
-const MSG = { WOL_GET: 9, WOL_SET: 10, FEATURES_GET: 11, FEATURES_SET: 12, RINGS_GET: 15, RINGS_SET: 16, CHANNELS_GET: 17, CHANNELS_SET: 18 } as const;
+const MSG = { LINKINFO_GET: 2, LINKMODES_GET: 4, LINKSTATE_GET: 6, WOL_GET: 9, WOL_SET: 10, FEATURES_GET: 11, FEATURES_SET: 12, RINGS_GET: 15, RINGS_SET: 16, CHANNELS_GET: 17, CHANNELS_SET: 18 } as const;
 const HEADER_DEV_NAME = 2;
 /** Every message's first attribute is its header (ETHTOOL_A_*_HEADER = 1). */
 const A_HEADER = 1;
@@ -21,6 +22,49 @@ const FEATURES_WANTED = 3;
 const FEATURES_ACTIVE = 4;
 const FEATURES_NOCHANGE = 5;
 const WOL_MODES = 2;
+const LINKINFO_PORT = 2;
+const LINKMODES = { OURS: 3, PEER: 4, SPEED: 5, DUPLEX: 6 } as const;
+const LINKSTATE_LINK = 2;
+/** SPEED_UNKNOWN of include/uapi/linux/ethtool.h. */
+const SPEED_UNKNOWN = 0xffffffff;
+
+/** Every ring attribute a reply may carry (ETHTOOL_A_RINGS_*), maximums included, by Talos' EthernetStatus names. */
+export const RING_STATUS_ATTRS = {
+  'rx-max': 2,
+  'rx-mini-max': 3,
+  'rx-jumbo-max': 4,
+  'tx-max': 5,
+  'tx-push-buf-len-max': 16,
+  rx: 6,
+  'rx-mini': 7,
+  'rx-jumbo': 8,
+  tx: 9,
+  'rx-buf-len': 10,
+  'cqe-size': 12,
+  'tx-push': 13,
+  'rx-push': 14,
+  'tx-push-buf-len': 15,
+  'tcp-data-split': 11,
+} as const;
+export type RingStatusName = keyof typeof RING_STATUS_ATTRS;
+
+/** A link's mode as ethtool reports it (ETHTOOL_MSG_LINKMODES_GET). */
+export interface EthtoolLinkModes {
+  /** Mb/s; undefined when the kernel does not know it (no carrier). */
+  speed: number | undefined;
+  /** DUPLEX_HALF 0, DUPLEX_FULL 1, DUPLEX_UNKNOWN 0xff. */
+  duplex: number;
+  /** Modes this end advertises, and those its link partner advertises (ethtool's names). */
+  ours: string[];
+  peer: string[];
+}
+
+/** One feature as `ethtool -k` shows it. */
+export interface EthtoolFeatureState {
+  name: string;
+  /** "on" or "off", then " [fixed]" (not changeable) or " [requested on|off]" (asked for, not in effect). */
+  status: string;
+}
 
 /** Ring parameters netcfg sets (ETHTOOL_A_RINGS_*), by their ethtool -G names. */
 export const RING_ATTRS = { rx: 6, 'rx-mini': 7, 'rx-jumbo': 8, tx: 9, 'rx-buf-len': 10, 'tcp-data-split': 11, 'cqe-size': 12, 'tx-push': 13, 'rx-push': 14, 'tx-push-buf-len': 15 } as const;
@@ -70,6 +114,11 @@ function writeBits(w: NlWriter, type: number, bits: ReadonlyMap<string, boolean>
 
 /** The bits set in a verbose bitset (with a mask: those with a value flag; without: every bit listed). */
 function readBits(r: AttrReader): Set<string> {
+  return new Set(readBitList(r).filter((b) => b.on).map((b) => b.name));
+}
+
+/** Every bit a verbose bitset lists, in its order (with a mask: the mask's bits; without: the bits set), and whether it is set. */
+function readBitList(r: AttrReader): Array<{ name: string; on: boolean }> {
   let nomask = false;
   const named: Array<{ name: string; on: boolean }> = [];
   while (r.next()) {
@@ -89,7 +138,7 @@ function readBits(r: AttrReader): Set<string> {
       }
     }
   }
-  return new Set(named.filter((b) => nomask || b.on).map((b) => b.name));
+  return nomask ? named.map((b) => ({ name: b.name, on: true })) : named;
 }
 
 /** The attributes `wanted` of a reply (u32, or u8 for those in `u8`); newer kernels add others, left unread. */
@@ -148,6 +197,26 @@ export class EthtoolClient {
     });
   }
 
+  /** Every feature the kernel knows for the link, in its order, with its state as `ethtool -k` prints it. */
+  featureStates(name: string): Promise<EthtoolFeatureState[]> {
+    return this.get(MSG.FEATURES_GET, name, 'the features', (m) => {
+      const lists = new Map<number, Array<{ name: string; on: boolean }>>();
+      const r = genlAttributes(m);
+      while (r.next()) if (r.type === FEATURES_HW || r.type === FEATURES_WANTED || r.type === FEATURES_ACTIVE || r.type === FEATURES_NOCHANGE) lists.set(r.type, readBitList(r.nested()));
+      const on = (type: number) => new Set((lists.get(type) ?? []).filter((b) => b.on).map((b) => b.name));
+      const [hw, wanted, active, nochange] = [on(FEATURES_HW), on(FEATURES_WANTED), on(FEATURES_ACTIVE), on(FEATURES_NOCHANGE)];
+      // every name listed anywhere (the hardware set lists the whole string set), first listing's order
+      const names = new Set<string>();
+      // (an unnamed bit is a reserved one: ethtool -k leaves it out too)
+      for (const type of [FEATURES_HW, FEATURES_WANTED, FEATURES_ACTIVE, FEATURES_NOCHANGE]) for (const b of lists.get(type) ?? []) if (b.name !== '') names.add(b.name);
+      return [...names].map((f) => {
+        const state = active.has(f) ? 'on' : 'off';
+        const suffix = !hw.has(f) || nochange.has(f) ? ' [fixed]' : wanted.has(f) !== active.has(f) ? (wanted.has(f) ? ' [requested on]' : ' [requested off]') : '';
+        return { name: f, status: state + suffix };
+      });
+    });
+  }
+
   /** Asks for features on or off by the kernel's names (ethtool -K); the rest stay as they are. */
   setFeatures(name: string, wanted: ReadonlyMap<string, boolean>): Promise<void> {
     return this.set(MSG.FEATURES_SET, name, `features ${[...wanted].map(([f, on]) => `${f} ${on ? 'on' : 'off'}`).join(', ')}`, (w) => writeBits(w, FEATURES_WANTED, wanted));
@@ -160,6 +229,46 @@ export class EthtoolClient {
       const out: Partial<Record<RingName, number>> = {};
       for (const [ring, attr] of Object.entries(RING_ATTRS) as Array<[RingName, number]>) if (n.has(attr)) out[ring] = n.get(attr)!;
       return out;
+    });
+  }
+
+  /** The ring parameters with their maximums, as `ethtool -g` shows them (absent: not reported). */
+  ringStatus(name: string): Promise<Partial<Record<RingStatusName, number>>> {
+    const attrs: ReadonlySet<number> = new Set(Object.values(RING_STATUS_ATTRS));
+    return this.get(MSG.RINGS_GET, name, 'the ring sizes', (m) => {
+      const n = numbers(m, attrs, RING_U8);
+      const out: Partial<Record<RingStatusName, number>> = {};
+      for (const [ring, attr] of Object.entries(RING_STATUS_ATTRS) as Array<[RingStatusName, number]>) if (n.has(attr)) out[ring] = n.get(attr)!;
+      return out;
+    });
+  }
+
+  /** The port type (ETHTOOL_A_LINKINFO_PORT: PORT_TP 0, PORT_FIBRE 4…). */
+  linkInfo(name: string): Promise<{ port: number | undefined }> {
+    return this.get(MSG.LINKINFO_GET, name, 'the link info', (m) => ({ port: numbers(m, new Set([LINKINFO_PORT]), new Set([LINKINFO_PORT])).get(LINKINFO_PORT) }));
+  }
+
+  linkModes(name: string): Promise<EthtoolLinkModes> {
+    return this.get(MSG.LINKMODES_GET, name, 'the link modes', (m) => {
+      const out: EthtoolLinkModes = { speed: undefined, duplex: 0xff, ours: [], peer: [] };
+      const r = genlAttributes(m);
+      while (r.next()) {
+        if (r.type === LINKMODES.SPEED) {
+          const v = r.u32();
+          out.speed = v === SPEED_UNKNOWN || v === 0 ? undefined : v;
+        } else if (r.type === LINKMODES.DUPLEX) out.duplex = r.u8();
+        else if (r.type === LINKMODES.OURS) out.ours = readBitList(r.nested()).filter((b) => b.on).map((b) => b.name);
+        else if (r.type === LINKMODES.PEER) out.peer = readBitList(r.nested()).filter((b) => b.on).map((b) => b.name);
+      }
+      return out;
+    });
+  }
+
+  /** Whether the link detects a carrier (ethtool's "Link detected"). */
+  linkState(name: string): Promise<boolean | undefined> {
+    return this.get(MSG.LINKSTATE_GET, name, 'the link state', (m) => {
+      const v = numbers(m, new Set([LINKSTATE_LINK]), new Set([LINKSTATE_LINK])).get(LINKSTATE_LINK);
+      return v === undefined ? undefined : v !== 0;
     });
   }
 

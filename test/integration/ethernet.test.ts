@@ -6,6 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { applyJson, netcfg } from '../helpers/cli.js';
+import { startDaemon, within } from '../helpers/daemon.js';
+import { parseJsonStream } from '../helpers/json-stream.js';
+import type { EthernetStatus } from '../../src/resources/network/types.js';
 import { createTestNet, type TestNet } from '../helpers/netns.js';
 
 const HOST = `version: v1alpha1
@@ -94,5 +97,58 @@ describe('EthernetConfig', () => {
     const unknown = await netcfg(['apply', '--netns', net.ns, '--state-dir', net.stateDir, '--etc-dir', `${net.dir}/etc`, net.file('u.yaml', `${HOST}---\napiVersion: v1alpha1\nkind: EthernetConfig\nname: q0\nfeatures:\n  no-such-feature: true\n`)]);
     expect(unknown.exitCode).not.toBe(0);
     expect(unknown.stderr + unknown.stdout).toMatch(/no-such-feature.*bit name not found/);
+  });
+});
+
+/** ethtool -k's lines, every one (the tool's grouped names too): name → "on", "off [fixed]"… */
+function featureLines(net: TestNet, link: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of ethtool(net, '-k', link).split('\n')) {
+    const m = /^\s*([a-z0-9_-]+): (.+)$/.exec(line);
+    if (m) out.set(m[1]!, m[2]!.trim());
+  }
+  return out;
+}
+
+async function ethernetStatuses(args: string[]): Promise<Record<string, EthernetStatus>> {
+  const r = await netcfg(['get', 'ethtool', '-o', 'json', ...args]);
+  expect(r.exitCode, r.stderr).toBe(0);
+  const list = parseJsonStream<{ metadata: { id: string }; spec: EthernetStatus }>(r.stdout);
+  return Object.fromEntries(list.map((x) => [x.metadata.id, x.spec]));
+}
+
+describe('EthernetStatus (get ethtool)', () => {
+  it('says what the ethtool tool says: port, speed, duplex, carrier and every feature; the daemon follows changes', async () => {
+    const net = createTestNet();
+    multiQueueLink(net);
+    execFileSync('ip', ['-n', net.ns, 'link', 'set', 'q0', 'up']);
+    execFileSync('ip', ['-n', net.router, 'link', 'set', 'q1', 'up']);
+    const target = ['--netns', net.ns, '--state-dir', net.stateDir];
+    const statuses = await ethernetStatuses(target);
+    // a veth: what `ethtool q0` prints (Speed: 10000Mb/s, Duplex: Full, Port: Twisted Pair, Link detected: yes)
+    const settings = ethtool(net, 'q0');
+    expect(settings).toMatch(/Speed: 10000Mb\/s[\s\S]*Duplex: Full[\s\S]*Port: Twisted Pair[\s\S]*Link detected: yes/);
+    expect(statuses.q0).toMatchObject({ port: 'TwistedPair', duplex: 'Full', speedMbit: 10000, linkState: true });
+    // loopback has no ethtool link info: no status
+    expect(Object.keys(statuses)).not.toContain('lo');
+    // every feature ethtool -k names the kernel's way has the same state, [fixed] and [requested …] included
+    const tool = featureLines(net, 'q0');
+    const ours = Object.entries(statuses.q0!.features ?? {});
+    const shared = ours.filter(([name]) => tool.has(name));
+    expect(shared.length).toBeGreaterThan(30);
+    for (const [name, status] of shared) expect(status, name).toBe(tool.get(name));
+    // the ones it does not show by name are its grouped ones (rx-gro is generic-receive-offload)
+    expect(ours.filter(([name]) => !tool.has(name)).map(([name]) => name)).toEqual(expect.arrayContaining(['rx-gro']));
+
+    // the daemon: its own EthernetConfig write, then someone else's ethtool -K, each seen
+    const d = await startDaemon(net, net.file('c.yaml', `${HOST}---\napiVersion: v1alpha1\nkind: EthernetConfig\nname: q0\nfeatures:\n  tx-nocache-copy: true\n`));
+    const fromDaemon = () => ethernetStatuses(d.args);
+    await within(10_000, async () => (await fromDaemon()).q0?.features?.['tx-nocache-copy'] === 'on', 'the daemon reports its own feature change');
+    expect(featureLines(net, 'q0').get('tx-nocache-copy')).toBe('on');
+    ethtool(net, '-K', 'q0', 'rx-gro-list', 'on');
+    await within(10_000, async () => (await fromDaemon()).q0?.features?.['rx-gro-list'] === 'on', 'the daemon reports a change made with ethtool -K');
+    // carrier gone (the peer down): seen too
+    execFileSync('ip', ['-n', net.router, 'link', 'set', 'q1', 'down']);
+    await within(10_000, async () => (await fromDaemon()).q0?.linkState === false, 'the daemon reports the lost carrier');
   });
 });

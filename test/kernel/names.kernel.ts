@@ -186,4 +186,25 @@ describe('LinkAliasConfig on the virtio NICs', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain("LinkAliasConfig/uplink: selector.match: link selector is invalid: ERROR: <input>:1:5: undefined field 'mac'");
   });
+
+  it('get ethtool: a virtio NIC\'s ring sizes and maximums, port and duplex, as the ethtool tool reports them', async () => {
+    const dev = linkOf(LANE_NICS[0]!).ifname as string;
+    const r = await netcfgIn(['get', 'ethtool', '-o', 'json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const status = parseJsonStream<Json>(r.stdout).find((x) => x.metadata.id === dev)?.spec as Json | undefined;
+    expect(status, `${dev} in ${r.stdout.slice(0, 500)}`).toBeDefined();
+    // ethtool -g: "Pre-set maximums:" then "Current hardware settings:", each with RX: and TX:
+    const g = execFileSync('ethtool', ['-g', dev], { encoding: 'utf8' });
+    const [maxima, current] = g.split('Current hardware settings:');
+    const ring = (text: string, what: 'RX' | 'TX') => Number(new RegExp(`^${what}:\\s+(\\d+)`, 'm').exec(text)?.[1]);
+    expect(status!.rings).toMatchObject({ 'rx-max': ring(maxima!, 'RX'), 'tx-max': ring(maxima!, 'TX'), rx: ring(current!, 'RX'), tx: ring(current!, 'TX') });
+    expect(status!.rings.rx).toBeGreaterThan(0);
+    // `ethtool DEV`: "Port: Other" and "Duplex: Unknown! (255)" on virtio unless told otherwise
+    const settings = execFileSync('ethtool', [dev], { encoding: 'utf8' });
+    const port = /Port: (.+)/.exec(settings)?.[1]?.trim();
+    expect({ 'Twisted Pair': 'TwistedPair', Other: 'Other', None: 'None', FIBRE: 'Fibre', 'Direct Attach Copper': 'DirectAttach' }[port ?? '']).toBe(status!.port);
+    expect(status!.duplex).toBe(/Duplex: Full/.test(settings) ? 'Full' : /Duplex: Half/.test(settings) ? 'Half' : 'Unknown');
+    const speed = /Speed: (\d+)Mb\/s/.exec(settings)?.[1];
+    expect(status!.speedMbit).toBe(speed === undefined ? undefined : Number(speed));
+  });
 });

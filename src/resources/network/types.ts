@@ -55,6 +55,8 @@ export const T = {
   ProbeStatus: 'ProbeStatus',
   /** network/HostDNSStatus `hostdns` (daemon): where the local caching resolver listens and whom it asks. */
   HostDNSStatus: 'HostDNSStatus',
+  /** network/EthernetStatus `ethtool` (ID: the link's name): what ethtool reports of a link. */
+  EthernetStatus: 'EthernetStatus',
 } as const;
 
 /** Configuration layers, lowest priority first. */
@@ -544,6 +546,25 @@ export interface HostDNSStatus {
   upstreams: string[];
   /** Why an address could not be listened on ("" when none). */
   error: string;
+}
+
+/** Talos' EthernetStatus: a link's port, mode, carrier, rings and features, as ethtool reports them. */
+export interface EthernetStatus {
+  /** Carrier detected (absent: the driver does not say). */
+  linkState?: boolean;
+  /** Mb/s (absent: unknown, e.g. no carrier). */
+  speedMbit?: number;
+  /** TwistedPair, AUI, BNC, MII, Fibre, DirectAttach, None, Other (Talos' names). */
+  port: string;
+  /** Half, Full or Unknown. */
+  duplex: string;
+  /** Link modes this end advertises, and its partner (ethtool's names, e.g. 1000baseT/Full). */
+  ourModes?: string[];
+  peerModes?: string[];
+  /** Ring sizes and their maximums (rx-max, rx, tx-max, tx…), as the driver reports them. */
+  rings?: Record<string, number | boolean>;
+  /** Every feature, in the kernel's order, as `ethtool -k` shows it: "on", "off [fixed]", "off [requested on]"… */
+  features?: Record<string, string>;
 }
 
 export interface ProbeStatus {

@@ -1,0 +1,104 @@
+// EthernetStatusController: one EthernetStatus per link ethtool reports on, as
+// Talos' does (`get ethtool`): the port, the link mode (speed, duplex, the modes
+// both ends advertise), whether a carrier is detected, the ring sizes with their
+// maximums, and every feature as `ethtool -k` shows it. A link whose driver has
+// no ethtool link info (loopback, most tunnels) has none. Re-read on every link
+// event (a feature change is one: NETDEV_FEAT_CHANGE) and after netcfg's own
+// EthernetConfig writes.
+import { NS } from '../../resources/resource.js';
+import { T, type EthernetStatus, type LinkStatus } from '../../resources/network/types.js';
+import type { Controller, ReconcileContext } from '../../runtime/controller.js';
+import type { EthtoolClient, RingStatusName } from '../../netlink/ethtool.js';
+import { isNetlinkErrno } from '../../netlink/errors.js';
+import { syncOutputs } from '../sync.js';
+
+/** PORT_* of include/uapi/linux/ethtool.h, by Talos' names (nethelpers.Port). */
+const PORTS: ReadonlyMap<number, string> = new Map([
+  [0x00, 'TwistedPair'],
+  [0x01, 'AUI'],
+  [0x02, 'BNC'],
+  [0x03, 'MII'],
+  [0x04, 'Fibre'],
+  [0x05, 'DirectAttach'],
+  [0xef, 'None'],
+  [0xff, 'Other'],
+]);
+
+const DUPLEX: ReadonlyMap<number, string> = new Map([
+  [0, 'Half'],
+  [1, 'Full'],
+]);
+
+/** A ring attribute as Talos shows it: tx-push and rx-push as booleans, tcp-data-split too (ETHTOOL_TCP_DATA_SPLIT_*: 2 enabled, 1 disabled, 0 unknown: left out), the rest as numbers. */
+function ringValue(name: RingStatusName, v: number): number | boolean | undefined {
+  if (name === 'tx-push' || name === 'rx-push') return v !== 0;
+  if (name === 'tcp-data-split') return v === 0 ? undefined : v === 2;
+  return v;
+}
+
+/** The value, or undefined when the driver does not support the request (EOPNOTSUPP and the like). */
+async function optional<V>(read: Promise<V>, what: string, link: string, ctx: ReconcileContext): Promise<V | undefined> {
+  try {
+    return await read;
+  } catch (err) {
+    if (!isNetlinkErrno(err, 'EOPNOTSUPP', 'ENODEV', 'ENOENT', 'EINVAL')) ctx.log.debug({ link, err }, `ethtool: no ${what}`);
+    return undefined;
+  }
+}
+
+export async function ethernetStatusOf(ethtool: EthtoolClient, link: string, ctx: ReconcileContext): Promise<EthernetStatus | undefined> {
+  const info = await optional(ethtool.linkInfo(link), 'link info', link, ctx);
+  if (!info) return undefined;
+  const [modes, state, rings, features] = [
+    await optional(ethtool.linkModes(link), 'link modes', link, ctx),
+    await optional(ethtool.linkState(link), 'link state', link, ctx),
+    await optional(ethtool.ringStatus(link), 'rings', link, ctx),
+    await optional(ethtool.featureStates(link), 'features', link, ctx),
+  ];
+  const status: EthernetStatus = {
+    port: info.port === undefined ? '' : (PORTS.get(info.port) ?? `Port(${info.port})`),
+    duplex: DUPLEX.get(modes?.duplex ?? 0xff) ?? 'Unknown',
+  };
+  if (state !== undefined) status.linkState = state;
+  if (modes?.speed !== undefined) status.speedMbit = modes.speed;
+  if (modes && modes.ours.length > 0) status.ourModes = modes.ours;
+  if (modes && modes.peer.length > 0) status.peerModes = modes.peer;
+  const shown = (Object.entries(rings ?? {}) as Array<[RingStatusName, number]>).map(([k, v]) => [k, ringValue(k, v)] as const).filter(([, v]) => v !== undefined);
+  if (shown.length > 0) status.rings = Object.fromEntries(shown) as Record<string, number | boolean>;
+  if (features && features.length > 0) status.features = Object.fromEntries(features.map((f) => [f.name, f.status]));
+  return status;
+}
+
+export class EthernetStatusController implements Controller {
+  readonly name = 'EthernetStatusController';
+  readonly inputs = [
+    { namespace: NS.network, type: T.LinkStatus },
+    { namespace: NS.state, type: T.AppliedEthernet },
+    { namespace: NS.network, type: T.EthernetSpec },
+  ];
+  readonly outputs = [{ namespace: NS.network, type: T.EthernetStatus, kind: 'exclusive' as const }];
+  readonly after = ['LinkStatusController', 'EthernetSpecController'];
+
+  private client: EthtoolClient | undefined;
+
+  /** `open`: the ethtool client of the namespace worked on, opened on the first pass with a link to read. */
+  constructor(private readonly open: () => EthtoolClient) {}
+
+  async reconcile(ctx: ReconcileContext): Promise<void> {
+    const desired = new Map<string, EthernetStatus>();
+    const links = ctx.list<LinkStatus>(NS.network, T.LinkStatus).filter((l) => l.spec.type !== 'loopback');
+    if (links.length > 0) {
+      const ethtool = (this.client ??= this.open());
+      for (const l of links) {
+        const status = await ethernetStatusOf(ethtool, l.metadata.id, ctx);
+        if (status) desired.set(l.metadata.id, status);
+      }
+    }
+    syncOutputs(ctx, this.name, NS.network, T.EthernetStatus, desired);
+  }
+
+  stop(): void {
+    this.client?.close();
+    this.client = undefined;
+  }
+}

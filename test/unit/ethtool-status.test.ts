@@ -1,0 +1,126 @@
+// What EthtoolClient reads for EthernetStatus, from replies built here in the
+// kernel's layout (include/uapi/linux/ethtool_netlink.h): link modes with a
+// masked "ours" bitset (supported, advertised) and an unmasked "peer" one,
+// unknown speed and duplex, rings with maximums and flags, and features as
+// `ethtool -k` prints them. The real-kernel side is in
+// test/integration/ethernet.test.ts (veth) and test/kernel/names.kernel.ts (virtio rings).
+import { describe, expect, it } from 'vitest';
+import { NlWriter } from '../../src/netlink/codec.js';
+import { EthtoolClient } from '../../src/netlink/ethtool.js';
+import type { GenlClient } from '../../src/netlink/genetlink.js';
+import type { NlMessage } from '../../src/netlink/message.js';
+import { NetlinkError } from '../../src/netlink/errors.js';
+import { ethernetStatusOf } from '../../src/controllers/status/ethernet-status.js';
+import type { ReconcileContext } from '../../src/runtime/controller.js';
+
+/** A genetlink reply: the 4-byte genl header, then what `body` writes. */
+function reply(body: (w: NlWriter) => void): NlMessage {
+  const w = new NlWriter();
+  w.u8(0).u8(1).u16(0);
+  body(w);
+  const buf = w.toBuffer();
+  return { type: 20, flags: 0, seq: 1, portId: 0, buf, offset: 0, length: buf.length };
+}
+
+/** A client whose every query is answered with `m`. */
+function clientAnswering(m: NlMessage): EthtoolClient {
+  const genl = {
+    family: async () => ({ name: 'ethtool', id: 20, version: 1, groups: new Map() }),
+    conn: { query: async (_req: unknown, decode: (m: NlMessage) => unknown) => decode(m) },
+    close: () => undefined,
+  };
+  return new EthtoolClient(genl as unknown as GenlClient);
+}
+
+/** A verbose bitset: `bits` listed by name, `on` ones with the value flag; `nomask`: a value-only set. */
+function bitset(w: NlWriter, type: number, bits: Array<[string, boolean]>, nomask = false): void {
+  const set = w.beginNested(type);
+  if (nomask) w.attrFlag(1);
+  const list = w.beginNested(3);
+  bits.forEach(([name, on], i) => {
+    const bit = w.beginNested(1);
+    w.attrU32(1, i);
+    w.attrString(2, name);
+    if (on) w.attrFlag(3);
+    w.endNested(bit);
+  });
+  w.endNested(list);
+  w.endNested(set);
+}
+
+describe('EthtoolClient (EthernetStatus reads)', () => {
+  it('link modes: what this end advertises (not all it supports), the peer’s, speed and duplex', async () => {
+    const m = reply((w) => {
+      bitset(w, 3, [
+        ['10baseT/Full', false],
+        ['100baseT/Full', true],
+        ['1000baseT/Full', true],
+      ]);
+      bitset(w, 4, [['1000baseT/Full', true]], true);
+      w.attrU32(5, 1000);
+      w.attrU8(6, 1);
+    });
+    expect(await clientAnswering(m).linkModes('eth0')).toEqual({ speed: 1000, duplex: 1, ours: ['100baseT/Full', '1000baseT/Full'], peer: ['1000baseT/Full'] });
+    const unknown = reply((w) => {
+      w.attrU32(5, 0xffffffff);
+      w.attrU8(6, 0xff);
+    });
+    expect(await clientAnswering(unknown).linkModes('eth0')).toEqual({ speed: undefined, duplex: 0xff, ours: [], peer: [] });
+  });
+
+  it('rings: maximums and current sizes by Talos’ names, flags as numbers', async () => {
+    const m = reply((w) => {
+      w.attrU32(2, 4096); // rx-max
+      w.attrU32(5, 4096); // tx-max
+      w.attrU32(6, 512); // rx
+      w.attrU32(9, 1024); // tx
+      w.attrU8(13, 1); // tx-push
+      w.attrU32(99, 7); // a newer kernel's attribute: not read
+    });
+    expect(await clientAnswering(m).ringStatus('eth0')).toEqual({ 'rx-max': 4096, 'tx-max': 4096, rx: 512, tx: 1024, 'tx-push': 1 });
+  });
+
+  it('features: every known name in order, on/off, [fixed] and [requested …] as ethtool -k prints them', async () => {
+    const all = ['rx-gro', 'tx-nocache-copy', 'loopback', 'rx-gro-list', 'highdma', ''];
+    const m = reply((w) => {
+      // hw: the changeable ones, with the whole string set as the mask
+      bitset(w, 2, all.map((n) => [n, n === 'rx-gro' || n === 'tx-nocache-copy' || n === 'rx-gro-list']));
+      bitset(w, 3, [['rx-gro', true], ['rx-gro-list', true], ['highdma', true]], true); // wanted
+      bitset(w, 4, [['rx-gro', true], ['highdma', true]], true); // active
+      bitset(w, 5, [['highdma', true]], true); // nochange
+    });
+    expect(await clientAnswering(m).featureStates('eth0')).toEqual([
+      { name: 'rx-gro', status: 'on' },
+      { name: 'tx-nocache-copy', status: 'off' },
+      { name: 'loopback', status: 'off [fixed]' },
+      { name: 'rx-gro-list', status: 'off [requested on]' },
+      { name: 'highdma', status: 'on [fixed]' },
+    ]);
+  });
+});
+
+describe('ethernetStatusOf', () => {
+  const ctx = { log: { debug: () => undefined } } as unknown as ReconcileContext;
+  const unsupported = () => Promise.reject(new NetlinkError({ errno: 95 }));
+
+  it('names the port and duplex as Talos does, shows flags as booleans, leaves out what the driver does not report', async () => {
+    const client = {
+      linkInfo: async () => ({ port: 0x04 }),
+      linkModes: async () => ({ speed: undefined, duplex: 0xff, ours: [], peer: [] }),
+      linkState: async () => false,
+      ringStatus: async () => ({ 'rx-max': 4096, rx: 512, 'tx-push': 0, 'tcp-data-split': 2, 'rx-push': 1 }),
+      featureStates: unsupported,
+    } as unknown as EthtoolClient;
+    expect(await ethernetStatusOf(client, 'eth0', ctx)).toEqual({ port: 'Fibre', duplex: 'Unknown', linkState: false, rings: { 'rx-max': 4096, rx: 512, 'tx-push': false, 'tcp-data-split': true, 'rx-push': true } });
+    // tcp-data-split 1 is "disabled", 0 "unknown" (left out)
+    const off = { ...client, ringStatus: async () => ({ 'tcp-data-split': 1 }) } as unknown as EthtoolClient;
+    expect((await ethernetStatusOf(off, 'eth0', ctx))?.rings).toEqual({ 'tcp-data-split': false });
+    const unknown = { ...client, ringStatus: async () => ({ 'tcp-data-split': 0 }) } as unknown as EthtoolClient;
+    expect((await ethernetStatusOf(unknown, 'eth0', ctx))?.rings).toBeUndefined();
+  });
+
+  it('gives no status to a link without ethtool link info (loopback, most tunnels)', async () => {
+    const client = { linkInfo: unsupported } as unknown as EthtoolClient;
+    expect(await ethernetStatusOf(client, 'lo', ctx)).toBeUndefined();
+  });
+});
