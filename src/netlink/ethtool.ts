@@ -8,12 +8,21 @@ import type { AttrReader } from './codec.js';
 import { GenlClient, genlAttributes, genlRequest, type GenlFamily } from './genetlink.js';
 import type { NlMessage } from './message.js';
 
-const MSG = { LINKINFO_GET: 2, LINKMODES_GET: 4, LINKSTATE_GET: 6, WOL_GET: 9, WOL_SET: 10, FEATURES_GET: 11, FEATURES_SET: 12, RINGS_GET: 15, RINGS_SET: 16, CHANNELS_GET: 17, CHANNELS_SET: 18 } as const;
+const MSG = { STRSET_GET: 1, LINKINFO_GET: 2, LINKMODES_GET: 4, LINKSTATE_GET: 6, WOL_GET: 9, WOL_SET: 10, FEATURES_GET: 11, FEATURES_SET: 12, RINGS_GET: 15, RINGS_SET: 16, CHANNELS_GET: 17, CHANNELS_SET: 18 } as const;
 const HEADER_DEV_NAME = 2;
 /** Every message's first attribute is its header (ETHTOOL_A_*_HEADER = 1). */
 const A_HEADER = 1;
 const BITSET_NOMASK = 1;
+const BITSET_SIZE = 2;
 const BITSET_BITS = 3;
+const BITSET_VALUE = 4;
+const BITSET_MASK = 5;
+/** ETHTOOL_A_HEADER_FLAGS, and ETHTOOL_FLAG_COMPACT_BITSETS: bitsets as u32 words, names from the string set. */
+const HEADER_FLAGS = 3;
+const FLAG_COMPACT_BITSETS = 1;
+/** ETHTOOL_A_STRSET_STRINGSETS → _STRINGSET → ID / STRINGS → STRING → INDEX, VALUE; ETH_SS_FEATURES. */
+const STRSET = { STRINGSETS: 2, STRINGSET: 1, ID: 1, STRINGS: 3, STRING: 1, INDEX: 1, VALUE: 2 } as const;
+const SS_FEATURES = 4;
 const BITSET_BITS_BIT = 1;
 const BIT_NAME = 2;
 const BIT_VALUE = 3;
@@ -91,10 +100,30 @@ export interface EthtoolFeatures {
   wanted: ReadonlySet<string>;
 }
 
-function header(w: NlWriter, name: string): void {
+function header(w: NlWriter, name: string, flags = 0): void {
   const h = w.beginNested(A_HEADER);
   w.attrString(HEADER_DEV_NAME, name);
+  if (flags !== 0) w.attrU32(HEADER_FLAGS, flags);
   w.endNested(h);
+}
+
+/** A compact bitset (ETHTOOL_A_BITSET_VALUE/_MASK: little-endian u32 words): the indexes of the bits set in the value, and in the mask (all listed ones when there is no mask). */
+function readCompactBits(r: AttrReader): { value: Set<number>; mask: Set<number> | undefined } {
+  let size = 0;
+  let value: Buffer | undefined;
+  let mask: Buffer | undefined;
+  while (r.next()) {
+    if (r.type === BITSET_SIZE) size = r.u32();
+    else if (r.type === BITSET_VALUE) value = r.bytes();
+    else if (r.type === BITSET_MASK) mask = r.bytes();
+  }
+  const indexes = (words: Buffer | undefined): Set<number> => {
+    const out = new Set<number>();
+    if (!words) return out;
+    for (let i = 0; i < size && i >> 3 < words.length; i++) if ((words[i >> 3]! >> (i & 7)) & 1) out.add(i);
+    return out;
+  };
+  return { value: indexes(value), mask: mask ? indexes(mask) : undefined };
 }
 
 /** A verbose bitset: only the named bits, each on or off (the others are left as they are). */
@@ -197,24 +226,93 @@ export class EthtoolClient {
     });
   }
 
-  /** Every feature the kernel knows for the link, in its order, with its state as `ethtool -k` prints it. */
-  featureStates(name: string): Promise<EthtoolFeatureState[]> {
-    return this.get(MSG.FEATURES_GET, name, 'the features', (m) => {
-      const lists = new Map<number, Array<{ name: string; on: boolean }>>();
-      const r = genlAttributes(m);
-      while (r.next()) if (r.type === FEATURES_HW || r.type === FEATURES_WANTED || r.type === FEATURES_ACTIVE || r.type === FEATURES_NOCHANGE) lists.set(r.type, readBitList(r.nested()));
-      const on = (type: number) => new Set((lists.get(type) ?? []).filter((b) => b.on).map((b) => b.name));
-      const [hw, wanted, active, nochange] = [on(FEATURES_HW), on(FEATURES_WANTED), on(FEATURES_ACTIVE), on(FEATURES_NOCHANGE)];
-      // every name listed anywhere (the hardware set lists the whole string set), first listing's order
-      const names = new Set<string>();
-      // (an unnamed bit is a reserved one: ethtool -k leaves it out too)
-      for (const type of [FEATURES_HW, FEATURES_WANTED, FEATURES_ACTIVE, FEATURES_NOCHANGE]) for (const b of lists.get(type) ?? []) if (b.name !== '') names.add(b.name);
-      return [...names].map((f) => {
-        const state = active.has(f) ? 'on' : 'off';
-        const suffix = !hw.has(f) || nochange.has(f) ? ' [fixed]' : wanted.has(f) !== active.has(f) ? (wanted.has(f) ? ' [requested on]' : ' [requested off]') : '';
-        return { name: f, status: state + suffix };
+  /** The names of the feature bits (the kernel's string set ETH_SS_FEATURES), fetched once. */
+  private featureNames: Promise<string[]> | undefined;
+
+  private async names(name: string): Promise<string[]> {
+    this.featureNames ??= (async () => {
+      const family = await this.family();
+      const request = genlRequest(
+        family,
+        MSG.STRSET_GET,
+        false,
+        (w) => {
+          header(w, name);
+          const sets = w.beginNested(STRSET.STRINGSETS);
+          const set = w.beginNested(STRSET.STRINGSET);
+          w.attrU32(STRSET.ID, SS_FEATURES);
+          w.endNested(set);
+          w.endNested(sets);
+        },
+        () => 'read the names of the features',
+      );
+      const names = await this.genl.conn.query(request, (m) => {
+        const out: string[] = [];
+        const r = genlAttributes(m);
+        while (r.next()) {
+          if (r.type !== STRSET.STRINGSETS) continue;
+          const sets = r.nested();
+          while (sets.next()) {
+            if (sets.type !== STRSET.STRINGSET) continue;
+            const set = sets.nested();
+            while (set.next()) {
+              if (set.type !== STRSET.STRINGS) continue;
+              const strings = set.nested();
+              while (strings.next()) {
+                if (strings.type !== STRSET.STRING) continue;
+                const one = strings.nested();
+                let index = -1;
+                let value = '';
+                while (one.next()) {
+                  if (one.type === STRSET.INDEX) index = one.u32();
+                  else if (one.type === STRSET.VALUE) value = one.string();
+                }
+                if (index >= 0) out[index] = value;
+              }
+            }
+          }
+        }
+        return out;
       });
+      return names ?? [];
+    })().catch((err: unknown) => {
+      this.featureNames = undefined;
+      throw err;
     });
+    return this.featureNames;
+  }
+
+  /**
+   * Every feature the kernel knows for the link, in its order, with its state as `ethtool -k` prints it.
+   * Read as compact bitsets (a few words per set) with the names fetched once: a daemon re-reads this on
+   * every link event, and decoding every bit by name each time was most of its idle work.
+   */
+  async featureStates(name: string): Promise<EthtoolFeatureState[]> {
+    const names = await this.names(name);
+    const family = await this.family();
+    const sets = await this.genl.conn.query(
+      genlRequest(family, MSG.FEATURES_GET, false, (w) => header(w, name, FLAG_COMPACT_BITSETS), () => `read the features of ${name}`),
+      (m) => {
+        const out = new Map<number, ReturnType<typeof readCompactBits>>();
+        const r = genlAttributes(m);
+        while (r.next()) if (r.type === FEATURES_HW || r.type === FEATURES_WANTED || r.type === FEATURES_ACTIVE || r.type === FEATURES_NOCHANGE) out.set(r.type, readCompactBits(r.nested()));
+        return out;
+      },
+    );
+    if (!sets) throw new Error(`no features of ${name} in the kernel's reply`);
+    const none = { value: new Set<number>(), mask: undefined };
+    const [hw, wanted, active, nochange] = [FEATURES_HW, FEATURES_WANTED, FEATURES_ACTIVE, FEATURES_NOCHANGE].map((t) => sets.get(t) ?? none) as [typeof none, typeof none, typeof none, typeof none];
+    const out: EthtoolFeatureState[] = [];
+    // the hardware set's mask is every feature the kernel knows; an unnamed bit is a reserved one (ethtool -k leaves it out too)
+    const known = hw.mask ?? new Set(names.keys());
+    for (const i of [...known].sort((a, b) => a - b)) {
+      const f = names[i];
+      if (f === undefined || f === '') continue;
+      const on = active.value.has(i);
+      const suffix = !hw.value.has(i) || nochange.value.has(i) ? ' [fixed]' : wanted.value.has(i) !== on ? (wanted.value.has(i) ? ' [requested on]' : ' [requested off]') : '';
+      out.push({ name: f, status: (on ? 'on' : 'off') + suffix });
+    }
+    return out;
   }
 
   /** Asks for features on or off by the kernel's names (ethtool -K); the rest stay as they are. */

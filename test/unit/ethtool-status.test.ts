@@ -1,8 +1,8 @@
 // What EthtoolClient reads for EthernetStatus, from replies built here in the
 // kernel's layout (include/uapi/linux/ethtool_netlink.h): link modes with a
 // masked "ours" bitset (supported, advertised) and an unmasked "peer" one,
-// unknown speed and duplex, rings with maximums and flags, and features as
-// `ethtool -k` prints them. The real-kernel side is in
+// unknown speed and duplex, rings with maximums and flags, and features (compact
+// bitsets, names from the string set fetched once) as `ethtool -k` prints them. The real-kernel side is in
 // test/integration/ethernet.test.ts (veth) and test/kernel/names.kernel.ts (virtio rings).
 import { describe, expect, it } from 'vitest';
 import { NlWriter } from '../../src/netlink/codec.js';
@@ -22,14 +22,34 @@ function reply(body: (w: NlWriter) => void): NlMessage {
   return { type: 20, flags: 0, seq: 1, portId: 0, buf, offset: 0, length: buf.length };
 }
 
-/** A client whose every query is answered with `m`. */
-function clientAnswering(m: NlMessage): EthtoolClient {
+/** A client whose queries are answered by `answer` (given what the request says it does), counting them. */
+function clientAnswering(answer: NlMessage | ((what: string) => NlMessage), asked: string[] = []): EthtoolClient {
   const genl = {
     family: async () => ({ name: 'ethtool', id: 20, version: 1, groups: new Map() }),
-    conn: { query: async (_req: unknown, decode: (m: NlMessage) => unknown) => decode(m) },
+    conn: {
+      query: async (req: { describe(): string }, decode: (m: NlMessage) => unknown) => {
+        asked.push(req.describe());
+        return decode(typeof answer === 'function' ? answer(req.describe()) : answer);
+      },
+    },
     close: () => undefined,
   };
   return new EthtoolClient(genl as unknown as GenlClient);
+}
+
+/** A compact bitset: SIZE, VALUE and (unless nomask) MASK as little-endian u32 words. */
+function compact(w: NlWriter, type: number, size: number, value: number[], mask?: number[]): void {
+  const words = (bits: number[]) => {
+    const b = Buffer.alloc(Math.ceil(size / 32) * 4);
+    for (const i of bits) b[i >> 3] = b[i >> 3]! | (1 << (i & 7));
+    return b;
+  };
+  const set = w.beginNested(type);
+  if (mask === undefined) w.attrFlag(1);
+  w.attrU32(2, size);
+  w.attrBytes(4, words(value));
+  if (mask !== undefined) w.attrBytes(5, words(mask));
+  w.endNested(set);
 }
 
 /** A verbose bitset: `bits` listed by name, `on` ones with the value flag; `nomask`: a value-only set. */
@@ -80,22 +100,44 @@ describe('EthtoolClient (EthernetStatus reads)', () => {
     expect(await clientAnswering(m).ringStatus('eth0')).toEqual({ 'rx-max': 4096, 'tx-max': 4096, rx: 512, tx: 1024, 'tx-push': 1 });
   });
 
-  it('features: every known name in order, on/off, [fixed] and [requested …] as ethtool -k prints them', async () => {
+  it('features: every known name in order, on/off, [fixed] and [requested …] as ethtool -k prints them; the names fetched once', async () => {
+    // the string set: index → name (bit 5 is a reserved, unnamed one)
     const all = ['rx-gro', 'tx-nocache-copy', 'loopback', 'rx-gro-list', 'highdma', ''];
-    const m = reply((w) => {
-      // hw: the changeable ones, with the whole string set as the mask
-      bitset(w, 2, all.map((n) => [n, n === 'rx-gro' || n === 'tx-nocache-copy' || n === 'rx-gro-list']));
-      bitset(w, 3, [['rx-gro', true], ['rx-gro-list', true], ['highdma', true]], true); // wanted
-      bitset(w, 4, [['rx-gro', true], ['highdma', true]], true); // active
-      bitset(w, 5, [['highdma', true]], true); // nochange
+    const strings = reply((w) => {
+      const sets = w.beginNested(2);
+      const set = w.beginNested(1);
+      w.attrU32(1, 4);
+      w.attrU32(2, all.length);
+      const list = w.beginNested(3);
+      all.forEach((name, i) => {
+        const one = w.beginNested(1);
+        w.attrU32(1, i);
+        w.attrString(2, name);
+        w.endNested(one);
+      });
+      w.endNested(list);
+      w.endNested(set);
+      w.endNested(sets);
     });
-    expect(await clientAnswering(m).featureStates('eth0')).toEqual([
+    // compact bitsets: hw (changeable) with every known bit as the mask, then wanted, active, nochange
+    const features = reply((w) => {
+      compact(w, 2, 6, [0, 1, 3], [0, 1, 2, 3, 4, 5]);
+      compact(w, 3, 6, [0, 3, 4]);
+      compact(w, 4, 6, [0, 4]);
+      compact(w, 5, 6, [4]);
+    });
+    const asked: string[] = [];
+    const client = clientAnswering((what) => (what.includes('names') ? strings : features), asked);
+    const want = [
       { name: 'rx-gro', status: 'on' },
       { name: 'tx-nocache-copy', status: 'off' },
       { name: 'loopback', status: 'off [fixed]' },
       { name: 'rx-gro-list', status: 'off [requested on]' },
       { name: 'highdma', status: 'on [fixed]' },
-    ]);
+    ];
+    expect(await client.featureStates('eth0')).toEqual(want);
+    expect(await client.featureStates('eth1')).toEqual(want);
+    expect(asked).toEqual(['read the names of the features', 'read the features of eth0', 'read the features of eth1']);
   });
 });
 
