@@ -8,16 +8,9 @@ import { parseConfig } from '../../src/config/load.js';
 import { KNOWN_KINDS } from '../../src/config/documents/kinds.js';
 import { ConfigInvalidError, formatIssue } from '../../src/config/issues.js';
 import { describeWithShared, sharedAvailable, sharedPath } from '../helpers/shared.js';
+import { configIssues } from '../helpers/config-issues.js';
 
-function issues(yaml: string): string[] {
-  try {
-    const { notes } = parseConfig('c.yaml', yaml);
-    return notes.map((n) => formatIssue('c.yaml', n));
-  } catch (err) {
-    if (err instanceof ConfigInvalidError) return err.issues.map((i) => formatIssue('c.yaml', i));
-    throw err;
-  }
-}
+const issues = configIssues;
 
 describe('kinds validated but not applied', () => {
   it('are said once, at the first document; the firewall, EthernetConfig and the probes are applied and say nothing', () => {

@@ -4,18 +4,10 @@
 // v1alpha1 cluster section with Talos' defaults, else nothing.
 import { describe, expect, it } from 'vitest';
 import { configSet, parseConfig } from '../../src/config/load.js';
-import { ConfigInvalidError, formatIssue } from '../../src/config/issues.js';
 import { ConfigContainer } from '../../src/config/container.js';
+import { configIssues } from '../helpers/config-issues.js';
 
-function issues(yaml: string): string[] {
-  try {
-    const { notes } = parseConfig('c.yaml', yaml);
-    return notes.map((n) => formatIssue('c.yaml', n));
-  } catch (err) {
-    if (err instanceof ConfigInvalidError) return err.issues.map((i) => formatIssue('c.yaml', i));
-    throw err;
-  }
-}
+const issues = configIssues;
 
 function network(yaml: string) {
   const set = configSet(parseConfig('c.yaml', yaml));
