@@ -69,7 +69,8 @@ export class AddressConfigController implements Controller {
       }
     }
     // documents (not filtered by `ignore`): the link name as written; the same ID replaces the v1alpha1 spec
-    for (const [link, c, source] of documentBlocks(configContainer(ctx))) {
+    const container = configContainer(ctx);
+    for (const [link, c, source] of documentBlocks(container)) {
       for (const a of c.addresses ?? []) {
         const prefix = a.address ? parsePrefix(a.address) : undefined;
         if (!prefix) continue; // rejected by validation
@@ -78,9 +79,9 @@ export class AddressConfigController implements Controller {
       }
     }
     // host DNS for pods (hostDNS.forwardKubeDNSToHost): its service address on lo, per pod-subnet family (Talos)
-    const hostDNS = configContainer(ctx).hostDNS();
+    const hostDNS = container.hostDNS();
     if (hostDNS?.enabled === true && hostDNS.forwardKubeDNSToHost) {
-      for (const address of hostDNSServiceAddresses(configContainer(ctx).kubernetesNetwork()?.podSubnets ?? [])) {
+      for (const address of hostDNSServiceAddresses(container.kubernetesNetwork()?.podSubnets ?? [])) {
         const prefix = parsePrefix(address)!;
         // scope host, as Talos asks; the kernel gives an IPv6 address the scope of its kind (global), so that is asked for it
         add({ address, linkName: 'lo', family: prefix.family, scope: prefix.family === 'inet4' ? 'host' : 'global', flags: 'permanent', announceWithARP: false, priority: 0, layer: 'operator', source: 'hostDNS' });

@@ -20,8 +20,7 @@ import { upstreamLabel } from '../../operators/hostdns/label.js';
 import type { Logger } from '../../log.js';
 import { syncOutputs } from '../sync.js';
 import { HOST_DNS_ADDRESS, HOST_DNS_STATUS_ID } from './host-dns-id.js';
-
-const NO_PROXY = { httpsProxy: '', httpProxy: '', noProxy: '' };
+import { DIRECT } from '../../operators/discovery/proxy.js';
 
 /** The resolvers in the order the merge gave them, each with its protocol; never host DNS itself (`own`). */
 export function upstreamsOf(status: ResolverStatus | undefined, own: readonly string[]): NameServerSpec[] {
@@ -113,7 +112,7 @@ export class HostDNSController implements Controller {
     // talos.environment=): a change starts afresh
     const discovery = ctx.get<DiscoveryConfigSpec>(CLUSTER_NS.config, CT.DiscoveryConfig, DISCOVERY_CONFIG_ID)?.spec;
     const ca = discovery?.extraCAs ?? '';
-    const proxy = discovery?.proxy ?? NO_PROXY;
+    const proxy = discovery?.proxy ?? DIRECT;
     const trust = JSON.stringify([ca, proxy]);
     if (this.server && trust !== this.trust) this.stop();
     if (!this.server) {

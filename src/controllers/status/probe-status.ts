@@ -16,11 +16,10 @@ import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { deepEqual } from '../../util/equal.js';
 import { monotonicClock, type Clock } from '../../operators/clock.js';
 import { syncOutputs } from '../sync.js';
+import { DIRECT } from '../../operators/discovery/proxy.js';
 
 /** The machine's proxy settings (http_proxy, https_proxy, no_proxy). */
 export type ProbeProxy = DiscoveryConfigSpec['proxy'];
-
-const NO_PROXY: ProbeProxy = { httpsProxy: '', httpProxy: '', noProxy: '' };
 
 /** One attempt: resolves on success, throws why not. */
 export type Prober = (spec: ProbeSpec, proxy: ProbeProxy) => Promise<void>;
@@ -79,7 +78,7 @@ export class ProbeStatusController implements Controller {
   private readonly tasks = new Map<string, ProbeTask>();
   private wake: () => void = () => {};
   /** Read by every attempt: a change applies from the next one. */
-  private proxy: ProbeProxy = NO_PROXY;
+  private proxy: ProbeProxy = DIRECT;
 
   constructor(
     private readonly probe: Prober,
@@ -96,7 +95,7 @@ export class ProbeStatusController implements Controller {
   }
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
-    this.proxy = ctx.get<DiscoveryConfigSpec>(CLUSTER_NS.config, CT.DiscoveryConfig, DISCOVERY_CONFIG_ID)?.spec.proxy ?? NO_PROXY;
+    this.proxy = ctx.get<DiscoveryConfigSpec>(CLUSTER_NS.config, CT.DiscoveryConfig, DISCOVERY_CONFIG_ID)?.spec.proxy ?? DIRECT;
     const specs = new Map(
       ctx
         .list<ProbeSpec>(NS.network, T.ProbeSpec)

@@ -12,6 +12,9 @@ export interface ProxyEnv {
   noProxy: string;
 }
 
+/** No proxy: everything connects directly. */
+export const DIRECT: Readonly<ProxyEnv> = Object.freeze({ httpsProxy: '', httpProxy: '', noProxy: '' });
+
 function proxyURL(value: string): URL {
   const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
   let u: URL;

@@ -18,7 +18,7 @@ import type { NameServerSpec } from '../../resources/network/types.js';
 import { DnsCache } from './cache.js';
 import { upstreamLabel } from './label.js';
 import { Upstreams, type UpstreamOptions } from './upstream.js';
-import type { ProxyEnv } from '../discovery/proxy.js';
+import { DIRECT, type ProxyEnv } from '../discovery/proxy.js';
 import {
   addressReply,
   CLASS_IN,
@@ -72,7 +72,7 @@ export class HostDnsServer {
     /** PEM that machine.files appends to the CA bundle: trusted besides Node's and the system's roots. */
     extraCAs: string,
     /** The machine's proxy settings: DoH goes through https_proxy, as in Talos. */
-    private readonly proxy: ProxyEnv = { httpsProxy: '', httpProxy: '', noProxy: '' },
+    private readonly proxy: ProxyEnv = DIRECT,
     now: () => number = monotonicMs,
   ) {
     this.ca = trustRoots(extraCAs);

@@ -12,11 +12,10 @@ import https from 'node:https';
 import type net from 'node:net';
 import tls from 'node:tls';
 import { connectTcp, dial } from '../discovery/dialer.js';
-import { proxyFor, type ProxyEnv } from '../discovery/proxy.js';
+import { DIRECT, proxyFor, type ProxyEnv } from '../discovery/proxy.js';
 import { parseIP } from '../../net/ip.js';
 import type { ProbeSpec } from '../../resources/network/types.js';
 
-const DIRECT: ProxyEnv = { httpsProxy: '', httpProxy: '', noProxy: '' };
 
 /** host:port, [v6]:port. */
 export function splitEndpoint(endpoint: string): { host: string; port: number } {
