@@ -77,7 +77,7 @@ describe('connectivity probes', () => {
     const s = await statuses(d);
     expect(s['tcp:192.0.2.1:7000']).toEqual({ success: true, lastError: '' });
     expect(s['http:http://192.0.2.1:7001/ok']).toEqual({ success: true, lastError: '' });
-    expect(s['http:http://192.0.2.1:7001/missing']).toEqual({ success: false, lastError: 'HTTP status 404' });
+    expect(s['http:http://192.0.2.1:7001/missing']).toEqual({ success: false, lastError: 'received non-success status code: 404 Not Found' });
     expect(s['tcp:192.0.2.1:7002']?.success).toBe(false);
     expect(s['tcp:192.0.2.1:7002']?.lastError).toMatch(/ECONNREFUSED/);
     expect((await daemonStatus(d)).status).toMatchObject({ addressReady: true, connectivityReady: false });

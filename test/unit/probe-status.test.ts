@@ -11,9 +11,16 @@ import { Runtime } from '../../src/runtime/runtime.js';
 
 class ManualClock implements ProbeClock {
   timers = new Map<number, () => void>();
+  /** The delay each timer was set for, in order. */
+  delays: number[] = [];
+  ms = 0;
   private next = 0;
-  setTimeout(fn: () => void): unknown {
+  now(): number {
+    return this.ms;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
     this.timers.set(++this.next, fn);
+    this.delays.push(ms);
     return this.next;
   }
   clearTimeout(h: unknown): void {
@@ -30,10 +37,12 @@ class ManualClock implements ProbeClock {
 const spec = (failureThreshold: number, endpoint = '192.0.2.1:80'): ProbeSpec => ({ interval: 1000, failureThreshold, timeout: 1000, tcp: { endpoint }, layer: 'configuration' });
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
-async function setup(outcomes: Array<Error | undefined>) {
+/** `took`: how long each attempt lasts on the clock (ms; the last one repeats). */
+async function setup(outcomes: Array<Error | undefined>, took: number[] = [0]) {
   const clock = new ManualClock();
   let attempts = 0;
   const controller = new ProbeStatusController(async () => {
+    clock.ms += took[Math.min(attempts, took.length - 1)]!;
     const o = outcomes[Math.min(attempts++, outcomes.length - 1)];
     if (o) throw o;
   }, clock);
@@ -64,6 +73,21 @@ describe('ProbeStatusController', () => {
     t.clock.tick();
     await settle();
     expect(t.status(s)).toEqual({ success: true, lastError: '' });
+    await t.runtime.stop();
+  });
+
+  it('starts an attempt every interval from the start of the last, as Talos\' ticker; at once after one that took longer', async () => {
+    const t = await setup([undefined], [300, 1500, 0]);
+    const s = spec(1);
+    t.runtime.store.put(NS.network, T.ProbeSpec, probeId(s), s, 'test');
+    await t.runtime.start();
+    await settle();
+    t.clock.tick();
+    await settle();
+    t.clock.tick();
+    await settle();
+    // 1000 ms interval: 300 ms spent → 700 to wait; 1500 ms spent → none; 0 spent → the whole interval
+    expect(t.clock.delays).toEqual([700, 0, 1000]);
     await t.runtime.stop();
   });
 

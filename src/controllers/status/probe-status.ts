@@ -3,7 +3,8 @@
 // HTTP probes go through the machine's proxy settings (machine.env, and
 // talos.environment= on the kernel command line), which the DiscoveryConfig
 // carries; TCP probes connect directly, as in Talos.
-// The first attempt is made at once, then one every `interval`. A success
+// The first attempt is made at once, then one every `interval` from the start
+// of the last (the next at once when an attempt took longer). A success
 // counts at once. A failure counts once `failureThreshold` failures have come
 // in a row; before that the last status stands. There is no status before the
 // first outcome that counts. Attempts never run inside a reconcile: a probe
@@ -25,7 +26,7 @@ export type ProbeProxy = DiscoveryConfigSpec['proxy'];
 export type Prober = (spec: ProbeSpec, proxy: ProbeProxy) => Promise<void>;
 
 /** The timers a probe task uses (a fake clock in tests). */
-export type ProbeClock = Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+export type ProbeClock = Pick<Clock, 'now' | 'setTimeout' | 'clearTimeout'>;
 
 class ProbeTask {
   status: ProbeStatus | undefined;
@@ -43,6 +44,7 @@ class ProbeTask {
   }
 
   private async attempt(): Promise<void> {
+    const started = this.clock.now();
     let error: string | undefined;
     try {
       await this.probe(this.spec);
@@ -58,7 +60,8 @@ class ProbeTask {
       this.status = { success: false, lastError: error };
     }
     if (!deepEqual(before, this.status)) this.changed();
-    this.timer = this.clock.setTimeout(() => void this.attempt(), this.spec.interval);
+    // every `interval` from the start of the last attempt (Talos' ticker), at once when that one took longer
+    this.timer = this.clock.setTimeout(() => void this.attempt(), Math.max(0, started + this.spec.interval - this.clock.now()));
   }
 
   stop(): void {

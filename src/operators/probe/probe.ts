@@ -40,7 +40,8 @@ interface Get {
   viaProxy?: URL | undefined;
 }
 
-function get({ url, socket, deadline, viaProxy }: Get): Promise<number> {
+/** The answer's status code and reason phrase ("404", "Not Found"). */
+function get({ url, socket, deadline, viaProxy }: Get): Promise<{ code: number; reason: string }> {
   return new Promise((ok, fail) => {
     const secure = url.protocol === 'https:';
     const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -62,7 +63,7 @@ function get({ url, socket, deadline, viaProxy }: Get): Promise<number> {
       clearTimeout(timer);
       res.resume();
       socket.destroy();
-      ok(res.statusCode ?? 0);
+      ok({ code: res.statusCode ?? 0, reason: res.statusMessage ?? '' });
     });
     request.once('error', (err) => {
       clearTimeout(timer);
@@ -90,7 +91,8 @@ async function httpProbe(text: string, o: { netnsPath: string | undefined; timeo
     socket = await connectTcp(host, port, o);
   }
   const status = await get({ url, socket, deadline, viaProxy: !secure ? via : undefined });
-  if (status < 200 || status >= 400) throw new Error(`HTTP status ${status}`);
+  // Talos' words (Go's resp.Status is the code and the reason phrase)
+  if (status.code < 200 || status.code >= 400) throw new Error(`received non-success status code: ${`${status.code} ${status.reason}`.trim()}`);
 }
 
 export function probeOnce(spec: Pick<ProbeSpec, 'tcp' | 'http' | 'timeout'>, netnsPath: string | undefined, proxy: ProxyEnv = DIRECT): Promise<void> {
