@@ -36,12 +36,7 @@ function ethtool(net: TestNet, ...args: string[]): string {
 
 /** ethtool -k's view: feature → on (the tool's own names: rx-gro is generic-receive-offload). */
 function features(net: TestNet): Record<string, boolean> {
-  const out: Record<string, boolean> = {};
-  for (const line of ethtool(net, '-k', 'q0').split('\n')) {
-    const m = /^\s*([a-z0-9-]+): (on|off)/.exec(line);
-    if (m) out[m[1]!] = m[2] === 'on';
-  }
-  return out;
+  return Object.fromEntries([...featureLines(net, 'q0')].map(([name, status]) => [name, status.startsWith('on')]));
 }
 
 function rxChannels(net: TestNet): number {

@@ -15,6 +15,7 @@ import { netcfg } from '../helpers/cli.js';
 import { startDaemon, within, type TestDaemon } from '../helpers/daemon.js';
 import { createTestNet, type TestNet } from '../helpers/netns.js';
 import { caBundleFiles } from '../helpers/machine-files.js';
+import { tinyproxy } from '../helpers/tinyproxy.js';
 
 const DO53 = '192.0.2.1';
 const DOT = '192.0.2.2';
@@ -317,21 +318,9 @@ ${resolver(`  - address: ${DO53}`).replace('  enabled: true\n', '  enabled: true
     // the proxy reaches it inside the router namespace: through that namespace's loopback
     execFileSync('ip', ['-n', net.router, 'link', 'set', 'lo', 'up']);
     const doh = await unbound(net, BEHIND, 'DoH', keys);
-    // tinyproxy on 192.0.2.1:8888, knowing dns.test from a hosts file of its own (a private mount namespace)
-    fs.chmodSync(net.dir, 0o755);
-    // (the host's address too: tinyproxy looks its clients up, and the machine's DNS is out of the namespace's reach)
-    const hosts = net.file('proxy-hosts', `127.0.0.1 localhost\n${BEHIND} dns.test\n192.0.2.10 node-1\n`);
-    const conf = net.file('tinyproxy.conf', ['User nobody', 'Group nogroup', 'Port 8888', 'Listen 192.0.2.1', 'Timeout 60', 'LogLevel Connect', 'Allow 192.0.2.10', 'ConnectPort 443', 'MaxClients 10', ''].join('\n'));
-    for (const f of [hosts, conf]) fs.chmodSync(f, 0o644);
-    const proxy = spawn('ip', ['netns', 'exec', net.router, 'unshare', '-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec tinyproxy -d -c "$1"', hosts, conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    proxy.stdout.on('data', (b: Buffer) => (log += b.toString()));
-    proxy.stderr.on('data', (b: Buffer) => (log += b.toString()));
-    onTestFinished(() => {
-      proxy.kill('SIGKILL');
-    });
-    await within(10_000, () => log.includes('Reloading config file finished') || proxy.exitCode !== null, 'tinyproxy started');
-    expect(proxy.exitCode, log).toBeNull();
+    // tinyproxy on 192.0.2.1:8888, knowing dns.test from a hosts file of its own (the host's address too: tinyproxy
+    // looks its clients up, and the machine's DNS is out of the namespace's reach)
+    const proxy = await tinyproxy(net, { logLevel: 'Connect', connectPorts: [443], hosts: `127.0.0.1 localhost\n${BEHIND} dns.test\n192.0.2.10 node-1\n` });
 
     const env = (vars: string) => `  env:\n${vars}`;
     const nameservers = `  - address: ${BEHIND}
@@ -342,7 +331,7 @@ ${resolver(`  - address: ${DO53}`).replace('  enabled: true\n', '  enabled: true
     await within(10_000, async () => (await status(d))?.listening.includes('127.0.0.53') === true, 'host DNS listening');
     expect(txt(kdig(net, '@127.0.0.53', 'who.test', 'TXT', '+short'))).toBe('DoH');
     // (kdig ran synchronously: the proxy's log is read once the event loop turns)
-    await within(3_000, () => /CONNECT dns\.test:443/.test(log), 'tinyproxy logged a CONNECT to dns.test:443');
+    await within(3_000, () => /CONNECT dns\.test:443/.test(proxy.output()), 'tinyproxy logged a CONNECT to dns.test:443');
 
     // no_proxy names the server: DoH dials its address directly, which the host cannot reach
     const direct = host(caBundleFiles(keys.ca) + env('    https_proxy: http://192.0.2.1:8888\n    no_proxy: dns.test\n')) + resolver(nameservers);

@@ -2,7 +2,6 @@
 // the namespace it configures, against real servers in the router namespace:
 // what `netcfg get probestatus` shows, and network readiness following them.
 import { execFileSync, spawn } from 'node:child_process';
-import fs from 'node:fs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { call, connect } from '../../src/daemon/client.js';
 import type { Resource } from '../../src/resources/resource.js';
@@ -10,6 +9,7 @@ import type { ProbeStatus } from '../../src/resources/network/types.js';
 import { netcfg } from '../helpers/cli.js';
 import { daemonStatus, startDaemon, within, type TestDaemon } from '../helpers/daemon.js';
 import { createTestNet, type TestNet } from '../helpers/netns.js';
+import { tinyproxy } from '../helpers/tinyproxy.js';
 
 const HOST = `version: v1alpha1
 machine:
@@ -48,21 +48,6 @@ async function statuses(d: TestDaemon): Promise<Record<string, ProbeStatus>> {
   } finally {
     s.end();
   }
-}
-
-/** tinyproxy on 192.0.2.1:8888 in the router namespace, for this test's host only; stopped by pid. */
-function tinyproxy(net: TestNet): { output: () => string } {
-  fs.chmodSync(net.dir, 0o755);
-  const conf = net.file('tinyproxy.conf', ['User nobody', 'Group nogroup', 'Port 8888', 'Listen 192.0.2.1', 'Timeout 60', 'LogLevel Info', 'Allow 192.0.2.10', 'MaxClients 10', ''].join('\n'));
-  fs.chmodSync(conf, 0o644);
-  const child = spawn('ip', ['netns', 'exec', net.router, 'tinyproxy', '-d', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-  onTestFinished(() => {
-    child.kill('SIGKILL');
-  });
-  return { output: () => out };
 }
 
 describe('connectivity probes', () => {
@@ -104,7 +89,7 @@ describe('connectivity probes', () => {
     onTestFinished(() => {
       server.kill('SIGKILL');
     });
-    const proxy = tinyproxy(net);
+    const proxy = await tinyproxy(net);
     const config = HOST.replace('machine:\n', 'machine:\n  env:\n    http_proxy: "http://192.0.2.1:8888"\n') + probe('HTTPProbeConfig', 'behind', 'http://198.51.100.7:7001/') + probe('TCPProbeConfig', 'direct', '198.51.100.7:7001');
     const d = await startDaemon(net, net.file('c.yaml', config));
     await within(10_000, async () => (await statuses(d))['http:http://198.51.100.7:7001/']?.success === true, 'the HTTP probe through the proxy');
