@@ -40,10 +40,10 @@ interface Unbound {
 }
 
 /** unbound in the router namespace on `address`, speaking `protocol`, answering for test. (stopped by pid). */
-async function unbound(net: TestNet, address: string, protocol: 'Do53' | 'DoT' | 'DoH', tls: { cert: string; key: string }): Promise<Unbound> {
+async function unbound(net: TestNet, address: string, protocol: 'Do53' | 'DoT' | 'DoH', tls: { cert: string; key: string }, who: string = protocol): Promise<Unbound> {
   const port = protocol === 'Do53' ? 53 : protocol === 'DoT' ? 853 : 443;
   const conf = net.file(
-    `unbound-${protocol}.conf`,
+    `unbound-${protocol}-${address}.conf`,
     [
       'server:',
       `  interface: ${address}@${port}`,
@@ -62,7 +62,7 @@ async function unbound(net: TestNet, address: string, protocol: 'Do53' | 'DoT' |
       '  local-zone: "test." static',
       '  local-data: "www.test. 300 IN A 198.51.100.7"',
       '  local-data: "www.test. 300 IN AAAA 2001:db8::7"',
-      `  local-data: "who.test. 300 IN TXT ${protocol}"`,
+      `  local-data: "who.test. 300 IN TXT ${who}"`,
       // more than a 512-byte UDP answer holds: the asker must come back over TCP
       ...Array.from({ length: 40 }, (_, i) => `  local-data: "big.test. 300 IN TXT \\"${'x'.repeat(40)}${i}\\""`),
       '',
@@ -307,6 +307,46 @@ ${resolver(`  - address: ${DO53}`).replace('  enabled: true\n', '  enabled: true
     expect(kdig(net, '@127.0.0.53', 'untrusted.test', 'A')).toMatch(/status: SERVFAIL/);
     await doh.heard();
     expect(doh.queries().length).toBe(before);
+  }, 60_000);
+
+  it('a nameserver that stops answering is asked last until it answers a health check: one slow question, not one per question', async () => {
+    const net = createTestNet();
+    const keys = pki(net.dir);
+    // the first nameserver: an address of the router with nothing listening (its port-unreachable errors
+    // do not reach an unconnected socket), so a question to it waits out its 2 s
+    const FIRST = '192.0.2.9';
+    execFileSync('ip', ['-n', net.router, 'addr', 'add', `${FIRST}/24`, 'dev', 'peer0']);
+    const second = await unbound(net, DO53, 'Do53', keys, 'second');
+    const d = await startDaemon(net, net.file('c.yaml', host() + resolver(`  - address: ${FIRST}\n  - address: ${DO53}`)));
+    await within(10_000, async () => (await status(d))?.listening.includes('127.0.0.53') === true, 'host DNS listening');
+    const timedAsk = (name: string) => {
+      const t0 = Date.now();
+      const answer = txt(kdig(net, '@127.0.0.53', name, 'TXT', '+short'));
+      return { answer, ms: Date.now() - t0 };
+    };
+
+    // the first question waits for the first server, then the second answers
+    const first = timedAsk('who.test');
+    expect(first.answer).toBe('second');
+    expect(first.ms).toBeGreaterThanOrEqual(1900);
+    // within a second of health checks the first is down, said once in the log
+    await within(3_000, () => d.log().some((l) => l.msg === 'host DNS: upstream not answering; asked last until it answers a health check' && l.upstream === FIRST), 'the first upstream marked down');
+    // so other questions (new names: none cached) go straight to the second
+    for (const name of ['a.test', 'b.test', 'c.test']) {
+      const t0 = Date.now();
+      expect(kdig(net, '@127.0.0.53', name, 'A')).toMatch(/status: NXDOMAIN/);
+      expect(Date.now() - t0).toBeLessThan(1000);
+    }
+    await second.heard();
+    expect(second.queries()).toEqual(expect.arrayContaining(['a.test. A IN', 'b.test. A IN', 'c.test. A IN']));
+
+    // the first server comes up: a health check sees it, and it is asked first again
+    const back = await unbound(net, FIRST, 'Do53', keys, 'first');
+    await within(3_000, () => d.log().some((l) => l.msg === 'host DNS: upstream answers again; asked in its place' && l.upstream === FIRST), 'the first upstream up again');
+    expect(kdig(net, '@127.0.0.53', 'd.test', 'A')).toMatch(/status: NXDOMAIN/);
+    await back.heard();
+    expect(back.queries()).toContain('d.test. A IN');
+    expect(second.queries()).not.toContain('d.test. A IN');
   }, 60_000);
 
   it('DoH goes through https_proxy (machine.env): a CONNECT to <tlsServerName>:443 that the proxy resolves', async () => {

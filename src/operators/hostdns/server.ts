@@ -4,9 +4,10 @@
 //  1. the static hosts (machine.network.extraHostEntries, StaticHostConfig and
 //     the node's own names): an authoritative A/AAAA answer, TTL 10 s;
 //  2. the cache;
-//  3. the upstream servers in order: one that fails, or answers SERVFAIL or
-//     REFUSED, passes the query on to the next; a truncated UDP answer is asked
-//     again over TCP. Nothing answers: SERVFAIL.
+//  3. the upstream servers in order, those not answering (health.ts) last: one
+//     that fails, or answers SERVFAIL or REFUSED, passes the query on to the
+//     next; a truncated UDP answer is asked again over TCP. Nothing answers:
+//     SERVFAIL.
 // A UDP answer larger than the asker takes is sent truncated (ask over TCP).
 import net from 'node:net';
 import type { Logger } from '../../log.js';
@@ -16,6 +17,7 @@ import { trustRoots } from '../../net/trust.js';
 import { monotonicMs } from '../../util/clock.js';
 import type { NameServerSpec } from '../../resources/network/types.js';
 import { DnsCache } from './cache.js';
+import { CHECK_TIMEOUT_MS, healthQuery, UpstreamHealth } from './health.js';
 import { upstreamLabel } from './label.js';
 import { Upstreams, type UpstreamOptions } from './upstream.js';
 import { DIRECT, type ProxyEnv } from '../discovery/proxy.js';
@@ -62,6 +64,7 @@ export class HostDnsServer {
   private table: HostDnsTable = { upstreams: [], hosts: new Map() };
   private readonly cache: DnsCache;
   private upstreams: Upstreams;
+  private health: UpstreamHealth;
   private readonly listeners = new Map<string, Listener[]>();
   private inFlight = 0;
   private readonly ca: string[];
@@ -78,10 +81,15 @@ export class HostDnsServer {
     this.ca = trustRoots(extraCAs);
     this.cache = new DnsCache(now);
     this.upstreams = new Upstreams(this.upstreamOptions());
+    this.health = this.healthOf(this.upstreams);
   }
 
   private upstreamOptions(): UpstreamOptions {
     return { netnsPath: this.netnsPath, ca: this.ca, proxy: this.proxy, timeoutMs: UPSTREAM_TIMEOUT_MS };
+  }
+
+  private healthOf(upstreams: Upstreams): UpstreamHealth {
+    return new UpstreamHealth(this.log, async (server) => void (await upstreams.exchange(server, healthQuery(0), false, CHECK_TIMEOUT_MS)));
   }
 
   /** New upstreams drop the cache and every open upstream connection; new hosts take effect at once. */
@@ -89,7 +97,9 @@ export class HostDnsServer {
     if (JSON.stringify(table.upstreams) !== JSON.stringify(this.table.upstreams)) {
       this.cache.clear();
       this.upstreams.close();
+      this.health.close();
       this.upstreams = new Upstreams(this.upstreamOptions());
+      this.health = this.healthOf(this.upstreams);
     }
     this.table = table;
   }
@@ -121,6 +131,7 @@ export class HostDnsServer {
   close(): void {
     for (const address of this.addresses) this.unlisten(address);
     this.upstreams.close();
+    this.health.close();
     this.cache.clear();
   }
 
@@ -220,7 +231,7 @@ export class HostDnsServer {
   private async forward(q: Query, transport: 'udp' | 'tcp'): Promise<Buffer> {
     const started = Date.now();
     let last: Buffer | undefined;
-    for (const server of this.table.upstreams) {
+    for (const server of this.health.ordered(this.table.upstreams)) {
       // each upstream gets its share of what is left of the question's time
       const left = () => REQUEST_TIMEOUT_MS - (Date.now() - started);
       if (left() < 100) break;
@@ -232,6 +243,8 @@ export class HostDnsServer {
           answer = await this.upstreams.exchange(server, q.message, true, left());
           a = parseAnswer(answer);
         }
+        // any answer, even SERVFAIL, shows the server is there
+        this.health.answered(server);
         if (a.rcode === RCODE_SERVFAIL || a.rcode === RCODE_REFUSED) {
           last = answer;
           continue;
@@ -240,6 +253,7 @@ export class HostDnsServer {
         return answer;
       } catch (err) {
         this.log.debug({ upstream: upstreamLabel(server), question: q.question.name, err: (err as Error).message }, 'host DNS: upstream failed');
+        this.health.failed(server, err as Error);
       }
     }
     return last ?? errorReply(q, RCODE_SERVFAIL);
