@@ -155,7 +155,7 @@ function registerStatuses(runtime: Runtime, options: Pick<EngineOptions, 'kernel
         address: ['AddressStatusController', ...(mode === 'daemon' ? ['RouteStatusController'] : [])],
         ...(mode === 'daemon' ? { route: ['RouteStatusController'], rule: ['RoutingRuleStatusController'] } : {}),
       },
-      (name) => runtime.wake(name),
+      (name, hint) => runtime.wake(name, hint),
       options.log,
       (h) => routes.managed.concerns(h),
     );

@@ -6,6 +6,7 @@
 // those in tables netcfg uses, for destinations it manages, get through.
 import type { Kernel, KernelEventKind, KernelEvents, RouteEventHeader } from './kernel.js';
 import type { Logger } from '../log.js';
+import type { WakeHint } from '../runtime/controller.js';
 
 export type WakeTargets = Record<KernelEventKind, readonly string[]>;
 
@@ -15,24 +16,25 @@ export class KernelWatch {
   constructor(
     kernel: Required<Pick<Kernel, 'watch'>>,
     private readonly targets: Partial<WakeTargets>,
-    private readonly wake: (controller: string) => void,
+    /** A link event's hint names its link; an overrun's names nothing (anything may have changed). */
+    private readonly wake: (controller: string, hint: WakeHint) => void,
     private readonly log: Logger,
     routeFilter?: (route: RouteEventHeader) => boolean,
   ) {
     const kinds = (Object.keys(targets) as KernelEventKind[]).filter((k) => (targets[k]?.length ?? 0) > 0);
     this.events = kernel.watch({
       kinds,
-      onEvent: (kind) => this.wakeAll(this.targets[kind] ?? []),
+      onEvent: (kind, ifindex) => this.wakeAll(this.targets[kind] ?? [], ifindex === undefined ? {} : { ifindex }),
       onOverrun: () => {
         this.log.warn('kernel event overrun (ENOBUFS): re-listing what netcfg watches');
-        this.wakeAll(Object.values(this.targets).flat());
+        this.wakeAll(Object.values(this.targets).flat(), {});
       },
       ...(routeFilter ? { routeFilter } : {}),
     });
   }
 
-  private wakeAll(names: readonly string[]): void {
-    for (const n of new Set(names)) this.wake(n);
+  private wakeAll(names: readonly string[], hint: WakeHint): void {
+    for (const n of new Set(names)) this.wake(n, hint);
   }
 
   /** Resolves once the events of every kernel change made so far have been delivered. */

@@ -51,6 +51,15 @@ export interface ReconcileContext {
   yield(): Promise<void>;
 }
 
+/**
+ * What an outside wake (a kernel event) is about, when the waker knows: a
+ * controller that keeps per-object work between passes (hint()) re-does only
+ * that. No ifindex: anything may have changed (an event overrun).
+ */
+export interface WakeHint {
+  readonly ifindex?: number;
+}
+
 export interface Controller {
   readonly name: string;
   readonly inputs: readonly Input[];
@@ -81,6 +90,8 @@ export interface Controller {
    */
   readonly bootPath?: boolean;
   reconcile(ctx: ReconcileContext): Promise<void>;
+  /** Told, before the pass it queues, what each outside wake was about (Runtime.wake). */
+  hint?(hint: WakeHint): void;
   /** Called once when the runtime starts (e.g. to subscribe to kernel events). */
   start?(wake: () => void): void | Promise<void>;
   /**

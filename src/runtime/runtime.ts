@@ -17,7 +17,7 @@ import type { Logger } from '../log.js';
 import { NS, type Resource } from '../resources/resource.js';
 import { Store, type WatchEventType } from '../resources/store.js';
 import { ChangeLog, type Change, type ChangeRecorder } from './changes.js';
-import { TerminalError, type Controller, type ReconcileContext } from './controller.js';
+import { TerminalError, type Controller, type ReconcileContext, type WakeHint } from './controller.js';
 import { TokenBucket, backoffMs } from './trigger.js';
 import { monotonicMs } from '../util/clock.js';
 
@@ -350,9 +350,11 @@ export class Runtime {
   }
 
   /** Wakes a controller by name (external triggers: netlink events, the CLI). */
-  wake(name: string): void {
+  wake(name: string, hint: WakeHint = {}): void {
     const runner = this.byName.get(name);
-    if (runner) this.queue(runner, 'outside');
+    if (!runner) return;
+    runner.controller.hint?.(hint);
+    this.queue(runner, 'outside');
   }
 
   private onEvent(readers: readonly Runner[], type: WatchEventType, resource: Resource): void {

@@ -10,7 +10,11 @@ import { EthtoolClient } from '../../src/netlink/ethtool.js';
 import type { GenlClient } from '../../src/netlink/genetlink.js';
 import type { NlMessage } from '../../src/netlink/message.js';
 import { NetlinkError } from '../../src/netlink/errors.js';
-import { ethernetStatusOf } from '../../src/controllers/status/ethernet-status.js';
+import { EthernetStatusController, ethernetStatusOf } from '../../src/controllers/status/ethernet-status.js';
+import { silentLogger } from '../../src/log.js';
+import { NS } from '../../src/resources/resource.js';
+import { T, type LinkStatus } from '../../src/resources/network/types.js';
+import { Runtime } from '../../src/runtime/runtime.js';
 import type { ReconcileContext } from '../../src/runtime/controller.js';
 
 /** A genetlink reply: the 4-byte genl header, then what `body` writes. */
@@ -164,5 +168,62 @@ describe('ethernetStatusOf', () => {
   it('gives no status to a link without ethtool link info (loopback, most tunnels)', async () => {
     const client = { linkInfo: unsupported } as unknown as EthtoolClient;
     expect(await ethernetStatusOf(client, 'lo', ctx)).toBeUndefined();
+  });
+});
+
+describe('EthernetStatusController: which links it asks ethtool about', () => {
+  /** Links q0 (ifindex 2) and q1 (3) as LinkStatus; a fake ethtool that counts link-info reads per link. */
+  async function setup() {
+    const reads: string[] = [];
+    const client = {
+      linkInfo: async (link: string) => (reads.push(link), { port: 0 }),
+      linkModes: async () => ({ speed: 10000, duplex: 1, ours: [], peer: [] }),
+      linkState: async () => true,
+      ringStatus: async () => ({}),
+      featureStates: async () => [],
+      close: () => undefined,
+    } as unknown as EthtoolClient;
+    const r = new Runtime({ log: silentLogger(), mode: 'daemon' });
+    r.register(new EthernetStatusController(() => client));
+    const link = (index: number, flags = 'UP') => ({ index, type: 'ether', linkIndex: 0, flags }) as unknown as LinkStatus;
+    r.store.put(NS.network, T.LinkStatus, 'q0', link(2), 'LinkStatusController');
+    r.store.put(NS.network, T.LinkStatus, 'q1', link(3), 'LinkStatusController');
+    await r.start();
+    await r.settle();
+    return { r, reads, link };
+  }
+
+  it('reads every link once, then only the link an event names, or whose LinkStatus or EthernetSpec changed; all after an overrun', async () => {
+    const { r, reads, link } = await setup();
+    try {
+      expect(reads.sort()).toEqual(['q0', 'q1']);
+      expect(r.store.list(NS.network, T.EthernetStatus).map((s) => s.metadata.id).sort()).toEqual(['q0', 'q1']);
+      reads.length = 0;
+      // a kernel event about q1 (ifindex 3)
+      r.wake('EthernetStatusController', { ifindex: 3 });
+      await r.settle();
+      expect(reads).toEqual(['q1']);
+      // q0's LinkStatus changed
+      reads.length = 0;
+      r.store.put(NS.network, T.LinkStatus, 'q0', link(2, 'UP,LOWER_UP'), 'LinkStatusController');
+      await r.settle();
+      expect(reads).toEqual(['q0']);
+      // an EthernetSpec for q1 (netcfg is about to write it)
+      reads.length = 0;
+      r.store.put(NS.network, T.EthernetSpec, 'q1', { name: 'q1', features: {}, rings: {}, channels: {} }, 'EthernetSpecMerge');
+      await r.settle();
+      expect(reads).toEqual(['q1']);
+      // an event that names no link (an overrun): every link
+      reads.length = 0;
+      r.wake('EthernetStatusController', {});
+      await r.settle();
+      expect(reads.sort()).toEqual(['q0', 'q1']);
+      // q1 gone: its status goes
+      r.store.destroy(NS.network, T.LinkStatus, 'q1', 'LinkStatusController');
+      await r.settle();
+      expect(r.store.list(NS.network, T.EthernetStatus).map((s) => s.metadata.id)).toEqual(['q0']);
+    } finally {
+      await r.stop();
+    }
   });
 });

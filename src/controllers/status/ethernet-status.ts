@@ -2,12 +2,15 @@
 // Talos' does (`get ethtool`): the port, the link mode (speed, duplex, the modes
 // both ends advertise), whether a carrier is detected, the ring sizes with their
 // maximums, and every feature as `ethtool -k` shows it. A link whose driver has
-// no ethtool link info (loopback, most tunnels) has none. Re-read on every link
-// event (a feature change is one: NETDEV_FEAT_CHANGE) and after netcfg's own
-// EthernetConfig writes.
+// no ethtool link info (loopback, most tunnels) has none. A link is re-read
+// after an event about it (a feature change is one: NETDEV_FEAT_CHANGE), when
+// its LinkStatus changes, and after netcfg's own EthernetConfig writes to it;
+// the others keep what was read (a node with a hundred pod veths does not ask
+// ethtool about all of them at every pod's event). An event overrun, or a
+// runtime without kernel events, re-reads what it cannot tell apart.
 import { NS } from '../../resources/resource.js';
 import { T, type EthernetStatus, type LinkStatus } from '../../resources/network/types.js';
-import type { Controller, ReconcileContext } from '../../runtime/controller.js';
+import type { Controller, ReconcileContext, WakeHint } from '../../runtime/controller.js';
 import type { EthtoolClient, RingStatusName } from '../../netlink/ethtool.js';
 import { isNetlinkErrno } from '../../netlink/errors.js';
 import { syncOutputs } from '../sync.js';
@@ -80,25 +83,44 @@ export class EthernetStatusController implements Controller {
   readonly after = ['LinkStatusController', 'EthernetSpecController'];
 
   private client: EthtoolClient | undefined;
+  /** What each link read as, and what it was read after (its ifindex and the versions of what concerns it). */
+  private readonly read = new Map<string, { after: string; status: EthernetStatus | undefined }>();
+  /** Links (ifindex) that kernel events named since the last pass began; 'all' after an event that named none. */
+  private dirty: Set<number> | 'all' = new Set();
 
   /** `open`: the ethtool client of the namespace worked on, opened on the first pass with a link to read. */
   constructor(private readonly open: () => EthtoolClient) {}
 
+  hint(hint: WakeHint): void {
+    if (hint.ifindex === undefined) this.dirty = 'all';
+    else if (this.dirty !== 'all') this.dirty.add(hint.ifindex);
+  }
+
   async reconcile(ctx: ReconcileContext): Promise<void> {
+    const dirty = this.dirty;
+    this.dirty = new Set();
     const desired = new Map<string, EthernetStatus>();
     const links = ctx.list<LinkStatus>(NS.network, T.LinkStatus).filter((l) => l.spec.type !== 'loopback');
-    if (links.length > 0) {
-      const ethtool = (this.client ??= this.open());
-      for (const l of links) {
-        const status = await ethernetStatusOf(ethtool, l.metadata.id, ctx);
-        if (status) desired.set(l.metadata.id, status);
+    for (const l of links) {
+      const name = l.metadata.id;
+      const applied = ctx.get(NS.state, T.AppliedEthernet, name)?.metadata.version ?? 0;
+      const spec = ctx.get(NS.network, T.EthernetSpec, name)?.metadata.version ?? 0;
+      const after = `${l.spec.index}/${l.metadata.version}/${applied}/${spec}`;
+      let entry = this.read.get(name);
+      if (entry === undefined || entry.after !== after || dirty === 'all' || dirty.has(l.spec.index)) {
+        const status = await ethernetStatusOf((this.client ??= this.open()), name, ctx);
+        this.read.set(name, (entry = { after, status }));
       }
+      if (entry.status) desired.set(name, entry.status);
     }
+    const present = new Set(links.map((l) => l.metadata.id));
+    for (const name of this.read.keys()) if (!present.has(name)) this.read.delete(name);
     syncOutputs(ctx, this.name, NS.network, T.EthernetStatus, desired);
   }
 
   stop(): void {
     this.client?.close();
     this.client = undefined;
+    this.read.clear();
   }
 }

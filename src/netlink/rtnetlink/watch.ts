@@ -3,13 +3,14 @@
 // route events are read no further than their header, table and destination,
 // and dropped there unless the filter wants them, so a routing daemon's churn
 // in tables netcfg does not use costs next to nothing.
-import { AttrReader } from '../codec.js';
+import { AttrReader, readS32 } from '../codec.js';
 import { NETLINK_ROUTE } from '../constants.js';
 import { NetlinkConnection, type ConnectionOptions } from '../connection.js';
 import type { NlMessage } from '../message.js';
 import type { OpenOptions } from '../transport.js';
 import { familyOfAf, formatBytes } from '../../net/ip.js';
 import {
+  IFINFOMSG_LEN,
   RTA_DST,
   RTA_TABLE,
   RTMSG_LEN,
@@ -44,7 +45,8 @@ export interface RouteEventHeader {
 
 export interface KernelWatchOptions {
   kinds: readonly KernelEventKind[];
-  onEvent(kind: KernelEventKind): void;
+  /** `ifindex`: for a link event, the link it is about (read from the header alone). */
+  onEvent(kind: KernelEventKind, ifindex?: number): void;
   /** The kernel dropped events (ENOBUFS): whatever is watched must be re-listed. */
   onOverrun(): void;
   /** Route events: only those it accepts are delivered; the rest are dropped after reading their header. */
@@ -86,7 +88,7 @@ export function openKernelWatch(options: KernelWatchOptions, open: OpenOptions &
     switch (m.type) {
       case RTM_NEWLINK:
       case RTM_DELLINK:
-        if (kinds.has('link')) options.onEvent('link');
+        if (kinds.has('link')) options.onEvent('link', m.length >= IFINFOMSG_LEN ? readS32(m.buf, m.offset + 4) : undefined);
         break;
       case RTM_NEWADDR:
       case RTM_DELADDR:
