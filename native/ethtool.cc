@@ -77,7 +77,7 @@ Napi::Value PermanentAddress(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, any ? out : "");
 }
 
-// ethtoolDriverInfo(netns, name): { driver, version, busInfo }
+// ethtoolDriverInfo(netns, name): { driver, version, firmwareVersion, busInfo }
 Napi::Value DriverInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string netns, name;
@@ -93,7 +93,43 @@ Napi::Value DriverInfo(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("driver", Napi::String::New(env, std::string(req.driver, strnlen(req.driver, sizeof(req.driver)))));
   out.Set("version", Napi::String::New(env, std::string(req.version, strnlen(req.version, sizeof(req.version)))));
+  out.Set("firmwareVersion", Napi::String::New(env, std::string(req.fw_version, strnlen(req.fw_version, sizeof(req.fw_version)))));
   out.Set("busInfo", Napi::String::New(env, std::string(req.bus_info, strnlen(req.bus_info, sizeof(req.bus_info)))));
+  return out;
+}
+
+// ethtoolLinkSettings(netns, name): { speed, duplex, port } as ETHTOOL_GLINKSETTINGS
+// reports them (speed in Mb/s, -1 when unknown; DUPLEX_*; PORT_*). The kernel
+// first answers how many words its link mode masks take; the second call brings
+// room for them (three masks follow the struct).
+Napi::Value LinkSettings(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string netns, name;
+  if (!Args(info, &netns, &name)) return env.Undefined();
+  constexpr int kMaxWords = 127;  // link_mode_masks_nwords is an s8
+  // struct ethtool_link_settings ends in a flexible array: room for three masks follows it
+  alignas(struct ethtool_link_settings) unsigned char storage[sizeof(struct ethtool_link_settings) + 3 * kMaxWords * sizeof(__u32)];
+  auto* req = reinterpret_cast<struct ethtool_link_settings*>(storage);
+  memset(storage, 0, sizeof(storage));
+  req->cmd = ETHTOOL_GLINKSETTINGS;
+  SyscallError r = EthtoolIoctl(netns, name, storage);
+  if (r.err == 0 && req->link_mode_masks_nwords < 0) {
+    int words = -req->link_mode_masks_nwords;
+    if (words > kMaxWords) words = kMaxWords;
+    memset(storage, 0, sizeof(storage));
+    req->cmd = ETHTOOL_GLINKSETTINGS;
+    req->link_mode_masks_nwords = static_cast<__s8>(words);
+    r = EthtoolIoctl(netns, name, storage);
+  }
+  if (r.err == 0 && req->link_mode_masks_nwords <= 0) r = {EOPNOTSUPP, "ioctl(SIOCETHTOOL)"};
+  if (r.err != 0) {
+    ErrnoError(env, r.err, r.syscall, name).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("speed", Napi::Number::New(env, req->speed == static_cast<__u32>(SPEED_UNKNOWN) ? -1 : static_cast<double>(req->speed)));
+  out.Set("duplex", Napi::Number::New(env, req->duplex));
+  out.Set("port", Napi::Number::New(env, req->port));
   return out;
 }
 
@@ -102,6 +138,7 @@ Napi::Value DriverInfo(const Napi::CallbackInfo& info) {
 Napi::Object InitEthtool(Napi::Env env, Napi::Object exports) {
   exports.Set("ethtoolPermanentAddress", Napi::Function::New(env, PermanentAddress, "ethtoolPermanentAddress"));
   exports.Set("ethtoolDriverInfo", Napi::Function::New(env, DriverInfo, "ethtoolDriverInfo"));
+  exports.Set("ethtoolLinkSettings", Napi::Function::New(env, LinkSettings, "ethtoolLinkSettings"));
   return exports;
 }
 

@@ -26,7 +26,9 @@ export interface Ethtool {
   /** ETHTOOL_GPERMADDR: lower-case colon-separated, '' when the driver reports none. */
   permanentAddress(name: string): string;
   /** ETHTOOL_GDRVINFO. */
-  driverInfo(name: string): { driver: string; busInfo: string };
+  driverInfo(name: string): { driver: string; version: string; firmwareVersion: string; busInfo: string };
+  /** ETHTOOL_GLINKSETTINGS: speed in Mb/s (-1 unknown), DUPLEX_*, PORT_*. */
+  linkSettings(name: string): { speed: number; duplex: number; port: number };
 }
 
 export interface HardwareSource {
@@ -42,6 +44,7 @@ export function nativeEthtool(netns: string | undefined): Ethtool {
   return {
     permanentAddress: (name) => native().ethtoolPermanentAddress(ns, name),
     driverInfo: (name) => native().ethtoolDriverInfo(ns, name),
+    linkSettings: (name) => native().ethtoolLinkSettings(ns, name),
   };
 }
 
@@ -86,6 +89,8 @@ export function trustedLinkFacts(sysfsRoot: string, link: { index: number; name:
 /** The LinkStatus hardware fields (Talos §4.1). */
 export interface HardwareFacts {
   driver: string;
+  driverVersion: string;
+  firmwareVersion: string;
   busPath: string;
   pciID: string;
   permanentAddr: string;
@@ -95,14 +100,26 @@ function ioctlError(err: unknown): string {
   return isNativeError(err) ? err.code : String(err);
 }
 
+/** ETHTOOL_GLINKSETTINGS of a link; undefined when the driver has none (loopback, most tunnels). */
+export function readLinkSettings(source: HardwareSource, name: string, log?: Logger): { speed: number; duplex: number; port: number } | undefined {
+  if (source.ethtool === undefined) return undefined;
+  try {
+    return source.ethtool.linkSettings(name);
+  } catch (err) {
+    log?.trace({ link: name, err: ioctlError(err) }, 'ETHTOOL_GLINKSETTINGS failed');
+    return undefined;
+  }
+}
+
 /**
  * Talos' rules: driver, pciID and busPath from sysfs (device/uevent; a virtio NIC's
  * IDs from its virtio-pci parent); when driver or busPath is still empty, ethtool's
  * driver info fills it (so virtual links get their driver: veth, bridge, bonding…);
- * permanentAddr from ETHTOOL_GPERMADDR, else IFLA_PERM_ADDRESS.
+ * driverVersion and firmwareVersion from the driver info; permanentAddr from
+ * ETHTOOL_GPERMADDR, else IFLA_PERM_ADDRESS.
  */
 export function readHardware(source: HardwareSource, link: { index: number; name: string; permanentAddr?: string | undefined }, log?: Logger): HardwareFacts {
-  const out: HardwareFacts = { driver: '', busPath: '', pciID: '', permanentAddr: '' };
+  const out: HardwareFacts = { driver: '', driverVersion: '', firmwareVersion: '', busPath: '', pciID: '', permanentAddr: '' };
   const facts = source.sysfsRoot !== undefined ? trustedLinkFacts(source.sysfsRoot, link, log) : undefined;
   if (facts !== undefined) {
     out.driver = facts.driver;
@@ -116,14 +133,14 @@ export function readHardware(source: HardwareSource, link: { index: number; name
     } catch (err) {
       log?.debug({ link: link.name, err: ioctlError(err) }, 'ETHTOOL_GPERMADDR failed');
     }
-    if (out.driver === '' || out.busPath === '') {
-      try {
-        const info = ethtool.driverInfo(link.name);
-        if (out.driver === '') out.driver = info.driver;
-        if (out.busPath === '') out.busPath = info.busInfo;
-      } catch (err) {
-        log?.debug({ link: link.name, err: ioctlError(err) }, 'ETHTOOL_GDRVINFO failed');
-      }
+    try {
+      const info = ethtool.driverInfo(link.name);
+      if (out.driver === '') out.driver = info.driver;
+      if (out.busPath === '') out.busPath = info.busInfo;
+      out.driverVersion = info.version;
+      out.firmwareVersion = info.firmwareVersion;
+    } catch (err) {
+      log?.debug({ link: link.name, err: ioctlError(err) }, 'ETHTOOL_GDRVINFO failed');
     }
   }
   if (out.permanentAddr === '') out.permanentAddr = link.permanentAddr ?? '';

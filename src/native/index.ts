@@ -70,7 +70,9 @@ interface NativeModule {
   /** ETHTOOL_GPERMADDR: the permanent MAC, "" when the driver reports none. */
   ethtoolPermanentAddress(netnsPath: string | null, name: string): string;
   /** ETHTOOL_GDRVINFO. */
-  ethtoolDriverInfo(netnsPath: string | null, name: string): { driver: string; version: string; busInfo: string };
+  ethtoolDriverInfo(netnsPath: string | null, name: string): { driver: string; version: string; firmwareVersion: string; busInfo: string };
+  /** ETHTOOL_GLINKSETTINGS: speed in Mb/s (-1: unknown), DUPLEX_*, PORT_*. */
+  ethtoolLinkSettings(netnsPath: string | null, name: string): { speed: number; duplex: number; port: number };
   NetlinkSocket: new (protocol: number, netnsPath: string | null, rcvbuf: number, onData: DataCallback) => NativeNetlinkSocket;
   /** sethostname(2) in the process's UTS namespace. */
   sethostname(name: string): void;

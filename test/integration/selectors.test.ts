@@ -1,6 +1,7 @@
 // Device selectors and link names on a real kernel, in test namespaces (veth
 // links): glob/AND/no-match behaviour, config that names links by alias or
 // altname, hardware facts with and without a sysfs for the namespace.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -115,12 +116,27 @@ describe('links named by alias or altname', () => {
     expect(net.dump()).toBe(before);
   });
 
-  it('`get links` shows the alias and altnames (yaml), and the driver from ethtool', async () => {
+  it('`get links` shows the alias and altnames (yaml), and the driver, its version, speed, port and duplex as ethtool says', async () => {
     const net = createTestNet();
     net.ip('link', 'property', 'add', 'dev', 'eth0', 'altname', 'first-alt', 'altname', 'second-alt');
     net.ip('link', 'set', 'eth0', 'alias', 'uplink');
     const links = await getLinks(net);
     expect(links.get('eth0')).toMatchObject({ alias: 'uplink', altNames: ['first-alt', 'second-alt'], driver: 'veth', busPath: '', pciID: '', physical: false });
+    // what the ethtool tool prints for the same link (a veth: 10000Mb/s, Full, Twisted Pair; its driver version)
+    const tool = (...args: string[]) => execFileSync('ip', ['netns', 'exec', net.ns, 'ethtool', ...args], { encoding: 'utf8' });
+    const settings = tool('eth0');
+    const info = tool('-i', 'eth0');
+    const field = (text: string, name: string) => new RegExp(`^\\s*${name}: ?(.*)$`, 'm').exec(text)?.[1]?.trim();
+    expect(field(settings, 'Speed')).toBe(`${links.get('eth0')!.speedMbit}Mb/s`);
+    expect(field(settings, 'Duplex')).toBe(links.get('eth0')!.duplex);
+    expect(field(settings, 'Port')?.replace(/ /g, '')).toBe(links.get('eth0')!.port);
+    expect(links.get('eth0')).toMatchObject({ speedMbit: 10000, duplex: 'Full', port: 'TwistedPair' });
+    expect(links.get('eth0')!.driverVersion).toBe(field(info, 'version'));
+    expect(links.get('eth0')!.driverVersion).not.toBe('');
+    expect(links.get('eth0')!.firmwareVersion).toBe(field(info, 'firmware-version') ?? '');
+    // loopback has no link settings
+    expect(links.get('lo')).not.toHaveProperty('speedMbit');
+    expect(links.get('lo')).not.toHaveProperty('port');
     const yaml = await netcfg(['get', 'links', '-o', 'yaml', '--netns', net.ns]);
     expect(yaml.stdout).toMatch(/altNames:\n\s+- first-alt\n\s+- second-alt/);
   });

@@ -14,6 +14,8 @@ import type { LinkMessage } from '../../src/netlink/rtnetlink/link.js';
 import { NS } from '../../src/resources/resource.js';
 import { T, type AppliedRename, type LinkStatus } from '../../src/resources/network/types.js';
 import type { StateFile } from '../../src/runtime/state-file.js';
+import { Runtime } from '../../src/runtime/runtime.js';
+import { LinkStatusController } from '../../src/controllers/status/link-status.js';
 import { FakeKernel } from '../helpers/fake-kernel.js';
 import { FakeSysfs } from '../helpers/fake-sysfs.js';
 import { MemoryState } from '../helpers/memory-state.js';
@@ -54,7 +56,10 @@ function config(yaml: string) {
 
 const noEthtool: Ethtool = {
   permanentAddress: () => '',
-  driverInfo: () => ({ driver: '', busInfo: '' }),
+  driverInfo: () => ({ driver: '', version: '', firmwareVersion: '', busInfo: '' }),
+  linkSettings: () => {
+    throw Object.assign(new Error('EOPNOTSUPP'), { errno: 95, code: 'EOPNOTSUPP', syscall: 'ioctl' });
+  },
 };
 
 async function apply(m: ReturnType<typeof machine>, yaml: string, o: { state?: MemoryState; dryRun?: boolean; hardware?: HardwareSource; cmdline?: string } = {}) {
@@ -221,23 +226,22 @@ describe('predictable names: LinkNameController', () => {
 });
 
 describe('hardware facts (LinkStatus)', () => {
-  const ethtool = (perm: string, driver: string, busInfo: string): Ethtool => ({
-    permanentAddress: () => perm,
-    driverInfo: () => ({ driver, busInfo }),
-  });
-  const failing: Ethtool = {
-    permanentAddress: () => {
-      throw Object.assign(new Error('EOPNOTSUPP'), { errno: 95, code: 'EOPNOTSUPP', syscall: 'ioctl' });
-    },
-    driverInfo: () => {
-      throw Object.assign(new Error('EOPNOTSUPP'), { errno: 95, code: 'EOPNOTSUPP', syscall: 'ioctl' });
-    },
+  const unsupported = () => {
+    throw Object.assign(new Error('EOPNOTSUPP'), { errno: 95, code: 'EOPNOTSUPP', syscall: 'ioctl' });
   };
+  const ethtool = (perm: string, driver: string, busInfo: string, settings: Ethtool['linkSettings'] = unsupported): Ethtool => ({
+    permanentAddress: () => perm,
+    driverInfo: () => ({ driver, version: driver === '' ? '' : '1.0.0', firmwareVersion: driver === 'virtio_net' ? 'fw 2.1' : '', busInfo }),
+    linkSettings: settings,
+  });
+  const failing: Ethtool = { permanentAddress: unsupported, driverInfo: unsupported, linkSettings: unsupported };
 
   it('sysfs first (virtio: IDs from the virtio-pci parent), permanent MAC from ethtool', () => {
     const { sys } = machine();
     expect(readHardware({ sysfsRoot: sys.root, ethtool: ethtool('52:54:00:12:34:05', 'x', 'y') }, { index: 2, name: 'eth0' })).toEqual({
       driver: 'virtio_net',
+      driverVersion: '1.0.0',
+      firmwareVersion: '',
       busPath: '0000:00:05.0',
       pciID: '1AF4:1000',
       permanentAddr: '52:54:00:12:34:05',
@@ -248,27 +252,59 @@ describe('hardware facts (LinkStatus)', () => {
     const { sys } = machine();
     expect(readHardware({ ethtool: ethtool('', 'virtio_net', '0000:00:05.0') }, { index: 2, name: 'eth0', permanentAddr: '52:54:00:12:34:05' })).toEqual({
       driver: 'virtio_net',
+      driverVersion: '1.0.0',
+      firmwareVersion: 'fw 2.1',
       busPath: '0000:00:05.0',
       pciID: '',
       permanentAddr: '52:54:00:12:34:05',
     });
     // the sysfs entry of that name is another link (ifindex 2 ≠ 42): ignored
-    expect(readHardware({ sysfsRoot: sys.root, ethtool: ethtool('', 'veth', '') }, { index: 42, name: 'eth0' })).toEqual({ driver: 'veth', busPath: '', pciID: '', permanentAddr: '' });
+    expect(readHardware({ sysfsRoot: sys.root, ethtool: ethtool('', 'veth', '') }, { index: 42, name: 'eth0' })).toEqual({ driver: 'veth', driverVersion: '1.0.0', firmwareVersion: '', busPath: '', pciID: '', permanentAddr: '' });
     // a virtual link: no device in sysfs, ethtool names the driver; failing ioctls leave fields empty
     sys.net(undefined, 'dummy0', { ifindex: 50, addrAssignType: 1 });
     expect(readHardware({ sysfsRoot: sys.root, ethtool: ethtool('', 'dummy', '') }, { index: 50, name: 'dummy0' }).driver).toBe('dummy');
-    expect(readHardware({ sysfsRoot: sys.root, ethtool: failing }, { index: 50, name: 'dummy0' })).toEqual({ driver: '', busPath: '', pciID: '', permanentAddr: '' });
+    expect(readHardware({ sysfsRoot: sys.root, ethtool: failing }, { index: 50, name: 'dummy0' })).toEqual({ driver: '', driverVersion: '', firmwareVersion: '', busPath: '', pciID: '', permanentAddr: '' });
+  });
+
+  it('link settings are read again when the carrier changes (a new speed comes with it), not at every listing', async () => {
+    const m = machine();
+    let speed = 1000;
+    const asked: string[] = [];
+    const settings = (name: string) => (asked.push(name), { speed, duplex: 1, port: 0 });
+    const links = new LinkStatusController(m.kernel, { sysfsRoot: m.sys.root, ethtool: ethtool('', 'virtio_net', '', settings) });
+    const runtime = new Runtime({ log: silentLogger(), mode: 'oneshot' });
+    runtime.register(links);
+    await runtime.start();
+    await runtime.settle();
+    const eth0 = () => runtime.store.get<LinkStatus>(NS.network, T.LinkStatus, 'eth0')?.spec;
+    expect(eth0()).toMatchObject({ speedMbit: 1000, duplex: 'Full', port: 'TwistedPair' });
+    expect(asked.filter((n) => n === 'eth0')).toHaveLength(1);
+    // listed again, nothing changed: not asked again
+    runtime.wake(links.name);
+    await runtime.settle();
+    expect(asked.filter((n) => n === 'eth0')).toHaveLength(1);
+    // the carrier comes (renegotiated at 10 Gb/s): asked again
+    speed = 10000;
+    m.kernel.links.find((l) => l.name === 'eth0')!.carrier = true;
+    runtime.wake(links.name);
+    await runtime.settle();
+    expect(asked.filter((n) => n === 'eth0')).toHaveLength(2);
+    expect(eth0()?.speedMbit).toBe(10000);
+    await runtime.stop();
   });
 
   it('`get links` data: LinkStatus carries the facts, physical only for NICs', async () => {
     const m = machine();
     m.kernel.addLink('v0', { info: { kind: 'veth' } });
-    const runtime = statusRuntime(m.kernel, silentLogger(), { sysfsRoot: m.sys.root, ethtool: ethtool('52:54:00:12:34:05', 'veth', '') });
+    // link settings as the kernel gives them: eth0 10 Gb/s full duplex on twisted pair; v0 speed unknown (SPEED_UNKNOWN: -1)
+    const settings = (name: string) => (name === 'eth0' ? { speed: 10000, duplex: 1, port: 0 } : { speed: -1, duplex: 0xff, port: 0xef });
+    const runtime = statusRuntime(m.kernel, silentLogger(), { sysfsRoot: m.sys.root, ethtool: ethtool('52:54:00:12:34:05', 'veth', '', settings) });
     await runtime.start();
     await runtime.settle();
     await runtime.stop();
     const status = (id: string) => runtime.store.get<LinkStatus>(NS.network, T.LinkStatus, id)?.spec;
-    expect(status('eth0')).toMatchObject({ driver: 'virtio_net', busPath: '0000:00:05.0', pciID: '1AF4:1000', permanentAddr: '52:54:00:12:34:05', physical: true });
-    expect(status('v0')).toMatchObject({ driver: 'veth', busPath: '', pciID: '', physical: false });
+    expect(status('eth0')).toMatchObject({ driver: 'virtio_net', busPath: '0000:00:05.0', pciID: '1AF4:1000', permanentAddr: '52:54:00:12:34:05', physical: true, speedMbit: 10000, port: 'TwistedPair', duplex: 'Full' });
+    expect(status('v0')).toMatchObject({ driver: 'veth', busPath: '', pciID: '', physical: false, port: 'None', duplex: 'Unknown' });
+    expect(status('v0')).not.toHaveProperty('speedMbit');
   });
 });

@@ -30,6 +30,8 @@ const link = (name: string, index: number): LinkStatus =>
     altNames: [],
     linkState: true,
     physical: false,
+    driverVersion: '',
+    firmwareVersion: '',
     busPath: '',
     driver: 'veth',
     pciID: '',

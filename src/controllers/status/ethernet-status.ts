@@ -9,28 +9,12 @@
 // ethtool about all of them at every pod's event). An event overrun, or a
 // runtime without kernel events, re-reads what it cannot tell apart.
 import { NS } from '../../resources/resource.js';
+import { duplexName, portName } from '../../resources/network/enums.js';
 import { T, type EthernetStatus, type LinkStatus } from '../../resources/network/types.js';
 import type { Controller, ReconcileContext, WakeHint } from '../../runtime/controller.js';
 import type { EthtoolClient, RingStatusName } from '../../netlink/ethtool.js';
 import { isNetlinkErrno } from '../../netlink/errors.js';
 import { syncOutputs } from '../sync.js';
-
-/** PORT_* of include/uapi/linux/ethtool.h, by Talos' names (nethelpers.Port). */
-const PORTS: ReadonlyMap<number, string> = new Map([
-  [0x00, 'TwistedPair'],
-  [0x01, 'AUI'],
-  [0x02, 'BNC'],
-  [0x03, 'MII'],
-  [0x04, 'Fibre'],
-  [0x05, 'DirectAttach'],
-  [0xef, 'None'],
-  [0xff, 'Other'],
-]);
-
-const DUPLEX: ReadonlyMap<number, string> = new Map([
-  [0, 'Half'],
-  [1, 'Full'],
-]);
 
 /** A ring attribute as Talos shows it: tx-push and rx-push as booleans, tcp-data-split too (ETHTOOL_TCP_DATA_SPLIT_*: 2 enabled, 1 disabled, 0 unknown: left out), the rest as numbers. */
 function ringValue(name: RingStatusName, v: number): number | boolean | undefined {
@@ -59,8 +43,8 @@ export async function ethernetStatusOf(ethtool: EthtoolClient, link: string, ctx
     await optional(ethtool.featureStates(link), 'features', link, ctx),
   ];
   const status: EthernetStatus = {
-    port: info.port === undefined ? '' : (PORTS.get(info.port) ?? `Port(${info.port})`),
-    duplex: DUPLEX.get(modes?.duplex ?? 0xff) ?? 'Unknown',
+    port: info.port === undefined ? '' : portName(info.port),
+    duplex: duplexName(modes?.duplex),
   };
   if (state !== undefined) status.linkState = state;
   if (modes?.speed !== undefined) status.speedMbit = modes.speed;

@@ -1,14 +1,16 @@
 // LinkStatusController: one LinkStatus per kernel link, from a full re-list, with
-// hardware facts (driver, busPath, pciID, permanentAddr) from sysfs and ethtool
-// (src/hw/hardware.ts says which sysfs is trusted).
+// hardware facts (driver, busPath, pciID, permanentAddr, driver and firmware
+// versions) from sysfs and ethtool (src/hw/hardware.ts says which sysfs is
+// trusted), and ethtool's link settings (speed, port, duplex), read again when
+// the link's flags, carrier or state change (a new speed comes with a new carrier).
 import type { BondData } from '../../netlink/rtnetlink/drivers/bond.js';
 import type { BridgeData } from '../../netlink/rtnetlink/drivers/bridge.js';
 import { VLAN_PROTOCOLS, type VlanData } from '../../netlink/rtnetlink/drivers/vlan.js';
 import type { LinkMessage } from '../../netlink/rtnetlink/link.js';
 import type { WgDevice } from '../../netlink/wireguard.js';
-import { readHardware, type HardwareFacts, type HardwareSource } from '../../hw/hardware.js';
+import { readHardware, readLinkSettings, type HardwareFacts, type HardwareSource } from '../../hw/hardware.js';
 import { NS } from '../../resources/resource.js';
-import { LinkType, linkFlagsText } from '../../resources/network/enums.js';
+import { duplexName, LinkType, linkFlagsText, portName } from '../../resources/network/enums.js';
 import { T, type LinkStatus, type WireguardStatus } from '../../resources/network/types.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { LinkIndex, type Kernel, type LinkListing } from '../kernel.js';
@@ -36,6 +38,8 @@ export function linkStatus(l: LinkMessage): LinkStatus {
     physical: l.type === 1 && !l.info?.kind,
     busPath: '',
     driver: '',
+    driverVersion: '',
+    firmwareVersion: '',
     pciID: '',
     ...kindStatus(l),
   };
@@ -86,6 +90,8 @@ export class LinkStatusController implements Controller, LinkListing {
   generation = 0;
   /** Hardware facts by `ifindex/name`: a device's facts do not change while it keeps its index and name. */
   private hardwareCache = new Map<string, HardwareFacts>();
+  /** Link settings by `ifindex/name/flags/carrier/state`: read again when any of these changes. */
+  private settingsCache = new Map<string, Pick<LinkStatus, 'speedMbit' | 'port' | 'duplex'>>();
   private toldSysfsSkipped = false;
 
   /** Without `hardware`, the hardware fields are only what netlink reports (IFLA_PERM_ADDRESS). */
@@ -102,6 +108,18 @@ export class LinkStatusController implements Controller, LinkListing {
     return facts;
   }
 
+  private settingsOf(l: LinkMessage, ctx: ReconcileContext, cache: Map<string, Pick<LinkStatus, 'speedMbit' | 'port' | 'duplex'>>): Pick<LinkStatus, 'speedMbit' | 'port' | 'duplex'> {
+    if (this.hardware === undefined) return {};
+    const key = `${l.index}/${l.name}/${l.flags}/${l.carrier ?? ''}/${l.operState}`;
+    let facts = this.settingsCache.get(key);
+    if (facts === undefined) {
+      const s = readLinkSettings(this.hardware, l.name, ctx.log);
+      facts = s === undefined ? {} : { ...(s.speed >= 0 ? { speedMbit: s.speed } : {}), port: portName(s.port), duplex: duplexName(s.duplex) };
+    }
+    cache.set(key, facts);
+    return facts;
+  }
+
   async reconcile(ctx: ReconcileContext): Promise<void> {
     if (this.hardware?.sysfsSkipped !== undefined && !this.toldSysfsSkipped) {
       ctx.log.debug({ reason: this.hardware.sysfsSkipped }, 'hardware facts without sysfs');
@@ -109,11 +127,13 @@ export class LinkStatusController implements Controller, LinkListing {
     }
     const desired = new Map<string, LinkStatus>();
     const cache = new Map<string, HardwareFacts>();
+    const settings = new Map<string, Pick<LinkStatus, 'speedMbit' | 'port' | 'duplex'>>();
     const links = await this.kernel.listLinks();
     for (const l of links) {
       const status = linkStatus(l);
       const hw = this.hardwareOf(l, ctx, cache);
       if (hw !== undefined) Object.assign(status, hw);
+      Object.assign(status, this.settingsOf(l, ctx, settings));
       if (status.kind === 'wireguard') {
         const device = await this.kernel
           .wireguard?.()
@@ -127,6 +147,7 @@ export class LinkStatusController implements Controller, LinkListing {
       desired.set(l.name, status);
     }
     this.hardwareCache = cache;
+    this.settingsCache = settings;
     this.links = new LinkIndex(links);
     syncOutputs(ctx, this.name, NS.network, T.LinkStatus, desired);
     this.generation++;

@@ -205,3 +205,25 @@ export function linkFlagsText(flags: number): string {
   for (const [bit, name] of LINK_FLAG_NAMES) if (flags & bit) names.push(name);
   return names.join(',');
 }
+
+/** PORT_* of include/uapi/linux/ethtool.h, by Talos' names (nethelpers.Port). */
+const PORTS: ReadonlyMap<number, string> = new Map([
+  [0x00, 'TwistedPair'],
+  [0x01, 'AUI'],
+  [0x02, 'BNC'],
+  [0x03, 'MII'],
+  [0x04, 'Fibre'],
+  [0x05, 'DirectAttach'],
+  [0xef, 'None'],
+  [0xff, 'Other'],
+]);
+
+/** An ethtool port as Talos names it (an unknown number as Port(N)). */
+export function portName(port: number): string {
+  return PORTS.get(port) ?? `Port(${port})`;
+}
+
+/** An ethtool duplex as Talos names it: Half, Full, else Unknown (DUPLEX_UNKNOWN is 0xff). */
+export function duplexName(duplex: number | undefined): string {
+  return duplex === 0 ? 'Half' : duplex === 1 ? 'Full' : 'Unknown';
+}

@@ -184,7 +184,14 @@ export interface LinkStatus {
    */
   busPath: string;
   driver: string;
+  /** ethtool's driver info (ETHTOOL_GDRVINFO), '' when the driver says none. */
+  driverVersion: string;
+  firmwareVersion: string;
   pciID: string;
+  /** ethtool's link settings, for links whose driver has them: speed (absent while unknown, e.g. no carrier), port and duplex by Talos' names. */
+  speedMbit?: number;
+  port?: string;
+  duplex?: string;
   /** Kind settings as the kernel holds them (logical links only). */
   bondMaster?: Record<string, string | number>;
   vlan?: { vlanID: number; vlanProtocol: string };
