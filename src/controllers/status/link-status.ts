@@ -76,6 +76,9 @@ export function wireguardStatus(d: WgDevice): WireguardStatus {
   };
 }
 
+/** What ethtool's link settings add to a LinkStatus. */
+type LinkSettings = Pick<LinkStatus, 'speedMbit' | 'port' | 'duplex'>;
+
 export class LinkStatusController implements Controller, LinkListing {
   readonly name = 'LinkStatusController';
   readonly inputs = [];
@@ -91,7 +94,7 @@ export class LinkStatusController implements Controller, LinkListing {
   /** Hardware facts by `ifindex/name`: a device's facts do not change while it keeps its index and name. */
   private hardwareCache = new Map<string, HardwareFacts>();
   /** Link settings by `ifindex/name/flags/carrier/state`: read again when any of these changes. */
-  private settingsCache = new Map<string, Pick<LinkStatus, 'speedMbit' | 'port' | 'duplex'>>();
+  private settingsCache = new Map<string, LinkSettings>();
   private toldSysfsSkipped = false;
 
   /** Without `hardware`, the hardware fields are only what netlink reports (IFLA_PERM_ADDRESS). */
@@ -108,7 +111,7 @@ export class LinkStatusController implements Controller, LinkListing {
     return facts;
   }
 
-  private settingsOf(l: LinkMessage, ctx: ReconcileContext, cache: Map<string, Pick<LinkStatus, 'speedMbit' | 'port' | 'duplex'>>): Pick<LinkStatus, 'speedMbit' | 'port' | 'duplex'> {
+  private settingsOf(l: LinkMessage, ctx: ReconcileContext, cache: Map<string, LinkSettings>): LinkSettings {
     if (this.hardware === undefined) return {};
     const key = `${l.index}/${l.name}/${l.flags}/${l.carrier ?? ''}/${l.operState}`;
     let facts = this.settingsCache.get(key);
@@ -127,7 +130,7 @@ export class LinkStatusController implements Controller, LinkListing {
     }
     const desired = new Map<string, LinkStatus>();
     const cache = new Map<string, HardwareFacts>();
-    const settings = new Map<string, Pick<LinkStatus, 'speedMbit' | 'port' | 'duplex'>>();
+    const settings = new Map<string, LinkSettings>();
     const links = await this.kernel.listLinks();
     for (const l of links) {
       const status = linkStatus(l);
