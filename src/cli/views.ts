@@ -176,6 +176,7 @@ const hostDNSStatuses: ViewDefinition<HostDNSStatus> = {
   columns: [
     { header: 'LISTENING', value: (s) => s.listening },
     { header: 'UPSTREAMS', value: (s) => s.upstreams },
+    { header: 'DOWN', value: (s) => s.down },
     { header: 'ERROR', value: (s) => s.error },
   ],
 };

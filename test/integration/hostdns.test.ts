@@ -148,7 +148,7 @@ hostnames: [db.internal]
 `;
     const d = await startDaemon(net, net.file('c.yaml', config));
     await within(10_000, async () => (await status(d))?.listening.includes('127.0.0.53') === true, 'host DNS listening');
-    expect(await status(d)).toEqual({ listening: ['127.0.0.53'], upstreams: [DO53], error: '' });
+    expect(await status(d)).toEqual({ listening: ['127.0.0.53'], upstreams: [DO53], down: [], error: '' });
     const resolvConf = path.join(net.dir, 'etc', 'resolv.conf');
     await within(5_000, () => fs.existsSync(resolvConf) && fs.readFileSync(resolvConf, 'utf8').startsWith('nameserver 127.0.0.53'), 'resolv.conf names host DNS');
     expect(fs.readFileSync(resolvConf, 'utf8')).toBe('nameserver 127.0.0.53\n\nsearch example.org\n');
@@ -188,8 +188,8 @@ let n = 0; for (const m of msgs) s.send(m, 53, '127.0.0.53', () => { if (++n ===
 
     // the table view
     const r = await netcfg(['get', 'hostdns', ...d.args]);
-    expect(r.stdout).toMatch(/LISTENING\s+UPSTREAMS\s+ERROR/);
-    expect(r.stdout).toMatch(/HostDNSStatus\s+hostdns\s+\d+\s+\["127\.0\.0\.53"\]\s+\["192\.0\.2\.1"\]\s*$/m);
+    expect(r.stdout).toMatch(/LISTENING\s+UPSTREAMS\s+DOWN\s+ERROR/);
+    expect(r.stdout).toMatch(/HostDNSStatus\s+hostdns\s+\d+\s+\["127\.0\.0\.53"\]\s+\["192\.0\.2\.1"\]\s+\[\]\s*$/m);
 
     // host DNS switched off: the listener goes, and resolv.conf names the resolver itself again
     const off = net.file('off.yaml', config.replace('hostDNS:\n  enabled: true\n', ''));
@@ -331,6 +331,11 @@ ${resolver(`  - address: ${DO53}`).replace('  enabled: true\n', '  enabled: true
     expect(first.ms).toBeGreaterThanOrEqual(1900);
     // within a second of health checks the first is down, said once in the log
     await within(3_000, () => d.log().some((l) => l.msg === 'host DNS: upstream not answering; asked last until it answers a health check' && l.upstream === FIRST), 'the first upstream marked down');
+    // and `netcfg get hostdns` says so
+    await within(3_000, async () => (await status(d))?.down.includes(FIRST) === true, 'HostDNSStatus names the first upstream down');
+    expect((await status(d))?.upstreams).toEqual([FIRST, DO53]);
+    const table = await netcfg(['get', 'hostdns', ...d.args]);
+    expect(table.stdout).toMatch(/HostDNSStatus\s+hostdns\s+\d+\s+\["127\.0\.0\.53"\]\s+\["192\.0\.2\.9","192\.0\.2\.1"\]\s+\["192\.0\.2\.9"\]\s*$/m);
     // so other questions (new names: none cached) go straight to the second
     for (const name of ['a.test', 'b.test', 'c.test']) {
       const t0 = Date.now();
@@ -343,6 +348,7 @@ ${resolver(`  - address: ${DO53}`).replace('  enabled: true\n', '  enabled: true
     // the first server comes up: a health check sees it, and it is asked first again
     const back = await unbound(net, FIRST, 'Do53', keys, 'first');
     await within(3_000, () => d.log().some((l) => l.msg === 'host DNS: upstream answers again; asked in its place' && l.upstream === FIRST), 'the first upstream up again');
+    await within(3_000, async () => (await status(d))?.down.length === 0, 'HostDNSStatus names none down');
     expect(kdig(net, '@127.0.0.53', 'd.test', 'A')).toMatch(/status: NXDOMAIN/);
     await back.heard();
     expect(back.queries()).toContain('d.test. A IN');

@@ -16,17 +16,19 @@ describe('host DNS upstream health', () => {
   let answers: Map<string, boolean>;
   let checks: string[];
   let health: UpstreamHealth;
+  let changes: number;
 
   beforeEach(() => {
     vi.useFakeTimers();
     lines = [];
     answers = new Map();
     checks = [];
+    changes = 0;
     const log = pino({ base: undefined }, { write: (line: string) => void lines.push(JSON.parse(line)) });
     health = new UpstreamHealth(log, async (s) => {
       checks.push(`${s.addr} ${s.protocol}`);
       if (!answers.get(`${s.addr} ${s.protocol}`)) throw new Error('no answer within 1000 ms');
-    });
+    }, () => changes++);
   });
   afterEach(() => {
     health.close();
@@ -47,6 +49,7 @@ describe('host DNS upstream health', () => {
     expect(health.down(dead)).toBe(true);
     expect(health.ordered([dead, live])).toEqual([live, dead]);
     expect(lines.filter((l) => l.level === 40).map((l) => l.upstream)).toEqual(['192.0.2.9']);
+    expect(changes).toBe(1);
     // checked every interval while down, without more warnings
     await vi.advanceTimersByTimeAsync(3 * CHECK_INTERVAL_MS);
     expect(checks).toHaveLength(4);
@@ -57,6 +60,7 @@ describe('host DNS upstream health', () => {
     expect(health.down(dead)).toBe(false);
     expect(health.ordered([dead, live])).toEqual([dead, live]);
     expect(lines.some((l) => l.level === 30 && /answers again/.test(l.msg))).toBe(true);
+    expect(changes).toBe(2);
     await vi.advanceTimersByTimeAsync(5 * CHECK_INTERVAL_MS);
     expect(checks).toHaveLength(5);
   });
@@ -67,6 +71,7 @@ describe('host DNS upstream health', () => {
     await vi.advanceTimersByTimeAsync(CHECK_INTERVAL_MS);
     expect(health.down(dead)).toBe(false);
     expect(lines).toEqual([]);
+    expect(changes).toBe(0);
   });
 
   it('each protocol of one address is its own upstream; with all down, the configured order', async () => {

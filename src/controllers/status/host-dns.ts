@@ -118,7 +118,8 @@ export class HostDNSController implements Controller {
     if (!this.server) {
       const { HostDnsServer } = await import('../../operators/hostdns/server.js');
       this.trust = trust;
-      this.server = new HostDnsServer(this.options.log, this.options.netnsPath, ca, proxy);
+      // an upstream going down or coming back shows in the status
+      this.server = new HostDnsServer(this.options.log, this.options.netnsPath, ca, proxy, () => this.wake());
     }
     const server = this.server;
     // 127.0.0.53, and where pods reach it (forwardKubeDNSToHost) once that address is on lo
@@ -151,7 +152,7 @@ export class HostDNSController implements Controller {
       hosts: hostTable(config.staticHosts(), node.hostname, node.address, members),
     };
     server.update(table);
-    const status: HostDNSStatus = { listening: server.addresses, upstreams: table.upstreams.map(upstreamLabel), error: this.error };
+    const status: HostDNSStatus = { listening: server.addresses, upstreams: table.upstreams.map(upstreamLabel), down: table.upstreams.filter((u) => server.down(u)).map(upstreamLabel), error: this.error };
     syncOutputs(ctx, this.name, NS.network, T.HostDNSStatus, new Map([[HOST_DNS_STATUS_ID, status]]));
   }
 }

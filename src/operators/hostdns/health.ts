@@ -41,6 +41,8 @@ export class UpstreamHealth {
     private readonly log: Logger,
     /** Asks `server` the health question; resolves when any answer came. */
     private readonly check: (server: NameServerSpec) => Promise<void>,
+    /** Called when an upstream goes down or comes back. */
+    private readonly changed: () => void = () => {},
     private readonly intervalMs = CHECK_INTERVAL_MS,
   ) {}
 
@@ -66,10 +68,12 @@ export class UpstreamHealth {
   answered(server: NameServerSpec): void {
     const s = this.states.get(upstreamLabel(server));
     if (!s || s.fails === 0) return;
-    if (s.fails >= MAX_FAILS) this.log.info({ upstream: upstreamLabel(server) }, 'host DNS: upstream answers again; asked in its place');
+    const wasDown = s.fails >= MAX_FAILS;
+    if (wasDown) this.log.info({ upstream: upstreamLabel(server) }, 'host DNS: upstream answers again; asked in its place');
     s.fails = 0;
     clearInterval(s.checking);
     s.checking = undefined;
+    if (wasDown) this.changed();
   }
 
   /** `server` failed a question (or a check): count it, and check it until it answers. */
@@ -77,7 +81,10 @@ export class UpstreamHealth {
     if (this.closed) return;
     const s = this.state(server);
     s.fails++;
-    if (s.fails === MAX_FAILS) this.log.warn({ upstream: upstreamLabel(server), err: err.message }, 'host DNS: upstream not answering; asked last until it answers a health check');
+    if (s.fails === MAX_FAILS) {
+      this.log.warn({ upstream: upstreamLabel(server), err: err.message }, 'host DNS: upstream not answering; asked last until it answers a health check');
+      this.changed();
+    }
     if (s.checking) return;
     let inFlight = false;
     s.checking = setInterval(() => {

@@ -76,6 +76,8 @@ export class HostDnsServer {
     extraCAs: string,
     /** The machine's proxy settings: DoH goes through https_proxy, as in Talos. */
     private readonly proxy: ProxyEnv = DIRECT,
+    /** Told when an upstream goes down or comes back (down()). */
+    private readonly healthChanged: () => void = () => {},
     now: () => number = monotonicMs,
   ) {
     this.ca = trustRoots(extraCAs);
@@ -89,7 +91,12 @@ export class HostDnsServer {
   }
 
   private healthOf(upstreams: Upstreams): UpstreamHealth {
-    return new UpstreamHealth(this.log, async (server) => void (await upstreams.exchange(server, healthQuery(0), false, CHECK_TIMEOUT_MS)));
+    return new UpstreamHealth(this.log, async (server) => void (await upstreams.exchange(server, healthQuery(0), false, CHECK_TIMEOUT_MS)), this.healthChanged);
+  }
+
+  /** The upstream is not answering: asked last. */
+  down(server: NameServerSpec): boolean {
+    return this.health.down(server);
   }
 
   /** New upstreams drop the cache and every open upstream connection; new hosts take effect at once. */

@@ -549,8 +549,10 @@ export interface ProbeSpec {
 export interface HostDNSStatus {
   /** The addresses it listens on (UDP and TCP port 53). */
   listening: string[];
-  /** The upstream servers in the order they are asked ("1.1.1.1", "1.1.1.1 (DoT cloudflare-dns.com)"). */
+  /** The upstream servers in the configured order ("1.1.1.1", "1.1.1.1 (DoT cloudflare-dns.com)"). */
   upstreams: string[];
+  /** Those of them not answering (two failures in a row, no health check answered since): asked last. */
+  down: string[];
   /** Why an address could not be listened on ("" when none). */
   error: string;
 }
