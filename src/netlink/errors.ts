@@ -135,6 +135,7 @@ export class DumpInterruptedError extends Error {
   }
 }
 
+/** A kernel error with one of these codes; compared by number, so an alias matches too (EOPNOTSUPP is ENOTSUP). */
 export function isNetlinkErrno(err: unknown, ...codes: string[]): err is NetlinkError {
-  return err instanceof NetlinkError && codes.includes(err.code);
+  return err instanceof NetlinkError && codes.some((c) => c === err.code || errnoNumber(c) === err.errno);
 }

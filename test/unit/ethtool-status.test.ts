@@ -15,7 +15,6 @@ import { silentLogger } from '../../src/log.js';
 import { NS } from '../../src/resources/resource.js';
 import { T, type LinkStatus } from '../../src/resources/network/types.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import type { ReconcileContext } from '../../src/runtime/controller.js';
 
 /** A genetlink reply: the 4-byte genl header, then what `body` writes. */
 function reply(body: (w: NlWriter) => void): NlMessage {
@@ -146,7 +145,6 @@ describe('EthtoolClient (EthernetStatus reads)', () => {
 });
 
 describe('ethernetStatusOf', () => {
-  const ctx = { log: { debug: () => undefined } } as unknown as ReconcileContext;
   const unsupported = () => Promise.reject(new NetlinkError({ errno: 95 }));
 
   it('names the port and duplex as Talos does, shows flags as booleans, leaves out what the driver does not report', async () => {
@@ -157,17 +155,17 @@ describe('ethernetStatusOf', () => {
       ringStatus: async () => ({ 'rx-max': 4096, rx: 512, 'tx-push': 0, 'tcp-data-split': 2, 'rx-push': 1 }),
       featureStates: unsupported,
     } as unknown as EthtoolClient;
-    expect(await ethernetStatusOf(client, 'eth0', ctx)).toEqual({ port: 'Fibre', duplex: 'Unknown', linkState: false, rings: { 'rx-max': 4096, rx: 512, 'tx-push': false, 'tcp-data-split': true, 'rx-push': true } });
+    expect(await ethernetStatusOf(client, 'eth0')).toEqual({ port: 'Fibre', duplex: 'Unknown', linkState: false, rings: { 'rx-max': 4096, rx: 512, 'tx-push': false, 'tcp-data-split': true, 'rx-push': true } });
     // tcp-data-split 1 is "disabled", 0 "unknown" (left out)
     const off = { ...client, ringStatus: async () => ({ 'tcp-data-split': 1 }) } as unknown as EthtoolClient;
-    expect((await ethernetStatusOf(off, 'eth0', ctx))?.rings).toEqual({ 'tcp-data-split': false });
+    expect((await ethernetStatusOf(off, 'eth0'))?.rings).toEqual({ 'tcp-data-split': false });
     const unknown = { ...client, ringStatus: async () => ({ 'tcp-data-split': 0 }) } as unknown as EthtoolClient;
-    expect((await ethernetStatusOf(unknown, 'eth0', ctx))?.rings).toBeUndefined();
+    expect((await ethernetStatusOf(unknown, 'eth0'))?.rings).toBeUndefined();
   });
 
   it('gives no status to a link without ethtool link info (loopback, most tunnels)', async () => {
     const client = { linkInfo: unsupported } as unknown as EthtoolClient;
-    expect(await ethernetStatusOf(client, 'lo', ctx)).toBeUndefined();
+    expect(await ethernetStatusOf(client, 'lo')).toBeUndefined();
   });
 });
 
@@ -175,8 +173,14 @@ describe('EthernetStatusController: which links it asks ethtool about', () => {
   /** Links q0 (ifindex 2) and q1 (3) as LinkStatus; a fake ethtool that counts link-info reads per link. */
   async function setup() {
     const reads: string[] = [];
+    /** Links whose next read fails with EBUSY (not "unsupported"). */
+    const busy = new Set<string>();
     const client = {
-      linkInfo: async (link: string) => (reads.push(link), { port: 0 }),
+      linkInfo: async (link: string) => {
+        reads.push(link);
+        if (busy.delete(link)) throw new NetlinkError({ errno: 16 });
+        return { port: 0 };
+      },
       linkModes: async () => ({ speed: 10000, duplex: 1, ours: [], peer: [] }),
       linkState: async () => true,
       ringStatus: async () => ({}),
@@ -184,13 +188,13 @@ describe('EthernetStatusController: which links it asks ethtool about', () => {
       close: () => undefined,
     } as unknown as EthtoolClient;
     const r = new Runtime({ log: silentLogger(), mode: 'daemon' });
-    r.register(new EthernetStatusController(() => client));
+    r.register(new EthernetStatusController(() => client, 50));
     const link = (index: number, flags = 'UP') => ({ index, type: 'ether', linkIndex: 0, flags }) as unknown as LinkStatus;
     r.store.put(NS.network, T.LinkStatus, 'q0', link(2), 'LinkStatusController');
     r.store.put(NS.network, T.LinkStatus, 'q1', link(3), 'LinkStatusController');
     await r.start();
     await r.settle();
-    return { r, reads, link };
+    return { r, reads, link, busy };
   }
 
   it('reads every link once, then only the link an event names, or whose LinkStatus or EthernetSpec changed; all after an overrun', async () => {
@@ -213,6 +217,11 @@ describe('EthernetStatusController: which links it asks ethtool about', () => {
       r.store.put(NS.network, T.EthernetSpec, 'q1', { name: 'q1', features: {}, rings: {}, channels: {} }, 'EthernetSpecMerge');
       await r.settle();
       expect(reads).toEqual(['q1']);
+      // netcfg's record for q0 changed (its EthernetConfig written)
+      reads.length = 0;
+      r.store.put(NS.state, T.AppliedEthernet, 'q0', { name: 'q0', features: {}, rings: {}, channels: {} }, 'EthernetSpecController');
+      await r.settle();
+      expect(reads).toEqual(['q0']);
       // an event that names no link (an overrun): every link
       reads.length = 0;
       r.wake('EthernetStatusController', {});
@@ -222,6 +231,24 @@ describe('EthernetStatusController: which links it asks ethtool about', () => {
       r.store.destroy(NS.network, T.LinkStatus, 'q1', 'LinkStatusController');
       await r.settle();
       expect(r.store.list(NS.network, T.EthernetStatus).map((s) => s.metadata.id)).toEqual(['q0']);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('a read that fails for a passing reason keeps what was shown and is tried again soon', async () => {
+    const { r, reads, busy } = await setup();
+    try {
+      reads.length = 0;
+      busy.add('q1');
+      r.wake('EthernetStatusController', { ifindex: 3 });
+      await r.settle();
+      // the status read before is still there, and the link is read again (requeued) until it answers
+      expect(r.store.get(NS.network, T.EthernetStatus, 'q1')).toBeDefined();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await r.settle();
+      expect(reads).toEqual(['q1', 'q1']);
+      expect(r.store.get(NS.network, T.EthernetStatus, 'q1')).toBeDefined();
     } finally {
       await r.stop();
     }

@@ -290,6 +290,19 @@ describe('hardware facts (LinkStatus)', () => {
     await runtime.settle();
     expect(asked.filter((n) => n === 'eth0')).toHaveLength(2);
     expect(eth0()?.speedMbit).toBe(10000);
+    // lost and back between two listings (renegotiated at 2.5 Gb/s): the carrier count tells
+    speed = 2500;
+    m.kernel.links.find((l) => l.name === 'eth0')!.carrierChanges = 3;
+    runtime.wake(links.name);
+    await runtime.settle();
+    expect(eth0()?.speedMbit).toBe(2500);
+    // a bond's speed is its ports': read at every listing
+    m.kernel.addLink('bond0', { info: { kind: 'bond' } });
+    runtime.wake(links.name);
+    await runtime.settle();
+    runtime.wake(links.name);
+    await runtime.settle();
+    expect(asked.filter((n) => n === 'bond0')).toHaveLength(2);
     await runtime.stop();
   });
 

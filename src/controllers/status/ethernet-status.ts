@@ -8,7 +8,7 @@
 // the others keep what was read (a node with a hundred pod veths does not ask
 // ethtool about all of them at every pod's event). An event overrun, or a
 // runtime without kernel events, re-reads what it cannot tell apart.
-import { NS } from '../../resources/resource.js';
+import { NS, type Resource } from '../../resources/resource.js';
 import { duplexName, portName } from '../../resources/network/enums.js';
 import { T, type EthernetStatus, type LinkStatus } from '../../resources/network/types.js';
 import type { Controller, ReconcileContext, WakeHint } from '../../runtime/controller.js';
@@ -23,25 +23,21 @@ function ringValue(name: RingStatusName, v: number): number | boolean | undefine
   return v;
 }
 
-/** The value, or undefined when the driver does not support the request (EOPNOTSUPP and the like). */
-async function optional<V>(read: Promise<V>, what: string, link: string, ctx: ReconcileContext): Promise<V | undefined> {
+/** The value, or undefined when the driver does not support the request (EOPNOTSUPP and the like); another failure throws. */
+async function optional<V>(read: Promise<V>): Promise<V | undefined> {
   try {
     return await read;
   } catch (err) {
-    if (!isNetlinkErrno(err, 'EOPNOTSUPP', 'ENODEV', 'ENOENT', 'EINVAL')) ctx.log.debug({ link, err }, `ethtool: no ${what}`);
-    return undefined;
+    if (isNetlinkErrno(err, 'EOPNOTSUPP', 'ENODEV', 'ENOENT', 'EINVAL')) return undefined;
+    throw err;
   }
 }
 
-export async function ethernetStatusOf(ethtool: EthtoolClient, link: string, ctx: ReconcileContext): Promise<EthernetStatus | undefined> {
-  const info = await optional(ethtool.linkInfo(link), 'link info', link, ctx);
+/** What ethtool reports of `link`; undefined when it has no link info; throws on a failure other than "not supported". */
+export async function ethernetStatusOf(ethtool: EthtoolClient, link: string): Promise<EthernetStatus | undefined> {
+  const info = await optional(ethtool.linkInfo(link));
   if (!info) return undefined;
-  const [modes, state, rings, features] = [
-    await optional(ethtool.linkModes(link), 'link modes', link, ctx),
-    await optional(ethtool.linkState(link), 'link state', link, ctx),
-    await optional(ethtool.ringStatus(link), 'rings', link, ctx),
-    await optional(ethtool.featureStates(link), 'features', link, ctx),
-  ];
+  const [modes, state, rings, features] = [await optional(ethtool.linkModes(link)), await optional(ethtool.linkState(link)), await optional(ethtool.ringStatus(link)), await optional(ethtool.featureStates(link))];
   const status: EthernetStatus = {
     port: info.port === undefined ? '' : portName(info.port),
     duplex: duplexName(modes?.duplex),
@@ -55,6 +51,9 @@ export async function ethernetStatusOf(ethtool: EthtoolClient, link: string, ctx
   if (features && features.length > 0) status.features = Object.fromEntries(features.map((f) => [f.name, f.status]));
   return status;
 }
+
+/** How soon a link whose read failed (not "unsupported": a busy driver, a socket error) is read again. */
+const RETRY_MS = 2000;
 
 export class EthernetStatusController implements Controller {
   readonly name = 'EthernetStatusController';
@@ -73,7 +72,10 @@ export class EthernetStatusController implements Controller {
   private dirty: Set<number> | 'all' = new Set();
 
   /** `open`: the ethtool client of the namespace worked on, opened on the first pass with a link to read. */
-  constructor(private readonly open: () => EthtoolClient) {}
+  constructor(
+    private readonly open: () => EthtoolClient,
+    private readonly retryMs = RETRY_MS,
+  ) {}
 
   hint(hint: WakeHint): void {
     if (hint.ifindex === undefined) this.dirty = 'all';
@@ -87,15 +89,23 @@ export class EthernetStatusController implements Controller {
     const links = ctx.list<LinkStatus>(NS.network, T.LinkStatus).filter((l) => l.spec.type !== 'loopback');
     for (const l of links) {
       const name = l.metadata.id;
-      const applied = ctx.get(NS.state, T.AppliedEthernet, name)?.metadata.version ?? 0;
-      const spec = ctx.get(NS.network, T.EthernetSpec, name)?.metadata.version ?? 0;
-      const after = `${l.spec.index}/${l.metadata.version}/${applied}/${spec}`;
+      // versions restart at 1 when a resource is made again: its creation time tells the two apart
+      const version = (r: Resource<unknown> | undefined) => (r ? `${r.metadata.version}@${r.metadata.created}` : '-');
+      const applied = version(ctx.get(NS.state, T.AppliedEthernet, name));
+      const spec = version(ctx.get(NS.network, T.EthernetSpec, name));
+      const after = `${l.spec.index}/${version(l)}/${applied}/${spec}`;
       let entry = this.read.get(name);
       if (entry === undefined || entry.after !== after || dirty === 'all' || dirty.has(l.spec.index)) {
-        const status = await ethernetStatusOf((this.client ??= this.open()), name, ctx);
-        this.read.set(name, (entry = { after, status }));
+        try {
+          this.read.set(name, (entry = { after, status: await ethernetStatusOf((this.client ??= this.open()), name) }));
+        } catch (err) {
+          // a passing failure: what was read before stays shown, and the link is read again soon
+          ctx.log.debug({ link: name, err }, 'ethtool: cannot read the link now; trying again');
+          this.hint({ ifindex: l.spec.index });
+          ctx.requeueAfter(this.retryMs);
+        }
       }
-      if (entry.status) desired.set(name, entry.status);
+      if (entry?.status) desired.set(name, entry.status);
     }
     const present = new Set(links.map((l) => l.metadata.id));
     for (const name of this.read.keys()) if (!present.has(name)) this.read.delete(name);

@@ -2,7 +2,8 @@
 // hardware facts (driver, busPath, pciID, permanentAddr, driver and firmware
 // versions) from sysfs and ethtool (src/hw/hardware.ts says which sysfs is
 // trusted), and ethtool's link settings (speed, port, duplex), read again when
-// the link's flags, carrier or state change (a new speed comes with a new carrier).
+// the link's flags, carrier, carrier changes or state differ (a new speed comes
+// with a new carrier), and at every listing for bonds, teams and bridges.
 import type { BondData } from '../../netlink/rtnetlink/drivers/bond.js';
 import type { BridgeData } from '../../netlink/rtnetlink/drivers/bridge.js';
 import { VLAN_PROTOCOLS, type VlanData } from '../../netlink/rtnetlink/drivers/vlan.js';
@@ -76,6 +77,9 @@ export function wireguardStatus(d: WgDevice): WireguardStatus {
   };
 }
 
+/** Links whose speed is their ports': read at every listing. */
+const MASTER_KINDS: ReadonlySet<string> = new Set(['bond', 'team', 'bridge']);
+
 /** What ethtool's link settings add to a LinkStatus. */
 type LinkSettings = Pick<LinkStatus, 'speedMbit' | 'port' | 'duplex'>;
 
@@ -111,13 +115,18 @@ export class LinkStatusController implements Controller, LinkListing {
     return facts;
   }
 
+  /**
+   * A link's settings, read again when its flags, carrier, carrier changes or state differ from the last listing's;
+   * a bond's, team's or bridge's at every listing (their speed follows their ports', whose changes they do not show).
+   */
   private settingsOf(l: LinkMessage, ctx: ReconcileContext, cache: Map<string, LinkSettings>): LinkSettings {
     if (this.hardware === undefined) return {};
-    const key = `${l.index}/${l.name}/${l.flags}/${l.carrier ?? ''}/${l.operState}`;
-    let facts = this.settingsCache.get(key);
+    const key = `${l.index}/${l.name}/${l.flags}/${l.carrier ?? ''}/${l.carrierChanges ?? ''}/${l.operState}`;
+    let facts = MASTER_KINDS.has(l.info?.kind ?? '') ? undefined : this.settingsCache.get(key);
     if (facts === undefined) {
       const s = readLinkSettings(this.hardware, l.name, ctx.log);
-      facts = s === undefined ? {} : { ...(s.speed >= 0 ? { speedMbit: s.speed } : {}), port: portName(s.port), duplex: duplexName(s.duplex) };
+      // SPEED_UNKNOWN (-1) or 0: no speed, as EthernetStatus has none then
+      facts = s === undefined ? {} : { ...(s.speed > 0 ? { speedMbit: s.speed } : {}), port: portName(s.port), duplex: duplexName(s.duplex) };
     }
     cache.set(key, facts);
     return facts;

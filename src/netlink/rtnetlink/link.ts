@@ -10,6 +10,7 @@ import {
   IFLA_ALT_IFNAME,
   IFLA_BROADCAST,
   IFLA_CARRIER,
+  IFLA_CARRIER_CHANGES,
   IFLA_EXT_MASK,
   IFLA_IFALIAS,
   IFLA_IFNAME,
@@ -76,6 +77,8 @@ export interface LinkMessage {
   txQueueLen?: number;
   qdisc?: string;
   carrier?: boolean;
+  /** IFLA_CARRIER_CHANGES: how many times the carrier came or went (a renegotiation between two listings shows here). */
+  carrierChanges?: number;
   info?: LinkInfo;
   parentDevName?: string;
   parentBusName?: string;
@@ -178,6 +181,9 @@ export function decodeLink(m: NlMessage): LinkMessage {
         break;
       case IFLA_CARRIER:
         link.carrier = r.u8() !== 0;
+        break;
+      case IFLA_CARRIER_CHANGES:
+        link.carrierChanges = r.u32();
         break;
       case IFLA_LINKINFO:
         link.info = decodeLinkInfo(r.nested());

@@ -237,30 +237,35 @@ export class HostDnsServer {
 
   private async forward(q: Query, transport: 'udp' | 'tcp'): Promise<Buffer> {
     const started = Date.now();
+    // the upstreams as they were when the question came: an update() meanwhile neither gets this question's
+    // outcome into the new servers' health nor its answer into the new cache
+    const { upstreams, health } = this;
+    const current = () => this.upstreams === upstreams;
     let last: Buffer | undefined;
-    for (const server of this.health.ordered(this.table.upstreams)) {
+    for (const server of health.ordered(this.table.upstreams)) {
       // each upstream gets its share of what is left of the question's time
       const left = () => REQUEST_TIMEOUT_MS - (Date.now() - started);
       if (left() < 100) break;
       try {
         // the asker's message as it came (its EDNS options and flags included); the upstream gets its own ID
-        let answer = await this.upstreams.exchange(server, q.message, transport === 'tcp' && server.protocol === 'Do53', left());
+        let answer = await upstreams.exchange(server, q.message, transport === 'tcp' && server.protocol === 'Do53', left());
         let a = parseAnswer(answer);
         if (a.truncated && server.protocol === 'Do53' && transport === 'udp' && left() >= 100) {
-          answer = await this.upstreams.exchange(server, q.message, true, left());
+          answer = await upstreams.exchange(server, q.message, true, left());
           a = parseAnswer(answer);
         }
         // any answer, even SERVFAIL, shows the server is there
-        this.health.answered(server);
+        health.answered(server);
         if (a.rcode === RCODE_SERVFAIL || a.rcode === RCODE_REFUSED) {
           last = answer;
           continue;
         }
-        this.cache.put(q, answer);
+        if (current()) this.cache.put(q, answer);
         return answer;
       } catch (err) {
         this.log.debug({ upstream: upstreamLabel(server), question: q.question.name, err: (err as Error).message }, 'host DNS: upstream failed');
-        this.health.failed(server, err as Error);
+        health.failed(server, err as Error);
+        if (!current()) break;
       }
     }
     return last ?? errorReply(q, RCODE_SERVFAIL);
