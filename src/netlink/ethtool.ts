@@ -2,7 +2,8 @@
 // features, ring sizes, channel counts and Wake-on-LAN of one link, read and
 // written by name; its port, link modes and link state, read. Bitsets are sent
 // and read in the verbose form (bits by name), so no string set has to be
-// fetched first.
+// fetched first — except the features' when only read: those come compact, with
+// their names fetched once (featureBits).
 import type { NlWriter } from './codec.js';
 import type { AttrReader } from './codec.js';
 import { GenlClient, genlAttributes, genlRequest, type GenlFamily } from './genetlink.js';
@@ -56,6 +57,7 @@ export const RING_STATUS_ATTRS = {
   'tcp-data-split': 11,
 } as const;
 export type RingStatusName = keyof typeof RING_STATUS_ATTRS;
+const RING_STATUS_ATTR_SET: ReadonlySet<number> = new Set(Object.values(RING_STATUS_ATTRS));
 
 /** A link's mode as ethtool reports it (ETHTOOL_MSG_LINKMODES_GET). */
 export interface EthtoolLinkModes {
@@ -152,13 +154,8 @@ function writeBits(w: NlWriter, type: number, bits: ReadonlyMap<string, boolean>
   w.endNested(set);
 }
 
-/** The bits set in a verbose bitset (with a mask: those with a value flag; without: every bit listed). */
+/** The bits set in a verbose bitset, in its order (with a mask: those with a value flag; without: every bit listed). */
 function readBits(r: AttrReader): Set<string> {
-  return new Set(readBitList(r).filter((b) => b.on).map((b) => b.name));
-}
-
-/** Every bit a verbose bitset lists, in its order (with a mask: the mask's bits; without: the bits set), and whether it is set. */
-function readBitList(r: AttrReader): Array<{ name: string; on: boolean }> {
   let nomask = false;
   const named: Array<{ name: string; on: boolean }> = [];
   while (r.next()) {
@@ -178,7 +175,7 @@ function readBitList(r: AttrReader): Array<{ name: string; on: boolean }> {
       }
     }
   }
-  return nomask ? named.map((b) => ({ name: b.name, on: true })) : named;
+  return new Set(named.filter((b) => nomask || b.on).map((b) => b.name));
 }
 
 /** The attributes `wanted` of a reply (u32, or u8 for those in `u8`); newer kernels add others, left unread. */
@@ -323,21 +320,20 @@ export class EthtoolClient {
 
   /** The ring parameters the driver reports, by name (absent: not reported). */
   rings(name: string): Promise<Partial<Record<RingName, number>>> {
-    return this.get(MSG.RINGS_GET, name, 'the ring sizes', (m) => {
-      const n = numbers(m, RING_ATTR_SET, RING_U8);
-      const out: Partial<Record<RingName, number>> = {};
-      for (const [ring, attr] of Object.entries(RING_ATTRS) as Array<[RingName, number]>) if (n.has(attr)) out[ring] = n.get(attr)!;
-      return out;
-    });
+    return this.readRings(name, RING_ATTRS, RING_ATTR_SET);
   }
 
   /** The ring parameters with their maximums, as `ethtool -g` shows them (absent: not reported). */
   ringStatus(name: string): Promise<Partial<Record<RingStatusName, number>>> {
-    const attrs: ReadonlySet<number> = new Set(Object.values(RING_STATUS_ATTRS));
+    return this.readRings(name, RING_STATUS_ATTRS, RING_STATUS_ATTR_SET);
+  }
+
+  /** The ring attributes of `table` a RINGS_GET reply carries, by the table's names, in its order. */
+  private readRings<K extends string>(name: string, table: Readonly<Record<K, number>>, attrs: ReadonlySet<number>): Promise<Partial<Record<K, number>>> {
     return this.get(MSG.RINGS_GET, name, 'the ring sizes', (m) => {
       const n = numbers(m, attrs, RING_U8);
-      const out: Partial<Record<RingStatusName, number>> = {};
-      for (const [ring, attr] of Object.entries(RING_STATUS_ATTRS) as Array<[RingStatusName, number]>) if (n.has(attr)) out[ring] = n.get(attr)!;
+      const out: Partial<Record<K, number>> = {};
+      for (const [ring, attr] of Object.entries(table) as Array<[K, number]>) if (n.has(attr)) out[ring] = n.get(attr)!;
       return out;
     });
   }
@@ -356,8 +352,8 @@ export class EthtoolClient {
           const v = r.u32();
           out.speed = v === SPEED_UNKNOWN || v === 0 ? undefined : v;
         } else if (r.type === LINKMODES.DUPLEX) out.duplex = r.u8();
-        else if (r.type === LINKMODES.OURS) out.ours = readBitList(r.nested()).filter((b) => b.on).map((b) => b.name);
-        else if (r.type === LINKMODES.PEER) out.peer = readBitList(r.nested()).filter((b) => b.on).map((b) => b.name);
+        else if (r.type === LINKMODES.OURS) out.ours = [...readBits(r.nested())];
+        else if (r.type === LINKMODES.PEER) out.peer = [...readBits(r.nested())];
       }
       return out;
     });

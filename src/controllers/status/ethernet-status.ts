@@ -87,10 +87,10 @@ export class EthernetStatusController implements Controller {
     this.dirty = new Set();
     const desired = new Map<string, EthernetStatus>();
     const links = ctx.list<LinkStatus>(NS.network, T.LinkStatus).filter((l) => l.spec.type !== 'loopback');
+    // versions restart at 1 when a resource is made again: its creation time tells the two apart
+    const version = (r: Resource<unknown> | undefined) => (r ? `${r.metadata.version}@${r.metadata.created}` : '-');
     for (const l of links) {
       const name = l.metadata.id;
-      // versions restart at 1 when a resource is made again: its creation time tells the two apart
-      const version = (r: Resource<unknown> | undefined) => (r ? `${r.metadata.version}@${r.metadata.created}` : '-');
       const applied = version(ctx.get(NS.state, T.AppliedEthernet, name));
       const spec = version(ctx.get(NS.network, T.EthernetSpec, name));
       const after = `${l.spec.index}/${version(l)}/${applied}/${spec}`;
