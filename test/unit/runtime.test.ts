@@ -57,6 +57,31 @@ describe('Store', () => {
   });
 });
 
+  it('resources written together keep their own metadata: changing one leaves the others as they were', () => {
+    let now = 1_764_600_000_000;
+    const s = new Store(() => now);
+    // same millisecond, owner, version and phase: written as a bulk pass writes them
+    for (const id of ['a', 'b', 'c']) s.put('ns', 'T', id, { id }, 'owner');
+    s.put('ns', 'T', 'd', { id: 'd' }, 'other');
+    s.addFinalizer('ns', 'T', 'a', 'consumer');
+    now += 7;
+    s.put('ns', 'T', 'b', { id: 'b', n: 2 }, 'owner');
+    s.teardown('ns', 'T', 'c', 'owner');
+    s.addFinalizer('ns', 'T', 'c', 'consumer');
+    const md = (id: string) => {
+      const m = s.get('ns', 'T', id)!.metadata;
+      return [m.id, m.owner, m.version, m.phase, [...m.finalizers], m.created - 1_764_600_000_000, m.updated - 1_764_600_000_000];
+    };
+    expect(['a', 'b', 'c', 'd'].map(md)).toEqual([
+      ['a', 'owner', 2, 'running', ['consumer'], 0, 0],
+      ['b', 'owner', 2, 'running', [], 0, 7],
+      ['c', 'owner', 3, 'tearingDown', ['consumer'], 0, 7],
+      ['d', 'other', 1, 'running', [], 0, 0],
+    ]);
+    expect(s.get('ns', 'T', 'b')!.spec).toEqual({ id: 'b', n: 2 });
+    expect(s.get('ns', 'T', 'a')!.spec).toEqual({ id: 'a' });
+  });
+
 describe('TokenBucket', () => {
   it('allows a burst, then the steady rate', () => {
     let now = 0;
