@@ -28,7 +28,7 @@ import { RoutingRuleConfigController } from './controllers/config/rule-config.js
 import { FirewallConfigController } from './controllers/config/firewall-config.js';
 import { EthernetConfigController } from './controllers/config/ethernet-config.js';
 import { EthernetSpecController } from './controllers/spec/ethernet-spec.js';
-import { EthtoolClient } from './netlink/ethtool.js';
+import { EthtoolClient, EthtoolMonitor } from './netlink/ethtool.js';
 import { ProbeConfigController } from './controllers/config/probe-config.js';
 import { ProbeStatusController } from './controllers/status/probe-status.js';
 import { HostDNSController } from './controllers/status/host-dns.js';
@@ -265,7 +265,12 @@ export function daemonControllers(kernel: Kernel, options: DaemonControllerOptio
     new ProbeStatusController((spec, proxy) => probeOnce(spec, options.netnsPath, proxy)),
     new NetworkStatusController(options),
     new HostDNSController({ netnsPath: options.netnsPath, log: options.log }),
-    new EthernetStatusController(() => EthtoolClient.open(options.netnsPath)),
+    new EthernetStatusController(
+      () => EthtoolClient.open(options.netnsPath),
+      undefined,
+      (onChange) => EthtoolMonitor.open(options.netnsPath, onChange),
+      options.log,
+    ),
   ];
   if (options.discovery) {
     controllers.push(

@@ -1,6 +1,7 @@
 // ethtool over generic netlink (family "ethtool", include/uapi/linux/ethtool_netlink.h):
 // features, ring sizes, channel counts and Wake-on-LAN of one link, read and
-// written by name; its port, link modes and link state, read. Bitsets are sent
+// written by name; its port, link modes and link state, read; and the "monitor"
+// group's notifications, which say which link's settings changed. Bitsets are sent
 // and read in the verbose form (bits by name), so no string set has to be
 // fetched first — except the features' when only read: those come compact, with
 // their names fetched once (featureBits).
@@ -10,7 +11,10 @@ import { GenlClient, genlAttributes, genlRequest, type GenlFamily } from './gene
 import type { NlMessage } from './message.js';
 
 const MSG = { STRSET_GET: 1, LINKINFO_GET: 2, LINKMODES_GET: 4, LINKSTATE_GET: 6, WOL_GET: 9, WOL_SET: 10, FEATURES_GET: 11, FEATURES_SET: 12, RINGS_GET: 15, RINGS_SET: 16, CHANNELS_GET: 17, CHANNELS_SET: 18 } as const;
+const HEADER_DEV_INDEX = 1;
 const HEADER_DEV_NAME = 2;
+/** ETHTOOL_MCGRP_MONITOR_NAME: every ethtool notification (a link's settings changed, by netlink or ioctl) goes there. */
+const MONITOR_GROUP = 'monitor';
 /** Every message's first attribute is its header (ETHTOOL_A_*_HEADER = 1). */
 const A_HEADER = 1;
 const BITSET_NOMASK = 1;
@@ -89,9 +93,17 @@ export const CHANNEL_ATTRS = { rx: 6, tx: 7, other: 8, combined: 9 } as const;
 export type ChannelName = keyof typeof CHANNEL_ATTRS;
 const CHANNEL_ATTR_SET: ReadonlySet<number> = new Set(Object.values(CHANNEL_ATTRS));
 
+/** Channel counts with their maximums, by Talos' EthernetStatus names (the kernel sends a kind only when its maximum is not 0). */
+export const CHANNEL_STATUS_ATTRS = { 'rx-max': 2, 'tx-max': 3, 'other-max': 4, 'combined-max': 5, rx: 6, tx: 7, other: 8, combined: 9 } as const;
+export type ChannelStatusName = keyof typeof CHANNEL_STATUS_ATTRS;
+const CHANNEL_STATUS_ATTR_SET: ReadonlySet<number> = new Set(Object.values(CHANNEL_STATUS_ATTRS));
+
 /** Wake-on-LAN modes: the kernel's bit names (ethtool's wol_mode_names), by Talos' names. */
 export const WOL_BITS = { phy: 'phy', unicast: 'ucast', multicast: 'mcast', broadcast: 'bcast', magic: 'magic', magicsecure: 'magicsecure', filter: 'filter' } as const;
 export type WolMode = keyof typeof WOL_BITS;
+/** Every mode a status may show, in the kernel's bit order: arp too, which the config does not take. */
+const WOL_STATUS_BITS = { phy: 'phy', unicast: 'ucast', multicast: 'mcast', broadcast: 'bcast', arp: 'arp', magic: 'magic', magicsecure: 'magicsecure', filter: 'filter' } as const;
+export type WolStatusMode = keyof typeof WOL_STATUS_BITS;
 
 export interface EthtoolFeatures {
   /** Features the driver lets change. */
@@ -379,10 +391,19 @@ export class EthtoolClient {
   }
 
   channels(name: string): Promise<Partial<Record<ChannelName, number>>> {
+    return this.readChannels(name, CHANNEL_ATTRS, CHANNEL_ATTR_SET);
+  }
+
+  /** The channel counts with their maximums, as `ethtool -l` shows them (absent: the driver has none of that kind). */
+  channelStatus(name: string): Promise<Partial<Record<ChannelStatusName, number>>> {
+    return this.readChannels(name, CHANNEL_STATUS_ATTRS, CHANNEL_STATUS_ATTR_SET);
+  }
+
+  private readChannels<K extends string>(name: string, table: Readonly<Record<K, number>>, attrs: ReadonlySet<number>): Promise<Partial<Record<K, number>>> {
     return this.get(MSG.CHANNELS_GET, name, 'the channels', (m) => {
-      const n = numbers(m, CHANNEL_ATTR_SET);
-      const out: Partial<Record<ChannelName, number>> = {};
-      for (const [ch, attr] of Object.entries(CHANNEL_ATTRS) as Array<[ChannelName, number]>) if (n.has(attr)) out[ch] = n.get(attr)!;
+      const n = numbers(m, attrs);
+      const out: Partial<Record<K, number>> = {};
+      for (const [ch, attr] of Object.entries(table) as Array<[K, number]>) if (n.has(attr)) out[ch] = n.get(attr)!;
       return out;
     });
   }
@@ -395,12 +416,18 @@ export class EthtoolClient {
   }
 
   /** Wake-on-LAN modes on now, by Talos' names. */
-  wol(name: string): Promise<Set<WolMode>> {
+  async wol(name: string): Promise<Set<WolMode>> {
+    const on = await this.wolStatus(name);
+    return new Set(on.filter((m): m is WolMode => m in WOL_BITS));
+  }
+
+  /** Every Wake-on-LAN mode on now (arp included), by Talos' names, in the kernel's bit order. */
+  wolStatus(name: string): Promise<WolStatusMode[]> {
     return this.get(MSG.WOL_GET, name, 'Wake-on-LAN', (m) => {
       const r = genlAttributes(m);
       let bits = new Set<string>();
       while (r.next()) if (r.type === WOL_MODES) bits = readBits(r.nested());
-      return new Set((Object.entries(WOL_BITS) as Array<[WolMode, string]>).filter(([, bit]) => bits.has(bit)).map(([mode]) => mode));
+      return (Object.entries(WOL_STATUS_BITS) as Array<[WolStatusMode, string]>).filter(([, bit]) => bits.has(bit)).map(([mode]) => mode);
     });
   }
 
@@ -408,6 +435,55 @@ export class EthtoolClient {
   setWol(name: string, modes: ReadonlySet<WolMode>): Promise<void> {
     const bits = new Map<string, boolean>([...modes].map((m) => [WOL_BITS[m], true]));
     return this.set(MSG.WOL_SET, name, `Wake-on-LAN ${modes.size === 0 ? 'off' : [...modes].join(', ')}`, (w) => writeBits(w, WOL_MODES, bits, true));
+  }
+
+  close(): void {
+    this.genl.close();
+  }
+}
+
+/** The link an ethtool notification is about (its header's ifindex), or undefined when it names none. */
+export function notifiedIfindex(m: NlMessage): number | undefined {
+  const r = genlAttributes(m);
+  while (r.next()) {
+    if (r.type !== A_HEADER) continue;
+    const h = r.nested();
+    while (h.next()) if (h.type === HEADER_DEV_INDEX) return h.u32();
+    return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * ethtool's notifications in one namespace: the kernel sends one whenever a
+ * link's rings, channels, features, link modes, Wake-on-LAN… change, through
+ * netlink or the old ioctl alike (a ring or channel change sends no link event).
+ * `onChange` hears the link's ifindex (undefined: a notification naming none).
+ */
+export class EthtoolMonitor {
+  private constructor(private readonly genl: GenlClient) {}
+
+  /** Undefined when the kernel has no ethtool netlink interface or no monitor group. */
+  static async open(netns: string | undefined, onChange: (ifindex: number | undefined) => void): Promise<EthtoolMonitor | undefined> {
+    const genl = GenlClient.open(netns === undefined ? {} : { netns });
+    try {
+      const family = await genl.family('ethtool');
+      const group = family?.groups.get(MONITOR_GROUP);
+      if (!family || group === undefined) {
+        genl.close();
+        return undefined;
+      }
+      genl.conn.onNotification = (m) => {
+        if (m.type === family.id) onChange(notifiedIfindex(m));
+      };
+      // notifications were dropped (ENOBUFS): any link may have changed
+      genl.conn.onOverrun = () => onChange(undefined);
+      genl.conn.subscribe([group]);
+      return new EthtoolMonitor(genl);
+    } catch (err) {
+      genl.close();
+      throw err;
+    }
   }
 
   close(): void {

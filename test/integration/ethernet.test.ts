@@ -44,15 +44,25 @@ function rxChannels(net: TestNet): number {
   return Number(/RX:\s+(\d+)/.exec(current)?.[1]);
 }
 
+/** ethtool -l's view by Talos' names: each kind the tool shows a number for, its maximum and its count. */
+function channelsOf(net: TestNet, link: string): Record<string, number> {
+  const [maxima = '', current = ''] = ethtool(net, '-l', link).split('Pre-set maximums:')[1]!.split('Current hardware settings:');
+  const out: Record<string, number> = {};
+  for (const [part, suffix] of [[maxima, '-max'], [current, '']] as const) {
+    for (const m of part.matchAll(/^(RX|TX|Other|Combined):\s+(\d+)$/gm)) out[`${m[1]!.toLowerCase()}${suffix}`] = Number(m[2]);
+  }
+  return out;
+}
+
 function rxQueues(net: TestNet): string[] {
   return execFileSync('ip', ['netns', 'exec', net.ns, 'ls', '/sys/class/net/q0/queues'], { encoding: 'utf8' }).split(/\s+/).filter((q) => q.startsWith('rx-'));
 }
 
-/** q0: a veth with 4 queues each way (so it has channels to change), its peer in the router namespace. */
-function multiQueueLink(net: TestNet): void {
-  execFileSync('ip', ['-n', net.ns, 'link', 'add', 'q0', 'numtxqueues', '4', 'numrxqueues', '4', 'type', 'veth', 'peer', 'name', 'q1', 'netns', net.router, 'numtxqueues', '4', 'numrxqueues', '4']);
+/** q0 (or `name`): a veth with 4 queues each way (so it has channels to change), its peer in the router namespace. */
+function multiQueueLink(net: TestNet, name = 'q0', peer = 'q1'): void {
+  execFileSync('ip', ['-n', net.ns, 'link', 'add', name, 'numtxqueues', '4', 'numrxqueues', '4', 'type', 'veth', 'peer', 'name', peer, 'netns', net.router, 'numtxqueues', '4', 'numrxqueues', '4']);
   onTestFinished(() => {
-    execFileSync('ip', ['-n', net.ns, 'link', 'del', 'q0'], { stdio: 'ignore' });
+    execFileSync('ip', ['-n', net.ns, 'link', 'del', name], { stdio: 'ignore' });
   });
 }
 
@@ -116,6 +126,8 @@ describe('EthernetStatus (get ethtool)', () => {
   it('says what the ethtool tool says: port, speed, duplex, carrier and every feature; the daemon follows changes', async () => {
     const net = createTestNet();
     multiQueueLink(net);
+    // w0: a link netcfg is not configured for, left down
+    multiQueueLink(net, 'w0', 'w1');
     execFileSync('ip', ['-n', net.ns, 'link', 'set', 'q0', 'up']);
     execFileSync('ip', ['-n', net.router, 'link', 'set', 'q1', 'up']);
     const target = ['--netns', net.ns, '--state-dir', net.stateDir];
@@ -124,6 +136,11 @@ describe('EthernetStatus (get ethtool)', () => {
     const settings = ethtool(net, 'q0');
     expect(settings).toMatch(/Speed: 10000Mb\/s[\s\S]*Duplex: Full[\s\S]*Port: Twisted Pair[\s\S]*Link detected: yes/);
     expect(statuses.q0).toMatchObject({ port: 'TwistedPair', duplex: 'Full', speedMbit: 10000, linkState: true });
+    // channels as `ethtool -l` shows them (veth: rx and tx, no other or combined); no Wake-on-LAN (veth has none)
+    expect(channelsOf(net, 'q0')).toEqual({ 'rx-max': 4, 'tx-max': 4, rx: 4, tx: 4 });
+    expect(statuses.q0!.channels).toEqual(channelsOf(net, 'q0'));
+    expect(settings).not.toMatch(/Wake-on/);
+    expect(statuses.q0!.wakeOnLAN).toBeUndefined();
     // loopback has no ethtool link info: no status
     expect(Object.keys(statuses)).not.toContain('lo');
     // every feature ethtool -k names the kernel's way has the same state, [fixed] and [requested …] included
@@ -142,6 +159,12 @@ describe('EthernetStatus (get ethtool)', () => {
     expect(featureLines(net, 'q0').get('tx-nocache-copy')).toBe('on');
     ethtool(net, '-K', 'q0', 'rx-gro-list', 'on');
     await within(10_000, async () => (await fromDaemon()).q0?.features?.['rx-gro-list'] === 'on', 'the daemon reports a change made with ethtool -K');
+    // a channel change of a link that is down makes no link event (a running veth is closed and opened again,
+    // which makes one): only ethtool's own notification can tell the daemon
+    expect((await fromDaemon()).w0?.channels).toEqual({ 'rx-max': 4, 'tx-max': 4, rx: 4, tx: 4 });
+    ethtool(net, '-L', 'w0', 'rx', '3');
+    expect(channelsOf(net, 'w0').rx).toBe(3);
+    await within(10_000, async () => (await fromDaemon()).w0?.channels?.rx === 3, 'the daemon reports a change made with ethtool -L');
     // carrier gone (the peer down): seen too
     execFileSync('ip', ['-n', net.router, 'link', 'set', 'q1', 'down']);
     await within(10_000, async () => (await fromDaemon()).q0?.linkState === false, 'the daemon reports the lost carrier');

@@ -189,7 +189,7 @@ describe('LinkAliasConfig on the virtio NICs', () => {
     expect(r.stderr).toContain("LinkAliasConfig/uplink: selector.match: link selector is invalid: ERROR: <input>:1:5: undefined field 'mac'");
   });
 
-  it('get ethtool: a virtio NIC\'s ring sizes and maximums, port and duplex, as the ethtool tool reports them', async () => {
+  it('get ethtool: a virtio NIC\'s ring sizes and channel counts with their maximums, port and duplex, as the ethtool tool reports them', async () => {
     const dev = linkOf(LANE_NICS[0]!).ifname as string;
     const r = await netcfgIn(['get', 'ethtool', '-o', 'json']);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -208,5 +208,11 @@ describe('LinkAliasConfig on the virtio NICs', () => {
     expect(status!.duplex).toBe(/Duplex: Full/.test(settings) ? 'Full' : /Duplex: Half/.test(settings) ? 'Half' : 'Unknown');
     const speed = /Speed: (\d+)Mb\/s/.exec(settings)?.[1];
     expect(status!.speedMbit).toBe(speed === undefined ? undefined : Number(speed));
+    // ethtool -l: virtio's queue pairs are "Combined" channels; each kind with a number, its maximum and its count
+    const [chMax = '', chNow = ''] = execFileSync('ethtool', ['-l', dev], { encoding: 'utf8' }).split('Pre-set maximums:')[1]!.split('Current hardware settings:');
+    const channels: Record<string, number> = {};
+    for (const [text, suffix] of [[chMax, '-max'], [chNow, '']] as const) for (const m of text.matchAll(/^(RX|TX|Other|Combined):\s+(\d+)$/gm)) channels[`${m[1]!.toLowerCase()}${suffix}`] = Number(m[2]);
+    expect(channels['combined-max']).toBeGreaterThan(0);
+    expect(status!.channels).toEqual(channels);
   });
 });

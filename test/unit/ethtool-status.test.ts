@@ -6,7 +6,7 @@
 // test/integration/ethernet.test.ts (veth) and test/kernel/names.kernel.ts (virtio rings).
 import { describe, expect, it } from 'vitest';
 import { NlWriter } from '../../src/netlink/codec.js';
-import { EthtoolClient } from '../../src/netlink/ethtool.js';
+import { EthtoolClient, notifiedIfindex } from '../../src/netlink/ethtool.js';
 import type { GenlClient } from '../../src/netlink/genetlink.js';
 import type { NlMessage } from '../../src/netlink/message.js';
 import { NetlinkError } from '../../src/netlink/errors.js';
@@ -103,6 +103,51 @@ describe('EthtoolClient (EthernetStatus reads)', () => {
     expect(await clientAnswering(m).ringStatus('eth0')).toEqual({ 'rx-max': 4096, 'tx-max': 4096, rx: 512, tx: 1024, 'tx-push': 1 });
   });
 
+  it('channels: the counts and their maximums by Talos’ names; a kind with no maximum is not sent, so not shown', async () => {
+    const m = reply((w) => {
+      w.attrU32(2, 4); // rx-max
+      w.attrU32(3, 4); // tx-max
+      w.attrU32(6, 2); // rx
+      w.attrU32(7, 3); // tx
+    });
+    expect(await clientAnswering(m).channelStatus('q0')).toEqual({ 'rx-max': 4, 'tx-max': 4, rx: 2, tx: 3 });
+    // the settings view (what EthernetConfig compares against) has only the counts
+    expect(await clientAnswering(m).channels('q0')).toEqual({ rx: 2, tx: 3 });
+  });
+
+  it('Wake-on-LAN: the modes on (not all the driver supports), by Talos’ names in bit order, arp included in the status', async () => {
+    const m = reply((w) => {
+      // ETHTOOL_A_WOL_MODES: supported phy, ucast, arp, magic; on: magic and arp
+      bitset(w, 2, [
+        ['phy', false],
+        ['ucast', false],
+        ['arp', true],
+        ['magic', true],
+      ]);
+    });
+    expect(await clientAnswering(m).wolStatus('eth0')).toEqual(['arp', 'magic']);
+    // what EthernetConfig can set: arp is not among them
+    expect([...(await clientAnswering(m).wol('eth0'))]).toEqual(['magic']);
+  });
+
+  it('a notification names its link by the ifindex in its header; none without a header', () => {
+    const named = reply((w) => {
+      const h = w.beginNested(1);
+      w.attrU32(1, 7); // ETHTOOL_A_HEADER_DEV_INDEX
+      w.attrString(2, 'q0');
+      w.endNested(h);
+      w.attrU32(6, 2);
+    });
+    expect(notifiedIfindex(named)).toBe(7);
+    const nameOnly = reply((w) => {
+      const h = w.beginNested(1);
+      w.attrString(2, 'q0');
+      w.endNested(h);
+    });
+    expect(notifiedIfindex(nameOnly)).toBeUndefined();
+    expect(notifiedIfindex(reply((w) => w.attrU32(6, 2)))).toBeUndefined();
+  });
+
   it('features: every known name in order, on/off, [fixed] and [requested …] as ethtool -k prints them; the names fetched once', async () => {
     // the string set: index → name (bit 5 is a reserved, unnamed one)
     const all = ['rx-gro', 'tx-nocache-copy', 'loopback', 'rx-gro-list', 'highdma', ''];
@@ -153,7 +198,9 @@ describe('ethernetStatusOf', () => {
       linkModes: async () => ({ speed: undefined, duplex: 0xff, ours: [], peer: [] }),
       linkState: async () => false,
       ringStatus: async () => ({ 'rx-max': 4096, rx: 512, 'tx-push': 0, 'tcp-data-split': 2, 'rx-push': 1 }),
+      channelStatus: unsupported,
       featureStates: unsupported,
+      wolStatus: unsupported,
     } as unknown as EthtoolClient;
     expect(await ethernetStatusOf(client, 'eth0')).toEqual({ port: 'Fibre', duplex: 'Unknown', linkState: false, rings: { 'rx-max': 4096, rx: 512, 'tx-push': false, 'tcp-data-split': true, 'rx-push': true } });
     // tcp-data-split 1 is "disabled", 0 "unknown" (left out)
@@ -161,6 +208,23 @@ describe('ethernetStatusOf', () => {
     expect((await ethernetStatusOf(off, 'eth0'))?.rings).toEqual({ 'tcp-data-split': false });
     const unknown = { ...client, ringStatus: async () => ({ 'tcp-data-split': 0 }) } as unknown as EthtoolClient;
     expect((await ethernetStatusOf(unknown, 'eth0'))?.rings).toBeUndefined();
+  });
+
+  it('shows channel counts with their maximums and the Wake-on-LAN modes on; none when all are off', async () => {
+    const client = {
+      linkInfo: async () => ({ port: 0 }),
+      linkModes: async () => ({ speed: 1000, duplex: 1, ours: [], peer: [] }),
+      linkState: async () => true,
+      ringStatus: unsupported,
+      channelStatus: async () => ({ 'combined-max': 8, combined: 4 }),
+      featureStates: async () => [],
+      wolStatus: async () => ['unicast', 'magic'],
+    } as unknown as EthtoolClient;
+    expect(await ethernetStatusOf(client, 'eth0')).toEqual({ port: 'TwistedPair', duplex: 'Full', speedMbit: 1000, linkState: true, channels: { 'combined-max': 8, combined: 4 }, wakeOnLAN: ['unicast', 'magic'] });
+    const off = { ...client, wolStatus: async () => [], channelStatus: async () => ({}) } as unknown as EthtoolClient;
+    const status = await ethernetStatusOf(off, 'eth0');
+    expect(status && 'wakeOnLAN' in status).toBe(false);
+    expect(status && 'channels' in status).toBe(false);
   });
 
   it('gives no status to a link without ethtool link info (loopback, most tunnels)', async () => {
@@ -184,23 +248,40 @@ describe('EthernetStatusController: which links it asks ethtool about', () => {
       linkModes: async () => ({ speed: 10000, duplex: 1, ours: [], peer: [] }),
       linkState: async () => true,
       ringStatus: async () => ({}),
+      channelStatus: async () => ({}),
       featureStates: async () => [],
+      wolStatus: async () => [],
       close: () => undefined,
     } as unknown as EthtoolClient;
+    /** ethtool's notifications: what the controller subscribed with, and whether it let go. */
+    const monitor: { notify?: (ifindex: number | undefined) => void; closed: boolean } = { closed: false };
     const r = new Runtime({ log: silentLogger(), mode: 'daemon' });
-    r.register(new EthernetStatusController(() => client, 50));
+    r.register(
+      new EthernetStatusController(
+        () => client,
+        50,
+        async (onChange) => {
+          monitor.notify = onChange;
+          return { close: () => void (monitor.closed = true) };
+        },
+        silentLogger(),
+      ),
+    );
     const link = (index: number, flags = 'UP') => ({ index, type: 'ether', linkIndex: 0, flags }) as unknown as LinkStatus;
     r.store.put(NS.network, T.LinkStatus, 'q0', link(2), 'LinkStatusController');
     r.store.put(NS.network, T.LinkStatus, 'q1', link(3), 'LinkStatusController');
     await r.start();
     await r.settle();
-    return { r, reads, link, busy };
+    // the first pass subscribed, and read every link once more once subscribed
+    await new Promise((resolve) => setImmediate(resolve));
+    await r.settle();
+    return { r, reads, link, busy, monitor };
   }
 
   it('reads every link once, then only the link an event names, or whose LinkStatus or EthernetSpec changed; all after an overrun', async () => {
     const { r, reads, link } = await setup();
     try {
-      expect(reads.sort()).toEqual(['q0', 'q1']);
+      expect(reads.sort()).toEqual(['q0', 'q0', 'q1', 'q1']);
       expect(r.store.list(NS.network, T.EthernetStatus).map((s) => s.metadata.id).sort()).toEqual(['q0', 'q1']);
       reads.length = 0;
       // a kernel event about q1 (ifindex 3)
@@ -234,6 +315,24 @@ describe('EthernetStatusController: which links it asks ethtool about', () => {
     } finally {
       await r.stop();
     }
+  });
+
+  it('follows ethtool’s notifications (a ring or channel change sends no link event): the link named, every link after an overrun; lets go on stop', async () => {
+    const { r, reads, monitor } = await setup();
+    try {
+      expect(monitor.notify).toBeDefined();
+      reads.length = 0;
+      monitor.notify!(3);
+      await r.settle();
+      expect(reads).toEqual(['q1']);
+      reads.length = 0;
+      monitor.notify!(undefined);
+      await r.settle();
+      expect(reads.sort()).toEqual(['q0', 'q1']);
+    } finally {
+      await r.stop();
+    }
+    expect(monitor.closed).toBe(true);
   });
 
   it('a read that fails for a passing reason keeps what was shown and is tried again soon', async () => {

@@ -1,20 +1,23 @@
 // EthernetStatusController: one EthernetStatus per link ethtool reports on, as
 // Talos' does (`get ethtool`): the port, the link mode (speed, duplex, the modes
-// both ends advertise), whether a carrier is detected, the ring sizes with their
-// maximums, and every feature as `ethtool -k` shows it. A link whose driver has
-// no ethtool link info (loopback, most tunnels) has none. A link is re-read
-// after an event about it (a feature change is one: NETDEV_FEAT_CHANGE), when
-// its LinkStatus changes, and after netcfg's own EthernetConfig writes to it;
-// the others keep what was read (a node with a hundred pod veths does not ask
-// ethtool about all of them at every pod's event). An event overrun, or a
-// runtime without kernel events, re-reads what it cannot tell apart.
+// both ends advertise), whether a carrier is detected, the ring sizes and channel
+// counts with their maximums, every feature as `ethtool -k` shows it, and the
+// Wake-on-LAN modes on. A link whose driver has no ethtool link info (loopback,
+// most tunnels) has none. A link is re-read after a link event about it, after
+// an ethtool notification about it (the daemon follows ethtool's "monitor"
+// group: a ring or channel change sends no link event), when its LinkStatus
+// changes, and after netcfg's own EthernetConfig writes to it; the others keep
+// what was read (a node with a hundred pod veths does not ask ethtool about all
+// of them at every pod's event). An event overrun, or a runtime without kernel
+// events, re-reads what it cannot tell apart.
 import { NS, type Resource } from '../../resources/resource.js';
 import { duplexName, portName } from '../../resources/network/enums.js';
 import { T, type EthernetStatus, type LinkStatus } from '../../resources/network/types.js';
 import type { Controller, ReconcileContext, WakeHint } from '../../runtime/controller.js';
-import type { EthtoolClient, RingStatusName } from '../../netlink/ethtool.js';
+import type { ChannelStatusName, EthtoolClient, RingStatusName } from '../../netlink/ethtool.js';
 import { isNetlinkErrno } from '../../netlink/errors.js';
 import { syncOutputs } from '../sync.js';
+import type { Logger } from '../../log.js';
 
 /** A ring attribute as Talos shows it: tx-push and rx-push as booleans, tcp-data-split too (ETHTOOL_TCP_DATA_SPLIT_*: 2 enabled, 1 disabled, 0 unknown: left out), the rest as numbers. */
 function ringValue(name: RingStatusName, v: number): number | boolean | undefined {
@@ -37,7 +40,14 @@ async function optional<V>(read: Promise<V>): Promise<V | undefined> {
 export async function ethernetStatusOf(ethtool: EthtoolClient, link: string): Promise<EthernetStatus | undefined> {
   const info = await optional(ethtool.linkInfo(link));
   if (!info) return undefined;
-  const [modes, state, rings, features] = [await optional(ethtool.linkModes(link)), await optional(ethtool.linkState(link)), await optional(ethtool.ringStatus(link)), await optional(ethtool.featureStates(link))];
+  const [modes, state, rings, channels, features, wol] = [
+    await optional(ethtool.linkModes(link)),
+    await optional(ethtool.linkState(link)),
+    await optional(ethtool.ringStatus(link)),
+    await optional(ethtool.channelStatus(link)),
+    await optional(ethtool.featureStates(link)),
+    await optional(ethtool.wolStatus(link)),
+  ];
   const status: EthernetStatus = {
     port: info.port === undefined ? '' : portName(info.port),
     duplex: duplexName(modes?.duplex),
@@ -49,6 +59,9 @@ export async function ethernetStatusOf(ethtool: EthtoolClient, link: string): Pr
   const shown = (Object.entries(rings ?? {}) as Array<[RingStatusName, number]>).map(([k, v]) => [k, ringValue(k, v)] as const).filter(([, v]) => v !== undefined);
   if (shown.length > 0) status.rings = Object.fromEntries(shown) as Record<string, number | boolean>;
   if (features && features.length > 0) status.features = Object.fromEntries(features.map((f) => [f.name, f.status]));
+  const counts = Object.entries(channels ?? {}) as Array<[ChannelStatusName, number]>;
+  if (counts.length > 0) status.channels = Object.fromEntries(counts);
+  if (wol && wol.length > 0) status.wakeOnLAN = wol;
   return status;
 }
 
@@ -71,11 +84,49 @@ export class EthernetStatusController implements Controller {
   /** Links (ifindex) that kernel events named since the last pass began; 'all' after an event that named none. */
   private dirty: Set<number> | 'all' = new Set();
 
-  /** `open`: the ethtool client of the namespace worked on, opened on the first pass with a link to read. */
+  private monitor: { close(): void } | undefined;
+  private following = false;
+  private stopped = false;
+  private wake: (() => void) | undefined;
+
+  /**
+   * `open`: the ethtool client of the namespace worked on, opened on the first pass with a link to read.
+   * `watch` (the daemon): follows ethtool's notifications, telling which link changed (undefined: any).
+   */
   constructor(
     private readonly open: () => EthtoolClient,
     private readonly retryMs = RETRY_MS,
+    private readonly watch?: (onChange: (ifindex: number | undefined) => void) => Promise<{ close(): void } | undefined>,
+    private readonly log?: Logger,
   ) {}
+
+  start(wake: () => void): void {
+    this.wake = wake;
+  }
+
+  /**
+   * Starts following ethtool's notifications (once, from the first pass: off the boot path, and not waited
+   * for). Once subscribed, every link is read again: a change made before would have gone unheard.
+   */
+  private follow(): void {
+    const watch = this.watch;
+    const wake = this.wake;
+    if (!watch || !wake || this.following) return;
+    this.following = true;
+    const changed = (ifindex: number | undefined) => {
+      this.hint(ifindex === undefined ? {} : { ifindex });
+      wake();
+    };
+    watch(changed).then(
+      (monitor) => {
+        if (this.stopped) return monitor?.close();
+        this.monitor = monitor;
+        if (!monitor) this.log?.info('ethtool has no monitor group here: ring and channel changes show at the next link event');
+        else changed(undefined);
+      },
+      (err: unknown) => this.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'cannot follow ethtool notifications: ring and channel changes show at the next link event'),
+    );
+  }
 
   hint(hint: WakeHint): void {
     if (hint.ifindex === undefined) this.dirty = 'all';
@@ -83,6 +134,7 @@ export class EthernetStatusController implements Controller {
   }
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
+    this.follow();
     const dirty = this.dirty;
     this.dirty = new Set();
     const desired = new Map<string, EthernetStatus>();
@@ -113,6 +165,9 @@ export class EthernetStatusController implements Controller {
   }
 
   stop(): void {
+    this.stopped = true;
+    this.monitor?.close();
+    this.monitor = undefined;
     this.client?.close();
     this.client = undefined;
     this.read.clear();

@@ -557,7 +557,7 @@ export interface HostDNSStatus {
   error: string;
 }
 
-/** Talos' EthernetStatus: a link's port, mode, carrier, rings and features, as ethtool reports them. */
+/** Talos' EthernetStatus: a link's port, mode, carrier, rings, features, channels and Wake-on-LAN, as ethtool reports them. */
 export interface EthernetStatus {
   /** Carrier detected (absent: the driver does not say). */
   linkState?: boolean;
@@ -574,6 +574,10 @@ export interface EthernetStatus {
   rings?: Record<string, number | boolean>;
   /** Every feature, in the kernel's order, as `ethtool -k` shows it: "on", "off [fixed]", "off [requested on]"… */
   features?: Record<string, string>;
+  /** Channel counts and their maximums (rx-max, tx-max, other-max, combined-max, rx…), as `ethtool -l` shows them. */
+  channels?: Record<string, number>;
+  /** Wake-on-LAN modes on (phy, unicast, multicast, broadcast, arp, magic, magicsecure, filter); absent: none or not supported. */
+  wakeOnLAN?: string[];
 }
 
 export interface ProbeStatus {
