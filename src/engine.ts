@@ -265,12 +265,10 @@ export function daemonControllers(kernel: Kernel, options: DaemonControllerOptio
     new ProbeStatusController((spec, proxy) => probeOnce(spec, options.netnsPath, proxy)),
     new NetworkStatusController(options),
     new HostDNSController({ netnsPath: options.netnsPath, log: options.log }),
-    new EthernetStatusController(
-      () => EthtoolClient.open(options.netnsPath),
-      undefined,
-      (onChange) => EthtoolMonitor.open(options.netnsPath, onChange),
-      options.log,
-    ),
+    new EthernetStatusController(() => EthtoolClient.open(options.netnsPath), {
+      watch: (onChange) => EthtoolMonitor.open(options.netnsPath, onChange),
+      log: options.log,
+    }),
   ];
   if (options.discovery) {
     controllers.push(

@@ -83,6 +83,7 @@ export class Daemon implements Handler {
     let loaded = o.configFile !== undefined ? await loadConfig(o.configFile) : undefined;
     state.lock();
     let kernel: RtnlClient | undefined;
+    let started: Runtime | undefined;
     try {
       if (loaded === undefined) {
         const applied = state.readConfig('applied');
@@ -129,6 +130,7 @@ export class Daemon implements Handler {
       const cmdline = kernelCmdline(o.netns, o.cmdline, (await kernel.listLinks()).map((l) => l.name));
       for (const e of cmdline?.errors ?? []) o.log.warn({ arg: e.arg }, `kernel command line: ${e.message}`);
       if (cmdline) runtime.store.put(NS.config, T.Cmdline, CMDLINE_ID, cmdline, CONFIG_OWNER);
+      started = runtime;
       await runtime.start();
       await runtime.settle();
       if (o.configFile !== undefined && text !== undefined && text !== state.readConfig('applied')) state.applyConfig(text);
@@ -139,6 +141,8 @@ export class Daemon implements Handler {
       o.log.info({ socket: o.socket, netns: o.netns ?? null, pid: process.pid }, 'netcfg daemon ready');
       return daemon;
     } catch (err) {
+      // what started holds sockets and timers (host DNS, probes, ethtool's notifications): the process must be able to exit
+      await started?.stop().catch((e: unknown) => o.log.debug({ err: e instanceof Error ? e.message : String(e) }, 'stopping the runtime after a failed start'));
       kernel?.close();
       state.unlock();
       throw err;

@@ -92,8 +92,12 @@ export interface Controller {
   reconcile(ctx: ReconcileContext): Promise<void>;
   /** Told, before the pass it queues, what each outside wake was about (Runtime.wake). */
   hint?(hint: WakeHint): void;
-  /** Called once when the runtime starts (e.g. to subscribe to kernel events). */
-  start?(wake: () => void): void | Promise<void>;
+  /**
+   * Called once when the runtime starts (e.g. to subscribe to kernel events). `wake` queues a pass as an
+   * input change does; `outside` as an outside event does (Runtime.wake: hint() first, coalesced as
+   * kernel events are).
+   */
+  start?(wake: () => void, outside: (hint: WakeHint) => void): void | Promise<void>;
   /**
    * Called when the runtime is asked to stop, while it still runs: a controller
    * may wake itself to hand things over (a VIP owner withdraws its address

@@ -254,7 +254,10 @@ export class Runtime {
     }
     for (const hook of this.startHooks) hook();
     for (const runner of this.runners) {
-      await runner.controller.start?.(() => this.queue(runner));
+      await runner.controller.start?.(
+        () => this.queue(runner),
+        (hint) => this.wake(runner.controller.name, hint),
+      );
     }
     for (const runner of this.runners) runner.queued = true;
     const grace = this.options.rateGraceMs ?? 3000;

@@ -10,7 +10,7 @@ import { EthtoolClient, notifiedIfindex } from '../../src/netlink/ethtool.js';
 import type { GenlClient } from '../../src/netlink/genetlink.js';
 import type { NlMessage } from '../../src/netlink/message.js';
 import { NetlinkError } from '../../src/netlink/errors.js';
-import { EthernetStatusController, ethernetStatusOf } from '../../src/controllers/status/ethernet-status.js';
+import { EthernetStatusController, ethernetStatusOf, type EthernetStatusOptions } from '../../src/controllers/status/ethernet-status.js';
 import { silentLogger } from '../../src/log.js';
 import { NS } from '../../src/resources/resource.js';
 import { T, type LinkStatus } from '../../src/resources/network/types.js';
@@ -227,6 +227,21 @@ describe('ethernetStatusOf', () => {
     expect(status && 'channels' in status).toBe(false);
   });
 
+  it('shows the rest when Wake-on-LAN may not be read (EPERM: it needs CAP_NET_ADMIN)', async () => {
+    const client = {
+      linkInfo: async () => ({ port: 0 }),
+      linkModes: async () => ({ speed: 1000, duplex: 1, ours: [], peer: [] }),
+      linkState: async () => true,
+      ringStatus: unsupported,
+      channelStatus: async () => ({ rx: 1 }),
+      featureStates: async () => [],
+      wolStatus: () => Promise.reject(new NetlinkError({ errno: 1 })),
+    } as unknown as EthtoolClient;
+    expect(await ethernetStatusOf(client, 'eth0')).toEqual({ port: 'TwistedPair', duplex: 'Full', speedMbit: 1000, linkState: true, channels: { rx: 1 } });
+    // EPERM elsewhere is a failure, not "not supported"
+    await expect(ethernetStatusOf({ ...client, featureStates: client.wolStatus } as unknown as EthtoolClient, 'eth0')).rejects.toThrow();
+  });
+
   it('gives no status to a link without ethtool link info (loopback, most tunnels)', async () => {
     const client = { linkInfo: unsupported } as unknown as EthtoolClient;
     expect(await ethernetStatusOf(client, 'lo')).toBeUndefined();
@@ -235,7 +250,8 @@ describe('ethernetStatusOf', () => {
 
 describe('EthernetStatusController: which links it asks ethtool about', () => {
   /** Links q0 (ifindex 2) and q1 (3) as LinkStatus; a fake ethtool that counts link-info reads per link. */
-  async function setup() {
+  /** `watch`: how ethtool's notifications are followed (default: a fake monitor the test notifies through). */
+  async function setup(watch?: EthernetStatusOptions['watch'], followRetryMs?: number) {
     const reads: string[] = [];
     /** Links whose next read fails with EBUSY (not "unsupported"). */
     const busy = new Set<string>();
@@ -257,15 +273,17 @@ describe('EthernetStatusController: which links it asks ethtool about', () => {
     const monitor: { notify?: (ifindex: number | undefined) => void; closed: boolean } = { closed: false };
     const r = new Runtime({ log: silentLogger(), mode: 'daemon' });
     r.register(
-      new EthernetStatusController(
-        () => client,
-        50,
-        async (onChange) => {
-          monitor.notify = onChange;
-          return { close: () => void (monitor.closed = true) };
-        },
-        silentLogger(),
-      ),
+      new EthernetStatusController(() => client, {
+        retryMs: 50,
+        watch:
+          watch ??
+          (async (onChange) => {
+            monitor.notify = onChange;
+            return { close: () => void (monitor.closed = true) };
+          }),
+        log: silentLogger(),
+        ...(followRetryMs !== undefined ? { followRetryMs } : {}),
+      }),
     );
     const link = (index: number, flags = 'UP') => ({ index, type: 'ether', linkIndex: 0, flags }) as unknown as LinkStatus;
     r.store.put(NS.network, T.LinkStatus, 'q0', link(2), 'LinkStatusController');
@@ -333,6 +351,36 @@ describe('EthernetStatusController: which links it asks ethtool about', () => {
       await r.stop();
     }
     expect(monitor.closed).toBe(true);
+  });
+
+  it('a subscription that fails is tried again at a later pass; one that comes after stop is closed at once', async () => {
+    let attempts = 0;
+    const late: { resolve?: (m: { close(): void }) => void; closed: boolean } = { closed: false };
+    const { r, reads } = await setup(async (onChange) => {
+      attempts++;
+      if (attempts === 1) throw new Error('ETIMEDOUT');
+      onChange(2);
+      return { close: () => undefined };
+    }, 30);
+    try {
+      expect(attempts).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      reads.length = 0;
+      r.wake('EthernetStatusController', { ifindex: 3 });
+      await r.settle();
+      await new Promise((resolve) => setImmediate(resolve));
+      await r.settle();
+      // subscribed at that pass; its notification (about q0) and the read-all after subscribing came through
+      expect(attempts).toBe(2);
+      expect(reads.sort()).toEqual(['q0', 'q0', 'q1', 'q1']);
+    } finally {
+      await r.stop();
+    }
+    const pending = await setup(() => new Promise((resolve) => (late.resolve = resolve)));
+    await pending.r.stop();
+    late.resolve!({ close: () => void (late.closed = true) });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(late.closed).toBe(true);
   });
 
   it('a read that fails for a passing reason keeps what was shown and is tried again soon', async () => {

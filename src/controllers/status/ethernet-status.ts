@@ -18,6 +18,7 @@ import type { ChannelStatusName, EthtoolClient, RingStatusName } from '../../net
 import { isNetlinkErrno } from '../../netlink/errors.js';
 import { syncOutputs } from '../sync.js';
 import type { Logger } from '../../log.js';
+import { monotonicMs } from '../../util/clock.js';
 
 /** A ring attribute as Talos shows it: tx-push and rx-push as booleans, tcp-data-split too (ETHTOOL_TCP_DATA_SPLIT_*: 2 enabled, 1 disabled, 0 unknown: left out), the rest as numbers. */
 function ringValue(name: RingStatusName, v: number): number | boolean | undefined {
@@ -26,12 +27,16 @@ function ringValue(name: RingStatusName, v: number): number | boolean | undefine
   return v;
 }
 
-/** The value, or undefined when the driver does not support the request (EOPNOTSUPP and the like); another failure throws. */
-async function optional<V>(read: Promise<V>): Promise<V | undefined> {
+/**
+ * The value, or undefined when the driver does not support the request (EOPNOTSUPP and the like), or for
+ * `alsoEPERM` when this process may not ask (Wake-on-LAN is read with CAP_NET_ADMIN only: the rest is shown
+ * without it, as ethtool does); another failure throws.
+ */
+async function optional<V>(read: Promise<V>, alsoEPERM = false): Promise<V | undefined> {
   try {
     return await read;
   } catch (err) {
-    if (isNetlinkErrno(err, 'EOPNOTSUPP', 'ENODEV', 'ENOENT', 'EINVAL')) return undefined;
+    if (isNetlinkErrno(err, 'EOPNOTSUPP', 'ENODEV', 'ENOENT', 'EINVAL') || (alsoEPERM && isNetlinkErrno(err, 'EPERM'))) return undefined;
     throw err;
   }
 }
@@ -46,7 +51,7 @@ export async function ethernetStatusOf(ethtool: EthtoolClient, link: string): Pr
     await optional(ethtool.ringStatus(link)),
     await optional(ethtool.channelStatus(link)),
     await optional(ethtool.featureStates(link)),
-    await optional(ethtool.wolStatus(link)),
+    await optional(ethtool.wolStatus(link), true),
   ];
   const status: EthernetStatus = {
     port: info.port === undefined ? '' : portName(info.port),
@@ -67,6 +72,18 @@ export async function ethernetStatusOf(ethtool: EthtoolClient, link: string): Pr
 
 /** How soon a link whose read failed (not "unsupported": a busy driver, a socket error) is read again. */
 const RETRY_MS = 2000;
+/** How soon following ethtool's notifications is tried again after it failed (at the first pass after that). */
+const FOLLOW_RETRY_MS = 60_000;
+
+export interface EthernetStatusOptions {
+  /** How soon a link whose read failed for a passing reason is read again (ms). */
+  retryMs?: number;
+  /** The daemon: follows ethtool's notifications, telling which link changed (undefined: any); undefined when there are none. */
+  watch?: ((onChange: (ifindex: number | undefined) => void) => Promise<{ close(): void } | undefined>) | undefined;
+  /** How soon a subscription that failed is tried again (ms; at the first pass after that). */
+  followRetryMs?: number;
+  log?: Logger;
+}
 
 export class EthernetStatusController implements Controller {
   readonly name = 'EthernetStatusController';
@@ -86,22 +103,29 @@ export class EthernetStatusController implements Controller {
 
   private monitor: { close(): void } | undefined;
   private following = false;
+  /** When a failed subscription may be tried again (ms, monotonic). */
+  private followAgainAt = 0;
   private stopped = false;
-  private wake: (() => void) | undefined;
+  private wake: ((hint: WakeHint) => void) | undefined;
 
-  /**
-   * `open`: the ethtool client of the namespace worked on, opened on the first pass with a link to read.
-   * `watch` (the daemon): follows ethtool's notifications, telling which link changed (undefined: any).
-   */
+  private readonly retryMs: number;
+  private readonly followRetryMs: number;
+  private readonly watch: EthernetStatusOptions['watch'];
+  private readonly log: Logger | undefined;
+
+  /** `open`: the ethtool client of the namespace worked on, opened on the first pass with a link to read. */
   constructor(
     private readonly open: () => EthtoolClient,
-    private readonly retryMs = RETRY_MS,
-    private readonly watch?: (onChange: (ifindex: number | undefined) => void) => Promise<{ close(): void } | undefined>,
-    private readonly log?: Logger,
-  ) {}
+    options: EthernetStatusOptions = {},
+  ) {
+    this.retryMs = options.retryMs ?? RETRY_MS;
+    this.followRetryMs = options.followRetryMs ?? FOLLOW_RETRY_MS;
+    this.watch = options.watch;
+    this.log = options.log;
+  }
 
-  start(wake: () => void): void {
-    this.wake = wake;
+  start(_wake: () => void, outside: (hint: WakeHint) => void): void {
+    this.wake = outside;
   }
 
   /**
@@ -111,12 +135,10 @@ export class EthernetStatusController implements Controller {
   private follow(): void {
     const watch = this.watch;
     const wake = this.wake;
-    if (!watch || !wake || this.following) return;
+    if (!watch || !wake || this.following || monotonicMs() < this.followAgainAt) return;
     this.following = true;
-    const changed = (ifindex: number | undefined) => {
-      this.hint(ifindex === undefined ? {} : { ifindex });
-      wake();
-    };
+    // as a link event is: the runtime hands the hint over and coalesces the wake-ups
+    const changed = (ifindex: number | undefined) => wake(ifindex === undefined ? {} : { ifindex });
     watch(changed).then(
       (monitor) => {
         if (this.stopped) return monitor?.close();
@@ -124,7 +146,12 @@ export class EthernetStatusController implements Controller {
         if (!monitor) this.log?.info('ethtool has no monitor group here: ring and channel changes show at the next link event');
         else changed(undefined);
       },
-      (err: unknown) => this.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'cannot follow ethtool notifications: ring and channel changes show at the next link event'),
+      (err: unknown) => {
+        // tried again at a pass a minute on (they come with link events)
+        this.following = false;
+        this.followAgainAt = monotonicMs() + this.followRetryMs;
+        this.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'cannot follow ethtool notifications now: ring and channel changes show at the next link event');
+      },
     );
   }
 
