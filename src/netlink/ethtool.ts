@@ -457,7 +457,7 @@ export function notifiedIfindex(m: NlMessage): number | undefined {
 /**
  * ethtool's notifications in one namespace: the kernel sends one whenever a
  * link's rings, channels, features, link modes, Wake-on-LAN… change, through
- * netlink or the old ioctl alike (a ring or channel change sends no link event).
+ * netlink or the old ioctl alike (a ring or channel change need not raise a link event).
  * `onChange` hears the link's ifindex (undefined: a notification naming none).
  */
 export class EthtoolMonitor {

@@ -5,7 +5,7 @@
 // Wake-on-LAN modes on. A link whose driver has no ethtool link info (loopback,
 // most tunnels) has none. A link is re-read after a link event about it, after
 // an ethtool notification about it (the daemon follows ethtool's "monitor"
-// group: a ring or channel change sends no link event), when its LinkStatus
+// group: a ring or channel change need not raise a link event), when its LinkStatus
 // changes, and after netcfg's own EthernetConfig writes to it; the others keep
 // what was read (a node with a hundred pod veths does not ask ethtool about all
 // of them at every pod's event). An event overrun, or a runtime without kernel
