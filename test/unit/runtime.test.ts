@@ -55,7 +55,6 @@ describe('Store', () => {
     s.destroy('ns', 'T', 'x', 'owner');
     expect(s.get('ns', 'T', 'x')).toBeUndefined();
   });
-});
 
   it('resources written together keep their own metadata: changing one leaves the others as they were', () => {
     let now = 1_764_600_000_000;
@@ -81,6 +80,7 @@ describe('Store', () => {
     expect(s.get('ns', 'T', 'b')!.spec).toEqual({ id: 'b', n: 2 });
     expect(s.get('ns', 'T', 'a')!.spec).toEqual({ id: 'a' });
   });
+});
 
 describe('TokenBucket', () => {
   it('allows a burst, then the steady rate', () => {
