@@ -61,7 +61,6 @@ export const RING_STATUS_ATTRS = {
   'tcp-data-split': 11,
 } as const;
 export type RingStatusName = keyof typeof RING_STATUS_ATTRS;
-const RING_STATUS_ATTR_SET: ReadonlySet<number> = new Set(Object.values(RING_STATUS_ATTRS));
 
 /** A link's mode as ethtool reports it (ETHTOOL_MSG_LINKMODES_GET). */
 export interface EthtoolLinkModes {
@@ -84,19 +83,16 @@ export interface EthtoolFeatureState {
 /** Ring parameters netcfg sets (ETHTOOL_A_RINGS_*), by their ethtool -G names. */
 export const RING_ATTRS = { rx: 6, 'rx-mini': 7, 'rx-jumbo': 8, tx: 9, 'rx-buf-len': 10, 'tcp-data-split': 11, 'cqe-size': 12, 'tx-push': 13, 'rx-push': 14, 'tx-push-buf-len': 15 } as const;
 export type RingName = keyof typeof RING_ATTRS;
-const RING_ATTR_SET: ReadonlySet<number> = new Set(Object.values(RING_ATTRS));
 /** The u8 ring attributes (the others are u32). */
 const RING_U8: ReadonlySet<number> = new Set([RING_ATTRS['tcp-data-split'], RING_ATTRS['tx-push'], RING_ATTRS['rx-push']]);
 
 /** Channel counts (ETHTOOL_A_CHANNELS_*_COUNT), by their ethtool -L names. */
 export const CHANNEL_ATTRS = { rx: 6, tx: 7, other: 8, combined: 9 } as const;
 export type ChannelName = keyof typeof CHANNEL_ATTRS;
-const CHANNEL_ATTR_SET: ReadonlySet<number> = new Set(Object.values(CHANNEL_ATTRS));
 
 /** Channel counts with their maximums, by Talos' EthernetStatus names (the kernel sends a kind only when its maximum is not 0). */
 export const CHANNEL_STATUS_ATTRS = { 'rx-max': 2, 'tx-max': 3, 'other-max': 4, 'combined-max': 5, rx: 6, tx: 7, other: 8, combined: 9 } as const;
 export type ChannelStatusName = keyof typeof CHANNEL_STATUS_ATTRS;
-const CHANNEL_STATUS_ATTR_SET: ReadonlySet<number> = new Set(Object.values(CHANNEL_STATUS_ATTRS));
 
 /** Wake-on-LAN modes: the kernel's bit names (ethtool's wol_mode_names), by Talos' names. */
 export const WOL_BITS = { phy: 'phy', unicast: 'ucast', multicast: 'mcast', broadcast: 'bcast', magic: 'magic', magicsecure: 'magicsecure', filter: 'filter' } as const;
@@ -332,20 +328,20 @@ export class EthtoolClient {
 
   /** The ring parameters the driver reports, by name (absent: not reported). */
   rings(name: string): Promise<Partial<Record<RingName, number>>> {
-    return this.readRings(name, RING_ATTRS, RING_ATTR_SET);
+    return this.readNamed(MSG.RINGS_GET, 'the ring sizes', name, RING_ATTRS, RING_U8);
   }
 
   /** The ring parameters with their maximums, as `ethtool -g` shows them (absent: not reported). */
   ringStatus(name: string): Promise<Partial<Record<RingStatusName, number>>> {
-    return this.readRings(name, RING_STATUS_ATTRS, RING_STATUS_ATTR_SET);
+    return this.readNamed(MSG.RINGS_GET, 'the ring sizes', name, RING_STATUS_ATTRS, RING_U8);
   }
 
-  /** The ring attributes of `table` a RINGS_GET reply carries, by the table's names, in its order. */
-  private readRings<K extends string>(name: string, table: Readonly<Record<K, number>>, attrs: ReadonlySet<number>): Promise<Partial<Record<K, number>>> {
-    return this.get(MSG.RINGS_GET, name, 'the ring sizes', (m) => {
-      const n = numbers(m, attrs, RING_U8);
+  /** The attributes of `table` a reply to `cmd` carries (u32, or u8 for those in `u8`), by the table's names, in its order. */
+  private readNamed<K extends string>(cmd: number, what: string, name: string, table: Readonly<Record<K, number>>, u8?: ReadonlySet<number>): Promise<Partial<Record<K, number>>> {
+    return this.get(cmd, name, what, (m) => {
+      const n = numbers(m, new Set(Object.values<number>(table)), u8);
       const out: Partial<Record<K, number>> = {};
-      for (const [ring, attr] of Object.entries(table) as Array<[K, number]>) if (n.has(attr)) out[ring] = n.get(attr)!;
+      for (const [key, attr] of Object.entries(table) as Array<[K, number]>) if (n.has(attr)) out[key] = n.get(attr)!;
       return out;
     });
   }
@@ -391,21 +387,12 @@ export class EthtoolClient {
   }
 
   channels(name: string): Promise<Partial<Record<ChannelName, number>>> {
-    return this.readChannels(name, CHANNEL_ATTRS, CHANNEL_ATTR_SET);
+    return this.readNamed(MSG.CHANNELS_GET, 'the channels', name, CHANNEL_ATTRS);
   }
 
   /** The channel counts with their maximums, as `ethtool -l` shows them (absent: the driver has none of that kind). */
   channelStatus(name: string): Promise<Partial<Record<ChannelStatusName, number>>> {
-    return this.readChannels(name, CHANNEL_STATUS_ATTRS, CHANNEL_STATUS_ATTR_SET);
-  }
-
-  private readChannels<K extends string>(name: string, table: Readonly<Record<K, number>>, attrs: ReadonlySet<number>): Promise<Partial<Record<K, number>>> {
-    return this.get(MSG.CHANNELS_GET, name, 'the channels', (m) => {
-      const n = numbers(m, attrs);
-      const out: Partial<Record<K, number>> = {};
-      for (const [ch, attr] of Object.entries(table) as Array<[K, number]>) if (n.has(attr)) out[ch] = n.get(attr)!;
-      return out;
-    });
+    return this.readNamed(MSG.CHANNELS_GET, 'the channels', name, CHANNEL_STATUS_ATTRS);
   }
 
   setChannels(name: string, channels: Partial<Record<ChannelName, number>>): Promise<void> {

@@ -88,7 +88,8 @@ class Meta {
 
 class StoredResource<S = unknown> implements Resource<S>, Metadata {
   constructor(
-    private readonly meta: Meta,
+    /** Its metadata but the ID, shared with the resources written beside it. */
+    readonly meta: Meta,
     readonly id: string,
     readonly spec: S,
   ) {}
@@ -127,11 +128,6 @@ class StoredResource<S = unknown> implements Resource<S>, Metadata {
 
   get updated(): number {
     return this.meta.origin.epoch + this.meta.updatedSince;
-  }
-
-  /** The metadata it was written with (shared). */
-  get shared(): Meta {
-    return this.meta;
   }
 }
 
@@ -180,7 +176,7 @@ export class Store {
 
   /** A copy of `r` with some metadata changed (and optionally a new spec); `updatedSince` in ms since the epoch. */
   private with<S>(k: Kind, r: StoredResource<S>, changes: { version: number; phase?: Phase; finalizers?: readonly string[]; updatedSince?: number }, spec: S = r.spec): StoredResource<S> {
-    const m = r.shared;
+    const m = r.meta;
     return new StoredResource(this.meta(k, m.origin, changes.version, changes.phase ?? m.phase, changes.finalizers ?? m.finalizers, m.createdSince, changes.updatedSince ?? m.updatedSince), r.id, spec);
   }
 
