@@ -11,11 +11,10 @@ export { CA_BUNDLE_PATHS, ClusterSchema, DiscoverySchema, MachineSchema, MACHINE
 
 // Type errors everywhere read "expected a mapping, got "x" (a string)" rather than zod's stock wording.
 const TYPE_NAMES: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false', int: 'an integer' };
-// jitless: zod compiles a fast path for each object schema (new Function) on its first parse; a config
-// is parsed once per apply, and compiling cost more than it saved even at 100k routes (measured:
-// netcfg validate 162.1 -> 153.0 ms for a small file, 0.90 -> 0.81 s for 100k routes)
+// Whether zod compiles its validators is chosen per parse, by the config's size (parseConfig). A
+// global `jitless` here would not do: zod reads it when a schema is made, and most are made by the
+// modules this one imports, before this line runs.
 z.config({
-  jitless: true,
   customError: (iss) => (iss.code === 'invalid_type' ? expected(TYPE_NAMES[iss.expected] ?? iss.expected, iss.input) : undefined),
 });
 

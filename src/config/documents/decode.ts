@@ -18,11 +18,12 @@ export interface Decoded {
   keyIssues: Set<ConfigIssue>;
 }
 
-export function decodeDocument(meta: DocumentMeta, raw: Record<string, unknown>): Decoded {
+/** `context.jitless`: check without zod's compiled validators (see parseConfig). */
+export function decodeDocument(meta: DocumentMeta, raw: Record<string, unknown>, context: { jitless: boolean } = { jitless: false }): Decoded {
   const def = kindDefinition(meta.kind);
   const label = documentLabel(meta.kind, meta.name, meta.id !== `${meta.kind}/`);
   const keyIssues = new Set<ConfigIssue>();
-  const parsed = def.schema.safeParse(withoutEmptyValues(raw));
+  const parsed = def.schema.safeParse(withoutEmptyValues(raw), context);
   if (!parsed.success) return { issues: zodIssues(def.schema, parsed.error, keyIssues, label), keyIssues };
   const issues: ConfigIssue[] = [];
   for (const p of def.validate?.(parsed.data as never) ?? []) {
