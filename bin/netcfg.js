@@ -15,9 +15,14 @@
 // V8 accepts a cache only from the same node and the same V8 flags (NODE_OPTIONS
 // such as --max-semi-space-size count), and it deserializes all of a cache at
 // start: so there is one per flag set and per command, beside the bundle. A run
-// writes it on exit when it found none or V8 rejected it, and a run that lasted
-// more than a second (the daemon) rewrites it with all it compiled. Writing is
-// best effort: a read-only dist/ just means no cache.
+// that found none, or whose cache V8 rejected, writes one: on exit, or, for the
+// daemon, once its first config is in the kernel (the bundle calls
+// globalThis[Symbol.for('netcfg.codeCacheCheckpoint')], src/util/code-cache.ts).
+// What the daemon compiles after that (the control socket, statuses, shutdown)
+// is compiled when first run, after the host has its network, and not read
+// from the cache at every start (V8 reads ~12 ms of cache per MB here; a daemon
+// cache written at its stop was 1.41 MB, at this point 1.28). Writing is best
+// effort: a read-only dist/ just means no cache.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -71,25 +76,43 @@ function loadBundle(command) {
   const script = new vm.Script(source, { filename: file, cachedData });
   const stale = cachedData === undefined || script.cachedDataRejected === true;
   cachedData = undefined;
-  process.once('exit', () => {
-    if (!stale && process.uptime() < 1) return;
-    const tmp = `${cacheFile}.${process.pid}.tmp`;
-    try {
-      fs.writeFileSync(tmp, script.createCachedData());
-      fs.renameSync(tmp, cacheFile);
-    } catch {
-      fs.rmSync(tmp, { force: true });
-    }
-  });
+  if (stale) {
+    let written = false;
+    const write = () => {
+      if (written) return;
+      written = true;
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      try {
+        fs.writeFileSync(tmp, script.createCachedData());
+        fs.renameSync(tmp, cacheFile);
+      } catch {
+        fs.rmSync(tmp, { force: true });
+      }
+    };
+    globalThis[Symbol.for('netcfg.codeCacheCheckpoint')] = write;
+    process.once('exit', write);
+  }
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
   return module.exports;
 }
 
-/** `netcfg --version`, as dist/cli/main.js answers it. */
+/**
+ * `netcfg --version`, as dist/cli/main.js answers it. Written to fd 1 directly:
+ * making process.stdout (a stream, and node's tty or net modules behind it)
+ * costs ~8 ms, more than the rest of this answer (measured); a write that
+ * fails or is short (EAGAIN on a non-blocking pipe, a full disk) goes through
+ * process.stdout after all, which behaves as it always did.
+ */
 function printVersion() {
   const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8'));
-  process.stdout.write(`${version}\n`);
+  const line = `${version}\n`;
+  try {
+    if (fs.writeSync(1, line) === line.length) return;
+  } catch {
+    // as process.stdout does it (errors included)
+  }
+  process.stdout.write(line);
 }
 
 async function run(argv) {

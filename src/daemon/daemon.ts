@@ -31,6 +31,7 @@ import { netnsPath } from '../netlink/transport.js';
 import { CLUSTER_NS, CT, LOCAL_IDENTITY_ID, type NodeIdentitySpec } from '../resources/cluster/types.js';
 import type { ControlServer } from './server.js';
 import { redact } from '../redact.js';
+import { codeCacheCheckpoint } from '../util/code-cache.js';
 import type { VipOptions } from '../operators/vip/options.js';
 
 export interface DaemonOptions extends Target {
@@ -133,6 +134,7 @@ export class Daemon implements Handler {
       started = runtime;
       await runtime.start();
       await runtime.settle();
+      codeCacheCheckpoint();
       if (o.configFile !== undefined && text !== undefined && text !== state.readConfig('applied')) state.applyConfig(text);
       daemon.resumeTry();
       // the control socket (node:net) after the first apply: nothing on a booting host waits for it

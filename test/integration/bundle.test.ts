@@ -68,6 +68,10 @@ describe('the bundled entry point', () => {
     expect(version.status).toBe(0);
     expect(version.urls.filter((u) => u.includes('/dist/'))).toEqual([]);
     expect(version.stdout).toBe(`${pkgVersion}\n`);
+    // written to fd 1 itself: no process.stdout, whose pipe stream (node:net) costs more than the answer
+    const stdoutModules = (u: string) => ['node:net', 'node:tty', 'node:stream'].includes(u);
+    expect(scriptsLoaded([BIN, '--version'], {}, true).urls.filter(stdoutModules)).toEqual([]);
+    expect(scriptsLoaded([BIN, '--version', '--log-level', 'warn'], {}, true).urls.filter(stdoutModules)).toContain('node:net');
     // the CLI's own answer is the same (--version among other arguments, and the plain build)
     for (const [args, env] of [[['--version', '--log-level', 'warn'], {}], [['--version'], { NETCFG_ENTRY: 'dist' }]] as const) {
       const r = scriptsLoaded([BIN, ...args], env);
@@ -141,6 +145,38 @@ describe('the bundled entry point', () => {
     expect(fs.readFileSync(cache).equals(Buffer.alloc(4096, 7))).toBe(false); // rejected by V8, rewritten
     fs.rmSync(cache);
   });
+
+  it('a daemon writes its code cache once its first config is in the kernel, and only when it has none', async () => {
+    const flags = '--max-semi-space-size=5'; // a flag set no other test uses: its own cache file
+    const caches = () => fs.readdirSync(path.join(root, 'dist/bundle')).filter((f) => /^netcfg\.cjs\.daemon\.[0-9a-f]{16}\.cache$/.test(f));
+    const before = new Set(caches());
+    const net = createTestNet();
+    const file = path.join(net.dir, 'machine.yaml');
+    fs.writeFileSync(file, 'machine:\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.10/24]\n');
+    const previous = process.env.NODE_OPTIONS;
+    process.env.NODE_OPTIONS = flags; // for the daemons this starts, not for this process
+    try {
+      const first = await startDaemon(net, file);
+      // written while it runs (ready comes after its first config is in the kernel), not at its exit
+      const made = caches().filter((f) => !before.has(f));
+      expect(made).toHaveLength(1);
+      const cache = path.join(root, 'dist/bundle', made[0]!);
+      const written = fs.statSync(cache).mtimeMs;
+      const addrs = JSON.parse(execFileSync('ip', ['-j', '-n', net.ns, 'addr', 'show', 'eth0'], { encoding: 'utf8' })) as Array<{ addr_info: Array<{ local: string }> }>;
+      expect(addrs[0]?.addr_info.map((a) => a.local)).toContain('192.0.2.10');
+      expect(await first.stop()).toBe(0);
+      expect(fs.statSync(cache).mtimeMs).toBe(written); // not rewritten at its stop
+      // the next daemon starts from it and leaves it as it is
+      const second = await startDaemon(net, file);
+      expect(await second.stop()).toBe(0);
+      expect(fs.statSync(cache).mtimeMs).toBe(written);
+      expect(caches().filter((f) => !before.has(f))).toEqual(made);
+    } finally {
+      if (previous === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = previous;
+      for (const f of caches()) if (!before.has(f)) fs.rmSync(path.join(root, 'dist/bundle', f), { force: true });
+    }
+  }, 120_000);
 
   it('gives every bad config the same messages and exit code as the plain build', () => {
     const files = ['bad', 'bad-documents'].flatMap((d) =>
