@@ -194,7 +194,7 @@ describe('ethernetStatusOf', () => {
 
   it('names the port and duplex as Talos does, shows flags as booleans, leaves out what the driver does not report', async () => {
     const client = {
-      linkInfo: async () => ({ port: 0x04 }),
+      linkInfo: async () => ({ port: 0x03 }), // PORT_FIBRE
       linkModes: async () => ({ speed: undefined, duplex: 0xff, ours: [], peer: [] }),
       linkState: async () => false,
       ringStatus: async () => ({ 'rx-max': 4096, rx: 512, 'tx-push': 0, 'tcp-data-split': 2, 'rx-push': 1 }),
@@ -203,6 +203,10 @@ describe('ethernetStatusOf', () => {
       wolStatus: unsupported,
     } as unknown as EthtoolClient;
     expect(await ethernetStatusOf(client, 'eth0')).toEqual({ port: 'Fibre', duplex: 'Unknown', linkState: false, rings: { 'rx-max': 4096, rx: 512, 'tx-push': false, 'tcp-data-split': true, 'rx-push': true } });
+    // the other ports by uapi number (PORT_MII 0x02, PORT_BNC 0x04, PORT_DA 0x05, PORT_NONE 0xef), and one ethtool.h does not have
+    const ports: string[] = [];
+    for (const port of [0x01, 0x02, 0x04, 0x05, 0xef, 0xff, 0x06]) ports.push((await ethernetStatusOf({ ...client, linkInfo: async () => ({ port }) } as unknown as EthtoolClient, 'eth0'))!.port!);
+    expect(ports).toEqual(['AUI', 'MII', 'BNC', 'DirectAttach', 'None', 'Other', 'Port(6)']);
     // tcp-data-split 1 is "disabled", 0 "unknown" (left out)
     const off = { ...client, ringStatus: async () => ({ 'tcp-data-split': 1 }) } as unknown as EthtoolClient;
     expect((await ethernetStatusOf(off, 'eth0'))?.rings).toEqual({ 'tcp-data-split': false });

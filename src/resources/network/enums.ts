@@ -206,13 +206,13 @@ export function linkFlagsText(flags: number): string {
   return names.join(',');
 }
 
-/** PORT_* of include/uapi/linux/ethtool.h, by Talos' names (nethelpers.Port). */
+/** PORT_* of include/uapi/linux/ethtool.h (PORT_MII 0x02, PORT_FIBRE 0x03, PORT_BNC 0x04), by Talos' names (nethelpers.Port). */
 const PORTS: ReadonlyMap<number, string> = new Map([
   [0x00, 'TwistedPair'],
   [0x01, 'AUI'],
-  [0x02, 'BNC'],
-  [0x03, 'MII'],
-  [0x04, 'Fibre'],
+  [0x02, 'MII'],
+  [0x03, 'Fibre'],
+  [0x04, 'BNC'],
   [0x05, 'DirectAttach'],
   [0xef, 'None'],
   [0xff, 'Other'],
@@ -223,7 +223,20 @@ export function portName(port: number): string {
   return PORTS.get(port) ?? `Port(${port})`;
 }
 
+/** The PORT_* number of a port name portName() gave; PORT_OTHER for none. */
+export function portNumber(name: string | undefined): number {
+  if (name === undefined) return 0xff;
+  for (const [n, text] of PORTS) if (text === name) return n;
+  const m = /^Port\((\d+)\)$/.exec(name);
+  return m ? Number(m[1]) : 0xff;
+}
+
 /** An ethtool duplex as Talos names it: Half, Full, else Unknown (DUPLEX_UNKNOWN is 0xff). */
 export function duplexName(duplex: number | undefined): string {
   return duplex === 0 ? 'Half' : duplex === 1 ? 'Full' : 'Unknown';
+}
+
+/** The DUPLEX_* number of a duplex name (DUPLEX_UNKNOWN for none). */
+export function duplexNumber(name: string | undefined): number {
+  return name === 'Half' ? 0 : name === 'Full' ? 1 : 0xff;
 }
