@@ -17,6 +17,7 @@ import { isNativeError, native } from '../native/index.js';
 import { netnsPath } from '../netlink/transport.js';
 import { netnsPlace } from '../netns.js';
 import type { Logger } from '../log.js';
+import { PciIdsFile, pciIdText, readPciIds, type PciNames } from './pci.js';
 import { readLinkFacts, type LinkFacts } from './sysfs.js';
 
 export const DEFAULT_SYSFS_ROOT = '/sys';
@@ -37,6 +38,11 @@ export interface HardwareSource {
   /** Why sysfs is not read (logged at debug level). */
   sysfsSkipped?: string | undefined;
   ethtool?: Ethtool | undefined;
+  /**
+   * Where a PCI device's IDs (sysfs, by its address: PCI devices belong to no network namespace, so the
+   * machine's /sys serves under --netns too) and their names come from; without it, none are looked up.
+   */
+  pci?: { sysfsRoot: string; names: PciNames } | undefined;
 }
 
 export function nativeEthtool(netns: string | undefined): Ethtool {
@@ -51,18 +57,21 @@ export function nativeEthtool(netns: string | undefined): Ethtool {
 /** The hardware source for a run on `netns` (undefined: the process's own) with an optional --sysfs-root. */
 export function hardwareFor(netns: string | undefined, sysfsRoot: string | undefined): HardwareSource {
   const ethtool = nativeEthtool(netns);
-  if (sysfsRoot !== undefined) return { sysfsRoot, ethtool };
+  const pci = { sysfsRoot: sysfsRoot ?? DEFAULT_SYSFS_ROOT, names: new PciIdsFile() };
+  if (sysfsRoot !== undefined) return { sysfsRoot, ethtool, pci };
   const place = netnsPlace(netns);
-  if (place.kind === 'host' || (netns === undefined && place.kind === 'named')) return { sysfsRoot: DEFAULT_SYSFS_ROOT, ethtool };
+  if (place.kind === 'host' || (netns === undefined && place.kind === 'named')) return { sysfsRoot: DEFAULT_SYSFS_ROOT, ethtool, pci };
   if (netns === undefined) {
     // unshare -n, a container: /sys may still be the machine's (a sysfs is remounted only by `ip netns exec`)
     return {
       ethtool,
+      pci,
       sysfsSkipped: `netcfg works on ${place.kind === 'other' ? place.what : 'another network namespace'}, and /sys may show the links of the namespace that mounted it: driver/busPath come from ethtool only, pciID stays empty and no link is renamed (pass --sysfs-root with a sysfs mounted inside this namespace to change that)`,
     };
   }
   return {
     ethtool,
+    pci,
     sysfsSkipped: `netcfg works on network namespace ${netns}, but this process's /sys shows the links of the namespace that mounted it: driver/busPath come from ethtool only, pciID stays empty and no link is renamed (pass --sysfs-root with a sysfs mounted inside ${netns} to change that)`,
   };
 }
@@ -93,6 +102,10 @@ export interface HardwareFacts {
   firmwareVersion: string;
   busPath: string;
   pciID: string;
+  vendorID: string;
+  productID: string;
+  vendor: string;
+  product: string;
   permanentAddr: string;
 }
 
@@ -116,10 +129,12 @@ export function readLinkSettings(source: HardwareSource, name: string, log?: Log
  * IDs from its virtio-pci parent); when driver or busPath is still empty, ethtool's
  * driver info fills it (so virtual links get their driver: veth, bridge, bonding…);
  * driverVersion and firmwareVersion from the driver info; permanentAddr from
- * ETHTOOL_GPERMADDR, else IFLA_PERM_ADDRESS.
+ * ETHTOOL_GPERMADDR, else IFLA_PERM_ADDRESS; a PCI device's vendor and product
+ * IDs from its sysfs entry by busPath (virtio: the virtio-pci device ethtool's
+ * bus info names), their names from the PCI ID database.
  */
 export function readHardware(source: HardwareSource, link: { index: number; name: string; permanentAddr?: string | undefined }, log?: Logger): HardwareFacts {
-  const out: HardwareFacts = { driver: '', driverVersion: '', firmwareVersion: '', busPath: '', pciID: '', permanentAddr: '' };
+  const out: HardwareFacts = { driver: '', driverVersion: '', firmwareVersion: '', busPath: '', pciID: '', vendorID: '', productID: '', vendor: '', product: '', permanentAddr: '' };
   const facts = source.sysfsRoot !== undefined ? trustedLinkFacts(source.sysfsRoot, link, log) : undefined;
   if (facts !== undefined) {
     out.driver = facts.driver;
@@ -144,5 +159,11 @@ export function readHardware(source: HardwareSource, link: { index: number; name
     }
   }
   if (out.permanentAddr === '') out.permanentAddr = link.permanentAddr ?? '';
+  const ids = source.pci === undefined ? undefined : readPciIds(source.pci.sysfsRoot, out.busPath);
+  if (ids !== undefined) {
+    out.vendorID = pciIdText(ids.vendor);
+    out.productID = pciIdText(ids.product);
+    ({ vendor: out.vendor, product: out.product } = source.pci!.names.lookup(ids));
+  }
   return out;
 }

@@ -81,6 +81,7 @@ export class FakeSysfs {
     const driver = o.driver ?? (o.bridge ? 'pcieport' : 'e1000e');
     this.write(`${rel}/uevent`, `DRIVER=${driver}\nPCI_CLASS=${classCode}\nPCI_ID=${id}\nPCI_SUBSYS_ID=${id}\nPCI_SLOT_NAME=${name}\nMODALIAS=${modalias}\n`);
     this.link(`${rel}/subsystem`, 'bus/pci');
+    this.link(`bus/pci/devices/${name}`, rel);
     if (!o.minimal) {
       this.write(`${rel}/vendor`, `0x${vendor.toLowerCase()}\n`);
       this.write(`${rel}/device`, `0x${device.toLowerCase()}\n`);

@@ -6,6 +6,7 @@ import { configSet, parseConfig } from '../../src/config/load.js';
 import { planNames } from '../../src/controllers/spec/link-name-plan.js';
 import { applyOnce, statusRuntime } from '../../src/engine.js';
 import { readHardware, type Ethtool, type HardwareSource } from '../../src/hw/hardware.js';
+import type { PciNames } from '../../src/hw/pci.js';
 import { NET_NAME_ENUM, NET_NAME_USER } from '../../src/hw/net-id.js';
 import { readLinkFacts, readPciSlots } from '../../src/hw/sysfs.js';
 import { silentLogger } from '../../src/log.js';
@@ -235,6 +236,7 @@ describe('hardware facts (LinkStatus)', () => {
     linkSettings: settings,
   });
   const failing: Ethtool = { permanentAddress: unsupported, driverInfo: unsupported, linkSettings: unsupported };
+  const noVendor = { vendorID: '', productID: '', vendor: '', product: '' };
 
   it('sysfs first (virtio: IDs from the virtio-pci parent), permanent MAC from ethtool', () => {
     const { sys } = machine();
@@ -244,8 +246,27 @@ describe('hardware facts (LinkStatus)', () => {
       firmwareVersion: '',
       busPath: '0000:00:05.0',
       pciID: '1AF4:1000',
+      ...noVendor,
       permanentAddr: '52:54:00:12:34:05',
     });
+  });
+
+  it("a PCI device's vendor and product IDs from its sysfs entry, by the address sysfs or ethtool gives, and their names", () => {
+    const { sys } = machine();
+    const asked: string[] = [];
+    const names: PciNames = { lookup: (ids) => (asked.push(`${ids.vendor.toString(16)}:${ids.product.toString(16)}`), ids.vendor === 0x1af4 ? { vendor: 'Red Hat, Inc.', product: 'Virtio network device' } : { vendor: '', product: '' }) };
+    const pci = { sysfsRoot: sys.root, names };
+    const virtio = { vendorID: '0x1af4', productID: '0x1000', vendor: 'Red Hat, Inc.', product: 'Virtio network device' };
+    expect(readHardware({ sysfsRoot: sys.root, ethtool: ethtool('', 'x', 'y'), pci }, { index: 2, name: 'eth0' })).toMatchObject({ busPath: '0000:00:05.0', ...virtio });
+    // under --netns (no trusted sysfs): by ethtool's bus info, from the machine's PCI devices
+    expect(readHardware({ ethtool: ethtool('', 'virtio_net', '0000:00:05.0'), pci }, { index: 2, name: 'eth0' })).toMatchObject({ pciID: '', ...virtio });
+    // a device the database does not name: the IDs alone
+    sys.pci(sys.host(), '0000:00:09.0', { id: '8086:10D3' });
+    expect(readHardware({ ethtool: ethtool('', 'e1000e', '0000:00:09.0'), pci }, { index: 9, name: 'x' })).toMatchObject({ vendorID: '0x8086', productID: '0x10d3', vendor: '', product: '' });
+    // not PCI, or no such device: nothing looked up
+    expect(readHardware({ ethtool: ethtool('', 'veth', ''), pci }, { index: 7, name: 'v0' })).toMatchObject(noVendor);
+    expect(readHardware({ ethtool: ethtool('', 'virtio_net', '0000:00:0f.0'), pci }, { index: 7, name: 'v0' })).toMatchObject(noVendor);
+    expect(asked).toEqual(['1af4:1000', '1af4:1000', '8086:10d3']);
   });
 
   it('without trusted sysfs: driver and busPath from ethtool driver info, no pciID; IFLA_PERM_ADDRESS when ethtool has none', () => {
@@ -256,14 +277,15 @@ describe('hardware facts (LinkStatus)', () => {
       firmwareVersion: 'fw 2.1',
       busPath: '0000:00:05.0',
       pciID: '',
+      ...noVendor,
       permanentAddr: '52:54:00:12:34:05',
     });
     // the sysfs entry of that name is another link (ifindex 2 ≠ 42): ignored
-    expect(readHardware({ sysfsRoot: sys.root, ethtool: ethtool('', 'veth', '') }, { index: 42, name: 'eth0' })).toEqual({ driver: 'veth', driverVersion: '1.0.0', firmwareVersion: '', busPath: '', pciID: '', permanentAddr: '' });
+    expect(readHardware({ sysfsRoot: sys.root, ethtool: ethtool('', 'veth', '') }, { index: 42, name: 'eth0' })).toEqual({ driver: 'veth', driverVersion: '1.0.0', firmwareVersion: '', busPath: '', pciID: '', ...noVendor, permanentAddr: '' });
     // a virtual link: no device in sysfs, ethtool names the driver; failing ioctls leave fields empty
     sys.net(undefined, 'dummy0', { ifindex: 50, addrAssignType: 1 });
     expect(readHardware({ sysfsRoot: sys.root, ethtool: ethtool('', 'dummy', '') }, { index: 50, name: 'dummy0' }).driver).toBe('dummy');
-    expect(readHardware({ sysfsRoot: sys.root, ethtool: failing }, { index: 50, name: 'dummy0' })).toEqual({ driver: '', driverVersion: '', firmwareVersion: '', busPath: '', pciID: '', permanentAddr: '' });
+    expect(readHardware({ sysfsRoot: sys.root, ethtool: failing }, { index: 50, name: 'dummy0' })).toEqual({ driver: '', driverVersion: '', firmwareVersion: '', busPath: '', pciID: '', ...noVendor, permanentAddr: '' });
   });
 
   it('link settings are read again when the carrier changes (a new speed comes with it), not at every listing', async () => {

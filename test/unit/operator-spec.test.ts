@@ -35,6 +35,10 @@ const link = (name: string, index: number): LinkStatus =>
     busPath: '',
     driver: 'veth',
     pciID: '',
+    vendorID: '',
+    productID: '',
+    vendor: '',
+    product: '',
   }) as LinkStatus;
 
 const addressStatus = (linkName: string, address: string): AddressStatus => ({

@@ -9,13 +9,13 @@ import { compileLinkSelector, type CompiledSelector, type SelectorLink } from '.
 import { aliasPattern } from '../../config/documents/kinds/link-alias.js';
 import { OPER_STATES } from '../../netlink/rtnetlink/constants.js';
 import { NS } from '../../resources/resource.js';
-import { LinkType, linkFlagsNumber } from '../../resources/network/enums.js';
+import { duplexNumber, LinkType, linkFlagsNumber, portNumber } from '../../resources/network/enums.js';
 import { T, type LinkAliasSpec, type LinkStatus } from '../../resources/network/types.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { syncOutputs } from '../sync.js';
 import { DocumentsInput, documentsOf } from './documents.js';
 
-/** What a selector sees of a LinkStatus (fields netcfg does not know are empty or zero). */
+/** What a selector sees of a LinkStatus: Talos' link fields, port and duplex as ethtool's numbers (none known: PORT_OTHER, DUPLEX_UNKNOWN, speed 0). */
 export function selectorLink(s: LinkStatus): SelectorLink {
   return {
     index: s.index,
@@ -33,16 +33,16 @@ export function selectorLink(s: LinkStatus): SelectorLink {
     busPath: s.busPath,
     pciID: s.pciID,
     driver: s.driver,
-    driverVersion: '',
-    firmwareVersion: '',
-    productID: '',
-    vendorID: '',
-    product: '',
-    vendor: '',
+    driverVersion: s.driverVersion,
+    firmwareVersion: s.firmwareVersion,
+    productID: s.productID,
+    vendorID: s.vendorID,
+    product: s.product,
+    vendor: s.vendor,
     linkState: s.linkState,
-    speedMbit: 0,
-    port: 0,
-    duplex: 0,
+    speedMbit: s.speedMbit ?? 0,
+    port: portNumber(s.port),
+    duplex: duplexNumber(s.duplex),
     permanentAddr: s.permanentAddr,
     alias: s.alias,
     altNames: s.altNames,

@@ -42,6 +42,10 @@ export function linkStatus(l: LinkMessage): LinkStatus {
     driverVersion: '',
     firmwareVersion: '',
     pciID: '',
+    vendorID: '',
+    productID: '',
+    vendor: '',
+    product: '',
     ...kindStatus(l),
   };
 }

@@ -188,6 +188,14 @@ export interface LinkStatus {
   driverVersion: string;
   firmwareVersion: string;
   pciID: string;
+  /**
+   * A PCI device's IDs as Talos formats them (0x and four hex digits), from its sysfs entry by busPath, and
+   * their names from the system's PCI ID database (pci.ids; '' without one); all '' for non-PCI links.
+   */
+  vendorID: string;
+  productID: string;
+  vendor: string;
+  product: string;
   /** ethtool's link settings, for links whose driver has them: speed (absent while unknown, e.g. no carrier), port and duplex by Talos' names. */
   speedMbit?: number;
   port?: string;
