@@ -17,7 +17,12 @@
 // start: so there is one per flag set and per command, beside the bundle. A run
 // that found none, or whose cache V8 rejected, writes one: on exit, or, for the
 // daemon, once its first config is in the kernel (the bundle calls
-// globalThis[Symbol.for('netcfg.codeCacheCheckpoint')], src/util/code-cache.ts).
+// globalThis[Symbol.for('netcfg.codeCacheCheckpoint')], src/util/code-cache.ts)
+// and never at exit: a daemon run that ends before (--help, a usage error, a
+// config refused, another daemon holding the state) would leave a cache without
+// the code that configures the network. A cache V8 accepts is kept: checking
+// whether a run compiled more would cost ~20 ms (createCachedData) at every start,
+// so a daemon first started with an empty config keeps the code that config ran.
 // What the daemon compiles after that (the control socket, statuses, shutdown)
 // is compiled when first run, after the host has its network, and not read
 // from the cache at every start (V8 reads ~12 ms of cache per MB here; a daemon
@@ -90,7 +95,7 @@ function loadBundle(command) {
       }
     };
     globalThis[Symbol.for('netcfg.codeCacheCheckpoint')] = write;
-    process.once('exit', write);
+    if (command !== 'daemon') process.once('exit', write);
   }
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
@@ -107,12 +112,13 @@ function loadBundle(command) {
 function printVersion() {
   const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8'));
   const line = `${version}\n`;
+  let written = 0;
   try {
-    if (fs.writeSync(1, line) === line.length) return;
+    written = fs.writeSync(1, line); // ASCII: bytes are characters
   } catch {
-    // as process.stdout does it (errors included)
+    // the rest as process.stdout does it (errors included)
   }
-  process.stdout.write(line);
+  if (written < line.length) process.stdout.write(line.slice(written));
 }
 
 async function run(argv) {

@@ -162,9 +162,9 @@ fs.writeFileSync(out, `(function (exports, require, module, __filename, __dirnam
 
 // A first code cache (bin/netcfg.js keeps one per flag set and command) for
 // `netcfg validate`, with no flags (the CLI, the tests) and with
-// contrib/netcfg.service's NODE_OPTIONS. The daemon writes its own on exit,
-// with all it compiled. Best effort: without them the first run of each
-// command compiles and writes one.
+// contrib/netcfg.service's NODE_OPTIONS. The daemon writes its own once its
+// first config is in the kernel (bin/netcfg.js). Best effort: without them the
+// first run of each command compiles and writes one.
 const unitOptions = /^Environment=NODE_OPTIONS=(.*)$/m.exec(fs.readFileSync(path.join(root, 'contrib/netcfg.service'), 'utf8'))?.[1];
 const warmDir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-bundle-'));
 try {

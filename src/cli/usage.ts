@@ -89,8 +89,9 @@ Options:
                     (default /proc/cmdline, only for the machine's own network namespace).
   --sysfs-root DIR  sysfs showing the links worked on, for driver/pciID/busPath and
                     predictable names (default /sys, read only without --netns: /sys
-                    shows the namespace that mounted it). net.ifnames=0 on the kernel
-                    command line turns renaming off.
+                    shows the namespace that mounted it; a PCI device's vendor and
+                    product IDs are read from its bus/pci/devices entry either way).
+                    net.ifnames=0 on the kernel command line turns renaming off.
   --uts PATH        UTS namespace (e.g. /proc/PID/ns/uts) whose hostname to set when
                     configuring another network namespace; without it the hostname
                     is only set for the machine's own namespace.

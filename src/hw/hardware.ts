@@ -54,10 +54,13 @@ export function nativeEthtool(netns: string | undefined): Ethtool {
   };
 }
 
+/** The system's PCI ID database: one per process, so that each device is looked up once (a dry run makes a source of its own). */
+let systemPciNames: PciIdsFile | undefined;
+
 /** The hardware source for a run on `netns` (undefined: the process's own) with an optional --sysfs-root. */
 export function hardwareFor(netns: string | undefined, sysfsRoot: string | undefined): HardwareSource {
   const ethtool = nativeEthtool(netns);
-  const pci = { sysfsRoot: sysfsRoot ?? DEFAULT_SYSFS_ROOT, names: new PciIdsFile() };
+  const pci = { sysfsRoot: sysfsRoot ?? DEFAULT_SYSFS_ROOT, names: (systemPciNames ??= new PciIdsFile()) };
   if (sysfsRoot !== undefined) return { sysfsRoot, ethtool, pci };
   const place = netnsPlace(netns);
   if (place.kind === 'host' || (netns === undefined && place.kind === 'named')) return { sysfsRoot: DEFAULT_SYSFS_ROOT, ethtool, pci };

@@ -110,9 +110,10 @@ const NEWLINE = Buffer.from('\n');
  */
 export function pciNames(bytes: Buffer, ids: PciIds): { vendor: string; product: string } {
   const head = Buffer.from(`${ids.vendor.toString(16).padStart(4, '0')}  `);
-  let at = startsAt(bytes, head, 0) ? 0 : bytes.indexOf(Buffer.concat([NEWLINE, head]));
-  if (at < 0) return { vendor: '', product: '' };
-  if (at > 0) at++;
+  const first = startsAt(bytes, head, 0);
+  const newline = first ? -1 : bytes.indexOf(Buffer.concat([NEWLINE, head]));
+  if (!first && newline < 0) return { vendor: '', product: '' };
+  const at = newline + 1; // the line after that newline, or the file's first
   let end = lineEnd(bytes, at);
   const vendor = bytes.toString('utf8', at + head.length, end).trim();
   const device = Buffer.from(`\t${ids.product.toString(16).padStart(4, '0')}  `);

@@ -35,6 +35,8 @@ describe('pci.ids lookups', () => {
     // the first line of the file; trailing spaces go
     expect(pciNames(IDS, { vendor: 0x0001, product: 0x0001 })).toEqual({ vendor: 'First Vendor', product: 'its device 1' });
     expect(pciNames(IDS.subarray(IDS.indexOf('0001  ')), { vendor: 0x0001, product: 0x0001 })).toEqual({ vendor: 'First Vendor', product: 'its device 1' });
+    // the vendor right after a newline that starts the file
+    expect(pciNames(Buffer.from('\n1af4  Example Virtio Vendor\n\t1000  Example network device\n'), { vendor: 0x1af4, product: 0x1000 })).toEqual({ vendor: 'Example Virtio Vendor', product: 'Example network device' });
     // a file that ends inside a line, or is shorter than what is looked for
     expect(pciNames(Buffer.from('1af4  Example Virtio Vendor\n\t10'), { vendor: 0x1af4, product: 0x1000 })).toEqual({ vendor: 'Example Virtio Vendor', product: '' });
     expect(pciNames(Buffer.from('1a'), { vendor: 0x1af4, product: 0x1000 })).toEqual({ vendor: '', product: '' });

@@ -1,7 +1,7 @@
 // LinkStatusController: one LinkStatus per kernel link, from a full re-list, with
 // hardware facts (driver, busPath, pciID, permanentAddr, driver and firmware
-// versions) from sysfs and ethtool (src/hw/hardware.ts says which sysfs is
-// trusted), and ethtool's link settings (speed, port, duplex), read again when
+// versions, a PCI device's vendor and product) from sysfs, ethtool and pci.ids
+// (src/hw/hardware.ts says which sysfs is trusted), and ethtool's link settings (speed, port, duplex), read again when
 // the link's flags, carrier, carrier changes or state differ (a new speed comes
 // with a new carrier), and at every listing for bonds, teams and bridges.
 import type { BondData } from '../../netlink/rtnetlink/drivers/bond.js';
