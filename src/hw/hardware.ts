@@ -162,11 +162,12 @@ export function readHardware(source: HardwareSource, link: { index: number; name
     }
   }
   if (out.permanentAddr === '') out.permanentAddr = link.permanentAddr ?? '';
-  const ids = source.pci === undefined ? undefined : readPciIds(source.pci.sysfsRoot, out.busPath);
-  if (ids !== undefined) {
+  const pci = source.pci;
+  const ids = pci === undefined ? undefined : readPciIds(pci.sysfsRoot, out.busPath);
+  if (pci !== undefined && ids !== undefined) {
     out.vendorID = pciIdText(ids.vendor);
     out.productID = pciIdText(ids.product);
-    ({ vendor: out.vendor, product: out.product } = source.pci!.names.lookup(ids));
+    ({ vendor: out.vendor, product: out.product } = pci.names.lookup(ids));
   }
   return out;
 }

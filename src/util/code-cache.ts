@@ -1,6 +1,6 @@
 // The bundled CLI's V8 code cache (bin/netcfg.js) holds the code a run compiled
-// before it was written. A run that writes one does so on exit; a long-running
-// command says here when what it has compiled so far is what its start needs.
+// before it was written. A command writes one on exit; the daemon, which does not
+// exit, says here when what it has compiled so far is what its start needs.
 // Elsewhere (the plain build, tests, a cache already in use) this does nothing.
 
 const CHECKPOINT = Symbol.for('netcfg.codeCacheCheckpoint');

@@ -1,9 +1,10 @@
 // LinkStatusController: one LinkStatus per kernel link, from a full re-list, with
 // hardware facts (driver, busPath, pciID, permanentAddr, driver and firmware
 // versions, a PCI device's vendor and product) from sysfs, ethtool and pci.ids
-// (src/hw/hardware.ts says which sysfs is trusted), and ethtool's link settings (speed, port, duplex), read again when
-// the link's flags, carrier, carrier changes or state differ (a new speed comes
-// with a new carrier), and at every listing for bonds, teams and bridges.
+// (src/hw/hardware.ts says which sysfs is trusted), and ethtool's link settings
+// (speed, port, duplex), read again when the link's flags, carrier, carrier
+// changes or state differ (a new speed comes with a new carrier), and at every
+// listing for bonds, teams and bridges.
 import type { BondData } from '../../netlink/rtnetlink/drivers/bond.js';
 import type { BridgeData } from '../../netlink/rtnetlink/drivers/bridge.js';
 import { VLAN_PROTOCOLS, type VlanData } from '../../netlink/rtnetlink/drivers/vlan.js';
