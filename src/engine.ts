@@ -174,26 +174,13 @@ function newRuntime(options: Pick<EngineOptions, 'log' | 'dryRun' | 'state'>, mo
   });
 }
 
-/**
- * Records of kernel objects (and of the hostname set in the kernel): none of
- * these outlive a reboot. A state file saved in an earlier boot still lists
- * them; kept, they would make netcfg take an object someone else made since
- * (the same address, route or link name) for its own, and remove it. Files and
- * DHCP leases outlive a reboot: those records stay.
- */
-const RECORDS_OF_ONE_BOOT: ReadonlySet<string> = new Set([T.AppliedLink, T.AppliedRename, T.AppliedAlias, T.AppliedAddress, T.AppliedRoute, T.AppliedRoutingRule, T.AppliedNftTable, T.AppliedHostname, T.AppliedEthernet]);
-
 function loadState(runtime: Runtime, state: StateFile | undefined, log: Logger): void {
-  const kinds = state?.load() ?? [];
-  let dropped = 0;
-  for (const kind of kinds) {
-    if (state!.savedInEarlierBoot && RECORDS_OF_ONE_BOOT.has(kind.type)) {
-      dropped += kind.items.length;
-      continue;
-    }
+  if (!state) return;
+  for (const kind of state.load()) {
     for (const item of kind.items) runtime.store.put(NS.state, kind.type, item.id, item.spec, kind.owner);
   }
-  if (dropped > 0) log.info({ file: state!.file, records: dropped }, 'state saved in an earlier boot: its records of kernel objects are dropped (they went with that boot)');
+  if (state.recovered) log.warn({ file: state.file, from: state.lastingFile }, 'state file cut short (a power loss?): what outlives a reboot is taken from the lasting file');
+  if (state.droppedRecords > 0) log.info({ file: state.file, records: state.droppedRecords }, 'state saved in an earlier boot: its records of kernel objects are dropped (they went with that boot)');
 }
 
 /** A runtime with every configuration, merge, status and spec controller, and persisted state loaded. */

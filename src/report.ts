@@ -6,6 +6,7 @@ import type { ConfigIssue } from './config/issues.js';
 import type { Change } from './runtime/changes.js';
 import { ReconcileErrors } from './runtime/controller.js';
 import { DEFAULT_STATE_DIR, StateFile } from './runtime/state-file.js';
+import { RECORDS_OF_ONE_BOOT } from './resources/network/types.js';
 
 /** Where an apply acts: the namespace, state, /etc and kernel command line. */
 export interface Target {
@@ -37,7 +38,7 @@ function errorMessages(failures: ApplyResult['failures']): string[] {
 }
 
 export function stateFor(target: Target): StateFile {
-  return new StateFile(target.stateDir ?? DEFAULT_STATE_DIR, stateScope(target.netns));
+  return new StateFile(target.stateDir ?? DEFAULT_STATE_DIR, stateScope(target.netns), { oneBoot: RECORDS_OF_ONE_BOOT });
 }
 
 /** What a run did (or would do): printed as text, or as JSON with -o json; the daemon sends it over its socket. */

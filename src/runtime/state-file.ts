@@ -76,12 +76,30 @@ export class StateFile {
    */
   savedInEarlierBoot = false;
 
+  /** Set by load(): records of kernel objects of an earlier boot it left out. */
+  droppedRecords = 0;
+  /** Set by load(): the state file was cut short (a power loss), what lasts came from the lasting file. */
+  recovered = false;
+  /**
+   * What outlives a reboot, fsynced: the kinds not in `oneBoot`. Named so
+   * that no scope's state file can have its name (those end in `.json`).
+   */
+  readonly lastingFile: string;
+  /** The kinds of the lasting file as it is on disk (undefined: none yet). */
+  private lastingOnDisk: string | undefined;
+  private dirMade = false;
+  /** Kinds whose records go with the boot (records of kernel objects). */
+  private readonly oneBoot: ReadonlySet<string>;
+
   constructor(
     readonly dir: string,
     readonly scope: string,
+    options: { oneBoot?: ReadonlySet<string> } = {},
   ) {
     this.file = path.join(dir, `${scope}.json`);
+    this.lastingFile = `${this.file}.lasting`;
     this.lockFile = path.join(dir, `${scope}.lock`);
+    this.oneBoot = options.oneBoot ?? new Set();
   }
 
   /** Takes the lock, waiting up to `waitMs` for another netcfg to finish. */
@@ -148,21 +166,49 @@ export class StateFile {
     fs.rmSync(this.lockFile, { force: true });
   }
 
+  /**
+   * What the file holds, as this boot must see it. A file saved in this boot
+   * (or before boots were recorded) is taken whole. After a reboot, the
+   * records of kernel objects went with the old boot: what lasts comes from
+   * the lasting file (fsynced, unlike the state file, see save()), or, from a
+   * netcfg that wrote none, from the state file without those records. A
+   * state file cut short by a power loss is replaced the same way.
+   */
   load(): StoredKind[] {
-    let text: string;
+    this.savedInEarlierBoot = false;
+    this.droppedRecords = 0;
+    this.recovered = false;
+    const lasting = this.readLasting();
+    let data: FileFormat | undefined;
     try {
-      text = fs.readFileSync(this.file, 'utf8');
+      data = readFormat(this.file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    const data = JSON.parse(text) as Partial<FileFormat>;
-    if (data.version !== 2 || typeof data.kinds !== 'object' || data.kinds === null) {
-      throw new Error(`${this.file}: unsupported state file format`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        if (lasting === undefined || err instanceof UnsupportedFormatError) throw err;
+        this.recovered = true; // cut short: the state file's rename outlived its data
+      }
     }
     const boot = currentBootId();
-    this.savedInEarlierBoot = typeof data.boot === 'string' && boot !== undefined && data.boot !== boot;
-    return Object.entries(data.kinds).map(([type, kind]) => ({ type, owner: kind.owner, items: rowsToItems(kind) }));
+    const thisBoot = data !== undefined && (typeof data.boot !== 'string' || boot === undefined || data.boot === boot);
+    if (data !== undefined && thisBoot) return kindsOf(data, () => true);
+    this.savedInEarlierBoot = data !== undefined || lasting !== undefined;
+    if (data !== undefined) for (const [type, kind] of Object.entries(data.kinds)) if (this.oneBoot.has(type)) this.droppedRecords += kind.rows.length;
+    if (lasting !== undefined) return kindsOf(lasting, () => true);
+    return data === undefined ? [] : kindsOf(data, (type) => !this.oneBoot.has(type));
+  }
+
+  /** The lasting file, remembering what it holds (a save rewrites it only when that changes). */
+  private readLasting(): FileFormat | undefined {
+    this.lastingOnDisk = undefined;
+    let data: FileFormat | undefined;
+    try {
+      data = readFormat(this.lastingFile);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    this.lastingOnDisk = JSON.stringify(data.kinds);
+    return data;
   }
 
   /**
@@ -236,50 +282,118 @@ export class StateFile {
     else fs.writeFileSync(this.tryFile, JSON.stringify(marker), { mode: 0o600 });
   }
 
+  /**
+   * Saves the records, each file replaced atomically (a temporary file renamed
+   * over it): a netcfg killed at any point leaves either the old or the new
+   * file. The state file is not fsynced: within a boot the page cache is the
+   * file, and most of what it holds (records of kernel objects) goes with the
+   * boot anyway. What outlives a reboot (files written, DHCP leases) is also
+   * in the lasting file, fsynced with its directory, rewritten only when it
+   * changes: a power loss costs nothing that lasts. Three saves on the way to
+   * a configured network (links, addresses, routes) skip two fsyncs each.
+   */
   async save(resources: readonly Resource[]): Promise<void> {
     const byType = new Map<string, Resource[]>();
+    const lasting = new Map<string, Resource[]>();
     for (const r of resources) {
-      const list = byType.get(r.metadata.type);
+      const type = r.metadata.type;
+      const list = byType.get(type);
       if (list) list.push(r);
-      else byType.set(r.metadata.type, [r]);
-    }
-    await fsa.mkdir(this.dir, 0o700);
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = await fsa.open(tmp, 'w', 0o600);
-    try {
-      // the same text as JSON.stringify of the whole FileFormat, written a few
-      // thousand rows at a time: 100k routes never exist as rows all at once
-      const boot = currentBootId();
-      const head = { version: 2, scope: this.scope, updated: new Date().toISOString(), ...(boot !== undefined ? { boot } : {}) };
-      let text = `${JSON.stringify(head).slice(0, -1)},"kinds":{`;
-      let firstKind = true;
-      for (const [type, list] of byType) {
-        const constants: Record<string, unknown> = {};
-        const fields = splitFields(list, constants);
-        const kindHead: Omit<FileFormat['kinds'][string], 'rows'> = { owner: list[0]!.metadata.owner, constants, fields };
-        text += `${firstKind ? '' : ','}${JSON.stringify(type)}:${JSON.stringify(kindHead).slice(0, -1)},"rows":[`;
-        firstKind = false;
-        for (let i = 0; i < list.length; i += SAVE_CHUNK) {
-          const rows = JSON.stringify(rowsOf(list, i, Math.min(list.length, i + SAVE_CHUNK), fields));
-          text += i === 0 ? rows.slice(1, -1) : `,${rows.slice(1, -1)}`;
-          await fsa.writeAll(fd, text);
-          text = '';
-        }
-        text += ']}';
+      else {
+        const created = [r];
+        byType.set(type, created);
+        if (!this.oneBoot.has(type)) lasting.set(type, created);
       }
-      await fsa.writeAll(fd, `${text}}}`);
-      await fsa.fsync(fd);
+    }
+    const boot = currentBootId();
+    const head = `${JSON.stringify({ version: 2, scope: this.scope, updated: new Date().toISOString(), ...(boot !== undefined ? { boot } : {}) }).slice(0, -1)},"kinds":`;
+    if (!this.dirMade) {
+      await fsa.mkdir(this.dir, 0o700);
+      this.dirMade = true;
+    }
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    let fd: number;
+    try {
+      fd = await fsa.open(tmp, 'w', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await fsa.mkdir(this.dir, 0o700); // removed while netcfg ran
+      fd = await fsa.open(tmp, 'w', 0o600);
+    }
+    try {
+      // written a few thousand rows at a time: 100k routes never exist as rows all at once
+      let text = head;
+      let separator = '{';
+      for (const [type, list] of byType) {
+        for (const part of kindParts(type, list)) {
+          text += separator + part;
+          separator = '';
+          if (text.length >= 65536) {
+            await fsa.writeAll(fd, text);
+            text = '';
+          }
+        }
+        separator = ',';
+      }
+      await fsa.writeAll(fd, `${text}${byType.size === 0 ? '{' : ''}}}`);
     } finally {
       await fsa.close(fd);
     }
     await fsa.rename(tmp, this.file);
+    await this.saveLasting(head, lasting);
+  }
+
+  private async saveLasting(head: string, byType: Map<string, Resource[]>): Promise<void> {
+    let kinds = '{';
+    for (const [type, list] of byType) kinds += (kinds.length > 1 ? ',' : '') + [...kindParts(type, list)].join('');
+    kinds += '}';
+    if (kinds === this.lastingOnDisk) return;
+    const tmp = `${this.lastingFile}.${process.pid}.tmp`;
+    const fd = await fsa.open(tmp, 'w', 0o600);
+    try {
+      await fsa.writeAll(fd, `${head}${kinds}}`);
+      await fsa.fsync(fd);
+    } finally {
+      await fsa.close(fd);
+    }
+    await fsa.rename(tmp, this.lastingFile);
     const dirFd = await fsa.open(this.dir, 'r');
     try {
       await fsa.fsync(dirFd);
     } finally {
       await fsa.close(dirFd);
     }
+    this.lastingOnDisk = kinds;
   }
+}
+
+/** One kind as JSON text (`"type":{"owner":…,"rows":[…]}`, as JSON.stringify writes it), in parts of SAVE_CHUNK rows. */
+function* kindParts(type: string, list: readonly Resource[]): Generator<string> {
+  const constants: Record<string, unknown> = {};
+  const fields = splitFields(list, constants);
+  const kindHead: Omit<FileFormat['kinds'][string], 'rows'> = { owner: list[0]!.metadata.owner, constants, fields };
+  yield `${JSON.stringify(type)}:${JSON.stringify(kindHead).slice(0, -1)},"rows":[`;
+  for (let i = 0; i < list.length; i += SAVE_CHUNK) {
+    const rows = JSON.stringify(rowsOf(list, i, Math.min(list.length, i + SAVE_CHUNK), fields));
+    yield i === 0 ? rows.slice(1, -1) : `,${rows.slice(1, -1)}`;
+  }
+  yield ']}';
+}
+
+class UnsupportedFormatError extends Error {}
+
+function readFormat(file: string): FileFormat {
+  const data = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<FileFormat>;
+  if (data.version !== 2 || typeof data.kinds !== 'object' || data.kinds === null) {
+    throw new UnsupportedFormatError(`${file}: unsupported state file format`);
+  }
+  return data as FileFormat;
+}
+
+function kindsOf(data: FileFormat, keep: (type: string) => boolean): StoredKind[] {
+  return Object.entries(data.kinds)
+    .filter(([type]) => keep(type))
+    .map(([type, kind]) => ({ type, owner: kind.owner, items: rowsToItems(kind) }));
 }
 
 function alive(pid: number): boolean {

@@ -3,9 +3,16 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StateFile, currentBootId } from '../../src/runtime/state-file.js';
 import type { Resource } from '../../src/resources/resource.js';
+
+// fsyncs counted (and done): what a power loss can cost decides which saves pay for them
+const synced = vi.hoisted(() => ({ count: 0 }));
+vi.mock('../../src/util/fs-async.js', async (original) => {
+  const real = await original<typeof import('../../src/util/fs-async.js')>();
+  return { ...real, fsync: (fd: number) => (synced.count++, real.fsync(fd)) };
+});
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -83,6 +90,107 @@ describe('StateFile boot', () => {
     fs.writeFileSync(state.file, JSON.stringify(older));
     state.load();
     expect(state.savedInEarlierBoot).toBe(false);
+  });
+});
+
+/** A record of the state namespace. */
+function record(type: string, id: string, spec: Record<string, unknown>): Resource {
+  return { metadata: { namespace: 'state', type, id, version: 1, phase: 'running', owner: 'o', finalizers: [], created: 0, updated: 0 }, spec } as unknown as Resource;
+}
+
+const EARLIER_BOOT = '00000000-0000-4000-8000-000000000000';
+
+describe('StateFile lasting records', () => {
+  const oneBoot = new Set(['AppliedRoute', 'AppliedAddress']);
+  const newState = () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-state-'));
+    dirs.push(dir);
+    return new StateFile(dir, 'netns-x', { oneBoot });
+  };
+  const resolv = record('AppliedFile', 'resolv.conf', { path: '/etc/resolv.conf', sha256: 'ab' });
+  const lease = record('OperatorLease', 'dhcp4/eth0', { address: '192.0.2.7/24', expires: 1234 });
+  const route = (i: number) => record('AppliedRoute', `r${i}`, { dst: `10.0.0.${i}/32`, created: true });
+  const rewritten = (file: string) => {
+    const before = fs.statSync(file, { bigint: true });
+    return () => {
+      const after = fs.statSync(file, { bigint: true });
+      return after.ino !== before.ino || after.mtimeNs !== before.mtimeNs;
+    };
+  };
+
+  it('keeps what outlives a reboot in a second file, rewritten only when that changes', async () => {
+    const state = newState();
+    await state.save([route(1), resolv]);
+    const lasting = JSON.parse(fs.readFileSync(state.lastingFile, 'utf8')) as { version: number; boot: string; kinds: Record<string, unknown> };
+    expect(lasting.version).toBe(2);
+    expect(lasting.boot).toBe(currentBootId());
+    expect(Object.keys(lasting.kinds)).toEqual(['AppliedFile']);
+    // records of kernel objects change: the state file is rewritten, the lasting file is not; nothing is fsynced
+    let changed = rewritten(state.lastingFile);
+    synced.count = 0;
+    await state.save([route(1), route(2), resolv]);
+    expect(changed()).toBe(false);
+    expect(synced.count).toBe(0);
+    expect(state.load().map((k) => [k.type, k.items.length])).toEqual([['AppliedRoute', 2], ['AppliedFile', 1]]);
+    // a lease: rewritten, by this process and by the next one (which reads what is on disk)
+    await state.save([route(1), route(2), resolv, lease]);
+    expect(changed()).toBe(true);
+    expect(synced.count).toBe(2); // the lasting file and its directory
+    changed = rewritten(state.lastingFile);
+    const next = new StateFile(state.dir, 'netns-x', { oneBoot });
+    next.load();
+    await next.save([route(3), resolv, lease]);
+    expect(changed()).toBe(false);
+    await next.save([route(3), lease]); // the file record goes: so does its lasting copy
+    expect(changed()).toBe(true);
+    expect(Object.keys((JSON.parse(fs.readFileSync(state.lastingFile, 'utf8')) as { kinds: object }).kinds)).toEqual(['OperatorLease']);
+    await next.save([route(3)]);
+    expect((JSON.parse(fs.readFileSync(state.lastingFile, 'utf8')) as { kinds: object }).kinds).toEqual({});
+  });
+
+  it('after a reboot, loads what lasts from the lasting file, even from a state file cut short or gone', async () => {
+    const state = newState();
+    await state.save([route(1), route(2), resolv, lease]);
+    const data = JSON.parse(fs.readFileSync(state.file, 'utf8')) as Record<string, unknown>;
+    const types = (kinds: ReturnType<StateFile['load']>) => kinds.map((k) => `${k.type}:${k.items.map((i) => i.id).join(',')}`);
+    // the same boot: everything, nothing dropped
+    expect(types(state.load())).toEqual(['AppliedRoute:r1,r2', 'AppliedFile:resolv.conf', 'OperatorLease:dhcp4/eth0']);
+    expect([state.savedInEarlierBoot, state.droppedRecords, state.recovered]).toEqual([false, 0, false]);
+    // an earlier boot's state file: the kernel's records are dropped and counted
+    fs.writeFileSync(state.file, JSON.stringify({ ...data, boot: EARLIER_BOOT }));
+    expect(types(state.load())).toEqual(['AppliedFile:resolv.conf', 'OperatorLease:dhcp4/eth0']);
+    expect([state.savedInEarlierBoot, state.droppedRecords, state.recovered]).toEqual([true, 2, false]);
+    // cut short by a power loss (its rename reached the disk, its data did not)
+    const text = fs.readFileSync(state.file, 'utf8');
+    fs.writeFileSync(state.file, text.slice(0, text.length >> 1));
+    expect(types(state.load())).toEqual(['AppliedFile:resolv.conf', 'OperatorLease:dhcp4/eth0']);
+    expect([state.savedInEarlierBoot, state.recovered]).toEqual([true, true]);
+    fs.writeFileSync(state.file, '');
+    expect(types(state.load())).toEqual(['AppliedFile:resolv.conf', 'OperatorLease:dhcp4/eth0']);
+    fs.rmSync(state.file);
+    expect(types(state.load())).toEqual(['AppliedFile:resolv.conf', 'OperatorLease:dhcp4/eth0']);
+    expect([state.savedInEarlierBoot, state.recovered]).toEqual([true, false]);
+    // without a lasting file, a state file cut short is an error (nothing is silently forgotten)
+    fs.writeFileSync(state.file, text.slice(0, 40));
+    fs.rmSync(state.lastingFile);
+    expect(() => state.load()).toThrow(SyntaxError);
+    // a file of another format is an error either way
+    fs.writeFileSync(state.lastingFile, JSON.stringify({ version: 1 }));
+    expect(() => state.load()).toThrow(/unsupported state file format/);
+  });
+
+  it('reads a state file of a netcfg that kept no lasting file: after a reboot, without the records of kernel objects', async () => {
+    const state = newState();
+    await state.save([route(1), resolv]);
+    const data = JSON.parse(fs.readFileSync(state.file, 'utf8')) as Record<string, unknown>;
+    fs.rmSync(state.lastingFile);
+    expect(state.load().map((k) => k.type)).toEqual(['AppliedRoute', 'AppliedFile']);
+    fs.writeFileSync(state.file, JSON.stringify({ ...data, boot: EARLIER_BOOT }));
+    expect(state.load().map((k) => k.type)).toEqual(['AppliedFile']);
+    expect([state.savedInEarlierBoot, state.droppedRecords]).toEqual([true, 1]);
+    // the next save writes the lasting file (none on disk)
+    await state.save([resolv]);
+    expect(Object.keys((JSON.parse(fs.readFileSync(state.lastingFile, 'utf8')) as { kinds: object }).kinds)).toEqual(['AppliedFile']);
   });
 });
 

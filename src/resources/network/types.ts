@@ -59,6 +59,15 @@ export const T = {
   EthernetStatus: 'EthernetStatus',
 } as const;
 
+/**
+ * State kinds that record kernel objects (and the hostname set in the
+ * kernel): none of these outlive a reboot. A state file saved in an earlier
+ * boot still lists them; kept, they would make netcfg take an object someone
+ * else made since (the same address, route or link name) for its own, and
+ * remove it. Files and DHCP leases outlive a reboot: those records stay.
+ */
+export const RECORDS_OF_ONE_BOOT: ReadonlySet<string> = new Set([T.AppliedLink, T.AppliedRename, T.AppliedAlias, T.AppliedAddress, T.AppliedRoute, T.AppliedRoutingRule, T.AppliedNftTable, T.AppliedHostname, T.AppliedEthernet]);
+
 /** Configuration layers, lowest priority first. */
 export const LAYERS = ['default', 'cmdline', 'platform', 'operator', 'configuration'] as const;
 export type ConfigLayer = (typeof LAYERS)[number];
