@@ -36,6 +36,12 @@ interface FileFormat {
   updated: string;
   /** The boot it was saved in (/proc/sys/kernel/random/boot_id); files from before it was kept have none. */
   boot?: string;
+  /**
+   * Set by a netcfg that keeps what lasts in the lasting file (and does not
+   * fsync this one): after a reboot, that file is the one to trust. A file
+   * without it was written by an older netcfg, which fsynced it.
+   */
+  lasting?: true;
   kinds: Record<string, { owner: string; constants: Record<string, unknown>; fields: string[]; rows: unknown[][] }>;
 }
 
@@ -168,17 +174,25 @@ export class StateFile {
 
   /**
    * What the file holds, as this boot must see it. A file saved in this boot
-   * (or before boots were recorded) is taken whole. After a reboot, the
-   * records of kernel objects went with the old boot: what lasts comes from
-   * the lasting file (fsynced, unlike the state file, see save()), or, from a
-   * netcfg that wrote none, from the state file without those records. A
-   * state file cut short by a power loss is replaced the same way.
+   * (or before boots were recorded) is taken whole, and the lasting file is
+   * brought in line with it (a netcfg killed between the two renames leaves
+   * them apart). After a reboot, the records of kernel objects went with the
+   * old boot: what lasts comes from the lasting file (fsynced, unlike the state
+   * file, see save()), or, in a file an older netcfg wrote (and fsynced), from
+   * the state file without those records. A state file cut short by a power
+   * loss, or gone, is replaced by the lasting file the same way.
    */
   load(): StoredKind[] {
     this.savedInEarlierBoot = false;
     this.droppedRecords = 0;
     this.recovered = false;
-    const lasting = this.readLasting();
+    let lasting: FileFormat | undefined;
+    let lastingError: unknown;
+    try {
+      lasting = this.readLasting();
+    } catch (err) {
+      lastingError = err;
+    }
     let data: FileFormat | undefined;
     try {
       data = readFormat(this.file);
@@ -189,11 +203,14 @@ export class StateFile {
       }
     }
     const boot = currentBootId();
-    const thisBoot = data !== undefined && (typeof data.boot !== 'string' || boot === undefined || data.boot === boot);
-    if (data !== undefined && thisBoot) return kindsOf(data, () => true);
+    if (data !== undefined && (typeof data.boot !== 'string' || boot === undefined || data.boot === boot)) {
+      if (this.locked) this.alignLasting(data);
+      return kindsOf(data, () => true);
+    }
+    if (lastingError !== undefined) throw lastingError;
     this.savedInEarlierBoot = data !== undefined || lasting !== undefined;
     if (data !== undefined) for (const [type, kind] of Object.entries(data.kinds)) if (this.oneBoot.has(type)) this.droppedRecords += kind.rows.length;
-    if (lasting !== undefined) return kindsOf(lasting, () => true);
+    if (lasting !== undefined && (data === undefined || data.lasting === true)) return kindsOf(lasting, () => true);
     return data === undefined ? [] : kindsOf(data, (type) => !this.oneBoot.has(type));
   }
 
@@ -209,6 +226,37 @@ export class StateFile {
     }
     this.lastingOnDisk = JSON.stringify(data.kinds);
     return data;
+  }
+
+  /** Rewrites the lasting file (fsynced) when it does not hold what this boot's state file holds of what lasts. */
+  private alignLasting(data: FileFormat): void {
+    const kinds: FileFormat['kinds'] = {};
+    for (const [type, kind] of Object.entries(data.kinds)) if (!this.oneBoot.has(type)) kinds[type] = kind;
+    const text = JSON.stringify(kinds);
+    if (text === this.lastingOnDisk) return;
+    const tmp = `${this.lastingFile}.${process.pid}.tmp`;
+    const fd = fs.openSync(tmp, 'w', 0o600);
+    try {
+      fs.writeFileSync(fd, `${this.head()}${text}}`);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, this.lastingFile);
+    const dirFd = fs.openSync(this.dir, 'r');
+    try {
+      fs.fsyncSync(dirFd);
+    } finally {
+      fs.closeSync(dirFd);
+    }
+    this.lastingOnDisk = text;
+  }
+
+  /** A file's text up to its kinds: `{"version":2,…,"kinds":`. */
+  private head(): string {
+    const boot = currentBootId();
+    const head: Omit<FileFormat, 'kinds'> = { version: 2, scope: this.scope, updated: new Date().toISOString(), ...(boot !== undefined ? { boot } : {}), lasting: true };
+    return `${JSON.stringify(head).slice(0, -1)},"kinds":`;
   }
 
   /**
@@ -288,9 +336,12 @@ export class StateFile {
    * file. The state file is not fsynced: within a boot the page cache is the
    * file, and most of what it holds (records of kernel objects) goes with the
    * boot anyway. What outlives a reboot (files written, DHCP leases) is also
-   * in the lasting file, fsynced with its directory, rewritten only when it
-   * changes: a power loss costs nothing that lasts. Three saves on the way to
-   * a configured network (links, addresses, routes) skip two fsyncs each.
+   * in the lasting file, rewritten (and fsynced, with its directory) first,
+   * and only when it changes: a power loss costs nothing that lasts, and a
+   * state file cut short always has a lasting file beside it. The three saves
+   * on the way to a configured network (links, addresses, routes) wait for no
+   * disk flush. Without a boot ID, nothing would tell a state file of an
+   * earlier boot: then it is fsynced too, as it always was.
    */
   async save(resources: readonly Resource[]): Promise<void> {
     const byType = new Map<string, Resource[]>();
@@ -305,21 +356,11 @@ export class StateFile {
         if (!this.oneBoot.has(type)) lasting.set(type, created);
       }
     }
-    const boot = currentBootId();
-    const head = `${JSON.stringify({ version: 2, scope: this.scope, updated: new Date().toISOString(), ...(boot !== undefined ? { boot } : {}) }).slice(0, -1)},"kinds":`;
-    if (!this.dirMade) {
-      await fsa.mkdir(this.dir, 0o700);
-      this.dirMade = true;
-    }
+    const head = this.head();
+    await this.saveLasting(head, lasting);
+    const durable = currentBootId() === undefined;
     const tmp = `${this.file}.${process.pid}.tmp`;
-    let fd: number;
-    try {
-      fd = await fsa.open(tmp, 'w', 0o600);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      await fsa.mkdir(this.dir, 0o700); // removed while netcfg ran
-      fd = await fsa.open(tmp, 'w', 0o600);
-    }
+    const fd = await this.openTemporary(tmp);
     try {
       // written a few thousand rows at a time: 100k routes never exist as rows all at once
       let text = head;
@@ -336,11 +377,12 @@ export class StateFile {
         separator = ',';
       }
       await fsa.writeAll(fd, `${text}${byType.size === 0 ? '{' : ''}}}`);
+      if (durable) await fsa.fsync(fd);
     } finally {
       await fsa.close(fd);
     }
     await fsa.rename(tmp, this.file);
-    await this.saveLasting(head, lasting);
+    if (durable) await this.syncDir();
   }
 
   private async saveLasting(head: string, byType: Map<string, Resource[]>): Promise<void> {
@@ -349,7 +391,7 @@ export class StateFile {
     kinds += '}';
     if (kinds === this.lastingOnDisk) return;
     const tmp = `${this.lastingFile}.${process.pid}.tmp`;
-    const fd = await fsa.open(tmp, 'w', 0o600);
+    const fd = await this.openTemporary(tmp);
     try {
       await fsa.writeAll(fd, `${head}${kinds}}`);
       await fsa.fsync(fd);
@@ -357,13 +399,31 @@ export class StateFile {
       await fsa.close(fd);
     }
     await fsa.rename(tmp, this.lastingFile);
+    await this.syncDir();
+    this.lastingOnDisk = kinds;
+  }
+
+  private async openTemporary(file: string): Promise<number> {
+    if (!this.dirMade) {
+      await fsa.mkdir(this.dir, 0o700);
+      this.dirMade = true;
+    }
+    try {
+      return await fsa.open(file, 'w', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await fsa.mkdir(this.dir, 0o700); // removed while netcfg ran
+      return fsa.open(file, 'w', 0o600);
+    }
+  }
+
+  private async syncDir(): Promise<void> {
     const dirFd = await fsa.open(this.dir, 'r');
     try {
       await fsa.fsync(dirFd);
     } finally {
       await fsa.close(dirFd);
     }
-    this.lastingOnDisk = kinds;
   }
 }
 

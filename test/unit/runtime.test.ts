@@ -604,6 +604,39 @@ describe('Runtime', () => {
     await r.stop();
   });
 
+  it('a failed save is made again before the retried pass goes on: the records are on disk before the change they announce', async () => {
+    const log: string[] = [];
+    let failures = 1;
+    const r = new Runtime({
+      log: silentLogger(),
+      mode: 'daemon',
+      rate: { perSecond: 1000, burst: 1000 },
+      retry: { baseMs: 5, maxMs: 5, maxAttempts: 5 },
+      persist: async (resources) => {
+        if (failures-- > 0) {
+          log.push('save failed');
+          throw new Error('ENOSPC: no space left on device');
+        }
+        log.push(`saved ${resources.map((x) => x.metadata.id).join(',')}`);
+      },
+    });
+    r.register(
+      new Recorder('writer', [{ namespace: 'n', type: 'Go' }], [{ namespace: 'state', type: 'Applied', kind: 'exclusive' }], async (ctx) => {
+        if (!ctx.get('n', 'Go', 'x')) return;
+        ctx.put('state', 'Applied', 'a', { x: 1 }); // the second pass puts the same record: no change in the store
+        await ctx.flushState();
+        log.push('kernel changed');
+      }),
+    );
+    await r.start();
+    await r.settle();
+    r.store.put('n', 'Go', 'x', {}, 'user');
+    const t0 = performance.now();
+    while (!log.includes('kernel changed') && performance.now() - t0 < 2000) await new Promise((res) => setTimeout(res, 2));
+    expect(log).toEqual(['save failed', 'saved a', 'kernel changed']);
+    await r.stop();
+  });
+
   it('dry-run never persists', async () => {
     const saved: number[] = [];
     const r = new Runtime({ log: silentLogger(), mode: 'oneshot', dryRun: true, persist: async (resources) => void saved.push(resources.length) });

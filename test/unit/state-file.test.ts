@@ -146,6 +146,13 @@ describe('StateFile lasting records', () => {
     expect(Object.keys((JSON.parse(fs.readFileSync(state.lastingFile, 'utf8')) as { kinds: object }).kinds)).toEqual(['OperatorLease']);
     await next.save([route(3)]);
     expect((JSON.parse(fs.readFileSync(state.lastingFile, 'utf8')) as { kinds: object }).kinds).toEqual({});
+    // the lasting file first: when it cannot be written, the state file is not replaced either
+    // (a state file cut short by a power loss always has a lasting file beside it)
+    const before = fs.readFileSync(state.file, 'utf8');
+    fs.rmSync(state.lastingFile);
+    fs.mkdirSync(state.lastingFile);
+    await expect(next.save([route(4), lease])).rejects.toThrow();
+    expect(fs.readFileSync(state.file, 'utf8')).toBe(before);
   });
 
   it('after a reboot, loads what lasts from the lasting file, even from a state file cut short or gone', async () => {
@@ -174,23 +181,72 @@ describe('StateFile lasting records', () => {
     fs.writeFileSync(state.file, text.slice(0, 40));
     fs.rmSync(state.lastingFile);
     expect(() => state.load()).toThrow(SyntaxError);
-    // a file of another format is an error either way
+    // a lasting file of another format: an error when it is needed (after a reboot)…
     fs.writeFileSync(state.lastingFile, JSON.stringify({ version: 1 }));
-    expect(() => state.load()).toThrow(/unsupported state file format/);
+    fs.writeFileSync(state.file, JSON.stringify({ ...data, boot: EARLIER_BOOT }));
+    expect(() => state.load()).toThrow(/netns-x\.json\.lasting: unsupported state file format/);
+    // …not in the boot of the state file, where the lasting file is replaced (with the lock held)
+    fs.writeFileSync(state.file, JSON.stringify(data));
+    state.lock();
+    try {
+      expect(types(state.load())).toEqual(['AppliedRoute:r1,r2', 'AppliedFile:resolv.conf', 'OperatorLease:dhcp4/eth0']);
+    } finally {
+      state.unlock();
+    }
+    expect(Object.keys((JSON.parse(fs.readFileSync(state.lastingFile, 'utf8')) as { kinds: object }).kinds)).toEqual(['AppliedFile', 'OperatorLease']);
   });
 
-  it('reads a state file of a netcfg that kept no lasting file: after a reboot, without the records of kernel objects', async () => {
+  it('reads a state file of an older netcfg (fsynced, no lasting file): after a reboot, without the records of kernel objects', async () => {
     const state = newState();
     await state.save([route(1), resolv]);
-    const data = JSON.parse(fs.readFileSync(state.file, 'utf8')) as Record<string, unknown>;
+    const { lasting: marker, ...data } = JSON.parse(fs.readFileSync(state.file, 'utf8')) as Record<string, unknown>;
+    expect(marker).toBe(true);
+    fs.writeFileSync(state.file, JSON.stringify(data));
     fs.rmSync(state.lastingFile);
     expect(state.load().map((k) => k.type)).toEqual(['AppliedRoute', 'AppliedFile']);
     fs.writeFileSync(state.file, JSON.stringify({ ...data, boot: EARLIER_BOOT }));
     expect(state.load().map((k) => k.type)).toEqual(['AppliedFile']);
     expect([state.savedInEarlierBoot, state.droppedRecords]).toEqual([true, 1]);
-    // the next save writes the lasting file (none on disk)
+    // an older netcfg ran after this one (a downgrade): its state file, not the stale lasting file, is the one to trust
+    fs.writeFileSync(state.lastingFile, JSON.stringify({ version: 2, scope: 'netns-x', updated: '', boot: EARLIER_BOOT, lasting: true, kinds: {} }));
+    expect(state.load().map((k) => k.type)).toEqual(['AppliedFile']);
+    fs.rmSync(state.lastingFile);
+    // the next save writes the lasting file (none on disk), and marks the state file as one that has it
+    state.load();
     await state.save([resolv]);
     expect(Object.keys((JSON.parse(fs.readFileSync(state.lastingFile, 'utf8')) as { kinds: object }).kinds)).toEqual(['AppliedFile']);
+    expect((JSON.parse(fs.readFileSync(state.file, 'utf8')) as { lasting?: boolean }).lasting).toBe(true);
+  });
+
+  it('a netcfg killed between writing the lasting file and the state file: the next one, in the same boot, brings them in line', async () => {
+    const state = newState();
+    await state.save([route(1)]);
+    const older = fs.readFileSync(state.lastingFile);
+    await state.save([route(1), resolv]);
+    // as if killed after the state file's rename, before the lasting file's (the order is the other way, but a
+    // lasting file that lags or leads must be fixed alike)
+    fs.writeFileSync(state.lastingFile, older);
+    const reader = new StateFile(state.dir, 'netns-x', { oneBoot });
+    reader.load(); // without the lock (a dry run, `get`): reads only
+    expect(fs.readFileSync(state.lastingFile)).toEqual(older);
+    const next = new StateFile(state.dir, 'netns-x', { oneBoot });
+    next.lock();
+    try {
+      synced.count = 0;
+      expect(next.load().map((k) => k.type)).toEqual(['AppliedRoute', 'AppliedFile']);
+      expect(synced.count).toBe(0); // (load writes synchronously, not through the counted module)
+      expect(Object.keys((JSON.parse(fs.readFileSync(state.lastingFile, 'utf8')) as { kinds: object }).kinds)).toEqual(['AppliedFile']);
+      // nothing changes after that: the next save does not rewrite it
+      const changed = rewritten(state.lastingFile);
+      await next.save([route(2), resolv]);
+      expect(changed()).toBe(false);
+    } finally {
+      next.unlock();
+    }
+    // and after a reboot, the file record is there
+    const data = JSON.parse(fs.readFileSync(state.file, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(state.file, JSON.stringify({ ...data, boot: EARLIER_BOOT }));
+    expect(next.load().map((k) => `${k.type}:${k.items.map((i) => i.id).join(',')}`)).toEqual(['AppliedFile:resolv.conf']);
   });
 });
 
