@@ -110,49 +110,34 @@ describe('pci.ids lookups', () => {
   });
 
   it('finds what reading the file line by line finds, read in pieces: lines across 64 KB boundaries, blocks longer than a piece', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-pci-'));
-    try {
-      const file = path.join(dir, 'pci.ids');
-      const db = (text: string, ids: { vendor: number; product: number }) => {
-        fs.writeFileSync(file, text);
-        const fd = fs.openSync(file, 'r');
-        try {
-          return pciNames(fd, ids);
-        } finally {
-          fs.closeSync(fd);
-        }
-      };
-      // a vendor with 9000 devices (~190 KB: several pieces) before and after the one looked for
-      const big = (id: string) => [`${id}  Big Vendor`, ...Array.from({ length: 9000 }, (_, i) => `\t${(i + 0x1000).toString(16)}  Big device ${i}`)].join('\n');
-      const blocks = ['1af4  Example Virtio Vendor\n\t1000  Example network device\n\t1041  Example modern network device', big('8086'), big('1000'), 'C 02  Network controller\n\t00  Ethernet controller\n'];
-      const asked = [
-        { vendor: 0x1af4, product: 0x1041 },
-        { vendor: 0x1000, product: 0x1000 + 8999 }, // the last device of a block, after another long one
-        { vendor: 0x8086, product: 0x1000 + 4500 }, // in the middle of a block read in pieces
-        { vendor: 0x8086, product: 0x1000 + 8999 }, // the last line before the classes
-        { vendor: 0x8086, product: 0x0000 },
-        { vendor: 0xabcd, product: 0x0001 },
-      ];
-      // the first vendor line, and the newline before it, at every position around the first piece's end
-      for (let shift = 0; shift < 12; shift++) {
-        const pad = `# ${'x'.repeat(65536 - 8 - 2 + shift)}`;
-        const text = [pad, ...blocks].join('\n');
-        for (const ids of asked) expect(db(text, ids), `shift ${shift}, ${JSON.stringify(ids)}`).toEqual(namesByLines(text, ids));
-      }
-      expect(namesByLines(blocks.join('\n'), { vendor: 0x8086, product: 0x1000 + 4500 })).toEqual({ vendor: 'Big Vendor', product: 'Big device 4500' });
-      // a piece that ends with a newline: what the next line is decides (here, a device of the block);
-      // a block that ends with the file, without a newline
-      const exact = `1af4  V\n${'\tffff  filler\n'.repeat(Math.floor((65536 - 8) / 14))}`;
-      const fill = 65536 - exact.length;
-      const atEnd = `${exact}${'#'.repeat(fill - 1)}\n\t0001  late device\n8086  Next\n\t0001  d`;
-      expect(atEnd.indexOf('\n\t0001  late')).toBe(65535);
-      expect(db(atEnd, { vendor: 0x1af4, product: 0x0001 })).toEqual({ vendor: 'V', product: 'late device' });
-      expect(db(atEnd, { vendor: 0x8086, product: 0x0001 })).toEqual({ vendor: 'Next', product: 'd' });
-      expect(db('1af4  Only', { vendor: 0x1af4, product: 0x0001 })).toEqual({ vendor: 'Only', product: '' });
-      expect(db('', { vendor: 0x1af4, product: 0x0001 })).toEqual({ vendor: '', product: '' });
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+    // a vendor with 9000 devices (~190 KB: several pieces) before and after the one looked for
+    const big = (id: string) => [`${id}  Big Vendor`, ...Array.from({ length: 9000 }, (_, i) => `\t${(i + 0x1000).toString(16)}  Big device ${i}`)].join('\n');
+    const blocks = ['1af4  Example Virtio Vendor\n\t1000  Example network device\n\t1041  Example modern network device', big('8086'), big('1000'), 'C 02  Network controller\n\t00  Ethernet controller\n'];
+    const asked = [
+      { vendor: 0x1af4, product: 0x1041 },
+      { vendor: 0x1000, product: 0x1000 + 8999 }, // the last device of a block, after another long one
+      { vendor: 0x8086, product: 0x1000 + 4500 }, // in the middle of a block read in pieces
+      { vendor: 0x8086, product: 0x1000 + 8999 }, // the last line before the classes
+      { vendor: 0x8086, product: 0x0000 },
+      { vendor: 0xabcd, product: 0x0001 },
+    ];
+    // the first vendor line, and the newline before it, at every position around the first piece's end
+    for (let shift = 0; shift < 12; shift++) {
+      const pad = `# ${'x'.repeat(65536 - 8 - 2 + shift)}`;
+      const text = [pad, ...blocks].join('\n');
+      for (const ids of asked) expect(namesIn(text, ids), `shift ${shift}, ${JSON.stringify(ids)}`).toEqual(namesByLines(text, ids));
     }
+    expect(namesByLines(blocks.join('\n'), { vendor: 0x8086, product: 0x1000 + 4500 })).toEqual({ vendor: 'Big Vendor', product: 'Big device 4500' });
+    // a piece that ends with a newline: what the next line is decides (here, a device of the block);
+    // a block that ends with the file, without a newline
+    const exact = `1af4  V\n${'\tffff  filler\n'.repeat(Math.floor((65536 - 8) / 14))}`;
+    const fill = 65536 - exact.length;
+    const atEnd = `${exact}${'#'.repeat(fill - 1)}\n\t0001  late device\n8086  Next\n\t0001  d`;
+    expect(atEnd.indexOf('\n\t0001  late')).toBe(65535);
+    expect(namesIn(atEnd, { vendor: 0x1af4, product: 0x0001 })).toEqual({ vendor: 'V', product: 'late device' });
+    expect(namesIn(atEnd, { vendor: 0x8086, product: 0x0001 })).toEqual({ vendor: 'Next', product: 'd' });
+    expect(namesIn('1af4  Only', { vendor: 0x1af4, product: 0x0001 })).toEqual({ vendor: 'Only', product: '' });
+    expect(namesIn('', { vendor: 0x1af4, product: 0x0001 })).toEqual({ vendor: '', product: '' });
   });
 
   // CI installs the database (Debian's pci.ids package, .ci/run); elsewhere this says it did not run
