@@ -124,8 +124,8 @@ const BLOCK_END = /\n[^\t#\n]/g;
  * with one) from `from` on, or -1; -1 too when `end` matches first. Offset -1
  * stands for the start of the file, as if a line ended before it. Read into one
  * buffer, the last bytes carried over so that nothing is missed between two
- * reads (neither pattern nor end fits in what is carried, so nothing is found
- * twice).
+ * reads (the pattern does not fit in what is carried, and an end wholly in it
+ * was already seen by the read before, which would have stopped there).
  */
 function find(fd: number, from: number, pattern: string, end: RegExp | undefined): number {
   const chunk = Buffer.allocUnsafe(CHUNK);
