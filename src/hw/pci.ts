@@ -41,8 +41,11 @@ export function readPciIds(sysfsRoot: string, address: string): PciIds | undefin
   return vendor === undefined || product === undefined ? undefined : { vendor, product };
 }
 
+/** Four lower-case hex digits, as pci.ids writes IDs. */
+const hex4 = (id: number): string => id.toString(16).padStart(4, '0');
+
 /** Talos' formatting of an ID: 0x and four lower-case hex digits. */
-export const pciIdText = (id: number): string => `0x${id.toString(16).padStart(4, '0')}`;
+export const pciIdText = (id: number): string => `0x${hex4(id)}`;
 
 export interface PciNames {
   /** The vendor's and the product's names; '' for what the database does not have. */
@@ -96,7 +99,6 @@ export class PciIdsFile implements PciNames {
 
 const LF = 0x0a;
 const CHUNK = 65536;
-const hex4 = (id: number): string => id.toString(16).padStart(4, '0');
 
 /**
  * Looks up a vendor and one of its devices in the pci.ids file open as `fd`.

@@ -644,22 +644,17 @@ export class Runtime {
     for (const type of this.store.kindsIn(NS.state)) resources.push(...this.store.list(NS.state, type));
     const holders = this.runners.filter((r) => r.unsaved);
     const saving = this.options.persist(resources);
-    const persisting = saving.then(
-      () => {
+    const persisting = saving
+      .catch((err: unknown) => {
+        // not on disk: the next flush saves again (a retried pass finds its records already in the store)
+        this.stateDirty = true;
+        for (const r of holders) r.unsaved = true;
+        throw err;
+      })
+      .finally(() => {
         this.persisting = undefined;
         for (const r of holders) if (r.inSave === persisting) r.inSave = undefined;
-      },
-      (err: unknown) => {
-        // not on disk: the next flush saves again (a retried pass finds its records already in the store)
-        this.persisting = undefined;
-        this.stateDirty = true;
-        for (const r of holders) {
-          if (r.inSave === persisting) r.inSave = undefined;
-          r.unsaved = true;
-        }
-        throw err;
-      },
-    );
+      });
     this.persisting = persisting;
     for (const r of holders) {
       r.unsaved = false;

@@ -93,7 +93,6 @@ export class StateFile {
   readonly lastingFile: string;
   /** The kinds of the lasting file as it is on disk (undefined: none yet). */
   private lastingOnDisk: string | undefined;
-  private dirMade = false;
   /** Kinds whose records go with the boot (records of kernel objects). */
   private readonly oneBoot: ReadonlySet<string>;
 
@@ -403,16 +402,13 @@ export class StateFile {
     this.lastingOnDisk = kinds;
   }
 
+  /** A temporary file to write; the directory is made only when it is not there (lock() made it; removed since). */
   private async openTemporary(file: string): Promise<number> {
-    if (!this.dirMade) {
-      await fsa.mkdir(this.dir, 0o700);
-      this.dirMade = true;
-    }
     try {
       return await fsa.open(file, 'w', 0o600);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      await fsa.mkdir(this.dir, 0o700); // removed while netcfg ran
+      await fsa.mkdir(this.dir, 0o700);
       return fsa.open(file, 'w', 0o600);
     }
   }

@@ -50,7 +50,6 @@ describe('StateFile save', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-state-'));
     dirs.push(dir);
     const state = new StateFile(dir, 'netns-x');
-    const record = (type: string, id: string, spec: Record<string, unknown>): Resource => ({ metadata: { namespace: 'state', type, id, version: 1, phase: 'running', owner: 'o', finalizers: [], created: 0, updated: 0 }, spec }) as unknown as Resource;
     const routes = Array.from({ length: 10_000 }, (_, i) => record('AppliedRoute', `r${i}`, { dst: `10.0.${i >> 8}.${i & 255}/32`, gateway: '192.0.2.1', created: i % 3 === 0, ...(i === 7 ? { replaced: { dst: 'x' } } : {}) }));
     const links = [record('AppliedLink', 'eth0', { mtu: 1500 }), record('AppliedLink', 'eth1', { mtu: 9000, up: true })];
     await state.save([...routes, ...links]);
