@@ -2,9 +2,14 @@
 // Times process start → static config in the kernel (an address and two routes
 // on eth0), for `netcfg daemon` and for systemd-networkd with the same config on
 // the same topology; then the idle RSS of both daemons, and `netcfg --version`.
-//   node bench/startup.mjs [--runs N=5] [--compare DIR]
+//   node bench/startup.mjs [--runs N=5] [--compare DIR] [--restart]
 // --compare DIR also runs DIR/bin/netcfg.js (another checkout, built: say the
 // commit before a change) in every round, so both are timed under the same load.
+// --restart starts each netcfg daemon on the state directory its earlier run
+// left (one unmeasured run first), as on any boot but a host's first, or a
+// restart: the state (and what netcfg keeps there, such as the validated copy
+// of its config) is there; the namespaces are new as always. Without it, every
+// run starts with an empty state directory (a host's first boot).
 // Needs root and a build (npm run build). Runs alternate netcfg / networkd;
 // every run gets fresh namespaces. Nothing touches the machine's own network
 // namespace: the client (ncs-c) and its peer (ncs-s) are namespaces created
@@ -17,7 +22,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NETWORKD, benchOptions, createVethNamespaces, describeUnitEnv, harness, median, now, run, unitEnv } from './lib/harness.mjs';
 
-const opts = benchOptions('usage: node bench/startup.mjs [--runs N] [--compare OTHER_CHECKOUT]   (root; after npm run build)', { compare: { type: 'string' } });
+const opts = benchOptions('usage: node bench/startup.mjs [--runs N] [--compare OTHER_CHECKOUT] [--restart]   (root; after npm run build)', { compare: { type: 'string' }, restart: { type: 'boolean', default: false } });
+const RESTART = opts.restart === true;
 const RUNS = Number(opts.runs);
 
 const CLIENT_NS = 'ncs-c';
@@ -119,7 +125,7 @@ function startNetworkd() {
 // ---------------------------------------------------------------- one run
 
 async function measure(name, runDir) {
-  fs.mkdirSync(runDir);
+  fs.mkdirSync(runDir, { recursive: RESTART });
   createNamespaces();
   const children = [];
   let daemon;
@@ -156,15 +162,19 @@ const ms = (x) => `${x.toFixed(1).padStart(7)} ms`;
 async function main() {
   preflight();
   const cpus = os.cpus();
-  console.log(`startup: process start → static config in the kernel (${ADDRESS}, default route and ${EXTRA_ROUTE} via ${GATEWAY} on eth0), ${RUNS} run${RUNS === 1 ? '' : 's'} each, fresh namespaces per run`);
+  console.log(`startup: process start → static config in the kernel (${ADDRESS}, default route and ${EXTRA_ROUTE} via ${GATEWAY} on eth0), ${RUNS} run${RUNS === 1 ? '' : 's'} each, fresh namespaces per run, ${RESTART ? 'netcfg on the state directory of its earlier run (--restart)' : 'an empty state directory (a first boot)'}`);
   console.log(`  node ${process.version}, Linux ${os.release()}, ${cpus.length} CPUs (${cpus[0]?.model ?? '?'}), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(describeUnitEnv(UNIT_ENV));
   if (otherBin) console.log(`  compared: ${otherBin} ("compared" below)`);
   const names = ['netcfg', ...(otherBin ? ['compared'] : []), ...(hasNetworkd ? ['networkd'] : [])];
   const results = { netcfg: [], compared: [], networkd: [] };
+  if (RESTART) {
+    // the earlier run whose state the measured ones start on
+    for (const name of names.filter((n) => n !== 'networkd')) await measure(name, path.join(tmp, name));
+  }
   for (let i = 0; i < RUNS; i++) {
     for (const name of names) {
-      const r = await measure(name, path.join(tmp, `${name}-${i + 1}`));
+      const r = await measure(name, RESTART && name !== 'networkd' ? path.join(tmp, name) : path.join(tmp, `${name}-${i + 1}`));
       results[name].push(r);
       const exec = r.execMs === undefined ? '' : `   (exec after ${r.execMs.toFixed(1)} ms)`;
       console.log(`  run ${i + 1}  ${name.padEnd(9)} ${ms(r.ms)}   address at ${ms(r.addrMs)}   RSS ${r.rss.total.toFixed(1)} MB${exec}`);

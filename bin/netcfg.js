@@ -20,7 +20,9 @@
 // globalThis[Symbol.for('netcfg.codeCacheCheckpoint')], src/util/code-cache.ts)
 // and never at exit: a daemon run that ends before (--help, a usage error, a
 // config refused, another daemon holding the state) would leave a cache without
-// the code that configures the network. A cache V8 accepts is kept: checking
+// the code that configures the network. A cache V8 accepts is kept (but for a
+// daemon's written by a start that validated its config, which a start served by
+// the validated copy of its config drops; src/util/code-cache.ts says why): checking
 // whether a run compiled more would cost ~20 ms (createCachedData) at every start,
 // so a daemon first started with an empty config keeps the code that config ran.
 // What the daemon compiles after that (the control socket, statuses, shutdown)
@@ -81,14 +83,18 @@ function loadBundle(command) {
   const script = new vm.Script(source, { filename: file, cachedData });
   const stale = cachedData === undefined || script.cachedDataRejected === true;
   cachedData = undefined;
+  // beside a daemon's cache written by a start that validated its config (src/util/code-cache.ts)
+  const validatedMark = `${cacheFile}.validated`;
   if (stale) {
     let written = false;
-    const write = () => {
+    const write = (validated) => {
       if (written) return;
       written = true;
       const tmp = `${cacheFile}.${process.pid}.tmp`;
       try {
         fs.writeFileSync(tmp, script.createCachedData());
+        if (validated === true) fs.writeFileSync(validatedMark, '');
+        else fs.rmSync(validatedMark, { force: true });
         fs.renameSync(tmp, cacheFile);
       } catch {
         fs.rmSync(tmp, { force: true });
@@ -96,6 +102,13 @@ function loadBundle(command) {
     };
     globalThis[Symbol.for('netcfg.codeCacheCheckpoint')] = write;
     if (command !== 'daemon') process.once('exit', write);
+  } else if (command === 'daemon' && fs.existsSync(validatedMark)) {
+    // a start that did not validate drops it: the next writes one without the validation's code
+    globalThis[Symbol.for('netcfg.codeCacheCheckpoint')] = (validated) => {
+      if (validated === true) return;
+      fs.rmSync(cacheFile, { force: true });
+      fs.rmSync(validatedMark, { force: true });
+    };
   }
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));

@@ -15,6 +15,7 @@
 //  * yaml and pino-pretty: required lazily through createRequire (src/util/lazy.ts).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -102,6 +103,7 @@ const lazyDependencies = {
 fs.rmSync(outdir, { recursive: true, force: true });
 
 const out = path.join(outdir, 'netcfg.cjs');
+const BUILD_ID_PLACEHOLDER = '@netcfg-build-id@';
 await build({
   absWorkingDir: root,
   entryPoints: ['dist/cli/main.js'],
@@ -114,7 +116,8 @@ await build({
   // the sources are ES modules: strict, and import.meta.url is the bundle's own URL
   // (dist/bundle/ is as deep as dist/cli/, so the paths resolved against it hold)
   banner: { js: '"use strict";var __netcfgMetaUrl=require("node:url").pathToFileURL(__filename).href;var __nodeModule=(m)=>({__proto__:m,default:m});var __lazyNodeModule=(id)=>{let m;const load=()=>(m??=require(id));return new Proxy({},{get:(_,k)=>(k==="default"?load():load()[k]),has:(_,k)=>k==="default"||k in load()})};' },
-  define: { 'import.meta.url': '__netcfgMetaUrl' },
+  // the build's ID (src/util/build-id.ts) is a hash of the code, filled in below
+  define: { 'import.meta.url': '__netcfgMetaUrl', NETCFG_BUILD_ID: JSON.stringify(BUILD_ID_PLACEHOLDER) },
   legalComments: 'none',
   // no comments and no indentation: plain ASCII, so that V8 keeps the source
   // (which it holds for the process's life) in one byte per character, not two;
@@ -155,6 +158,11 @@ if (!code.includes('__lazyNodeModule("node:crypto")')) throw new Error('bundle: 
 const left = /[^\w$.]import\(/.exec(code);
 if (left) throw new Error(`bundle: a dynamic import() is left in ${out}: …${code.slice(left.index - 40, left.index + 60)}…`);
 if (/[^\x00-\x7f]/.test(code)) throw new Error(`bundle: ${out} is not plain ASCII`);
+// The build's ID: what netcfg keeps keyed by it (the daemon's validated copy of
+// its config) is used only by this very code, so another build never takes a
+// config that its own schema would read differently.
+if (!code.includes(JSON.stringify(BUILD_ID_PLACEHOLDER))) throw new Error('bundle: the build ID (src/util/build-id.ts) is no longer in the bundle');
+code = code.replaceAll(BUILD_ID_PLACEHOLDER, createHash('sha256').update(code).digest('hex').slice(0, 16));
 // written as the function node's CommonJS loader would wrap it in, so that
 // bin/netcfg.js compiles the file's text as it is: wrapping it there would make
 // V8 hold a second, concatenated copy of the whole source

@@ -301,8 +301,9 @@ export function harness(name, namespaces) {
   function startNetcfgDaemon(bin, ns, dir, configText, env) {
     const config = path.join(dir, 'config.yaml');
     fs.writeFileSync(config, configText);
-    fs.mkdirSync(path.join(dir, 'state'));
-    fs.mkdirSync(path.join(dir, 'etc'));
+    // kept when there (bench/startup.mjs --restart starts each daemon on its earlier run's state)
+    fs.mkdirSync(path.join(dir, 'state'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'etc'), { recursive: true });
     const t0 = now();
     const child = start(process.execPath, [bin, 'daemon', '--netns', ns, '--state-dir', path.join(dir, 'state'), '--etc-dir', path.join(dir, 'etc'), '-c', config, '--log-level', 'warn'], env, { clean: true });
     return { child, t0, pid: () => child.pid };

@@ -9,7 +9,7 @@ import { stateFor, type Target } from './report.js';
 import { logger, untilStopSignal } from './common.js';
 import { EXIT_OK, UsageError } from './usage.js';
 import { checkNetns } from '../netns.js';
-import { parseDuration } from '../config/fields.js';
+import { parseDuration } from '../config/durations.js';
 import { VipOptionsError, vipOptions, type VipFlags, type VipOptions } from '../operators/vip/options.js';
 import { platformUrlsFromEnv } from '../operators/vip/platform/handler.js';
 

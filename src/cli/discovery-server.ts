@@ -2,7 +2,7 @@
 // own; it shares only src/discovery with the client in the daemon).
 import { parseArgs } from 'node:util';
 import { DISCOVERY_SERVER_OPTIONS } from './commands.js';
-import { parseDuration } from '../config/fields.js';
+import { parseDuration } from '../config/durations.js';
 import { logger, untilStopSignal } from './common.js';
 import { EXIT_OK, UsageError } from './usage.js';
 

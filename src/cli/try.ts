@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { configSet, parseConfigText } from '../config/load.js';
-import { parseDuration } from '../config/fields.js';
+import { parseDuration } from '../config/durations.js';
 import type { StateFile } from '../runtime/state-file.js';
 import { applyAt } from './apply-at.js';
 import { outputFormat, printReport, stateFor, type ApplyReport, type Output, type Target } from './report.js';

@@ -4,7 +4,8 @@
 // resolvers, time, KubeSpan) prefer the document and fall back to v1alpha1;
 // discovery prefers v1alpha1; static hosts and link settings combine both.
 import type { DiscoveryServiceEndpoint, KubeSpanConfigSpec } from '../resources/cluster/types.js';
-import { DEFAULT_DISCOVERY_ENDPOINT, type MachineConfig } from './schema.js';
+import type { MachineConfig } from './schema.js';
+import { DEFAULT_DISCOVERY_ENDPOINT } from './defaults.js';
 import type { ConfigDocument, DocumentOf } from './documents/decode.js';
 import { LINK_KINDS, type KnownKind } from './documents/kinds.js';
 import { normalizeEndpoint } from '../discovery/endpoint-url.js';

@@ -2,6 +2,9 @@
 // got …" message and carries a description for the JSON Schema.
 import { z } from 'zod';
 import { formatPrefix, ipFamily, networkOf, parsePrefix, prefixFamily, prefixHasHostBits } from '../net/ip.js';
+import { parseDuration } from './durations.js';
+
+export { parseDuration };
 
 export function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
@@ -142,20 +145,6 @@ export function endpointProblem(v: string): string | undefined {
   const port = Number(m[3]);
   if (port < 1 || port > 65535) return `port ${m[3]} is outside 1-65535`;
   return undefined;
-}
-
-/** A Go duration ("10s", "1m30s", "500ms"); returns milliseconds or undefined. */
-export function parseDuration(v: string): number | undefined {
-  if (v === '0') return 0;
-  const re = /([0-9]+(?:\.[0-9]+)?)(ns|us|\u00b5s|ms|s|m|h)/gy;
-  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  let pos = 0;
-  for (let m = re.exec(v); m; m = re.exec(v)) {
-    total += Number(m[1]) * unit[m[2]!]!;
-    pos = re.lastIndex;
-  }
-  return pos === v.length && v.length > 0 ? total : undefined;
 }
 
 export const duration = (what: string, maxMs = Infinity) =>

@@ -4,8 +4,8 @@
 // its kind (documents/), and the whole set is checked for duplicates and
 // conflicts (documents/assemble.ts). Every problem is reported at once, each
 // located in its own document: file:line:col, the document, the YAML path.
-import fs from 'node:fs';
 import { ConfigInvalidError, suggest, type ConfigIssue } from './issues.js';
+import { readConfigText, type LoadedConfig } from './config-set.js';
 import { withoutEmptyValues, zodIssues } from './load-helpers.js';
 import { Locator } from './locate.js';
 import { MachineConfigSchema, UNUSED_CLUSTER_KEYS, UNUSED_MACHINE_KEYS, type MachineConfig } from './schema.js';
@@ -17,31 +17,7 @@ import { documentSupport, loadDocumentSupport, mayHaveDocuments } from './docume
 import { wholeConfig } from './documents/whole-config.js';
 import type { AssemblyIssue } from './documents/assemble.js';
 
-export interface LoadedConfig {
-  file: string;
-  /** The v1alpha1 machine config ({} when the file has none). */
-  config: MachineConfig;
-  /** The file has a v1alpha1 machine config document. */
-  hasMachineConfig: boolean;
-  /** The documents netcfg reads (network, discovery, KubeSpan…), in file order. */
-  documents: ConfigDocument[];
-  /** Warnings and informational notes (errors are thrown). */
-  notes: ConfigIssue[];
-}
-
-/** What the configuration controllers get: the machine config (when there is one) and the documents. */
-export interface ConfigSet {
-  machine?: MachineConfig | undefined;
-  documents: readonly ConfigDocument[];
-}
-
-export function configSet(loaded: Pick<LoadedConfig, 'config' | 'hasMachineConfig' | 'documents'>): ConfigSet {
-  return { machine: loaded.hasMachineConfig ? loaded.config : undefined, documents: loaded.documents };
-}
-
-export type { ConfigDocument };
-
-export const EMPTY_CONFIG: ConfigSet = { documents: [] };
+export { EMPTY_CONFIG, configSet, readConfigText, type ConfigDocument, type ConfigSet, type LoadedConfig } from './config-set.js';
 
 function machineNotes(config: MachineConfig): ConfigIssue[] {
   const out: ConfigIssue[] = [];
@@ -262,16 +238,6 @@ export function parseConfig(file: string, text: string, options: ParseOptions = 
 export async function parseConfigText(file: string, text: string): Promise<LoadedConfig> {
   if (mayHaveDocuments(text)) await loadDocumentSupport();
   return parseConfig(file, text);
-}
-
-/** A config file's text; a file that cannot be read is a config error (exit 2), as a bad config is. */
-export function readConfigText(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new ConfigInvalidError(file, [{ severity: 'error', path: [], message: `cannot read the file: ${e.code ?? e.message}` }]);
-  }
 }
 
 /** Reads and validates a config file; the text is kept (the daemon stores it). */

@@ -1,12 +1,11 @@
 // The accepted machine config: schema (zod) and the types inferred from it.
 import { z } from 'zod';
-import { routeTableNumber } from '../resources/network/enums.js';
 import { TopSchema } from './schema/machine.js';
 import { crossRules } from './schema/rules.js';
-import type { RouteConfig } from './schema/network.js';
 import { expected } from './fields.js';
 
 export * from './schema/network.js';
+export { tableNumber } from './defaults.js';
 export { CA_BUNDLE_PATHS, ClusterSchema, DiscoverySchema, MachineSchema, MACHINE_TYPES, UNUSED_CLUSTER_KEYS, UNUSED_MACHINE_KEYS, DEFAULT_DISCOVERY_ENDPOINT } from './schema/machine.js';
 
 // Type errors everywhere read "expected a mapping, got "x" (a string)" rather than zod's stock wording.
@@ -21,8 +20,3 @@ z.config({
 export const MachineConfigSchema = TopSchema.superRefine((c, ctx) => crossRules(c, ctx), { when: () => true });
 
 export type MachineConfig = z.infer<typeof MachineConfigSchema>;
-
-/** Route table as a kernel number. */
-export function tableNumber(table: RouteConfig['table']): number {
-  return typeof table === 'number' ? table : routeTableNumber(table);
-}

@@ -5,8 +5,8 @@
 // It holds the namespace's state lock for its whole life.
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { EMPTY_CONFIG, configSet, loadConfig, parseConfig, parseConfigText, type ConfigSet } from '../config/load.js';
-import { loadDocumentSupport, mayHaveDocuments } from '../config/documents/support.js';
+import { EMPTY_CONFIG, configSet, readConfigText, type ConfigSet, type LoadedConfig } from '../config/config-set.js';
+import { ValidatedCopy } from '../config/validated-copy.js';
 import { putConfig } from '../controllers/config/documents.js';
 import { ConfigInvalidError, type ConfigIssue } from '../config/issues.js';
 import { buildReport, stateFor, type ApplyReport, type Target } from '../report.js';
@@ -32,6 +32,7 @@ import { CLUSTER_NS, CT, LOCAL_IDENTITY_ID, type NodeIdentitySpec } from '../res
 import type { ControlServer } from './server.js';
 import { redact } from '../redact.js';
 import { codeCacheCheckpoint } from '../util/code-cache.js';
+import { buildId } from '../util/build-id.js';
 import type { VipOptions } from '../operators/vip/options.js';
 
 export interface DaemonOptions extends Target {
@@ -52,6 +53,19 @@ export interface DaemonOptions extends Target {
    * daemon opens a netlink socket in `netns`.
    */
   kernel?: RtnlClient | undefined;
+}
+
+/**
+ * The YAML parser, the schema library and the document kinds, loaded only to
+ * validate a config: not on a start whose config the validated copy holds.
+ */
+const configLoader = () => import('../config/load.js');
+
+/** A config validated (exit 2 with positions when it is not), from the validated copy when it holds this text. */
+async function validated(file: string, text: string, copy: ValidatedCopy): Promise<{ loaded: LoadedConfig; text: string; fromCopy: boolean }> {
+  const kept = copy.read(file, text);
+  if (kept) return { loaded: kept, text, fromCopy: true };
+  return { loaded: await (await configLoader()).parseConfigText(file, text), text, fromCopy: false };
 }
 
 /** A resource as plain data (the store's objects carry their metadata as a getter), secrets redacted. */
@@ -80,18 +94,20 @@ export class Daemon implements Handler {
   /** Validates the config (exit 2 on errors, before anything starts), takes the lock, starts everything. */
   static async start(o: DaemonOptions): Promise<Daemon> {
     const state = stateFor(o);
+    const copy = new ValidatedCopy(path.join(state.dir, `${state.scope}.config.validated.json`), buildId());
     // validated before anything starts (exit 2 with positions)
-    let loaded = o.configFile !== undefined ? await loadConfig(o.configFile) : undefined;
+    let initial = o.configFile !== undefined ? await validated(o.configFile, readConfigText(o.configFile), copy) : undefined;
     state.lock();
     let kernel: RtnlClient | undefined;
     let started: Runtime | undefined;
     try {
-      if (loaded === undefined) {
+      if (initial === undefined) {
         const applied = state.readConfig('applied');
-        if (applied !== undefined) loaded = { text: applied, ...(await parseConfigText(state.configFile('applied'), applied)) };
+        if (applied !== undefined) initial = await validated(state.configFile('applied'), applied, copy);
       }
-      const config: ConfigSet = loaded ? configSet(loaded) : EMPTY_CONFIG;
-      const text = loaded?.text;
+      if (initial?.fromCopy) o.log.debug({ file: initial.loaded.file, copy: copy.file }, 'config taken from its validated copy');
+      const config: ConfigSet = initial ? configSet(initial.loaded) : EMPTY_CONFIG;
+      const text = initial?.text;
       // the discovery client (gRPC, protobuf) loads while the rest starts, not after
       if (config.machine?.cluster?.discovery?.enabled === true || config.documents.some((d) => d.kind === 'DiscoveryServiceConfig')) void import('../operators/discovery/index.js');
       kernel = o.kernel ?? openNetnsKernel(o.netns, o.log);
@@ -134,7 +150,10 @@ export class Daemon implements Handler {
       started = runtime;
       await runtime.start();
       await runtime.settle();
-      codeCacheCheckpoint();
+      // the code cache (see there) knows whether this start validated its config
+      codeCacheCheckpoint(initial !== undefined && !initial.fromCopy);
+      // after the first apply, as the code cache: the next start on this config skips validating it
+      if (initial !== undefined && !initial.fromCopy && !copy.write(initial.loaded, initial.text) && buildId() !== undefined) o.log.debug({ file: copy.file }, 'the validated copy of the config could not be written');
       if (o.configFile !== undefined && text !== undefined && text !== state.readConfig('applied')) state.applyConfig(text);
       daemon.resumeTry();
       // the control socket (node:net) after the first apply: nothing on a booting host waits for it
@@ -195,14 +214,14 @@ export class Daemon implements Handler {
     };
   }
 
-  private parse(file: string, text: string): ConfigSet {
-    return this.validate(file, text).config;
+  private async parse(file: string, text: string): Promise<ConfigSet> {
+    return (await this.validate(file, text)).config;
   }
 
   /** The config set, and the validation's warnings and notes (for the report); bad input is a request failure with its issues. */
-  private validate(file: string, text: string): { config: ConfigSet; notes: ConfigIssue[] } {
+  private async validate(file: string, text: string): Promise<{ config: ConfigSet; notes: ConfigIssue[] }> {
     try {
-      const loaded = parseConfig(file, text);
+      const loaded = await (await configLoader()).parseConfigText(file, text);
       return { config: configSet(loaded), notes: loaded.notes };
     } catch (err) {
       if (err instanceof ConfigInvalidError) throw new RequestFailure(`${file}: invalid configuration`, 2, { file: err.file, issues: err.issues });
@@ -221,8 +240,7 @@ export class Daemon implements Handler {
   }
 
   private async apply(file: string, text: string, dryRun: boolean, tryMs: number | undefined): Promise<ApplyReport> {
-    if (mayHaveDocuments(text)) await loadDocumentSupport();
-    const { config, notes } = this.validate(file, text);
+    const { config, notes } = await this.validate(file, text);
     const withNotes = (report: ApplyReport): ApplyReport => (notes.length > 0 ? { ...report, configNotes: notes } : report);
     if (dryRun) return withNotes(await this.plan(config));
     if (this.state.readTry()) throw new RequestFailure('an `apply --try` is waiting for confirmation: run `netcfg confirm` or `netcfg rollback` first', 2);
@@ -262,7 +280,6 @@ export class Daemon implements Handler {
 
   private async configOf(which: 'applied' | 'previous'): Promise<ConfigSet> {
     const text = this.state.readConfig(which);
-    if (text !== undefined && mayHaveDocuments(text)) await loadDocumentSupport();
     return text === undefined ? EMPTY_CONFIG : this.parse(this.state.configFile(which), text);
   }
 

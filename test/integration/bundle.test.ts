@@ -146,13 +146,14 @@ describe('the bundled entry point', () => {
     fs.rmSync(cache);
   });
 
-  it('a daemon writes its code cache once its first config is in the kernel (not when it ends before), and only when it has none', async () => {
+  it('a daemon writes its code cache once its first config is in the kernel (not when it ends before), when it has none or when the one it has holds a validation its start did not run', async () => {
     const flags = '--max-semi-space-size=5'; // a flag set no other test uses: its own cache file
-    const caches = () => fs.readdirSync(path.join(root, 'dist/bundle')).filter((f) => /^netcfg\.cjs\.daemon\.[0-9a-f]{16}\.cache$/.test(f));
+    const caches = () => fs.readdirSync(path.join(root, 'dist/bundle')).filter((f) => /^netcfg\.cjs\.daemon\.[0-9a-f]{16}\.cache(\.validated)?$/.test(f));
     const before = new Set(caches());
     const net = createTestNet();
     const file = path.join(net.dir, 'machine.yaml');
-    fs.writeFileSync(file, 'machine:\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.10/24]\n');
+    const config = (address: string) => `machine:\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [${address}]\n`;
+    fs.writeFileSync(file, config('192.0.2.10/24'));
     const previous = process.env.NODE_OPTIONS;
     process.env.NODE_OPTIONS = flags; // for the daemons this starts, not for this process
     try {
@@ -161,20 +162,46 @@ describe('the bundled entry point', () => {
       expect(help.status, help.stderr).toBe(0);
       expect(caches().filter((f) => !before.has(f))).toEqual([]);
       const first = await startDaemon(net, file);
-      // written while it runs (ready comes after its first config is in the kernel), not at its exit
+      // written while it runs (ready comes after its first config is in the kernel), not at its exit; this
+      // start validated its config, and the cache is marked so
       const made = caches().filter((f) => !before.has(f));
-      expect(made).toHaveLength(1);
-      const cache = path.join(root, 'dist/bundle', made[0]!);
+      expect(made).toHaveLength(2);
+      const cache = path.join(root, 'dist/bundle', made.find((f) => f.endsWith('.cache'))!);
+      expect(made).toContain(`${path.basename(cache)}.validated`);
       const written = fs.statSync(cache).mtimeMs;
-      const addrs = JSON.parse(execFileSync('ip', ['-j', '-n', net.ns, 'addr', 'show', 'eth0'], { encoding: 'utf8' })) as Array<{ addr_info: Array<{ local: string }> }>;
-      expect(addrs[0]?.addr_info.map((a) => a.local)).toContain('192.0.2.10');
+      const validatedSize = fs.statSync(cache).size;
+      const addrs = () => (JSON.parse(execFileSync('ip', ['-j', '-n', net.ns, 'addr', 'show', 'eth0'], { encoding: 'utf8' })) as Array<{ addr_info: Array<{ local: string }> }>)[0]?.addr_info.map((a) => a.local);
+      expect(addrs()).toContain('192.0.2.10');
       expect(await first.stop()).toBe(0);
       expect(fs.statSync(cache).mtimeMs).toBe(written); // not rewritten at its stop
-      // the next daemon starts from it and leaves it as it is
+      // a daemon that validates its config again (it changed) starts from it and leaves it as it is
+      fs.writeFileSync(file, config('192.0.2.11/24'));
       const second = await startDaemon(net, file);
+      expect(addrs()).toContain('192.0.2.11');
       expect(await second.stop()).toBe(0);
       expect(fs.statSync(cache).mtimeMs).toBe(written);
       expect(caches().filter((f) => !before.has(f))).toEqual(made);
+      // one served by the validated copy of its config starts from it too, and drops it: the validation's
+      // code is not what such starts run
+      const third = await startDaemon(net, file);
+      expect(third.log().some((l) => l.msg === 'config taken from its validated copy')).toBe(true);
+      expect(await third.stop()).toBe(0);
+      expect(caches().filter((f) => !before.has(f))).toEqual([]);
+      // the next (served by the copy, no cache) writes one without it: smaller, and not marked
+      const fourth = await startDaemon(net, file);
+      expect(caches().filter((f) => !before.has(f))).toEqual([path.basename(cache)]);
+      const lean = fs.statSync(cache);
+      expect(lean.size).toBeLessThan(validatedSize);
+      expect(await fourth.stop()).toBe(0);
+      // and the daemons after it start from that one and leave it as it is, validating or not
+      for (const address of ['192.0.2.11/24', '192.0.2.12/24']) {
+        fs.writeFileSync(file, config(address));
+        const next = await startDaemon(net, file);
+        expect(addrs()).toContain(address.split('/')[0]);
+        expect(await next.stop()).toBe(0);
+      }
+      expect(fs.statSync(cache).mtimeMs).toBe(lean.mtimeMs);
+      expect(caches().filter((f) => !before.has(f))).toEqual([path.basename(cache)]);
     } finally {
       if (previous === undefined) delete process.env.NODE_OPTIONS;
       else process.env.NODE_OPTIONS = previous;

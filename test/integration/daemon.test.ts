@@ -2,6 +2,7 @@
 // it, drift repair within a second, hot-plugged links, foreign objects left
 // alone, --try with the daemon's own timer, and a clean SIGTERM.
 import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { netcfg } from '../helpers/cli.js';
 import { startDaemon, within } from '../helpers/daemon.js';
@@ -181,6 +182,58 @@ describe('netcfg daemon', () => {
     const rollback = await netcfg(['rollback', ...d.args]);
     expect(rollback.exitCode, rollback.stderr).toBe(0);
     expect(globals(net, 'eth0')).toEqual(['192.0.2.10/24']);
+  });
+
+  it('a restart on an unchanged config takes it from the validated copy; a changed one is validated again', async () => {
+    const net = createTestNet();
+    const file = net.file('a.yaml', config('192.0.2.10/24'));
+    const copyFile = path.join(net.stateDir, `netns-${net.ns}.config.validated.json`);
+    const first = await startDaemon(net, file);
+    expect(globals(net, 'eth0')).toEqual(['192.0.2.10/24']);
+    expect(await first.stop()).toBe(0);
+    if (process.env.NETCFG_ENTRY === 'dist') {
+      // the plain build has no build ID (src/util/build-id.ts): it keeps no copy and validates at every start
+      expect(fs.existsSync(copyFile)).toBe(false);
+      const again = await startDaemon(net, file);
+      expect(again.log().some((l) => l.msg === 'config taken from its validated copy')).toBe(false);
+      expect(globals(net, 'eth0')).toEqual(['192.0.2.10/24']);
+      expect(fs.existsSync(copyFile)).toBe(false);
+      return;
+    }
+    expect((fs.statSync(copyFile).mode & 0o777).toString(8)).toBe('600');
+    const kept = JSON.parse(fs.readFileSync(copyFile, 'utf8')) as Json;
+    expect(kept).toMatchObject({ file, text: fs.readFileSync(file, 'utf8'), hasMachineConfig: true });
+    // the next start uses the copy, not the file: shown with a copy whose config is not its text's (netcfg
+    // never writes such a copy; the state directory is root's)
+    kept.config.machine.network.interfaces[0].addresses = ['192.0.2.20/24'];
+    fs.writeFileSync(copyFile, JSON.stringify(kept));
+    const second = await startDaemon(net, file);
+    expect(second.log().some((l) => l.msg === 'config taken from its validated copy')).toBe(true);
+    expect(globals(net, 'eth0')).toEqual(['192.0.2.20/24']);
+    expect(await second.stop()).toBe(0);
+
+    // a changed file is validated again, copy or not: a bad one is refused before anything starts
+    fs.writeFileSync(file, config('192.0.2.300/24'));
+    const bad = await netcfg(['daemon', '--netns', net.ns, '--state-dir', net.stateDir, '--etc-dir', path.join(net.dir, 'etc'), '-c', file]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/a\.yaml:5:\d+: error: machine\.network\.interfaces\[0\]\.addresses\[0\]/);
+    expect(globals(net, 'eth0')).toEqual(['192.0.2.20/24']);
+    fs.writeFileSync(file, config('192.0.2.11/24'));
+    const third = await startDaemon(net, file);
+    expect(third.log().some((l) => l.msg === 'config taken from its validated copy')).toBe(false);
+    expect(globals(net, 'eth0')).toEqual(['192.0.2.11/24']);
+    expect(JSON.parse(fs.readFileSync(copyFile, 'utf8'))).toMatchObject({ file, text: config('192.0.2.11/24') });
+    // started without a config, the daemon takes the last applied one: validated, then kept in its turn
+    const applied = await netcfg(['apply', ...third.args, net.file('b.yaml', config('192.0.2.12/24'))]);
+    expect(applied.exitCode, applied.stderr).toBe(0);
+    expect(await third.stop()).toBe(0);
+    const fourth = await startDaemon(net);
+    expect(fourth.log().some((l) => l.msg === 'config taken from its validated copy')).toBe(false);
+    expect(globals(net, 'eth0')).toEqual(['192.0.2.12/24']);
+    expect(await fourth.stop()).toBe(0);
+    const fifth = await startDaemon(net);
+    expect(fifth.log().some((l) => l.msg === 'config taken from its validated copy')).toBe(true);
+    expect(globals(net, 'eth0')).toEqual(['192.0.2.12/24']);
   });
 
   it('get --watch streams changes as they happen', async () => {

@@ -25,6 +25,40 @@ function importsOf(file: string): string[] {
 }
 
 const graph = new Map(files(src).map((f) => [f, importsOf(f)]));
+
+/**
+ * What loading `file` runs: its static imports and re-exports of values (type-only ones are erased),
+ * modules of the sources and packages by name.
+ */
+function valueImportsOf(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(/^(import|export)\s([^;]*?)\s?from\s+'([^']+)'/gms)) {
+    const what = m[2]!.trim();
+    if (what.startsWith('type ') || (/^\{[^}]*\}$/.test(what) && what.slice(1, -1).split(',').every((s) => s.trim() === '' || s.trim().startsWith('type ')))) continue;
+    const spec = m[3]!;
+    if (spec.startsWith('.')) out.push(path.resolve(path.dirname(file), spec).replace(/\.js$/, '.ts'));
+    else if (!spec.startsWith('node:')) out.push(spec.split('/')[0]!.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+  }
+  for (const m of text.matchAll(/^import\s+'([^']+)'/gm)) out.push(m[1]!.startsWith('.') ? path.resolve(path.dirname(file), m[1]!).replace(/\.js$/, '.ts') : m[1]!);
+  return out;
+}
+
+/** Every module that loading `entry` loads (dynamic import() excluded), each with the module that first imported it. */
+function loadedBy(entry: string): Map<string, string | undefined> {
+  const by = new Map<string, string | undefined>([[entry, undefined]]);
+  const queue = [entry];
+  while (queue.length > 0) {
+    const f = queue.shift()!;
+    if (!f.endsWith('.ts')) continue;
+    for (const d of valueImportsOf(f)) {
+      if (by.has(d)) continue;
+      by.set(d, f);
+      queue.push(d);
+    }
+  }
+  return by;
+}
 const rel = (f: string) => path.relative(src, f);
 const area = (f: string) => rel(f).split(path.sep)[0]!;
 
@@ -50,6 +84,25 @@ describe('layers', () => {
       for (const d of deps) if (FORBIDDEN[from]!.includes(area(d))) bad.push(`${rel(f)} → ${rel(d)}`);
     }
     expect(bad).toEqual([]);
+  });
+
+  it("the daemon's way to a configured network loads neither the schema library nor the YAML parsers of the config", () => {
+    // they load (import()) only to validate a config the validated copy does not hold (config/validated-copy.ts)
+    const loaded = loadedBy(path.join(src, 'cli/daemon.ts'));
+    const chain = (m: string): string => {
+      const out = [m.startsWith(src) ? rel(m) : m];
+      for (let f = loaded.get(m); f !== undefined; f = loaded.get(f)) out.push(rel(f));
+      return out.join(' ← ');
+    };
+    // the check sees what it must: the daemon's modules, and the packages they do load
+    expect(loaded.has(path.join(src, 'engine.ts'))).toBe(true);
+    expect(loaded.has(path.join(src, 'daemon/daemon.ts'))).toBe(true);
+    expect(loaded.has('pino')).toBe(true);
+    const unwanted = ['zod', 'yaml', path.join(src, 'config/load.ts'), path.join(src, 'config/schema.ts'), path.join(src, 'config/stream.ts')];
+    expect(unwanted.filter((m) => loaded.has(m)).map(chain)).toEqual([]);
+    // and what they are loaded by, to validate, does load them
+    const validating = loadedBy(path.join(src, 'config/load.ts'));
+    expect(['zod', 'js-yaml', path.join(src, 'config/schema.ts')].filter((m) => !validating.has(m))).toEqual([]);
   });
 
   it('has no import cycles', () => {

@@ -5,6 +5,10 @@
 import { z } from 'zod';
 import { ipFamily, isUnspecified, parseIP, parsePrefix } from '../../net/ip.js';
 import { expected } from '../fields.js';
+import { goDurationMs } from '../durations.js';
+import { formatHwaddr } from './values.js';
+
+export { formatHwaddr, goDurationMs };
 
 export { bool } from '../fields.js';
 
@@ -70,12 +74,6 @@ export const hwaddr = (what = 'a hardware address') =>
     ctx.addIssue({ code: 'custom', message: `invalid ${what} "${v}": expected hex bytes, colons optional (e.g. 2e:3c:4d:5e:6f:70)`, input: v });
   });
 
-/** Hardware address as lower-case colon-separated bytes. */
-export function formatHwaddr(v: string): string {
-  const hex = v.replaceAll(':', '').toLowerCase();
-  return hex.match(/../g)?.join(':') ?? '';
-}
-
 /**
  * An enum of Talos' generated parsers: the exact name, or the input lower-cased
  * against lower-cased names (case-insensitive); numbers are not accepted. The
@@ -105,23 +103,6 @@ export const routingTable = () =>
 
 export function routingTableName(table: number): string {
   return Object.entries(ROUTING_TABLE_NAMES).find(([, n]) => n === table)?.[0] ?? String(table);
-}
-
-/** A Go duration in milliseconds ("1m30s", "-1s", "300ms"), or undefined when it does not parse. */
-export function goDurationMs(v: string): number | undefined {
-  const m = /^([-+]?)(.*)$/.exec(v)!;
-  const body = m[2]!;
-  if (body === '0') return 0;
-  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  const re = /([0-9]*\.?[0-9]+|[0-9]+\.)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/y;
-  let total = 0;
-  let pos = 0;
-  for (let x = re.exec(body); x; x = re.exec(body)) {
-    total += Number(x[1]) * unit[x[2]!]!;
-    pos = re.lastIndex;
-  }
-  if (body.length === 0 || pos !== body.length) return undefined;
-  return m[1] === '-' ? -total : total;
 }
 
 /** A Go duration string ("10s", "1m0s"); a bare integer other than 0 is not one. */

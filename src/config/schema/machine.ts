@@ -6,65 +6,13 @@
 import { z } from 'zod';
 import { bool, cidr, expected, int, list, oneOf, str } from '../fields.js';
 import { NetworkSchema } from './network.js';
+import { CA_BUNDLE_PATHS, DEFAULT_DISCOVERY_ENDPOINT, UNUSED_CLUSTER_KEYS, UNUSED_MACHINE_KEYS } from '../defaults.js';
 
-/** Talos machine.* keys netcfg does not use. */
-export const UNUSED_MACHINE_KEYS = [
-  'token',
-  'ca',
-  'acceptedCAs',
-  'certSANs',
-  'controlPlane',
-  'kubelet',
-  'pods',
-  'disks',
-  'install',
-  'time',
-  'sysctls',
-  'sysfs',
-  'registries',
-  'systemDiskEncryption',
-  'features',
-  'udev',
-  'logging',
-  'kernel',
-  'seccompProfiles',
-  'baseRuntimeSpecOverrides',
-  'nodeLabels',
-  'nodeAnnotations',
-  'nodeTaints',
-] as const;
-
-/** Talos cluster.* keys netcfg does not use. */
-export const UNUSED_CLUSTER_KEYS = [
-  'controlPlane',
-  'clusterName',
-  'token',
-  'aescbcEncryptionSecret',
-  'secretboxEncryptionSecret',
-  'ca',
-  'acceptedCAs',
-  'aggregatorCA',
-  'serviceAccount',
-  'apiServer',
-  'controllerManager',
-  'proxy',
-  'scheduler',
-  'etcd',
-  'coreDNS',
-  'externalCloudProvider',
-  'extraManifests',
-  'extraManifestHeaders',
-  'inlineManifests',
-  'adminKubeconfig',
-  'allowSchedulingOnControlPlanes',
-  'allowSchedulingOnMasters',
-] as const;
+export { CA_BUNDLE_PATHS, DEFAULT_DISCOVERY_ENDPOINT, UNUSED_CLUSTER_KEYS, UNUSED_MACHINE_KEYS };
 
 const ignored = <K extends readonly string[]>(keys: K) => Object.fromEntries(keys.map((k) => [k, z.unknown().optional()])) as { [P in K[number]]: z.ZodOptional<z.ZodUnknown> };
 
 export const MACHINE_TYPES = ['controlplane', 'worker', 'init', 'join'] as const;
-
-export const DEFAULT_DISCOVERY_ENDPOINT = 'https://discovery.talos.dev/';
 
 const urlProblem = (v: string): string | undefined => {
   let u: URL;
@@ -123,9 +71,6 @@ export const ClusterSchema = z.strictObject({
     .describe("Kubernetes' pod and service subnets: in block mode the ingress firewall accepts traffic between them, as Talos does. The other keys (cni, dnsDomain) are ignored."),
   ...ignored(UNUSED_CLUSTER_KEYS),
 });
-
-/** Where Talos keeps the CA bundle that machine.files appends trust roots to (the corporate proxy recipe). */
-export const CA_BUNDLE_PATHS = ['/etc/ssl/certs/ca-certificates', '/etc/ssl/certs/ca-certificates.crt'] as const;
 
 export const MachineFileSchema = z
   .strictObject({

@@ -9,7 +9,8 @@
 // boot otherwise), documents alone configure discovery: netcfg has no
 // maintenance mode.
 import type { CmdlineNetwork } from '../../config/cmdline.js';
-import { CA_BUNDLE_PATHS, type MachineConfig } from '../../config/schema.js';
+import type { MachineConfig } from '../../config/schema.js';
+import { CA_BUNDLE_PATHS } from '../../config/defaults.js';
 import { ConfigContainer } from '../../config/container.js';
 import { DocumentsInput, configContainer } from '../config/documents.js';
 import { NS } from '../../resources/resource.js';

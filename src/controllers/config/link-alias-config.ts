@@ -6,7 +6,7 @@
 // network/LinkAliasSpec per link. A selector that fails at run time fails the
 // whole pass (retried), as in Talos.
 import { compileLinkSelector, type CompiledSelector, type SelectorLink } from '../../config/cel/link-selector.js';
-import { aliasPattern } from '../../config/documents/kinds/link-alias.js';
+import { aliasPattern } from '../../config/documents/values.js';
 import { OPER_STATES } from '../../netlink/rtnetlink/constants.js';
 import { NS } from '../../resources/resource.js';
 import { duplexNumber, LinkType, linkFlagsNumber, portNumber } from '../../resources/network/enums.js';

@@ -2,7 +2,7 @@
 // (ip= devices up, bond=, vlan=); machine config devices (configuration):
 // physical links, bonds and bridges with their members, VLANs, WireGuard and
 // dummy links. Ignored links get nothing at any layer.
-import { parseDuration } from '../../config/fields.js';
+import { parseDuration } from '../../config/durations.js';
 import { vlanLinkName } from '../../config/cmdline.js';
 import type { BondConfig, DeviceConfig } from '../../config/schema.js';
 import { NS } from '../../resources/resource.js';

@@ -7,7 +7,8 @@
 // else configures is brought up.
 import type { ConfigContainer, LinkDocument } from '../../config/container.js';
 import type { CommonLinkConfig } from '../../config/documents/common.js';
-import { formatHwaddr, goDurationMs } from '../../config/documents/fields.js';
+import { goDurationMs } from '../../config/durations.js';
+import { formatHwaddr } from '../../config/documents/values.js';
 import type { BondConfigSpec } from '../../config/documents/kinds/bond.js';
 import type { BondMasterSpec, LinkSpec } from '../../resources/network/types.js';
 import { joinSources } from '../merge/rules.js';

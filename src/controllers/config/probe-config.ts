@@ -1,7 +1,7 @@
 // TCPProbeConfig and HTTPProbeConfig documents → ProbeSpecs at the
 // configuration layer (talos-multidoc.md §3.20): ID tcp:<endpoint> or
 // http:<url without user information>; interval 1s and timeout 10s unless set.
-import { goDurationMs } from '../../config/documents/fields.js';
+import { goDurationMs } from '../../config/durations.js';
 import { NS } from '../../resources/resource.js';
 import { layeredId, probeId } from '../../resources/network/ids.js';
 import { T, type ProbeSpec } from '../../resources/network/types.js';

@@ -1,7 +1,7 @@
 // Machine config device routes → RouteSpecs at the configuration layer.
 import { canonicalIP, formatPrefix, isMulticast, parsePrefix } from '../../net/ip.js';
 import type { RouteConfig } from '../../config/schema.js';
-import { tableNumber } from '../../config/schema.js';
+import { tableNumber } from '../../config/defaults.js';
 import { NS } from '../../resources/resource.js';
 import { RoutingTable } from '../../resources/network/enums.js';
 import { layeredId, routeId } from '../../resources/network/ids.js';

@@ -4,6 +4,9 @@ import { nameField } from '../common.js';
 import { defineKind, documentSchema } from '../definition.js';
 import { text, type Problem } from '../fields.js';
 import { compileLinkSelector } from '../../cel/link-selector.js';
+import { aliasPattern } from '../values.js';
+
+export { aliasPattern };
 
 export const LinkAliasConfigSchema = documentSchema('LinkAliasConfig', 'Gives an alias to the physical link a CEL selector matches (net%d: to every match, numbered).', () => ({
   name: nameField('The alias; may end in %d to alias several links (net0, net1…).'),
@@ -15,12 +18,6 @@ export const LinkAliasConfigSchema = documentSchema('LinkAliasConfig', 'Gives an
 }));
 
 export type LinkAliasConfigSpec = z.infer<typeof LinkAliasConfigSchema>;
-
-/** The text before a trailing %d, or undefined when the name has no format verb. */
-export function aliasPattern(name: string): string | undefined {
-  const i = name.indexOf('%');
-  return i < 0 ? undefined : name.slice(0, i);
-}
 
 export const linkAliasConfig = defineKind<LinkAliasConfigSpec>({
   kind: 'LinkAliasConfig',

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { nameField } from '../common.js';
 import { defineKind, documentSchema } from '../definition.js';
 import { enumOf, prefix, routingTable, text, uint32, type Problem } from '../fields.js';
+import { rulePriority } from '../values.js';
+
+export { rulePriority };
 
 export const RULE_ACTIONS = ['unspec', 'unicast', 'blackhole', 'unreachable', 'prohibit'] as const;
 
@@ -21,14 +24,6 @@ export const RoutingRuleConfigSchema = documentSchema('RoutingRuleConfig', 'A po
 export type RoutingRuleConfigSpec = z.infer<typeof RoutingRuleConfigSchema>;
 
 const RESERVED = [0, 32500, 32766, 32767];
-
-/** The priority a rule name gives (0 when it does not parse as an unsigned 32-bit integer). */
-export function rulePriority(name: string): { priority: number; error?: string } {
-  if (!/^[0-9]+$/.test(name)) return { priority: 0, error: `strconv.ParseUint: parsing ${JSON.stringify(name)}: invalid syntax` };
-  const n = Number(name);
-  if (n > 4294967295) return { priority: 0, error: `strconv.ParseUint: parsing ${JSON.stringify(name)}: value out of range` };
-  return { priority: n };
-}
 
 export const routingRuleConfig = defineKind<RoutingRuleConfigSpec>({
   kind: 'RoutingRuleConfig',

@@ -1,0 +1,71 @@
+// The daemon's validated copy of its config (SCOPE.config.validated.json in the
+// state directory): the config as validation gave it, with the file's name and
+// text and the build of netcfg that validated it. A daemon started on the same
+// text of the same file by the same build takes the config from it: it neither
+// parses the YAML nor loads the schema library (zod), which is most of what
+// stands between its start and a configured network on a host whose config did
+// not change since the last boot. Any difference (another text, file or
+// build; a copy cut short, of another format or unreadable) and the config is
+// validated again, as it would be without a copy.
+//
+// The copy holds the config's text, secrets included, as the applied config
+// beside it does: written with mode 0600 in the state directory (0700), never
+// logged. Written atomically (a temporary file renamed over it), not fsynced: a
+// copy lost to a power loss is only validated again.
+import fs from 'node:fs';
+import type { ConfigDocument, LoadedConfig } from './config-set.js';
+import type { ConfigIssue } from './issues.js';
+import type { MachineConfig } from './schema.js';
+
+const FORMAT = 1;
+
+interface CopyFile {
+  format: typeof FORMAT;
+  build: string;
+  file: string;
+  text: string;
+  config: MachineConfig;
+  hasMachineConfig: boolean;
+  documents: ConfigDocument[];
+  notes: ConfigIssue[];
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export class ValidatedCopy {
+  /** `build`: this netcfg's (util/build-id.ts); without one, there is no copy. */
+  constructor(
+    readonly file: string,
+    private readonly build: string | undefined,
+  ) {}
+
+  /** The config validated from exactly `text`, read from `configFile`, by this build; otherwise undefined. */
+  read(configFile: string, text: string): LoadedConfig | undefined {
+    if (this.build === undefined) return undefined;
+    let data: unknown;
+    try {
+      data = JSON.parse(fs.readFileSync(this.file, 'utf8'));
+    } catch {
+      return undefined; // none, or unreadable: validated again, and the copy replaced
+    }
+    if (!isRecord(data) || data['format'] !== FORMAT || data['build'] !== this.build || data['file'] !== configFile || data['text'] !== text) return undefined;
+    const { config, hasMachineConfig, documents, notes } = data as Partial<CopyFile>;
+    if (!isRecord(config) || typeof hasMachineConfig !== 'boolean' || !Array.isArray(documents) || !Array.isArray(notes)) return undefined;
+    return { file: configFile, config, hasMachineConfig, documents, notes };
+  }
+
+  /** Keeps `loaded`, validated from `text`; best effort (false when there is no build or the file could not be written). */
+  write(loaded: LoadedConfig, text: string): boolean {
+    if (this.build === undefined) return false;
+    const data: CopyFile = { format: FORMAT, build: this.build, file: loaded.file, text, config: loaded.config, hasMachineConfig: loaded.hasMachineConfig, documents: loaded.documents, notes: loaded.notes };
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    try {
+      fs.writeFileSync(tmp, JSON.stringify(data), { mode: 0o600 });
+      fs.renameSync(tmp, this.file);
+      return true;
+    } catch {
+      fs.rmSync(tmp, { force: true });
+      return false;
+    }
+  }
+}

@@ -1,0 +1,130 @@
+// The daemon's validated copy of its config (src/config/validated-copy.ts):
+// what it reads back is exactly what validating the text gives, and it serves
+// only the same text of the same file validated by the same build.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseConfigText, type LoadedConfig } from '../../src/config/load.js';
+import { ConfigInvalidError } from '../../src/config/issues.js';
+import { ValidatedCopy } from '../../src/config/validated-copy.js';
+import { describeWithShared, sharedPath } from '../helpers/shared.js';
+
+const fixtures = path.resolve(__dirname, '../fixtures');
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-copy-'));
+  return dir;
+}
+
+function yamlFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...yamlFiles(p));
+    else if (/\.ya?ml$/.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
+/** Every file of `files` that validates: the copy written from its validation reads back as exactly that (key order, every value). */
+async function roundTrips(files: string[]): Promise<number> {
+  const dir = tempDir();
+  let valid = 0;
+  try {
+    for (const file of files) {
+      const text = fs.readFileSync(file, 'utf8');
+      let loaded: LoadedConfig;
+      try {
+        loaded = await parseConfigText(file, text);
+      } catch (err) {
+        if (err instanceof ConfigInvalidError) continue;
+        throw err;
+      }
+      valid++;
+      const copy = new ValidatedCopy(path.join(dir, 'scope.config.validated.json'), 'build-1');
+      expect(copy.write(loaded, text), file).toBe(true);
+      const back = copy.read(file, text);
+      expect(back, file).toStrictEqual(loaded);
+      expect(JSON.stringify(back), file).toBe(JSON.stringify(loaded));
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return valid;
+}
+
+describe('the validated copy of a config', () => {
+  it('reads back exactly what validation gave, for every valid config of the fixtures', async () => {
+    const files = yamlFiles(path.join(fixtures, 'seeds'));
+    expect(await roundTrips(files)).toBe(14);
+  });
+
+  it('serves only the same text of the same file, validated by the same build', async () => {
+    const dir = tempDir();
+    try {
+      const file = path.join(dir, 'machine.yaml');
+      const text = 'machine:\n  type: init\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.10/24]\n';
+      const loaded = await parseConfigText(file, text);
+      expect(loaded.notes.length).toBeGreaterThan(0); // the warning about "init" is kept with the config
+      const where = path.join(dir, 'scope.config.validated.json');
+      const copy = new ValidatedCopy(where, 'build-1');
+      expect(copy.write(loaded, text)).toBe(true);
+      expect(copy.read(file, text)).toStrictEqual(loaded);
+      expect(copy.read(file, text.replace('192.0.2.10', '192.0.2.11'))).toBeUndefined();
+      expect(copy.read(file, `${text}\n`)).toBeUndefined();
+      expect(copy.read(path.join(dir, 'other.yaml'), text)).toBeUndefined();
+      expect(new ValidatedCopy(where, 'build-2').read(file, text)).toBeUndefined();
+      // a build without an ID (the plain build) neither reads nor writes one
+      expect(new ValidatedCopy(where, undefined).read(file, text)).toBeUndefined();
+      fs.rmSync(where);
+      expect(new ValidatedCopy(where, undefined).write(loaded, text)).toBe(false);
+      expect(fs.existsSync(where)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is written atomically, readable by root only, and ignored when cut short, of another format or incomplete', async () => {
+    const dir = tempDir();
+    try {
+      const file = path.join(dir, 'machine.yaml');
+      const text = 'machine:\n  network:\n    hostname: a\n';
+      const loaded = await parseConfigText(file, text);
+      const where = path.join(dir, 'scope.config.validated.json');
+      const copy = new ValidatedCopy(where, 'build-1');
+      expect(copy.write(loaded, text)).toBe(true);
+      expect((fs.statSync(where).mode & 0o777).toString(8)).toBe('600');
+      expect(fs.readdirSync(dir).sort()).toEqual(['scope.config.validated.json']); // no temporary file left
+      const whole = fs.readFileSync(where, 'utf8');
+      const data = JSON.parse(whole) as Record<string, unknown>;
+      const variants: Array<[string, string]> = [
+        ['cut short', whole.slice(0, whole.length - 10)],
+        ['empty', ''],
+        ['another format', JSON.stringify({ ...data, format: 2 })],
+        ['no config', JSON.stringify({ ...data, config: undefined })],
+        ['config not a mapping', JSON.stringify({ ...data, config: [] })],
+        ['no notes', JSON.stringify({ ...data, notes: undefined })],
+        ['no documents', JSON.stringify({ ...data, documents: {} })],
+        ['hasMachineConfig not a boolean', JSON.stringify({ ...data, hasMachineConfig: 'yes' })],
+        ['not an object', '[]'],
+      ];
+      for (const [what, content] of variants) {
+        fs.writeFileSync(where, content);
+        expect(copy.read(file, text), what).toBeUndefined();
+      }
+      // a directory that cannot be written: no copy, no error
+      const gone = new ValidatedCopy(path.join(dir, 'missing', 'scope.config.validated.json'), 'build-1');
+      expect(gone.write(loaded, text)).toBe(false);
+      expect(fs.readdirSync(dir).sort()).toEqual(['scope.config.validated.json']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describeWithShared('the validated copy of the Talos project configs', () => {
+  it('reads back exactly what validation gave, for every valid one', async () => {
+    expect(await roundTrips(yamlFiles(sharedPath('talos-configs')))).toBeGreaterThanOrEqual(50);
+  });
+});
