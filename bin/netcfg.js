@@ -93,26 +93,46 @@ function loadBundle(command) {
       const tmp = `${cacheFile}.${process.pid}.tmp`;
       try {
         fs.writeFileSync(tmp, script.createCachedData());
-        if (validated === true) fs.writeFileSync(validatedMark, '');
+        // a mark that is there already tells a cache dropped before: this one is kept (see below)
+        if (validated === true) fs.writeFileSync(validatedMark, fs.existsSync(validatedMark) ? 'kept' : '');
         else fs.rmSync(validatedMark, { force: true });
         fs.renameSync(tmp, cacheFile);
       } catch {
-        fs.rmSync(tmp, { force: true });
+        try {
+          fs.rmSync(tmp, { force: true });
+        } catch {
+          // best effort
+        }
       }
     };
     globalThis[Symbol.for('netcfg.codeCacheCheckpoint')] = write;
     if (command !== 'daemon') process.once('exit', write);
-  } else if (command === 'daemon' && fs.existsSync(validatedMark)) {
-    // a start that did not validate drops it: the next writes one without the validation's code
+  } else if (command === 'daemon' && readMark(validatedMark) === '') {
+    // a start that did not validate drops it, once: the next writes one without the validation's code. Once
+    // only: daemons of other namespaces share the cache, and one that validates at every start (its state
+    // not kept) would otherwise write it again and again, and each of them start without one by turns.
     globalThis[Symbol.for('netcfg.codeCacheCheckpoint')] = (validated) => {
       if (validated === true) return;
-      fs.rmSync(cacheFile, { force: true });
-      fs.rmSync(validatedMark, { force: true });
+      try {
+        fs.writeFileSync(validatedMark, 'dropped');
+        fs.rmSync(cacheFile, { force: true });
+      } catch {
+        // best effort: a read-only dist/ keeps what it has
+      }
     };
   }
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
   return module.exports;
+}
+
+/** A mark file's text; undefined when there is none (or it cannot be read). */
+function readMark(file) {
+  try {
+    return fs.readFileSync(file, 'latin1');
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -104,6 +104,10 @@ fs.rmSync(outdir, { recursive: true, force: true });
 
 const out = path.join(outdir, 'netcfg.cjs');
 const BUILD_ID_PLACEHOLDER = '@netcfg-build-id@';
+/** Packages the bundle leaves in node_modules (see the top of this file). */
+const EXTERNAL = ['@grpc/grpc-js', 'protobufjs', 'yaml', 'pino-pretty'];
+/** Packages the sources load through createRequire (src/util/lazy.ts, src/config/cel/), which esbuild does not see. */
+const LOADED_BESIDE = ['@bufbuild/cel'];
 await build({
   absWorkingDir: root,
   entryPoints: ['dist/cli/main.js'],
@@ -112,7 +116,7 @@ await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  external: ['@grpc/grpc-js', 'protobufjs', 'protobufjs/*', 'yaml', 'pino-pretty'],
+  external: [...EXTERNAL, 'protobufjs/*'],
   // the sources are ES modules: strict, and import.meta.url is the bundle's own URL
   // (dist/bundle/ is as deep as dist/cli/, so the paths resolved against it hold)
   banner: { js: '"use strict";var __netcfgMetaUrl=require("node:url").pathToFileURL(__filename).href;var __nodeModule=(m)=>({__proto__:m,default:m});var __lazyNodeModule=(id)=>{let m;const load=()=>(m??=require(id));return new Proxy({},{get:(_,k)=>(k==="default"?load():load()[k]),has:(_,k)=>k==="default"||k in load()})};' },
@@ -161,8 +165,16 @@ if (/[^\x00-\x7f]/.test(code)) throw new Error(`bundle: ${out} is not plain ASCI
 // The build's ID: what netcfg keeps keyed by it (the daemon's validated copy of
 // its config) is used only by this very code, so another build never takes a
 // config that its own schema would read differently.
+// The packages left out of the bundle count too (the position-keeping YAML parser
+// places a document's issues, the CEL library checks link selectors): their
+// versions, as installed now (npm ci runs this script again, `prepare`).
 if (!code.includes(JSON.stringify(BUILD_ID_PLACEHOLDER))) throw new Error('bundle: the build ID (src/util/build-id.ts) is no longer in the bundle');
-code = code.replaceAll(BUILD_ID_PLACEHOLDER, createHash('sha256').update(code).digest('hex').slice(0, 16));
+const buildHash = createHash('sha256').update(code);
+for (const name of [...EXTERNAL, ...LOADED_BESIDE]) {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8'));
+  buildHash.update(`\0${name}@${pkg.version}`);
+}
+code = code.replaceAll(BUILD_ID_PLACEHOLDER, buildHash.digest('hex').slice(0, 16));
 // written as the function node's CommonJS loader would wrap it in, so that
 // bin/netcfg.js compiles the file's text as it is: wrapping it there would make
 // V8 hold a second, concatenated copy of the whole source

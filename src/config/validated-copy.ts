@@ -1,6 +1,7 @@
-// The daemon's validated copy of its config (SCOPE.config.validated.json in the
+// The daemon's validated copy of its config (SCOPE.json.validated-config in the
 // state directory): the config as validation gave it, with the file's name and
-// text and the build of netcfg that validated it. A daemon started on the same
+// text and the build of netcfg that validated it (util/build-id.ts: its code,
+// the packages it loads, node's version). A daemon started on the same
 // text of the same file by the same build takes the config from it: it neither
 // parses the YAML nor loads the schema library (zod), which is most of what
 // stands between its start and a configured network on a host whose config did
@@ -9,8 +10,8 @@
 // validated again, as it would be without a copy.
 //
 // The copy holds the config's text, secrets included, as the applied config
-// beside it does: written with mode 0600 in the state directory (0700), never
-// logged. Written atomically (a temporary file renamed over it), not fsynced: a
+// beside it does: written with mode 0600 in the state directory (0700 when
+// netcfg or its systemd unit makes it), never logged. Written atomically (a temporary file renamed over it), not fsynced: a
 // copy lost to a power loss is only validated again.
 import fs from 'node:fs';
 import type { ConfigDocument, LoadedConfig } from './config-set.js';
@@ -31,6 +32,23 @@ interface CopyFile {
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * `data` as JSON, or undefined when JSON.parse would not give it back as it is:
+ * a key whose value is undefined (dropped), -0 (0), NaN or ±Infinity (null), an
+ * object that is not plain data (a Date, a Map…). Validation gives none of these
+ * today (a test checks every config of the fixtures and the Talos corpus); a
+ * config that had one would be validated at every start, never served changed.
+ */
+function exactJson(data: unknown): string | undefined {
+  let exact = true;
+  const json = JSON.stringify(data, function (this: Record<string, unknown>, key: string, value: unknown) {
+    const original = this[key];
+    if (typeof original === 'number' ? !Number.isFinite(original) || Object.is(original, -0) : original === undefined ? key !== '' : typeof original === 'object' && original !== null && !Array.isArray(original) && Object.getPrototypeOf(original) !== Object.prototype) exact = false;
+    return value;
+  });
+  return exact ? json : undefined;
+}
 
 export class ValidatedCopy {
   /** `build`: this netcfg's (util/build-id.ts); without one, there is no copy. */
@@ -54,13 +72,19 @@ export class ValidatedCopy {
     return { file: configFile, config, hasMachineConfig, documents, notes };
   }
 
-  /** Keeps `loaded`, validated from `text`; best effort (false when there is no build or the file could not be written). */
+  /**
+   * Keeps `loaded`, validated from `text`; best effort (false when there is no
+   * build, the file could not be written, or JSON would not give back exactly
+   * this config).
+   */
   write(loaded: LoadedConfig, text: string): boolean {
     if (this.build === undefined) return false;
     const data: CopyFile = { format: FORMAT, build: this.build, file: loaded.file, text, config: loaded.config, hasMachineConfig: loaded.hasMachineConfig, documents: loaded.documents, notes: loaded.notes };
+    const json = exactJson(data);
+    if (json === undefined) return false;
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
-      fs.writeFileSync(tmp, JSON.stringify(data), { mode: 0o600 });
+      fs.writeFileSync(tmp, json, { mode: 0o600 });
       fs.renameSync(tmp, this.file);
       return true;
     } catch {

@@ -68,6 +68,11 @@ async function validated(file: string, text: string, copy: ValidatedCopy): Promi
   return { loaded: await (await configLoader()).parseConfigText(file, text), text, fromCopy: false };
 }
 
+/** Where the validated copy of a scope's config is kept: a name no scope's state file (`SCOPE.json`) can have. */
+export function validatedCopyFile(dir: string, scope: string): string {
+  return path.join(dir, `${scope}.json.validated-config`);
+}
+
 /** A resource as plain data (the store's objects carry their metadata as a getter), secrets redacted. */
 export function plain(r: Resource): Resource {
   const m = r.metadata;
@@ -94,7 +99,7 @@ export class Daemon implements Handler {
   /** Validates the config (exit 2 on errors, before anything starts), takes the lock, starts everything. */
   static async start(o: DaemonOptions): Promise<Daemon> {
     const state = stateFor(o);
-    const copy = new ValidatedCopy(path.join(state.dir, `${state.scope}.config.validated.json`), buildId());
+    const copy = new ValidatedCopy(validatedCopyFile(state.dir, state.scope), buildId());
     // validated before anything starts (exit 2 with positions)
     let initial = o.configFile !== undefined ? await validated(o.configFile, readConfigText(o.configFile), copy) : undefined;
     state.lock();

@@ -17,5 +17,9 @@ const CHECKPOINT = Symbol.for('netcfg.codeCacheCheckpoint');
 /** The daemon's first config is in the kernel: `validated`, it validated its config on the way. */
 export function codeCacheCheckpoint(validated: boolean): void {
   const checkpoint = (globalThis as { [CHECKPOINT]?: (validated: boolean) => void })[CHECKPOINT];
-  checkpoint?.(validated);
+  try {
+    checkpoint?.(validated);
+  } catch {
+    // a cache is only ever a speed-up: nothing about it may stop the daemon
+  }
 }

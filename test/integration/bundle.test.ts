@@ -183,10 +183,12 @@ describe('the bundled entry point', () => {
       expect(caches().filter((f) => !before.has(f))).toEqual(made);
       // one served by the validated copy of its config starts from it too, and drops it: the validation's
       // code is not what such starts run
+      const mark = `${cache}.validated`;
       const third = await startDaemon(net, file);
       expect(third.log().some((l) => l.msg === 'config taken from its validated copy')).toBe(true);
       expect(await third.stop()).toBe(0);
-      expect(caches().filter((f) => !before.has(f))).toEqual([]);
+      expect(caches().filter((f) => !before.has(f))).toEqual([path.basename(mark)]);
+      expect(fs.readFileSync(mark, 'utf8')).toBe('dropped');
       // the next (served by the copy, no cache) writes one without it: smaller, and not marked
       const fourth = await startDaemon(net, file);
       expect(caches().filter((f) => !before.has(f))).toEqual([path.basename(cache)]);
@@ -202,6 +204,26 @@ describe('the bundled entry point', () => {
       }
       expect(fs.statSync(cache).mtimeMs).toBe(lean.mtimeMs);
       expect(caches().filter((f) => !before.has(f))).toEqual([path.basename(cache)]);
+
+      // dropped once only: a cache written by a validating start after a drop (say another namespace's daemon,
+      // whose state is not kept, validates at every start) is kept by the starts the copy serves
+      const start = async (address: string) => {
+        fs.writeFileSync(file, config(address));
+        const d = await startDaemon(net, file);
+        expect(addrs()).toContain(address.split('/')[0]);
+        expect(await d.stop()).toBe(0);
+      };
+      fs.rmSync(cache);
+      await start('192.0.2.13/24'); // validates: a cache, marked
+      expect(fs.readFileSync(mark, 'utf8')).toBe('');
+      await start('192.0.2.13/24'); // the copy serves it: dropped
+      expect(fs.existsSync(cache)).toBe(false);
+      await start('192.0.2.14/24'); // validates: a cache again, kept from now on
+      expect(fs.readFileSync(mark, 'utf8')).toBe('kept');
+      const kept = fs.statSync(cache).mtimeMs;
+      await start('192.0.2.14/24'); // the copy serves it: left as it is
+      expect(fs.statSync(cache).mtimeMs).toBe(kept);
+      expect(fs.readFileSync(mark, 'utf8')).toBe('kept');
     } finally {
       if (previous === undefined) delete process.env.NODE_OPTIONS;
       else process.env.NODE_OPTIONS = previous;

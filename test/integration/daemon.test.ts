@@ -187,7 +187,7 @@ describe('netcfg daemon', () => {
   it('a restart on an unchanged config takes it from the validated copy; a changed one is validated again', async () => {
     const net = createTestNet();
     const file = net.file('a.yaml', config('192.0.2.10/24'));
-    const copyFile = path.join(net.stateDir, `netns-${net.ns}.config.validated.json`);
+    const copyFile = path.join(net.stateDir, `netns-${net.ns}.json.validated-config`);
     const first = await startDaemon(net, file);
     expect(globals(net, 'eth0')).toEqual(['192.0.2.10/24']);
     expect(await first.stop()).toBe(0);

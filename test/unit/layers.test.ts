@@ -27,20 +27,28 @@ function importsOf(file: string): string[] {
 const graph = new Map(files(src).map((f) => [f, importsOf(f)]));
 
 /**
- * What loading `file` runs: its static imports and re-exports of values (type-only ones are erased),
- * modules of the sources and packages by name.
+ * What loading `file` runs: its static imports, re-exports and side-effect imports, modules of the
+ * sources and packages by name. Only `import type`/`export type` are erased: under verbatimModuleSyntax
+ * (tsconfig.json) `import { type A } from 'm'` still loads m.
  */
 function valueImportsOf(file: string): string[] {
   const text = fs.readFileSync(file, 'utf8');
+  const target = (spec: string): string | undefined => {
+    if (spec.startsWith('.')) return path.resolve(path.dirname(file), spec).replace(/\.js$/, '.ts');
+    if (spec.startsWith('node:')) return undefined;
+    const parts = spec.split('/');
+    return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+  };
   const out: string[] = [];
-  for (const m of text.matchAll(/^(import|export)\s([^;]*?)\s?from\s+'([^']+)'/gms)) {
-    const what = m[2]!.trim();
-    if (what.startsWith('type ') || (/^\{[^}]*\}$/.test(what) && what.slice(1, -1).split(',').every((s) => s.trim() === '' || s.trim().startsWith('type ')))) continue;
-    const spec = m[3]!;
-    if (spec.startsWith('.')) out.push(path.resolve(path.dirname(file), spec).replace(/\.js$/, '.ts'));
-    else if (!spec.startsWith('node:')) out.push(spec.split('/')[0]!.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+  for (const m of text.matchAll(/^(?:import|export)\s([^;]*?)\s?from\s+(['"])([^'"]+)\2/gms)) {
+    if (/^type\s/.test(m[1]!.trim())) continue;
+    const t = target(m[3]!);
+    if (t !== undefined) out.push(t);
   }
-  for (const m of text.matchAll(/^import\s+'([^']+)'/gm)) out.push(m[1]!.startsWith('.') ? path.resolve(path.dirname(file), m[1]!).replace(/\.js$/, '.ts') : m[1]!);
+  for (const m of text.matchAll(/^import\s+(['"])([^'"]+)\1/gm)) {
+    const t = target(m[2]!);
+    if (t !== undefined) out.push(t);
+  }
   return out;
 }
 
@@ -88,7 +96,8 @@ describe('layers', () => {
 
   it("the daemon's way to a configured network loads neither the schema library nor the YAML parsers of the config", () => {
     // they load (import()) only to validate a config the validated copy does not hold (config/validated-copy.ts)
-    const loaded = loadedBy(path.join(src, 'cli/daemon.ts'));
+    // from the bundle's entry (its static imports load at every command) and from the daemon command
+    const loaded = new Map([...loadedBy(path.join(src, 'cli/main.ts')), ...loadedBy(path.join(src, 'cli/daemon.ts'))]);
     const chain = (m: string): string => {
       const out = [m.startsWith(src) ? rel(m) : m];
       for (let f = loaded.get(m); f !== undefined; f = loaded.get(f)) out.push(rel(f));

@@ -42,7 +42,7 @@ async function roundTrips(files: string[]): Promise<number> {
         throw err;
       }
       valid++;
-      const copy = new ValidatedCopy(path.join(dir, 'scope.config.validated.json'), 'build-1');
+      const copy = new ValidatedCopy(path.join(dir, 'scope.json.validated-config'), 'build-1');
       expect(copy.write(loaded, text), file).toBe(true);
       const back = copy.read(file, text);
       expect(back, file).toStrictEqual(loaded);
@@ -67,7 +67,7 @@ describe('the validated copy of a config', () => {
       const text = 'machine:\n  type: init\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.10/24]\n';
       const loaded = await parseConfigText(file, text);
       expect(loaded.notes.length).toBeGreaterThan(0); // the warning about "init" is kept with the config
-      const where = path.join(dir, 'scope.config.validated.json');
+      const where = path.join(dir, 'scope.json.validated-config');
       const copy = new ValidatedCopy(where, 'build-1');
       expect(copy.write(loaded, text)).toBe(true);
       expect(copy.read(file, text)).toStrictEqual(loaded);
@@ -91,11 +91,11 @@ describe('the validated copy of a config', () => {
       const file = path.join(dir, 'machine.yaml');
       const text = 'machine:\n  network:\n    hostname: a\n';
       const loaded = await parseConfigText(file, text);
-      const where = path.join(dir, 'scope.config.validated.json');
+      const where = path.join(dir, 'scope.json.validated-config');
       const copy = new ValidatedCopy(where, 'build-1');
       expect(copy.write(loaded, text)).toBe(true);
       expect((fs.statSync(where).mode & 0o777).toString(8)).toBe('600');
-      expect(fs.readdirSync(dir).sort()).toEqual(['scope.config.validated.json']); // no temporary file left
+      expect(fs.readdirSync(dir).sort()).toEqual(['scope.json.validated-config']); // no temporary file left
       const whole = fs.readFileSync(where, 'utf8');
       const data = JSON.parse(whole) as Record<string, unknown>;
       const variants: Array<[string, string]> = [
@@ -113,10 +113,18 @@ describe('the validated copy of a config', () => {
         fs.writeFileSync(where, content);
         expect(copy.read(file, text), what).toBeUndefined();
       }
-      // a directory that cannot be written: no copy, no error
-      const gone = new ValidatedCopy(path.join(dir, 'missing', 'scope.config.validated.json'), 'build-1');
+      // what JSON would not give back as it is: no copy (that config is validated at every start)
+      for (const odd of [{ mtu: -0 }, { metric: Number.NaN }, { x: Number.POSITIVE_INFINITY }, { x: undefined }, { at: new Date(0) }, { m: new Map() }]) {
+        fs.rmSync(where, { force: true });
+        const config = { ...loaded.config, machine: { ...loaded.config.machine, network: { ...loaded.config.machine?.network, ...odd } } } as LoadedConfig['config'];
+        expect(copy.write({ ...loaded, config }, text), JSON.stringify(Object.keys(odd))).toBe(false);
+        expect(fs.existsSync(where)).toBe(false);
+      }
+      expect(copy.write(loaded, text)).toBe(true);
+      // a directory that is not there: no copy, no error
+      const gone = new ValidatedCopy(path.join(dir, 'missing', 'scope.json.validated-config'), 'build-1');
       expect(gone.write(loaded, text)).toBe(false);
-      expect(fs.readdirSync(dir).sort()).toEqual(['scope.config.validated.json']);
+      expect(fs.readdirSync(dir).sort()).toEqual(['scope.json.validated-config']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
