@@ -42,6 +42,22 @@ export async function runApply(o: ApplyOptions, print: (s: string) => void, warn
     for (const note of r.configNotes ?? []) warn(formatIssue(file, note));
     return printReport(r, out);
   }
+  // handed over in a holder that applyHere empties: this frame keeps no reference to the text
+  const held = { text: text as string | undefined };
+  const bulk = text.length >= BULK_CONFIG;
+  text = undefined;
+  // a config this large is a bulk apply: see util/heap-growth.ts
+  if (bulk) return (await import('../util/heap-growth.js')).withModestHeapGrowth(() => applyHere(o, file, held, state, timeoutMs, out, warn));
+  return applyHere(o, file, held, state, timeoutMs, out, warn);
+}
+
+/** From a config of this size on (~4k routes), V8's heap grows modestly while it is applied. */
+const BULK_CONFIG = 256 * 1024;
+
+/** Validates and applies the config in this process (no daemon serves the namespace). */
+async function applyHere(o: ApplyOptions, file: string, held: { text: string | undefined }, state: ReturnType<typeof stateFor>, timeoutMs: number | undefined, out: Output, warn: (s: string) => void): Promise<number> {
+  let text = held.text!;
+  held.text = undefined;
   const loaded = await parseConfigText(file, text);
   for (const note of loaded.notes) warn(formatIssue(file, note));
   if (o.dryRun) {
@@ -52,9 +68,10 @@ export async function runApply(o: ApplyOptions, print: (s: string) => void, warn
   try {
     const trying = state.readTry();
     if (trying) throw new UsageError('an `apply --try` is waiting for confirmation: run `netcfg confirm` or `netcfg rollback` first');
-    // the text waits on disk while the config is applied (6.7 MB at 100k routes that this process need not hold)
+    // the text waits on disk while the config is applied (6.7 MB at 100k routes that this process need not
+    // hold: a config that large has strings of its own, not slices of the text, see config/load.ts)
     state.writeConfig('staged', text);
-    text = undefined;
+    text = '';
     const code = await applyAt(o, state, configSet(loaded), false, out);
     if (timeoutMs !== undefined) startTry(state, o, state.readConfig('staged')!, timeoutMs, out);
     else state.applyConfig();

@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import type { ConfigDocument, LoadedConfig } from './config-set.js';
 import type { ConfigIssue } from './issues.js';
 import type { MachineConfig } from './schema.js';
+import { exactJson } from '../util/exact-json.js';
 
 const FORMAT = 1;
 
@@ -32,23 +33,6 @@ interface CopyFile {
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * `data` as JSON, or undefined when JSON.parse would not give it back as it is:
- * a key whose value is undefined (dropped), -0 (0), NaN or ±Infinity (null), an
- * object that is not plain data (a Date, a Map…). Validation gives none of these
- * today (a test checks every config of the fixtures and the Talos corpus); a
- * config that had one would be validated at every start, never served changed.
- */
-function exactJson(data: unknown): string | undefined {
-  let exact = true;
-  const json = JSON.stringify(data, function (this: Record<string, unknown>, key: string, value: unknown) {
-    const original = this[key];
-    if (typeof original === 'number' ? !Number.isFinite(original) || Object.is(original, -0) : original === undefined ? key !== '' : typeof original === 'object' && original !== null && !Array.isArray(original) && Object.getPrototypeOf(original) !== Object.prototype) exact = false;
-    return value;
-  });
-  return exact ? json : undefined;
-}
 
 export class ValidatedCopy {
   /** `build`: this netcfg's (util/build-id.ts); without one, there is no copy. */

@@ -60,4 +60,19 @@ describe('config checked with and without compiled validators', () => {
     }
     expect(valid).toBeGreaterThan(10);
   });
+
+  it('gives the same config for every valid fixture made larger than 256 KB (its strings then its own, not slices of the text)', () => {
+    let valid = 0;
+    for (const file of files) {
+      const small = outcome(file, false).loaded;
+      if (!small) continue; // a config with errors is never remade: its issues are thrown first
+      const text = fs.readFileSync(file, 'utf8');
+      const large = parseConfig(file, `${text}\n${`# ${'-'.repeat(98)}\n`.repeat(2700)}`);
+      expect(large, file).toStrictEqual(small);
+      // in the same order too (JSON output, the validated copy)
+      expect(JSON.stringify(large), file).toBe(JSON.stringify(small));
+      valid++;
+    }
+    expect(valid).toBeGreaterThan(10);
+  });
 });

@@ -45,11 +45,19 @@ function statusOf(k: KernelRoute, linkName: (index: number) => string): RouteSta
   };
 }
 
-/** A destination as the kernel writes it (masked by the kernel already; "" for a default route). */
+/**
+ * A destination as the kernel writes it (masked by the kernel already; "" for a
+ * default route). The daemon keeps one per managed route: the text given is
+ * kept when it already is that (the common case; a new string per route, and a
+ * template literal's cons string at that, was ~6 MB at 100k routes).
+ */
 function canonicalDst(dst: string): string {
   if (dst === '') return '';
   const p = parsePrefix(dst);
-  return p ? (p.bits === 0 ? '' : `${formatBytes(p.bytes)}/${p.bits}`) : dst;
+  if (!p) return dst;
+  if (p.bits === 0) return '';
+  const canonical = [formatBytes(p.bytes), p.bits].join('/');
+  return canonical === dst ? dst : canonical;
 }
 
 /** What netcfg's routes span: tables, the protocols in each, (for event filtering) the destinations in each. */
@@ -166,7 +174,9 @@ export class RouteStatusController implements Controller {
       routes.add(k);
       if (!daemon) return;
       const status = statusOf(k, linkName);
-      desired.set(routeId(status), status);
+      const id = routeId(status);
+      // the ID string of netcfg's own route when it is one (kept once, not twice: ~5.6 MB at 100k routes)
+      desired.set(ctx.get(NS.network, T.RouteSpec, id)?.metadata.id ?? id, status);
     };
     // each route is decoded straight into its KernelRoute (none is held as a message); a dump the
     // kernel interrupts is retried whole, so the index is built from what the dump returns
