@@ -12,8 +12,9 @@ import v8 from 'node:v8';
 
 const GROWING_PERCENT = 20;
 
-/** Runs `work` with V8's heap growing by GROWING_PERCENT at a time. */
+/** Runs `work` with V8's heap growing by GROWING_PERCENT at a time (unless node was told a growth of its own). */
 export async function withModestHeapGrowth<T>(work: () => Promise<T>): Promise<T> {
+  if ([...process.execArgv, process.env['NODE_OPTIONS'] ?? ''].some((a) => /heap[-_]growing[-_]percent/.test(a))) return work();
   v8.setFlagsFromString(`--heap-growing-percent=${GROWING_PERCENT}`);
   try {
     return await work();

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { parseConfig, type LoadedConfig } from '../../src/config/load.js';
 import { ConfigInvalidError } from '../../src/config/issues.js';
+import { exactJson } from '../../src/util/exact-json.js';
 
 const fixtures = path.resolve(__dirname, '../fixtures');
 const files = ['seeds', 'bad', 'bad-documents'].flatMap((dir) =>
@@ -68,6 +69,9 @@ describe('config checked with and without compiled validators', () => {
       if (!small) continue; // a config with errors is never remade: its issues are thrown first
       const text = fs.readFileSync(file, 'utf8');
       const large = parseConfig(file, `${text}\n${`# ${'-'.repeat(98)}\n`.repeat(2700)}`);
+      // it is remade: JSON gives it back exactly
+      expect(exactJson({ config: large.config, documents: large.documents }), file).toBeDefined();
+      expect(exactJson(large.notes), file).toBeDefined();
       expect(large, file).toStrictEqual(small);
       // in the same order too (JSON output, the validated copy)
       expect(JSON.stringify(large), file).toBe(JSON.stringify(small));

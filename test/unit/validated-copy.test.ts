@@ -114,7 +114,7 @@ describe('the validated copy of a config', () => {
         expect(copy.read(file, text), what).toBeUndefined();
       }
       // what JSON would not give back as it is: no copy (that config is validated at every start)
-      for (const odd of [{ mtu: -0 }, { metric: Number.NaN }, { x: Number.POSITIVE_INFINITY }, { x: undefined }, { at: new Date(0) }, { m: new Map() }]) {
+      for (const odd of [{ mtu: -0 }, { metric: Number.NaN }, { x: Number.POSITIVE_INFINITY }, { x: undefined }, { at: new Date(0) }, { m: new Map() }, { f: () => 1 }, { b: 1n }]) {
         fs.rmSync(where, { force: true });
         const config = { ...loaded.config, machine: { ...loaded.config.machine, network: { ...loaded.config.machine?.network, ...odd } } } as LoadedConfig['config'];
         expect(copy.write({ ...loaded, config }, text), JSON.stringify(Object.keys(odd))).toBe(false);
