@@ -41,6 +41,11 @@ export class ValidatedCopy {
     private readonly build: string | undefined,
   ) {}
 
+  /** Whether this build keeps a copy at all (the plain build has no ID). */
+  get kept(): boolean {
+    return this.build !== undefined;
+  }
+
   /** The config validated from exactly `text`, read from `configFile`, by this build; otherwise undefined. */
   read(configFile: string, text: string): LoadedConfig | undefined {
     if (this.build === undefined) return undefined;

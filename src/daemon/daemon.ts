@@ -158,7 +158,7 @@ export class Daemon implements Handler {
       // the code cache (see there) knows whether this start validated its config
       codeCacheCheckpoint(initial !== undefined && !initial.fromCopy);
       // after the first apply, as the code cache: the next start on this config skips validating it
-      if (initial !== undefined && !initial.fromCopy && !copy.write(initial.loaded, initial.text) && buildId() !== undefined) o.log.debug({ file: copy.file }, 'the validated copy of the config could not be written');
+      if (initial !== undefined && !initial.fromCopy && copy.kept && !copy.write(initial.loaded, initial.text)) o.log.debug({ file: copy.file }, 'the validated copy of the config could not be written');
       if (o.configFile !== undefined && text !== undefined && text !== state.readConfig('applied')) state.applyConfig(text);
       daemon.resumeTry();
       // the control socket (node:net) after the first apply: nothing on a booting host waits for it

@@ -12,9 +12,21 @@ import { describeWithShared, sharedPath } from '../helpers/shared.js';
 
 const fixtures = path.resolve(__dirname, '../fixtures');
 
-function tempDir(): string {
+/** Runs `body` in a temporary directory, removed afterwards. */
+async function inTempDir<T>(body: (dir: string) => Promise<T>): Promise<T> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-copy-'));
-  return dir;
+  try {
+    return await body(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A config validated in `dir`, and a copy for it there (build "build-1"). */
+async function copyIn(dir: string, text: string) {
+  const file = path.join(dir, 'machine.yaml');
+  const where = path.join(dir, 'scope.json.validated-config');
+  return { file, where, loaded: await parseConfigText(file, text), copy: new ValidatedCopy(where, 'build-1') };
 }
 
 function yamlFiles(dir: string): string[] {
@@ -29,9 +41,8 @@ function yamlFiles(dir: string): string[] {
 
 /** Every file of `files` that validates: the copy written from its validation reads back as exactly that (key order, every value). */
 async function roundTrips(files: string[]): Promise<number> {
-  const dir = tempDir();
-  let valid = 0;
-  try {
+  return inTempDir(async (dir) => {
+    let valid = 0;
     for (const file of files) {
       const text = fs.readFileSync(file, 'utf8');
       let loaded: LoadedConfig;
@@ -48,10 +59,8 @@ async function roundTrips(files: string[]): Promise<number> {
       expect(back, file).toStrictEqual(loaded);
       expect(JSON.stringify(back), file).toBe(JSON.stringify(loaded));
     }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  return valid;
+    return valid;
+  });
 }
 
 describe('the validated copy of a config', () => {
@@ -61,14 +70,10 @@ describe('the validated copy of a config', () => {
   });
 
   it('serves only the same text of the same file, validated by the same build', async () => {
-    const dir = tempDir();
-    try {
-      const file = path.join(dir, 'machine.yaml');
+    await inTempDir(async (dir) => {
       const text = 'machine:\n  type: init\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.0.2.10/24]\n';
-      const loaded = await parseConfigText(file, text);
+      const { file, where, loaded, copy } = await copyIn(dir, text);
       expect(loaded.notes.length).toBeGreaterThan(0); // the warning about "init" is kept with the config
-      const where = path.join(dir, 'scope.json.validated-config');
-      const copy = new ValidatedCopy(where, 'build-1');
       expect(copy.write(loaded, text)).toBe(true);
       expect(copy.read(file, text)).toStrictEqual(loaded);
       expect(copy.read(file, text.replace('192.0.2.10', '192.0.2.11'))).toBeUndefined();
@@ -80,19 +85,13 @@ describe('the validated copy of a config', () => {
       fs.rmSync(where);
       expect(new ValidatedCopy(where, undefined).write(loaded, text)).toBe(false);
       expect(fs.existsSync(where)).toBe(false);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('is written atomically, readable by root only, and ignored when cut short, of another format or incomplete', async () => {
-    const dir = tempDir();
-    try {
-      const file = path.join(dir, 'machine.yaml');
+    await inTempDir(async (dir) => {
       const text = 'machine:\n  network:\n    hostname: a\n';
-      const loaded = await parseConfigText(file, text);
-      const where = path.join(dir, 'scope.json.validated-config');
-      const copy = new ValidatedCopy(where, 'build-1');
+      const { file, where, loaded, copy } = await copyIn(dir, text);
       expect(copy.write(loaded, text)).toBe(true);
       expect((fs.statSync(where).mode & 0o777).toString(8)).toBe('600');
       expect(fs.readdirSync(dir).sort()).toEqual(['scope.json.validated-config']); // no temporary file left
@@ -125,9 +124,7 @@ describe('the validated copy of a config', () => {
       const gone = new ValidatedCopy(path.join(dir, 'missing', 'scope.json.validated-config'), 'build-1');
       expect(gone.write(loaded, text)).toBe(false);
       expect(fs.readdirSync(dir).sort()).toEqual(['scope.json.validated-config']);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
