@@ -1,6 +1,8 @@
 // netcfg apply FILE: validate, then make the kernel match, and report.
 import path from 'node:path';
-import { configSet, parseConfigText, readConfigText } from '../config/load.js';
+import { configSet, readConfigText, type LoadedConfig } from '../config/config-set.js';
+import { ValidatedCopy, validatedCopyFile } from '../config/validated-copy.js';
+import { buildId } from '../util/build-id.js';
 import { ConfigInvalidError, formatIssue } from '../config/issues.js';
 import { outputFormat, printReport, stateFor, type ApplyReport, type Output, type Target } from './report.js';
 import { applyAt } from './apply-at.js';
@@ -58,7 +60,10 @@ const BULK_CONFIG = 256 * 1024;
 async function applyHere(o: ApplyOptions, file: string, held: { text: string | undefined }, state: ReturnType<typeof stateFor>, timeoutMs: number | undefined, out: Output, warn: (s: string) => void): Promise<number> {
   let text = held.text!;
   held.text = undefined;
-  const loaded = await parseConfigText(file, text);
+  // the config as it was validated before, when this build validated exactly this text of this file
+  const copy = new ValidatedCopy(validatedCopyFile(state.dir, state.scope), buildId());
+  const kept = copy.read(file, text);
+  const loaded: LoadedConfig = kept ?? (await (await import('../config/load.js')).parseConfigText(file, text));
   for (const note of loaded.notes) warn(formatIssue(file, note));
   if (o.dryRun) {
     if (timeoutMs !== undefined) throw new UsageError('--try and --dry-run do not go together');
@@ -68,6 +73,8 @@ async function applyHere(o: ApplyOptions, file: string, held: { text: string | u
   try {
     const trying = state.readTry();
     if (trying) throw new UsageError('an `apply --try` is waiting for confirmation: run `netcfg confirm` or `netcfg rollback` first');
+    // kept for the next apply (or daemon start) on this text; best effort: without it, that one validates again
+    if (!kept) copy.write(loaded, text);
     // the text waits on disk while the config is applied (6.7 MB at 100k routes that this process need not
     // hold: a config that large has strings of its own, not slices of the text, see config/load.ts)
     state.writeConfig('staged', text);

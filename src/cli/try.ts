@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { configSet, parseConfigText } from '../config/load.js';
+import { configSet } from '../config/config-set.js';
 import { parseDuration } from '../config/durations.js';
 import type { StateFile } from '../runtime/state-file.js';
 import { applyAt } from './apply-at.js';
@@ -84,7 +84,8 @@ export async function runConfirm(target: Target, out: Output): Promise<number> {
 }
 
 async function configOf(state: StateFile, which: 'applied' | 'previous', text: string | undefined) {
-  return text === undefined ? undefined : configSet(await parseConfigText(state.configFile(which), text));
+  // the YAML parser and the schema library load only here, not for every `apply --try`
+  return text === undefined ? undefined : configSet(await (await import('../config/load.js')).parseConfigText(state.configFile(which), text));
 }
 
 /**

@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { EMPTY_CONFIG, configSet, readConfigText, type ConfigSet, type LoadedConfig } from '../config/config-set.js';
-import { ValidatedCopy } from '../config/validated-copy.js';
+import { ValidatedCopy, validatedCopyFile } from '../config/validated-copy.js';
 import { putConfig } from '../controllers/config/documents.js';
 import { ConfigInvalidError, type ConfigIssue } from '../config/issues.js';
 import { buildReport, stateFor, type ApplyReport, type Target } from '../report.js';
@@ -66,11 +66,6 @@ async function validated(file: string, text: string, copy: ValidatedCopy): Promi
   const kept = copy.read(file, text);
   if (kept) return { loaded: kept, text, fromCopy: true };
   return { loaded: await (await configLoader()).parseConfigText(file, text), text, fromCopy: false };
-}
-
-/** Where the validated copy of a scope's config is kept: a name no scope's state file (`SCOPE.json`) can have. */
-export function validatedCopyFile(dir: string, scope: string): string {
-  return path.join(dir, `${scope}.json.validated-config`);
 }
 
 /** A resource as plain data (the store's objects carry their metadata as a getter), secrets redacted. */

@@ -464,7 +464,11 @@ function alive(pid: number): boolean {
 /**
  * A kind's rows as resources: the constants, then the row's fields, in that
  * order. Built with plain assignments in one fixed key order (2.5-3x faster
- * than spreading the constants into each of 100k objects).
+ * than spreading the constants into each of 100k objects), each into a copy of
+ * a template with all its keys: an object that starts empty keeps only four
+ * fields in itself and the rest in a separate store (an AppliedRoute: 144 B,
+ * not 120; a third slower to build). The template comes from JSON.parse, which
+ * (as an object literal) lays all of an object's fields out in it.
  */
 function rowsToItems(kind: FileFormat['kinds'][string]): StoredKind['items'] {
   const constantKeys = Object.keys(kind.constants);
@@ -472,10 +476,22 @@ function rowsToItems(kind: FileFormat['kinds'][string]): StoredKind['items'] {
   const { fields, rows } = kind;
   // assignment (unlike spreading) would treat this key as the prototype; netcfg's specs never have it
   if (constantKeys.includes('__proto__') || fields.includes('__proto__')) throw new Error('unsupported state file format: a field named __proto__');
+  /** Templates by the fields a row has ("1" present, "0" absent, one character per field). */
+  const templates = new Map<string, Record<string, unknown>>();
+  const templateFor = (row: unknown[]): Record<string, unknown> => {
+    let has = '';
+    for (let i = 0; i < fields.length; i++) has += row[i + 1] !== null && row[i + 1] !== undefined ? '1' : '0';
+    let t = templates.get(has);
+    if (!t) {
+      const keys = [...constantKeys, ...fields.filter((_, i) => has[i] === '1')];
+      templates.set(has, (t = JSON.parse(`{${keys.map((k) => `${JSON.stringify(k)}:null`).join(',')}}`) as Record<string, unknown>));
+    }
+    return t;
+  };
   const items = new Array<StoredKind['items'][number]>(rows.length);
   for (let j = 0; j < rows.length; j++) {
     const row = rows[j]!;
-    const spec: Record<string, unknown> = {};
+    const spec: Record<string, unknown> = { ...templateFor(row) };
     for (let i = 0; i < constantKeys.length; i++) spec[constantKeys[i]!] = constantValues[i];
     for (let i = 0; i < fields.length; i++) {
       const v = row[i + 1];

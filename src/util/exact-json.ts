@@ -1,36 +1,44 @@
 // JSON that gives back exactly what it was made from, or none.
 
+/** Deeper than any config: a structure this deep (or a cycle) is not written. */
+const MAX_DEPTH = 256;
+
+/** Whether JSON.parse(JSON.stringify(v)) gives back `v` as it is (see exactJson). */
+function exact(v: unknown, depth: number): boolean {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v) && !Object.is(v, -0);
+    case 'object': {
+      if (v === null) return true;
+      if (depth >= MAX_DEPTH) return false;
+      if (Array.isArray(v)) {
+        // a hole or an undefined item is written as null
+        for (let i = 0; i < v.length; i++) if (!exact(v[i], depth + 1)) return false;
+        return Object.keys(v).length === v.length;
+      }
+      if (Object.getPrototypeOf(v) !== Object.prototype || Object.getOwnPropertySymbols(v).length > 0) return false;
+      for (const key in v) if (Object.hasOwn(v, key) && !exact((v as Record<string, unknown>)[key], depth + 1)) return false;
+      return true;
+    }
+    default:
+      return false; // undefined (a key dropped), a function, a symbol, a bigint
+  }
+}
+
 /**
  * `data` as JSON, or undefined when JSON.parse would not give it back as it is:
  * a key whose value is undefined, a function or a symbol (dropped), -0 (0), NaN
  * or ±Infinity (null), a bigint (JSON has none), an object that is not plain
- * data (a Date, a Map…). Validation gives none of these today (a test checks
- * every config of the fixtures and the Talos corpus).
+ * data (a Date, a Map…), symbol keys (not written), a hole in an array (null).
+ * Validation gives none of these today (a test checks every config of the
+ * fixtures and the Talos corpus).
+ *
+ * Checked by a walk, then written by JSON.stringify alone: a replacer function
+ * (a call per key) took ~3x as long at 100k routes.
  */
 export function exactJson(data: unknown): string | undefined {
-  let exact = true;
-  const json = JSON.stringify(data, function (this: Record<string, unknown>, key: string, value: unknown) {
-    if (!exact) return undefined; // the rest need not be written
-    const original = this[key];
-    switch (typeof original) {
-      case 'number':
-        if (!Number.isFinite(original) || Object.is(original, -0)) exact = false;
-        break;
-      case 'undefined':
-        if (key !== '') exact = false;
-        break;
-      case 'function':
-      case 'symbol':
-      case 'bigint':
-        exact = false;
-        return undefined;
-      case 'object':
-        if (original !== null && !Array.isArray(original) && Object.getPrototypeOf(original) !== Object.prototype) exact = false;
-        break;
-      default:
-        break;
-    }
-    return value;
-  });
-  return exact ? json : undefined;
+  return exact(data, 0) ? JSON.stringify(data) : undefined;
 }

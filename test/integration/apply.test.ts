@@ -1,9 +1,12 @@
 // netcfg apply on a real kernel, each test in fresh namespaces, checked with ip -j.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyJson, netcfg } from '../helpers/cli.js';
 import { createTestNet } from '../helpers/netns.js';
+
+const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 
 type Json = Record<string, unknown>;
 
@@ -86,6 +89,44 @@ describe('netcfg apply (real kernel)', () => {
     expect(text.exitCode).toBe(0);
     expect(text.stdout.trim()).toBe('apply: 0 added, 0 changed, 0 removed (0 netlink writes)');
     expect(net.dump()).toEqual(before);
+  });
+
+  it('a re-apply of an unchanged file takes the config from its validated copy; a changed file is validated again', async () => {
+    const net = createTestNet();
+    const config = (addr: string) => `machine:\n  type: join\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [${addr}]\n`;
+    const file = net.file('a.yaml', config('192.0.2.10/24'));
+    const copyFile = path.join(net.stateDir, `netns-${net.ns}.json.validated-config`);
+    const apply = (...extra: string[]) => netcfg(['apply', '--netns', net.ns, '--state-dir', net.stateDir, '--etc-dir', `${net.dir}/etc`, ...extra, file]);
+    const addresses = () => (net.json('addr', 'show', 'dev', 'eth0')[0]!.addr_info as Json[]).filter((a) => a.scope === 'global').map((a) => `${a.local}/${a.prefixlen}`);
+    const first = await apply();
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.stderr).toContain('machine type "join" is deprecated');
+    expect(addresses()).toEqual(['192.0.2.10/24']);
+    // the copy the daemon keeps too (daemon.test.ts): the config as validated, with the file's name and text
+    expect((fs.statSync(copyFile).mode & 0o777).toString(8)).toBe('600');
+    const kept = JSON.parse(fs.readFileSync(copyFile, 'utf8')) as { config: { machine: { network: { interfaces: Array<{ addresses: string[] }> } } } };
+    expect(kept).toMatchObject({ file, sha256: sha256(config('192.0.2.10/24')) });
+    // the next apply of the same text uses the copy, not the file: shown with a copy whose config is not its
+    // text's (netcfg never writes such a copy; the state directory is root's); its notes are printed as before
+    kept.config.machine.network.interfaces[0]!.addresses = ['192.0.2.20/24'];
+    fs.writeFileSync(copyFile, JSON.stringify(kept));
+    const second = await apply();
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect(second.stderr).toBe(first.stderr);
+    expect(addresses()).toEqual(['192.0.2.20/24']);
+    // a changed file is validated again: a bad one is refused with its position, nothing changed
+    fs.writeFileSync(file, config('192.0.2.300/24'));
+    const bad = await apply();
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/a\.yaml:6:\d+: error: machine\.network\.interfaces\[0\]\.addresses\[0\]/);
+    expect(addresses()).toEqual(['192.0.2.20/24']);
+    // a dry run reads the copy but never writes one; a real apply of a new text replaces it
+    fs.writeFileSync(file, config('192.0.2.11/24'));
+    expect((await apply('--dry-run')).exitCode).toBe(0);
+    expect(JSON.parse(fs.readFileSync(copyFile, 'utf8'))).toMatchObject({ sha256: sha256(config('192.0.2.10/24')) });
+    expect((await apply()).exitCode).toBe(0);
+    expect(addresses()).toEqual(['192.0.2.11/24']);
+    expect(JSON.parse(fs.readFileSync(copyFile, 'utf8'))).toMatchObject({ file, sha256: sha256(config('192.0.2.11/24')) });
   });
 
   it('removing config entries removes exactly what netcfg created; foreign objects survive', async () => {

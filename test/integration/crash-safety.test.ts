@@ -376,7 +376,7 @@ describe('crash safety: kill -9 during apply', () => {
         if (/^Applied(Route|Address|Link)$/.test(kind)) expect(table.rows.filter((row) => !String(row[0]).startsWith('lo')), kind).toEqual([]);
       }
       // nothing but netcfg's own files in the state directory (no temporary file left behind by a kill)
-      const leftovers = fs.readdirSync(net.stateDir).filter((f) => !/^netns-[^.]+\.(json|json\.lasting|applied\.yaml|previous\.yaml)$/.test(f));
+      const leftovers = fs.readdirSync(net.stateDir).filter((f) => !/^netns-[^.]+\.(json|json\.lasting|json\.validated-config|applied\.yaml|previous\.yaml)$/.test(f));
       expect(leftovers).toEqual([]);
     },
     600_000,

@@ -94,10 +94,10 @@ describe('layers', () => {
     expect(bad).toEqual([]);
   });
 
-  it("the daemon's way to a configured network loads neither the schema library nor the YAML parsers of the config", () => {
+  it.each(['daemon', 'apply'])("the %s command's way to a configured network loads neither the schema library nor the YAML parsers of the config", (command) => {
     // they load (import()) only to validate a config the validated copy does not hold (config/validated-copy.ts)
-    // from the bundle's entry (its static imports load at every command) and from the daemon command
-    const loaded = new Map([...loadedBy(path.join(src, 'cli/main.ts')), ...loadedBy(path.join(src, 'cli/daemon.ts'))]);
+    // from the bundle's entry (its static imports load at every command) and from the command's module
+    const loaded = new Map([...loadedBy(path.join(src, 'cli/main.ts')), ...loadedBy(path.join(src, `cli/${command}.ts`))]);
     const chain = (m: string): string => {
       const out = [m.startsWith(src) ? rel(m) : m];
       for (let f = loaded.get(m); f !== undefined; f = loaded.get(f)) out.push(rel(f));
@@ -105,7 +105,7 @@ describe('layers', () => {
     };
     // the check sees what it must: the daemon's modules, and the packages they do load
     expect(loaded.has(path.join(src, 'engine.ts'))).toBe(true);
-    expect(loaded.has(path.join(src, 'daemon/daemon.ts'))).toBe(true);
+    expect(loaded.has(path.join(src, command === 'daemon' ? 'daemon/daemon.ts' : 'cli/apply-at.ts'))).toBe(true);
     expect(loaded.has('pino')).toBe(true);
     const unwanted = ['zod', 'yaml', path.join(src, 'config/load.ts'), path.join(src, 'config/schema.ts'), path.join(src, 'config/stream.ts')];
     expect(unwanted.filter((m) => loaded.has(m)).map(chain)).toEqual([]);

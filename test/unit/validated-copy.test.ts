@@ -1,6 +1,7 @@
 // The daemon's validated copy of its config (src/config/validated-copy.ts):
 // what it reads back is exactly what validating the text gives, and it serves
 // only the same text of the same file validated by the same build.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -97,10 +98,15 @@ describe('the validated copy of a config', () => {
       expect(fs.readdirSync(dir).sort()).toEqual(['scope.json.validated-config']); // no temporary file left
       const whole = fs.readFileSync(where, 'utf8');
       const data = JSON.parse(whole) as Record<string, unknown>;
+      // the text is not in it: its SHA-256 is
+      expect(data['sha256']).toBe(crypto.createHash('sha256').update(text).digest('hex'));
+      expect(whole).not.toContain('hostname: a');
       const variants: Array<[string, string]> = [
         ['cut short', whole.slice(0, whole.length - 10)],
         ['empty', ''],
-        ['another format', JSON.stringify({ ...data, format: 2 })],
+        ['another format', JSON.stringify({ ...data, format: 1 })],
+        ['the text of format 1, not its SHA-256', JSON.stringify({ ...data, format: 1, sha256: undefined, text })],
+        ['the SHA-256 of another text', JSON.stringify({ ...data, sha256: crypto.createHash('sha256').update(`${text} `).digest('hex') })],
         ['no config', JSON.stringify({ ...data, config: undefined })],
         ['config not a mapping', JSON.stringify({ ...data, config: [] })],
         ['no notes', JSON.stringify({ ...data, notes: undefined })],
@@ -113,7 +119,9 @@ describe('the validated copy of a config', () => {
         expect(copy.read(file, text), what).toBeUndefined();
       }
       // what JSON would not give back as it is: no copy (that config is validated at every start)
-      for (const odd of [{ mtu: -0 }, { metric: Number.NaN }, { x: Number.POSITIVE_INFINITY }, { x: undefined }, { at: new Date(0) }, { m: new Map() }, { f: () => 1 }, { b: 1n }]) {
+      const cycle: Record<string, unknown> = {};
+      cycle['self'] = cycle;
+      for (const odd of [{ mtu: -0 }, { metric: Number.NaN }, { x: Number.POSITIVE_INFINITY }, { x: undefined }, { at: new Date(0) }, { m: new Map() }, { f: () => 1 }, { b: 1n }, { s: Symbol('s') }, { [Symbol('key')]: 1 }, { list: [1, , 2] }, { list: [undefined] }, { deep: { er: { m: -0 } } }, { cycle }]) {
         fs.rmSync(where, { force: true });
         const config = { ...loaded.config, machine: { ...loaded.config.machine, network: { ...loaded.config.machine?.network, ...odd } } } as LoadedConfig['config'];
         expect(copy.write({ ...loaded, config }, text), JSON.stringify(Object.keys(odd))).toBe(false);

@@ -73,32 +73,117 @@ export function routeIdentity(r: Pick<KernelRoute, 'family' | 'table' | 'dst' | 
   return [r.family, r.table, r.dst, r.gateway, r.priority, r.family === 'inet6' ? r.oif : ''].join('|');
 }
 
-/** Routes by destination ("10.0.0.0/8", "" for default): few share one. */
+/**
+ * Routes by destination ("10.0.0.0/8", "" for default): few share one.
+ *
+ * Kept in columns, one row per route (typed arrays for the numbers, arrays for
+ * the strings): a listing of 100k routes holds ~45 B a route here, where a
+ * KernelRoute object each took ~110 B, and a listing is decoded into its rows
+ * as it arrives (store()), never held as 100k objects at once. find() and the iterator
+ * give a KernelRoute made for the caller.
+ */
 export class KernelRoutes {
-  private readonly byDst = new Map<string, KernelRoute | KernelRoute[]>();
+  private readonly byDst = new Map<string, number | number[]>();
+  /** Rows stored (some perhaps by a listing that was retried, never indexed). */
+  private rows = 0;
+  private capacity = 0;
+  private families = new Uint8Array(0);
+  private tables = new Uint32Array(0);
+  private priorities = new Uint32Array(0);
+  private oifs = new Uint32Array(0);
+  private mtus = new Uint32Array(0);
+  /** scope | type << 8 | protocol << 16 */
+  private kinds = new Uint32Array(0);
+  private dsts: string[] = [];
+  private gateways: string[] = [];
+  private srcs: string[] = [];
+  /** Routes indexed. */
   size = 0;
 
-  add(r: KernelRoute): void {
-    const existing = this.byDst.get(r.dst);
-    if (existing === undefined) this.byDst.set(r.dst, r);
-    else if (Array.isArray(existing)) existing.push(r);
-    else this.byDst.set(r.dst, [existing, r]);
+  private grow(): void {
+    const capacity = Math.max(64, this.capacity * 2);
+    const more = <A extends Uint8Array | Uint32Array>(a: A, make: (n: number) => A): A => {
+      const b = make(capacity);
+      b.set(a);
+      return b;
+    };
+    this.families = more(this.families, (n) => new Uint8Array(n));
+    this.tables = more(this.tables, (n) => new Uint32Array(n));
+    this.priorities = more(this.priorities, (n) => new Uint32Array(n));
+    this.oifs = more(this.oifs, (n) => new Uint32Array(n));
+    this.mtus = more(this.mtus, (n) => new Uint32Array(n));
+    this.kinds = more(this.kinds, (n) => new Uint32Array(n));
+    this.capacity = capacity;
+  }
+
+  /** Stores a route as a row, not indexed yet (see addRow): a listing stores each route as it is decoded. */
+  store(r: RouteMessage): number {
+    return this.storeRoute(kernelRoute(r));
+  }
+
+  private storeRoute(r: KernelRoute): number {
+    if (this.rows === this.capacity) this.grow();
+    const row = this.rows++;
+    this.families[row] = r.family === 'inet6' ? 1 : 0;
+    this.tables[row] = r.table;
+    this.priorities[row] = r.priority;
+    this.oifs[row] = r.oif;
+    this.mtus[row] = r.mtu;
+    this.kinds[row] = r.scope | (r.type << 8) | (r.protocol << 16);
+    this.dsts.push(r.dst);
+    this.gateways.push(r.gateway);
+    this.srcs.push(r.src);
+    return row;
+  }
+
+  /** Indexes a stored row. */
+  addRow(row: number): void {
+    const dst = this.dsts[row]!;
+    const existing = this.byDst.get(dst);
+    if (existing === undefined) this.byDst.set(dst, row);
+    else if (typeof existing === 'number') this.byDst.set(dst, [existing, row]);
+    else existing.push(row);
     this.size++;
+  }
+
+  /** Stores and indexes a route. */
+  add(r: KernelRoute): void {
+    this.addRow(this.storeRoute(r));
+  }
+
+  /** The route of a row, as an object of its own. */
+  route(row: number): KernelRoute {
+    const kind = this.kinds[row]!;
+    return {
+      family: this.families[row] === 1 ? 'inet6' : 'inet4',
+      dst: this.dsts[row]!,
+      table: this.tables[row]!,
+      priority: this.priorities[row]!,
+      gateway: this.gateways[row]!,
+      oif: this.oifs[row]!,
+      scope: kind & 0xff,
+      type: (kind >> 8) & 0xff,
+      protocol: (kind >> 16) & 0xff,
+      src: this.srcs[row]!,
+      mtu: this.mtus[row]!,
+    };
   }
 
   /** The route with this identity (for IPv6 also this out-link, when one is given). */
   find(family: Family, table: number, dst: string, gateway: string, metric: number, oif: number | undefined): KernelRoute | undefined {
     const found = this.byDst.get(dst);
     if (found === undefined) return undefined;
-    const match = (r: KernelRoute): boolean => r.family === family && r.table === table && r.priority === metric && r.gateway === gateway && (family !== 'inet6' || oif === undefined || r.oif === oif);
-    if (!Array.isArray(found)) return match(found) ? found : undefined;
-    return found.find(match);
+    const fam = family === 'inet6' ? 1 : 0;
+    const match = (row: number): boolean => this.families[row] === fam && this.tables[row] === table && this.priorities[row] === metric && this.gateways[row] === gateway && (fam === 0 || oif === undefined || this.oifs[row] === oif);
+    if (typeof found === 'number') return match(found) ? this.route(found) : undefined;
+    const row = found.find(match);
+    return row === undefined ? undefined : this.route(row);
   }
 
   *[Symbol.iterator](): IterableIterator<KernelRoute> {
     for (const v of this.byDst.values()) {
-      if (Array.isArray(v)) yield* v;
-      else yield v;
+      if (typeof v === 'number') yield this.route(v);
+      else for (const row of v) yield this.route(row);
     }
   }
 }

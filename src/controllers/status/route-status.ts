@@ -170,22 +170,22 @@ export class RouteStatusController implements Controller {
     const linkName = (index: number) => names.get(index) ?? '';
     const desired = new Map<string, RouteStatus>();
     const routes = new KernelRoutes();
-    const keep = (k: KernelRoute) => {
-      routes.add(k);
+    const keep = (row: number) => {
+      routes.addRow(row);
       if (!daemon) return;
-      const status = statusOf(k, linkName);
+      const status = statusOf(routes.route(row), linkName);
       const id = routeId(status);
       // the ID string of netcfg's own route when it is one (kept once, not twice: ~5.6 MB at 100k routes)
       desired.set(ctx.get(NS.network, T.RouteSpec, id)?.metadata.id ?? id, status);
     };
-    // each route is decoded straight into its KernelRoute (none is held as a message); a dump the
-    // kernel interrupts is retried whole, so the index is built from what the dump returns
-    const asKernelRoute = (r: RouteMessage) => (r.type === 0 ? undefined : kernelRoute(r));
+    // each route is decoded straight into its row of the index (none is held as a message or an object);
+    // a dump the kernel interrupts is retried whole, so only the rows the dump returns are indexed
+    const asRow = (r: RouteMessage) => (r.type === 0 ? undefined : routes.store(r));
     let n = 0;
     for (const [table, protocols] of managed.protocols) {
       for (const protocol of protocols) {
-        for (const k of await this.kernel.listRoutes({ table, protocol }, asKernelRoute)) {
-          keep(k);
+        for (const row of await this.kernel.listRoutes({ table, protocol }, asRow)) {
+          keep(row);
           if (++n % 5000 === 0) await ctx.yield();
         }
       }
@@ -193,7 +193,7 @@ export class RouteStatusController implements Controller {
     if (daemon && this.kernel.lookupRoute) {
       for (const [family, address] of [['inet4', '0.0.0.0'], ['inet6', '::']] as Array<[Family, string]>) {
         const r = await this.kernel.lookupRoute(family, address);
-        if (r && r.dstLen === 0 && r.type !== 0) keep(kernelRoute(r));
+        if (r && r.dstLen === 0 && r.type !== 0) keep(routes.store(r));
       }
     }
     this.routes = routes;
