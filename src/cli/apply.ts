@@ -1,4 +1,4 @@
-// netcfg apply FILE: validate, then make the kernel match, and report.
+// netcfg apply FILE: validate (or take the config from its validated copy), then make the kernel match, and report.
 import path from 'node:path';
 import { configSet, readConfigText, type LoadedConfig } from '../config/config-set.js';
 import { ValidatedCopy, validatedCopyFile } from '../config/validated-copy.js';

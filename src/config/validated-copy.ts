@@ -1,20 +1,24 @@
 // The validated copy of a scope's config (SCOPE.json.validated-config in the
-// state directory): the config as validation gave it, with the file's name, the
-// SHA-256 of its text, and the build of netcfg that validated it (util/build-id.ts: its code,
-// the packages it loads, node's version). A daemon started, or a `netcfg apply`
-// run, on the same text of the same file by the same build takes the config
-// from it: it neither parses the YAML nor loads the schema library (zod). For
-// the daemon that is most of what stands between its start and a configured
-// network on a host whose config did not change since the last boot; for an
-// apply of a config that did not change (a re-apply, say by configuration
-// management), most of its time at 100k routes. Any difference (another text, file or
-// build; a copy cut short, of another format or unreadable) and the config is
-// validated again, as it would be without a copy.
+// state directory): the config as validation gave it, with the SHA-256 of the
+// text it was validated from and the build of netcfg that validated it
+// (util/build-id.ts: its code, the packages it loads, node's version). A daemon
+// started, or a `netcfg apply` run, on the same text by the same build takes
+// the config from it: it neither parses the YAML nor loads the schema library
+// (zod). For the daemon that is most of what stands between its start and a
+// configured network on a host whose config did not change since the last
+// boot; for an apply of a config that did not change (a re-apply, say by
+// configuration management), most of its time at 100k routes. The text is what
+// counts, not the file it came from (validation never looks at the file's name
+// or place): the file a user applies and the applied config the daemon starts
+// on hold the same text. Any difference (another text or build; a copy cut
+// short, of another format or unreadable) and the config is validated again,
+// as it would be without a copy.
 //
 // The copy holds the config, secrets included, as the applied config beside it
-// does: written with mode 0600 in the state directory (0700 when
-// netcfg or its systemd unit makes it), never logged. Written atomically (a temporary file renamed over it), not fsynced: a
-// copy lost to a power loss is only validated again.
+// does: written with mode 0600 in the state directory (0700 when netcfg or its
+// systemd unit makes it), never logged. Written atomically (a temporary file
+// renamed over it), not fsynced: a copy lost to a power loss is only validated
+// again.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,9 +27,13 @@ import type { ConfigIssue } from './issues.js';
 import type { MachineConfig } from './schema.js';
 import { exactJson } from '../util/exact-json.js';
 
-/** 2: the text's SHA-256, not the text (1: ~30 ms more to write and to read at 100k routes, 6.7 MB more to hold). */
+/**
+ * 2: the text's SHA-256 and no file name (1 held the text, ~30 ms more to write
+ * and to read at 100k routes and 6.7 MB more to hold, and the file's name).
+ */
 const FORMAT = 2;
 
+/** The text's SHA-256 (of its UTF-8: a text read from a file has no lone surrogates that could map two texts to one). */
 const digest = (text: string): string => crypto.createHash('sha256').update(text).digest('hex');
 
 /** Where the validated copy of a scope's config is kept: a name no scope's state file (`SCOPE.json`) can have. */
@@ -36,7 +44,6 @@ export function validatedCopyFile(dir: string, scope: string): string {
 interface CopyFile {
   format: typeof FORMAT;
   build: string;
-  file: string;
   /** The SHA-256 of the text validated, in hex. */
   sha256: string;
   config: MachineConfig;
@@ -59,7 +66,7 @@ export class ValidatedCopy {
     return this.build !== undefined;
   }
 
-  /** The config validated from exactly `text`, read from `configFile`, by this build; otherwise undefined. */
+  /** The config validated from exactly `text` by this build, as read from `configFile`; otherwise undefined. */
   read(configFile: string, text: string): LoadedConfig | undefined {
     if (this.build === undefined) return undefined;
     let data: unknown;
@@ -68,7 +75,7 @@ export class ValidatedCopy {
     } catch {
       return undefined; // none, or unreadable: validated again, and the copy replaced
     }
-    if (!isRecord(data) || data['format'] !== FORMAT || data['build'] !== this.build || data['file'] !== configFile || data['sha256'] !== digest(text)) return undefined;
+    if (!isRecord(data) || data['format'] !== FORMAT || data['build'] !== this.build || data['sha256'] !== digest(text)) return undefined;
     const { config, hasMachineConfig, documents, notes } = data as Partial<CopyFile>;
     if (!isRecord(config) || typeof hasMachineConfig !== 'boolean' || !Array.isArray(documents) || !Array.isArray(notes)) return undefined;
     return { file: configFile, config, hasMachineConfig, documents, notes };
@@ -81,7 +88,7 @@ export class ValidatedCopy {
    */
   write(loaded: LoadedConfig, text: string): boolean {
     if (this.build === undefined) return false;
-    const data: CopyFile = { format: FORMAT, build: this.build, file: loaded.file, sha256: digest(text), config: loaded.config, hasMachineConfig: loaded.hasMachineConfig, documents: loaded.documents, notes: loaded.notes };
+    const data: CopyFile = { format: FORMAT, build: this.build, sha256: digest(text), config: loaded.config, hasMachineConfig: loaded.hasMachineConfig, documents: loaded.documents, notes: loaded.notes };
     const json = exactJson(data);
     if (json === undefined) return false;
     const tmp = `${this.file}.${process.pid}.tmp`;

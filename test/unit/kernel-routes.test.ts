@@ -41,15 +41,26 @@ describe('KernelRoutes', () => {
     expect(routes.find('inet4', 254, '10.1.0.0/16', '', 1024, undefined)).toBeUndefined();
   });
 
-  it('indexes only the rows it is told to: those of a listing that was retried are never found', () => {
+  it('keeps only the last attempt of a listing that was retried: the rows before it are dropped, never found', () => {
     const routes = new KernelRoutes();
-    // a first attempt stored as it was decoded, then interrupted; the retry's rows are the ones indexed
-    routes.store(message({ dst: '10.9.0.0', dstLen: 16, gateway: '192.0.2.9' }));
-    const retried = routes.store(message({ dst: '10.1.0.0', dstLen: 16, gateway: '192.0.2.1' }));
-    routes.addRow(retried);
-    expect(routes.size).toBe(1);
-    expect(routes.find('inet4', 254, '10.9.0.0/16', '192.0.2.9', 0, undefined)).toBeUndefined();
-    expect([...routes].map((r) => r.dst)).toEqual(['10.1.0.0/16']);
+    routes.addRow(routes.store(message({ dst: '10.0.0.0', dstLen: 8, gateway: '192.0.2.1' }))); // an earlier table's listing
+    const start = routes.stored;
+    // two attempts stored as they were decoded, both interrupted; the third is what the dump returns
+    for (const n of [9, 8]) for (let i = 0; i < 3; i++) routes.store(message({ dst: `10.${n}.${i}.0`, dstLen: 24, gateway: '192.0.2.9' }));
+    const last = [0, 1].map((i) => routes.store(message({ dst: `10.1.${i}.0`, dstLen: 24, gateway: '192.0.2.1', mtu: 1400 + i })));
+    const kept = routes.settle(start, last);
+    expect(kept).toEqual([1, 2]);
+    expect(routes.stored).toBe(3);
+    for (const row of kept) routes.addRow(row);
+    expect(routes.size).toBe(3);
+    expect([...routes].map((r) => `${r.dst} ${r.gateway} ${r.mtu}`)).toEqual(['10.0.0.0/8 192.0.2.1 0', '10.1.0.0/24 192.0.2.1 1400', '10.1.1.0/24 192.0.2.1 1401']);
+    expect(routes.find('inet4', 254, '10.9.0.0/24', '192.0.2.9', 0, undefined)).toBeUndefined();
+    // an attempt that returned nothing drops what the ones before it stored; a listing not retried is kept as is
+    routes.store(message({ dst: '10.9.0.0', dstLen: 16 }));
+    expect(routes.settle(3, [])).toEqual([]);
+    expect(routes.stored).toBe(3);
+    const once = [routes.store(message({ dst: '10.2.0.0', dstLen: 16 }))];
+    expect(routes.settle(3, once)).toBe(once);
   });
 
   it('grows past its first columns without losing a route', () => {

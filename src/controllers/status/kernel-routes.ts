@@ -136,6 +136,28 @@ export class KernelRoutes {
     return row;
   }
 
+  /** Rows stored so far (indexed or not). */
+  get stored(): number {
+    return this.rows;
+  }
+
+  /**
+   * After a listing that began at row `start` gave `rows` (those of its last
+   * attempt, stored one after another): drops the rows of the attempts before
+   * it (a dump the kernel interrupts is retried whole, each attempt stored as it
+   * arrived) and gives the rows kept, to be indexed.
+   */
+  settle(start: number, rows: readonly number[]): readonly number[] {
+    const first = rows.length > 0 ? rows[0]! : this.rows;
+    if (first === start) return rows;
+    const n = this.rows - first;
+    if (n !== rows.length || (n > 0 && rows[n - 1] !== this.rows - 1)) return rows; // not one run of rows: kept as they are
+    for (const a of [this.families, this.tables, this.priorities, this.oifs, this.mtus, this.kinds]) a.copyWithin(start, first, first + n);
+    for (const a of [this.dsts, this.gateways, this.srcs]) a.splice(start, first - start);
+    this.rows = start + n;
+    return Array.from({ length: n }, (_, i) => start + i);
+  }
+
   /** Indexes a stored row. */
   addRow(row: number): void {
     const dst = this.dsts[row]!;
@@ -146,7 +168,7 @@ export class KernelRoutes {
     this.size++;
   }
 
-  /** Stores and indexes a route. */
+  /** Stores and indexes a route (its numbers as the kernel gives them: u32, and u8 for scope, type and protocol). */
   add(r: KernelRoute): void {
     this.addRow(this.storeRoute(r));
   }

@@ -179,12 +179,13 @@ export class RouteStatusController implements Controller {
       desired.set(ctx.get(NS.network, T.RouteSpec, id)?.metadata.id ?? id, status);
     };
     // each route is decoded straight into its row of the index (none is held as a message or an object);
-    // a dump the kernel interrupts is retried whole, so only the rows the dump returns are indexed
+    // a dump the kernel interrupts is retried whole: only the rows of its last attempt are kept
     const asRow = (r: RouteMessage) => (r.type === 0 ? undefined : routes.store(r));
     let n = 0;
     for (const [table, protocols] of managed.protocols) {
       for (const protocol of protocols) {
-        for (const row of await this.kernel.listRoutes({ table, protocol }, asRow)) {
+        const start = routes.stored;
+        for (const row of routes.settle(start, await this.kernel.listRoutes({ table, protocol }, asRow))) {
           keep(row);
           if (++n % 5000 === 0) await ctx.yield();
         }
