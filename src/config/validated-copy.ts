@@ -1,6 +1,7 @@
 // The validated copy of a scope's config (SCOPE.json.validated-config in the
-// state directory): the config as validation gave it, with the SHA-256 of the
-// text it was validated from and the build of netcfg that validated it
+// state directory): the config as validation gave it, with the text it was
+// validated from (from 256K characters on, the text's SHA-256 instead) and the
+// build of netcfg that validated it
 // (util/build-id.ts: its code, the packages it loads, node's version). A daemon
 // started, or a `netcfg apply` run, on the same text by the same build takes
 // the config from it: it neither parses the YAML nor loads the schema library
@@ -27,14 +28,29 @@ import type { ConfigIssue } from './issues.js';
 import type { MachineConfig } from './schema.js';
 import { exactJson } from '../util/exact-json.js';
 
-/**
- * 2: the text's SHA-256 and no file name (1 held the text, ~30 ms more to write
- * and to read at 100k routes and 6.7 MB more to hold, and the file's name).
- */
+/** 2: no file name, and a large text by its SHA-256 (1 held the file's name and the text). */
 const FORMAT = 2;
+
+/**
+ * From this size on (in characters) the copy holds the text's SHA-256, not the
+ * text: at 100k routes (6.7 MB) the text took ~30 ms more to write and ~20 ms
+ * more to read, and 6.7 MB more to hold while reading. A smaller text is held
+ * as it is: node:crypto takes ~10-15 ms to load, more than a daemon's start on a
+ * small config spends on the whole copy.
+ */
+const HASHED_FROM = 256 * 1024;
 
 /** The text's SHA-256 (of its UTF-8: a text read from a file has no lone surrogates that could map two texts to one). */
 const digest = (text: string): string => crypto.createHash('sha256').update(text).digest('hex');
+
+/** What the copy holds of the text it was validated from. */
+const fingerprint = (text: string): { text: string } | { sha256: string } => (text.length >= HASHED_FROM ? { sha256: digest(text) } : { text });
+
+/** Whether the copy's `data` was validated from `text`. */
+function sameText(data: Record<string, unknown>, text: string): boolean {
+  if (text.length >= HASHED_FROM) return typeof data['sha256'] === 'string' && data['sha256'] === digest(text);
+  return typeof data['text'] === 'string' && data['text'] === text;
+}
 
 /** Where the validated copy of a scope's config is kept: a name no scope's state file (`SCOPE.json`) can have. */
 export function validatedCopyFile(dir: string, scope: string): string {
@@ -44,8 +60,10 @@ export function validatedCopyFile(dir: string, scope: string): string {
 interface CopyFile {
   format: typeof FORMAT;
   build: string;
-  /** The SHA-256 of the text validated, in hex. */
-  sha256: string;
+  /** The text validated (smaller than HASHED_FROM). */
+  text?: string;
+  /** The SHA-256 of the text validated, in hex (HASHED_FROM and larger). */
+  sha256?: string;
   config: MachineConfig;
   hasMachineConfig: boolean;
   documents: ConfigDocument[];
@@ -75,7 +93,7 @@ export class ValidatedCopy {
     } catch {
       return undefined; // none, or unreadable: validated again, and the copy replaced
     }
-    if (!isRecord(data) || data['format'] !== FORMAT || data['build'] !== this.build || data['sha256'] !== digest(text)) return undefined;
+    if (!isRecord(data) || data['format'] !== FORMAT || data['build'] !== this.build || !sameText(data, text)) return undefined;
     const { config, hasMachineConfig, documents, notes } = data as Partial<CopyFile>;
     if (!isRecord(config) || typeof hasMachineConfig !== 'boolean' || !Array.isArray(documents) || !Array.isArray(notes)) return undefined;
     return { file: configFile, config, hasMachineConfig, documents, notes };
@@ -88,7 +106,7 @@ export class ValidatedCopy {
    */
   write(loaded: LoadedConfig, text: string): boolean {
     if (this.build === undefined) return false;
-    const data: CopyFile = { format: FORMAT, build: this.build, sha256: digest(text), config: loaded.config, hasMachineConfig: loaded.hasMachineConfig, documents: loaded.documents, notes: loaded.notes };
+    const data: CopyFile = { format: FORMAT, build: this.build, ...fingerprint(text), config: loaded.config, hasMachineConfig: loaded.hasMachineConfig, documents: loaded.documents, notes: loaded.notes };
     const json = exactJson(data);
     if (json === undefined) return false;
     const tmp = `${this.file}.${process.pid}.tmp`;

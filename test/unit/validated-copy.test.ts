@@ -23,6 +23,8 @@ async function inTempDir<T>(body: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
+const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
+
 /** A config validated in `dir`, and a copy for it there (build "build-1"). */
 async function copyIn(dir: string, text: string) {
   const file = path.join(dir, 'machine.yaml');
@@ -91,6 +93,24 @@ describe('the validated copy of a config', () => {
     });
   });
 
+  it('holds a large text by its SHA-256, not the text', async () => {
+    await inTempDir(async (dir) => {
+      // past 256K characters (a comment keeps the config as it is)
+      const text = `machine:\n  network:\n    hostname: a\n# ${'x'.repeat(256 * 1024)}\n`;
+      const { file, where, loaded, copy } = await copyIn(dir, text);
+      expect(copy.write(loaded, text)).toBe(true);
+      const whole = fs.readFileSync(where, 'utf8');
+      const data = JSON.parse(whole) as Record<string, unknown>;
+      expect(data['sha256']).toBe(sha256(text));
+      expect(data).not.toHaveProperty('text');
+      expect(whole).not.toContain('xxxx');
+      expect(copy.read(file, text)).toStrictEqual(loaded);
+      expect(copy.read(file, `${text} `)).toBeUndefined();
+      fs.writeFileSync(where, JSON.stringify({ ...data, sha256: undefined, text }));
+      expect(copy.read(file, text)).toBeUndefined();
+    });
+  });
+
   it('is written atomically, readable by root only, and ignored when cut short, of another format or incomplete', async () => {
     await inTempDir(async (dir) => {
       const text = 'machine:\n  network:\n    hostname: a\n';
@@ -100,15 +120,16 @@ describe('the validated copy of a config', () => {
       expect(fs.readdirSync(dir).sort()).toEqual(['scope.json.validated-config']); // no temporary file left
       const whole = fs.readFileSync(where, 'utf8');
       const data = JSON.parse(whole) as Record<string, unknown>;
-      // the text is not in it: its SHA-256 is
-      expect(data['sha256']).toBe(crypto.createHash('sha256').update(text).digest('hex'));
-      expect(whole).not.toContain('hostname: a');
+      // a small text is in it as it is (no file name: the text counts)
+      expect(data['text']).toBe(text);
+      expect(data).not.toHaveProperty('sha256');
+      expect(data).not.toHaveProperty('file');
       const variants: Array<[string, string]> = [
         ['cut short', whole.slice(0, whole.length - 10)],
         ['empty', ''],
         ['another format', JSON.stringify({ ...data, format: 1 })],
-        ['the text of format 1, not its SHA-256', JSON.stringify({ ...data, format: 1, sha256: undefined, text })],
-        ['the SHA-256 of another text', JSON.stringify({ ...data, sha256: crypto.createHash('sha256').update(`${text} `).digest('hex') })],
+        ['another text', JSON.stringify({ ...data, text: `${text} ` })],
+        ['the SHA-256 of this text (only a large text is kept so)', JSON.stringify({ ...data, text: undefined, sha256: sha256(text) })],
         ['no config', JSON.stringify({ ...data, config: undefined })],
         ['config not a mapping', JSON.stringify({ ...data, config: [] })],
         ['no notes', JSON.stringify({ ...data, notes: undefined })],
