@@ -60,7 +60,7 @@ const BULK_CONFIG = 256 * 1024;
 async function applyHere(o: ApplyOptions, file: string, held: { text: string | undefined }, state: ReturnType<typeof stateFor>, timeoutMs: number | undefined, out: Output, warn: (s: string) => void): Promise<number> {
   let text = held.text!;
   held.text = undefined;
-  // the config as it was validated before, when this build validated exactly this text of this file
+  // the config as it was validated before, when this build validated exactly this text
   const copy = new ValidatedCopy(validatedCopyFile(state.dir, state.scope), buildId());
   const kept = copy.read(file, text);
   const loaded: LoadedConfig = kept ?? (await (await import('../config/load.js')).parseConfigText(file, text));

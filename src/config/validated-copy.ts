@@ -1,11 +1,10 @@
 // The validated copy of a scope's config (SCOPE.json.validated-config in the
 // state directory): the config as validation gave it, with the text it was
 // validated from (from 256K characters on, the text's SHA-256 instead) and the
-// build of netcfg that validated it
-// (util/build-id.ts: its code, the packages it loads, node's version). A daemon
-// started, or a `netcfg apply` run, on the same text by the same build takes
-// the config from it: it neither parses the YAML nor loads the schema library
-// (zod). For the daemon that is most of what stands between its start and a
+// build of netcfg that validated it (util/build-id.ts: its code, the packages
+// it loads, node's version). A daemon started, or a `netcfg apply` run, on the
+// same text by the same build takes the config from it: it neither parses the
+// YAML nor loads the schema library (zod). For the daemon that is most of what stands between its start and a
 // configured network on a host whose config did not change since the last
 // boot; for an apply of a config that did not change (a re-apply, say by
 // configuration management), most of its time at 100k routes. The text is what

@@ -79,8 +79,8 @@ export function routeIdentity(r: Pick<KernelRoute, 'family' | 'table' | 'dst' | 
  * Kept in columns, one row per route (typed arrays for the numbers, arrays for
  * the strings): a listing of 100k routes holds ~45 B a route here, where a
  * KernelRoute object each took ~110 B, and a listing is decoded into its rows
- * as it arrives (store()), never held as 100k objects at once. find() and the iterator
- * give a KernelRoute made for the caller.
+ * as it arrives (store()), never held as 100k objects at once. find() and the
+ * iterator give a KernelRoute made for the caller.
  */
 export class KernelRoutes {
   private readonly byDst = new Map<string, number | number[]>();
