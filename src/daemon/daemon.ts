@@ -218,8 +218,16 @@ export class Daemon implements Handler {
     return (await this.validate(file, text)).config;
   }
 
-  /** The config set, and the validation's warnings and notes (for the report); bad input is a request failure with its issues. */
+  /**
+   * The config set, and the validation's warnings and notes (for the report);
+   * bad input is a request failure with its issues. A text the validated copy
+   * holds (the one this daemon started on, or one `netcfg apply` ran alone) is
+   * taken from it; the copy is written only where the next start reads it from
+   * (at start, and by a one-shot apply).
+   */
   private async validate(file: string, text: string): Promise<{ config: ConfigSet; notes: ConfigIssue[] }> {
+    const kept = new ValidatedCopy(validatedCopyFile(this.state.dir, this.state.scope), buildId()).read(file, text);
+    if (kept) return { config: configSet(kept), notes: kept.notes };
     try {
       const loaded = await (await configLoader()).parseConfigText(file, text);
       return { config: configSet(loaded), notes: loaded.notes };

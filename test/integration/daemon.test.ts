@@ -210,6 +210,11 @@ describe('netcfg daemon', () => {
     const second = await startDaemon(net, file);
     expect(second.log().some((l) => l.msg === 'config taken from its validated copy')).toBe(true);
     expect(globals(net, 'eth0')).toEqual(['192.0.2.20/24']);
+    // an apply through the daemon of a text the copy holds takes it from there too (no validation)
+    const same = await netcfg(['apply', '-o', 'json', ...second.args, file]);
+    expect(same.exitCode, same.stderr).toBe(0);
+    expect((JSON.parse(same.stdout) as Json).summary).toEqual({ added: 0, changed: 0, removed: 0, netlinkWrites: 0 });
+    expect(globals(net, 'eth0')).toEqual(['192.0.2.20/24']);
     expect(await second.stop()).toBe(0);
 
     // a changed file is validated again, copy or not: a bad one is refused before anything starts
