@@ -1,8 +1,7 @@
 // netcfg apply FILE: validate (or take the config from its validated copy), then make the kernel match, and report.
 import path from 'node:path';
-import { configSet, readConfigText, type LoadedConfig } from '../config/config-set.js';
-import { ValidatedCopy, validatedCopyFile } from '../config/validated-copy.js';
-import { buildId } from '../util/build-id.js';
+import { configSet, readConfigText } from '../config/config-set.js';
+import { validatedCopyOf } from '../config/validated-copy.js';
 import { ConfigInvalidError, formatIssue } from '../config/issues.js';
 import { outputFormat, printReport, stateFor, type ApplyReport, type Output, type Target } from './report.js';
 import { applyAt } from './apply-at.js';
@@ -61,9 +60,8 @@ async function applyHere(o: ApplyOptions, file: string, held: { text: string | u
   let text = held.text!;
   held.text = undefined;
   // the config as it was validated before, when this build validated exactly this text
-  const copy = new ValidatedCopy(validatedCopyFile(state.dir, state.scope), buildId());
-  const kept = copy.read(file, text);
-  const loaded: LoadedConfig = kept ?? (await (await import('../config/load.js')).parseConfigText(file, text));
+  const copy = validatedCopyOf(state);
+  const { loaded, fromCopy } = await copy.load(file, text);
   for (const note of loaded.notes) warn(formatIssue(file, note));
   if (o.dryRun) {
     if (timeoutMs !== undefined) throw new UsageError('--try and --dry-run do not go together');
@@ -74,7 +72,7 @@ async function applyHere(o: ApplyOptions, file: string, held: { text: string | u
     const trying = state.readTry();
     if (trying) throw new UsageError('an `apply --try` is waiting for confirmation: run `netcfg confirm` or `netcfg rollback` first');
     // kept for the next apply (or daemon start) on this text; best effort: without it, that one validates again
-    if (!kept) copy.write(loaded, text);
+    if (!fromCopy) copy.write(loaded, text);
     // the text waits on disk while the config is applied (6.7 MB at 100k routes that this process need not
     // hold: a config that large has strings of its own, not slices of the text, see config/load.ts)
     state.writeConfig('staged', text);

@@ -25,6 +25,7 @@ import path from 'node:path';
 import type { ConfigDocument, LoadedConfig } from './config-set.js';
 import type { ConfigIssue } from './issues.js';
 import type { MachineConfig } from './schema.js';
+import { buildId } from '../util/build-id.js';
 import { exactJson } from '../util/exact-json.js';
 
 /** 2: no file name, and a large text by its SHA-256 (1 held the file's name and the text). */
@@ -51,9 +52,12 @@ function sameText(data: Record<string, unknown>, text: string): boolean {
   return typeof data['text'] === 'string' && data['text'] === text;
 }
 
-/** Where the validated copy of a scope's config is kept: a name no scope's state file (`SCOPE.json`) can have. */
-export function validatedCopyFile(dir: string, scope: string): string {
-  return path.join(dir, `${scope}.json.validated-config`);
+/**
+ * The validated copy of a scope's config, for this build: kept beside the
+ * state file, under a name no scope's state file (`SCOPE.json`) can have.
+ */
+export function validatedCopyOf(state: { readonly dir: string; readonly scope: string }): ValidatedCopy {
+  return new ValidatedCopy(path.join(state.dir, `${state.scope}.json.validated-config`), buildId());
 }
 
 interface CopyFile {
@@ -96,6 +100,17 @@ export class ValidatedCopy {
     const { config, hasMachineConfig, documents, notes } = data as Partial<CopyFile>;
     if (!isRecord(config) || typeof hasMachineConfig !== 'boolean' || !Array.isArray(documents) || !Array.isArray(notes)) return undefined;
     return { file: configFile, config, hasMachineConfig, documents, notes };
+  }
+
+  /**
+   * The config of `text`: from the copy when it holds that text, else validated
+   * (a ConfigInvalidError with positions when it is not valid). The YAML parser
+   * and the schema library load only then.
+   */
+  async load(configFile: string, text: string): Promise<{ loaded: LoadedConfig; fromCopy: boolean }> {
+    const kept = this.read(configFile, text);
+    if (kept) return { loaded: kept, fromCopy: true };
+    return { loaded: await (await import('./load.js')).parseConfigText(configFile, text), fromCopy: false };
   }
 
   /**

@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { EMPTY_CONFIG, configSet, readConfigText, type ConfigSet, type LoadedConfig } from '../config/config-set.js';
-import { ValidatedCopy, validatedCopyFile } from '../config/validated-copy.js';
+import { validatedCopyOf, type ValidatedCopy } from '../config/validated-copy.js';
 import { putConfig } from '../controllers/config/documents.js';
 import { ConfigInvalidError, type ConfigIssue } from '../config/issues.js';
 import { buildReport, stateFor, type ApplyReport, type Target } from '../report.js';
@@ -32,7 +32,6 @@ import { CLUSTER_NS, CT, LOCAL_IDENTITY_ID, type NodeIdentitySpec } from '../res
 import type { ControlServer } from './server.js';
 import { redact } from '../redact.js';
 import { codeCacheCheckpoint } from '../util/code-cache.js';
-import { buildId } from '../util/build-id.js';
 import type { VipOptions } from '../operators/vip/options.js';
 
 export interface DaemonOptions extends Target {
@@ -55,17 +54,9 @@ export interface DaemonOptions extends Target {
   kernel?: RtnlClient | undefined;
 }
 
-/**
- * The YAML parser, the schema library and the document kinds, loaded only to
- * validate a config: not on a start whose config the validated copy holds.
- */
-const configLoader = () => import('../config/load.js');
-
 /** A config validated (exit 2 with positions when it is not), from the validated copy when it holds this text. */
-async function validated(file: string, text: string, copy: ValidatedCopy): Promise<{ loaded: LoadedConfig; text: string; fromCopy: boolean }> {
-  const kept = copy.read(file, text);
-  if (kept) return { loaded: kept, text, fromCopy: true };
-  return { loaded: await (await configLoader()).parseConfigText(file, text), text, fromCopy: false };
+async function validated(copy: ValidatedCopy, file: string, text: string): Promise<{ loaded: LoadedConfig; text: string; fromCopy: boolean }> {
+  return { ...(await copy.load(file, text)), text };
 }
 
 /** A resource as plain data (the store's objects carry their metadata as a getter), secrets redacted. */
@@ -94,16 +85,16 @@ export class Daemon implements Handler {
   /** Validates the config (exit 2 on errors, before anything starts), takes the lock, starts everything. */
   static async start(o: DaemonOptions): Promise<Daemon> {
     const state = stateFor(o);
-    const copy = new ValidatedCopy(validatedCopyFile(state.dir, state.scope), buildId());
+    const copy = validatedCopyOf(state);
     // validated before anything starts (exit 2 with positions)
-    let initial = o.configFile !== undefined ? await validated(o.configFile, readConfigText(o.configFile), copy) : undefined;
+    let initial = o.configFile !== undefined ? await validated(copy, o.configFile, readConfigText(o.configFile)) : undefined;
     state.lock();
     let kernel: RtnlClient | undefined;
     let started: Runtime | undefined;
     try {
       if (initial === undefined) {
         const applied = state.readConfig('applied');
-        if (applied !== undefined) initial = await validated(state.configFile('applied'), applied, copy);
+        if (applied !== undefined) initial = await validated(copy, state.configFile('applied'), applied);
       }
       if (initial?.fromCopy) o.log.debug({ file: initial.loaded.file, copy: copy.file }, 'config taken from its validated copy');
       const config: ConfigSet = initial ? configSet(initial.loaded) : EMPTY_CONFIG;
@@ -226,10 +217,8 @@ export class Daemon implements Handler {
    * (at start, and by a one-shot apply).
    */
   private async validate(file: string, text: string): Promise<{ config: ConfigSet; notes: ConfigIssue[] }> {
-    const kept = new ValidatedCopy(validatedCopyFile(this.state.dir, this.state.scope), buildId()).read(file, text);
-    if (kept) return { config: configSet(kept), notes: kept.notes };
     try {
-      const loaded = await (await configLoader()).parseConfigText(file, text);
+      const { loaded } = await validatedCopyOf(this.state).load(file, text);
       return { config: configSet(loaded), notes: loaded.notes };
     } catch (err) {
       if (err instanceof ConfigInvalidError) throw new RequestFailure(`${file}: invalid configuration`, 2, { file: err.file, issues: err.issues });
