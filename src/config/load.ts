@@ -6,7 +6,7 @@
 // located in its own document: file:line:col, the document, the YAML path.
 import { ConfigInvalidError, suggest, type ConfigIssue } from './issues.js';
 import { readConfigText, type LoadedConfig } from './config-set.js';
-import { exactJson } from '../util/exact-json.js';
+import { exactJson, fromExactJson } from '../util/exact-json.js';
 import { withoutEmptyValues, zodIssues } from './load-helpers.js';
 import { Locator } from './locate.js';
 import { MachineConfigSchema, UNUSED_CLUSTER_KEYS, UNUSED_MACHINE_KEYS, type MachineConfig } from './schema.js';
@@ -73,10 +73,11 @@ const COMPILED_VALIDATORS_FROM = 256 * 1024;
  */
 const OWN_STRINGS_FROM = 256 * 1024;
 
-function ownStrings<T>(text: string, parsed: T): T {
+function ownStrings<T extends object>(text: string, parsed: T): T {
   if (text.length < OWN_STRINGS_FROM) return parsed;
   const json = exactJson(parsed);
-  return json === undefined ? parsed : (JSON.parse(json) as T);
+  // remembered: the validated copy writes this JSON as it is
+  return json === undefined ? parsed : fromExactJson<T>(json);
 }
 
 export interface ParseOptions {
@@ -251,7 +252,7 @@ export function parseConfig(file: string, text: string, options: ParseOptions = 
     all.push(...(hasErrors ? f.issues : f.issues.filter((i) => i.severity !== 'error')));
   }
   if (hasErrors) throw new ConfigInvalidError(file, sortIssues(all));
-  const own = ownStrings(text, { config, documents: documents.map((d) => d.doc) });
+  const own = { config: ownStrings(text, config), documents: ownStrings(text, documents.map((d) => d.doc)) };
   return { file, config: own.config, hasMachineConfig: machine !== undefined, documents: own.documents, notes: ownStrings(text, sortIssues(all)) };
 }
 

@@ -120,9 +120,12 @@ export class ValidatedCopy {
    */
   write(loaded: LoadedConfig, text: string): boolean {
     if (this.build === undefined) return false;
-    const data: CopyFile = { format: FORMAT, build: this.build, ...fingerprint(text), config: loaded.config, hasMachineConfig: loaded.hasMachineConfig, documents: loaded.documents, notes: loaded.notes };
-    const json = exactJson(data);
-    if (json === undefined) return false;
+    const head: Omit<CopyFile, 'config' | 'documents' | 'notes'> = { format: FORMAT, build: this.build, ...fingerprint(text), hasMachineConfig: loaded.hasMachineConfig };
+    // in parts: a large config's JSON is the one it was made from when it was loaded (config/load.ts)
+    const parts = [exactJson(head), exactJson(loaded.config), exactJson(loaded.documents), exactJson(loaded.notes)];
+    if (parts.some((p) => p === undefined)) return false;
+    const [h, config, documents, notes] = parts as string[];
+    const json = `${h!.slice(0, -1)},"config":${config},"documents":${documents},"notes":${notes}}`;
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       fs.writeFileSync(tmp, json, { mode: 0o600 });

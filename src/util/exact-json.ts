@@ -43,5 +43,24 @@ function exact(v: unknown, depth: number): boolean {
  * (a call per key) took ~3x as long at 100k routes.
  */
 export function exactJson(data: unknown): string | undefined {
+  if (typeof data === 'object' && data !== null) {
+    const known = madeFrom.get(data);
+    if (known !== undefined) return known;
+  }
   return exact(data, 0) ? JSON.stringify(data) : undefined;
+}
+
+/**
+ * The JSON text each object of fromExactJson() was made from. Such an object is
+ * never changed after (a config, once loaded, is only read: resources are
+ * immutable), so exactJson() gives that text back without a walk or a write
+ * (at 100k routes, the validated copy: ~30 ms and a 12 MB string less).
+ */
+const madeFrom = new WeakMap<object, string>();
+
+/** JSON.parse(json), for JSON that exactJson() wrote: exactJson() of the result is `json` again. */
+export function fromExactJson<T extends object>(json: string): T {
+  const value = JSON.parse(json) as T;
+  madeFrom.set(value, json);
+  return value;
 }
