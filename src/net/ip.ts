@@ -19,12 +19,12 @@ export function familyOfAf(af: number): Family | undefined {
   return af === AF_INET ? 'inet4' : af === AF_INET6 ? 'inet6' : undefined;
 }
 
-export function parseIPv4(s: string, out: Uint8Array = new Uint8Array(4)): Uint8Array | undefined {
+export function parseIPv4(s: string, out: Uint8Array = new Uint8Array(4), end = s.length): Uint8Array | undefined {
   let part = 0;
   let value = -1;
   let digits = 0;
-  for (let i = 0; i <= s.length; i++) {
-    const c = i < s.length ? s.charCodeAt(i) : 46; // virtual trailing '.'
+  for (let i = 0; i <= end; i++) {
+    const c = i < end ? s.charCodeAt(i) : 46; // virtual trailing '.'
     if (c >= 48 && c <= 57) {
       if (digits > 0 && value === 0) return undefined; // leading zero
       value = (value < 0 ? 0 : value) * 10 + (c - 48);
@@ -258,6 +258,23 @@ export function broadcastOf(p: Prefix): IP {
 
 // Validation without allocation (configs with 100k routes validate every address).
 const scratch = new Uint8Array(16);
+
+/**
+ * Whether `s` is an IPv4 prefix as the kernel writes one ("a.b.c.d/n", n from 1
+ * to 32, no host bits set), checked without allocating: a route's destination
+ * is most often given so.
+ */
+export function isKernelIPv4Prefix(s: string): boolean {
+  const slash = s.indexOf('/');
+  if (slash < 0) return false;
+  const b = parseIPv4(s, scratch, slash);
+  if (!b) return false;
+  const bits = parseBits(s, slash);
+  if (bits < 1 || bits > 32) return false;
+  if (bits === 32) return true;
+  const address = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+  return (address & (0xffffffff >>> bits)) === 0;
+}
 
 /** Family of a valid IP string, or undefined. */
 export function ipFamily(s: string): Family | undefined {

@@ -11,7 +11,7 @@
 // kernel numbers, no resource per route); the daemon also publishes them as
 // RouteStatus resources (its readiness and `get` over the control socket use
 // them). `netcfg get routes` shows every route, streamed straight from the kernel.
-import { parsePrefix, formatBytes, type Family } from '../../net/ip.js';
+import { formatBytes, isKernelIPv4Prefix, parsePrefix, type Family } from '../../net/ip.js';
 import type { RouteMessage } from '../../netlink/rtnetlink/route.js';
 import { NS, type Resource } from '../../resources/resource.js';
 import { RouteProtocol, RouteType, RoutingTable, Scope, routeTableNumber } from '../../resources/network/enums.js';
@@ -52,7 +52,7 @@ function statusOf(k: KernelRoute, linkName: (index: number) => string): RouteSta
  * template literal's cons string at that, was ~6 MB at 100k routes).
  */
 function canonicalDst(dst: string): string {
-  if (dst === '') return '';
+  if (dst === '' || isKernelIPv4Prefix(dst)) return dst;
   const p = parsePrefix(dst);
   if (!p) return dst;
   if (p.bits === 0) return '';
@@ -102,10 +102,14 @@ export interface ListedFor {
  */
 export function listingHolds(before: ListedFor | undefined, now: ListedFor): boolean {
   if (!before) return false;
-  const same = (a: readonly Resource[], b: readonly Resource[]) => a.length === b.length && a.every((r, i) => r === b[i]);
-  if (!same(before.specs, now.specs) || !same(before.records, now.records)) return false;
+  if (!sameResources(before.specs, now.specs) || !sameResources(before.records, now.records)) return false;
   for (const index of before.up) if (!now.up.has(index)) return false;
   return true;
+}
+
+/** Whether two listings hold the same stored resources (a resource changed is stored anew). */
+function sameResources(a: readonly Resource[], b: readonly Resource[]): boolean {
+  return a.length === b.length && a.every((r, i) => r === b[i]);
 }
 
 function upLinks(ctx: ReconcileContext): Set<number> {
@@ -146,6 +150,24 @@ export class RouteStatusController implements Controller {
 
   /** One-shot: what the last listing was for (see listingHolds). */
   private listedFor: ListedFor | undefined;
+  /** The specs and records `managed` was made from: a pass on the same ones (the daemon's, woken by a route event) keeps it. */
+  private managedFor: Pick<ListedFor, 'specs' | 'records'> | undefined;
+
+  /** What netcfg's routes span (see ManagedRoutes), made again only when its specs or records changed. */
+  private managedRoutes(specs: readonly Resource<RouteSpec>[], records: readonly Resource<AppliedRoute>[]): ManagedRoutes {
+    const before = this.managedFor;
+    if (before && sameResources(before.specs, specs) && sameResources(before.records, records)) return this.managed;
+    const daemon = this.options.daemon;
+    const managed = new ManagedRoutes(daemon);
+    for (const r of specs) managed.add(r.spec);
+    for (const r of records) {
+      managed.add(r.spec);
+      if (r.spec.replaced) managed.add(r.spec.replaced);
+    }
+    if (daemon) managed.destinations.set(RT_TABLE_MAIN, (managed.destinations.get(RT_TABLE_MAIN) ?? new Set()).add(''));
+    this.managedFor = { specs, records };
+    return managed;
+  }
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const daemon = this.options.daemon;
@@ -156,13 +178,7 @@ export class RouteStatusController implements Controller {
     // stays: the route controller still trusts its own writes.
     const listingFor: ListedFor | undefined = daemon ? undefined : { specs, records, up: upLinks(ctx) };
     if (listingFor && listingHolds(this.listedFor, listingFor)) return;
-    const managed = new ManagedRoutes(daemon);
-    for (const r of specs) managed.add(r.spec);
-    for (const r of records) {
-      managed.add(r.spec);
-      if (r.spec.replaced) managed.add(r.spec.replaced);
-    }
-    if (daemon) managed.destinations.set(RT_TABLE_MAIN, (managed.destinations.get(RT_TABLE_MAIN) ?? new Set()).add(''));
+    const managed = this.managedRoutes(specs, records);
     this.managed = managed;
 
     const names = new Map<number, string>();
