@@ -48,6 +48,8 @@ export interface ApplyReport {
   pending: string[];
   errors: string[];
   summary: { added: number; changed: number; removed: number; netlinkWrites: number };
+  /** Changes not listed (the daemon lists at most as many as asked: a terminal shows a thousand). */
+  omittedChanges?: number;
   /** Extra lines for humans (e.g. how to confirm a tried config). */
   notes?: string[];
   /**

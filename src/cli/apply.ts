@@ -3,7 +3,7 @@ import path from 'node:path';
 import { configSet, readConfigText } from '../config/config-set.js';
 import { validatedCopyOf } from '../config/validated-copy.js';
 import { ConfigInvalidError, formatIssue } from '../config/issues.js';
-import { outputFormat, printReport, stateFor, type ApplyReport, type Output, type Target } from './report.js';
+import { PRINT_LIMIT, outputFormat, printReport, stateFor, type ApplyReport, type Output, type Target } from './report.js';
 import { applyAt } from './apply-at.js';
 import { UsageError } from './usage.js';
 import { startTry, tryTimeoutMs } from './try.js';
@@ -35,7 +35,9 @@ export async function runApply(o: ApplyOptions, print: (s: string) => void, warn
   if (daemon) {
     let r: ApplyReport;
     try {
-      r = await callDaemon<ApplyReport>(daemon, { op: 'apply', file: path.resolve(file), text, dryRun: o.dryRun, ...(timeoutMs !== undefined ? { tryMs: timeoutMs } : {}) });
+      // a terminal's report lists a thousand changes: the daemon neither sends nor this process reads more
+      const limit = out.format === 'text' ? { changesLimit: PRINT_LIMIT } : {};
+      r = await callDaemon<ApplyReport>(daemon, { op: 'apply', file: path.resolve(file), text, dryRun: o.dryRun, ...(timeoutMs !== undefined ? { tryMs: timeoutMs } : {}), ...limit });
     } catch (err) {
       if (err instanceof ConfigInvalidError) throw new ConfigInvalidError(file, err.issues);
       throw err;

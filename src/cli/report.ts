@@ -10,7 +10,8 @@ export interface Output {
   warn: (s: string) => void;
 }
 
-const PRINT_LIMIT = 1000;
+/** Changes a text report prints (the rest are counted). */
+export const PRINT_LIMIT = 1000;
 /** Changes stringified at a time in a JSON report (100k changes never exist as one text). */
 const JSON_CHUNK = 1000;
 
@@ -23,11 +24,12 @@ export function outputFormat(output: string | undefined): 'text' | 'json' {
 /** Prints a report and returns the exit code. */
 export function printReport(r: ApplyReport, out: Output, verb = 'apply'): number {
   if (out.format === 'json') {
-    const { notes: _, configNotes: __, ...rest } = r;
+    const { notes: _, configNotes: __, omittedChanges: ___, ...rest } = r;
     printJson(rest, out.print);
   } else {
     r.changes.slice(0, PRINT_LIMIT).forEach((c) => out.print(changeLine(c)));
-    if (r.changes.length > PRINT_LIMIT) out.print(`… and ${r.changes.length - PRINT_LIMIT} more changes (use -o json to see all)`);
+    const more = r.changes.length + (r.omittedChanges ?? 0) - PRINT_LIMIT;
+    if (more > 0) out.print(`… and ${more} more changes (use -o json to see all)`);
     for (const p of r.pending) out.print(`pending: ${p}`);
     for (const e of r.errors) out.print(`error: ${e}`);
     const s = r.summary;

@@ -59,6 +59,12 @@ async function validated(copy: ValidatedCopy, file: string, text: string): Promi
   return { ...(await copy.load(file, text)), text };
 }
 
+/** The report with at most `limit` changes listed, the others counted (see the apply request). */
+function listed(report: ApplyReport, limit: number | undefined): ApplyReport {
+  if (limit === undefined || report.changes.length <= limit) return report;
+  return { ...report, changes: report.changes.slice(0, limit), omittedChanges: report.changes.length - limit };
+}
+
 /** A resource as plain data (the store's objects carry their metadata as a getter), secrets redacted. */
 export function plain(r: Resource): Resource {
   const m = r.metadata;
@@ -182,7 +188,8 @@ export class Daemon implements Handler {
       case 'get':
         return req.namespaces.flatMap((ns) => this.runtime.store.list(ns, req.type).map(plain));
       case 'apply':
-        return this.serial(() => this.apply(req.file, req.text, req.dryRun, req.tryMs));
+        if (req.changesLimit !== undefined && !(Number.isInteger(req.changesLimit) && req.changesLimit >= 0)) throw new RequestFailure('bad request: changesLimit must be a whole number of changes', 2);
+        return this.serial(async () => listed(await this.apply(req.file, req.text, req.dryRun, req.tryMs), req.changesLimit));
       case 'confirm':
         return this.serial(async () => this.confirm());
       case 'rollback':

@@ -7,7 +7,11 @@ import type { ApplyReport } from '../report.js';
 
 export type Request =
   | { op: 'ping' }
-  | { op: 'apply'; file: string; text: string; dryRun: boolean; tryMs?: number }
+  /**
+   * `changesLimit`: list at most this many changes in the report (the text
+   * output prints a thousand); the report then counts the others (omittedChanges).
+   */
+  | { op: 'apply'; file: string; text: string; dryRun: boolean; tryMs?: number; changesLimit?: number }
   | { op: 'confirm' }
   | { op: 'rollback' }
   | { op: 'get'; namespaces: string[]; type: string }

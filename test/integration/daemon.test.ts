@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { call, connect } from '../../src/daemon/client.js';
 import { netcfg } from '../helpers/cli.js';
 import { startDaemon, within } from '../helpers/daemon.js';
 import { parseJsonStream } from '../helpers/json-stream.js';
@@ -142,12 +143,35 @@ describe('netcfg daemon', () => {
     const r = await netcfg(['apply', '-o', 'json', ...d.args, net.file('bulk.yaml', config('192.0.2.10/24') + bulk)]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as Json).summary).toMatchObject({ added: n, removed: 0 });
+    // -o json lists every change
+    expect((JSON.parse(r.stdout) as Json).changes).toHaveLength(n);
     const kernelRoutes = () => new Set(routes(net));
     expect([...kernelRoutes()].filter((x) => x.startsWith('10.')).length).toBe(n);
     // a deleted route among them comes back (the route statuses re-list them all, and wait out no one)
     net.ip('route', 'del', dst(1234));
     const ms = await within(1000, () => kernelRoutes().has(`${dst(1234)} 192.0.2.1`), 'route among 3000 repaired');
     expect(ms).toBeLessThan(1000);
+    // asked for ten, the daemon lists ten changes and counts the others; a limit that is no count is refused
+    const plainConfig = config('192.0.2.10/24');
+    const asked = async (changesLimit: unknown) => {
+      const socket = (await connect(d.socket))!;
+      try {
+        return await call<Json>(socket, { op: 'apply', file: 'a.yaml', text: plainConfig, dryRun: true, changesLimit } as Parameters<typeof call>[1]);
+      } finally {
+        socket.destroy();
+      }
+    };
+    const ten = await asked(10);
+    expect([ten.changes.length, ten.omittedChanges, ten.summary.removed]).toEqual([10, n - 10, n]);
+    await expect(asked(-1)).rejects.toThrow(/changesLimit/);
+    // the text report prints a thousand changes and counts the rest (the daemon sends no more than those)
+    const back = await netcfg(['apply', ...d.args, net.file('a.yaml', config('192.0.2.10/24'))]);
+    expect(back.exitCode, back.stderr).toBe(0);
+    const lines = back.stdout.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('- route ')).length).toBe(1000);
+    expect(lines).toContain(`… and ${n - 1000} more changes (use -o json to see all)`);
+    expect(lines.at(-1)).toBe(`apply: 0 added, 0 changed, ${n} removed (${n} netlink writes)`);
+    expect([...kernelRoutes()].filter((x) => x.startsWith('10.')).length).toBe(0);
   });
 
   it('configures a link that appears after start (hot-plug), and reports it as pending until then', async () => {
