@@ -70,6 +70,30 @@ describe('StateFile save', () => {
     expect(loaded[1]!.items.map((i) => i.spec)).toStrictEqual([{ mtu: 1500 }, { mtu: 9000, up: true }]);
     expect(loaded[1]!.items.map((i) => Object.keys(i.spec as object))).toEqual([['mtu'], ['mtu', 'up']]);
   });
+
+  it('records of one kind with fields in other orders, missing, undefined or of several values: constants only what all share, and each back as it was', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-state-'));
+    dirs.push(dir);
+    const state = new StateFile(dir, 'netns-x');
+    const specs = Array.from({ length: 3000 }, (_, i) => {
+      let spec: Record<string, unknown> = { family: 'inet4', dst: `10.0.${i >> 8}.${i & 255}/32`, gateway: '192.0.2.1', table: 'main', created: true };
+      if (i % 7 === 0) spec = { ...spec, replaced: { dst: 'x' } }; // an object: never a constant
+      if (i % 11 === 0) {
+        const { created: _, ...rest } = spec;
+        spec = { created: false, ...rest, table: undefined }; // another order and value, a field undefined
+      }
+      if (i % 13 === 0) delete spec['gateway']; // a field missing
+      if (i === 2999) spec = { ...spec, family: 'inet6', late: 1 }; // another value, and a field only the last one has
+      return spec;
+    });
+    await state.save(specs.map((spec, i) => record('AppliedRoute', `r${i}`, spec)));
+    const data = JSON.parse(fs.readFileSync(state.file, 'utf8')) as { kinds: Record<string, { constants: Record<string, unknown>; fields: string[] }> };
+    // every field varies, is missing or undefined somewhere; in the order first given a value (record 0 has no table or gateway)
+    expect(data.kinds.AppliedRoute!.constants).toEqual({});
+    expect(data.kinds.AppliedRoute!.fields).toEqual(['created', 'family', 'dst', 'replaced', 'gateway', 'table', 'late']);
+    const without = (spec: Record<string, unknown>) => Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined));
+    expect(state.load()[0]!.items.map((i) => i.spec)).toEqual(specs.map(without));
+  });
 });
 
 describe('StateFile boot', () => {
