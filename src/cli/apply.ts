@@ -63,7 +63,7 @@ async function applyHere(o: ApplyOptions, file: string, held: { text: string | u
   held.text = undefined;
   // the config as it was validated before, when this build validated exactly this text
   const copy = validatedCopyOf(state);
-  const { loaded, fromCopy } = await copy.load(file, text);
+  const { loaded, fromCopy } = await copy.load(file, text, { writing: !o.dryRun });
   for (const note of loaded.notes) warn(formatIssue(file, note));
   if (o.dryRun) {
     if (timeoutMs !== undefined) throw new UsageError('--try and --dry-run do not go together');

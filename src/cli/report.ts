@@ -28,7 +28,7 @@ export function printReport(r: ApplyReport, out: Output, verb = 'apply'): number
     printJson(rest, out.print);
   } else {
     r.changes.slice(0, PRINT_LIMIT).forEach((c) => out.print(changeLine(c)));
-    const more = r.changes.length + (r.omittedChanges ?? 0) - PRINT_LIMIT;
+    const more = r.changes.length + (r.omittedChanges ?? 0) - Math.min(r.changes.length, PRINT_LIMIT);
     if (more > 0) out.print(`… and ${more} more changes (use -o json to see all)`);
     for (const p of r.pending) out.print(`pending: ${p}`);
     for (const e of r.errors) out.print(`error: ${e}`);

@@ -73,16 +73,22 @@ const COMPILED_VALIDATORS_FROM = 256 * 1024;
  */
 const OWN_STRINGS_FROM = 256 * 1024;
 
-function ownStrings<T extends object>(text: string, parsed: T): T {
+function ownStrings<T extends object>(text: string, parsed: T, keepJson: boolean): T {
   if (text.length < OWN_STRINGS_FROM) return parsed;
   const json = exactJson(parsed);
-  // remembered: the validated copy writes this JSON as it is
-  return json === undefined ? parsed : fromExactJson<T>(json);
+  if (json === undefined) return parsed;
+  // kept only for a validated copy written right away (util/exact-json.ts): it holds the JSON until then
+  return keepJson ? fromExactJson<T>(json) : (JSON.parse(json) as T);
 }
 
 export interface ParseOptions {
   /** Check with zod's compiled validators (default: for a config of 256 KB or more). */
   compiledValidators?: boolean;
+  /**
+   * Keep the JSON a large config is made again from (see ownStrings) for the
+   * validated copy (takeExactJson): only when the copy is written right after.
+   */
+  keepJson?: boolean;
 }
 
 export function parseConfig(file: string, text: string, options: ParseOptions = {}): LoadedConfig {
@@ -252,14 +258,15 @@ export function parseConfig(file: string, text: string, options: ParseOptions = 
     all.push(...(hasErrors ? f.issues : f.issues.filter((i) => i.severity !== 'error')));
   }
   if (hasErrors) throw new ConfigInvalidError(file, sortIssues(all));
-  const own = { config: ownStrings(text, config), documents: ownStrings(text, documents.map((d) => d.doc)) };
-  return { file, config: own.config, hasMachineConfig: machine !== undefined, documents: own.documents, notes: ownStrings(text, sortIssues(all)) };
+  const keep = options.keepJson === true;
+  const own = { config: ownStrings(text, config, keep), documents: ownStrings(text, documents.map((d) => d.doc), keep) };
+  return { file, config: own.config, hasMachineConfig: machine !== undefined, documents: own.documents, notes: ownStrings(text, sortIssues(all), keep) };
 }
 
 /** parseConfig, with the document kinds loaded first when the text may hold documents. */
-export async function parseConfigText(file: string, text: string): Promise<LoadedConfig> {
+export async function parseConfigText(file: string, text: string, options: ParseOptions = {}): Promise<LoadedConfig> {
   if (mayHaveDocuments(text)) await loadDocumentSupport();
-  return parseConfig(file, text);
+  return parseConfig(file, text, options);
 }
 
 /** Reads and validates a config file; the text is kept (the daemon stores it). */

@@ -26,7 +26,7 @@ import type { ConfigDocument, LoadedConfig } from './config-set.js';
 import type { ConfigIssue } from './issues.js';
 import type { MachineConfig } from './schema.js';
 import { buildId } from '../util/build-id.js';
-import { exactJson } from '../util/exact-json.js';
+import { exactJson, takeExactJson } from '../util/exact-json.js';
 
 /** 2: no file name, and a large text by its SHA-256 (1 held the file's name and the text). */
 const FORMAT = 2;
@@ -107,10 +107,12 @@ export class ValidatedCopy {
    * (a ConfigInvalidError with positions when it is not valid). The YAML parser
    * and the schema library load only then.
    */
-  async load(configFile: string, text: string): Promise<{ loaded: LoadedConfig; fromCopy: boolean }> {
+  async load(configFile: string, text: string, options: { writing?: boolean } = {}): Promise<{ loaded: LoadedConfig; fromCopy: boolean }> {
     const kept = this.read(configFile, text);
     if (kept) return { loaded: kept, fromCopy: true };
-    return { loaded: await (await import('./load.js')).parseConfigText(configFile, text), fromCopy: false };
+    // `writing`: the copy is written right after (write() then takes the JSON the config was made from)
+    const keepJson = options.writing === true && this.kept;
+    return { loaded: await (await import('./load.js')).parseConfigText(configFile, text, { keepJson }), fromCopy: false };
   }
 
   /**
@@ -119,10 +121,11 @@ export class ValidatedCopy {
    * this config).
    */
   write(loaded: LoadedConfig, text: string): boolean {
+    // in parts: a large config loaded for writing has the JSON it was made from (taken, so not held after)
+    const made = [takeExactJson(loaded.config), takeExactJson(loaded.documents), takeExactJson(loaded.notes)];
     if (this.build === undefined) return false;
     const head: Omit<CopyFile, 'config' | 'documents' | 'notes'> = { format: FORMAT, build: this.build, ...fingerprint(text), hasMachineConfig: loaded.hasMachineConfig };
-    // in parts: a large config's JSON is the one it was made from when it was loaded (config/load.ts)
-    const parts = [exactJson(head), exactJson(loaded.config), exactJson(loaded.documents), exactJson(loaded.notes)];
+    const parts = [exactJson(head), made[0] ?? exactJson(loaded.config), made[1] ?? exactJson(loaded.documents), made[2] ?? exactJson(loaded.notes)];
     if (parts.some((p) => p === undefined)) return false;
     const [h, config, documents, notes] = parts as string[];
     const json = `${h!.slice(0, -1)},"config":${config},"documents":${documents},"notes":${notes}}`;

@@ -164,7 +164,7 @@ describe('netcfg daemon', () => {
     const ten = await asked(10);
     expect([ten.changes.length, ten.omittedChanges, ten.summary.removed]).toEqual([10, n - 10, n]);
     await expect(asked(-1)).rejects.toThrow(/changesLimit/);
-    // the text report prints a thousand changes and counts the rest (the daemon sends no more than those)
+    // the text report prints a thousand changes and counts the rest
     const back = await netcfg(['apply', ...d.args, net.file('a.yaml', config('192.0.2.10/24'))]);
     expect(back.exitCode, back.stderr).toBe(0);
     const lines = back.stdout.trim().split('\n');

@@ -9,7 +9,10 @@ import { IFF_UP } from '../../src/netlink/rtnetlink/constants.js';
 import type { StateFile } from '../../src/runtime/state-file.js';
 import { MemoryState } from '../helpers/memory-state.js';
 import { FakeKernel } from '../helpers/fake-kernel.js';
-import { listingHolds } from '../../src/controllers/status/route-status.js';
+import { RouteStatusController, listingHolds } from '../../src/controllers/status/route-status.js';
+import { Store } from '../../src/resources/store.js';
+import type { ReconcileContext } from '../../src/runtime/controller.js';
+import type { AppliedRoute, RouteSpec } from '../../src/resources/network/types.js';
 
 function config(yaml: string) {
   return configSet(parseConfig('test.yaml', yaml));
@@ -338,3 +341,42 @@ describe('route identity', () => {
 function addressText(a: { address?: string; local?: string; prefixLen: number }): string {
   return `${a.local ?? a.address}/${a.prefixLen}`;
 }
+
+describe('the route statuses of a daemon', () => {
+  it('keep the destinations route events are filtered by until the route specs or records change, and make them again then', async () => {
+    const k = new FakeKernel();
+    k.addLink('lo');
+    k.addLink('eth0');
+    const store = new Store();
+    const owner = 'RouteStatusController';
+    const ctx = {
+      list: (ns: string, type: string) => store.list(ns, type),
+      count: (ns: string, type: string) => store.count(ns, type),
+      get: (ns: string, type: string, id: string) => store.get(ns, type, id),
+      put: (ns: string, type: string, id: string, spec: unknown) => store.put(ns, type, id, spec, owner),
+      teardown: (ns: string, type: string, id: string) => store.teardown(ns, type, id, owner),
+      destroy: (ns: string, type: string, id: string) => store.destroy(ns, type, id, owner),
+      yield: async () => {},
+    } as unknown as ReconcileContext;
+    const route = (dst: string): RouteSpec => ({ family: 'inet4', dst, src: '', gateway: '192.0.2.1', outLinkName: 'eth0', table: 'main', priority: 1024, scope: 'global', type: 'unicast', flags: '', protocol: 'static', mtu: 0, layer: 'configuration' });
+    const about = (dst: string) => ({ family: 'inet4' as const, table: 254, dst });
+    const statuses = new RouteStatusController(k, { daemon: true });
+    store.put(NS.network, T.RouteSpec, 'a', route('198.51.100.0/24'), 'merge');
+    await statuses.reconcile(ctx);
+    const first = statuses.managed;
+    expect([first.concerns(about('198.51.100.0/24')), first.concerns(about('203.0.113.0/24'))]).toEqual([true, false]);
+    // woken by a route event, nothing of netcfg's changed: the same set
+    await statuses.reconcile(ctx);
+    expect(statuses.managed).toBe(first);
+    // a spec changed: made again
+    store.put(NS.network, T.RouteSpec, 'a', route('203.0.113.0/24'), 'merge');
+    await statuses.reconcile(ctx);
+    expect([statuses.managed.concerns(about('198.51.100.0/24')), statuses.managed.concerns(about('203.0.113.0/24'))]).toEqual([false, true]);
+    // a record of a route netcfg still has to remove
+    const record: AppliedRoute = { ...route('192.0.2.128/25'), created: true };
+    store.put(NS.state, T.AppliedRoute, 'r', record, 'RouteSpecController');
+    await statuses.reconcile(ctx);
+    expect(statuses.managed.concerns(about('192.0.2.128/25'))).toBe(true);
+    expect(statuses.managed.concerns(about('203.0.113.0/24'))).toBe(true);
+  });
+});

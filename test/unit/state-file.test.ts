@@ -9,9 +9,18 @@ import type { Resource } from '../../src/resources/resource.js';
 
 // fsyncs counted (and done): what a power loss can cost decides which saves pay for them
 const synced = vi.hoisted(() => ({ count: 0 }));
+// writes counted, and the one numbered `failAt` failing as a full disk fails it
+const writes = vi.hoisted(() => ({ count: 0, failAt: 0 }));
 vi.mock('../../src/util/fs-async.js', async (original) => {
   const real = await original<typeof import('../../src/util/fs-async.js')>();
-  return { ...real, fsync: (fd: number) => (synced.count++, real.fsync(fd)) };
+  return {
+    ...real,
+    fsync: (fd: number) => (synced.count++, real.fsync(fd)),
+    writeAll: (fd: number, text: string) => {
+      if (++writes.count !== writes.failAt) return real.writeAll(fd, text);
+      return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+    },
+  };
 });
 
 const dirs: string[] = [];
@@ -71,12 +80,32 @@ describe('StateFile save', () => {
     expect(loaded[1]!.items.map((i) => Object.keys(i.spec as object))).toEqual([['mtu'], ['mtu', 'up']]);
   });
 
+  it('a save whose write fails (a full disk) rejects and leaves the file saved before as it was; the next save writes it whole', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-state-'));
+    dirs.push(dir);
+    const state = new StateFile(dir, 'netns-x', { oneBoot: new Set(['AppliedRoute']) });
+    const routes = (gateway: string) => Array.from({ length: 10_000 }, (_, i) => record('AppliedRoute', `r${i}`, { dst: `10.0.${i >> 8}.${i & 255}/32`, gateway, n: i }));
+    await state.save(routes('192.0.2.1'));
+    const before = fs.readFileSync(state.file, 'utf8');
+    // the third write from here: the third piece of the state file, found failed while the next is made
+    writes.failAt = writes.count + 3;
+    try {
+      await expect(state.save(routes('192.0.2.2'))).rejects.toThrow(/ENOSPC/);
+    } finally {
+      writes.failAt = 0;
+    }
+    expect(fs.readFileSync(state.file, 'utf8')).toBe(before);
+    await state.save(routes('192.0.2.2'));
+    const loaded = state.load()[0]!.items;
+    expect([loaded.length, (loaded[9999]!.spec as { gateway: string }).gateway]).toEqual([10_000, '192.0.2.2']);
+  });
+
   it('records of one kind with fields in other orders, missing, undefined or of several values: constants only what all share, and each back as it was', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-state-'));
     dirs.push(dir);
     const state = new StateFile(dir, 'netns-x');
     const specs = Array.from({ length: 3000 }, (_, i) => {
-      let spec: Record<string, unknown> = { family: 'inet4', dst: `10.0.${i >> 8}.${i & 255}/32`, gateway: '192.0.2.1', table: 'main', created: true };
+      let spec: Record<string, unknown> = { family: 'inet4', dst: `10.0.${i >> 8}.${i & 255}/32`, gateway: '192.0.2.1', table: 'main', created: true, scope: 'global' };
       if (i % 7 === 0) spec = { ...spec, replaced: { dst: 'x' } }; // an object: never a constant
       if (i % 11 === 0) {
         const { created: _, ...rest } = spec;
@@ -88,8 +117,9 @@ describe('StateFile save', () => {
     });
     await state.save(specs.map((spec, i) => record('AppliedRoute', `r${i}`, spec)));
     const data = JSON.parse(fs.readFileSync(state.file, 'utf8')) as { kinds: Record<string, { constants: Record<string, unknown>; fields: string[] }> };
-    // every field varies, is missing or undefined somewhere; in the order first given a value (record 0 has no table or gateway)
-    expect(data.kinds.AppliedRoute!.constants).toEqual({});
+    // scope is shared by all, at other positions in some; every other field varies, is missing or undefined
+    // somewhere: in the order first given a value (record 0 has no table or gateway)
+    expect(data.kinds.AppliedRoute!.constants).toEqual({ scope: 'global' });
     expect(data.kinds.AppliedRoute!.fields).toEqual(['created', 'family', 'dst', 'replaced', 'gateway', 'table', 'late']);
     const without = (spec: Record<string, unknown>) => Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined));
     expect(state.load()[0]!.items.map((i) => i.spec)).toEqual(specs.map(without));

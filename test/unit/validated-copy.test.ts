@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigText, type LoadedConfig } from '../../src/config/load.js';
 import { ConfigInvalidError } from '../../src/config/issues.js';
 import { ValidatedCopy } from '../../src/config/validated-copy.js';
+import { takeExactJson } from '../../src/util/exact-json.js';
 import { describeWithShared, sharedPath } from '../helpers/shared.js';
 
 const fixtures = path.resolve(__dirname, '../fixtures');
@@ -108,6 +109,30 @@ describe('the validated copy of a config', () => {
       expect(copy.read(file, `${text} `)).toBeUndefined();
       fs.writeFileSync(where, JSON.stringify({ ...data, sha256: undefined, text }));
       expect(copy.read(file, text)).toBeUndefined();
+    });
+  });
+
+  it('a large config loaded for writing is written from the JSON it was made from, the same bytes, and holds that JSON no longer', async () => {
+    await inTempDir(async (dir) => {
+      // 4000 routes: past 256K characters, so the config is made again from its JSON (config/load.ts)
+      const routes = Array.from({ length: 4000 }, (_, i) => `          - network: 10.${i >> 8}.${i & 255}.0/24\n            gateway: 192.0.2.1\n`).join('');
+      const text = `machine:\n  network:\n    interfaces:\n      - interface: eth0\n        routes:\n${routes}`;
+      expect(text.length).toBeGreaterThan(256 * 1024);
+      const file = path.join(dir, 'machine.yaml');
+      const plain = path.join(dir, 'plain.json.validated-config');
+      const kept = path.join(dir, 'kept.json.validated-config');
+      // validated as apply validates it (to write the copy), and as anything else does
+      const { loaded: forWriting } = await new ValidatedCopy(kept, 'build-1').load(file, text, { writing: true });
+      const { loaded: other } = await new ValidatedCopy(plain, 'build-1').load(file, text);
+      expect(takeExactJson(other.config)).toBeUndefined(); // nothing held for a load that writes no copy
+      const probe = (await new ValidatedCopy(kept, 'build-1').load(file, text, { writing: true })).loaded;
+      expect(takeExactJson(probe.config)).toBe(JSON.stringify(probe.config)); // held until taken
+      expect(takeExactJson(probe.config)).toBeUndefined(); // once
+      expect(new ValidatedCopy(kept, 'build-1').write(forWriting, text)).toBe(true);
+      expect(new ValidatedCopy(plain, 'build-1').write(other, text)).toBe(true);
+      expect(fs.readFileSync(kept, 'utf8')).toBe(fs.readFileSync(plain, 'utf8'));
+      expect(takeExactJson(forWriting.config)).toBeUndefined(); // taken by the write
+      expect(new ValidatedCopy(kept, 'build-1').read(file, text)).toStrictEqual(other);
     });
   });
 
