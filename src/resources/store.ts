@@ -142,6 +142,8 @@ interface Kind {
   origins: Map<string, Origin>;
   /** The metadata last written in this kind: the next write reuses it when it is the same. */
   last: Meta | undefined;
+  /** Counts the writes and removals in this kind (see Store.revision). */
+  revision: number;
 }
 
 export class Store {
@@ -188,7 +190,7 @@ export class Store {
     }
     let k = types.get(type);
     if (!k) {
-      k = { items: new Map(), watchers: new Set(), origins: new Map(), last: undefined };
+      k = { items: new Map(), watchers: new Set(), origins: new Map(), last: undefined, revision: 0 };
       types.set(type, k);
     }
     return k;
@@ -207,6 +209,15 @@ export class Store {
     return this.namespaces.get(namespace)?.get(type)?.items.size ?? 0;
   }
 
+  /**
+   * A number that changes whenever a resource of the kind is written or
+   * removed (metadata included): equal revisions, the same resources. Lets a
+   * reader keep what it made of a kind without holding the resources.
+   */
+  revision(namespace: string, type: string): number {
+    return this.namespaces.get(namespace)?.get(type)?.revision ?? 0;
+  }
+
   /** Types in a namespace that hold at least one resource. */
   kindsIn(namespace: string): string[] {
     const out: string[] = [];
@@ -222,6 +233,7 @@ export class Store {
 
   private write(k: Kind, existing: StoredResource | undefined, next: StoredResource): StoredResource {
     this.lastWriteChanged = true;
+    k.revision++;
     k.items.set(next.id, next);
     if (k.watchers.size > 0) for (const w of k.watchers) w(existing ? 'updated' : 'created', next, existing);
     return next;
@@ -270,6 +282,7 @@ export class Store {
     if (existing.owner !== owner) throw new OwnershipError(p, existing.owner, owner);
     if (existing.finalizers.length > 0) throw new PendingFinalizersError(p, existing.finalizers);
     k.items.delete(id);
+    k.revision++;
     this.lastWriteChanged = true;
     for (const w of k.watchers) w('destroyed', existing, undefined);
   }

@@ -30,6 +30,8 @@ export interface ReconcileContext {
   readonly changes: ChangeRecorder;
   list<S>(namespace: string, type: string): Resource<S>[];
   count(namespace: string, type: string): number;
+  /** Changes whenever a resource of the kind is written or removed (Store.revision). */
+  revision(namespace: string, type: string): number;
   get<S>(namespace: string, type: string, id: string): Resource<S> | undefined;
   /** Creates or updates one of this controller's outputs (no-op when unchanged). */
   put<S>(namespace: string, type: string, id: string, spec: S): Resource<S>;

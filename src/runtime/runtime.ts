@@ -598,6 +598,10 @@ export class Runtime {
         canRead(ns, type);
         return this.store.count(ns, type);
       },
+      revision: (ns, type) => {
+        canRead(ns, type);
+        return this.store.revision(ns, type);
+      },
       put: (ns, type, id, spec) => {
         canWrite(ns, type);
         return write(ns, () => store.put(ns, type, id, spec, owner));

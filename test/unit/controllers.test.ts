@@ -352,6 +352,7 @@ describe('the route statuses of a daemon', () => {
     const ctx = {
       list: (ns: string, type: string) => store.list(ns, type),
       count: (ns: string, type: string) => store.count(ns, type),
+      revision: (ns: string, type: string) => store.revision(ns, type),
       get: (ns: string, type: string, id: string) => store.get(ns, type, id),
       put: (ns: string, type: string, id: string, spec: unknown) => store.put(ns, type, id, spec, owner),
       teardown: (ns: string, type: string, id: string) => store.teardown(ns, type, id, owner),

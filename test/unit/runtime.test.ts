@@ -36,6 +36,32 @@ describe('Store', () => {
     expect(new Date(y.updated).toISOString()).toBe('2026-01-05T08:00:00.005Z');
   });
 
+  it('gives each kind a revision that changes with every write or removal in it, and with nothing else', () => {
+    const s = new Store();
+    const rev = () => [s.revision('ns', 'T'), s.revision('ns', 'U')];
+    expect(rev()).toEqual([0, 0]);
+    s.put('ns', 'T', 'x', { n: 1 }, 'c1');
+    const [afterPut] = rev();
+    expect(afterPut).not.toBe(0);
+    s.put('ns', 'T', 'x', { n: 1 }, 'c1'); // no-op: the same spec
+    expect(rev()).toEqual([afterPut, 0]);
+    const seen = new Set([0, afterPut]);
+    const changed = (what: () => void) => {
+      what();
+      const [now, other] = rev();
+      expect(seen.has(now!)).toBe(false);
+      expect(other).toBe(0); // another kind's writes change only its own
+      seen.add(now!);
+    };
+    changed(() => s.put('ns', 'T', 'x', { n: 2 }, 'c1'));
+    changed(() => s.addFinalizer('ns', 'T', 'x', 'f'));
+    changed(() => s.teardown('ns', 'T', 'x', 'c1'));
+    changed(() => s.removeFinalizer('ns', 'T', 'x', 'f'));
+    changed(() => s.destroy('ns', 'T', 'x', 'c1'));
+    s.destroy('ns', 'T', 'x', 'c1'); // gone already: nothing
+    expect(seen.has(s.revision('ns', 'T'))).toBe(true);
+  });
+
   it('lets only the owner write or destroy', () => {
     const s = new Store();
     s.put('ns', 'T', 'x', {}, 'c1');

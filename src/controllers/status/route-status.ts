@@ -150,13 +150,19 @@ export class RouteStatusController implements Controller {
 
   /** One-shot: what the last listing was for (see listingHolds). */
   private listedFor: ListedFor | undefined;
-  /** The specs and records `managed` was made from: a pass on the same ones (the daemon's, woken by a route event) keeps it. */
-  private managedFor: Pick<ListedFor, 'specs' | 'records'> | undefined;
+  /**
+   * The revisions of the specs and records `managed` was made from (not the
+   * resources: 100k of them, held between passes, would keep their old
+   * versions too): a pass on the same ones (the daemon's, woken by a route
+   * event) keeps it.
+   */
+  private managedFor: { specs: number; records: number } | undefined;
 
-  /** What netcfg's routes span (see ManagedRoutes), made again only when its specs or records changed. */
-  private managedRoutes(specs: readonly Resource<RouteSpec>[], records: readonly Resource<AppliedRoute>[]): ManagedRoutes {
+  /** What netcfg's routes span (see ManagedRoutes), made again only when a spec or record was written or removed. */
+  private managedRoutes(ctx: ReconcileContext, specs: readonly Resource<RouteSpec>[], records: readonly Resource<AppliedRoute>[]): ManagedRoutes {
     const before = this.managedFor;
-    if (before && sameResources(before.specs, specs) && sameResources(before.records, records)) return this.managed;
+    const now = { specs: ctx.revision(NS.network, T.RouteSpec), records: ctx.revision(NS.state, T.AppliedRoute) };
+    if (before && before.specs === now.specs && before.records === now.records) return this.managed;
     const daemon = this.options.daemon;
     const managed = new ManagedRoutes(daemon);
     for (const r of specs) managed.add(r.spec);
@@ -165,7 +171,7 @@ export class RouteStatusController implements Controller {
       if (r.spec.replaced) managed.add(r.spec.replaced);
     }
     if (daemon) managed.destinations.set(RT_TABLE_MAIN, (managed.destinations.get(RT_TABLE_MAIN) ?? new Set()).add(''));
-    this.managedFor = { specs, records };
+    this.managedFor = now;
     return managed;
   }
 
@@ -178,7 +184,7 @@ export class RouteStatusController implements Controller {
     // stays: the route controller still trusts its own writes.
     const listingFor: ListedFor | undefined = daemon ? undefined : { specs, records, up: upLinks(ctx) };
     if (listingFor && listingHolds(this.listedFor, listingFor)) return;
-    const managed = this.managedRoutes(specs, records);
+    const managed = this.managedRoutes(ctx, specs, records);
     this.managed = managed;
 
     const names = new Map<number, string>();
