@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSet, parseConfig } from '../../src/config/load.js';
 import { applyOnce, configRuntime } from '../../src/engine.js';
-import { NS, type Resource } from '../../src/resources/resource.js';
+import { NS } from '../../src/resources/resource.js';
 import { T } from '../../src/resources/network/types.js';
 import { silentLogger } from '../../src/log.js';
 import { IFF_UP } from '../../src/netlink/rtnetlink/constants.js';
@@ -134,15 +134,13 @@ describe('apply against the in-memory kernel', () => {
     expect(second.writes).toBe(0);
   });
 
-  it('listingHolds: the same specs and records, and no link that was up gone down or away', () => {
-    const spec = { metadata: { id: 'a' } } as unknown as Resource;
-    const record = { metadata: { id: 'b' } } as unknown as Resource;
-    const before = { specs: [spec], records: [record], up: new Set([1, 2]) };
+  it('listingHolds: the same revisions of the specs and records, and no link that was up gone down or away', () => {
+    const before = { specs: 3, records: 7, up: new Set([1, 2]) };
     expect(listingHolds(undefined, before)).toBe(false);
-    expect(listingHolds(before, { specs: [spec], records: [record], up: new Set([1, 2, 3]) })).toBe(true); // a link came up
-    expect(listingHolds(before, { specs: [spec], records: [record], up: new Set([1]) })).toBe(false); // one went down or away
-    expect(listingHolds(before, { specs: [{ ...spec } as Resource], records: [record], up: new Set([1, 2]) })).toBe(false); // a spec changed
-    expect(listingHolds(before, { specs: [spec], records: [], up: new Set([1, 2]) })).toBe(false); // a record went
+    expect(listingHolds(before, { specs: 3, records: 7, up: new Set([1, 2, 3]) })).toBe(true); // a link came up
+    expect(listingHolds(before, { specs: 3, records: 7, up: new Set([1]) })).toBe(false); // one went down or away
+    expect(listingHolds(before, { specs: 4, records: 7, up: new Set([1, 2]) })).toBe(false); // a spec written or removed
+    expect(listingHolds(before, { specs: 3, records: 8, up: new Set([1, 2]) })).toBe(false); // a record written or removed
   });
 
   it('a route deleted while the kernel lists the table (an interrupted dump, retried) is put back', async () => {

@@ -85,10 +85,10 @@ export class ManagedRoutes {
   }
 }
 
-/** What a one-shot pass listed the routes for: the specs and records (as stored), and the links that were up. */
+/** What a one-shot pass listed the routes for: the revisions of the specs and records (Store.revision), and the links that were up. */
 export interface ListedFor {
-  specs: readonly Resource[];
-  records: readonly Resource[];
+  specs: number;
+  records: number;
   /** ifindex of every link with IFF_UP. */
   up: ReadonlySet<number>;
 }
@@ -96,20 +96,15 @@ export interface ListedFor {
 /**
  * Whether the routes listed for `before` are still those of `now` (one-shot runs,
  * which watch no route events: their own writes are the only route changes
- * there). True when the specs and records are the same stored resources, and no
+ * there). True when no spec or record was written or removed since, and no
  * link that was up went down or away: the kernel drops routes with a link going
  * down (IPv4) or away, never with one coming up.
  */
 export function listingHolds(before: ListedFor | undefined, now: ListedFor): boolean {
   if (!before) return false;
-  if (!sameResources(before.specs, now.specs) || !sameResources(before.records, now.records)) return false;
+  if (before.specs !== now.specs || before.records !== now.records) return false;
   for (const index of before.up) if (!now.up.has(index)) return false;
   return true;
-}
-
-/** Whether two listings hold the same stored resources (a resource changed is stored anew). */
-function sameResources(a: readonly Resource[], b: readonly Resource[]): boolean {
-  return a.length === b.length && a.every((r, i) => r === b[i]);
 }
 
 function upLinks(ctx: ReconcileContext): Set<number> {
@@ -182,7 +177,7 @@ export class RouteStatusController implements Controller {
     // one-shot, woken because a link came up (the links are an input): the index holds, and a listing is a
     // walk of each managed table (~100 ms beside a routing daemon's 500k routes in main). The generation
     // stays: the route controller still trusts its own writes.
-    const listingFor: ListedFor | undefined = daemon ? undefined : { specs, records, up: upLinks(ctx) };
+    const listingFor: ListedFor | undefined = daemon ? undefined : { specs: ctx.revision(NS.network, T.RouteSpec), records: ctx.revision(NS.state, T.AppliedRoute), up: upLinks(ctx) };
     if (listingFor && listingHolds(this.listedFor, listingFor)) return;
     const managed = this.managedRoutes(ctx, specs, records);
     this.managed = managed;
