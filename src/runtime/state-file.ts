@@ -538,7 +538,7 @@ function splitFields(list: readonly Resource[], constants: Record<string, unknow
   /** Slots in the order their field was first given a value (the order of the file's fields). */
   const firstGiven: number[] = [];
   // a kind's resources mostly have the same fields in the same order: the slot of the field a resource
-  // had at each position is looked up by that position first (100k records: 57 -> ~15 ms a save)
+  // had at each position is looked up by that position first (100k records: 57 -> 25 ms a save)
   const atKeys: string[] = [];
   const atSlots: number[] = [];
   for (const r of list) {
