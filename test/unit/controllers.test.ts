@@ -49,11 +49,17 @@ function routeListings(k: FakeKernel): string[] {
   return listed;
 }
 
-/** lo and eth0, with the base config applied once. */
-async function appliedBase() {
+/** An in-memory kernel with lo and eth0. */
+function loAndEth0(): FakeKernel {
   const k = new FakeKernel();
   k.addLink('lo');
   k.addLink('eth0');
+  return k;
+}
+
+/** lo and eth0, with the base config applied once. */
+async function appliedBase() {
+  const k = loAndEth0();
   const state = new MemoryState();
   await apply(k, state, base);
   return { k, state };
@@ -61,9 +67,7 @@ async function appliedBase() {
 
 describe('apply against the in-memory kernel', () => {
   it('applies links, addresses and routes, then does nothing the second time', async () => {
-    const k = new FakeKernel();
-    k.addLink('lo');
-    k.addLink('eth0');
+    const k = loAndEth0();
     const state = new MemoryState();
     const first = await apply(k, state, base);
     expect(first.failures).toEqual([]);
@@ -87,9 +91,7 @@ describe('apply against the in-memory kernel', () => {
   });
 
   it('the link controller reads the links the link statuses listed, and lists them itself only after its own writes', async () => {
-    const k = new FakeKernel();
-    k.addLink('lo');
-    k.addLink('eth0');
+    const k = loAndEth0();
     let listings = 0;
     const list = k.listLinks.bind(k);
     k.listLinks = () => (listings++, list());
@@ -104,9 +106,7 @@ describe('apply against the in-memory kernel', () => {
   });
 
   it('a first apply lists a managed table once, although its link comes up between the route statuses\' passes', async () => {
-    const k = new FakeKernel();
-    k.addLink('lo');
-    k.addLink('eth0');
+    const k = loAndEth0();
     const listed = routeListings(k);
     const first = await apply(k, new MemoryState(), base);
     expect(first.failures).toEqual([]);
@@ -342,9 +342,7 @@ function addressText(a: { address?: string; local?: string; prefixLen: number })
 
 describe('the route statuses of a daemon', () => {
   it('keep the destinations route events are filtered by until the route specs or records change, and make them again then', async () => {
-    const k = new FakeKernel();
-    k.addLink('lo');
-    k.addLink('eth0');
+    const k = loAndEth0();
     const store = new Store();
     const owner = 'RouteStatusController';
     const ctx = {

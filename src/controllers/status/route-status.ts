@@ -13,7 +13,7 @@
 // them). `netcfg get routes` shows every route, streamed straight from the kernel.
 import { formatBytes, isKernelIPv4Prefix, parsePrefix, type Family } from '../../net/ip.js';
 import type { RouteMessage } from '../../netlink/rtnetlink/route.js';
-import { NS, type Resource } from '../../resources/resource.js';
+import { NS } from '../../resources/resource.js';
 import { RouteProtocol, RouteType, RoutingTable, Scope, routeTableNumber } from '../../resources/network/enums.js';
 import { routeId } from '../../resources/network/ids.js';
 import { T, type AppliedRoute, type LinkStatus, type RouteRecord, type RouteSpec, type RouteStatus } from '../../resources/network/types.js';
@@ -85,10 +85,14 @@ export class ManagedRoutes {
   }
 }
 
-/** What a one-shot pass listed the routes for: the revisions of the specs and records (Store.revision), and the links that were up. */
-export interface ListedFor {
+/** The revisions (Store.revision) of the route specs and of the records: what the managed routes are made from. */
+export interface RouteRevisions {
   specs: number;
   records: number;
+}
+
+/** What a one-shot pass listed the routes for: the specs' and records' revisions, and the links that were up. */
+export interface ListedFor extends RouteRevisions {
   /** ifindex of every link with IFF_UP. */
   up: ReadonlySet<number>;
 }
@@ -151,35 +155,33 @@ export class RouteStatusController implements Controller {
    * versions too): a pass on the same ones (the daemon's, woken by a route
    * event) keeps it.
    */
-  private managedFor: { specs: number; records: number } | undefined;
+  private managedFor: RouteRevisions | undefined;
 
-  /** What netcfg's routes span (see ManagedRoutes), made again only when a spec or record was written or removed. */
-  private managedRoutes(ctx: ReconcileContext, specs: readonly Resource<RouteSpec>[], records: readonly Resource<AppliedRoute>[]): ManagedRoutes {
+  /** What netcfg's routes span (see ManagedRoutes): the specs and records are listed only when one was written or removed. */
+  private managedRoutes(ctx: ReconcileContext, revisions: RouteRevisions): ManagedRoutes {
     const before = this.managedFor;
-    const now = { specs: ctx.revision(NS.network, T.RouteSpec), records: ctx.revision(NS.state, T.AppliedRoute) };
-    if (before && before.specs === now.specs && before.records === now.records) return this.managed;
+    if (before && before.specs === revisions.specs && before.records === revisions.records) return this.managed;
     const daemon = this.options.daemon;
     const managed = new ManagedRoutes(daemon);
-    for (const r of specs) managed.add(r.spec);
-    for (const r of records) {
+    for (const r of ctx.list<RouteSpec>(NS.network, T.RouteSpec)) managed.add(r.spec);
+    for (const r of ctx.list<AppliedRoute>(NS.state, T.AppliedRoute)) {
       managed.add(r.spec);
       if (r.spec.replaced) managed.add(r.spec.replaced);
     }
     if (daemon) managed.destinations.set(RT_TABLE_MAIN, (managed.destinations.get(RT_TABLE_MAIN) ?? new Set()).add(''));
-    this.managedFor = now;
+    this.managedFor = revisions;
     return managed;
   }
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const daemon = this.options.daemon;
-    const specs = ctx.list<RouteSpec>(NS.network, T.RouteSpec);
-    const records = ctx.list<AppliedRoute>(NS.state, T.AppliedRoute);
+    const revisions: RouteRevisions = { specs: ctx.revision(NS.network, T.RouteSpec), records: ctx.revision(NS.state, T.AppliedRoute) };
     // one-shot, woken because a link came up (the links are an input): the index holds, and a listing is a
     // walk of each managed table (~100 ms beside a routing daemon's 500k routes in main). The generation
     // stays: the route controller still trusts its own writes.
-    const listingFor: ListedFor | undefined = daemon ? undefined : { specs: ctx.revision(NS.network, T.RouteSpec), records: ctx.revision(NS.state, T.AppliedRoute), up: upLinks(ctx) };
+    const listingFor: ListedFor | undefined = daemon ? undefined : { ...revisions, up: upLinks(ctx) };
     if (listingFor && listingHolds(this.listedFor, listingFor)) return;
-    const managed = this.managedRoutes(ctx, specs, records);
+    const managed = this.managedRoutes(ctx, revisions);
     this.managed = managed;
 
     const names = new Map<number, string>();
