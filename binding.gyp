@@ -14,7 +14,8 @@
         "native/random.cc",
         "native/netlink_socket.cc",
         "native/stream_socket.cc",
-        "native/uts.cc"
+        "native/uts.cc",
+        "native/young_generation.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

@@ -1,4 +1,5 @@
-// netcfg native addon: sockets and a few system calls, no protocol knowledge.
+// netcfg native addon: sockets and a few system calls, no protocol knowledge
+// (and two memory settings: glibc's, V8's young generation).
 #include <napi.h>
 
 #include "datagram_socket.h"
@@ -9,6 +10,7 @@
 #include "random.h"
 #include "stream_socket.h"
 #include "uts.h"
+#include "young_generation.h"
 
 namespace {
 
@@ -21,6 +23,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   netcfg::InitMemory(env, exports);
   netcfg::InitFileMemory(env, exports);
   netcfg::InitRandom(env, exports);
+  netcfg::InitYoungGeneration(env, exports);
   return exports;
 }
 

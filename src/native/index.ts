@@ -90,6 +90,12 @@ interface NativeModule {
   getRandom(length: number): Buffer;
   /** Fixes glibc's mmap and trim thresholds (bytes), which it otherwise raises to the largest block freed; true when taken. */
   limitMallocRetention(mmapThreshold: number, trimThreshold: number): boolean;
+  /**
+   * From now on V8's young generation stops growing once a semi-space has this
+   * many bytes (native/young_generation.cc); 0 lifts the cap and puts V8's
+   * growth factor back.
+   */
+  capYoungGeneration(semiSpaceBytes: number): void;
 }
 
 /**

@@ -90,6 +90,34 @@ describe('native netlink socket', () => {
     expect(run(true)).toBeLessThan(2);
   });
 
+  it("caps V8's young generation while the process runs, and lifts the cap: a bulk of surviving objects grows it no further", () => {
+    const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist');
+    // a child keeps 400k small objects (what a bulk apply does) in three rounds: before the cap is lifted,
+    // after, and reports the young generation's size (both semi-spaces) after the first and the last round
+    const script = (cap: number) => `
+      import v8 from 'node:v8';
+      const { native } = await import(${JSON.stringify(`${dist}/native/index.js`)});
+      const youngMB = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 1048576;
+      const kept = [];
+      const bulk = () => { for (let i = 0; i < 400000; i++) kept.push({ i, s: 'route ' + i }); };
+      native().capYoungGeneration(${cap});
+      bulk();
+      const capped = youngMB();
+      native().capYoungGeneration(0);
+      bulk();
+      bulk();
+      console.log(JSON.stringify({ capped, lifted: youngMB(), kept: kept.length }));
+    `;
+    const run = (cap: number) => JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script(cap)], { encoding: 'utf8' })) as { capped: number; lifted: number };
+    // V8 alone grows it to 16 MiB a semi-space: what the cap stops
+    expect(run(0).capped).toBeGreaterThan(16);
+    const withCap = run(2 << 20);
+    expect(withCap.capped).toBeLessThanOrEqual(4);
+    // lifted, it grows again as V8 would (the growth factor is back)
+    expect(withCap.lifted).toBeGreaterThan(4);
+    expect(() => native().capYoungGeneration(-1)).toThrow(/capYoungGeneration/);
+  });
+
   it('reads a file into memory of its own, as a latin1 string or a Buffer, byte for byte (what bin/netcfg.js loads the bundle with)', () => {
     const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-native-read-'));
