@@ -39,7 +39,7 @@ export function startTry(state: StateFile, target: Target, text: string, timeout
   const deadline = Date.now() + timeoutMs;
   state.writeConfig('pending', text);
   state.writeTry({ token, deadline, ...(target.netns ? { netns: target.netns } : {}), ...(target.etcDir ? { etcDir: target.etcDir } : {}), ...(target.sysfsRoot ? { sysfsRoot: target.sysfsRoot } : {}), ...(target.cmdline ? { cmdline: target.cmdline } : {}), ...(target.uts ? { uts: target.uts } : {}) });
-  const log = fs.openSync(`${state.tryFile.replace(/\.json$/, '')}.log`, 'a', 0o600);
+  const log = fs.openSync(state.tryLogFile, 'a', 0o600);
   const child = spawn(process.execPath, [BIN, 'rollback', '--expire', token, ...targetArgs(target, state.dir)], {
     detached: true,
     stdio: ['ignore', log, log],

@@ -9,6 +9,13 @@ export const DEFAULT_STATE_DIR = '/var/lib/netcfg';
 
 export type ConfigGeneration = 'applied' | 'previous' | 'pending' | 'staged';
 
+/** Whether a parsed file is a try marker (a state file, which the old marker name can also be, has `kinds` and no token). */
+function isTryMarker(v: unknown): v is TryMarker {
+  if (typeof v !== 'object' || v === null || 'kinds' in v) return false;
+  const m = v as Partial<Record<keyof TryMarker, unknown>>;
+  return typeof m.token === 'string' && typeof m.deadline === 'number';
+}
+
 /** An `apply --try` waiting for `netcfg confirm`. */
 export interface TryMarker {
   token: string;
@@ -310,21 +317,45 @@ export class StateFile {
     else fs.renameSync(this.configFile('staged'), applied);
   }
 
-  /** The marker of an `apply --try` waiting for confirmation. */
+  /**
+   * The marker of an `apply --try` waiting for confirmation. Named like the
+   * lasting file, so that no scope's own files can have its name: it was
+   * `SCOPE.try.json`, which is also the state file of a namespace named
+   * `<name>.try` (scope `netns-<name>.try`).
+   */
   get tryFile(): string {
-    return path.join(this.dir, `${this.scope}.try.json`);
+    return `${this.file}.try`;
+  }
+
+  /** What the rollback watcher of a try writes. */
+  get tryLogFile(): string {
+    return path.join(this.dir, `${this.scope}.try.log`);
+  }
+
+  /** The marker's name before (see tryFile): taken for one only when it holds one, as a netcfg before the rename left it. */
+  private legacyTry(): TryMarker | undefined {
+    const file = path.join(this.dir, `${this.scope}.try.json`);
+    try {
+      // a marker is a few hundred bytes; the state file of a namespace `<name>.try` can be megabytes
+      if (fs.statSync(file).size > 4096) return undefined;
+      const value = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+      return isTryMarker(value) ? value : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   readTry(): TryMarker | undefined {
     try {
       return JSON.parse(fs.readFileSync(this.tryFile, 'utf8')) as TryMarker;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return this.legacyTry();
       throw err;
     }
   }
 
   writeTry(marker: TryMarker | undefined): void {
+    if (this.legacyTry()) fs.rmSync(path.join(this.dir, `${this.scope}.try.json`), { force: true });
     if (marker === undefined) fs.rmSync(this.tryFile, { force: true });
     else fs.writeFileSync(this.tryFile, JSON.stringify(marker), { mode: 0o600 });
   }

@@ -107,7 +107,7 @@ describe('ingress firewall', () => {
     const tried = await netcfg(['apply', '--try', '--timeout', '2s', '--netns', net.ns, '--state-dir', net.stateDir, '--etc-dir', `${net.dir}/etc`, net.file('block.yaml', HOST + action('block') + rule('8080', '  - subnet: 192.0.2.0/24\n'))]);
     expect(tried.exitCode, tried.stderr).toBe(0);
     expect(reach(net, '192.0.2.1', '192.0.2.10', 8081)).toBe('blocked');
-    await within(10_000, () => !fs.existsSync(path.join(net.stateDir, `netns-${net.ns}.try.json`)), 'the rollback');
+    await within(10_000, () => !fs.existsSync(path.join(net.stateDir, `netns-${net.ns}.json.try`)), 'the rollback');
     expect(nft(net, 'list', 'tables')).not.toMatch(/netcfg_firewall/);
     expect(reach(net, '192.0.2.1', '192.0.2.10', 8081)).toBe('open');
   });

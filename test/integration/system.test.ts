@@ -127,7 +127,7 @@ describe('safe apply', () => {
     expect(tried.stdout).toMatch(/try: run `netcfg confirm` within 2s/);
     expect(addrs(net)).toEqual(['192.0.2.20/24']);
     expect(net.json('link', 'show', 'eth0')[0]).toMatchObject({ mtu: 1400 });
-    await until('the rollback', () => !fs.existsSync(path.join(net.stateDir, `netns-${net.ns}.try.json`)));
+    await until('the rollback', () => !fs.existsSync(path.join(net.stateDir, `netns-${net.ns}.json.try`)));
     expect(addrs(net)).toEqual(['192.0.2.10/24']);
     expect(net.dump()).toEqual(before); // the kernel is exactly as it was under A
     const log = fs.readFileSync(path.join(net.stateDir, `netns-${net.ns}.try.log`), 'utf8');

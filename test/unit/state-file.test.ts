@@ -328,3 +328,40 @@ describe('StateFile configs', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['netns-x.applied.yaml', 'netns-x.previous.yaml']);
   });
 });
+
+describe('StateFile try marker', () => {
+  it('the marker of netns x and the state file of a netns named x.try are two files: neither touches the other', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-state-'));
+    dirs.push(dir);
+    const x = new StateFile(dir, 'netns-x');
+    const xTry = new StateFile(dir, 'netns-x.try');
+    await xTry.save([record('AppliedRoute', 'r1', { dst: '10.0.0.1/32' })]);
+    // the other namespace's state file is no pending try of x
+    expect(x.readTry()).toBeUndefined();
+    x.writeTry({ token: 't1', deadline: 1 });
+    expect(x.readTry()).toEqual({ token: 't1', deadline: 1 });
+    expect(xTry.readTry()).toBeUndefined();
+    x.writeTry(undefined);
+    expect(x.readTry()).toBeUndefined();
+    // x.try's records are as saved, through all of it
+    expect(xTry.load().map((k) => k.items.map((i) => [i.id, i.spec]))).toEqual([[['r1', { dst: '10.0.0.1/32' }]]]);
+    expect(fs.readdirSync(dir).sort()).toEqual(['netns-x.try.json', 'netns-x.try.json.lasting']);
+  });
+
+  it('reads a marker an older netcfg left under the old name (SCOPE.try.json), and removes it when the try ends', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-state-'));
+    dirs.push(dir);
+    const y = new StateFile(dir, 'netns-y');
+    const legacy = path.join(dir, 'netns-y.try.json');
+    fs.writeFileSync(legacy, JSON.stringify({ token: 'old', deadline: 5, watcherPid: 1 }));
+    expect(y.readTry()).toEqual({ token: 'old', deadline: 5, watcherPid: 1 });
+    // rewritten (a watcher taking it over): under the new name only
+    y.writeTry({ token: 'old', deadline: 5, watcherPid: 2 });
+    expect(fs.existsSync(legacy)).toBe(false);
+    expect(y.readTry()).toEqual({ token: 'old', deadline: 5, watcherPid: 2 });
+    fs.writeFileSync(legacy, JSON.stringify({ token: 'old', deadline: 5 }));
+    y.writeTry(undefined);
+    expect(y.readTry()).toBeUndefined();
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
