@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, applyJson, netcfg } from '../helpers/cli.js';
+import { BIN, applyJson, netcfg, type ApplySummary } from '../helpers/cli.js';
 import { createTestNet, type TestNet } from '../helpers/netns.js';
 
 const doc = (kind: string, body: string) => `apiVersion: v1alpha1\nkind: ${kind}\n${body}`;
@@ -94,6 +94,30 @@ describe('configuration documents on a real kernel', () => {
     // nothing configured: the namespace is as it was
     await applyJson(net, none);
     expect(net.dump()).toBe(before);
+  });
+
+  it('destinations with host bits (which Talos keeps): routed to their network, with a warning; the next apply writes nothing', async () => {
+    const net = createTestNet();
+    const file = net.file(
+      'host-bits.yaml',
+      [
+        doc('LinkConfig', 'name: eth0\nup: true\naddresses:\n  - address: 192.0.2.2/24\n  - address: 2001:db8::2/64\nroutes:\n  - destination: 198.51.100.129/25\n    gateway: 192.0.2.1\n  - destination: 2001:db8:5::1/64\n    gateway: 2001:db8::1\n'),
+        doc('BlackholeRouteConfig', 'name: 203.0.113.77/24\n'),
+      ].join('---\n'),
+    );
+    const args = ['apply', '--netns', net.ns, '--state-dir', net.stateDir, '--etc-dir', `${net.dir}/etc`, '-o', 'json', file];
+    const first = await netcfg(args);
+    // before: the kernel refused the IPv4 routes (EINVAL), and the IPv6 one it had masked was added again (EEXIST) on the next apply
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.stderr).toContain('routes[0].destination: route 0 destination 198.51.100.129/25 has host bits set: the route is to 198.51.100.128/25');
+    expect(first.stderr).toContain('route 1 destination 2001:db8:5::1/64 has host bits set: the route is to 2001:db8:5::/64');
+    expect(first.stderr).toContain('203.0.113.77/24 has host bits set: the route is to 203.0.113.0/24');
+    const routes4 = net.json<Array<{ dst: string; gateway?: string; type?: string }>>('-4', 'route', 'show', 'proto', 'static');
+    expect(routes4.map((r) => `${r.dst} ${r.gateway ?? r.type}`).sort()).toEqual(['198.51.100.128/25 192.0.2.1', '203.0.113.0/24 blackhole']);
+    expect(net.json<Array<{ dst: string; gateway?: string }>>('-6', 'route', 'show', 'proto', 'static').map((r) => `${r.dst} ${r.gateway}`)).toEqual(['2001:db8:5::/64 2001:db8::1']);
+    const again = await netcfg(args);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as ApplySummary).summary.netlinkWrites).toBe(0);
   });
 
   it('RoutingRuleConfig: policy rules as ip rule shows them, both families when neither src nor dst is set; others\' rules untouched', async () => {

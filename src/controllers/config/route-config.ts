@@ -1,5 +1,5 @@
 // Machine config device routes → RouteSpecs at the configuration layer.
-import { canonicalIP, formatPrefix, isMulticast, parsePrefix } from '../../net/ip.js';
+import { canonicalIP, formatPrefix, isKernelIPv4Prefix, isMulticast, networkOf, parsePrefix } from '../../net/ip.js';
 import type { RouteConfig } from '../../config/schema.js';
 import { tableNumber } from '../../config/defaults.js';
 import { NS } from '../../resources/resource.js';
@@ -66,7 +66,8 @@ export function routeSpecFromDocument(route: DocumentRoute, linkName: string, so
   const loopback = dstPrefix !== undefined && !isDefault && (dstPrefix.family === 'inet4' ? dstPrefix.bytes[0] === 127 : parseIP('::1')!.bytes.every((b, i) => b === dstPrefix.bytes[i]));
   return {
     family,
-    dst: isDefault ? '' : formatPrefix(dstPrefix),
+    // host bits cleared (Talos keeps them; the kernel refuses them for IPv4 and clears them for IPv6)
+    dst: isDefault ? '' : formatPrefix(networkOf(dstPrefix)),
     src: route.source ? ips.get(route.source) : '',
     gateway,
     outLinkName: linkName,
@@ -134,7 +135,7 @@ export class RouteConfigController implements Controller {
       if (!dst) continue;
       const spec: RouteSpec = {
         family: dst.family,
-        dst: dst.bits === 0 ? '' : dst.family === 'inet4' ? d.name : formatPrefix(dst),
+        dst: dst.bits === 0 ? '' : dst.family === 'inet4' && isKernelIPv4Prefix(d.name) ? d.name : formatPrefix(networkOf(dst)),
         src: '',
         gateway: '',
         outLinkName: dst.family === 'inet6' ? 'lo' : '',

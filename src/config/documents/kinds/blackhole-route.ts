@@ -1,6 +1,6 @@
 // BlackholeRouteConfig: a blackhole route; the name is the destination prefix (talos-multidoc.md §3.17).
 import { z } from 'zod';
-import { nameField } from '../common.js';
+import { hostBitsCleared, nameField } from '../common.js';
 import { defineKind, documentSchema } from '../definition.js';
 import { uint32, type Problem } from '../fields.js';
 import { parsePrefix } from '../../../net/ip.js';
@@ -21,6 +21,8 @@ export const blackholeRouteConfig = defineKind<BlackholeRouteConfigSpec>({
       const why = d.name.includes('/') ? 'bad prefix' : "no '/'";
       return [{ path: ['name'], message: `name must be a valid address prefix: netip.ParsePrefix(${JSON.stringify(d.name)}): ${why}` }];
     }
+    const masked = hostBitsCleared(d.name);
+    if (masked !== undefined) return [{ path: ['name'], message: `${d.name} has host bits set: the route is to ${masked}`, warning: true }];
     return [];
   },
   use: { applied: true },
