@@ -375,5 +375,11 @@ describe('the route statuses of a daemon', () => {
     await statuses.reconcile(ctx);
     expect(statuses.managed.concerns(about('192.0.2.128/25'))).toBe(true);
     expect(statuses.managed.concerns(about('203.0.113.0/24'))).toBe(true);
+    // records of an older netcfg with host bits in the destination: the kernel's events name the network
+    store.put(NS.state, T.AppliedRoute, 'h4', { ...record, dst: '198.18.0.129/25' }, 'RouteSpecController');
+    store.put(NS.state, T.AppliedRoute, 'h6', { ...record, family: 'inet6', dst: '2001:db8:5::1/64' }, 'RouteSpecController');
+    await statuses.reconcile(ctx);
+    expect(statuses.managed.concerns(about('198.18.0.128/25'))).toBe(true);
+    expect(statuses.managed.concerns({ family: 'inet6', table: 254, dst: '2001:db8:5::/64' })).toBe(true);
   });
 });

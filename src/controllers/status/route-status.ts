@@ -11,7 +11,7 @@
 // kernel numbers, no resource per route); the daemon also publishes them as
 // RouteStatus resources (its readiness and `get` over the control socket use
 // them). `netcfg get routes` shows every route, streamed straight from the kernel.
-import { formatBytes, isKernelIPv4Prefix, parsePrefix, type Family } from '../../net/ip.js';
+import { formatBytes, isKernelIPv4Prefix, networkOf, parsePrefix, type Family } from '../../net/ip.js';
 import type { RouteMessage } from '../../netlink/rtnetlink/route.js';
 import { NS } from '../../resources/resource.js';
 import { RouteProtocol, RouteType, RoutingTable, Scope, routeTableNumber } from '../../resources/network/enums.js';
@@ -56,7 +56,8 @@ function canonicalDst(dst: string): string {
   const p = parsePrefix(dst);
   if (!p) return dst;
   if (p.bits === 0) return '';
-  const canonical = [formatBytes(p.bytes), p.bits].join('/');
+  // host bits cleared, as the kernel holds it (route specs are masked, records of older netcfgs may not be)
+  const canonical = [formatBytes(networkOf(p).bytes), p.bits].join('/');
   return canonical === dst ? dst : canonical;
 }
 
