@@ -36,15 +36,19 @@ export class ChangeLog implements ChangeRecorder {
     this.pending.set(id, reason);
   }
 
+  /** Changes kept, by action (counted as they come: a bulk apply records 100k). */
+  private readonly counts: Record<ChangeAction, number> = { add: 0, change: 0, remove: 0 };
+
   record(change: Change): void {
-    if (this.keep) this.changes.push(change);
+    if (this.keep) {
+      this.changes.push(change);
+      this.counts[change.action]++;
+    }
     this.onRecord?.(change);
   }
 
   count(action: ChangeAction): number {
-    let n = 0;
-    for (const c of this.changes) if (c.action === action) n++;
-    return n;
+    return this.counts[action];
   }
 
   summary(): string {

@@ -144,6 +144,23 @@ describe('decoding bytes recorded from the kernel', () => {
     expect(w.toBuffer()[16 + 4]).toBe(252);
     expect(RT_SCOPE_LINK).toBe(253);
   });
+
+  it('encodes each of many IPv4 routes with its own destination and source (parsed into one buffer, copied at once), and refuses a bad one', () => {
+    const w = new NlWriter();
+    const sent: Array<{ dst: string; src: string }> = [];
+    for (let i = 0; i < 300; i++) {
+      const r = { dst: `10.${i >> 8}.${i & 255}.0`, src: `172.16.${i & 255}.0` };
+      sent.push(r);
+      const req = addRouteRequest({ family: 'inet4', dst: r.dst, dstLen: 24, src: r.src, srcLen: 24, gateway: '192.0.2.1', table: 254, priority: 100, protocol: 4, scope: 0, type: 1 });
+      const start = w.beginMessage(req.type, 0, i + 1, 0);
+      req.encode(w);
+      w.endMessage(start);
+    }
+    const back = parseMessages(w.toBuffer()).map((m) => decodeRoute(m)!);
+    expect(back.map((r) => ({ dst: r.dst, src: r.src }))).toEqual(sent);
+    const bad = addRouteRequest({ family: 'inet4', dst: '10.0.0.256', dstLen: 24, table: 254, priority: 100, protocol: 4, scope: 0, type: 1 });
+    expect(() => bad.encode(new NlWriter())).toThrow('invalid IP address "10.0.0.256"');
+  });
 });
 
 describe('host-order integers', () => {

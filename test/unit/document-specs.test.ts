@@ -131,6 +131,26 @@ describe('documents become layered specs', () => {
   });
 });
 
+describe('v1alpha1 routes become layered specs', () => {
+  it('destination, family and type of each network form (the kernel form of IPv4, read without parsing, and the rest)', async () => {
+    const networks = ['10.0.0.0/8', '224.0.0.0/4', '239.255.0.0/16', '240.0.0.0/4', '223.0.0.0/8', '0.0.0.0/0', '', '2001:db8::/32', 'ff00::/8'];
+    const routes = networks.map((n, i) => `          - network: "${n}"\n            gateway: ${n.includes(':') ? '2001:db8::1' : '192.0.2.1'}\n            metric: ${100 + i}\n`).join('');
+    const { of } = await specs(`machine:\n  network:\n    interfaces:\n      - interface: eth0\n        routes:\n${routes}`, { links: ['lo', 'eth0'] });
+    const got = [...of(NS.networkConfig, T.RouteSpec).values()].sort((a, b) => (a['priority'] as number) - (b['priority'] as number)).map((r) => `${r['family']} ${r['dst'] || 'default'} ${r['type']}`);
+    expect(got).toEqual([
+      'inet4 10.0.0.0/8 unicast',
+      'inet4 224.0.0.0/4 multicast',
+      'inet4 239.255.0.0/16 multicast',
+      'inet4 240.0.0.0/4 unicast',
+      'inet4 223.0.0.0/8 unicast',
+      'inet4 default unicast',
+      'inet4 default unicast',
+      'inet6 2001:db8::/32 unicast',
+      'inet6 ff00::/8 multicast',
+    ]);
+  });
+});
+
 describeWithShared('Talos vectors', () => {
   it('stable hostnames (HostnameConfig auto: stable) as Talos derives them', () => {
     if (!sharedAvailable()) return;

@@ -4,7 +4,7 @@ import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from '../constants.js';
 import type { Request } from '../connection.js';
 import { NetlinkDecodeError } from '../errors.js';
 import type { NlMessage } from '../message.js';
-import { AF_INET, AF_INET6, familyOfAf, formatBytes, parseIP, type Family } from '../../net/ip.js';
+import { AF_INET, AF_INET6, familyOfAf, formatBytes, parseIP, parseIPv4, type Family } from '../../net/ip.js';
 import {
   ROUTE_ATTR_NAMES,
   RTAX_MTU,
@@ -235,8 +235,15 @@ function labelOf(p: RouteParams): string {
 
 const ipCache = new Map<string, Uint8Array>();
 
-/** Bytes of an address; gateways and sources repeat, so a few are cached. */
+/** Where an IPv4 destination is parsed, to be copied into the message right away (no array per route encoded). */
+const scratch4 = new Uint8Array(4);
+
+/**
+ * Bytes of an address, valid until the next call (written into the message at
+ * once); gateways and sources repeat, so a few are cached.
+ */
 function addressBytes(text: string, family: Family, cache = false): Uint8Array {
+  if (!cache && family === 'inet4' && text.indexOf(':') < 0 && parseIPv4(text, scratch4)) return scratch4;
   let bytes = cache ? ipCache.get(text) : undefined;
   if (!bytes) {
     const ip = parseIP(text);
