@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { afterAll, afterEach, expect, it } from 'vitest';
 import { clusterKey } from '../../src/discovery/crypto.js';
 import { normalizeEndpoint } from '../../src/discovery/endpoint-url.js';
 import { DiscoveryServer } from '../../src/discovery-server/server.js';
@@ -28,7 +28,8 @@ async function server(port = 0): Promise<DiscoveryServer> {
 
 const SECRET = Buffer.alloc(32, 7).toString('base64');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-dclient-'));
-cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+// after the last test (a cleanup pushed here ran after the first, and later tests made the directory again)
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
 function client(port: number, id: string, hostname: string): { c: DiscoveryClient; changes: () => number; logs: string[] } {

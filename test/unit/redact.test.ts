@@ -47,16 +47,22 @@ describe('redaction', () => {
   });
 
   it('a log line never carries them, at any depth', () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-redact-')), 'log');
-    const fd = fs.openSync(file, 'w');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-redact-'));
+    const file = path.join(dir, 'log');
+    let text: string;
     try {
-      const log = createLogger('info', fd, false);
-      log.info({ config: SECRETS, deep: { a: { b: { c: { d: { privateKey: 'deep-secret-99' } } } } } }, 'applying');
-      log.child({ secret: 'child-secret-98' }).warn('from a child');
+      const fd = fs.openSync(file, 'w');
+      try {
+        const log = createLogger('info', fd, false);
+        log.info({ config: SECRETS, deep: { a: { b: { c: { d: { privateKey: 'deep-secret-99' } } } } } }, 'applying');
+        log.child({ secret: 'child-secret-98' }).warn('from a child');
+      } finally {
+        fs.closeSync(fd);
+      }
+      text = fs.readFileSync(file, 'utf8');
     } finally {
-      fs.closeSync(fd);
+      fs.rmSync(dir, { recursive: true, force: true });
     }
-    const text = fs.readFileSync(file, 'utf8');
     for (const s of [...PLANTED, 'deep-secret-99', 'child-secret-98']) expect(text).not.toContain(s);
     expect(text).toContain('"msg":"applying"');
     expect(text.match(/\[redacted\]/g)!.length).toBeGreaterThan(15);
