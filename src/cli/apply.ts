@@ -1,6 +1,6 @@
 // netcfg apply FILE: validate (or take the config from its validated copy), then make the kernel match, and report.
 import path from 'node:path';
-import { BULK_CONFIG, configSet, readConfigText } from '../config/config-set.js';
+import { configSet, readConfigText } from '../config/config-set.js';
 import { validatedCopyOf } from '../config/validated-copy.js';
 import { ConfigInvalidError, formatIssue } from '../config/issues.js';
 import { PRINT_LIMIT, outputFormat, printReport, stateFor, type ApplyReport, type Output, type Target } from './report.js';
@@ -53,6 +53,9 @@ export async function runApply(o: ApplyOptions, print: (s: string) => void, warn
   if (bulk) return (await import('../util/heap-growth.js')).withModestHeapGrowth(() => applyHere(o, file, held, state, timeoutMs, out, warn));
   return applyHere(o, file, held, state, timeoutMs, out, warn);
 }
+
+/** From a config of this size on (~4k routes), V8's heaps grow modestly while it is applied. */
+const BULK_CONFIG = 256 * 1024;
 
 /** Validates and applies the config in this process (no daemon serves the namespace). */
 async function applyHere(o: ApplyOptions, file: string, held: { text: string | undefined }, state: ReturnType<typeof stateFor>, timeoutMs: number | undefined, out: Output, warn: (s: string) => void): Promise<number> {

@@ -34,12 +34,6 @@ export type { ConfigDocument };
 
 export const EMPTY_CONFIG: ConfigSet = { documents: [] };
 
-/**
- * From a config of this size on (~4k routes), applying it is a bulk apply:
- * V8's heaps grow modestly meanwhile (util/heap-growth.ts).
- */
-export const BULK_CONFIG = 256 * 1024;
-
 /** A config file's text; a file that cannot be read is a config error (exit 2), as a bad config is. */
 export function readConfigText(file: string): string {
   try {

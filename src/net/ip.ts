@@ -221,6 +221,23 @@ export function networkOf(p: Prefix): Prefix {
   return { family: p.family, bytes, bits: p.bits };
 }
 
+/** A prefix with host bits set, as the network it stands for ("192.0.2.129/25" → "192.0.2.128/25"); undefined when none are set (or it is no prefix). */
+export function hostBitsCleared(s: string): string | undefined {
+  const p = parsePrefix(s);
+  return p && hasHostBits(p) ? formatPrefix(networkOf(p)) : undefined;
+}
+
+/** Whether a dotted IPv4 address or prefix is multicast (224.0.0.0/4), read from its first number without parsing the rest. */
+export function isMulticastIPv4Text(s: string): boolean {
+  let first = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    first = first * 10 + c - 48;
+  }
+  return first >= 224 && first <= 239;
+}
+
 export function hasHostBits(p: Prefix): boolean {
   const n = networkOf(p);
   for (let i = 0; i < n.bytes.length; i++) if (n.bytes[i] !== p.bytes[i]) return true;

@@ -333,8 +333,12 @@ export class StateFile {
   }
 
   /** The marker's name before (see tryFile): taken for one only when it holds one, as a netcfg before the rename left it. */
+  private get legacyTryFile(): string {
+    return path.join(this.dir, `${this.scope}.try.json`);
+  }
+
   private legacyTry(): TryMarker | undefined {
-    const file = path.join(this.dir, `${this.scope}.try.json`);
+    const file = this.legacyTryFile;
     try {
       // a marker is a few hundred bytes; the state file of a namespace `<name>.try` can be megabytes
       if (fs.statSync(file).size > 4096) return undefined;
@@ -355,7 +359,7 @@ export class StateFile {
   }
 
   writeTry(marker: TryMarker | undefined): void {
-    if (this.legacyTry()) fs.rmSync(path.join(this.dir, `${this.scope}.try.json`), { force: true });
+    if (this.legacyTry()) fs.rmSync(this.legacyTryFile, { force: true });
     if (marker === undefined) fs.rmSync(this.tryFile, { force: true });
     else fs.writeFileSync(this.tryFile, JSON.stringify(marker), { mode: 0o600 });
   }

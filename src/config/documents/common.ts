@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { once } from './definition.js';
 import { addr, bool, list, prefix, routingTable, specifiedAddr, specifiedPrefix, text, uint32, type Problem } from './fields.js';
-import { formatPrefix, hasHostBits, networkOf, parsePrefix } from '../../net/ip.js';
+import { hostBitsCleared } from '../../net/ip.js';
 
 export const addressSchema = once(() =>
   z
@@ -58,6 +58,7 @@ export function validateCommon(c: CommonLinkConfig, at: ReadonlyArray<string | n
     if (r.destination !== undefined && r.destination !== '' && !specifiedPrefix(r.destination)) {
       out.push({ path: [...at, 'routes', i, 'destination'], message: `route ${i} destination must be a valid IP prefix (a default route is written without a destination)` });
     } else if (r.destination !== undefined && r.destination !== '') {
+      // Talos keeps it as written (the kernel refuses it for IPv4, masks it for IPv6); netcfg routes to the network
       const masked = hostBitsCleared(r.destination);
       if (masked !== undefined) out.push({ path: [...at, 'routes', i, 'destination'], message: `route ${i} destination ${r.destination} has host bits set: the route is to ${masked}`, warning: true });
     }
@@ -65,17 +66,6 @@ export function validateCommon(c: CommonLinkConfig, at: ReadonlyArray<string | n
     if (r.source !== undefined && r.source !== '' && !specifiedAddr(r.source)) out.push({ path: [...at, 'routes', i, 'source'], message: `route ${i} source must be a valid IP address` });
   });
   return out;
-}
-
-/**
- * A prefix with host bits set, as the network it stands for ("192.0.2.129/25" →
- * "192.0.2.128/25"); undefined when none are set. Talos keeps such a
- * destination as written: the kernel refuses it for IPv4 and masks it for IPv6.
- * netcfg routes to the network, as the IPv6 kernel does, and says so.
- */
-export function hostBitsCleared(text: string): string | undefined {
-  const p = parsePrefix(text);
-  return p && hasHostBits(p) ? formatPrefix(networkOf(p)) : undefined;
 }
 
 /** `name must be specified`, for documents that need a name. */

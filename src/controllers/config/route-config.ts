@@ -1,5 +1,5 @@
 // Machine config device routes → RouteSpecs at the configuration layer.
-import { canonicalIP, formatPrefix, isKernelIPv4Prefix, isMulticast, networkOf, parsePrefix } from '../../net/ip.js';
+import { canonicalIP, formatPrefix, isKernelIPv4Prefix, isMulticast, isMulticastIPv4Text, networkOf, parsePrefix } from '../../net/ip.js';
 import type { RouteConfig } from '../../config/schema.js';
 import { tableNumber } from '../../config/defaults.js';
 import { NS } from '../../resources/resource.js';
@@ -44,17 +44,6 @@ export function routeSpecFromConfig(route: RouteConfig, linkName: string, ips = 
   const isDefault = !dstPrefix || dstPrefix.bits === 0;
   const dst = isDefault ? '' : dstPrefix.family === 'inet4' ? network! : formatPrefix(dstPrefix);
   return routeSpec(family, dst, dstPrefix && !isDefault && isMulticast(dstPrefix) ? 'multicast' : 'unicast', gateway, route, linkName, ips, source);
-}
-
-/** Whether an IPv4 address or prefix in dotted form is multicast (224.0.0.0/4): its first number is 224 to 239. */
-function isMulticastIPv4Text(text: string): boolean {
-  let first = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    first = first * 10 + c - 48;
-  }
-  return first >= 224 && first <= 239;
 }
 
 function routeSpec(family: 'inet4' | 'inet6', dst: string, type: 'unicast' | 'multicast', gateway: string, route: RouteConfig, linkName: string, ips: CanonicalIPs, source: string): RouteSpec {

@@ -1,9 +1,9 @@
 // BlackholeRouteConfig: a blackhole route; the name is the destination prefix (talos-multidoc.md §3.17).
 import { z } from 'zod';
-import { hostBitsCleared, nameField } from '../common.js';
+import { nameField } from '../common.js';
 import { defineKind, documentSchema } from '../definition.js';
 import { uint32, type Problem } from '../fields.js';
-import { parsePrefix } from '../../../net/ip.js';
+import { hostBitsCleared, parsePrefix } from '../../../net/ip.js';
 
 export const BlackholeRouteConfigSchema = documentSchema('BlackholeRouteConfig', 'A blackhole route to a destination prefix (the name).', () => ({
   name: nameField('The destination prefix, e.g. 169.254.1.1/32.'),
