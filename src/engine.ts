@@ -222,7 +222,7 @@ export function configRuntime(options: EngineOptions): Runtime {
   // addresses that moved here (a VIP) are announced, by the daemon only
   const announcer = options.mode === 'daemon' && !options.dryRun ? new PacketAnnouncer(packetSender(options.netns === undefined ? undefined : netnsPath(options.netns)), options.log) : undefined;
   runtime.register(new AddressSpecController(options.kernel, announcer));
-  runtime.register(new RouteSpecController(options.kernel, routeStatuses));
+  runtime.register(new RouteSpecController(options.kernel, routeStatuses, { pauseRouteEvents: () => events.watch?.pauseRoutes() ?? (() => {}) }));
   runtime.register(new RoutingRuleSpecController(options.kernel, ruleStatuses));
   runtime.register(nftController(options));
   runtime.register(ethernetController(runtime, options));

@@ -37,6 +37,16 @@ export class KernelWatch {
     for (const n of new Set(names)) this.wake(n, hint);
   }
 
+  /**
+   * Route events stop until the function returned is called; then the route
+   * watchers are woken once (see KernelEvents.pauseRoutes). The daemon's route
+   * controller pauses them while it writes: its own routes' events (100k for a
+   * bulk apply) would only wake a re-list that follows its writes anyway.
+   */
+  pauseRoutes(): () => void {
+    return this.events.pauseRoutes();
+  }
+
   /** Resolves once the events of every kernel change made so far have been delivered. */
   barrier(): Promise<void> {
     return this.events.barrier();

@@ -174,6 +174,11 @@ export class NetlinkConnection {
     this.updateRef();
   }
 
+  /** Leaves multicast groups (the kernel sends their notifications no more; those already queued still come). */
+  unsubscribe(groups: readonly number[]): void {
+    for (const g of groups) this.transport.dropMembership(g);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -50,17 +50,33 @@ export class FakeKernel implements Kernel {
   /** Called after a link is renamed (a test's fake sysfs follows). */
   onRename?: (from: string, to: string) => void;
   private readonly watchers = new Set<KernelWatchOptions>();
+  /** Watchers whose route events are paused (see KernelEvents.pauseRoutes), with how many pauses. */
+  private readonly paused = new Map<KernelWatchOptions, number>();
 
   /** Events as the kernel sends them: after each change, to every watcher of that kind (synchronous here). */
   watch(options: KernelWatchOptions): KernelEvents {
     this.watchers.add(options);
-    return { barrier: async () => {}, close: () => void this.watchers.delete(options) };
+    const pauseRoutes = (): (() => void) => {
+      if (!options.kinds.includes('route')) return () => {};
+      this.paused.set(options, (this.paused.get(options) ?? 0) + 1);
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        const left = this.paused.get(options)! - 1;
+        if (left > 0) return void this.paused.set(options, left);
+        this.paused.delete(options);
+        options.onEvent('route');
+      };
+    };
+    return { barrier: async () => {}, pauseRoutes, close: () => void this.watchers.delete(options) };
   }
 
   /** Tells the watchers (tests call it after changing links, addresses or routes directly). */
   changed(kind: KernelEventKind, route?: RouteMessage): void {
     for (const w of this.watchers) {
       if (!w.kinds.includes(kind)) continue;
+      if (kind === 'route' && this.paused.has(w)) continue;
       if (kind === 'route' && route && w.routeFilter && !w.routeFilter({ family: route.family, table: route.table, dst: route.dst !== undefined && route.dstLen > 0 ? `${route.dst}/${route.dstLen}` : '' })) continue;
       w.onEvent(kind);
     }

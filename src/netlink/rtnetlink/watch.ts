@@ -56,6 +56,13 @@ export interface KernelWatchOptions {
 export interface KernelEvents {
   /** Resolves once every event of a kernel change made before the call has been delivered. */
   barrier(): Promise<void>;
+  /**
+   * Stops route events until the function returned is called (pauses nest):
+   * the kernel sends none meanwhile, and when the last pause ends, onEvent('route')
+   * is called once, so that whoever watches routes re-lists what it missed. A
+   * no-op when routes are not watched.
+   */
+  pauseRoutes(): () => void;
   close(): void;
 }
 
@@ -116,10 +123,26 @@ export function openKernelWatch(options: KernelWatchOptions, open: OpenOptions &
   if (kinds.has('route')) groups.push(RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE);
   if (kinds.has('rule')) groups.push(RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE);
   conn.subscribe(groups);
+  const routeGroups = kinds.has('route') ? [RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE] : [];
+  let pauses = 0;
   return {
     // a request on the same socket: its reply is queued after every event sent before it
     barrier: async () => {
       await conn.query(getLinkRequest('lo'), () => true);
+    },
+    pauseRoutes: () => {
+      if (routeGroups.length === 0) return () => {};
+      // leaving a group netcfg is not in (a resume that failed to join again) is no error
+      if (pauses++ === 0) conn.unsubscribe(routeGroups);
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        if (--pauses > 0) return;
+        // a join that throws leaves the groups left: the next pause and resume join them again
+        conn.subscribe(routeGroups);
+        options.onEvent('route');
+      };
     },
     close: () => conn.close(),
   };
