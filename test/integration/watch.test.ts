@@ -85,7 +85,7 @@ describe('watch-driven reconcile', () => {
     }
   });
 
-  it('pausing route events does nothing on a watch that has none', async () => {
+  it('pausing route events does nothing on a watch that has none, or once the watch is closed', async () => {
     const net = createTestNet();
     const seen: string[] = [];
     const events = openKernelWatch({ kinds: ['link'], onEvent: (kind) => seen.push(kind), onOverrun: () => seen.push('overrun') }, { netns: net.ns });
@@ -95,6 +95,13 @@ describe('watch-driven reconcile', () => {
     } finally {
       events.close();
     }
+    const routes = openKernelWatch({ kinds: ['route'], onEvent: (kind) => seen.push(kind), onOverrun: () => seen.push('overrun') }, { netns: net.ns });
+    const resume = routes.pauseRoutes();
+    routes.close();
+    // a watch closed while paused (the daemon stopping during a write): nothing to join, no one to wake
+    expect(() => resume()).not.toThrow();
+    expect(() => routes.pauseRoutes()()).not.toThrow();
+    expect(seen).toEqual([]);
   });
 
   it("the daemon reads no events of its own route writes, and repairs a route deleted after them", async () => {

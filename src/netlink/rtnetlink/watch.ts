@@ -125,25 +125,30 @@ export function openKernelWatch(options: KernelWatchOptions, open: OpenOptions &
   conn.subscribe(groups);
   const routeGroups = kinds.has('route') ? [RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE] : [];
   let pauses = 0;
+  let closed = false;
   return {
     // a request on the same socket: its reply is queued after every event sent before it
     barrier: async () => {
       await conn.query(getLinkRequest('lo'), () => true);
     },
     pauseRoutes: () => {
-      if (routeGroups.length === 0) return () => {};
+      if (routeGroups.length === 0 || closed) return () => {};
       // leaving a group netcfg is not in (a resume that failed to join again) is no error
-      if (pauses++ === 0) conn.unsubscribe(routeGroups);
+      if (pauses === 0) conn.unsubscribe(routeGroups);
+      pauses++;
       let ended = false;
       return () => {
         if (ended) return;
         ended = true;
-        if (--pauses > 0) return;
+        if (--pauses > 0 || closed) return;
         // a join that throws leaves the groups left: the next pause and resume join them again
         conn.subscribe(routeGroups);
         options.onEvent('route');
       };
     },
-    close: () => conn.close(),
+    close: () => {
+      closed = true;
+      conn.close();
+    },
   };
 }
