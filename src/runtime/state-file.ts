@@ -332,11 +332,12 @@ export class StateFile {
     return path.join(this.dir, `${this.scope}.try.log`);
   }
 
-  /** The marker's name before (see tryFile): taken for one only when it holds one, as a netcfg before the rename left it. */
+  /** The marker's name before (see tryFile). */
   private get legacyTryFile(): string {
     return path.join(this.dir, `${this.scope}.try.json`);
   }
 
+  /** The marker under its old name: taken for one only when it holds one, as a netcfg before the rename left it. */
   private legacyTry(): TryMarker | undefined {
     const file = this.legacyTryFile;
     try {

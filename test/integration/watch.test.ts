@@ -124,8 +124,8 @@ describe('watch-driven reconcile', () => {
       await runtime.settle();
       const installed = () => net.json('route', 'show', 'proto', 'static').filter((r) => String(r.dst).startsWith('10.77.')).length;
       expect(installed()).toBe(n);
-      // the watch sends the daemon events again: an external delete of a managed route is seen and repaired
       expect(filtered).toBeLessThan(n / 10);
+      // the watch sends the daemon events again: an external delete of a managed route is seen and repaired
       await new Promise((r) => setTimeout(r, 500)); // the daemon idle: only the route's event can wake it
       net.ip('route', 'del', '10.77.0.7/32');
       await until('route repaired', () => installed() === n);

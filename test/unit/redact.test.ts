@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { redact, SECRET_FIELDS } from '../../src/redact.js';
 
@@ -48,21 +48,17 @@ describe('redaction', () => {
 
   it('a log line never carries them, at any depth', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-redact-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'log');
-    let text: string;
+    const fd = fs.openSync(file, 'w');
     try {
-      const fd = fs.openSync(file, 'w');
-      try {
-        const log = createLogger('info', fd, false);
-        log.info({ config: SECRETS, deep: { a: { b: { c: { d: { privateKey: 'deep-secret-99' } } } } } }, 'applying');
-        log.child({ secret: 'child-secret-98' }).warn('from a child');
-      } finally {
-        fs.closeSync(fd);
-      }
-      text = fs.readFileSync(file, 'utf8');
+      const log = createLogger('info', fd, false);
+      log.info({ config: SECRETS, deep: { a: { b: { c: { d: { privateKey: 'deep-secret-99' } } } } } }, 'applying');
+      log.child({ secret: 'child-secret-98' }).warn('from a child');
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      fs.closeSync(fd);
     }
+    const text = fs.readFileSync(file, 'utf8');
     for (const s of [...PLANTED, 'deep-secret-99', 'child-secret-98']) expect(text).not.toContain(s);
     expect(text).toContain('"msg":"applying"');
     expect(text.match(/\[redacted\]/g)!.length).toBeGreaterThan(15);

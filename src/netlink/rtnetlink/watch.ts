@@ -117,13 +117,12 @@ export function openKernelWatch(options: KernelWatchOptions, open: OpenOptions &
     }
   };
   conn.onOverrun = () => options.onOverrun();
-  const groups: number[] = [];
+  const routeGroups = kinds.has('route') ? [RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE] : [];
+  const groups: number[] = [...routeGroups];
   if (kinds.has('link')) groups.push(RTNLGRP_LINK);
   if (kinds.has('address')) groups.push(RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR);
-  if (kinds.has('route')) groups.push(RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE);
   if (kinds.has('rule')) groups.push(RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE);
   conn.subscribe(groups);
-  const routeGroups = kinds.has('route') ? [RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE] : [];
   let pauses = 0;
   let closed = false;
   return {
