@@ -35,6 +35,8 @@ export interface Kernel {
   /** Routing rules of one family, or of both. */
   listRules(family?: Family): Promise<RuleMessage[]>;
   execAll(requests: readonly Request[]): Promise<Outcome[]>;
+  /** Counts writes that later execAll calls will bring as queued now (progress displays; see NetlinkConnection). */
+  announceWrites?(writes: number): void;
   /** WireGuard configuration (generic netlink) in the same namespace. */
   wireguard?(): WireguardKernel;
 }

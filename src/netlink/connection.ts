@@ -144,6 +144,8 @@ export class NetlinkConnection {
   /** Dumps failed on broken framing: the rest of their parts may still arrive. */
   private readonly draining: number[] = [];
   private readonly drops = { windowStart: 0, logged: 0, suppressed: 0 };
+  /** Writes announced (announceWrites) that no execAll has brought yet. */
+  private announced = 0;
 
   constructor(
     private readonly transport: Transport,
@@ -187,6 +189,18 @@ export class NetlinkConnection {
     this.transport.close();
   }
 
+  /**
+   * Counts `writes` as queued now, for progress displays: a caller that hands a
+   * batch over in several execAll calls announces what the later calls will
+   * bring, and those calls do not count it again. A negative count takes back
+   * what was announced and never handed over.
+   */
+  announceWrites(writes: number): void {
+    const n = Math.max(writes, -this.announced);
+    this.announced += n;
+    this.progress.queued += n;
+  }
+
   /** Sends one request and waits for its acknowledgement; throws NetlinkError. */
   async exec(request: Request): Promise<void> {
     const [outcome] = await this.execAll([request]);
@@ -204,7 +218,11 @@ export class NetlinkConnection {
    */
   async execAll(requests: readonly Request[]): Promise<Outcome[]> {
     const results = new Array<Outcome>(requests.length).fill(OK);
-    for (const r of requests) if (r.write) this.progress.queued++;
+    let writes = 0;
+    for (const r of requests) if (r.write) writes++;
+    const announced = Math.min(writes, this.announced);
+    this.announced -= announced;
+    this.progress.queued += writes - announced;
     // Two segments in flight: the next is encoded while the kernel works on the
     // previous one (on the transport's sender thread when it has one).
     const inflight: Array<Promise<void>> = [];

@@ -114,6 +114,10 @@ export class RtnlClient {
     return this.conn.execAll(requests);
   }
 
+  announceWrites(writes: number): void {
+    this.conn.announceWrites(writes);
+  }
+
   close(): void {
     this.wg?.close();
     this.conn.close();
