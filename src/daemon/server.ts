@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import type { Logger } from '../log.js';
+import { jsonPieces } from '../util/json-pieces.js';
 import { LineReader, RequestFailure, type Handler, type Request, type Response, type WatchLine } from './protocol.js';
 
 export class ControlServer {
@@ -40,9 +41,8 @@ export class ControlServer {
     this.connections.add(socket);
     socket.setEncoding('utf8');
     let stopWatch: (() => void) | undefined;
-    const write = (value: Response | WatchLine) => {
-      if (!socket.destroyed) socket.write(`${JSON.stringify(value)}\n`);
-    };
+    const lines = new LineWriter(socket, log);
+    const write = (value: Response | WatchLine) => lines.send(value);
     const reader = new LineReader((value) => {
       const req = value as Request;
       if (req.op === 'watch') {
@@ -83,5 +83,62 @@ export class ControlServer {
     for (const c of this.connections) c.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     fs.rmSync(this.path, { force: true });
+  }
+}
+
+/** Characters of a line written to the socket at a time. */
+const WRITE_CHARS = 64 * 1024;
+
+/**
+ * A connection's lines, one after another (a response and watch lines never
+ * mix), each written a piece at a time as the socket takes them: a 100k-change
+ * report is never one string here, and a reader that is slow to take it holds
+ * it back (no more than a piece waits in the socket's buffer).
+ */
+export class LineWriter {
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly log: Logger,
+  ) {}
+
+  send(value: Response | WatchLine): void {
+    this.tail = this.tail.then(() =>
+      this.write(value).catch((err: unknown) => {
+        // a value JSON cannot hold: the line may be half written, so the connection ends
+        this.log.error({ err }, 'control response could not be written');
+        this.socket.destroy();
+      }),
+    );
+  }
+
+  private async write(value: Response | WatchLine): Promise<void> {
+    let text = '';
+    for (const piece of jsonPieces(value)) {
+      text += piece;
+      if (text.length >= WRITE_CHARS) {
+        if (!(await this.put(text))) return;
+        text = '';
+      }
+    }
+    await this.put(`${text}\n`);
+  }
+
+  /** Writes `text`, waiting until the socket drains when its buffer is full; false once the socket is gone. */
+  private async put(text: string): Promise<boolean> {
+    const socket = this.socket;
+    if (socket.destroyed) return false;
+    if (socket.write(text)) return true;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
+    return !socket.destroyed;
   }
 }
