@@ -5,7 +5,7 @@ import { MergeController } from '../../src/controllers/merge/merge.js';
 import { addressRule, linkRule, routeRule } from '../../src/controllers/merge/rules.js';
 import { silentLogger } from '../../src/log.js';
 import { NS } from '../../src/resources/resource.js';
-import type { AddressSpec, LinkSpec, RouteSpec } from '../../src/resources/network/types.js';
+import { T, type AddressSpec, type LinkSpec, type RouteSpec } from '../../src/resources/network/types.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 
 const link = (over: Partial<LinkSpec>): LinkSpec => ({ name: 'eth0', logical: false, up: false, mtu: 0, kind: '', type: 'ether', layer: 'default', ...over });
@@ -66,6 +66,24 @@ describe('merge rules', () => {
         ['inet4/192.0.2.1/172.16.0.0/12/1024', route({ dst: '172.16.0.0/12', protocol: 'boot', layer: 'operator' })],
       ]),
     );
+  });
+
+  it('routes: the records of what netcfg applied change no merged ID, add none and remove none', async () => {
+    const rt = new Runtime({ log: silentLogger(), mode: 'oneshot' });
+    rt.register(new MergeController(routeRule));
+    const record = { ...route({}), created: true };
+    // a re-apply: the records are in the store before the specs are merged (one of them without a spec any more)
+    rt.store.put(NS.state, T.AppliedRoute, 'inet4/192.0.2.1/10.0.0.0/8/1024', record, 'RouteSpecController');
+    rt.store.put(NS.state, T.AppliedRoute, 'inet4/192.0.2.1/198.51.100.0/24/1024', { ...record, dst: '198.51.100.0/24' }, 'RouteSpecController');
+    rt.store.put(NS.networkConfig, routeRule.type, 'configuration/a', route({}), 'writer-configuration');
+    rt.store.put(NS.networkConfig, routeRule.type, 'configuration/b', route({ dst: '172.16.0.0/12' }), 'writer-configuration');
+    await rt.start();
+    await rt.settle();
+    expect(rt.store.list<RouteSpec>(NS.network, routeRule.type).map((r) => [r.metadata.id, r.spec.dst])).toEqual([
+      ['inet4/192.0.2.1/10.0.0.0/8/1024', '10.0.0.0/8'],
+      ['inet4/192.0.2.1/172.16.0.0/12/1024', '172.16.0.0/12'],
+    ]);
+    expect(rt.failures()).toEqual([]);
   });
 
   it('addresses: keyed by link and prefix', async () => {

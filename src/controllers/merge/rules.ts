@@ -1,4 +1,5 @@
 // Per-type merge rules (Talos §2.4).
+import { NS } from '../../resources/resource.js';
 import { addressId, nftTableId, probeId, routeId, routingRuleId } from '../../resources/network/ids.js';
 import {
   T,
@@ -52,6 +53,7 @@ export const routeRule: MergeRule<RouteSpec> = {
   type: T.RouteSpec,
   id: routeId,
   merge: (_lower, higher) => higher,
+  recorded: { namespace: NS.state, type: T.AppliedRoute },
 };
 
 /** Routing rules: union by family and priority; the higher layer wins (Talos RoutingRuleMergeController). */
