@@ -25,31 +25,36 @@ export interface Operation {
  */
 export const OPS_PER_SLICE = 8192;
 
-/** One batch, in order (pipelined; progress displays see its whole size from the start). */
+/**
+ * One batch: the operations given when it starts, in order (pipelined within a
+ * slice; progress displays see its whole size from the start). Operations a
+ * callback adds to the array meanwhile are the caller's to run.
+ */
 export async function runOperations(kernel: Kernel, ops: readonly Operation[]): Promise<void> {
-  if (ops.length <= OPS_PER_SLICE) {
-    await runSlice(kernel, ops, 0, ops.length);
+  const count = ops.length;
+  if (count <= OPS_PER_SLICE) {
+    await runSlice(kernel, ops, 0, count, () => {});
     return;
   }
   let ahead = 0;
   if (kernel.announceWrites) {
-    for (const op of ops) for (const r of op.requests) if (r.write) ahead++;
+    for (let k = 0; k < count; k++) for (const r of ops[k]!.requests) if (r.write) ahead++;
     kernel.announceWrites(ahead);
   }
+  const sent = (writes: number): void => {
+    ahead = Math.max(0, ahead - writes);
+  };
   try {
-    for (let from = 0; from < ops.length; from += OPS_PER_SLICE) {
-      const writes = await runSlice(kernel, ops, from, Math.min(ops.length, from + OPS_PER_SLICE));
-      ahead = Math.max(0, ahead - writes);
-    }
+    for (let from = 0; from < count; from += OPS_PER_SLICE) await runSlice(kernel, ops, from, Math.min(count, from + OPS_PER_SLICE), sent);
   } finally {
     // an operation's callback threw: what was announced and never sent is taken back
     if (ahead > 0) kernel.announceWrites?.(-ahead);
   }
 }
 
-/** Runs ops[from, to) in one execAll and dispatches their outcomes; returns how many write requests it sent. */
-async function runSlice(kernel: Kernel, ops: readonly Operation[], from: number, to: number): Promise<number> {
-  if (from === to) return 0;
+/** Runs ops[from, to) in one execAll (`sent` learns its write requests once they are answered) and dispatches their outcomes. */
+async function runSlice(kernel: Kernel, ops: readonly Operation[], from: number, to: number, sent: (writes: number) => void): Promise<void> {
+  if (from === to) return;
   const requests: Request[] = [];
   const counts = new Array<number>(to - from);
   let writes = 0;
@@ -62,6 +67,7 @@ async function runSlice(kernel: Kernel, ops: readonly Operation[], from: number,
     }
   }
   const outcomes = await kernel.execAll(requests);
+  sent(writes);
   let i = 0;
   for (let k = from; k < to; k++) {
     const op = ops[k]!;
@@ -81,5 +87,4 @@ async function runSlice(kernel: Kernel, ops: readonly Operation[], from: number,
     if (failure) op.failed(failure, succeeded);
     else op.ok();
   }
-  return writes;
 }

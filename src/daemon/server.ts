@@ -50,7 +50,7 @@ export class ControlServer {
         stopWatch = handler.watch(req, write);
         return;
       }
-      handler.request(req).then(
+      const answered = handler.request(req).then(
         (result) => write({ ok: true, result }),
         (err: unknown) => {
           if (err instanceof RequestFailure) {
@@ -61,13 +61,24 @@ export class ControlServer {
           }
         },
       );
+      unanswered.add(answered);
+      void answered.then(() => unanswered.delete(answered));
     });
+    /** Requests whose answer is not queued yet. */
+    const unanswered = new Set<Promise<void>>();
+    let refused = false;
     socket.on('data', (chunk: string) => {
+      if (refused) return;
       try {
         reader.push(chunk);
       } catch (err) {
-        write({ ok: false, error: { message: `bad request: ${(err as Error).message}`, exitCode: 2 } });
-        socket.end();
+        // the requests before the bad line are answered, then the connection says why it ends, and ends
+        refused = true;
+        const reply: Response = { ok: false, error: { message: `bad request: ${(err as Error).message}`, exitCode: 2 } };
+        void Promise.all(unanswered).then(() => {
+          write(reply);
+          lines.end();
+        });
       }
     });
     const done = () => {
@@ -93,7 +104,8 @@ const WRITE_CHARS = 64 * 1024;
  * A connection's lines, one after another (a response and watch lines never
  * mix), each written a piece at a time as the socket takes them: a 100k-change
  * report is never one string here, and a reader that is slow to take it holds
- * it back (no more than a piece waits in the socket's buffer).
+ * it back (no more than a piece waits in the socket's buffer; the report
+ * itself stays until its line is written).
  */
 export class LineWriter {
   private tail: Promise<void> = Promise.resolve();
@@ -102,6 +114,13 @@ export class LineWriter {
     private readonly socket: net.Socket,
     private readonly log: Logger,
   ) {}
+
+  /** Ends the connection once the lines sent before are written. */
+  end(): void {
+    this.tail = this.tail.then(() => {
+      this.socket.end();
+    });
+  }
 
   send(value: Response | WatchLine): void {
     this.tail = this.tail.then(() =>
@@ -128,7 +147,7 @@ export class LineWriter {
   /** Writes `text`, waiting until the socket drains when its buffer is full; false once the socket is gone. */
   private async put(text: string): Promise<boolean> {
     const socket = this.socket;
-    if (socket.destroyed) return false;
+    if (socket.destroyed || socket.writableEnded) return false;
     if (socket.write(text)) return true;
     await new Promise<void>((resolve) => {
       const done = () => {
@@ -139,6 +158,6 @@ export class LineWriter {
       socket.on('drain', done);
       socket.on('close', done);
     });
-    return !socket.destroyed;
+    return !socket.destroyed && !socket.writableEnded;
   }
 }

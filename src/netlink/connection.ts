@@ -109,7 +109,10 @@ const DROP_LOG_PER_MINUTE = 10;
 /** sendQueued tags: the segment's barrier sequence number × this + the datagram's index. */
 const TAG_DATAGRAMS = 1024;
 
-/** Write requests handed to execAll so far, and those of them the kernel has answered (for progress displays). */
+/**
+ * Write requests handed to execAll so far, or announced for a later call
+ * (announceWrites), and those the kernel has answered (for progress displays).
+ */
 export interface WriteProgress {
   queued: number;
   done: number;

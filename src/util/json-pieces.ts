@@ -5,8 +5,9 @@
 // apply, which was its peak. Made in pieces, a long array goes PIECE_ITEMS
 // elements at a time.
 //
-// Plain objects and arrays are walked here; anything else (strings, numbers, an
-// object with toJSON, an array of a few elements) is left to JSON.stringify.
+// Plain objects and long plain arrays are walked here; anything else (strings,
+// numbers, an object with toJSON, an array of a few elements, what is inside an
+// element of a long array) is left to JSON.stringify.
 // toJSON of an element of a long array is called with its index within its
 // piece, not within the whole array (no toJSON here looks at it). Values with
 // cycles are not supported (JSON.stringify refuses them too).
@@ -14,18 +15,21 @@
 /** Elements of a long array stringified together. */
 export const PIECE_ITEMS = 1000;
 
-/** An object JSON.stringify writes as its own enumerable properties (not a boxed primitive, no toJSON). */
-function isPlainObject(v: object): boolean {
-  return typeof (v as { toJSON?: unknown }).toJSON !== 'function' && !(v instanceof String || v instanceof Number || v instanceof Boolean);
+const hasToJSON = (v: object): boolean => typeof (v as { toJSON?: unknown }).toJSON === 'function';
+
+/** An array written here a piece at a time: a long, plain one (a subclass's slices would be of the subclass). */
+function isLongArray(v: unknown): v is unknown[] {
+  return Array.isArray(v) && v.length > PIECE_ITEMS && Object.getPrototypeOf(v) === Array.prototype && !hasToJSON(v);
+}
+
+/** An object JSON.stringify writes as its own enumerable properties (not an array, not a boxed value, no toJSON). */
+function isPlainObject(v: unknown): v is object {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !hasToJSON(v) && !(v instanceof String || v instanceof Number || v instanceof Boolean || v instanceof BigInt || v instanceof Symbol);
 }
 
 /** Pieces whose concatenation is JSON.stringify(value) (undefined, a function or a symbol: "null", as in an array). */
 export function* jsonPieces(value: unknown): Generator<string> {
-  if (Array.isArray(value)) {
-    if (value.length <= PIECE_ITEMS) {
-      yield JSON.stringify(value);
-      return;
-    }
+  if (isLongArray(value)) {
     yield '[';
     for (let from = 0; from < value.length; from += PIECE_ITEMS) {
       const text = JSON.stringify(value.slice(from, from + PIECE_ITEMS));
@@ -34,15 +38,21 @@ export function* jsonPieces(value: unknown): Generator<string> {
     yield ']';
     return;
   }
-  if (typeof value === 'object' && value !== null && isPlainObject(value)) {
+  if (isPlainObject(value)) {
     yield '{';
     let first = true;
     for (const key of Object.keys(value)) {
       const v = (value as Record<string, unknown>)[key];
-      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-      yield `${first ? '' : ','}${JSON.stringify(key)}:`;
+      if (isLongArray(v) || isPlainObject(v)) {
+        yield `${first ? '' : ','}${JSON.stringify(key)}:`;
+        yield* jsonPieces(v);
+      } else {
+        // as a member, for what JSON.stringify does there: toJSON(key), and a member that writes as nothing is left out
+        const member = JSON.stringify({ [key]: v });
+        if (member === '{}') continue;
+        yield `${first ? '' : ','}${member.slice(1, -1)}`;
+      }
       first = false;
-      yield* jsonPieces(v);
     }
     yield '}';
     return;

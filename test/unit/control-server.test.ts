@@ -85,6 +85,32 @@ describe('the control server', () => {
   });
 });
 
+describe('the control server, given a line that is not JSON', () => {
+  it('answers what came before it, then says why and closes the connection', async () => {
+    const big = Array.from({ length: 60_000 }, (_, i) => resource(i));
+    const socketPath = await serve({
+      request: async () => big,
+      watch: () => () => {},
+    });
+    const client = net.createConnection(socketPath);
+    onTestFinished(() => {
+      client.destroy();
+    });
+    client.setEncoding('utf8');
+    let text = '';
+    client.on('data', (chunk: string) => (text += chunk));
+    const closed = new Promise((res) => client.once('close', res));
+    await new Promise((res) => client.once('connect', res));
+    client.write(`${JSON.stringify({ op: 'get', namespaces: ['network'], type: 'RouteStatus' })}\n{"op": get}\n`);
+    await closed;
+    const lines = text.split('\n');
+    expect(lines.length).toBe(3);
+    expect(lines[2]).toBe('');
+    expect(JSON.parse(lines[0]!)).toEqual({ ok: true, result: big });
+    expect(JSON.parse(lines[1]!)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/^bad request: /), exitCode: 2 } });
+  });
+});
+
 describe('a control connection’s line writer', () => {
   it('holds back a long line while the reader does not read: the socket buffers a piece of it, not all of it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-lines-'));

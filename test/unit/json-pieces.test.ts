@@ -56,7 +56,7 @@ describe('jsonPieces', () => {
       dryRun: false,
       changes,
       pending: [],
-      nested: { deep: [Array.from({ length: PIECE_ITEMS + 1 }, (_, i) => new Stored(`r${i}`, { n: i, skip: undefined }))] },
+      nested: { deep: Array.from({ length: PIECE_ITEMS + 1 }, (_, i) => new Stored(`r${i}`, { n: i, skip: undefined })), short: [Array.from({ length: PIECE_ITEMS + 1 }, (_, i) => i)] },
       when: new Date(0),
       boxed: [new String('s'), new Number(1), new Boolean(false)],
       gone: undefined,
@@ -65,6 +65,29 @@ describe('jsonPieces', () => {
     expect(JSON.parse(joined(report))).toEqual(JSON.parse(JSON.stringify(report)));
     expect(joined(report)).toBe(JSON.stringify(report));
     expect(joined(changes)).toBe(JSON.stringify(changes));
+  });
+
+  it('writes members as JSON.stringify does: toJSON with its key, members that write as nothing left out, odd arrays whole', () => {
+    class Tagged extends Array<number> {
+      toJSON(): string {
+        return 'tagged';
+      }
+    }
+    const withToJSON = Object.assign(Array.from({ length: PIECE_ITEMS + 5 }, (_, i) => i), { toJSON: () => 'array' });
+    const value = {
+      keyed: { toJSON: (key: string) => `key ${key}` },
+      nothing: { toJSON: () => undefined },
+      fn: { toJSON: () => () => 1 },
+      tagged: Tagged.from({ length: PIECE_ITEMS + 5 }, (_, i) => i),
+      withToJSON,
+      extra: Object.assign(Array.from({ length: PIECE_ITEMS + 5 }, (_, i) => i), { extra: 1 }),
+      sparse: new Array(PIECE_ITEMS + 5),
+      numbers: Array.from({ length: PIECE_ITEMS + 5 }, (_, i) => (i % 3 === 0 ? -0 : i % 3 === 1 ? NaN : Infinity)),
+      ['__proto__']: 1,
+      last: true,
+    };
+    expect(joined(value)).toBe(JSON.stringify(value));
+    expect(() => joined({ big: Object(1n) })).toThrow(TypeError);
   });
 
   it('never makes a piece of more than a slice of a long array', () => {

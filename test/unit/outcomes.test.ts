@@ -115,20 +115,37 @@ describe('runOperations', () => {
     expect(calls.length).toBe(1);
   });
 
-  it('takes back what it announced and never sent when a callback throws between slices', async () => {
+  it('runs the operations given when it starts: those a callback adds meanwhile are left to the caller', async () => {
+    const c = new NetlinkConnection(transport((n) => n === 7));
+    const calls: Call[] = [];
+    const heard: Heard[] = [];
+    const { ops } = plan(OPS_PER_SLICE + 10, heard);
+    const given = ops.length;
+    // as the address controller does: a failure adds the operation that puts the old address back
+    const failed = ops[5]!.failed.bind(ops[5]);
+    ops[5] = { requests: ops[5]!.requests, ok: ops[5]!.ok, failed: (e, n) => (failed(e, n), ops.push({ requests: [request(999_999)], ok: () => heard.push({ op: -1, outcome: 'ok' }), failed: () => {} })) };
+    await runOperations(kernelOver(c, calls), ops);
+    expect(ops.length).toBe(given + 1);
+    expect(heard.map((h) => h.op)).toEqual(ops.slice(0, given).map((_, k) => k));
+    expect(calls.reduce((n, x) => n + x.requests, 0)).toBe(given + 9 * 2); // ops 0, 1000, … 8000 have three requests
+  });
+
+  it('takes back what it announced and never sent when a callback throws between slices, and no more', async () => {
     const c = new NetlinkConnection(transport(() => false));
     const calls: Call[] = [];
     const heard: Heard[] = [];
+    // another batch on the same connection has announced its writes
+    c.announceWrites(1000);
     const { ops } = plan(OPS_PER_SLICE * 3, heard, (k) => {
       if (k === OPS_PER_SLICE + 3) throw new Error('callback failed');
     });
     await expect(runOperations(kernelOver(c, calls), ops)).rejects.toThrow('callback failed');
     expect(calls.length).toBe(2);
-    // what was queued is what was sent, and all of it is done: a later batch is counted from zero again
+    // what was queued is what was sent, and the other batch's announcement: all that was sent is done
     const sent = calls.reduce((n, x) => n + x.writes, 0);
-    expect(c.progress.queued).toBe(c.progress.done);
-    expect(c.progress.done).toBe(sent);
-    await runOperations(kernelOver(c, calls), [{ requests: [request(1)], ok: () => {}, failed: () => {} }]);
-    expect(c.progress).toEqual({ queued: sent + 1, done: sent + 1 });
+    expect(c.progress).toEqual({ queued: sent + 1000, done: sent });
+    // the other batch comes: counted once
+    await runOperations(kernelOver(c, calls), [{ requests: Array.from({ length: 1000 }, (_, i) => request(i)), ok: () => {}, failed: () => {} }]);
+    expect(c.progress).toEqual({ queued: sent + 1000, done: sent + 1000 });
   });
 });

@@ -219,7 +219,8 @@ interface OpDetail {
 class RouteOp implements Operation, Change {
   /**
    * `sends`: an add's out-interface (undefined: none), its request built each
-   * time the op is run; the requests themselves for the other ops.
+   * time it is asked for (when the op is run, and when a large batch is counted
+   * for progress); the requests themselves for the other ops.
    */
   constructor(
     readonly pass: Pass,
