@@ -32,6 +32,7 @@ import { CLUSTER_NS, CT, LOCAL_IDENTITY_ID, type NodeIdentitySpec } from '../res
 import type { ControlServer } from './server.js';
 import { redact } from '../redact.js';
 import { codeCacheCheckpoint } from '../util/code-cache.js';
+import { JsonList } from '../util/json-pieces.js';
 import type { VipOptions } from '../operators/vip/options.js';
 
 export interface DaemonOptions extends Target {
@@ -186,7 +187,11 @@ export class Daemon implements Handler {
       case 'ping':
         return { pid: process.pid, version: this.o.version, netns: this.o.netns ?? null, startedAt: this.startedAt } satisfies PingResult;
       case 'get':
-        return req.namespaces.flatMap((ns) => this.runtime.store.list(ns, req.type).map(plain));
+        // the resources as they are now, each made plain as it is written
+        return new JsonList(
+          req.namespaces.flatMap((ns) => this.runtime.store.list(ns, req.type)),
+          plain,
+        );
       case 'apply':
         if (typeof req.file !== 'string' || typeof req.text !== 'string') throw new RequestFailure('bad request: an apply needs the file name and its text', 2);
         if (req.changesLimit !== undefined && !(Number.isInteger(req.changesLimit) && req.changesLimit >= 0)) throw new RequestFailure('bad request: changesLimit must be a whole number of changes', 2);
@@ -204,11 +209,15 @@ export class Daemon implements Handler {
     }
   }
 
-  watch(req: Extract<Request, { op: 'watch' }>, send: (line: WatchLine) => void): () => void {
+  watch(req: Extract<Request, { op: 'watch' }>, send: (line: WatchLine) => void, sendEach: (lines: Iterable<WatchLine>) => void): () => void {
     const stops = req.namespaces.map((ns) =>
       this.runtime.store.watch(ns, req.type, (type, resource) => send({ event: type, resource: plain(resource) })),
     );
-    for (const ns of req.namespaces) for (const r of this.runtime.store.list(ns, req.type)) send({ event: 'created', resource: plain(r) });
+    // the resources as they are now, each made plain as it is written; changes from now on follow them
+    const listed = req.namespaces.flatMap((ns) => this.runtime.store.list(ns, req.type));
+    sendEach((function* (): Generator<WatchLine> {
+      for (const r of listed) yield { event: 'created', resource: plain(r) };
+    })());
     send({ event: 'bootstrapped' });
     return () => {
       for (const s of stops) s();

@@ -47,7 +47,7 @@ export class ControlServer {
       const req = value as Request;
       if (req.op === 'watch') {
         stopWatch?.();
-        stopWatch = handler.watch(req, write);
+        stopWatch = handler.watch(req, write, (all) => lines.sendEach(all));
         return;
       }
       const answered = handler.request(req).then(
@@ -123,13 +123,23 @@ export class LineWriter {
   }
 
   send(value: Response | WatchLine): void {
-    this.tail = this.tail.then(() =>
-      this.write(value).catch((err: unknown) => {
+    this.sendEach([value]);
+  }
+
+  /** Lines made one at a time, each once the one before is written. */
+  sendEach(values: Iterable<Response | WatchLine>): void {
+    this.tail = this.tail.then(async () => {
+      try {
+        for (const value of values) {
+          if (this.socket.destroyed || this.socket.writableEnded) return;
+          await this.write(value);
+        }
+      } catch (err) {
         // a value JSON cannot hold: the line may be half written, so the connection ends
         this.log.error({ err }, 'control response could not be written');
         this.socket.destroy();
-      }),
-    );
+      }
+    });
   }
 
   private async write(value: Response | WatchLine): Promise<void> {

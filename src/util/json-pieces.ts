@@ -15,6 +15,22 @@
 /** Elements of a long array stringified together. */
 export const PIECE_ITEMS = 1000;
 
+/**
+ * A list written as the array of its items, each as `as` makes it. jsonPieces
+ * maps a piece of it at a time, so the mapped items never exist all at once
+ * (the daemon's `get` of 100k route specs: a redacted copy of each).
+ */
+export class JsonList<T> {
+  constructor(
+    readonly items: readonly T[],
+    readonly as: (item: T) => unknown,
+  ) {}
+
+  toJSON(): unknown[] {
+    return this.items.map((x) => this.as(x));
+  }
+}
+
 const hasToJSON = (v: object): boolean => typeof (v as { toJSON?: unknown }).toJSON === 'function';
 
 /** An array written here a piece at a time: a long, plain one (a subclass's slices would be of the subclass). */
@@ -29,6 +45,16 @@ function isPlainObject(v: unknown): v is object {
 
 /** Pieces whose concatenation is JSON.stringify(value) (undefined, a function or a symbol: "null", as in an array). */
 export function* jsonPieces(value: unknown): Generator<string> {
+  if (value instanceof JsonList) {
+    const { items, as } = value as JsonList<unknown>;
+    yield '[';
+    for (let from = 0; from < items.length; from += PIECE_ITEMS) {
+      const text = JSON.stringify(items.slice(from, from + PIECE_ITEMS).map((x) => as(x)));
+      yield from === 0 ? text.slice(1, -1) : `,${text.slice(1, -1)}`;
+    }
+    yield ']';
+    return;
+  }
   if (isLongArray(value)) {
     yield '[';
     for (let from = 0; from < value.length; from += PIECE_ITEMS) {
@@ -43,7 +69,7 @@ export function* jsonPieces(value: unknown): Generator<string> {
     let first = true;
     for (const key of Object.keys(value)) {
       const v = (value as Record<string, unknown>)[key];
-      if (isLongArray(v) || isPlainObject(v)) {
+      if (v instanceof JsonList || isLongArray(v) || isPlainObject(v)) {
         yield `${first ? '' : ','}${JSON.stringify(key)}:`;
         yield* jsonPieces(v);
       } else {

@@ -11,6 +11,7 @@ import { ControlServer, LineWriter } from '../../src/daemon/server.js';
 import { LineReader, type Handler, type WatchLine } from '../../src/daemon/protocol.js';
 import type { Resource } from '../../src/resources/resource.js';
 import { silentLogger } from '../../src/log.js';
+import { JsonList } from '../../src/util/json-pieces.js';
 import { within } from '../helpers/daemon.js';
 
 const resource = (i: number): Resource => ({
@@ -82,6 +83,53 @@ describe('the control server', () => {
     expect(lines[0]).toEqual({ event: 'bootstrapped' });
     expect(lines[lines.length - 1]).toEqual({ ok: true, result: { pid: 1 } });
     expect(lines.length).toBe(53);
+  });
+});
+
+describe('the control server, listing many resources', () => {
+  it('makes a get answer and a watch’s first lines as it writes them, and sends them whole and in order', async () => {
+    const count = 30_000;
+    let made = 0;
+    const plainOf = (i: number) => (made++, resource(i));
+    const indexes = Array.from({ length: count }, (_, i) => i);
+    const socketPath = await serve({
+      request: async () => new JsonList(indexes, plainOf),
+      watch: (_req, send, sendEach) => {
+        sendEach(
+          (function* (): Generator<WatchLine> {
+            for (const i of indexes) yield { event: 'created', resource: plainOf(i) };
+          })(),
+        );
+        send({ event: 'bootstrapped' });
+        return () => {};
+      },
+    });
+    const client = net.createConnection(socketPath);
+    onTestFinished(() => {
+      client.destroy();
+    });
+    client.setEncoding('utf8');
+    const lines: unknown[] = [];
+    const reader = new LineReader((v) => lines.push(v));
+    client.on('data', (chunk: string) => reader.push(chunk));
+    await new Promise((res) => client.once('connect', res));
+    client.pause();
+    client.write(`${JSON.stringify({ op: 'get', namespaces: ['network'], type: 'RouteStatus' })}\n${JSON.stringify({ op: 'watch', namespaces: ['network'], type: 'RouteStatus' })}\n`);
+    await new Promise((res) => setTimeout(res, 300));
+    // nobody reads: a few pieces are made, not the 60k resources
+    expect(made).toBeGreaterThan(0);
+    expect(made).toBeLessThan(count / 2);
+    client.resume();
+    await within(20_000, () => lines.length >= count + 2, 'the answer and the watch');
+    expect(made).toBe(2 * count);
+    // the watch began first (its handler runs at once, the get's answer a moment later): its lines, then the answer
+    const answer = lines[count + 1] as { ok: boolean; result: Resource[] };
+    const watched = lines.slice(0, count + 1) as WatchLine[];
+    expect(answer.ok).toBe(true);
+    expect(answer.result.map((r) => r.metadata.id)).toEqual(indexes.map((i) => resource(i).metadata.id));
+    expect(watched.length).toBe(count + 1);
+    expect(watched[count]).toEqual({ event: 'bootstrapped' });
+    expect(watched.slice(0, count).map((l) => (l as { resource: Resource }).resource.metadata.id)).toEqual(indexes.map((i) => resource(i).metadata.id));
   });
 });
 

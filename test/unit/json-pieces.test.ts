@@ -2,7 +2,7 @@
 // JSON.stringify gives, and a long array never becomes one piece.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PIECE_ITEMS, jsonPieces } from '../../src/util/json-pieces.js';
+import { JsonList, PIECE_ITEMS, jsonPieces } from '../../src/util/json-pieces.js';
 
 const joined = (v: unknown): string => [...jsonPieces(v)].join('');
 
@@ -88,6 +88,27 @@ describe('jsonPieces', () => {
     };
     expect(joined(value)).toBe(JSON.stringify(value));
     expect(() => joined({ big: Object(1n) })).toThrow(TypeError);
+  });
+
+  it('writes a JsonList as the array of its mapped items, mapping a piece of them at a time', () => {
+    let made = 0;
+    const list = new JsonList(
+      Array.from({ length: 2.5 * PIECE_ITEMS }, (_, i) => new Stored(`r${i}`, { n: i })),
+      (r) => (made++, { metadata: r.metadata, spec: r.spec }),
+    );
+    const value = { ok: true, result: list, short: new JsonList([1, 2], (n) => n * 2), empty: new JsonList([], (n) => n) };
+    const pieces = jsonPieces(value);
+    let text = '';
+    let r = pieces.next();
+    for (; !r.done && made === 0; r = pieces.next()) text += r.value;
+    // the first piece with items in it: a slice of them was made, not all
+    expect(made).toBe(PIECE_ITEMS);
+    for (; !r.done; r = pieces.next()) text += r.value;
+    expect(made).toBe(list.items.length);
+    made = 0;
+    expect(text).toBe(JSON.stringify(value));
+    expect(JSON.parse(text).result[2499]).toEqual({ metadata: { id: 'r2499' }, spec: { n: 2499 } });
+    expect(JSON.parse(text).short).toEqual([2, 4]);
   });
 
   it('never makes a piece of more than a slice of a long array', () => {
