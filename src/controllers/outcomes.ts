@@ -52,7 +52,7 @@ export async function runOperations(kernel: Kernel, ops: readonly Operation[]): 
   }
 }
 
-/** Runs ops[from, to) in one execAll (`sent` learns its write requests once they are answered) and dispatches their outcomes. */
+/** Runs ops[from, to) in one execAll (`sent` learns its write requests as they are handed over) and dispatches their outcomes. */
 async function runSlice(kernel: Kernel, ops: readonly Operation[], from: number, to: number, sent: (writes: number) => void): Promise<void> {
   if (from === to) return;
   const requests: Request[] = [];
@@ -66,8 +66,9 @@ async function runSlice(kernel: Kernel, ops: readonly Operation[], from: number,
       if (r.write) writes++;
     }
   }
-  const outcomes = await kernel.execAll(requests);
+  // handed over: the connection no longer counts them as announced, whatever comes of them
   sent(writes);
+  const outcomes = await kernel.execAll(requests);
   let i = 0;
   for (let k = from; k < to; k++) {
     const op = ops[k]!;

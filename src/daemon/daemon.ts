@@ -215,11 +215,18 @@ export class Daemon implements Handler {
     );
     // the resources as they are now, each made plain as it is written; changes from now on follow them
     const listed = req.namespaces.flatMap((ns) => this.runtime.store.list(ns, req.type));
-    sendEach((function* (): Generator<WatchLine> {
-      for (const r of listed) yield { event: 'created', resource: plain(r) };
-    })());
+    let stopped = false;
+    sendEach(
+      (function* (): Generator<WatchLine> {
+        for (const r of listed) {
+          if (stopped) return; // what is not written yet of a stopped watch's listing is not made
+          yield { event: 'created', resource: plain(r) };
+        }
+      })(),
+    );
     send({ event: 'bootstrapped' });
     return () => {
+      stopped = true;
       for (const s of stops) s();
     };
   }

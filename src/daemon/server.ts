@@ -74,6 +74,8 @@ export class ControlServer {
       } catch (err) {
         // the requests before the bad line are answered, then the connection says why it ends, and ends
         refused = true;
+        stopWatch?.();
+        stopWatch = undefined;
         const reply: Response = { ok: false, error: { message: `bad request: ${(err as Error).message}`, exitCode: 2 } };
         void Promise.all(unanswered).then(() => {
           write(reply);
@@ -135,7 +137,8 @@ export class LineWriter {
           await this.write(value);
         }
       } catch (err) {
-        // a value JSON cannot hold: the line may be half written, so the connection ends
+        // a line that could not be made (a value JSON cannot hold, a resource that could not be copied):
+        // it may be half written, so the connection ends
         this.log.error({ err }, 'control response could not be written');
         this.socket.destroy();
       }

@@ -5,6 +5,7 @@
 // apply, which was its peak. Made in pieces, a long array goes PIECE_ITEMS
 // elements at a time.
 //
+// A JsonList (a list and how each item is written) is mapped a piece at a time.
 // Plain objects and long plain arrays are walked here; anything else (strings,
 // numbers, an object with toJSON, an array of a few elements, what is inside an
 // element of a long array) is left to JSON.stringify.

@@ -130,6 +130,22 @@ describe('runOperations', () => {
     expect(calls.reduce((n, x) => n + x.requests, 0)).toBe(given + 9 * 2); // ops 0, 1000, … 8000 have three requests
   });
 
+  it('takes back only the slices never handed over when the connection refuses one', async () => {
+    const c = new NetlinkConnection(transport(() => false));
+    const calls: Call[] = [];
+    c.announceWrites(1000); // another batch's
+    const { ops, writes } = plan(OPS_PER_SLICE * 3, []);
+    // an operation of the second slice whose request cannot be encoded: the connection's execAll throws
+    const broken: Request = { type: RTM_NEWROUTE, write: true, encode: () => { throw new Error('cannot encode'); }, describe: () => 'broken' };
+    ops[OPS_PER_SLICE + 10] = { requests: [broken], ok: () => {}, failed: () => {} };
+    await expect(runOperations(kernelOver(c, calls), ops)).rejects.toThrow('cannot encode');
+    expect(calls.length).toBe(2);
+    const handedOver = calls[0]!.writes + calls[1]!.writes;
+    expect(handedOver).toBeLessThan(writes);
+    // the two slices handed over count as queued, the third is taken back, the other batch's announcement stays
+    expect(c.progress.queued).toBe(handedOver + 1000);
+  });
+
   it('takes back what it announced and never sent when a callback throws between slices, and no more', async () => {
     const c = new NetlinkConnection(transport(() => false));
     const calls: Call[] = [];
