@@ -30,6 +30,25 @@ async function serve(handler: Handler): Promise<string> {
   return socket;
 }
 
+/** A client of the control socket, connected (destroyed after the test): what it has read, as text and as lines. */
+async function connectTo(socketPath: string): Promise<{ socket: net.Socket; lines: unknown[]; text: () => string; closed: Promise<unknown> }> {
+  const socket = net.createConnection(socketPath);
+  onTestFinished(() => {
+    socket.destroy();
+  });
+  socket.setEncoding('utf8');
+  const lines: unknown[] = [];
+  let text = '';
+  const reader = new LineReader((v) => lines.push(v));
+  socket.on('data', (chunk: string) => {
+    text += chunk;
+    reader.push(chunk); // throws on a line that is not JSON: two lines mixed
+  });
+  const closed = new Promise((res) => socket.once('close', res));
+  await new Promise((res) => socket.once('connect', res));
+  return { socket, lines, text: () => text, closed };
+}
+
 describe('the control server', () => {
   it('writes a response of megabytes whole beside watch lines, also to a reader that pauses', async () => {
     const big = Array.from({ length: 60_000 }, (_, i) => resource(i));
@@ -43,19 +62,7 @@ describe('the control server', () => {
       },
     });
 
-    const client = net.createConnection(socketPath);
-    onTestFinished(() => {
-      client.destroy();
-    });
-    client.setEncoding('utf8');
-    const lines: unknown[] = [];
-    let bytes = 0;
-    const reader = new LineReader((v) => lines.push(v));
-    client.on('data', (chunk: string) => {
-      bytes += chunk.length;
-      reader.push(chunk); // throws on a line that is not JSON: two lines mixed
-    });
-    await new Promise((res) => client.once('connect', res));
+    const { socket: client, lines, text } = await connectTo(socketPath);
     client.write(`${JSON.stringify({ op: 'watch', namespaces: ['network'], type: 'RouteStatus' })}\n`);
     await within(5000, () => send !== undefined, 'the watch');
     // the reader stops; the response and watch lines queue behind what the socket holds
@@ -66,7 +73,7 @@ describe('the control server', () => {
       await new Promise((res) => setImmediate(res));
     }
     await new Promise((res) => setTimeout(res, 300));
-    const heldBack = bytes;
+    const heldBack = text().length;
     client.resume();
     client.write(`${JSON.stringify({ op: 'ping' })}\n`);
     await within(10_000, () => lines.length >= 53, '53 lines');
@@ -104,15 +111,7 @@ describe('the control server, listing many resources', () => {
         return () => {};
       },
     });
-    const client = net.createConnection(socketPath);
-    onTestFinished(() => {
-      client.destroy();
-    });
-    client.setEncoding('utf8');
-    const lines: unknown[] = [];
-    const reader = new LineReader((v) => lines.push(v));
-    client.on('data', (chunk: string) => reader.push(chunk));
-    await new Promise((res) => client.once('connect', res));
+    const { socket: client, lines } = await connectTo(socketPath);
     client.pause();
     client.write(`${JSON.stringify({ op: 'get', namespaces: ['network'], type: 'RouteStatus' })}\n${JSON.stringify({ op: 'watch', namespaces: ['network'], type: 'RouteStatus' })}\n`);
     await new Promise((res) => setTimeout(res, 300));
@@ -140,18 +139,10 @@ describe('the control server, given a line that is not JSON', () => {
       request: async () => big,
       watch: () => () => {},
     });
-    const client = net.createConnection(socketPath);
-    onTestFinished(() => {
-      client.destroy();
-    });
-    client.setEncoding('utf8');
-    let text = '';
-    client.on('data', (chunk: string) => (text += chunk));
-    const closed = new Promise((res) => client.once('close', res));
-    await new Promise((res) => client.once('connect', res));
+    const { socket: client, text, closed } = await connectTo(socketPath);
     client.write(`${JSON.stringify({ op: 'get', namespaces: ['network'], type: 'RouteStatus' })}\n{"op": get}\n`);
     await closed;
-    const lines = text.split('\n');
+    const lines = text().split('\n');
     expect(lines.length).toBe(3);
     expect(lines[2]).toBe('');
     expect(JSON.parse(lines[0]!)).toEqual({ ok: true, result: big });
