@@ -47,7 +47,7 @@ export async function runOperations(kernel: Kernel, ops: readonly Operation[]): 
   try {
     for (let from = 0; from < count; from += OPS_PER_SLICE) await runSlice(kernel, ops, from, Math.min(count, from + OPS_PER_SLICE), sent);
   } finally {
-    // an operation's callback threw: what was announced and never sent is taken back
+    // a callback or the connection threw: what was announced and never handed over is taken back
     if (ahead > 0) kernel.announceWrites?.(-ahead);
   }
 }
