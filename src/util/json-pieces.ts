@@ -44,25 +44,25 @@ function isPlainObject(v: unknown): v is object {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !hasToJSON(v) && !(v instanceof String || v instanceof Number || v instanceof Boolean || v instanceof BigInt || v instanceof Symbol);
 }
 
+/** An array of `length` elements, PIECE_ITEMS of them (`elements(from, to)`) stringified at a time. */
+function* arrayPieces(length: number, elements: (from: number, to: number) => unknown[]): Generator<string> {
+  yield '[';
+  for (let from = 0; from < length; from += PIECE_ITEMS) {
+    const text = JSON.stringify(elements(from, Math.min(length, from + PIECE_ITEMS)));
+    yield from === 0 ? text.slice(1, -1) : `,${text.slice(1, -1)}`;
+  }
+  yield ']';
+}
+
 /** Pieces whose concatenation is JSON.stringify(value) (undefined, a function or a symbol: "null", as in an array). */
 export function* jsonPieces(value: unknown): Generator<string> {
   if (value instanceof JsonList) {
     const { items, as } = value as JsonList<unknown>;
-    yield '[';
-    for (let from = 0; from < items.length; from += PIECE_ITEMS) {
-      const text = JSON.stringify(items.slice(from, from + PIECE_ITEMS).map((x) => as(x)));
-      yield from === 0 ? text.slice(1, -1) : `,${text.slice(1, -1)}`;
-    }
-    yield ']';
+    yield* arrayPieces(items.length, (from, to) => items.slice(from, to).map((x) => as(x)));
     return;
   }
   if (isLongArray(value)) {
-    yield '[';
-    for (let from = 0; from < value.length; from += PIECE_ITEMS) {
-      const text = JSON.stringify(value.slice(from, from + PIECE_ITEMS));
-      yield from === 0 ? text.slice(1, -1) : `,${text.slice(1, -1)}`;
-    }
-    yield ']';
+    yield* arrayPieces(value.length, (from, to) => value.slice(from, to));
     return;
   }
   if (isPlainObject(value)) {

@@ -1,6 +1,7 @@
 // An in-memory kernel for controller tests. Requests are encoded to bytes and
 // decoded back with netcfg's own codec, then applied with the kernel's rules for
 // EEXIST / ESRCH / EADDRNOTAVAIL and a reachable IPv4 gateway.
+import { nestedPauses } from '../../src/util/pauses.js';
 import type { Kernel, KernelEventKind, KernelEvents, KernelWatchOptions } from '../../src/controllers/kernel.js';
 import { NlWriter } from '../../src/netlink/codec.js';
 import { NLM_F_EXCL } from '../../src/netlink/constants.js';
@@ -50,25 +51,20 @@ export class FakeKernel implements Kernel {
   /** Called after a link is renamed (a test's fake sysfs follows). */
   onRename?: (from: string, to: string) => void;
   private readonly watchers = new Set<KernelWatchOptions>();
-  /** Watchers whose route events are paused (see KernelEvents.pauseRoutes), with how many pauses. */
-  private readonly paused = new Map<KernelWatchOptions, number>();
+  /** Watchers whose route events are paused (see KernelEvents.pauseRoutes). */
+  private readonly paused = new Set<KernelWatchOptions>();
 
   /** Events as the kernel sends them: after each change, to every watcher of that kind (synchronous here). */
   watch(options: KernelWatchOptions): KernelEvents {
     this.watchers.add(options);
-    const pauseRoutes = (): (() => void) => {
-      if (!options.kinds.includes('route')) return () => {};
-      this.paused.set(options, (this.paused.get(options) ?? 0) + 1);
-      let ended = false;
-      return () => {
-        if (ended) return;
-        ended = true;
-        const left = this.paused.get(options)! - 1;
-        if (left > 0) return void this.paused.set(options, left);
+    const pause = nestedPauses(
+      () => void this.paused.add(options),
+      () => {
         this.paused.delete(options);
         options.onEvent('route');
-      };
-    };
+      },
+    );
+    const pauseRoutes = (): (() => void) => (options.kinds.includes('route') ? pause() : () => {});
     return { barrier: async () => {}, pauseRoutes, close: () => void this.watchers.delete(options) };
   }
 

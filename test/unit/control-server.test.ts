@@ -19,14 +19,17 @@ const resource = (i: number): Resource => ({
   spec: { dst: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}/32`, gateway: '192.0.2.1', priority: 1024 },
 });
 
-async function serve(handler: Handler): Promise<string> {
+/** A unix socket's path in a directory of its own, removed after the test. */
+function socketFile(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-control-'));
-  const socket = path.join(dir, 'control.sock');
+  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return path.join(dir, 'control.sock');
+}
+
+async function serve(handler: Handler): Promise<string> {
+  const socket = socketFile();
   const server = await ControlServer.listen(socket, handler, silentLogger());
-  onTestFinished(async () => {
-    await server.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  onTestFinished(() => server.close());
   return socket;
 }
 
@@ -152,14 +155,12 @@ describe('the control server, given a line that is not JSON', () => {
 
 describe('a control connection’s line writer', () => {
   it('holds back a long line while the reader does not read: the socket buffers a piece of it, not all of it', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netcfg-lines-'));
-    const socketPath = path.join(dir, 's.sock');
+    const socketPath = socketFile();
     const accepted = new Promise<net.Socket>((res) => {
       const server = net.createServer(res);
       server.listen(socketPath);
       onTestFinished(() => {
         server.close();
-        fs.rmSync(dir, { recursive: true, force: true });
       });
     });
     const client = net.createConnection(socketPath);

@@ -30,6 +30,7 @@ import {
   RTNLGRP_IPV4_RULE,
   RTNLGRP_IPV6_RULE,
 } from './constants.js';
+import { nestedPauses } from '../../util/pauses.js';
 import { getLinkRequest } from './link.js';
 
 /** What kernel events are about. */
@@ -123,28 +124,23 @@ export function openKernelWatch(options: KernelWatchOptions, open: OpenOptions &
   if (kinds.has('address')) groups.push(RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR);
   if (kinds.has('rule')) groups.push(RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE);
   conn.subscribe(groups);
-  let pauses = 0;
   let closed = false;
+  const pause = nestedPauses(
+    // leaving a group netcfg is not in (a resume that failed to join again) is no error
+    () => conn.unsubscribe(routeGroups),
+    () => {
+      if (closed) return;
+      // a join that throws leaves the groups left: the next pause and resume join them again
+      conn.subscribe(routeGroups);
+      options.onEvent('route');
+    },
+  );
   return {
     // a request on the same socket: its reply is queued after every event sent before it
     barrier: async () => {
       await conn.query(getLinkRequest('lo'), () => true);
     },
-    pauseRoutes: () => {
-      if (routeGroups.length === 0 || closed) return () => {};
-      // leaving a group netcfg is not in (a resume that failed to join again) is no error
-      if (pauses === 0) conn.unsubscribe(routeGroups);
-      pauses++;
-      let ended = false;
-      return () => {
-        if (ended) return;
-        ended = true;
-        if (--pauses > 0 || closed) return;
-        // a join that throws leaves the groups left: the next pause and resume join them again
-        conn.subscribe(routeGroups);
-        options.onEvent('route');
-      };
-    },
+    pauseRoutes: () => (routeGroups.length === 0 || closed ? () => {} : pause()),
     close: () => {
       closed = true;
       conn.close();
