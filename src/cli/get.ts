@@ -8,6 +8,7 @@ import { CONFIG_OWNER, configRuntime, statusRuntime } from '../engine.js';
 import { kernelCmdline, kernelUts } from '../host.js';
 import { hardwareFor } from '../hw/hardware.js';
 import { NS, type Resource } from '../resources/resource.js';
+import { listResources } from '../resources/network/spec-sets.js';
 import { T } from '../resources/network/types.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { stateFor, type Target } from './report.js';
@@ -159,7 +160,7 @@ export async function runGet(o: GetOptions, print: (s: string) => void, warn: (s
     if (view.discovery) kubernetesNote(runtime.store.list(CLUSTER_NS.config, CT.DiscoveryConfig), warn);
     const resources: Resource[] = [];
     for (const ns of namespacesOf(view, o.namespace)) {
-      resources.push(...runtime.store.list(ns, view.type).sort((a, b) => a.metadata.id.localeCompare(b.metadata.id, 'en', { numeric: true })));
+      resources.push(...listResources(runtime.store, ns, view.type).sort((a, b) => a.metadata.id.localeCompare(b.metadata.id, 'en', { numeric: true })));
     }
     const text = render({ node: nodeName(o.netns), displayType: view.displayType, columns: view.columns, resources }, format);
     if (text !== '') print(text);

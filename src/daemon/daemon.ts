@@ -20,6 +20,7 @@ import { hardwareFor } from '../hw/hardware.js';
 import type { Logger } from '../log.js';
 import type { RtnlClient } from '../netlink/rtnetlink/client.js';
 import { NS, type Resource } from '../resources/resource.js';
+import { listResources, watchResources } from '../resources/network/spec-sets.js';
 import { T } from '../resources/network/types.js';
 import type { Change } from '../runtime/changes.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -189,7 +190,7 @@ export class Daemon implements Handler {
       case 'get':
         // the resources as they are now, each made plain as it is written
         return new JsonList(
-          req.namespaces.flatMap((ns) => this.runtime.store.list(ns, req.type)),
+          req.namespaces.flatMap((ns) => listResources(this.runtime.store, ns, req.type)),
           plain,
         );
       case 'apply':
@@ -211,10 +212,10 @@ export class Daemon implements Handler {
 
   watch(req: Extract<Request, { op: 'watch' }>, send: (line: WatchLine) => void, sendEach: (lines: Iterable<WatchLine>) => void): () => void {
     const stops = req.namespaces.map((ns) =>
-      this.runtime.store.watch(ns, req.type, (type, resource) => send({ event: type, resource: plain(resource) })),
+      watchResources(this.runtime.store, ns, req.type, (type, resource) => send({ event: type, resource: plain(resource) })),
     );
     // the resources as they are now, each made plain as it is written; changes from now on follow them
-    const listed = req.namespaces.flatMap((ns) => this.runtime.store.list(ns, req.type));
+    const listed = req.namespaces.flatMap((ns) => listResources(this.runtime.store, ns, req.type));
     let stopped = false;
     sendEach(
       (function* (): Generator<WatchLine> {

@@ -269,6 +269,34 @@ describe('netcfg daemon', () => {
     expect(globals(net, 'eth0')).toEqual(['192.0.2.12/24']);
   });
 
+  it('get routespecs shows each configured route as its own layered spec, and --watch hears one added and one removed', async () => {
+    const net = createTestNet();
+    const d = await startDaemon(net, net.file('a.yaml', config('192.0.2.10/24')));
+    const layered = async () =>
+      parseJsonStream<{ metadata: { namespace: string; id: string; owner: string }; spec: Json }>((await netcfg(['get', 'routespecs', '-o', 'json', ...d.args])).stdout)
+        .filter((r) => r.metadata.namespace === 'network-config')
+        .map((r) => `${r.metadata.id} ${r.metadata.owner} ${r.spec.layer}`);
+    expect(await layered()).toEqual(['configuration/inet4/192.0.2.1//1024 RouteConfigController configuration', 'configuration/inet4/192.0.2.1/198.51.100.0/24/1024 RouteConfigController configuration']);
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('../helpers/cli.js');
+    const w = spawn(process.execPath, [BIN, 'get', 'routespecs', '--watch', ...d.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    w.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    try {
+      await within(5000, () => out.includes('configuration/inet4/192.0.2.1/198.51.100.0/24/1024'), 'initial listing');
+      const more = config('192.0.2.10/24').replace('          - network: 198.51.100.0/24', '          - network: 203.0.113.0/24');
+      const r = await netcfg(['apply', ...d.args, net.file('b.yaml', more)]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      await within(3000, () => /^\+\s.*network-config\s+RouteSpec\s+configuration\/inet4\/192\.0\.2\.1\/203\.0\.113\.0\/24\/1024/m.test(out), 'created event');
+      await within(3000, () => /^-\s.*network-config\s+RouteSpec\s+configuration\/inet4\/192\.0\.2\.1\/198\.51\.100\.0\/24\/1024/m.test(out), 'destroyed event');
+      // the default route did not change: no event for it after the listing
+      expect(out.split('\n').filter((l) => /network-config\s+RouteSpec\s+configuration\/inet4\/192\.0\.2\.1\/\/1024/.test(l)).map((l) => l[0])).toEqual(['+']);
+    } finally {
+      w.kill();
+    }
+    expect(await layered()).toEqual(['configuration/inet4/192.0.2.1//1024 RouteConfigController configuration', 'configuration/inet4/192.0.2.1/203.0.113.0/24/1024 RouteConfigController configuration']);
+  });
+
   it('get --watch streams changes as they happen', async () => {
     const net = createTestNet();
     const d = await startDaemon(net, net.file('a.yaml', config('192.0.2.10/24')));

@@ -97,6 +97,10 @@ describe('netcfg command line', () => {
     expect(((net.json('addr', 'show', 'eth1')[0]!.addr_info ?? []) as Array<{ local: string }>).map((a) => a.local)).not.toContain('198.18.0.10');
     const specs = await netcfg(['get', 'resolverspecs', '--netns', net.ns, '--cmdline', cmdline, '-c', config]);
     expect(specs.stdout).toMatch(/network-config\s+ResolverSpec\s+cmdline\/resolvers\s+\d+\s+cmdline\s+\["10\.0\.0\.53"\]/);
+    // the command line's route: a layered spec of its own (its layer's routes are held as one set), and the merged one
+    const routeSpecs = await netcfg(['get', 'routespecs', '--netns', net.ns, '--cmdline', cmdline, '-c', config]);
+    expect(routeSpecs.stdout).toMatch(/network-config\s+RouteSpec\s+cmdline\/inet4\/192\.0\.2\.1\/\/1024\s+\d+\s+cmdline$/m);
+    expect(routeSpecs.stdout).toMatch(/\snetwork\s+RouteSpec\s+inet4\/192\.0\.2\.1\/\/1024\s+\d+\s+cmdline$/m);
   });
 
   it('validate reports a valid file', async () => {

@@ -15,6 +15,7 @@ import { silentLogger } from '../../src/log.js';
 import { CLUSTER_NS, CT } from '../../src/resources/cluster/types.js';
 import { NS } from '../../src/resources/resource.js';
 import { T } from '../../src/resources/network/types.js';
+import { listResources } from '../../src/resources/network/spec-sets.js';
 import { FakeKernel } from '../helpers/fake-kernel.js';
 import { describeWithShared, sharedAvailable, sharedPath } from '../helpers/shared.js';
 
@@ -28,7 +29,7 @@ async function specs(yaml: string, options: { nodeId?: string; links?: string[] 
   await runtime.start();
   await runtime.settle();
   await runtime.stop();
-  const of = (ns: string, type: string) => new Map(runtime.store.list<Record<string, unknown>>(ns, type).map((r) => [r.metadata.id, r.spec]));
+  const of = (ns: string, type: string) => new Map(listResources(runtime.store, ns, type).map((r) => [r.metadata.id, r.spec as Record<string, unknown>]));
   return { of, pending: [...runtime.changes.pending.values()], failures: runtime.failures() };
 }
 

@@ -86,6 +86,34 @@ describe('merge rules', () => {
     expect(rt.failures()).toEqual([]);
   });
 
+  it('routes: a layer held as one RouteSpecSet merges as if each route were its own resource', async () => {
+    const rt = new Runtime({ log: silentLogger(), mode: 'oneshot' });
+    rt.register(new MergeController(routeRule));
+    // the configuration layer as a set; an operator's route of the same identity as one of its routes, on its own
+    rt.store.put(NS.networkConfig, T.RouteSpecSet, 'configuration', { layer: 'configuration', specs: [route({}), route({ dst: '172.16.0.0/12' })] }, 'RouteConfigController');
+    rt.store.put(NS.networkConfig, T.RouteSpec, 'operator/a', route({ protocol: 'boot', mtu: 1400, layer: 'operator' }), 'writer-operator');
+    await rt.start();
+    await rt.settle();
+    const out = () => rt.store.list<RouteSpec>(NS.network, routeRule.type).map((r) => [r.metadata.id, r.spec.layer, r.spec.mtu]);
+    // the configuration layer wins over the operator's
+    expect(out()).toEqual([
+      ['inet4/192.0.2.1/10.0.0.0/8/1024', 'configuration', 0],
+      ['inet4/192.0.2.1/172.16.0.0/12/1024', 'configuration', 0],
+    ]);
+    // the set loses a route: its merged spec goes, and the one the operator also gives falls back to the operator's
+    rt.store.put(NS.networkConfig, T.RouteSpecSet, 'configuration', { layer: 'configuration', specs: [route({ dst: '172.16.0.0/12' })] }, 'RouteConfigController');
+    await rt.settle();
+    expect(out()).toEqual([
+      ['inet4/192.0.2.1/10.0.0.0/8/1024', 'operator', 1400],
+      ['inet4/192.0.2.1/172.16.0.0/12/1024', 'configuration', 0],
+    ]);
+    // the set goes: only the operator's route stays
+    rt.store.destroy(NS.networkConfig, T.RouteSpecSet, 'configuration', 'RouteConfigController');
+    await rt.settle();
+    expect(out()).toEqual([['inet4/192.0.2.1/10.0.0.0/8/1024', 'operator', 1400]]);
+    expect(rt.failures()).toEqual([]);
+  });
+
   it('addresses: keyed by link and prefix', async () => {
     const a = (over: Partial<AddressSpec>): AddressSpec => ({ address: '192.0.2.10/24', linkName: 'eth0', family: 'inet4', scope: 'global', flags: 'permanent', announceWithARP: false, priority: 0, layer: 'default', ...over });
     const { out } = await merged(addressRule, [

@@ -1,11 +1,12 @@
-// Machine config device routes → RouteSpecs at the configuration layer.
+// Machine config device routes (and the kernel command line's, and route
+// documents') → RouteSpecs at their layers, held as one RouteSpecSet a layer.
 import { canonicalIP, formatPrefix, isKernelIPv4Prefix, isMulticast, isMulticastIPv4Text, networkOf, parsePrefix } from '../../net/ip.js';
 import type { RouteConfig } from '../../config/schema.js';
 import { tableNumber } from '../../config/defaults.js';
 import { NS } from '../../resources/resource.js';
 import { RoutingTable } from '../../resources/network/enums.js';
-import { layeredId, routeId } from '../../resources/network/ids.js';
-import { T, type RouteSpec } from '../../resources/network/types.js';
+import { routeId } from '../../resources/network/ids.js';
+import { T, type ConfigLayer, type RouteSpec, type RouteSpecSet } from '../../resources/network/types.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { syncOutputs } from '../sync.js';
 import { CmdlineInput, cmdline, ignoredLinks } from './cmdline.js';
@@ -92,19 +93,41 @@ export function routeSpecFromDocument(route: DocumentRoute, linkName: string, so
   };
 }
 
+/** The routes of one layer by merged ID: an identical ID written later replaces the earlier (in its place). */
+class LayerRoutes {
+  private readonly byLayer = new Map<ConfigLayer, Map<string, RouteSpec>>();
+
+  add(spec: RouteSpec): void {
+    let routes = this.byLayer.get(spec.layer);
+    if (!routes) this.byLayer.set(spec.layer, (routes = new Map()));
+    routes.set(routeId(spec), spec);
+  }
+
+  /** One set per layer that has routes, by layer (the sets' IDs). */
+  sets(): Map<string, RouteSpecSet> {
+    const out = new Map<string, RouteSpecSet>();
+    for (const [layer, routes] of this.byLayer) out.set(layer, { layer, specs: [...routes.values()] });
+    return out;
+  }
+}
+
+/**
+ * The config's routes, one RouteSpecSet per layer (cmdline, configuration):
+ * the merge reads them as it reads layered RouteSpecs (see T.RouteSpecSet).
+ */
 export class RouteConfigController implements Controller {
   readonly name = 'RouteConfigController';
   readonly inputs = [MachineConfigInput, CmdlineInput, DeviceConfigInput, DocumentsInput];
-  readonly outputs = [{ namespace: NS.networkConfig, type: T.RouteSpec, kind: 'shared' as const }];
+  readonly outputs = [{ namespace: NS.networkConfig, type: T.RouteSpecSet, kind: 'exclusive' as const }];
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const config = machineConfig(ctx);
     const ignored = ignoredLinks(ctx, ignoredInConfig(config));
-    const desired = new Map<string, RouteSpec>();
+    const desired = new LayerRoutes();
     const ips = new CanonicalIPs();
     for (const r of cmdline(ctx)?.routes ?? []) {
       if (ignored.has(r.linkName)) continue;
-      const spec: RouteSpec = {
+      desired.add({
         family: r.family,
         dst: r.dst,
         src: '',
@@ -118,8 +141,7 @@ export class RouteConfigController implements Controller {
         protocol: 'boot',
         mtu: 0,
         layer: 'cmdline',
-      };
-      desired.set(layeredId('cmdline', routeId(spec)), spec);
+      });
     }
     for (const { device } of configuredDevices(ctx)) {
       const blocks = [{ link: device.interface, routes: device.routes ?? [] }, ...(device.vlans ?? []).map((v) => ({ link: vlanLinkName(device.interface, v.vlanId), routes: v.routes ?? [] }))];
@@ -127,22 +149,19 @@ export class RouteConfigController implements Controller {
         if (ignored.has(link)) continue;
         for (const route of routes) {
           const spec = routeSpecFromConfig(route, link, ips);
-          if (spec) desired.set(layeredId('configuration', routeId(spec)), spec);
+          if (spec) desired.add(spec);
         }
       }
     }
     // documents after v1alpha1: an identical route ID is the document's
     const c = configContainer(ctx);
     for (const [link, block, source] of documentBlocks(c)) {
-      for (const route of block.routes ?? []) {
-        const spec = routeSpecFromDocument(route, link, source, ips);
-        desired.set(layeredId('configuration', routeId(spec)), spec);
-      }
+      for (const route of block.routes ?? []) desired.add(routeSpecFromDocument(route, link, source, ips));
     }
     for (const d of c.ofKind('BlackholeRouteConfig')) {
       const dst = parsePrefix(d.name);
       if (!dst) continue;
-      const spec: RouteSpec = {
+      desired.add({
         family: dst.family,
         dst: dst.bits === 0 ? '' : dst.family === 'inet4' && isKernelIPv4Prefix(d.name) ? d.name : formatPrefix(networkOf(dst)),
         src: '',
@@ -157,9 +176,8 @@ export class RouteConfigController implements Controller {
         mtu: 0,
         layer: 'configuration',
         source: d.id,
-      };
-      desired.set(layeredId('configuration', routeId(spec)), spec);
+      });
     }
-    syncOutputs(ctx, this.name, NS.networkConfig, T.RouteSpec, desired);
+    syncOutputs(ctx, this.name, NS.networkConfig, T.RouteSpecSet, desired.sets());
   }
 }

@@ -1,8 +1,8 @@
-// Merge controllers: per-layer specs (network-config) → one merged spec per ID
-// (network), lowest layer first, with a per-type merge rule. Merged specs that
+// Merge controllers: per-layer specs (network-config; some layers' routes held
+// as one RouteSpecSet each) → one merged spec per ID (network), lowest layer first, with a per-type merge rule. Merged specs that
 // are no longer wanted are torn down and destroyed once their finalizers are gone.
 import { NS } from '../../resources/resource.js';
-import { layerRank, type ConfigLayer } from '../../resources/network/types.js';
+import { layerRank, type ConfigLayer, type SpecSet } from '../../resources/network/types.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 
 export interface MergeRule<S extends { layer: ConfigLayer }> {
@@ -17,6 +17,8 @@ export interface MergeRule<S extends { layer: ConfigLayer }> {
    * re-apply holds each ID once, not twice (100k routes: ~5 MB at its peak).
    */
   recorded?: { namespace: string; type: string };
+  /** A type of network-config resources that each hold many specs of one layer (a SpecSet), read as if each were its own. */
+  sets?: string;
 }
 
 export class MergeController<S extends { layer: ConfigLayer }> implements Controller {
@@ -26,12 +28,20 @@ export class MergeController<S extends { layer: ConfigLayer }> implements Contro
 
   constructor(private readonly rule: MergeRule<S>) {
     this.name = `${rule.type}MergeController`;
-    this.inputs = [{ namespace: NS.networkConfig, type: rule.type }, ...(rule.recorded ? [{ ...rule.recorded, passive: true }] : [])];
+    this.inputs = [
+      { namespace: NS.networkConfig, type: rule.type },
+      ...(rule.sets ? [{ namespace: NS.networkConfig, type: rule.sets }] : []),
+      ...(rule.recorded ? [{ ...rule.recorded, passive: true }] : []),
+    ];
     this.outputs = [{ namespace: NS.network, type: rule.type, kind: 'exclusive' as const }];
   }
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
-    const inputs = ctx.list<S>(NS.networkConfig, this.rule.type).filter((r) => r.metadata.phase === 'running');
+    const inputs: S[] = [];
+    for (const r of ctx.list<S>(NS.networkConfig, this.rule.type)) if (r.metadata.phase === 'running') inputs.push(r.spec);
+    if (this.rule.sets) {
+      for (const set of ctx.list<SpecSet<S>>(NS.networkConfig, this.rule.sets)) if (set.metadata.phase === 'running') for (const spec of set.spec.specs) inputs.push(spec);
+    }
     const recorded = this.rule.recorded;
     const idOf = (spec: S): string => {
       const id = this.rule.id(spec);
@@ -40,18 +50,18 @@ export class MergeController<S extends { layer: ConfigLayer }> implements Contro
     // Fast path (a fresh run, one layer: e.g. 100k configured routes): put every
     // input as is; when the output count then equals the input count, no two
     // inputs shared an ID and nothing needed merging.
-    if (ctx.count(NS.network, this.rule.type) === 0 && inputs.every((r) => r.spec.layer === inputs[0]!.spec.layer)) {
-      for (const r of inputs) ctx.put(NS.network, this.rule.type, idOf(r.spec), r.spec);
+    if (ctx.count(NS.network, this.rule.type) === 0 && inputs.every((spec) => spec.layer === inputs[0]!.layer)) {
+      for (const spec of inputs) ctx.put(NS.network, this.rule.type, idOf(spec), spec);
       if (ctx.count(NS.network, this.rule.type) === inputs.length) return;
     }
     // most IDs come from one layer only: keep a single spec until a second one shows up
     const groups = new Map<string, S | S[]>();
-    for (const r of inputs) {
-      const id = idOf(r.spec);
+    for (const spec of inputs) {
+      const id = idOf(spec);
       const group = groups.get(id);
-      if (group === undefined) groups.set(id, r.spec);
-      else if (Array.isArray(group)) group.push(r.spec);
-      else groups.set(id, [group, r.spec]);
+      if (group === undefined) groups.set(id, spec);
+      else if (Array.isArray(group)) group.push(spec);
+      else groups.set(id, [group, spec]);
     }
     groups.forEach((group, id) => {
       let merged: S;

@@ -54,6 +54,7 @@ export const routeRule: MergeRule<RouteSpec> = {
   id: routeId,
   merge: (_lower, higher) => higher,
   recorded: { namespace: NS.state, type: T.AppliedRoute },
+  sets: T.RouteSpecSet,
 };
 
 /** Routing rules: union by family and priority; the higher layer wins (Talos RoutingRuleMergeController). */

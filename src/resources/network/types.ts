@@ -11,6 +11,13 @@ export const T = {
   AddressSpec: 'AddressSpec',
   AddressStatus: 'AddressStatus',
   RouteSpec: 'RouteSpec',
+  /**
+   * network-config/RouteSpecSet (ID: the layer): the routes of one layer the
+   * config gives, in one resource (a bulk config has 100k of them: one stored
+   * resource, map slot and layered ID string each would be ~15 MB). Seen by
+   * `get` as network-config RouteSpecs, one per route, with their layered IDs.
+   */
+  RouteSpecSet: 'RouteSpecSet',
   RouteStatus: 'RouteStatus',
   RoutingRuleSpec: 'RoutingRuleSpec',
   RoutingRuleStatus: 'RoutingRuleStatus',
@@ -272,6 +279,15 @@ export interface RouteSpec {
   layer: ConfigLayer;
   source?: string;
 }
+
+/** The specs of one layer held as one resource (see T.RouteSpecSet). */
+export interface SpecSet<S> {
+  layer: ConfigLayer;
+  /** Each spec's layer is the set's; no two have the same merged ID. */
+  specs: readonly S[];
+}
+
+export type RouteSpecSet = SpecSet<RouteSpec>;
 
 export interface RouteStatus {
   family: Family;

@@ -1,0 +1,69 @@
+// The RouteSpecs a RouteSpecSet holds, as `get` and watches show them: each
+// its own network-config RouteSpec, with its layered ID and the set's metadata.
+// Made only when listed or watched; the store holds the set alone.
+import { deepEqual } from '../../util/equal.js';
+import { NS, type Metadata, type Resource } from '../resource.js';
+import type { Store, Watcher } from '../store.js';
+import { layeredId, routeId } from './ids.js';
+import { T, type RouteSpec, type RouteSpecSet } from './types.js';
+
+/** One route of a set, as a resource of its own. */
+class SetMember implements Resource<RouteSpec> {
+  private made: Metadata | undefined;
+
+  constructor(
+    private readonly set: Resource<RouteSpecSet>,
+    readonly spec: RouteSpec,
+  ) {}
+
+  get metadata(): Metadata {
+    if (this.made) return this.made;
+    const m = this.set.metadata;
+    const id = layeredId(this.spec.layer, routeId(this.spec));
+    return (this.made = { namespace: m.namespace, type: T.RouteSpec, id, version: m.version, phase: m.phase, owner: m.owner, finalizers: m.finalizers, created: m.created, updated: m.updated });
+  }
+}
+
+const holdsSets = (namespace: string, type: string): boolean => namespace === NS.networkConfig && type === T.RouteSpec;
+
+function members(set: Resource<RouteSpecSet>): SetMember[] {
+  return set.spec.specs.map((spec) => new SetMember(set, spec));
+}
+
+/** The resources of a kind, with the routes of its sets for network-config RouteSpecs. */
+export function listResources(store: Store, namespace: string, type: string): Resource[] {
+  const out = store.list(namespace, type);
+  if (holdsSets(namespace, type)) {
+    for (const set of store.list<RouteSpecSet>(namespace, T.RouteSpecSet)) for (const spec of set.spec.specs) out.push(new SetMember(set, spec));
+  }
+  return out;
+}
+
+/**
+ * Watches a kind; for network-config RouteSpecs, a change of a set is told as
+ * the changes of its routes: created, updated (spec or phase), destroyed.
+ */
+export function watchResources(store: Store, namespace: string, type: string, watcher: Watcher): () => void {
+  const stop = store.watch(namespace, type, watcher);
+  if (!holdsSets(namespace, type)) return stop;
+  const stopSets = store.watch(namespace, T.RouteSpecSet, (event, resource, old) => {
+    const set = resource as Resource<RouteSpecSet>;
+    if (event !== 'updated' || !old) {
+      for (const m of members(set)) watcher(event, m, undefined);
+      return;
+    }
+    const before = new Map(members(old as Resource<RouteSpecSet>).map((m) => [m.metadata.id, m]));
+    const phaseChanged = old.metadata.phase !== set.metadata.phase;
+    for (const m of members(set)) {
+      const was = before.get(m.metadata.id);
+      before.delete(m.metadata.id);
+      if (!was) watcher('created', m, undefined);
+      else if (phaseChanged || !deepEqual(was.spec, m.spec)) watcher('updated', m, was);
+    }
+    for (const gone of before.values()) watcher('destroyed', gone, undefined);
+  });
+  return () => {
+    stop();
+    stopSets();
+  };
+}
