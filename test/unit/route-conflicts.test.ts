@@ -12,7 +12,7 @@ import { silentLogger } from '../../src/log.js';
 import type { Outcome, Request } from '../../src/netlink/connection.js';
 import { RTM_NEWROUTE } from '../../src/netlink/rtnetlink/constants.js';
 import type { RouteMessage } from '../../src/netlink/rtnetlink/route.js';
-import { T, type AppliedRoute } from '../../src/resources/network/types.js';
+import { T, routeCreated, type AppliedRoute } from '../../src/resources/network/types.js';
 import type { StateFile } from '../../src/runtime/state-file.js';
 import { FakeKernel } from '../helpers/fake-kernel.js';
 import { MemoryState } from '../helpers/memory-state.js';
@@ -97,7 +97,7 @@ describe('a route of the same kernel identity, of another protocol', () => {
     const intent = new MemoryState();
     intent.kinds = saved!;
     // the intent: the route recorded as netcfg's before it was added (it never was)
-    expect(intent.items<AppliedRoute>(T.AppliedRoute).map((i) => i.spec.created)).toEqual([true]);
+    expect(intent.items<AppliedRoute>(T.AppliedRoute).map((i) => routeCreated(i.spec))).toEqual([true]);
     expect(k.routes.filter((r) => r.protocol === RTPROT_BIRD)).toHaveLength(1);
 
     // the next run completes: the kernel refuses the add (EEXIST), netcfg finds the foreign route and replaces it

@@ -6,7 +6,8 @@ import { tableNumber } from '../../config/defaults.js';
 import { NS } from '../../resources/resource.js';
 import { RoutingTable } from '../../resources/network/enums.js';
 import { routeId } from '../../resources/network/ids.js';
-import { T, type ConfigLayer, type RouteSpec, type RouteSpecSet } from '../../resources/network/types.js';
+import { T, type AppliedRoute, type ConfigLayer, type RouteSpec, type RouteSpecSet } from '../../resources/network/types.js';
+import { deepEqual } from '../../util/equal.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 import { syncOutputs } from '../sync.js';
 import { CmdlineInput, cmdline, ignoredLinks } from './cmdline.js';
@@ -93,14 +94,24 @@ export function routeSpecFromDocument(route: DocumentRoute, linkName: string, so
   };
 }
 
-/** The routes of one layer by merged ID: an identical ID written later replaces the earlier (in its place). */
+/**
+ * The routes of each layer by merged ID: an identical ID written later
+ * replaces the earlier (in its place). A route that the record netcfg keeps of
+ * it (loaded from the state file) says exactly is that record: a re-apply then
+ * holds one object per route, not two (the record is the spec it was made
+ * from, see SpecAsRouteRecord; 100k routes: ~13 MB).
+ */
 class LayerRoutes {
   private readonly byLayer = new Map<ConfigLayer, Map<string, RouteSpec>>();
+
+  constructor(private readonly recorded: (id: string) => AppliedRoute | undefined) {}
 
   add(spec: RouteSpec): void {
     let routes = this.byLayer.get(spec.layer);
     if (!routes) this.byLayer.set(spec.layer, (routes = new Map()));
-    routes.set(routeId(spec), spec);
+    const id = routeId(spec);
+    const record = this.recorded(id);
+    routes.set(id, record !== undefined && 'layer' in record && deepEqual(record, spec) ? (record as RouteSpec) : spec);
   }
 
   /** One set per layer that has routes, by layer (the sets' IDs). */
@@ -117,13 +128,13 @@ class LayerRoutes {
  */
 export class RouteConfigController implements Controller {
   readonly name = 'RouteConfigController';
-  readonly inputs = [MachineConfigInput, CmdlineInput, DeviceConfigInput, DocumentsInput];
+  readonly inputs = [MachineConfigInput, CmdlineInput, DeviceConfigInput, DocumentsInput, { namespace: NS.state, type: T.AppliedRoute, passive: true }];
   readonly outputs = [{ namespace: NS.networkConfig, type: T.RouteSpecSet, kind: 'exclusive' as const }];
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const config = machineConfig(ctx);
     const ignored = ignoredLinks(ctx, ignoredInConfig(config));
-    const desired = new LayerRoutes();
+    const desired = new LayerRoutes((id) => ctx.get<AppliedRoute>(NS.state, T.AppliedRoute, id)?.spec);
     const ips = new CanonicalIPs();
     for (const r of cmdline(ctx)?.routes ?? []) {
       if (ignored.has(r.linkName)) continue;

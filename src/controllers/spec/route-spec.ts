@@ -17,7 +17,7 @@ import { LazyAddRouteRequest, LazyDeleteRouteRequest, type RouteParams } from '.
 import { NS } from '../../resources/resource.js';
 import { RouteProtocol, RouteType, Scope, routeTableNumber } from '../../resources/network/enums.js';
 import { RT_SCOPE_UNIVERSE, RTN_UNICAST, RTPROT_STATIC } from '../../netlink/rtnetlink/constants.js';
-import { T, type AppliedRoute, type LinkStatus, type RouteRecord, type RouteSpec } from '../../resources/network/types.js';
+import { T, routeCreated, type AppliedRoute, type LinkStatus, type RouteRecord, type RouteSpec, type WrittenRouteRecord } from '../../resources/network/types.js';
 import type { Change, ChangeAction } from '../../runtime/changes.js';
 import { ReconcileErrors, type Controller, type ReconcileContext } from '../../runtime/controller.js';
 import { isNetlinkErrno } from '../../netlink/errors.js';
@@ -34,8 +34,8 @@ function metricOf(r: Pick<RouteRecord, 'family' | 'priority'>): number {
   return r.family === 'inet6' && r.priority === 0 ? IPV6_DEFAULT_METRIC : r.priority;
 }
 
-/** The record netcfg keeps for a route it manages (created is filled in later). */
-function appliedFromSpec(s: RouteSpec): AppliedRoute {
+/** A record of a route written for the purpose (created is filled in later). */
+function appliedFromSpec(s: RouteRecord): WrittenRouteRecord {
   return {
     family: s.family,
     dst: s.dst,
@@ -50,6 +50,19 @@ function appliedFromSpec(s: RouteSpec): AppliedRoute {
     mtu: s.mtu,
     created: false,
   };
+}
+
+/**
+ * The record of a route netcfg makes: the spec itself when it says all the
+ * record would (no route replaced, the metric the kernel shows), else one
+ * written for the purpose. A bulk apply then holds one object per route.
+ */
+function madeRecord(spec: RouteSpec, replaced: RouteRecord | undefined): AppliedRoute {
+  if (!replaced && metricOf(spec) === spec.priority) return spec;
+  const rec = appliedFromSpec(spec);
+  rec.created = true;
+  if (replaced) rec.replaced = replaced;
+  return rec;
 }
 
 export function describeRoute(r: RouteRecord): string {
@@ -332,10 +345,10 @@ function conflictOp(pass: Pass, op: RouteOp, found: KernelRoute, links: StatusLi
   // that the route found is netcfg's. It is only if it is the route the record describes; any other
   // (another protocol, gateway or interface) is someone else's, to put back when netcfg's goes.
   const prev = op.previous;
-  const ours = prev?.created === true && prev.protocol === have.protocol && prev.gateway === have.gateway && prev.outLinkName === have.outLinkName;
+  const ours = prev !== undefined && routeCreated(prev) && prev.protocol === have.protocol && prev.gateway === have.gateway && prev.outLinkName === have.outLinkName;
   const replaced = ours ? prev.replaced : have;
-  const { replaced: _, ...rest } = op.next!;
-  const next: AppliedRoute = replaced ? { ...rest, replaced } : rest;
+  const next: WrittenRouteRecord = { ...appliedFromSpec(op.next!), created: true };
+  if (replaced) next.replaced = replaced;
   const oif = next.outLinkName === '' ? undefined : op.oif;
   return new RouteOp(pass, 'replace', op.id, [new DeleteRoute(have, found.oif), new AddRoute(next, oif)], next, op.previous, { diff: differences(next, have, true).join(', '), have, haveOif: found.oif });
 }
@@ -425,7 +438,7 @@ export class RouteSpecController implements Controller {
       if (rec) {
         const link = rec.outLinkName ? links.resolve(rec.outLinkName) : undefined;
         const current = find(rec, link?.index);
-        if (rec.created && current && RouteProtocol.name(current.protocol) === rec.protocol) requests.push(new DeleteRoute(rec, current.oif));
+        if (routeCreated(rec) && current && RouteProtocol.name(current.protocol) === rec.protocol) requests.push(new DeleteRoute(rec, current.oif));
         if (rec.replaced) {
           const old = rec.replaced;
           requests.push(restoreRequest(old, old.outLinkName ? links.resolve(old.outLinkName)?.index : undefined));
@@ -449,25 +462,19 @@ export class RouteSpecController implements Controller {
         }
         oif = link.index;
       }
-      const next = appliedFromSpec(spec);
       const previous = record(id);
-      const w = wanted(next);
-      const current = find(next, oif);
+      const current = find(spec, oif);
       if (!current) {
-        next.created = true;
-        if (previous?.replaced) next.replaced = previous.replaced;
-        pass.ops.push(new RouteOp(pass, 'add', id, oif, next, previous));
+        pass.ops.push(new RouteOp(pass, 'add', id, oif, madeRecord(spec, previous?.replaced), previous));
         continue;
       }
-      if (same(next, w, current, oif)) {
-        if (!previous) keep(ctx, T.AppliedRoute, id, next); // someone else's route: left alone on removal
+      if (same(spec, wanted(spec), current, oif)) {
+        if (!previous) keep(ctx, T.AppliedRoute, id, appliedFromSpec(spec)); // someone else's route: left alone on removal
         continue;
       }
       const have = routeRecord(current, (i) => links.nameOf(i));
-      const diff = differences(next, have, true);
-      next.created = true;
-      const replaced = previous?.created === true ? previous.replaced : have;
-      if (replaced) next.replaced = replaced;
+      const diff = differences(spec, have, true);
+      const next = madeRecord(spec, previous !== undefined && routeCreated(previous) ? previous.replaced : have);
       pass.ops.push(new RouteOp(pass, 'replace', id, [new DeleteRoute(have, current.oif), new AddRoute(next, oif)], next, previous, { diff: diff.join(', '), have, haveOif: current.oif }));
     }
 
