@@ -36,9 +36,18 @@ export interface TryMarker {
  * every resource once under `constants`, the other field names once, then one
  * row per resource ([id, value…]). 100k routes serialise several times faster
  * (and smaller) than as objects.
+ *
+ * Version 3 is the same table. It is written since a route netcfg made may be
+ * recorded by its spec, without `created` (see SpecAsRouteRecord): a netcfg
+ * that reads only version 2 refuses the file instead of taking those routes
+ * for someone else's (and leaving them behind when they leave the config).
+ * Both are read.
  */
+const WRITTEN_VERSION = 3;
+const READ_VERSIONS: ReadonlySet<unknown> = new Set([2, 3]);
+
 interface FileFormat {
-  version: 2;
+  version: 2 | 3;
   scope: string;
   updated: string;
   /** The boot it was saved in (/proc/sys/kernel/random/boot_id); files from before it was kept have none. */
@@ -258,10 +267,10 @@ export class StateFile {
     this.lastingOnDisk = text;
   }
 
-  /** A file's text up to its kinds: `{"version":2,…,"kinds":`. */
+  /** A file's text up to its kinds: `{"version":3,…,"kinds":`. */
   private head(): string {
     const boot = currentBootId();
-    const head: Omit<FileFormat, 'kinds'> = { version: 2, scope: this.scope, updated: new Date().toISOString(), ...(boot !== undefined ? { boot } : {}), lasting: true };
+    const head: Omit<FileFormat, 'kinds'> = { version: WRITTEN_VERSION, scope: this.scope, updated: new Date().toISOString(), ...(boot !== undefined ? { boot } : {}), lasting: true };
     return `${JSON.stringify(head).slice(0, -1)},"kinds":`;
   }
 
@@ -482,7 +491,7 @@ class UnsupportedFormatError extends Error {}
 
 function readFormat(file: string): FileFormat {
   const data = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<FileFormat>;
-  if (data.version !== 2 || typeof data.kinds !== 'object' || data.kinds === null) {
+  if (!READ_VERSIONS.has(data.version) || typeof data.kinds !== 'object' || data.kinds === null) {
     throw new UnsupportedFormatError(`${file}: unsupported state file format`);
   }
   return data as FileFormat;

@@ -250,7 +250,7 @@ function readState(net: TestNet): StateTable | undefined {
     throw err;
   }
   const data = JSON.parse(text) as StateTable;
-  expect(data.version).toBe(2);
+  expect(data.version).toBe(3);
   return data;
 }
 

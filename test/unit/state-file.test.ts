@@ -47,7 +47,7 @@ describe('StateFile lock', () => {
     try {
       expect(fs.readdirSync(dir).sort()).toEqual([...kept, 'netns-x.lock'].sort());
       await state.save([]);
-      expect(JSON.parse(fs.readFileSync(state.file, 'utf8')).version).toBe(2);
+      expect(JSON.parse(fs.readFileSync(state.file, 'utf8')).version).toBe(3);
     } finally {
       state.unlock();
     }
@@ -64,7 +64,7 @@ describe('StateFile save', () => {
     await state.save([...routes, ...links]);
     const text = fs.readFileSync(state.file, 'utf8');
     const data = JSON.parse(text) as { version: number; scope: string; kinds: Record<string, { constants: Record<string, unknown>; fields: string[]; rows: unknown[][] }> };
-    expect(data.version).toBe(2);
+    expect(data.version).toBe(3);
     expect(data.scope).toBe('netns-x');
     expect(Object.keys(data.kinds)).toEqual(['AppliedRoute', 'AppliedLink']);
     expect(data.kinds.AppliedRoute!.constants).toEqual({ gateway: '192.0.2.1' });
@@ -173,11 +173,25 @@ describe('StateFile lasting records', () => {
     };
   };
 
+  it('writes version 3 (a route record may be its spec, without `created`), reads version 2, and refuses another', async () => {
+    const state = newState();
+    await state.save([route(1), resolv]);
+    const data = JSON.parse(fs.readFileSync(state.file, 'utf8')) as Record<string, unknown>;
+    expect(data['version']).toBe(3);
+    expect((JSON.parse(fs.readFileSync(state.lastingFile, 'utf8')) as { version: number }).version).toBe(3);
+    // what an earlier netcfg wrote is read as before
+    fs.writeFileSync(state.file, JSON.stringify({ ...data, version: 2 }));
+    expect(state.load().map((k) => `${k.type}:${k.items.map((i) => i.id).join(',')}`)).toEqual(['AppliedRoute:r1', 'AppliedFile:resolv.conf']);
+    // a later format is refused, not read as this one
+    fs.writeFileSync(state.file, JSON.stringify({ ...data, version: 4 }));
+    expect(() => state.load()).toThrow(/netns-x\.json: unsupported state file format/);
+  });
+
   it('keeps what outlives a reboot in a second file, rewritten only when that changes', async () => {
     const state = newState();
     await state.save([route(1), resolv]);
     const lasting = JSON.parse(fs.readFileSync(state.lastingFile, 'utf8')) as { version: number; boot: string; kinds: Record<string, unknown> };
-    expect(lasting.version).toBe(2);
+    expect(lasting.version).toBe(3);
     expect(lasting.boot).toBe(currentBootId());
     expect(Object.keys(lasting.kinds)).toEqual(['AppliedFile']);
     // records of kernel objects change: the state file is rewritten, the lasting file is not; nothing is fsynced

@@ -111,7 +111,7 @@ class LayerRoutes {
     if (!routes) this.byLayer.set(spec.layer, (routes = new Map()));
     const id = routeId(spec);
     const record = this.recorded(id);
-    routes.set(id, record !== undefined && 'layer' in record && deepEqual(record, spec) ? (record as RouteSpec) : spec);
+    routes.set(id, record !== undefined && 'layer' in record && deepEqual(record, spec) ? record : spec);
   }
 
   /** One set per layer that has routes, by layer (the sets' IDs). */

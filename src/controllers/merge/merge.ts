@@ -1,8 +1,9 @@
-// Merge controllers: per-layer specs (network-config; some layers' routes held
-// as one RouteSpecSet each) → one merged spec per ID (network), lowest layer first, with a per-type merge rule. Merged specs that
-// are no longer wanted are torn down and destroyed once their finalizers are gone.
+// Merge controllers: per-layer specs (network-config; the config's routes held
+// as one RouteSpecSet a layer) → one merged spec per ID (network), lowest layer
+// first, with a per-type merge rule. Merged specs that are no longer wanted are
+// torn down and destroyed once their finalizers are gone.
 import { NS } from '../../resources/resource.js';
-import { layerRank, type ConfigLayer, type SpecSet } from '../../resources/network/types.js';
+import { layerRank, type ConfigLayer, type LayerSpecs } from '../../resources/network/types.js';
 import type { Controller, ReconcileContext } from '../../runtime/controller.js';
 
 export interface MergeRule<S extends { layer: ConfigLayer }> {
@@ -17,7 +18,7 @@ export interface MergeRule<S extends { layer: ConfigLayer }> {
    * re-apply holds each ID once, not twice (100k routes: ~5 MB at its peak).
    */
   recorded?: { namespace: string; type: string };
-  /** A type of network-config resources that each hold many specs of one layer (a SpecSet), read as if each were its own. */
+  /** A type of network-config resources that each hold many specs of one layer (LayerSpecs), read as if each were its own. */
   sets?: string;
 }
 
@@ -40,7 +41,7 @@ export class MergeController<S extends { layer: ConfigLayer }> implements Contro
     const inputs: S[] = [];
     for (const r of ctx.list<S>(NS.networkConfig, this.rule.type)) if (r.metadata.phase === 'running') inputs.push(r.spec);
     if (this.rule.sets) {
-      for (const set of ctx.list<SpecSet<S>>(NS.networkConfig, this.rule.sets)) if (set.metadata.phase === 'running') for (const spec of set.spec.specs) inputs.push(spec);
+      for (const set of ctx.list<LayerSpecs<S>>(NS.networkConfig, this.rule.sets)) if (set.metadata.phase === 'running') for (const spec of set.spec.specs) inputs.push(spec);
     }
     const recorded = this.rule.recorded;
     const idOf = (spec: S): string => {

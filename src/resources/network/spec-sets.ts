@@ -1,6 +1,8 @@
 // The RouteSpecs a RouteSpecSet holds, as `get` and watches show them: each
 // its own network-config RouteSpec, with its layered ID and the set's metadata.
-// Made only when listed or watched; the store holds the set alone.
+// Made only when listed or watched; the store holds the set alone. The routes
+// of a set share its version and times: a change to one of them is a new
+// version of all (a watch tells only the routes that changed).
 import { deepEqual } from '../../util/equal.js';
 import { NS, type Metadata, type Resource } from '../resource.js';
 import type { Store, Watcher } from '../store.js';
@@ -58,7 +60,8 @@ export function watchResources(store: Store, namespace: string, type: string, wa
       const was = before.get(m.metadata.id);
       before.delete(m.metadata.id);
       if (!was) watcher('created', m, undefined);
-      else if (phaseChanged || !deepEqual(was.spec, m.spec)) watcher('updated', m, was);
+      // the same object (a re-apply keeps each unchanged route's): unchanged without a look inside
+      else if (phaseChanged || (was.spec !== m.spec && !deepEqual(was.spec, m.spec))) watcher('updated', m, was);
     }
     for (const gone of before.values()) watcher('destroyed', gone, undefined);
   });

@@ -281,13 +281,13 @@ export interface RouteSpec {
 }
 
 /** The specs of one layer held as one resource (see T.RouteSpecSet). */
-export interface SpecSet<S> {
+export interface LayerSpecs<S> {
   layer: ConfigLayer;
   /** Each spec's layer is the set's; no two have the same merged ID. */
   specs: readonly S[];
 }
 
-export type RouteSpecSet = SpecSet<RouteSpec>;
+export type RouteSpecSet = LayerSpecs<RouteSpec>;
 
 export interface RouteStatus {
   family: Family;
