@@ -5,6 +5,7 @@ import { MergeController } from '../../src/controllers/merge/merge.js';
 import { addressRule, linkRule, routeRule } from '../../src/controllers/merge/rules.js';
 import { silentLogger } from '../../src/log.js';
 import { NS } from '../../src/resources/resource.js';
+import { routeId } from '../../src/resources/network/ids.js';
 import { T, type AddressSpec, type LinkSpec, type RouteSpec } from '../../src/resources/network/types.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 
@@ -25,6 +26,9 @@ const route = (over: Partial<RouteSpec>): RouteSpec => ({
   layer: 'configuration',
   ...over,
 });
+
+/** A configuration layer's routes as one set, each with its merged ID. */
+const setOf = (specs: RouteSpec[]) => ({ layer: 'configuration' as const, specs, ids: specs.map(routeId) });
 
 async function merged<S extends { layer: LinkSpec['layer'] }>(rule: ConstructorParameters<typeof MergeController<S>>[0], inputs: Array<[string, S]>) {
   const rt = new Runtime({ log: silentLogger(), mode: 'oneshot' });
@@ -90,7 +94,7 @@ describe('merge rules', () => {
     const rt = new Runtime({ log: silentLogger(), mode: 'oneshot' });
     rt.register(new MergeController(routeRule));
     // the configuration layer as a set; an operator's route of the same identity as one of its routes, on its own
-    rt.store.put(NS.networkConfig, T.RouteSpecSet, 'configuration', { layer: 'configuration', specs: [route({}), route({ dst: '172.16.0.0/12' })] }, 'RouteConfigController');
+    rt.store.put(NS.networkConfig, T.RouteSpecSet, 'configuration', setOf([route({}), route({ dst: '172.16.0.0/12' })]), 'RouteConfigController');
     rt.store.put(NS.networkConfig, T.RouteSpec, 'operator/a', route({ protocol: 'boot', mtu: 1400, layer: 'operator' }), 'writer-operator');
     await rt.start();
     await rt.settle();
@@ -101,7 +105,7 @@ describe('merge rules', () => {
       ['inet4/192.0.2.1/172.16.0.0/12/1024', 'configuration', 0],
     ]);
     // the set loses a route: its merged spec goes, and the one the operator also gives falls back to the operator's
-    rt.store.put(NS.networkConfig, T.RouteSpecSet, 'configuration', { layer: 'configuration', specs: [route({ dst: '172.16.0.0/12' })] }, 'RouteConfigController');
+    rt.store.put(NS.networkConfig, T.RouteSpecSet, 'configuration', setOf([route({ dst: '172.16.0.0/12' })]), 'RouteConfigController');
     await rt.settle();
     expect(out()).toEqual([
       ['inet4/192.0.2.1/10.0.0.0/8/1024', 'operator', 1400],

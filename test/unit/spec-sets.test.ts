@@ -6,6 +6,7 @@ import { Store, type WatchEventType } from '../../src/resources/store.js';
 import { plain } from '../../src/daemon/daemon.js';
 import { listResources, watchResources } from '../../src/resources/network/spec-sets.js';
 import { T, type RouteSpec, type RouteSpecSet } from '../../src/resources/network/types.js';
+import { routeId } from '../../src/resources/network/ids.js';
 
 const route = (over: Partial<RouteSpec>): RouteSpec => ({
   family: 'inet4',
@@ -24,7 +25,7 @@ const route = (over: Partial<RouteSpec>): RouteSpec => ({
   ...over,
 });
 
-const set = (specs: RouteSpec[]): RouteSpecSet => ({ layer: 'configuration', specs });
+const set = (specs: RouteSpec[]): RouteSpecSet => ({ layer: 'configuration', specs, ids: specs.map(routeId) });
 const OWNER = 'RouteConfigController';
 
 describe('route spec sets as resources', () => {

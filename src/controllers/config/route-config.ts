@@ -3,7 +3,7 @@
 import { canonicalIP, formatPrefix, isKernelIPv4Prefix, isMulticast, isMulticastIPv4Text, networkOf, parsePrefix } from '../../net/ip.js';
 import type { RouteConfig } from '../../config/schema.js';
 import { tableNumber } from '../../config/defaults.js';
-import { NS } from '../../resources/resource.js';
+import { NS, type Resource } from '../../resources/resource.js';
 import { RoutingTable } from '../../resources/network/enums.js';
 import { routeId } from '../../resources/network/ids.js';
 import { T, type AppliedRoute, type ConfigLayer, type RouteSpec, type RouteSpecSet } from '../../resources/network/types.js';
@@ -104,20 +104,23 @@ export function routeSpecFromDocument(route: DocumentRoute, linkName: string, so
 class LayerRoutes {
   private readonly byLayer = new Map<ConfigLayer, Map<string, RouteSpec>>();
 
-  constructor(private readonly recorded: (id: string) => AppliedRoute | undefined) {}
+  constructor(private readonly recorded: (id: string) => Resource<AppliedRoute> | undefined) {}
 
   add(spec: RouteSpec): void {
     let routes = this.byLayer.get(spec.layer);
     if (!routes) this.byLayer.set(spec.layer, (routes = new Map()));
     const id = routeId(spec);
-    const record = this.recorded(id);
-    routes.set(id, record !== undefined && 'layer' in record && deepEqual(record, spec) ? record : spec);
+    const found = this.recorded(id);
+    if (!found) return void routes.set(id, spec);
+    // the record's ID string too: a re-apply holds each ID once (see MergeRule.recorded)
+    const record = found.spec;
+    routes.set(found.metadata.id, 'layer' in record && deepEqual(record, spec) ? record : spec);
   }
 
   /** One set per layer that has routes, by layer (the sets' IDs). */
   sets(): Map<string, RouteSpecSet> {
     const out = new Map<string, RouteSpecSet>();
-    for (const [layer, routes] of this.byLayer) out.set(layer, { layer, specs: [...routes.values()] });
+    for (const [layer, routes] of this.byLayer) out.set(layer, { layer, specs: [...routes.values()], ids: [...routes.keys()] });
     return out;
   }
 }
@@ -134,7 +137,7 @@ export class RouteConfigController implements Controller {
   async reconcile(ctx: ReconcileContext): Promise<void> {
     const config = machineConfig(ctx);
     const ignored = ignoredLinks(ctx, ignoredInConfig(config));
-    const desired = new LayerRoutes((id) => ctx.get<AppliedRoute>(NS.state, T.AppliedRoute, id)?.spec);
+    const desired = new LayerRoutes((id) => ctx.get<AppliedRoute>(NS.state, T.AppliedRoute, id));
     const ips = new CanonicalIPs();
     for (const r of cmdline(ctx)?.routes ?? []) {
       if (ignored.has(r.linkName)) continue;

@@ -6,7 +6,7 @@
 import { deepEqual } from '../../util/equal.js';
 import { NS, type Metadata, type Resource } from '../resource.js';
 import type { Store, Watcher } from '../store.js';
-import { layeredId, routeId } from './ids.js';
+import { layeredId } from './ids.js';
 import { T, type RouteSpec, type RouteSpecSet } from './types.js';
 
 /** One route of a set, as a resource of its own. */
@@ -15,13 +15,17 @@ class SetMember implements Resource<RouteSpec> {
 
   constructor(
     private readonly set: Resource<RouteSpecSet>,
-    readonly spec: RouteSpec,
+    private readonly index: number,
   ) {}
+
+  get spec(): RouteSpec {
+    return this.set.spec.specs[this.index]!;
+  }
 
   get metadata(): Metadata {
     if (this.made) return this.made;
     const m = this.set.metadata;
-    const id = layeredId(this.spec.layer, routeId(this.spec));
+    const id = layeredId(this.set.spec.layer, this.set.spec.ids[this.index]!);
     return (this.made = { namespace: m.namespace, type: T.RouteSpec, id, version: m.version, phase: m.phase, owner: m.owner, finalizers: m.finalizers, created: m.created, updated: m.updated });
   }
 }
@@ -29,14 +33,14 @@ class SetMember implements Resource<RouteSpec> {
 const holdsSets = (namespace: string, type: string): boolean => namespace === NS.networkConfig && type === T.RouteSpec;
 
 function members(set: Resource<RouteSpecSet>): SetMember[] {
-  return set.spec.specs.map((spec) => new SetMember(set, spec));
+  return set.spec.specs.map((_, i) => new SetMember(set, i));
 }
 
 /** The resources of a kind, with the routes of its sets for network-config RouteSpecs. */
 export function listResources(store: Store, namespace: string, type: string): Resource[] {
   const out = store.list(namespace, type);
   if (holdsSets(namespace, type)) {
-    for (const set of store.list<RouteSpecSet>(namespace, T.RouteSpecSet)) for (const spec of set.spec.specs) out.push(new SetMember(set, spec));
+    for (const set of store.list<RouteSpecSet>(namespace, T.RouteSpecSet)) for (let i = 0; i < set.spec.specs.length; i++) out.push(new SetMember(set, i));
   }
   return out;
 }

@@ -285,6 +285,8 @@ export interface LayerSpecs<S> {
   layer: ConfigLayer;
   /** Each spec's layer is the set's; no two have the same merged ID. */
   specs: readonly S[];
+  /** The merged ID of each spec, in the same order (made once, where the set is made). */
+  ids: readonly string[];
 }
 
 export type RouteSpecSet = LayerSpecs<RouteSpec>;
