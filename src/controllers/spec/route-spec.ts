@@ -213,7 +213,9 @@ function inBatchOrder(ops: readonly RouteOp[]): RouteOp[] {
     const viaGateway = (op.shown?.gateway ?? '') !== '';
     buckets[op.plan === 'undo' ? (viaGateway ? 0 : 1) : viaGateway ? 3 : 2]!.push(op);
   }
-  return buckets.flat();
+  // a bulk apply's ops mostly fall in one bucket: that one, not a copy of it
+  const filled = buckets.filter((b) => b.length > 0);
+  return filled.length === 1 ? filled[0]! : buckets.flat();
 }
 
 /** What only a replace or an undo has: what differed, the route that was there and its out-interface, or a teardown. */
@@ -237,13 +239,17 @@ class RouteOp implements Operation, Change {
    */
   constructor(
     readonly pass: Pass,
-    readonly plan: OpKind,
     readonly id: string,
     private readonly sends: Request[] | number | undefined,
     readonly next: AppliedRoute | undefined,
     readonly previous: AppliedRoute | undefined,
     private readonly extra?: OpDetail,
   ) {}
+
+  /** An add sends one request it builds itself; a replace has a route to put there; an undo does not. */
+  get plan(): OpKind {
+    return typeof this.sends !== 'object' ? 'add' : this.next ? 'replace' : 'undo';
+  }
 
   get requests(): Request[] {
     const sends = this.sends;
@@ -350,7 +356,7 @@ function conflictOp(pass: Pass, op: RouteOp, found: KernelRoute, links: StatusLi
   const next: WrittenRouteRecord = { ...appliedFromSpec(op.next!), created: true };
   if (replaced) next.replaced = replaced;
   const oif = next.outLinkName === '' ? undefined : op.oif;
-  return new RouteOp(pass, 'replace', op.id, [new DeleteRoute(have, found.oif), new AddRoute(next, oif)], next, op.previous, { diff: differences(next, have, true).join(', '), have, haveOif: found.oif });
+  return new RouteOp(pass, op.id, [new DeleteRoute(have, found.oif), new AddRoute(next, oif)], next, op.previous, { diff: differences(next, have, true).join(', '), have, haveOif: found.oif });
 }
 
 export class RouteSpecController implements Controller {
@@ -445,7 +451,7 @@ export class RouteSpecController implements Controller {
         }
       }
       if (requests.length === 0) finishUndo(ctx, T.RouteSpec, T.AppliedRoute, id, tearingDown);
-      else pass.ops.push(new RouteOp(pass, 'undo', id, requests, undefined, rec, tearingDown ? { tearingDown } : undefined));
+      else pass.ops.push(new RouteOp(pass, id, requests, undefined, rec, tearingDown ? { tearingDown } : undefined));
     }
 
     for (const r of running) {
@@ -465,7 +471,7 @@ export class RouteSpecController implements Controller {
       const previous = record(id);
       const current = find(spec, oif);
       if (!current) {
-        pass.ops.push(new RouteOp(pass, 'add', id, oif, madeRecord(spec, previous?.replaced), previous));
+        pass.ops.push(new RouteOp(pass, id, oif, madeRecord(spec, previous?.replaced), previous));
         continue;
       }
       if (same(spec, wanted(spec), current, oif)) {
@@ -475,12 +481,13 @@ export class RouteSpecController implements Controller {
       const have = routeRecord(current, (i) => links.nameOf(i));
       const diff = differences(spec, have, true);
       const next = madeRecord(spec, previous !== undefined && routeCreated(previous) ? previous.replaced : have);
-      pass.ops.push(new RouteOp(pass, 'replace', id, [new DeleteRoute(have, current.oif), new AddRoute(next, oif)], next, previous, { diff: diff.join(', '), have, haveOif: current.oif }));
+      pass.ops.push(new RouteOp(pass, id, [new DeleteRoute(have, current.oif), new AddRoute(next, oif)], next, previous, { diff: diff.join(', '), have, haveOif: current.oif }));
     }
 
     // the kernel takes a batch in order: a route through a gateway goes after the
     // link route that reaches that gateway, and is removed before it
     const ordered = inBatchOrder(pass.ops);
+    pass.ops.length = 0; // in `ordered` from now on (100k routes: 0.8 MB less while they are written)
     if (ctx.dryRun) {
       for (const op of ordered) op.ok();
       return;
