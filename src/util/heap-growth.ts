@@ -11,7 +11,11 @@
 // during such an apply, with a quarter of it in use at a time. It is capped at
 // YOUNG_SEMI_SPACE by the addon (native/young_generation.cc): V8 reads no other
 // ceiling after node's start. At 100k routes: peak RSS ~197 → ~186 MB, within
-// noise in time; 4 MiB gave ~174 MB but ~180 ms more of scavenges.
+// noise in time, with 8 MiB; 4 MiB then gave ~174 MB but ~180 ms more of
+// scavenges. Since a bulk apply holds each route once (route sets, records that
+// are their specs) 4 MiB costs ~0-0.1 s: bench/routes.mjs, 4 then 8 MiB, peak
+// RSS 138 / 145 MB against 149 / 149 (first / re-apply), CPU 3.18 / 1.95 s
+// against 3.14 / 1.91 s.
 //
 // Both are put back afterwards, so that the code cache written at exit
 // (bin/netcfg.js: V8 keys it by the flags) is that of every other run. A
@@ -20,7 +24,7 @@ import v8 from 'node:v8';
 import { native } from '../native/index.js';
 
 const GROWING_PERCENT = 20;
-const YOUNG_SEMI_SPACE = 8 << 20;
+const YOUNG_SEMI_SPACE = 4 << 20;
 
 /** The flags given to node: its command line and NODE_OPTIONS. */
 const nodeFlags = (): string[] => [...process.execArgv, process.env['NODE_OPTIONS'] ?? ''];
