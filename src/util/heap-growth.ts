@@ -13,9 +13,9 @@
 // ceiling after node's start. At 100k routes: peak RSS ~197 → ~186 MB, within
 // noise in time, with 8 MiB; 4 MiB then gave ~174 MB but ~180 ms more of
 // scavenges. Since a bulk apply holds each route once (route sets, records that
-// are their specs) 4 MiB costs ~0-0.1 s: bench/routes.mjs, 4 then 8 MiB, peak
-// RSS 138 / 145 MB against 149 / 149 (first / re-apply), CPU 3.18 / 1.95 s
-// against 3.14 / 1.91 s.
+// are their specs) 4 MiB costs little: 8 alternated runs, peak RSS 142.7 / 142.5
+// MB against 147.2 / 148.1 with 8 MiB (first / re-apply), wall time within the
+// runs' spread (2.32 / 1.46 s against 2.33 / 1.43 s).
 //
 // Both are put back afterwards, so that the code cache written at exit
 // (bin/netcfg.js: V8 keys it by the flags) is that of every other run. A
