@@ -24,6 +24,21 @@ const config = (addr: string, more = '') => `machine:
             gateway: 192.0.2.1
 ${more}`;
 
+/** `netcfg get KIND --watch` against a daemon: what it has printed so far, and a stop (by its pid). */
+async function watchGet(kind: string, args: string[]): Promise<{ readonly out: string; stop: () => void }> {
+  const { spawn } = await import('node:child_process');
+  const { BIN } = await import('../helpers/cli.js');
+  const w = spawn(process.execPath, [BIN, 'get', kind, '--watch', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  w.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  return {
+    get out() {
+      return out;
+    },
+    stop: () => w.kill(),
+  };
+}
+
 const globals = (net: TestNet, dev: string): string[] => {
   const info = net.json<Json[]>('addr', 'show', 'dev', dev)[0]?.addr_info as Json[] | undefined;
   return (info ?? []).filter((a) => a.scope === 'global').map((a) => `${a.local}/${a.prefixlen}`);
@@ -277,22 +292,19 @@ describe('netcfg daemon', () => {
         .filter((r) => r.metadata.namespace === 'network-config')
         .map((r) => `${r.metadata.id} ${r.metadata.owner} ${r.spec.layer}`);
     expect(await layered()).toEqual(['configuration/inet4/192.0.2.1//1024 RouteConfigController configuration', 'configuration/inet4/192.0.2.1/198.51.100.0/24/1024 RouteConfigController configuration']);
-    const { spawn } = await import('node:child_process');
-    const { BIN } = await import('../helpers/cli.js');
-    const w = spawn(process.execPath, [BIN, 'get', 'routespecs', '--watch', ...d.args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    w.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const w = await watchGet('routespecs', d.args);
+    const out = () => w.out;
     try {
-      await within(5000, () => out.includes('configuration/inet4/192.0.2.1/198.51.100.0/24/1024'), 'initial listing');
+      await within(5000, () => out().includes('configuration/inet4/192.0.2.1/198.51.100.0/24/1024'), 'initial listing');
       const more = config('192.0.2.10/24').replace('          - network: 198.51.100.0/24', '          - network: 203.0.113.0/24');
       const r = await netcfg(['apply', ...d.args, net.file('b.yaml', more)]);
       expect(r.exitCode, r.stderr).toBe(0);
-      await within(3000, () => /^\+\s.*network-config\s+RouteSpec\s+configuration\/inet4\/192\.0\.2\.1\/203\.0\.113\.0\/24\/1024/m.test(out), 'created event');
-      await within(3000, () => /^-\s.*network-config\s+RouteSpec\s+configuration\/inet4\/192\.0\.2\.1\/198\.51\.100\.0\/24\/1024/m.test(out), 'destroyed event');
+      await within(3000, () => /^\+\s.*network-config\s+RouteSpec\s+configuration\/inet4\/192\.0\.2\.1\/203\.0\.113\.0\/24\/1024/m.test(out()), 'created event');
+      await within(3000, () => /^-\s.*network-config\s+RouteSpec\s+configuration\/inet4\/192\.0\.2\.1\/198\.51\.100\.0\/24\/1024/m.test(out()), 'destroyed event');
       // the default route did not change: no event for it after the listing
-      expect(out.split('\n').filter((l) => /network-config\s+RouteSpec\s+configuration\/inet4\/192\.0\.2\.1\/\/1024/.test(l)).map((l) => l[0])).toEqual(['+']);
+      expect(out().split('\n').filter((l) => /network-config\s+RouteSpec\s+configuration\/inet4\/192\.0\.2\.1\/\/1024/.test(l)).map((l) => l[0])).toEqual(['+']);
     } finally {
-      w.kill();
+      w.stop();
     }
     expect(await layered()).toEqual(['configuration/inet4/192.0.2.1//1024 RouteConfigController configuration', 'configuration/inet4/192.0.2.1/203.0.113.0/24/1024 RouteConfigController configuration']);
   });
@@ -300,20 +312,16 @@ describe('netcfg daemon', () => {
   it('get --watch streams changes as they happen', async () => {
     const net = createTestNet();
     const d = await startDaemon(net, net.file('a.yaml', config('192.0.2.10/24')));
-    const { spawn } = await import('node:child_process');
-    const { BIN } = await import('../helpers/cli.js');
-    const w = spawn(process.execPath, [BIN, 'get', 'addresses', '--watch', ...d.args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    w.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const w = await watchGet('addresses', d.args);
     try {
-      await within(5000, () => out.includes('eth0/192.0.2.10/24'), 'initial listing');
+      await within(5000, () => w.out.includes('eth0/192.0.2.10/24'), 'initial listing');
       net.ip('addr', 'add', '192.0.2.55/24', 'dev', 'eth0');
-      await within(3000, () => /^\+\s.*eth0\/192\.0\.2\.55\/24/m.test(out), 'created event');
+      await within(3000, () => /^\+\s.*eth0\/192\.0\.2\.55\/24/m.test(w.out), 'created event');
       net.ip('addr', 'del', '192.0.2.55/24', 'dev', 'eth0');
-      await within(3000, () => /^-\s.*eth0\/192\.0\.2\.55\/24/m.test(out), 'destroyed event');
-      expect(out.split('\n')[0]).toMatch(/^\*\s+NODE\s+NAMESPACE\s+TYPE\s+ID\s+VERSION\s+ADDRESS\s+LINK/);
+      await within(3000, () => /^-\s.*eth0\/192\.0\.2\.55\/24/m.test(w.out), 'destroyed event');
+      expect(w.out.split('\n')[0]).toMatch(/^\*\s+NODE\s+NAMESPACE\s+TYPE\s+ID\s+VERSION\s+ADDRESS\s+LINK/);
     } finally {
-      w.kill();
+      w.stop();
     }
   });
 });

@@ -8,24 +8,10 @@ import { NS } from '../../src/resources/resource.js';
 import { routeId } from '../../src/resources/network/ids.js';
 import { T, type AddressSpec, type LinkSpec, type RouteSpec } from '../../src/resources/network/types.js';
 import { Runtime } from '../../src/runtime/runtime.js';
+import { routeSpec } from '../helpers/route-spec.js';
 
 const link = (over: Partial<LinkSpec>): LinkSpec => ({ name: 'eth0', logical: false, up: false, mtu: 0, kind: '', type: 'ether', layer: 'default', ...over });
-const route = (over: Partial<RouteSpec>): RouteSpec => ({
-  family: 'inet4',
-  dst: '10.0.0.0/8',
-  src: '',
-  gateway: '192.0.2.1',
-  outLinkName: 'eth0',
-  table: 'main',
-  priority: 1024,
-  scope: 'global',
-  type: 'unicast',
-  flags: '',
-  protocol: 'static',
-  mtu: 0,
-  layer: 'configuration',
-  ...over,
-});
+const route = routeSpec;
 
 /** A configuration layer's routes as one set, each with its merged ID. */
 const setOf = (specs: RouteSpec[]) => ({ layer: 'configuration' as const, specs, ids: specs.map(routeId) });

@@ -7,23 +7,9 @@ import { plain } from '../../src/daemon/daemon.js';
 import { listResources, watchResources } from '../../src/resources/network/spec-sets.js';
 import { T, type RouteSpec, type RouteSpecSet } from '../../src/resources/network/types.js';
 import { routeId } from '../../src/resources/network/ids.js';
+import { routeSpec } from '../helpers/route-spec.js';
 
-const route = (over: Partial<RouteSpec>): RouteSpec => ({
-  family: 'inet4',
-  dst: '10.0.0.0/8',
-  src: '',
-  gateway: '192.0.2.1',
-  outLinkName: 'eth0',
-  table: 'main',
-  priority: 1024,
-  scope: 'global',
-  type: 'unicast',
-  flags: '',
-  protocol: 'static',
-  mtu: 0,
-  layer: 'configuration',
-  ...over,
-});
+const route = routeSpec;
 
 const set = (specs: RouteSpec[]): RouteSpecSet => ({ layer: 'configuration', specs, ids: specs.map(routeId) });
 const OWNER = 'RouteConfigController';
