@@ -1,6 +1,7 @@
 // A configured route spec for tests: 10.0.0.0/8 via 192.0.2.1 on eth0, main
-// table, metric 1024, configuration layer, with `over` changed.
-import type { RouteSpec } from '../../src/resources/network/types.js';
+// table, metric 1024, configuration layer, with `over` changed; and a set of them.
+import { routeId } from '../../src/resources/network/ids.js';
+import type { RouteSpec, RouteSpecSet } from '../../src/resources/network/types.js';
 
 export const routeSpec = (over: Partial<RouteSpec> = {}): RouteSpec => ({
   family: 'inet4',
@@ -18,3 +19,6 @@ export const routeSpec = (over: Partial<RouteSpec> = {}): RouteSpec => ({
   layer: 'configuration',
   ...over,
 });
+
+/** A configuration layer's routes as one set, each with its merged ID (as RouteConfigController makes it). */
+export const routeSet = (specs: RouteSpec[]): RouteSpecSet => ({ layer: 'configuration', specs, ids: specs.map(routeId) });

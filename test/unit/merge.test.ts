@@ -5,16 +5,12 @@ import { MergeController } from '../../src/controllers/merge/merge.js';
 import { addressRule, linkRule, routeRule } from '../../src/controllers/merge/rules.js';
 import { silentLogger } from '../../src/log.js';
 import { NS } from '../../src/resources/resource.js';
-import { routeId } from '../../src/resources/network/ids.js';
 import { T, type AddressSpec, type LinkSpec, type RouteSpec } from '../../src/resources/network/types.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import { routeSpec } from '../helpers/route-spec.js';
+import { routeSet, routeSpec } from '../helpers/route-spec.js';
 
 const link = (over: Partial<LinkSpec>): LinkSpec => ({ name: 'eth0', logical: false, up: false, mtu: 0, kind: '', type: 'ether', layer: 'default', ...over });
 const route = routeSpec;
-
-/** A configuration layer's routes as one set, each with its merged ID. */
-const setOf = (specs: RouteSpec[]) => ({ layer: 'configuration' as const, specs, ids: specs.map(routeId) });
 
 async function merged<S extends { layer: LinkSpec['layer'] }>(rule: ConstructorParameters<typeof MergeController<S>>[0], inputs: Array<[string, S]>) {
   const rt = new Runtime({ log: silentLogger(), mode: 'oneshot' });
@@ -80,7 +76,7 @@ describe('merge rules', () => {
     const rt = new Runtime({ log: silentLogger(), mode: 'oneshot' });
     rt.register(new MergeController(routeRule));
     // the configuration layer as a set; an operator's route of the same identity as one of its routes, on its own
-    rt.store.put(NS.networkConfig, T.RouteSpecSet, 'configuration', setOf([route({}), route({ dst: '172.16.0.0/12' })]), 'RouteConfigController');
+    rt.store.put(NS.networkConfig, T.RouteSpecSet, 'configuration', routeSet([route({}), route({ dst: '172.16.0.0/12' })]), 'RouteConfigController');
     rt.store.put(NS.networkConfig, T.RouteSpec, 'operator/a', route({ protocol: 'boot', mtu: 1400, layer: 'operator' }), 'writer-operator');
     await rt.start();
     await rt.settle();
@@ -91,7 +87,7 @@ describe('merge rules', () => {
       ['inet4/192.0.2.1/172.16.0.0/12/1024', 'configuration', 0],
     ]);
     // the set loses a route: its merged spec goes, and the one the operator also gives falls back to the operator's
-    rt.store.put(NS.networkConfig, T.RouteSpecSet, 'configuration', setOf([route({ dst: '172.16.0.0/12' })]), 'RouteConfigController');
+    rt.store.put(NS.networkConfig, T.RouteSpecSet, 'configuration', routeSet([route({ dst: '172.16.0.0/12' })]), 'RouteConfigController');
     await rt.settle();
     expect(out()).toEqual([
       ['inet4/192.0.2.1/10.0.0.0/8/1024', 'operator', 1400],

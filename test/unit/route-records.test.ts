@@ -15,6 +15,7 @@ import { NS } from '../../src/resources/resource.js';
 import { T, routeCreated, type AppliedRoute, type RouteSpec, type RouteSpecSet } from '../../src/resources/network/types.js';
 import { StateFile } from '../../src/runtime/state-file.js';
 import { FakeKernel } from '../helpers/fake-kernel.js';
+import { routeSpec } from '../helpers/route-spec.js';
 
 const V4 = 'inet4/192.0.2.1/10.0.0.0/8/1024';
 const FOUND = 'inet4/192.0.2.1/172.16.0.0/12/1024';
@@ -31,7 +32,7 @@ const BOTH = config('          - network: 10.0.0.0/8\n            gateway: 192.0
 const NONE = config('          []\n').replace('routes:\n          []', 'routes: []');
 
 /** An operator's IPv6 route with metric 0: the kernel shows it with 1024, the record says 1024. */
-const v6Spec: RouteSpec = { family: 'inet6', dst: '2001:db8:5::/48', src: '', gateway: '2001:db8::1', outLinkName: 'eth0', table: 'main', priority: 0, scope: 'global', type: 'unicast', flags: '', protocol: 'static', mtu: 0, layer: 'operator' };
+const v6Spec = routeSpec({ family: 'inet6', dst: '2001:db8:5::/48', gateway: '2001:db8::1', priority: 0, layer: 'operator' });
 
 const dirs: string[] = [];
 afterEach(() => {

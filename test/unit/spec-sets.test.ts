@@ -5,13 +5,12 @@ import { NS, type Resource } from '../../src/resources/resource.js';
 import { Store, type WatchEventType } from '../../src/resources/store.js';
 import { plain } from '../../src/daemon/daemon.js';
 import { listResources, watchResources } from '../../src/resources/network/spec-sets.js';
-import { T, type RouteSpec, type RouteSpecSet } from '../../src/resources/network/types.js';
-import { routeId } from '../../src/resources/network/ids.js';
-import { routeSpec } from '../helpers/route-spec.js';
+import { T, type RouteSpec } from '../../src/resources/network/types.js';
+import { routeSet, routeSpec } from '../helpers/route-spec.js';
 
 const route = routeSpec;
 
-const set = (specs: RouteSpec[]): RouteSpecSet => ({ layer: 'configuration', specs, ids: specs.map(routeId) });
+const set = routeSet;
 const OWNER = 'RouteConfigController';
 
 describe('route spec sets as resources', () => {

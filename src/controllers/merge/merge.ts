@@ -38,43 +38,38 @@ export class MergeController<S extends { layer: ConfigLayer }> implements Contro
   }
 
   async reconcile(ctx: ReconcileContext): Promise<void> {
+    // each input with its merged ID, made once: a set gives its routes' IDs
+    const recorded = this.rule.recorded;
+    const idOf = (spec: S): string => {
+      const id = this.rule.id(spec);
+      return recorded ? (ctx.get(recorded.namespace, recorded.type, id)?.metadata.id ?? id) : id;
+    };
     const inputs: S[] = [];
-    /** The merged ID of each input a set gives (undefined: made here). */
-    const given: Array<string | undefined> = [];
+    const ids: string[] = [];
     for (const r of ctx.list<S>(NS.networkConfig, this.rule.type)) {
       if (r.metadata.phase !== 'running') continue;
       inputs.push(r.spec);
-      given.push(undefined);
+      ids.push(idOf(r.spec));
     }
     if (this.rule.sets) {
       for (const set of ctx.list<LayerSpecs<S>>(NS.networkConfig, this.rule.sets)) {
         if (set.metadata.phase !== 'running') continue;
-        const { specs, ids } = set.spec;
-        for (let i = 0; i < specs.length; i++) {
-          inputs.push(specs[i]!);
-          given.push(ids[i]);
-        }
+        for (const spec of set.spec.specs) inputs.push(spec);
+        for (const id of set.spec.ids) ids.push(id);
       }
     }
-    const recorded = this.rule.recorded;
-    const idOf = (i: number): string => {
-      const known = given[i];
-      if (known !== undefined) return known;
-      const id = this.rule.id(inputs[i]!);
-      return recorded ? (ctx.get(recorded.namespace, recorded.type, id)?.metadata.id ?? id) : id;
-    };
     // Fast path (a fresh run, one layer: e.g. 100k configured routes): put every
     // input as is; when the output count then equals the input count, no two
     // inputs shared an ID and nothing needed merging.
     if (ctx.count(NS.network, this.rule.type) === 0 && inputs.every((spec) => spec.layer === inputs[0]!.layer)) {
-      for (let i = 0; i < inputs.length; i++) ctx.put(NS.network, this.rule.type, idOf(i), inputs[i]!);
+      for (let i = 0; i < inputs.length; i++) ctx.put(NS.network, this.rule.type, ids[i]!, inputs[i]!);
       if (ctx.count(NS.network, this.rule.type) === inputs.length) return;
     }
     // most IDs come from one layer only: keep a single spec until a second one shows up
     const groups = new Map<string, S | S[]>();
     for (let i = 0; i < inputs.length; i++) {
       const spec = inputs[i]!;
-      const id = idOf(i);
+      const id = ids[i]!;
       const group = groups.get(id);
       if (group === undefined) groups.set(id, spec);
       else if (Array.isArray(group)) group.push(spec);

@@ -34,8 +34,8 @@ function metricOf(r: Pick<RouteRecord, 'family' | 'priority'>): number {
   return r.family === 'inet6' && r.priority === 0 ? IPV6_DEFAULT_METRIC : r.priority;
 }
 
-/** A record of a route written for the purpose (created is filled in later). */
-function appliedFromSpec(s: RouteRecord): WrittenRouteRecord {
+/** A record of a route written for the purpose: whether netcfg made the route, and the route's fields. */
+function appliedFromSpec(s: RouteRecord, created: boolean): WrittenRouteRecord {
   return {
     family: s.family,
     dst: s.dst,
@@ -48,7 +48,7 @@ function appliedFromSpec(s: RouteRecord): WrittenRouteRecord {
     type: s.type,
     protocol: s.protocol,
     mtu: s.mtu,
-    created: false,
+    created,
   };
 }
 
@@ -59,8 +59,7 @@ function appliedFromSpec(s: RouteRecord): WrittenRouteRecord {
  */
 function madeRecord(spec: RouteSpec, replaced: RouteRecord | undefined): AppliedRoute {
   if (!replaced && metricOf(spec) === spec.priority) return spec;
-  const rec = appliedFromSpec(spec);
-  rec.created = true;
+  const rec = appliedFromSpec(spec, true);
   if (replaced) rec.replaced = replaced;
   return rec;
 }
@@ -353,7 +352,7 @@ function conflictOp(pass: Pass, op: RouteOp, found: KernelRoute, links: StatusLi
   const prev = op.previous;
   const ours = prev !== undefined && routeCreated(prev) && prev.protocol === have.protocol && prev.gateway === have.gateway && prev.outLinkName === have.outLinkName;
   const replaced = ours ? prev.replaced : have;
-  const next: WrittenRouteRecord = { ...appliedFromSpec(op.next!), created: true };
+  const next = appliedFromSpec(op.next!, true);
   if (replaced) next.replaced = replaced;
   const oif = next.outLinkName === '' ? undefined : op.oif;
   return new RouteOp(pass, op.id, [new DeleteRoute(have, found.oif), new AddRoute(next, oif)], next, op.previous, { diff: differences(next, have, true).join(', '), have, haveOif: found.oif });
@@ -462,7 +461,7 @@ export class RouteSpecController implements Controller {
       if (spec.outLinkName !== '') {
         const link = links.resolve(spec.outLinkName);
         if (!link) {
-          ctx.changes.wait(`route/${id}`, `${describeRoute(appliedFromSpec(spec))}: link ${spec.outLinkName} is not present`);
+          ctx.changes.wait(`route/${id}`, `${describeRoute(appliedFromSpec(spec, false))}: link ${spec.outLinkName} is not present`);
           ctx.requeueAfter(5000);
           continue;
         }
@@ -475,7 +474,7 @@ export class RouteSpecController implements Controller {
         continue;
       }
       if (same(spec, wanted(spec), current, oif)) {
-        if (!previous) keep(ctx, T.AppliedRoute, id, appliedFromSpec(spec)); // someone else's route: left alone on removal
+        if (!previous) keep(ctx, T.AppliedRoute, id, appliedFromSpec(spec, false)); // someone else's route: left alone on removal
         continue;
       }
       const have = routeRecord(current, (i) => links.nameOf(i));

@@ -32,22 +32,22 @@ class SetMember implements Resource<RouteSpec> {
 
 const holdsSets = (namespace: string, type: string): boolean => namespace === NS.networkConfig && type === T.RouteSpec;
 
-function members(set: Resource<RouteSpecSet>): SetMember[] {
-  return set.spec.specs.map((_, i) => new SetMember(set, i));
+/** The routes of a set, one resource each. */
+function* members(set: Resource<RouteSpecSet>): Generator<SetMember> {
+  for (let i = 0; i < set.spec.specs.length; i++) yield new SetMember(set, i);
 }
 
 /** The resources of a kind, with the routes of its sets for network-config RouteSpecs. */
 export function listResources(store: Store, namespace: string, type: string): Resource[] {
   const out = store.list(namespace, type);
-  if (holdsSets(namespace, type)) {
-    for (const set of store.list<RouteSpecSet>(namespace, T.RouteSpecSet)) for (let i = 0; i < set.spec.specs.length; i++) out.push(new SetMember(set, i));
-  }
+  if (holdsSets(namespace, type)) for (const set of store.list<RouteSpecSet>(namespace, T.RouteSpecSet)) for (const m of members(set)) out.push(m);
   return out;
 }
 
 /**
  * Watches a kind; for network-config RouteSpecs, a change of a set is told as
- * the changes of its routes: created, updated (spec or phase), destroyed.
+ * the changes of its routes: created, updated (spec or phase), destroyed. The
+ * routes are told apart by their merged IDs (one layer: each once in a set).
  */
 export function watchResources(store: Store, namespace: string, type: string, watcher: Watcher): () => void {
   const stop = store.watch(namespace, type, watcher);
@@ -58,16 +58,18 @@ export function watchResources(store: Store, namespace: string, type: string, wa
       for (const m of members(set)) watcher(event, m, undefined);
       return;
     }
-    const before = new Map(members(old as Resource<RouteSpecSet>).map((m) => [m.metadata.id, m]));
-    const phaseChanged = old.metadata.phase !== set.metadata.phase;
-    for (const m of members(set)) {
-      const was = before.get(m.metadata.id);
-      before.delete(m.metadata.id);
-      if (!was) watcher('created', m, undefined);
+    const was = old as Resource<RouteSpecSet>;
+    const before = new Map(was.spec.ids.map((id, i) => [id, i]));
+    const phaseChanged = was.metadata.phase !== set.metadata.phase;
+    const { specs, ids } = set.spec;
+    for (let i = 0; i < specs.length; i++) {
+      const j = before.get(ids[i]!);
+      before.delete(ids[i]!);
+      if (j === undefined) watcher('created', new SetMember(set, i), undefined);
       // the same object (a re-apply keeps each unchanged route's): unchanged without a look inside
-      else if (phaseChanged || (was.spec !== m.spec && !deepEqual(was.spec, m.spec))) watcher('updated', m, was);
+      else if (phaseChanged || (was.spec.specs[j] !== specs[i] && !deepEqual(was.spec.specs[j], specs[i]))) watcher('updated', new SetMember(set, i), new SetMember(was, j));
     }
-    for (const gone of before.values()) watcher('destroyed', gone, undefined);
+    for (const j of before.values()) watcher('destroyed', new SetMember(was, j), undefined);
   });
   return () => {
     stop();
